@@ -1,3 +1,5 @@
-fn main() {
-    println!("deployer: skeleton");
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    deployer::run()
 }

@@ -1,0 +1,59 @@
+//! Exit codes, one per outcome, documented in `--help` and the README.
+
+use std::process::ExitCode;
+
+/// What the process tells its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// 0: the command did what was asked (deployment succeeded).
+    Success,
+    /// 1: an error that is not the user's input (AWS error, I/O, ...).
+    Error,
+    /// 2: bad input: flags, files, outputs, image reference (clap also exits 2).
+    BadInput,
+    /// 3: the deployment failed.
+    Failed,
+    /// 4: the deployment was stopped or rolled back.
+    RolledBack,
+    /// 5: watching timed out; the deployment may still be running.
+    Timeout,
+}
+
+impl Code {
+    pub fn as_u8(self) -> u8 {
+        match self {
+            Code::Success => 0,
+            Code::Error => 1,
+            Code::BadInput => 2,
+            Code::Failed => 3,
+            Code::RolledBack => 4,
+            Code::Timeout => 5,
+        }
+    }
+
+    /// Errors that carry a [`BadInput`] anywhere in their chain exit 2; others exit 1.
+    pub fn from_error(err: &anyhow::Error) -> Code {
+        if err.chain().any(|e| e.downcast_ref::<BadInput>().is_some()) {
+            Code::BadInput
+        } else {
+            Code::Error
+        }
+    }
+}
+
+impl From<Code> for ExitCode {
+    fn from(code: Code) -> ExitCode {
+        ExitCode::from(code.as_u8())
+    }
+}
+
+/// Marks an error as the user's input being wrong (exit code 2). The message must name
+/// the file, the field or position, and the value.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+/// Shorthand: `return Err(bad_input(format!(...)))`.
+pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(BadInput(msg.into()))
+}
