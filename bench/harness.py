@@ -1,0 +1,489 @@
+#!/usr/bin/env python3
+"""Benchmark driver for bench/run.sh (standard library only).
+
+Runs each scenario (one server process on one URL) in turn, interleaved over several
+rounds (A B C D, A B C D, ...), with the server pinned to one core and wrk on the other,
+and prints a table of medians with ratios against the baseline from the same run.
+
+Per round and scenario it measures:
+  spawn-to-first-200   exec of the server until the first 200 on the scenario's URL
+  idle RSS             VmRSS after the first 200 and a short idle pause
+  requests/s, p50/p99  wrk (one thread, fixed connections, bounded duration)
+  CPU us / request     (utime+stime of the server, /proc/PID/stat) / requests served,
+                       sampled around the measured wrk run only
+  peak RSS             VmHWM after the load
+  SIGTERM-to-exit      idle server, SIGTERM until the process is gone (pidfd)
+
+Every server is started by this script and stopped by PID (SIGTERM, then SIGKILL after a
+bound), also when the run fails or is interrupted. Every wait is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+MIB = 1024 * 1024
+
+# Environment variables that would change how `demo` behaves: removed so it runs as shipped.
+SCRUB_ENV = ("RUST_LOG", "RUST_BACKTRACE", "PORT", "HOST")
+
+
+def die(msg: str) -> "NoReturn":  # noqa: F821
+    print(f"bench: {msg}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+# --------------------------------------------------------------------------- processes
+
+
+class Server:
+    """A server process started by us; `stop()` always ends it (by PID) and reaps it."""
+
+    live: list["Server"] = []
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], cpu: int,
+                 log_path: Path, cwd: Path):
+        self.name = name
+        self.log_path = log_path
+        log = open(log_path, "wb")
+        # Pin the child by inheriting our affinity at exec time (no extra `taskset` exec in
+        # the spawn time); we go back to the load core right after.
+        mine = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {cpu})
+        try:
+            self.t_spawn = time.monotonic_ns()
+            self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=subprocess.STDOUT)
+        finally:
+            os.sched_setaffinity(0, mine)
+            log.close()
+        Server.live.append(self)
+        self.pid = self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def cpu_ticks(self) -> int:
+        # Fields after the ")" of comm: state is field 3, utime 14, stime 15 (1-based).
+        raw = Path(f"/proc/{self.pid}/stat").read_text()
+        rest = raw[raw.rindex(")") + 2:].split()
+        return int(rest[11]) + int(rest[12])
+
+    def status_kib(self, key: str) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+        raise RuntimeError(f"{key} missing from /proc/{self.pid}/status")
+
+    def terminate_and_time(self, bound_s: float) -> float | None:
+        """SIGTERM, then wait for exit; returns ms, or None (and SIGKILLs) past the bound."""
+        fd = os.pidfd_open(self.pid)
+        try:
+            t0 = time.monotonic_ns()
+            os.kill(self.pid, signal.SIGTERM)
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            ready = poller.poll(bound_s * 1000)
+            t1 = time.monotonic_ns()
+        finally:
+            os.close(fd)
+        if not ready:
+            self.stop()
+            return None
+        self.proc.wait(timeout=5)
+        if self in Server.live:
+            Server.live.remove(self)
+        return (t1 - t0) / 1e6
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGTERM)
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        if self in Server.live:
+            Server.live.remove(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        for s in list(cls.live):
+            try:
+                s.stop()
+            except Exception as e:  # keep stopping the others
+                print(f"bench: could not stop {s.name} (pid {s.pid}): {e}", file=sys.stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_status(port: int, path: str, host: str = "127.0.0.1", timeout: float = 1.0) -> int | None:
+    """One HTTP/1.1 request on a fresh connection; the status code, or None if no answer."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+                      .encode())
+            head = s.recv(64)
+    except OSError:
+        return None
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", head)
+    return int(m.group(1)) if m else None
+
+
+def wait_first_200(server: Server, port: int, path: str, bound_s: float) -> float:
+    deadline = time.monotonic() + bound_s
+    while time.monotonic() < deadline:
+        if http_status(port, path) == 200:
+            return (time.monotonic_ns() - server.t_spawn) / 1e6
+        if not server.alive():
+            raise RuntimeError(f"{server.name} exited with {server.proc.returncode} before "
+                               f"answering 200 on {path}; log: {server.log_path}")
+        time.sleep(0.0002)
+    raise RuntimeError(f"{server.name} gave no 200 on {path} within {bound_s} s; "
+                       f"log: {server.log_path}")
+
+
+def run_wrk(url: str, args: argparse.Namespace, duration: float) -> dict:
+    argv = ["wrk", "-t1", f"-c{args.connections}", f"-d{int(duration)}s", "--latency",
+            "--timeout", "2s", "-s", str(ROOT / "bench" / "wrk-report.lua"), url]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 20)
+    if out.returncode != 0:
+        raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr.strip()}")
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH-JSON "):
+            return json.loads(line[len("BENCH-JSON "):])
+    raise RuntimeError(f"wrk printed no BENCH-JSON line:\n{out.stdout}")
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Scenario:
+    key: str
+    label: str
+    argv: list[str]
+    path: str
+    env: dict[str, str] = field(default_factory=dict)
+    binary: Path | None = None  # for the binary-size column
+
+
+def scenarios(args: argparse.Namespace) -> list[Scenario]:
+    rel = Path(args.target_dir) / "release"
+    base = {k: v for k, v in os.environ.items() if k not in SCRUB_ENV and not k.startswith("DEMO_")}
+    out = [Scenario("hyper", "hyper hello (baseline)", [str(rel / "hello-hyper")], "/",
+                    base, rel / "hello-hyper")]
+    if not args.no_demo:
+        out.append(Scenario("demo-health", "demo GET /health", [str(rel / "demo")], "/health",
+                            base, rel / "demo"))
+        out.append(Scenario("demo-root", "demo GET /", [str(rel / "demo")], "/", base,
+                            rel / "demo"))
+    if not args.no_node:
+        out.append(Scenario("express", "Node/Express 4 (peer)",
+                            ["node", str(ROOT / "bench" / "peers" / "app.js")], "/", base))
+    only = set(args.only.split(",")) if args.only else None
+    return [s for s in out if only is None or s.key in only]
+
+
+def measure_once(sc: Scenario, rnd: int, args: argparse.Namespace, logs: Path) -> dict:
+    port = free_port()
+    env = dict(sc.env, PORT=str(port), HOST="127.0.0.1")
+    server = Server(sc.key, sc.argv, env, args.server_cpu, logs / f"{sc.key}-r{rnd}.log", ROOT)
+    try:
+        spawn_ms = wait_first_200(server, port, sc.path, bound_s=10)
+        time.sleep(args.idle)
+        idle_rss = server.status_kib("VmRSS")
+        url = f"http://127.0.0.1:{port}{sc.path}"
+        if args.warmup > 0:
+            run_wrk(url, args, args.warmup)
+        c0 = server.cpu_ticks()
+        w = run_wrk(url, args, args.duration)
+        c1 = server.cpu_ticks()
+        if not server.alive():
+            raise RuntimeError(f"{sc.key} died under load; log: {server.log_path}")
+        peak_rss = server.status_kib("VmHWM")
+        after_rss = server.status_kib("VmRSS")
+        time.sleep(args.idle)
+        term_ms = server.terminate_and_time(bound_s=30)
+        exit_code = server.proc.returncode
+    finally:
+        server.stop()
+    secs = w["duration_us"] / 1e6
+    errs = sum(w["errors"].values())
+    log_bytes = server.log_path.stat().st_size
+    trim_log(server.log_path)
+    return {
+        "round": rnd,
+        "rps": w["requests"] / secs,
+        "requests": w["requests"],
+        "errors": errs,
+        "error_detail": w["errors"],
+        "cpu_us_per_req": (c1 - c0) / CLK_TCK * 1e6 / max(w["requests"], 1),
+        "cpu_util": (c1 - c0) / CLK_TCK / secs,
+        "p50_ms": w["latency_us"]["p50"] / 1000,
+        "p99_ms": w["latency_us"]["p99"] / 1000,
+        "p999_ms": w["latency_us"]["p999"] / 1000,
+        "idle_rss_mib": idle_rss / 1024,
+        "peak_rss_mib": peak_rss / 1024,
+        "after_load_rss_mib": after_rss / 1024,
+        "spawn_ms": spawn_ms,
+        "sigterm_ms": term_ms,
+        "exit_code": exit_code,
+        "log_bytes": log_bytes,
+    }
+
+
+def trim_log(path: Path, keep_lines: int = 20) -> None:
+    """Keep the head of a server's log as evidence, not gigabytes of request lines."""
+    lines = 0
+    head: list[bytes] = []
+    with open(path, "rb") as f:
+        for line in f:
+            if len(head) < keep_lines:
+                head.append(line)
+            lines += 1
+    with open(path, "wb") as f:
+        f.writelines(head)
+        if lines > keep_lines:
+            f.write(f"... ({lines - keep_lines} more lines trimmed by bench/harness.py)\n".encode())
+
+
+# --------------------------------------------------------------------------- reporting
+
+METRICS = [
+    # key, header, format, ratio wanted
+    ("rps", "req/s", "{:,.0f}", True),
+    ("cpu_us_per_req", "CPU µs/req", "{:.2f}", True),
+    ("p50_ms", "p50 ms", "{:.3f}", True),
+    ("p99_ms", "p99 ms", "{:.3f}", True),
+    ("idle_rss_mib", "idle RSS MiB", "{:.1f}", False),
+    ("peak_rss_mib", "peak RSS MiB", "{:.1f}", False),
+    ("spawn_ms", "spawn→200 ms", "{:.1f}", False),
+    ("sigterm_ms", "SIGTERM→exit ms", "{:.1f}", False),
+]
+
+
+def median(rows: list[dict], key: str) -> float | None:
+    vals = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def stripped_size(binary: Path, work: Path) -> int | None:
+    if not binary.exists():
+        return None
+    copy = work / (binary.name + ".stripped")
+    shutil.copyfile(binary, copy)
+    subprocess.run(["strip", "--strip-all", str(copy)], check=True, timeout=60)
+    size = copy.stat().st_size
+    copy.unlink()
+    return size
+
+
+def report(scs: list[Scenario], results: dict[str, list[dict]], sizes: dict[str, int | None],
+           args: argparse.Namespace) -> tuple[str, list[str], dict]:
+    med = {sc.key: {m[0]: median(results[sc.key], m[0]) for m in METRICS} for sc in scs}
+    base = med.get("hyper")
+
+    def ratio(key: str, metric: str) -> float | None:
+        if base is None or med[key][metric] is None or not base.get(metric):
+            return None
+        return med[key][metric] / base[metric]
+
+    headers = ["server"] + [m[1] for m in METRICS] + ["stripped binary"]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for sc in scs:
+        cells = [sc.label]
+        for key, _, fmt, want_ratio in METRICS:
+            v = med[sc.key][key]
+            cell = "—" if v is None else fmt.format(v)
+            r = ratio(sc.key, key) if want_ratio and sc.key != "hyper" else None
+            if r is not None:
+                cell += f" ({r:.2f}x)"
+            cells.append(cell)
+        size = sizes.get(sc.key)
+        cells.append("—" if size is None else f"{size / MIB:.2f} MiB")
+        lines.append("| " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+
+    checks: list[str] = []
+
+    def check(name: str, value: float | None, op: str, limit: float, unit: str = "") -> None:
+        if value is None:
+            checks.append(f"- [ ? ] {name}: not measured")
+            return
+        ok = value >= limit if op == ">=" else value <= limit
+        checks.append(f"- [{'pass' if ok else 'MISS'}] {name}: {value:.2f}{unit} "
+                      f"(target {op} {limit}{unit})")
+
+    if "demo-health" in med:
+        check("demo /health req/s vs baseline", ratio("demo-health", "rps"), ">=", 0.85, "x")
+        check("demo /health CPU/req vs baseline", ratio("demo-health", "cpu_us_per_req"),
+              "<=", 1.2, "x")
+    if "demo-root" in med:
+        check("demo / req/s vs baseline", ratio("demo-root", "rps"), ">=", 0.8, "x")
+    if "express" in med and "demo-health" in med and med["express"]["rps"]:
+        for key in ("demo-health", "demo-root"):
+            if key in med:
+                v = med[key]["rps"] / med["express"]["rps"] if med[key]["rps"] else None
+                check(f"{key} req/s vs Node/Express", v, ">=", 12, "x")
+    for key in ("demo-health", "demo-root"):
+        if key in med:
+            check(f"{key} idle RSS", med[key]["idle_rss_mib"], "<=", 6, " MiB")
+            check(f"{key} peak RSS", med[key]["peak_rss_mib"], "<=", 16, " MiB")
+            check(f"{key} spawn→first 200", med[key]["spawn_ms"], "<=", 20, " ms")
+            check(f"{key} SIGTERM→exit (idle)", med[key]["sigterm_ms"], "<=", 50, " ms")
+    return table, checks, med
+
+
+def machine() -> dict:
+    model = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+
+    def version(argv: list[str]) -> str:
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, subprocess.TimeoutExpired, IndexError):
+            return "not found"
+
+    mem_kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    return {
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "rustc": version(["rustc", "--version"]),
+        "node": version(["node", "--version"]),
+        "wrk": version(["wrk", "--version"]).split(" Copyright")[0],
+        "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3],
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 5)))
+    p.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 5)),
+                   help="seconds of measured load per scenario and round")
+    p.add_argument("--warmup", type=int, default=1, help="seconds of unmeasured load first")
+    p.add_argument("--connections", type=int, default=int(os.environ.get("BENCH_CONNECTIONS", 64)))
+    p.add_argument("--idle", type=float, default=0.5, help="idle pause (s) before RSS and SIGTERM")
+    p.add_argument("--server-cpu", type=int, default=0)
+    p.add_argument("--load-cpu", type=int, default=1)
+    p.add_argument("--target-dir", default=os.environ.get("CARGO_TARGET_DIR", str(ROOT / "target")))
+    p.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    p.add_argument("--only", help="comma-separated scenario keys (hyper,demo-health,demo-root,express)")
+    p.add_argument("--no-demo", action="store_true", help="skip demo (not built yet)")
+    p.add_argument("--no-node", action="store_true", help="skip the Node/Express peer")
+    p.add_argument("--strict", action="store_true", help="exit 3 when a target is missed")
+    args = p.parse_args()
+
+    if args.rounds < 1 or args.duration <= 0 or args.connections < 1:
+        die("--rounds, --duration and --connections must be positive")
+    cpus = os.sched_getaffinity(0)
+    for flag, cpu in (("--server-cpu", args.server_cpu), ("--load-cpu", args.load_cpu)):
+        if cpu not in cpus:
+            die(f"{flag} {cpu} is not an available CPU (available: {sorted(cpus)})")
+    if args.server_cpu == args.load_cpu:
+        die("--server-cpu and --load-cpu must differ")
+    if shutil.which("wrk") is None:
+        die("wrk is not installed (apt-get install wrk; bench/run.sh does this)")
+
+    scs = scenarios(args)
+    for sc in scs:
+        exe = sc.argv[0]
+        if shutil.which(exe) is None and not Path(exe).is_file():
+            die(f"{sc.key}: {exe} not found (bench/run.sh builds it)")
+
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    out = Path(args.out) / stamp
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    # SIGTERM/SIGHUP to us: unwind through `finally` so every server is stopped.
+    def on_signal(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    os.sched_setaffinity(0, {args.load_cpu})  # wrk and this script: the load core
+
+    info = machine()
+    print(f"bench: {info['cpu']}, {info['cpus']} CPUs, {info['memory_gib']} GiB, "
+          f"kernel {info['kernel']}; load average at start {' '.join(info['loadavg_at_start'])}")
+    print(f"bench: {args.rounds} rounds x {len(scs)} scenarios, {args.duration:g} s each "
+          f"(+{args.warmup:g} s warm-up), wrk -t1 -c{args.connections}; server on CPU "
+          f"{args.server_cpu}, wrk on CPU {args.load_cpu}; results in {out}")
+
+    results: dict[str, list[dict]] = {sc.key: [] for sc in scs}
+    try:
+        for rnd in range(1, args.rounds + 1):
+            for sc in scs:
+                r = measure_once(sc, rnd, args, logs)
+                results[sc.key].append(r)
+                print(f"  round {rnd} {sc.key:<12} {r['rps']:>10,.0f} req/s  "
+                      f"{r['cpu_us_per_req']:6.2f} µs/req (cpu {r['cpu_util']:.0%})  p99 {r['p99_ms']:.3f} ms  "
+                      f"rss {r['idle_rss_mib']:.1f}/{r['peak_rss_mib']:.1f} MiB  "
+                      f"spawn {r['spawn_ms']:.1f} ms  term "
+                      + ("timeout" if r["sigterm_ms"] is None else f"{r['sigterm_ms']:.1f} ms")
+                      + (f"  ERRORS {r['error_detail']}" if r["errors"] else ""),
+                      flush=True)
+    finally:
+        Server.stop_all()
+
+    sizes = {sc.key: stripped_size(sc.binary, out) if sc.binary else None for sc in scs}
+    table, checks, med = report(scs, results, sizes, args)
+    print()
+    print(f"Medians of {args.rounds} rounds; ratios against the baseline of the same run.")
+    print()
+    print(table)
+    print()
+    print("Targets (issue 7):")
+    print("\n".join(checks))
+    (out / "results.json").write_text(json.dumps(
+        {"machine": info, "args": vars(args), "rounds": results, "medians": med,
+         "stripped_sizes": sizes, "table": table, "checks": checks}, indent=2))
+    (out / "table.md").write_text(table + "\n\n" + "\n".join(checks) + "\n")
+    latest = Path(args.out) / "latest"
+    if latest.is_symlink() or latest.exists():
+        latest.unlink()
+    latest.symlink_to(stamp)
+    errors = sum(r["errors"] for rows in results.values() for r in rows)
+    if errors:
+        print(f"bench: {errors} wrk errors (socket errors or non-2xx); see results.json",
+              file=sys.stderr)
+    if args.strict and any("MISS" in c for c in checks):
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    finally:
+        Server.stop_all()
