@@ -1,3 +1,3 @@
-fn main() {
-    println!("demo: skeleton");
+fn main() -> std::process::ExitCode {
+    demo::cli::main()
 }

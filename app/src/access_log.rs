@@ -1,0 +1,122 @@
+//! One log line per request: method, path, status, latency, request id.
+//!
+//! A plain tracing event when the response head is ready: no span per request, no boxed
+//! future, nothing allocated here beyond what the subscriber does to format the line.
+//! (tower-http's `TraceLayer` would open a span per request, which costs more.)
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use http::{Method, Request, Response, Uri};
+use tower::{Layer, Service};
+
+/// The `tracing` target of the access log lines (`RUST_LOG=demo::access=off` silences them).
+pub const TARGET: &str = "demo::access";
+
+/// Adds [`AccessLog`] around a service.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccessLogLayer;
+
+impl<S> Layer<S> for AccessLogLayer {
+    type Service = AccessLog<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AccessLog { inner }
+    }
+}
+
+/// Logs each request once its response head is ready (see the module docs).
+#[derive(Debug, Clone)]
+pub struct AccessLog<S> {
+    inner: S,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AccessLog<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = AccessLogFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        let start = Instant::now();
+        // Only keep what the line needs when the line will be written.
+        let info = tracing::enabled!(target: TARGET, tracing::Level::INFO).then(|| RequestInfo {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            request_id: req
+                .headers()
+                .get(crate::startup::REQUEST_ID_HEADER)
+                .cloned(),
+        });
+        AccessLogFuture {
+            inner: self.inner.call(req),
+            start,
+            info,
+        }
+    }
+}
+
+struct RequestInfo {
+    method: Method,
+    uri: Uri,
+    request_id: Option<http::HeaderValue>,
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`AccessLog`].
+    pub struct AccessLogFuture<F> {
+        #[pin]
+        inner: F,
+        start: Instant,
+        info: Option<RequestInfo>,
+    }
+}
+
+impl<F, ResBody, E> Future for AccessLogFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = std::task::ready!(this.inner.poll(cx));
+        if let Some(info) = this.info.take() {
+            let latency_ms = this.start.elapsed().as_micros() as f64 / 1000.0;
+            let request_id = info
+                .request_id
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            match &result {
+                Ok(response) => tracing::info!(
+                    target: TARGET,
+                    method = %info.method,
+                    path = info.uri.path(),
+                    status = response.status().as_u16(),
+                    latency_ms,
+                    request_id,
+                    "request"
+                ),
+                Err(_) => tracing::info!(
+                    target: TARGET,
+                    method = %info.method,
+                    path = info.uri.path(),
+                    status = "error",
+                    latency_ms,
+                    request_id,
+                    "request failed"
+                ),
+            }
+        }
+        Poll::Ready(result)
+    }
+}

@@ -1,0 +1,13 @@
+//! The `demo` service: says which version, commit and task answered, reports its health,
+//! drains on SIGTERM. `main.rs` only calls [`cli::main`].
+
+pub mod access_log;
+pub mod cli;
+pub mod client;
+pub mod configuration;
+pub mod healthcheck;
+pub mod metadata;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,6 @@
+//! One file per handler.
+
+pub mod debug;
+pub mod health;
+pub mod index;
+pub mod not_found;

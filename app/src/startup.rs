@@ -1,0 +1,335 @@
+//! Building and running the server: the router with its middleware, our own accept loop
+//! (hyper's HTTP/1 limits, a connection cap), and the drain on SIGTERM/SIGINT.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use axum::routing::get;
+use axum::Router;
+use http::{header, HeaderName, HeaderValue, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+
+use crate::access_log::AccessLogLayer;
+use crate::configuration::Settings;
+use crate::metadata;
+use crate::routes;
+use crate::state::{AppState, Identity};
+
+/// The request id header, kept from the request or generated (UUID v4).
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Largest request head (request line + headers) accepted; larger gets 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Most request headers accepted; more gets 431.
+pub const MAX_HEADERS: usize = 64;
+
+/// Limits applied by the middleware.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Requests slower than this get 408.
+    pub request_timeout: Duration,
+    /// Bodies larger than this get 413.
+    pub max_body_bytes: usize,
+    /// Serve the `/debug/...` fault-injection routes.
+    pub debug_endpoints: bool,
+}
+
+impl From<&Settings> for Limits {
+    fn from(s: &Settings) -> Self {
+        Self {
+            request_timeout: s.request_timeout,
+            max_body_bytes: s.max_body_bytes,
+            debug_endpoints: s.debug_endpoints,
+        }
+    }
+}
+
+/// The routes and the middleware, ready to serve (or to call with `oneshot` in tests).
+///
+/// Outermost first: request id (set, then copied to the response), access log, panic
+/// -> 500, body limit -> 413, timeout -> 408, then the routes (404/405 from the router).
+pub fn router(state: AppState, limits: Limits) -> Router {
+    let mut routes = Router::new()
+        .route("/", get(routes::index::index))
+        .route("/health", get(routes::health::health));
+    if limits.debug_endpoints {
+        routes = routes
+            .route("/debug/delay/{ms}", get(routes::debug::delay))
+            .route("/debug/panic", get(routes::debug::panic));
+    }
+    routes
+        .fallback(routes::not_found::not_found)
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+                .layer(AccessLogLayer)
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    limits.request_timeout,
+                )),
+        )
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<String> {
+    // The panic hook has logged the message and location already.
+    let mut response = Response::new("{\"error\":\"internal server error\"}\n".to_owned());
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// SIGTERM and SIGINT, registered when created (so a signal arriving right after startup
+/// is never lost to the default action).
+pub struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Registers the handlers. Needs a Tokio runtime.
+    pub fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for the next SIGTERM or SIGINT; returns its name.
+    pub async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
+}
+
+/// Waits for SIGTERM or SIGINT (axum's graceful-shutdown example, for callers that do
+/// not need a second signal).
+pub async fn shutdown_signal() {
+    match Signals::install() {
+        Ok(mut signals) => {
+            signals.recv().await;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot install signal handlers");
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// How the server stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopReport {
+    /// All connections finished within the drain bound.
+    pub drained: bool,
+    /// Connections still open when the drain bound (or a second signal) cut them off.
+    pub cut_connections: usize,
+}
+
+/// A bound listener with everything needed to serve.
+pub struct Application {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    state: AppState,
+    settings: Settings,
+}
+
+impl Application {
+    /// Reads the task metadata (if any; bounded by a short timeout), renders the `GET /`
+    /// bodies and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let task = match &settings.metadata_uri {
+            None => None,
+            Some(uri) => match metadata::fetch(uri, settings.metadata_timeout).await {
+                Ok(task) => Some(task),
+                Err(e) => {
+                    tracing::warn!(error = %e, "ECS task metadata unavailable; reporting the hostname only");
+                    None
+                }
+            },
+        };
+        let identity = Identity::new(&settings, metadata::hostname(), task);
+        let state = AppState::new(identity, settings.fail_health);
+        let addr = settings.listen_addr();
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (HOST/PORT)"))?;
+        let local_addr = listener.local_addr().context("reading the bound address")?;
+        Ok(Self {
+            listener,
+            local_addr,
+            state,
+            settings,
+        })
+    }
+
+    /// The port actually bound (useful with `PORT=0`).
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The handlers' state (tests use it to watch the draining switch).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT, then drains; a second signal stops the drain at once.
+    pub async fn run_until_signal(self, mut signals: Signals) -> StopReport {
+        let (first_tx, first_rx) = tokio::sync::oneshot::channel::<&'static str>();
+        let (second_tx, second_rx) = tokio::sync::oneshot::channel::<&'static str>();
+        tokio::spawn(async move {
+            let _ = first_tx.send(signals.recv().await);
+            let _ = second_tx.send(signals.recv().await);
+        });
+        self.run_until(
+            async move { first_rx.await.unwrap_or("shutdown") },
+            async move {
+                if second_rx.await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            },
+        )
+        .await
+    }
+
+    /// Serves until `shutdown` resolves (with a reason for the log), then stops accepting
+    /// and lets open requests finish within `DEMO_SHUTDOWN_TIMEOUT_SECS`, or until `force`.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = &'static str>,
+        force: impl Future<Output = ()>,
+    ) -> StopReport {
+        let Self {
+            listener,
+            local_addr,
+            state,
+            settings,
+        } = self;
+        let app = router(state.clone(), Limits::from(&settings));
+        let service = TowerToHyperService::new(app);
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(settings.header_read_timeout)
+            .max_buf_size(MAX_HEADER_BYTES.max(8192))
+            .max_headers(MAX_HEADERS)
+            .max_header_size(MAX_HEADER_BYTES);
+        let http = Arc::new(http);
+        let graceful = GracefulShutdown::new();
+        let slots = Arc::new(Semaphore::new(settings.max_connections));
+
+        let identity = state.identity();
+        tracing::info!(
+            addr = %local_addr,
+            version = %identity.version,
+            commit = %identity.commit,
+            task = identity.task.as_ref().map(|t| t.arn.as_str()).unwrap_or("-"),
+            "listening"
+        );
+
+        tokio::pin!(shutdown);
+        let reason = loop {
+            // Wait for a free connection slot first: beyond the cap, clients queue in the
+            // kernel's listen backlog instead of costing us memory.
+            let permit = tokio::select! {
+                biased;
+                reason = &mut shutdown => break reason,
+                permit = slots.clone().acquire_owned() => permit.expect("semaphore never closed"),
+            };
+            let (stream, _peer) = tokio::select! {
+                biased;
+                reason = &mut shutdown => break reason,
+                accepted = listener.accept() => match accepted {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        accept_error(e).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let conn = http.serve_connection(TokioIo::new(stream), service.clone());
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+                drop(permit);
+            });
+        };
+
+        // Stop accepting first, then tell health checks, then wait for open requests.
+        drop(listener);
+        state.start_draining();
+        let open = graceful.count();
+        let timeout = settings.shutdown_timeout;
+        tracing::info!(
+            reason,
+            open_connections = open,
+            timeout_secs = timeout.as_secs_f64(),
+            "draining"
+        );
+        let started = Instant::now();
+        let drained = tokio::select! {
+            _ = graceful.shutdown() => true,
+            _ = tokio::time::sleep(timeout) => false,
+            _ = force => false,
+        };
+        // Every open connection holds a slot: the slots in use are the ones being cut.
+        let cut_connections = if drained {
+            0
+        } else {
+            settings.max_connections - slots.available_permits()
+        };
+        if drained {
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "stopped");
+        } else {
+            tracing::warn!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                cut_connections,
+                "stopped before every request finished"
+            );
+        }
+        StopReport {
+            drained,
+            cut_connections,
+        }
+    }
+}
+
+/// Accept errors: per-connection ones (reset before accept) are skipped; resource
+/// exhaustion (EMFILE/ENFILE/ENOMEM) is logged and retried after a pause instead of
+/// spinning or exiting.
+async fn accept_error(e: std::io::Error) {
+    use std::io::ErrorKind::*;
+    if matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted) {
+        return;
+    }
+    tracing::warn!(error = %e, "accept failed; retrying in 100 ms");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
