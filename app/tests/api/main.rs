@@ -1,0 +1,10 @@
+//! Integration tests: one binary, one module per area.
+
+mod drain;
+mod healthcheck;
+mod helpers;
+mod index;
+mod limits;
+mod metadata;
+mod process;
+mod router;

@@ -1,0 +1,284 @@
+//! The real binary: signals, drain, exit codes, configuration errors, logs.
+
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+use crate::helpers::{client, DemoProcess};
+
+fn json_lines(process: &DemoProcess) -> Vec<serde_json::Value> {
+    process
+        .stdout_lines()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn messages(process: &DemoProcess) -> Vec<String> {
+    json_lines(process)
+        .iter()
+        .map(|j| j["message"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_request_in_flight_finish_then_exits_0() {
+    // Arrange: a request that takes 1 s is in flight when SIGTERM arrives.
+    let (mut server, addr) = DemoProcess::serve(&[("DEMO_DEBUG_ENDPOINTS", "1")]);
+    let in_flight = tokio::spawn(
+        client()
+            .get(format!("http://{addr}/debug/delay/1000"))
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+
+    // Act
+    server.signal(Signal::SIGTERM);
+
+    // Assert: new connections are refused once draining...
+    server
+        .wait_for_stdout(Duration::from_secs(5), |l| {
+            l.contains("\"message\":\"draining\"")
+        })
+        .expect("a draining line");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still accepting after SIGTERM"
+    );
+    // ...the request in flight completes with 200...
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request completes");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "{\"delayed_ms\":1000}\n");
+    // ...and the process exits 0 after logging `stopped`.
+    let status = server.finish(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{:?}", server.stdout_lines());
+    let messages = messages(&server);
+    assert!(messages.contains(&"stopped".to_owned()), "{messages:?}");
+    let draining = json_lines(&server)
+        .into_iter()
+        .find(|j| j["message"] == "draining")
+        .unwrap();
+    assert_eq!(draining["reason"], "SIGTERM");
+    assert_eq!(draining["open_connections"], 1);
+}
+
+#[test]
+fn sigterm_when_idle_exits_0() {
+    let (mut server, _addr) = DemoProcess::serve(&[]);
+
+    server.signal(Signal::SIGTERM);
+
+    let status = server.finish(Duration::from_secs(5));
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(messages(&server), ["listening", "draining", "stopped"]);
+}
+
+#[test]
+fn sigint_also_drains_and_exits_0() {
+    let (mut server, _addr) = DemoProcess::serve(&[]);
+
+    server.signal(Signal::SIGINT);
+
+    assert_eq!(server.finish(Duration::from_secs(5)).code(), Some(0));
+    let draining = json_lines(&server)
+        .into_iter()
+        .find(|j| j["message"] == "draining")
+        .expect("a draining line");
+    assert_eq!(draining["reason"], "SIGINT");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_drain_is_bounded() {
+    // A request far longer than the 0.3 s drain bound.
+    let (mut server, addr) = DemoProcess::serve(&[
+        ("DEMO_DEBUG_ENDPOINTS", "1"),
+        ("DEMO_SHUTDOWN_TIMEOUT_SECS", "0.3"),
+    ]);
+    let in_flight = tokio::spawn(
+        client()
+            .get(format!("http://{addr}/debug/delay/20000"))
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    server.signal(Signal::SIGTERM);
+
+    // Exits well before the request would have finished, and says what it cut.
+    let status = server.finish(Duration::from_secs(5));
+    assert_eq!(status.code(), Some(0));
+    let cut = json_lines(&server)
+        .into_iter()
+        .find(|j| j["message"] == "stopped before every request finished")
+        .expect("a warning about the cut request");
+    assert_eq!(cut["cut_connections"], 1);
+    assert!(
+        in_flight.await.unwrap().is_err(),
+        "the cut request has no response"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_ends_the_drain_at_once() {
+    let (mut server, addr) = DemoProcess::serve(&[("DEMO_DEBUG_ENDPOINTS", "1")]);
+    let _in_flight = tokio::spawn(
+        client()
+            .get(format!("http://{addr}/debug/delay/20000"))
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    server.signal(Signal::SIGTERM);
+    server
+        .wait_for_stdout(Duration::from_secs(5), |l| {
+            l.contains("\"message\":\"draining\"")
+        })
+        .expect("a draining line");
+    server.signal(Signal::SIGTERM);
+
+    // The default 20 s drain bound is not waited for.
+    assert_eq!(server.finish(Duration::from_secs(5)).code(), Some(0));
+}
+
+#[test]
+fn bad_configuration_exits_2_naming_the_variable_and_value() {
+    for (var, value) in [
+        ("PORT", "abc"),
+        ("HOST", "not-an-ip"),
+        ("DEMO_SHUTDOWN_TIMEOUT_SECS", "soon"),
+        ("DEMO_LOG_FORMAT", "xml"),
+        ("RUST_LOG", "demo=shout"),
+    ] {
+        let mut process = DemoProcess::start(&[], &[(var, value)]);
+
+        let status = process.finish(Duration::from_secs(5));
+
+        let stderr = process.stderr_lines().join("\n");
+        assert_eq!(status.code(), Some(2), "{var}={value}: {stderr}");
+        assert!(stderr.contains(&format!("{var}={value:?}")), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(process.stdout_lines().is_empty());
+    }
+}
+
+#[test]
+fn a_port_in_use_exits_1_naming_the_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let mut process = DemoProcess::start(
+        &["serve"],
+        &[
+            ("HOST", "127.0.0.1"),
+            ("PORT", &port),
+            ("DEMO_LOG_FORMAT", "json"),
+        ],
+    );
+
+    let status = process.finish(Duration::from_secs(5));
+
+    assert_eq!(status.code(), Some(1));
+    let out = process.stdout_lines().join("\n");
+    assert!(out.contains(&format!("127.0.0.1:{port}")), "{out}");
+    assert!(out.contains("\"level\":\"ERROR\""), "{out}");
+}
+
+#[test]
+fn unknown_subcommands_are_usage_errors() {
+    let mut process = DemoProcess::start(&["frobnicate"], &[]);
+
+    assert_eq!(process.finish(Duration::from_secs(5)).code(), Some(2));
+    assert!(process.stderr_lines().join("\n").contains("frobnicate"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_gets_one_json_log_line() {
+    let (mut server, addr) = DemoProcess::serve(&[("DEMO_DEBUG_ENDPOINTS", "1")]);
+    let http = client();
+    http.get(format!("http://{addr}/health"))
+        .header("x-request-id", "req-42")
+        .send()
+        .await
+        .unwrap();
+    http.get(format!("http://{addr}/missing"))
+        .send()
+        .await
+        .unwrap();
+    http.get(format!("http://{addr}/debug/panic"))
+        .send()
+        .await
+        .unwrap();
+
+    server.signal(Signal::SIGTERM);
+    server.finish(Duration::from_secs(5));
+
+    let lines = json_lines(&server); // panics on any non-JSON line
+    let requests: Vec<_> = lines.iter().filter(|j| j["message"] == "request").collect();
+    assert_eq!(requests.len(), 3, "{lines:?}");
+    let health = requests[0];
+    assert_eq!(health["method"], "GET");
+    assert_eq!(health["path"], "/health");
+    assert_eq!(health["status"], 200);
+    assert_eq!(health["request_id"], "req-42");
+    assert_eq!(health["level"], "INFO");
+    assert!(health["latency_ms"].as_f64().unwrap() >= 0.0);
+    assert!(health["timestamp"].is_string());
+    assert_eq!(requests[1]["status"], 404);
+    assert_eq!(requests[2]["status"], 500);
+    let panic = lines
+        .iter()
+        .find(|j| j["message"] == "panic")
+        .expect("a panic line");
+    assert_eq!(panic["level"], "ERROR");
+    assert!(panic["panic"]
+        .as_str()
+        .unwrap()
+        .contains("GET /debug/panic"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_log_filters_the_lines() {
+    // Lifecycle lines kept (the helper waits for `listening`), request lines off.
+    let (mut server, addr) = DemoProcess::serve(&[("RUST_LOG", "warn,demo::startup=info")]);
+    client()
+        .get(format!("http://{addr}/health"))
+        .send()
+        .await
+        .unwrap();
+
+    server.signal(Signal::SIGTERM);
+    server.finish(Duration::from_secs(5));
+
+    assert_eq!(messages(&server), ["listening", "draining", "stopped"]);
+}
+
+#[test]
+fn text_logs_on_request() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port().to_string();
+    drop(free);
+    let mut server = DemoProcess::start(
+        &[],
+        &[
+            ("HOST", "127.0.0.1"),
+            ("PORT", &port),
+            ("DEMO_LOG_FORMAT", "text"),
+        ],
+    );
+    let line = server
+        .wait_for_stdout(Duration::from_secs(10), |l| l.contains("listening"))
+        .expect("a listening line");
+
+    server.signal(Signal::SIGTERM);
+    server.finish(Duration::from_secs(5));
+
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&line).is_err(),
+        "{line}"
+    );
+    assert!(
+        line.contains("INFO") && line.contains(&format!("127.0.0.1:{port}")),
+        "{line}"
+    );
+}
