@@ -223,3 +223,22 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
         .unwrap();
     assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
 }
+
+#[tokio::test]
+async fn idle_keep_alive_connections_are_closed_after_the_header_read_timeout() {
+    let app = spawn_app(&[("DEMO_HEADER_READ_TIMEOUT_SECS", "0.3")]).await;
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nhost: t\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+
+    // Then silence: the server closes the kept-alive connection instead of holding a slot.
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+
+    assert!(closed.is_ok(), "the idle connection stayed open");
+}
