@@ -50,6 +50,7 @@ def perf_stat_events() -> list[str]:
 def start(sc: harness.Scenario, args, logs: Path, wrap: list[str] | None = None) -> tuple[Server, int]:
     port = free_port()
     env = dict(sc.env, PORT=str(port), HOST="127.0.0.1")
+    env.update(kv.split("=", 1) for kv in args.env)
     server = Server(sc.key, (wrap or []) + sc.argv, env, args.server_cpu,
                     logs / f"profile-{sc.key}.log", ROOT)
     wait_first_200(server, port, sc.path, bound_s=60 if wrap else 10)
@@ -152,7 +153,7 @@ def callgrind(sc, args, logs) -> None:
     ir = int(totals.group(1))
     print(f"{sc.key}: {n:,} requests under callgrind: {ir:,} instructions, "
           f"{ir / n:,.0f} instructions per request (user space, all threads); dump {dump}")
-    ann = subprocess.run(["callgrind_annotate", "--inclusive=no", str(dump)],
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", str(dump)],
                          capture_output=True, text=True, timeout=300).stdout
     shown = 0
     for line in ann.splitlines():
@@ -169,6 +170,8 @@ def main() -> int:
     p.add_argument("--syscalls", action="store_true")
     p.add_argument("--perf", action="store_true")
     p.add_argument("--callgrind", action="store_true")
+    p.add_argument("--env", action="append", default=[], metavar="K=V",
+                   help="extra environment for the server (ablation: RUST_LOG=off)")
     p.add_argument("--duration", type=int, default=5)
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--server-cpu", type=int, default=0)

@@ -15,6 +15,8 @@ if ((${#need[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-export CARGO_PROFILE_RELEASE_STRIP=none CARGO_TARGET_DIR="$PWD/target/profiling"
+# Symbols and line tables (no full debuginfo): perf/callgrind can name inlined code.
+export CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
+export CARGO_TARGET_DIR="$PWD/target/profiling"
 nice cargo build --release --locked -p hello-hyper -p demo
 exec python3 bench/profile.py --target-dir "$CARGO_TARGET_DIR" "$@"
