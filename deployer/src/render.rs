@@ -1,13 +1,462 @@
-//! `deployer render`: not built yet.
+//! `deployer render`: the task definition and appspec from the repository's templates and
+//! the stack's Terraform outputs.
+//!
+//! The templates are compiled in ([`TASKDEF_TEMPLATE`], [`APPSPEC_TEMPLATE`]), so the
+//! binary renders the same bytes from any directory. The pipeline fills the same
+//! templates by plain text substitution (`buildspec.yml`: `sed` for the account values,
+//! then the CodeDeployToECS action for `<IMAGE1_NAME>` and CodeDeploy for
+//! `<TASK_DEFINITION>`). Both templates are stored in the canonical form the typed models
+//! serialize to, and every substituted value is checked to need no JSON/YAML escaping, so
+//! both paths give byte-identical files (tests/render_pipeline.rs runs the buildspec).
 
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::Context;
 use clap::Args;
+use regex::Regex;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 
-use crate::cli::GlobalArgs;
-use crate::exit::Code;
+use crate::appspec::AppSpec;
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::exit::{bad_input, Code};
+use crate::image::ImageRef;
+use crate::outputs::Outputs;
+use crate::taskdef::TaskDefinition;
 
+/// `taskdef.json` at the repository root: the `RegisterTaskDefinition` input template.
+pub const TASKDEF_TEMPLATE: &str = include_str!("../../taskdef.json");
+/// `appspec.yaml` at the repository root: the CodeDeploy ECS AppSpec template.
+pub const APPSPEC_TEMPLATE: &str = include_str!("../../appspec.yaml");
+/// File names of the templates (and of the rendered files).
+pub const TASKDEF_FILE: &str = "taskdef.json";
+pub const APPSPEC_FILE: &str = "appspec.yaml";
+
+/// Filled by the CodeDeployToECS action from `imageDetail.json` (`ImageURI`).
+pub const IMAGE_PLACEHOLDER: &str = "<IMAGE1_NAME>";
+/// Filled by CodeDeploy with the task definition revision it registered.
+pub const TASK_DEFINITION_PLACEHOLDER: &str = "<TASK_DEFINITION>";
+/// Filled by the buildspec (CodeBuild environment) or by `deployer render` (outputs).
+pub const EXECUTION_ROLE_PLACEHOLDER: &str = "<EXECUTION_ROLE_ARN>";
+pub const TASK_ROLE_PLACEHOLDER: &str = "<TASK_ROLE_ARN>";
+pub const LOG_GROUP_PLACEHOLDER: &str = "<LOG_GROUP>";
+pub const REGION_PLACEHOLDER: &str = "<AWS_REGION>";
+
+/// Every placeholder `taskdef.json` may contain.
+pub const TASKDEF_PLACEHOLDERS: [&str; 5] = [
+    IMAGE_PLACEHOLDER,
+    EXECUTION_ROLE_PLACEHOLDER,
+    TASK_ROLE_PLACEHOLDER,
+    LOG_GROUP_PLACEHOLDER,
+    REGION_PLACEHOLDER,
+];
+/// Every placeholder `appspec.yaml` may contain.
+pub const APPSPEC_PLACEHOLDERS: [&str; 1] = [TASK_DEFINITION_PLACEHOLDER];
+
+/// Render the task definition and appspec from the templates and Terraform outputs.
+///
+/// Writes DIR/taskdef.json (what CodeDeployToECS registers: the pipeline's taskdef.json
+/// with `<IMAGE1_NAME>` replaced) and DIR/appspec.yaml. Nothing is written unless both
+/// render and validate.
 #[derive(Debug, Args)]
-pub struct RenderArgs {}
+#[command(
+    after_help = "Example:\n  deployer render --outputs deployer/tests/fixtures/terraform-outputs.json \\\n    --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab --out-dir rendered"
+)]
+pub struct RenderArgs {
+    /// Container image: [registry/]repository[:tag][@sha256:<64 hex>], with a tag or a
+    /// digest (the `ImageURI` the pipeline writes to imageDetail.json).
+    #[arg(long, value_name = "URI")]
+    pub image: ImageRef,
 
-pub async fn run(_args: RenderArgs, _global: &GlobalArgs) -> anyhow::Result<Code> {
-    anyhow::bail!("`deployer render` is not implemented yet")
+    /// Directory for taskdef.json and appspec.yaml (created when missing).
+    #[arg(long, value_name = "DIR", default_value = "rendered")]
+    pub out_dir: PathBuf,
+
+    /// Task definition ARN for appspec.yaml; default: keep `<TASK_DEFINITION>`, which
+    /// CodeDeploy fills with the revision it registers.
+    #[arg(long, value_name = "ARN")]
+    pub task_definition_arn: Option<String>,
+}
+
+pub async fn run(args: RenderArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    let outputs_path = global.outputs.as_deref().ok_or_else(|| {
+        bad_input(
+            "deployer render needs the stack's Terraform outputs: --outputs FILE \
+             (or DEPLOYER_OUTPUTS=FILE; `-` reads stdin), e.g. \
+             `terraform -chdir=infra output -json > outputs.json`",
+        )
+    })?;
+    let outputs = Outputs::load(outputs_path)?;
+    let taskdef = render_task_definition_json(&outputs, &args.image, &[])?;
+    let appspec = render_appspec_yaml(&outputs, args.task_definition_arn.as_deref())?;
+
+    let dir = &args.out_dir;
+    if dir.exists() && !dir.is_dir() {
+        return Err(bad_input(format!(
+            "--out-dir {}: exists and is not a directory",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create --out-dir {}", dir.display()))?;
+    let taskdef_path = dir.join(TASKDEF_FILE);
+    let appspec_path = dir.join(APPSPEC_FILE);
+    write_atomically(&taskdef_path, &taskdef)?;
+    write_atomically(&appspec_path, &appspec)?;
+
+    match global.output {
+        OutputFormat::Human => {
+            println!(
+                "wrote {} (family {}, image {})",
+                taskdef_path.display(),
+                outputs.task_family,
+                args.image
+            );
+            println!(
+                "wrote {} (task definition {})",
+                appspec_path.display(),
+                args.task_definition_arn
+                    .as_deref()
+                    .unwrap_or("<TASK_DEFINITION>, filled by CodeDeploy")
+            );
+        }
+        OutputFormat::Json => {
+            let summary = serde_json::json!({
+                "taskdef": taskdef_path,
+                "appspec": appspec_path,
+                "family": outputs.task_family,
+                "image": args.image.as_str(),
+                "taskDefinitionArn": args.task_definition_arn,
+            });
+            println!("{summary}");
+        }
+    }
+    Ok(Code::Success)
+}
+
+/// Writes through a temporary file in the same directory and a rename, so a reader never
+/// sees half a file and a failed run leaves the old file in place.
+fn write_atomically(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("rendered");
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, contents)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("cannot write {}", path.display()));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The account-specific placeholders of `taskdef.json` and their values from the
+/// outputs (the buildspec takes the same values from the CodeBuild environment).
+pub fn account_values(outputs: &Outputs) -> [(&'static str, &str); 4] {
+    [
+        (
+            EXECUTION_ROLE_PLACEHOLDER,
+            outputs.execution_role_arn.as_str(),
+        ),
+        (TASK_ROLE_PLACEHOLDER, outputs.task_role_arn.as_str()),
+        (LOG_GROUP_PLACEHOLDER, outputs.log_group_name.as_str()),
+        (REGION_PLACEHOLDER, outputs.region.as_str()),
+    ]
+}
+
+/// `<NAME>` placeholders in `text`, with 1-based line and column.
+pub fn find_placeholders(text: &str) -> Vec<(String, usize, usize)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"<[A-Z][A-Z0-9_]*>").expect("valid regex"));
+    re.find_iter(text)
+        .map(|m| {
+            let before = &text[..m.start()];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rfind('\n').map_or(m.start(), |i| m.start() - i - 1) + 1;
+            (m.as_str().to_owned(), line, column)
+        })
+        .collect()
+}
+
+/// Errors for placeholders in `text` that are not in `allowed`.
+fn check_known_placeholders(text: &str, origin: &str, allowed: &[&str]) -> anyhow::Result<()> {
+    let unknown: Vec<String> = find_placeholders(text)
+        .into_iter()
+        .filter(|(p, _, _)| !allowed.contains(&p.as_str()))
+        .map(|(p, line, col)| format!("{p} at line {line}, column {col}"))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{origin}: unknown placeholder(s): {} (known: {})",
+            unknown.join("; "),
+            allowed.join(", ")
+        )
+    }
+}
+
+/// Replaces placeholders in every string of the model (through its JSON form), the way a
+/// text substitution of the serialized file would.
+fn substitute<T: Serialize + DeserializeOwned>(
+    model: &T,
+    values: &[(&str, &str)],
+) -> anyhow::Result<T> {
+    fn walk(v: &mut Value, values: &[(&str, &str)]) {
+        match v {
+            Value::String(s) => {
+                for (placeholder, value) in values {
+                    if s.contains(placeholder) {
+                        *s = s.replace(placeholder, value);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, values)),
+            Value::Object(map) => map.values_mut().for_each(|i| walk(i, values)),
+            _ => {}
+        }
+    }
+    let mut tree = serde_json::to_value(model).context("serializing a template model")?;
+    walk(&mut tree, values);
+    serde_json::from_value(tree).context("reading back a substituted template")
+}
+
+/// Fills `taskdef.json` (the compiled-in template) for `image`, with `env` replacing or
+/// adding environment variables of the service's container (`deploy --env`).
+pub fn render_task_definition(
+    outputs: &Outputs,
+    image: &ImageRef,
+    env: &[(String, String)],
+) -> anyhow::Result<TaskDefinition> {
+    render_task_definition_from(TASKDEF_TEMPLATE, TASKDEF_FILE, outputs, image, env)
+}
+
+/// [`render_task_definition`] as the canonical JSON bytes (what CodeDeployToECS registers
+/// from the pipeline's `taskdef.json` when `env` is empty).
+pub fn render_task_definition_json(
+    outputs: &Outputs,
+    image: &ImageRef,
+    env: &[(String, String)],
+) -> anyhow::Result<String> {
+    Ok(render_task_definition(outputs, image, env)?.to_canonical_json())
+}
+
+/// [`render_task_definition`] from any template text (`template_name` names it in errors).
+pub fn render_task_definition_from(
+    template: &str,
+    template_name: &str,
+    outputs: &Outputs,
+    image: &ImageRef,
+    env: &[(String, String)],
+) -> anyhow::Result<TaskDefinition> {
+    check_known_placeholders(template, template_name, &TASKDEF_PLACEHOLDERS)?;
+    let model = TaskDefinition::from_json_str(template, template_name)?;
+    if !image.is_pinned() {
+        return Err(bad_input(format!(
+            "--image {image}: give a tag or a digest (repository:TAG or repository@sha256:...); \
+             without one ECS pulls the mutable `latest`"
+        )));
+    }
+    let mut values: Vec<(&str, &str)> = account_values(outputs).to_vec();
+    values.push((IMAGE_PLACEHOLDER, image.as_str()));
+    let mut td = substitute(&model, &values)?;
+
+    let leftover = find_placeholders(&serde_json::to_string(&td)?);
+    if let Some((p, _, _)) = leftover.first() {
+        anyhow::bail!("{template_name}: placeholder {p} is still unresolved after rendering");
+    }
+
+    let origin = &outputs.origin;
+    if td.family != outputs.task_family {
+        return Err(bad_input(format!(
+            "{template_name}: family {:?} disagrees with output `task_family` = {:?} in {origin}",
+            td.family, outputs.task_family
+        )));
+    }
+    let names: Vec<String> = td
+        .container_definitions
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    let Some(container) = td.container_mut(&outputs.container_name) else {
+        return Err(bad_input(format!(
+            "{template_name}: no container named {:?} (output `container_name` in {origin}); \
+             the template's containers are {names:?}",
+            outputs.container_name
+        )));
+    };
+    if !container
+        .port_mappings
+        .iter()
+        .any(|p| p.container_port == outputs.container_port)
+    {
+        let ports: Vec<u16> = container
+            .port_mappings
+            .iter()
+            .map(|p| p.container_port)
+            .collect();
+        return Err(bad_input(format!(
+            "{template_name}: container {:?} maps ports {ports:?}, but output `container_port` = {} in {origin}",
+            container.name, outputs.container_port
+        )));
+    }
+    for (name, value) in env {
+        check_env_name(name).map_err(bad_input)?;
+        match container.environment.iter_mut().find(|kv| &kv.name == name) {
+            Some(kv) => kv.value.clone_from(value),
+            None => container.environment.push(crate::taskdef::KeyValuePair {
+                name: name.clone(),
+                value: value.clone(),
+            }),
+        }
+    }
+
+    let problems = td.validate();
+    if !problems.is_empty() {
+        anyhow::bail!(
+            "{template_name}: the rendered task definition is not a valid RegisterTaskDefinition input:\n  - {}",
+            problems.join("\n  - ")
+        );
+    }
+    Ok(td)
+}
+
+fn check_env_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "environment variable name {name:?}: must be letters, digits and '_', not starting with a digit"
+        ))
+    }
+}
+
+/// Parses `NAME=VALUE` (for `--env` flags; usable as a clap `value_parser`).
+pub fn parse_env_override(text: &str) -> Result<(String, String), String> {
+    let Some((name, value)) = text.split_once('=') else {
+        return Err(format!("{text:?}: expected NAME=VALUE"));
+    };
+    check_env_name(name)?;
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+/// Fills `appspec.yaml` (the compiled-in template): `<TASK_DEFINITION>` becomes
+/// `task_definition_arn` when given, else stays for CodeDeploy to fill.
+pub fn render_appspec(
+    outputs: &Outputs,
+    task_definition_arn: Option<&str>,
+) -> anyhow::Result<AppSpec> {
+    render_appspec_from(APPSPEC_TEMPLATE, APPSPEC_FILE, outputs, task_definition_arn)
+}
+
+/// [`render_appspec`] as YAML bytes (the pipeline's `appspec.yaml` when no ARN is given).
+pub fn render_appspec_yaml(
+    outputs: &Outputs,
+    task_definition_arn: Option<&str>,
+) -> anyhow::Result<String> {
+    Ok(render_appspec(outputs, task_definition_arn)?.to_yaml())
+}
+
+/// [`render_appspec`] from any template text (`template_name` names it in errors).
+pub fn render_appspec_from(
+    template: &str,
+    template_name: &str,
+    outputs: &Outputs,
+    task_definition_arn: Option<&str>,
+) -> anyhow::Result<AppSpec> {
+    check_known_placeholders(template, template_name, &APPSPEC_PLACEHOLDERS)?;
+    let model = AppSpec::from_yaml_str(template, template_name)?;
+    let spec = match task_definition_arn {
+        Some(arn) => {
+            check_task_definition_arn(arn, outputs)?;
+            let spec = substitute(&model, &[(TASK_DEFINITION_PLACEHOLDER, arn)])?;
+            let leftover = find_placeholders(&spec.to_yaml());
+            if let Some((p, _, _)) = leftover.first() {
+                anyhow::bail!(
+                    "{template_name}: placeholder {p} is still unresolved after rendering"
+                );
+            }
+            spec
+        }
+        None => model,
+    };
+    let origin = &outputs.origin;
+    let Some((name, service)) = spec.service() else {
+        anyhow::bail!("{template_name}: no target service under Resources");
+    };
+    let lb = &service.properties.load_balancer_info;
+    let mut problems = String::new();
+    if lb.container_name != outputs.container_name {
+        let _ = write!(
+            problems,
+            "Resources.{name}.Properties.LoadBalancerInfo.ContainerName {:?} disagrees with output `container_name` = {:?} in {origin}",
+            lb.container_name, outputs.container_name
+        );
+    }
+    if lb.container_port != outputs.container_port {
+        if !problems.is_empty() {
+            problems.push_str("; ");
+        }
+        let _ = write!(
+            problems,
+            "Resources.{name}.Properties.LoadBalancerInfo.ContainerPort {} disagrees with output `container_port` = {} in {origin}",
+            lb.container_port, outputs.container_port
+        );
+    }
+    if !problems.is_empty() {
+        return Err(bad_input(format!("{template_name}: {problems}")));
+    }
+    Ok(spec)
+}
+
+/// `arn:PARTITION:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION`, of the stack's
+/// family, region and account.
+fn check_task_definition_arn(arn: &str, outputs: &Outputs) -> anyhow::Result<()> {
+    let fail = |why: String| {
+        bad_input(format!(
+            "--task-definition-arn {arn:?}: {why} \
+             (expected arn:aws:ecs:{}:{}:task-definition/{}:REVISION)",
+            outputs.region, outputs.account_id, outputs.task_family
+        ))
+    };
+    crate::outputs::check_arn(arn, "ecs", Some("task-definition/")).map_err(fail)?;
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let (region, account, resource) = (parts[3], parts[4], parts[5]);
+    let family_rev = resource.trim_start_matches("task-definition/");
+    let Some((family, revision)) = family_rev.rsplit_once(':') else {
+        return Err(fail("has no :REVISION".into()));
+    };
+    if revision.is_empty() || !revision.bytes().all(|b| b.is_ascii_digit()) || revision == "0" {
+        return Err(fail(format!(
+            "revision {revision:?} is not a positive number"
+        )));
+    }
+    if family != outputs.task_family {
+        return Err(fail(format!(
+            "family {family:?} is not the stack's `task_family` {:?} ({})",
+            outputs.task_family, outputs.origin
+        )));
+    }
+    if region != outputs.region {
+        return Err(fail(format!(
+            "region {region:?} is not the stack's `region` {:?} ({})",
+            outputs.region, outputs.origin
+        )));
+    }
+    if account != outputs.account_id {
+        return Err(fail(format!(
+            "account {account:?} is not the stack's `account_id` {:?} ({})",
+            outputs.account_id, outputs.origin
+        )));
+    }
+    Ok(())
 }

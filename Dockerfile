@@ -1,0 +1,54 @@
+# Container image of the `demo` service.
+#
+# Stages: chef (Rust toolchain + cargo-chef) -> planner (dependency recipe) -> builder
+# (dependency layer, then the static `demo` binary at /out/demo) -> runtime (FROM
+# scratch: that one binary, non-root).
+#
+# CodeBuild builds every stage (buildspec.yml). Offline CI builds only `runtime`
+# (scripts/checks/container.sh): it passes `--build-context builder=DIR`, where
+# DIR/out/demo is a static binary built on the host, so no base image is pulled.
+
+FROM rust:1.95.0-slim-bookworm AS chef
+RUN cargo install cargo-chef --locked --version 0.1.78 \
+    && rm -rf "${CARGO_HOME}/registry" "${CARGO_HOME}/git"
+WORKDIR /src
+# Fully static (glibc, crt-static) so the runtime stage needs no libc. Passing --target
+# keeps build scripts and proc macros on the host's normal linking.
+ENV RUSTFLAGS="-C target-feature=+crt-static" \
+    CARGO_TERM_COLOR=never
+
+FROM chef AS planner
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
+
+FROM chef AS builder
+# Dependencies only: this layer is reused until Cargo.lock or a manifest changes.
+COPY --from=planner /src/recipe.json recipe.json
+RUN cargo chef cook --release --locked --target x86_64-unknown-linux-gnu -p demo \
+    --recipe-path recipe.json
+COPY . .
+# The commit the service reports (GET /); only the layers below depend on it.
+ARG GIT_COMMIT=unknown
+RUN DEMO_GIT_COMMIT="${GIT_COMMIT}" \
+    cargo build --release --locked --target x86_64-unknown-linux-gnu -p demo \
+    && mkdir -p /out \
+    && cp target/x86_64-unknown-linux-gnu/release/demo /out/demo
+
+FROM scratch AS runtime
+ARG GIT_COMMIT=unknown
+ARG VERSION=unknown
+LABEL org.opencontainers.image.title="demo" \
+      org.opencontainers.image.description="The demo service shipped by the CodeDeploy blue/green pipeline" \
+      org.opencontainers.image.source="https://github.com/example/codepipeline-bluegreen-demo" \
+      org.opencontainers.image.revision="${GIT_COMMIT}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+COPY --from=builder /out/demo /demo
+# No /etc/passwd in scratch: a numeric, unprivileged uid:gid (as taskdef.json's "user").
+USER 65532:65532
+EXPOSE 3000
+# No shell and no curl in the image: the binary probes its own /health.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["/demo", "healthcheck"]
+ENTRYPOINT ["/demo"]
+CMD ["serve"]
