@@ -12,7 +12,7 @@
              the warm-up, dumps them after the load: user-space instructions per request
              (all threads), a figure that load on the machine does not disturb, and the
              functions that execute them.
---perf and --callgrind need symbols: pass --target-dir of an unstripped build, e.g.
+--perf and --callgrind's listing need symbols: pass --target-dir of an unstripped build, e.g.
   CARGO_PROFILE_RELEASE_STRIP=none CARGO_TARGET_DIR=target/profiling \
     cargo build --release -p hello-hyper -p demo
 (bench/profile.sh does this and then calls this script).
@@ -117,42 +117,11 @@ def perf_record(sc, args, logs) -> None:
             print("  " + line.strip()[:150])
 
 
-def control(pid: int, command: str) -> None:
-    # vgdb names its FIFOs after $USER and $HOST: use the server's values (HOST=127.0.0.1).
-    env = dict(os.environ, HOST="127.0.0.1")
-    r = subprocess.run(["callgrind_control", command, str(pid)], capture_output=True, text=True,
-                       env=env, timeout=60)
-    if r.returncode != 0 or "OK." not in r.stdout or "error" in r.stderr:
-        raise RuntimeError(f"callgrind_control {command} {pid} failed: {r.stdout} {r.stderr}")
-
-
 def callgrind(sc, args, logs) -> None:
-    if shutil.which("valgrind") is None:
-        harness.die("valgrind is not installed (apt-get install valgrind)")
-    out = logs / f"callgrind.{sc.key}.out"
-    for old in logs.glob(f"callgrind.{sc.key}.out*"):
-        old.unlink()
-    wrap = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-line=no",
-            "--collect-atstart=yes"]
-    server, port = start(sc, args, logs, wrap)
-    try:
-        url = f"http://127.0.0.1:{port}{sc.path}"
-        run_wrk(url, args, 2)
-        control(server.pid, "--zero")
-        w = run_wrk(url, args, args.duration)
-        control(server.pid, "--dump=load")
-    finally:
-        server.stop()
-    dumps = sorted(logs.glob(f"callgrind.{sc.key}.out.*"))
-    if not dumps:
-        harness.die(f"callgrind wrote no dump next to {out}")
-    # The dump made by --dump=load is the first numbered one.
-    dump = dumps[0]
-    totals = re.search(r"^(?:summary|totals): (\d+)", dump.read_text(errors="replace"), re.M)
-    n = w["requests"]
-    ir = int(totals.group(1))
-    print(f"{sc.key}: {n:,} requests under callgrind: {ir:,} instructions, "
-          f"{ir / n:,.0f} instructions per request (user space, all threads); dump {dump}")
+    extra = dict(kv.split("=", 1) for kv in args.env)
+    ir_per_req, n, dump = harness.callgrind_measure(sc, args, logs, extra)
+    print(f"{sc.key}: {n:,} requests under callgrind: {ir_per_req:,.0f} instructions per "
+          f"request (user space, all threads); dump {dump}")
     ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", str(dump)],
                          capture_output=True, text=True, timeout=300).stdout
     shown = 0
@@ -182,6 +151,7 @@ def main() -> int:
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "profile"))
     args = p.parse_args()
     args.only, args.no_demo, args.no_node = args.scenario, False, False
+    args.callgrind_duration = args.duration
     scs = harness.scenarios(args)
     if not scs:
         harness.die(f"unknown scenario {args.scenario!r} (hyper, demo-health, demo-root, express)")

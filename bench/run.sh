@@ -27,6 +27,7 @@ command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 command -v strip >/dev/null || need+=(binutils)
 command -v python3 >/dev/null || need+=(python3)
+command -v valgrind >/dev/null || need+=(valgrind)   # instructions per request (callgrind)
 if ((${#need[@]})); then apt_install "${need[@]}"; fi
 
 if [ ! -f bench/peers/node_modules/express/package.json ]; then
