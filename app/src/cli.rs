@@ -55,7 +55,7 @@ fn serve() -> ExitCode {
             return ExitCode::from(EXIT_BAD_CONFIG);
         }
     };
-    telemetry::init(settings.log_format, &settings.log_filter);
+    let logs = telemetry::init(settings.log_format, &settings.log_filter);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -74,13 +74,23 @@ fn serve() -> ExitCode {
     });
     // Connections cut by the drain bound are dropped here, not waited for.
     runtime.shutdown_timeout(Duration::from_millis(100));
-    match result {
+    let code = match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "cannot serve");
             ExitCode::FAILURE
         }
+    };
+    let dropped = logs.dropped_lines();
+    if dropped > 0 {
+        tracing::warn!(
+            dropped,
+            "log lines dropped because stdout could not keep up"
+        );
     }
+    // Writes out the queued lines before the process exits.
+    drop(logs);
+    code
 }
 
 fn healthcheck() -> ExitCode {

@@ -1,14 +1,40 @@
 //! The one place that sets up logging: JSON lines (CloudWatch) or readable text, filtered
 //! by `RUST_LOG`, on stdout. Panics are logged as events too, so a JSON log stays JSON.
+//!
+//! Lines are formatted on the request path but written by a background thread
+//! (tracing-appender's non-blocking writer): a request never waits for a `write(2)`, and
+//! under load the thread writes many lines per system call (it flushes whenever its
+//! queue is empty, so a quiet service still logs each line at once). If stdout stalls and
+//! the queue fills, new lines are dropped rather than blocking requests; the count is
+//! logged at shutdown.
 
-use std::io::IsTerminal;
+use std::io::{BufWriter, IsTerminal};
 
+use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use crate::configuration::LogFormat;
 
+/// Lines that may wait for the writer thread. The queue's slots are allocated up front, so
+/// this is also a memory bound (about 40 bytes a slot, plus the lines themselves).
+pub const QUEUED_LINES: usize = 8192;
+
+/// Keeps the writer thread; dropping it writes out the queued lines (bounded to about 1 s).
+#[must_use = "dropping the guard stops the log writer"]
+pub struct LogGuard {
+    _worker: WorkerGuard,
+    dropped: ErrorCounter,
+}
+
+impl LogGuard {
+    /// Lines dropped so far because the queue was full.
+    pub fn dropped_lines(&self) -> usize {
+        self.dropped.dropped_lines()
+    }
+}
+
 /// Installs the global subscriber. `filter` was validated by the configuration.
-pub fn init(format: LogFormat, filter: &str) {
+pub fn init(format: LogFormat, filter: &str) -> LogGuard {
     let json = match format {
         LogFormat::Json => true,
         LogFormat::Text => false,
@@ -17,9 +43,15 @@ pub fn init(format: LogFormat, filter: &str) {
     let filter = EnvFilter::builder()
         .parse(filter)
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    let (writer, worker) = NonBlockingBuilder::default()
+        .buffered_lines_limit(QUEUED_LINES)
+        .lossy(true)
+        .thread_name("demo-log")
+        .finish(BufWriter::with_capacity(64 * 1024, std::io::stdout()));
+    let dropped = writer.error_counter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stdout);
+        .with_writer(writer);
     let installed = if json {
         builder
             .json()
@@ -35,6 +67,10 @@ pub fn init(format: LogFormat, filter: &str) {
     // A second init (tests that build several apps) keeps the first subscriber.
     drop(installed);
     install_panic_hook();
+    LogGuard {
+        _worker: worker,
+        dropped,
+    }
 }
 
 /// Logs panics as `error` events (with location) instead of raw stderr text.
