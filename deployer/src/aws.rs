@@ -1,1 +1,330 @@
-//! (not built yet)
+//! One place that talks to AWS: the shared `aws_config` load, the context holding every
+//! client, and the translation of SDK errors into messages a person can act on.
+//!
+//! The default credential chain applies, so `AWS_PROFILE`, `AWS_REGION`,
+//! `AWS_ENDPOINT_URL` (one endpoint for every service, e.g. `deployer local`),
+//! `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE` work as with the AWS CLI. Retries (throttling,
+//! transient errors) are left to the SDK's standard retry strategy.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::BehaviorVersion;
+use aws_sdk_codedeploy::error::{DisplayErrorContext, SdkError};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::exit::bad_input;
+use crate::outputs::Outputs;
+
+/// Every client the deployer uses, built from one configuration load.
+#[derive(Clone, Debug)]
+pub struct Aws {
+    pub ecs: aws_sdk_ecs::Client,
+    pub codedeploy: aws_sdk_codedeploy::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub iam: aws_sdk_iam::Client,
+    /// The region in use (from the environment/profile, else the Terraform outputs).
+    pub region: String,
+}
+
+impl Aws {
+    /// Loads the shared configuration. The region comes from the usual chain
+    /// (`AWS_REGION`, the profile); when none is set, the stack's region from the
+    /// Terraform outputs is used, so a bare `deployer status` talks to the right region.
+    pub async fn load(outputs: &Outputs) -> anyhow::Result<Aws> {
+        let fallback = aws_config::Region::new(outputs.region.clone());
+        let region = RegionProviderChain::default_provider().or_else(fallback);
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(region)
+            .load()
+            .await;
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .ok_or_else(|| bad_input("no AWS region: set AWS_REGION or give --outputs"))?;
+        if region != outputs.region {
+            tracing::warn!(
+                "AWS region {region} (environment/profile) differs from the stack's region {} \
+                 (Terraform outputs field `region`)",
+                outputs.region
+            );
+        }
+        Ok(Aws {
+            ecs: aws_sdk_ecs::Client::new(&config),
+            codedeploy: aws_sdk_codedeploy::Client::new(&config),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            ecr: aws_sdk_ecr::Client::new(&config),
+            iam: aws_sdk_iam::Client::new(&config),
+            region,
+        })
+    }
+}
+
+/// What went wrong with an AWS call, as far as the caller needs to decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// AWS throttled the call even after the SDK's retries.
+    Throttled,
+    /// The credentials lack a permission.
+    AccessDenied,
+    /// The credentials are missing, expired or invalid.
+    Credentials,
+    /// The named resource does not exist (a wrong name in the outputs: exit 2).
+    NotFound,
+    /// The request was refused because of the resource's state (e.g. one deployment
+    /// already in flight).
+    Conflict,
+    /// The endpoint could not be reached or did not answer in time.
+    Network,
+    /// Anything else AWS answered.
+    Other,
+}
+
+/// An AWS API error, naming the operation, the AWS error code and its message.
+#[derive(Debug)]
+pub struct AwsError {
+    pub operation: &'static str,
+    pub kind: ErrorKind,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = self.operation;
+        let what = match (&self.code, self.message.is_empty()) {
+            (Some(code), false) => format!("{code}: {}", self.message),
+            (Some(code), true) => code.clone(),
+            (None, _) => self.message.clone(),
+        };
+        match self.kind {
+            ErrorKind::Throttled => write!(
+                f,
+                "AWS throttled {op} even after retries ({what}); wait a minute and retry, \
+                 or raise AWS_MAX_ATTEMPTS"
+            ),
+            ErrorKind::AccessDenied => write!(
+                f,
+                "access denied to {op} ({what}); the caller's IAM policy must allow {}",
+                iam_action(op)
+            ),
+            ErrorKind::Credentials => write!(
+                f,
+                "AWS rejected the credentials for {op} ({what}); refresh them (e.g. \
+                 `aws sso login`, or new keys for AWS_PROFILE) and retry"
+            ),
+            ErrorKind::Network => write!(f, "cannot reach AWS for {op}: {what}"),
+            _ => write!(f, "{op} failed: {what}"),
+        }
+    }
+}
+
+impl StdError for AwsError {}
+
+impl AwsError {
+    /// Classifies an SDK error of `operation` (e.g. `"ecs:DescribeServices"`).
+    pub fn from_sdk<E, R>(operation: &'static str, err: &SdkError<E, R>) -> AwsError
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        R: fmt::Debug,
+    {
+        match err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                let code = e.code().map(str::to_owned);
+                let message = e.message().unwrap_or_default().to_owned();
+                let kind = classify(code.as_deref(), &message);
+                AwsError {
+                    operation,
+                    kind,
+                    code,
+                    message,
+                }
+            }
+            SdkError::TimeoutError(_) => AwsError {
+                operation,
+                kind: ErrorKind::Network,
+                code: None,
+                message: format!("timed out ({})", DisplayErrorContext(err)),
+            },
+            SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+                let text = DisplayErrorContext(err).to_string();
+                // A missing credential provider surfaces as a dispatch failure.
+                let kind = if text.contains("credentials") || text.contains("Credentials") {
+                    ErrorKind::Credentials
+                } else {
+                    ErrorKind::Network
+                };
+                let endpoint = std::env::var("AWS_ENDPOINT_URL")
+                    .map(|u| format!(" (AWS_ENDPOINT_URL={u})"))
+                    .unwrap_or_default();
+                AwsError {
+                    operation,
+                    kind,
+                    code: None,
+                    message: format!("{text}{endpoint}"),
+                }
+            }
+            _ => AwsError {
+                operation,
+                kind: ErrorKind::Other,
+                code: None,
+                message: DisplayErrorContext(err).to_string(),
+            },
+        }
+    }
+}
+
+fn classify(code: Option<&str>, message: &str) -> ErrorKind {
+    let Some(code) = code else {
+        return ErrorKind::Other;
+    };
+    match code {
+        "ThrottlingException"
+        | "Throttling"
+        | "ThrottledException"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
+        | "RequestThrottled"
+        | "RequestThrottledException"
+        | "SlowDown"
+        | "PriorRequestNotComplete"
+        | "ProvisionedThroughputExceededException"
+        | "ThrottlingExceptionClient" => ErrorKind::Throttled,
+        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
+            ErrorKind::AccessDenied
+        }
+        // ECS answers a missing permission with ClientException "... is not authorized".
+        "ClientException" if message.contains("not authorized") => ErrorKind::AccessDenied,
+        "ExpiredTokenException"
+        | "ExpiredToken"
+        | "RequestExpired"
+        | "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "InvalidSignatureException"
+        | "SignatureDoesNotMatch"
+        | "IncompleteSignature"
+        | "MissingAuthenticationToken"
+        | "MissingAuthenticationTokenException" => ErrorKind::Credentials,
+        "DeploymentGroupDoesNotExistException"
+        | "ApplicationDoesNotExistException"
+        | "DeploymentDoesNotExistException"
+        | "DeploymentConfigDoesNotExistException"
+        | "DeploymentTargetDoesNotExistException"
+        | "ClusterNotFoundException"
+        | "ServiceNotFoundException"
+        | "ServiceNotActiveException"
+        | "RepositoryNotFoundException"
+        | "ImageNotFoundException"
+        | "NoSuchEntity"
+        | "NoSuchEntityException"
+        | "TargetGroupNotFound"
+        | "TargetGroupNotFoundException"
+        | "ListenerNotFound"
+        | "ListenerNotFoundException"
+        | "LoadBalancerNotFound" => ErrorKind::NotFound,
+        "DeploymentLimitExceededException"
+        | "DeploymentAlreadyCompletedException"
+        | "DeploymentIsNotInReadyStateException"
+        | "InvalidDeploymentStatusException"
+        | "UnsupportedActionForDeploymentTypeException" => ErrorKind::Conflict,
+        _ => ErrorKind::Other,
+    }
+}
+
+/// `"ecs:DescribeServices"` is already the IAM action; kept as a function so the
+/// message stays right if an operation label ever differs from its action.
+fn iam_action(op: &str) -> String {
+    match op.split_once(':') {
+        Some((svc, action)) => {
+            let svc = match svc {
+                "elbv2" => "elasticloadbalancing",
+                other => other,
+            };
+            format!("{svc}:{action}")
+        }
+        None => op.to_owned(),
+    }
+}
+
+/// `.aws("ecs:DescribeServices")` turns an SDK result into an `anyhow` result whose error
+/// is an [`AwsError`] (kept in the chain, so the exit code can depend on its kind).
+pub trait AwsResultExt<T> {
+    fn aws(self, operation: &'static str) -> anyhow::Result<T>;
+}
+
+impl<T, E, R> AwsResultExt<T> for Result<T, SdkError<E, R>>
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: fmt::Debug,
+{
+    fn aws(self, operation: &'static str) -> anyhow::Result<T> {
+        self.map_err(|err| anyhow::Error::new(AwsError::from_sdk(operation, &err)))
+    }
+}
+
+/// The kind of the first [`AwsError`] in an error's chain, if any.
+pub fn error_kind(err: &anyhow::Error) -> Option<ErrorKind> {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<AwsError>())
+        .map(|e| e.kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_the_codes_the_deployer_meets() {
+        assert_eq!(
+            classify(Some("ThrottlingException"), ""),
+            ErrorKind::Throttled
+        );
+        assert_eq!(
+            classify(Some("AccessDeniedException"), ""),
+            ErrorKind::AccessDenied
+        );
+        assert_eq!(
+            classify(
+                Some("ClientException"),
+                "User: x is not authorized to perform: ecs:DescribeServices"
+            ),
+            ErrorKind::AccessDenied
+        );
+        assert_eq!(
+            classify(Some("ClientException"), "bad family"),
+            ErrorKind::Other
+        );
+        assert_eq!(
+            classify(Some("ExpiredTokenException"), ""),
+            ErrorKind::Credentials
+        );
+        assert_eq!(
+            classify(Some("DeploymentGroupDoesNotExistException"), ""),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            classify(Some("DeploymentLimitExceededException"), ""),
+            ErrorKind::Conflict
+        );
+        assert_eq!(classify(None, ""), ErrorKind::Other);
+    }
+
+    #[test]
+    fn access_denied_names_the_iam_action() {
+        let e = AwsError {
+            operation: "elbv2:DescribeTargetHealth",
+            kind: ErrorKind::AccessDenied,
+            code: Some("AccessDenied".into()),
+            message: "nope".into(),
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("elasticloadbalancing:DescribeTargetHealth"),
+            "{text}"
+        );
+        assert!(text.contains("AccessDenied: nope"), "{text}");
+    }
+}

@@ -24,9 +24,11 @@ Exit codes:
   0  success (the deployment succeeded)
   1  error (AWS, network, I/O)
   2  bad input (flags, files, Terraform outputs, image reference)
-  3  the deployment failed
-  4  the deployment was stopped or rolled back
-  5  timed out while watching (the deployment may still be running)";
+  3  the deployment failed (CodeDeploy's automatic rollback, if any, is reported);
+     `verify`: a check failed; `smoke`: an error or an unexpected version
+  4  the deployment was stopped (with rollback)
+  5  timed out while watching (the deployment may still be running)
+  130 interrupted (Ctrl-C) and the deployment was left running";
 
 /// Flags that every subcommand accepts.
 #[derive(Debug, Clone, Args)]

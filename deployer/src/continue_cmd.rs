@@ -1,13 +1,95 @@
-//! `deployer continue`: not built yet.
+//! `deployer continue`: approve the traffic switch (READY_WAIT) or end the termination
+//! wait early (TERMINATION_WAIT) of the deployment in flight.
 
+use aws_sdk_codedeploy::types::DeploymentWaitType;
 use clap::Args;
+use serde_json::json;
 
-use crate::cli::GlobalArgs;
-use crate::exit::Code;
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::context::Ctx;
+use crate::exit::{bad_input, Code};
+use crate::watch;
 
 #[derive(Debug, Args)]
-pub struct ContinueArgs {}
+#[command(after_help = "Examples:
+  deployer continue                  # approve: switch production traffic to green
+  deployer continue --termination    # skip the rest of the termination wait")]
+pub struct ContinueArgs {
+    /// The deployment (default: the one in flight in the deployment group).
+    #[arg(value_name = "DEPLOYMENT_ID")]
+    pub deployment_id: Option<String>,
 
-pub async fn run(_args: ContinueArgs, _global: &GlobalArgs) -> anyhow::Result<Code> {
-    anyhow::bail!("`deployer continue` is not implemented yet")
+    /// End the termination wait (blue task set is removed now) instead of approving
+    /// the traffic switch.
+    #[arg(long)]
+    pub termination: bool,
+}
+
+pub async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    let ctx = Ctx::load(global).await?;
+    let id = match args.deployment_id {
+        Some(id) => {
+            watch::check_deployment_id(&id)?;
+            id
+        }
+        None => in_flight_id(&ctx).await?,
+    };
+    let obs = watch::observe(&ctx, &id).await?;
+    let (wait, what) = if args.termination {
+        if !obs.termination_wait_started || watch::is_terminal_status(&obs.status) {
+            return Err(bad_input(format!(
+                "deployment {id} is {} and not in its termination wait{}",
+                obs.status,
+                if obs.status == "Ready" {
+                    "; it waits for approval: run `deployer continue` without --termination"
+                } else {
+                    ""
+                }
+            )));
+        }
+        (
+            DeploymentWaitType::TerminationWait,
+            "ended the termination wait: the blue task set is being removed",
+        )
+    } else {
+        if obs.status != "Ready" {
+            let hint = if obs.termination_wait_started && !watch::is_terminal_status(&obs.status) {
+                "; traffic is already on green: `deployer continue --termination` ends the \
+                 termination wait"
+            } else {
+                ""
+            };
+            return Err(bad_input(format!(
+                "deployment {id} is {}, not waiting for approval (Ready){hint}",
+                obs.status
+            )));
+        }
+        (
+            DeploymentWaitType::ReadyWait,
+            "approved: production traffic is switching to green",
+        )
+    };
+    watch::continue_deployment(&ctx, &id, wait.clone()).await?;
+    match global.output {
+        OutputFormat::Human => println!("{id}: {what} (follow with `deployer wait {id}`)"),
+        OutputFormat::Json => println!(
+            "{}",
+            json!({"deployment_id": id, "continued": wait.as_str()})
+        ),
+    }
+    Ok(Code::Success)
+}
+
+/// The one deployment in flight in the group, or a clear error.
+pub async fn in_flight_id(ctx: &Ctx) -> anyhow::Result<String> {
+    let in_flight = ctx.in_flight().await?;
+    in_flight
+        .into_iter()
+        .find_map(|d| d.deployment_id)
+        .ok_or_else(|| {
+            bad_input(format!(
+                "no deployment in flight in group `{}` of `{}`; give a DEPLOYMENT_ID",
+                ctx.outputs.codedeploy_group_name, ctx.outputs.codedeploy_app_name
+            ))
+        })
 }

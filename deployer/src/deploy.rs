@@ -1,13 +1,337 @@
-//! `deployer deploy`: not built yet.
+//! `deployer deploy`: preflight, register the task definition (unless identical to the
+//! latest revision), create the CodeDeploy deployment with the appspec inline, watch it.
 
+use std::io::IsTerminal;
+
+use anyhow::Context;
+use aws_sdk_codedeploy::types::{AppSpecContent, RevisionLocation, RevisionLocationType};
+use aws_sdk_ecs::types::TaskDefinitionField;
 use clap::Args;
+use serde_json::json;
 
-use crate::cli::GlobalArgs;
-use crate::exit::Code;
+use crate::aws::AwsResultExt;
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::context::Ctx;
+use crate::ecs_taskdef;
+use crate::exit::{bad_input, Code};
+use crate::image::ImageRef;
+use crate::preflight;
+use crate::render;
+use crate::taskdef::TaskDefinition;
+use crate::watch::{self, WatchArgs, WatchOptions};
 
 #[derive(Debug, Args)]
-pub struct DeployArgs {}
+#[command(group(clap::ArgGroup::new("what").required(true).args(["image", "task_definition"])))]
+#[command(after_help = "Examples:
+  deployer deploy --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab
+  deployer deploy --image demo:v2 --env DEMO_FAIL_HEALTH=1     # watch the automatic rollback
+  deployer deploy --image demo:v2 --dry-run                    # show, change nothing
+  deployer deploy --task-definition arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7 --no-wait")]
+pub struct DeployArgs {
+    /// Container image to ship: [registry/]repository:tag or ...@sha256:<digest>. The
+    /// task definition is rendered from taskdef.json with it.
+    #[arg(long, value_name = "URI")]
+    pub image: Option<ImageRef>,
 
-pub async fn run(_args: DeployArgs, _global: &GlobalArgs) -> anyhow::Result<Code> {
-    anyhow::bail!("`deployer deploy` is not implemented yet")
+    /// Deploy an already registered task definition revision instead of rendering one.
+    #[arg(long, value_name = "ARN", conflicts_with = "env")]
+    pub task_definition: Option<String>,
+
+    /// Set (or add) an environment variable of the `demo` container in the rendered
+    /// task definition, e.g. DEMO_FAIL_HEALTH=1. Repeatable.
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = render::parse_env_override)]
+    pub env: Vec<(String, String)>,
+
+    /// Return the deployment id at once instead of watching.
+    #[arg(long, conflicts_with_all = ["approve", "wait_until"])]
+    pub no_wait: bool,
+
+    /// Show what would be registered and deployed; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Ask before production traffic switches to green (needs a terminal and a
+    /// deployment group that waits for approval: deploymentReadyOption STOP_DEPLOYMENT).
+    #[arg(long)]
+    pub approve: bool,
+
+    /// Description recorded on the CodeDeploy deployment.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+
+    #[command(flatten)]
+    pub watch: WatchArgs,
+}
+
+pub async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    if args.approve && !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(bad_input(
+            "--approve asks on the terminal, and there is none; instead use \
+             `--wait-until ReadyWait`, then `deployer continue`",
+        ));
+    }
+    let ctx = Ctx::load(global).await?;
+    let o = &ctx.outputs;
+
+    // What to deploy: a rendered task definition, or an existing revision.
+    let rendered: Option<TaskDefinition> = match &args.image {
+        Some(image) => Some(render::render_task_definition(o, image, &args.env)?),
+        None => None,
+    };
+
+    let (checks, group) = preflight::run(&ctx).await?;
+    for c in &checks {
+        eprintln!("preflight: {}", c.human());
+    }
+    preflight::ensure_passed(&checks)?;
+    if args.approve {
+        let waits = group
+            .as_ref()
+            .and_then(|g| g.blue_green_deployment_configuration.as_ref())
+            .and_then(|b| b.deployment_ready_option.as_ref())
+            .and_then(|r| r.action_on_timeout.clone())
+            == Some(aws_sdk_codedeploy::types::DeploymentReadyAction::StopDeployment);
+        if !waits {
+            return Err(bad_input(format!(
+                "--approve: deployment group `{}` switches traffic without waiting \
+                 (deploymentReadyOption.actionOnTimeout is CONTINUE_DEPLOYMENT), so there \
+                 is nothing to approve; set it to STOP_DEPLOYMENT with a wait time in infra/",
+                o.codedeploy_group_name
+            )));
+        }
+    }
+
+    // Register (or reuse) the revision.
+    let plan = match (&rendered, &args.task_definition) {
+        (Some(td), _) => plan_register(&ctx, td).await?,
+        (None, Some(arn)) => {
+            let live = describe(&ctx, arn).await?;
+            let arn = live
+                .0
+                .task_definition_arn
+                .clone()
+                .unwrap_or_else(|| arn.clone());
+            Plan::Reuse {
+                arn,
+                reason: "given with --task-definition".into(),
+            }
+        }
+        (None, None) => unreachable!("clap requires --image or --task-definition"),
+    };
+
+    if args.dry_run {
+        return dry_run(&ctx, rendered.as_ref(), &plan, global.output);
+    }
+
+    let arn = match plan {
+        Plan::Reuse { arn, reason } => {
+            eprintln!("task definition: reusing {arn} ({reason})");
+            arn
+        }
+        Plan::Register { previous } => {
+            let td = rendered.as_ref().context("a rendered task definition")?;
+            let out = ecs_taskdef::register_request(&ctx.aws.ecs, td)?
+                .send()
+                .await
+                .aws("ecs:RegisterTaskDefinition")
+                .with_context(|| format!("registering task definition family `{}`", td.family))?;
+            let arn = out
+                .task_definition
+                .and_then(|t| t.task_definition_arn)
+                .context("RegisterTaskDefinition: the answer has no taskDefinitionArn")?;
+            match previous {
+                Some(p) => eprintln!("task definition: registered {arn} (differs from {p})"),
+                None => eprintln!("task definition: registered {arn} (first revision)"),
+            }
+            arn
+        }
+    };
+
+    let id = create_deployment(&ctx, &arn, args.description.as_deref()).await?;
+    eprintln!("deployment: created {id} ({arn})");
+
+    if args.no_wait {
+        match global.output {
+            OutputFormat::Human => println!("{id}"),
+            OutputFormat::Json => {
+                println!(
+                    "{}",
+                    json!({"deployment_id": id, "task_definition_arn": arn})
+                )
+            }
+        }
+        return Ok(Code::Success);
+    }
+    let opts = WatchOptions::resolve(&ctx, &args.watch, args.approve, global.output).await?;
+    watch::follow(&ctx, &id, &opts).await
+}
+
+/// Whether the rendered task definition needs a new revision.
+pub enum Plan {
+    Reuse { arn: String, reason: String },
+    Register { previous: Option<String> },
+}
+
+/// Compares the rendered task definition with the latest ACTIVE revision of its family.
+pub async fn plan_register(ctx: &Ctx, td: &TaskDefinition) -> anyhow::Result<Plan> {
+    match latest_revision(ctx, &td.family).await? {
+        Some((live, model)) if ecs_taskdef::same(td, &model) => Ok(Plan::Reuse {
+            arn: live.task_definition_arn.unwrap_or_default(),
+            reason: "identical to the latest revision".into(),
+        }),
+        Some((live, _)) => Ok(Plan::Register {
+            previous: live.task_definition_arn,
+        }),
+        None => Ok(Plan::Register { previous: None }),
+    }
+}
+
+/// The latest ACTIVE revision of `family` and its typed model, or `None` when the
+/// family has no revision yet.
+pub async fn latest_revision(
+    ctx: &Ctx,
+    family: &str,
+) -> anyhow::Result<Option<(aws_sdk_ecs::types::TaskDefinition, TaskDefinition)>> {
+    match describe(ctx, family).await {
+        Ok((td, model)) => Ok(Some((td, model))),
+        Err(err) if is_missing_task_definition(&err) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+fn is_missing_task_definition(err: &anyhow::Error) -> bool {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<crate::aws::AwsError>())
+        .is_some_and(|e| {
+            e.code.as_deref() == Some("ClientException")
+                && (e.message.contains("Unable to describe task definition")
+                    || e.message.contains("does not exist"))
+        })
+}
+
+/// DescribeTaskDefinition (with tags) of a family, `family:revision` or ARN.
+pub async fn describe(
+    ctx: &Ctx,
+    which: &str,
+) -> anyhow::Result<(aws_sdk_ecs::types::TaskDefinition, TaskDefinition)> {
+    let out = ctx
+        .aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(which)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await
+        .aws("ecs:DescribeTaskDefinition")
+        .with_context(|| format!("reading task definition {which}"))?;
+    let td = out
+        .task_definition
+        .with_context(|| format!("DescribeTaskDefinition {which}: no taskDefinition"))?;
+    let model = ecs_taskdef::from_live(&td, out.tags.as_deref().unwrap_or_default())
+        .with_context(|| format!("reading task definition {which}"))?;
+    Ok((td, model))
+}
+
+/// CreateDeployment with the rendered appspec inline.
+pub async fn create_deployment(
+    ctx: &Ctx,
+    task_definition_arn: &str,
+    description: Option<&str>,
+) -> anyhow::Result<String> {
+    let o = &ctx.outputs;
+    let appspec = render::render_appspec(o, Some(task_definition_arn))?.to_yaml();
+    let revision = RevisionLocation::builder()
+        .revision_type(RevisionLocationType::AppSpecContent)
+        .app_spec_content(AppSpecContent::builder().content(appspec).build())
+        .build();
+    let description = description
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("deployer: {task_definition_arn}"));
+    let out = ctx
+        .aws
+        .codedeploy
+        .create_deployment()
+        .application_name(&o.codedeploy_app_name)
+        .deployment_group_name(&o.codedeploy_group_name)
+        .revision(revision)
+        .description(description)
+        .send()
+        .await
+        .aws("codedeploy:CreateDeployment")
+        .with_context(|| {
+            format!(
+                "creating a deployment of {task_definition_arn} in group `{}` (the \
+                 registered revision is kept; the next deploy reuses it)",
+                o.codedeploy_group_name
+            )
+        })?;
+    out.deployment_id
+        .context("CreateDeployment: the answer has no deploymentId")
+}
+
+fn dry_run(
+    ctx: &Ctx,
+    rendered: Option<&TaskDefinition>,
+    plan: &Plan,
+    output: OutputFormat,
+) -> anyhow::Result<Code> {
+    let o = &ctx.outputs;
+    let (register, arn_for_appspec, note) = match plan {
+        Plan::Reuse { arn, reason } => (false, arn.clone(), format!("reuse {arn} ({reason})")),
+        Plan::Register { previous } => (
+            true,
+            format!(
+                "arn:aws:ecs:{}:{}:task-definition/{}:1",
+                o.region, o.account_id, o.task_family
+            ),
+            match previous {
+                Some(p) => format!(
+                    "register a new revision of `{}` (differs from {p})",
+                    o.task_family
+                ),
+                None => format!("register the first revision of `{}`", o.task_family),
+            },
+        ),
+    };
+    let appspec = render::render_appspec(o, Some(&arn_for_appspec))?.to_yaml();
+    let appspec = if register {
+        appspec.replace(&arn_for_appspec, "<the new revision's ARN>")
+    } else {
+        appspec
+    };
+    match output {
+        OutputFormat::Human => {
+            eprintln!("dry run: nothing is changed");
+            eprintln!("would {note}");
+            eprintln!(
+                "would create a deployment in group `{}` of `{}`",
+                o.codedeploy_group_name, o.codedeploy_app_name
+            );
+            if let Some(td) = rendered {
+                println!("# task definition");
+                println!("{}", td.to_canonical_json());
+            }
+            println!("# appspec");
+            print!("{appspec}");
+        }
+        OutputFormat::Json => {
+            let td = rendered
+                .map(serde_json::to_value)
+                .transpose()
+                .context("serializing the task definition")?;
+            println!(
+                "{}",
+                json!({
+                    "dry_run": true,
+                    "register": register,
+                    "plan": note,
+                    "task_definition": td,
+                    "appspec": appspec,
+                    "application": o.codedeploy_app_name,
+                    "deployment_group": o.codedeploy_group_name,
+                })
+            );
+        }
+    }
+    Ok(Code::Success)
 }

@@ -17,6 +17,9 @@ pub enum Code {
     RolledBack,
     /// 5: watching timed out; the deployment may still be running.
     Timeout,
+    /// 130: interrupted (Ctrl-C) and the deployment was left running (shell convention
+    /// 128 + SIGINT).
+    Interrupted,
 }
 
 impl Code {
@@ -28,12 +31,17 @@ impl Code {
             Code::Failed => 3,
             Code::RolledBack => 4,
             Code::Timeout => 5,
+            Code::Interrupted => 130,
         }
     }
 
-    /// Errors that carry a [`BadInput`] anywhere in their chain exit 2; others exit 1.
+    /// Errors that carry a [`BadInput`] anywhere in their chain exit 2, and so do AWS
+    /// errors saying a resource named by the Terraform outputs does not exist; others
+    /// exit 1.
     pub fn from_error(err: &anyhow::Error) -> Code {
-        if err.chain().any(|e| e.downcast_ref::<BadInput>().is_some()) {
+        if err.chain().any(|e| e.downcast_ref::<BadInput>().is_some())
+            || crate::aws::error_kind(err) == Some(crate::aws::ErrorKind::NotFound)
+        {
             Code::BadInput
         } else {
             Code::Error

@@ -16,9 +16,13 @@ pub mod taskdef;
 
 // Talking to AWS (issue: the deployer's commands).
 pub mod aws;
+pub mod context;
 pub mod continue_cmd;
 pub mod deploy;
 pub mod diff;
+pub mod ecs_taskdef;
+pub mod preflight;
+pub mod progress;
 pub mod rollback;
 pub mod smoke;
 pub mod status;

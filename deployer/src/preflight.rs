@@ -1,0 +1,383 @@
+//! Checks made before a deployment is created (and by `deployer verify`): the service
+//! exists and is deployed by CodeDeploy, the deployment group targets it, the deployment
+//! configuration is allowed with an NLB, and no deployment is in flight.
+//!
+//! A check that fails is reported with what was found and what to do; errors that are
+//! not about the stack (throttling, access denied, credentials, network) end the
+//! preflight at once with their own message.
+
+use anyhow::Context;
+use aws_sdk_codedeploy::types::{
+    DeploymentGroupInfo, DeploymentOption, DeploymentType, TrafficRoutingType,
+};
+use aws_sdk_ecs::types::DeploymentControllerType;
+use serde::Serialize;
+
+use crate::aws::{error_kind, AwsResultExt, ErrorKind};
+use crate::context::Ctx;
+use crate::exit::bad_input;
+
+/// The only deployment configuration CodeDeploy accepts for ECS behind an NLB.
+pub const NLB_CONFIG: &str = "CodeDeployDefault.ECSAllAtOnce";
+
+/// One check and how it went.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+    /// The failure is about names in the Terraform outputs (exit 2), not AWS state.
+    #[serde(skip)]
+    pub bad_input: bool,
+}
+
+impl Check {
+    fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+        Check {
+            name,
+            ok: true,
+            detail: detail.into(),
+            bad_input: false,
+        }
+    }
+
+    fn fail(name: &'static str, detail: impl Into<String>) -> Check {
+        Check {
+            name,
+            ok: false,
+            detail: detail.into(),
+            bad_input: false,
+        }
+    }
+
+    /// Turns an error into a failed check when it is about the stack (not found, bad
+    /// input, conflict); other errors (access denied, throttling, ...) are returned.
+    fn from_error(name: &'static str, err: anyhow::Error) -> anyhow::Result<Check> {
+        let kind = error_kind(&err);
+        let is_bad_input = crate::exit::Code::from_error(&err) == crate::exit::Code::BadInput;
+        if is_bad_input || matches!(kind, Some(ErrorKind::Conflict) | Some(ErrorKind::Other)) {
+            Ok(Check {
+                name,
+                ok: false,
+                detail: format!("{err:#}"),
+                bad_input: is_bad_input,
+            })
+        } else {
+            Err(err)
+        }
+    }
+
+    pub fn human(&self) -> String {
+        format!(
+            "{} {:<20} {}",
+            if self.ok { "ok  " } else { "FAIL" },
+            self.name,
+            self.detail
+        )
+    }
+}
+
+/// The preflight checks, in order. `group` is filled with the deployment group when it
+/// could be read.
+pub async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<DeploymentGroupInfo>)> {
+    let mut checks = Vec::new();
+    checks.push(match check_service(ctx).await {
+        Ok(c) => c,
+        Err(e) => Check::from_error("service", e)?,
+    });
+    let group = match ctx.deployment_group().await {
+        Ok(g) => Some(g),
+        Err(e) => {
+            checks.push(Check::from_error("deployment group", e)?);
+            None
+        }
+    };
+    if let Some(g) = &group {
+        checks.push(check_group(ctx, g));
+        checks.push(match check_config(ctx, g).await {
+            Ok(c) => c,
+            Err(e) => Check::from_error("deployment config", e)?,
+        });
+    }
+    checks.push(match check_in_flight(ctx).await {
+        Ok(c) => c,
+        Err(e) => Check::from_error("no deployment in flight", e)?,
+    });
+    Ok((checks, group))
+}
+
+/// Fails with every failed check's detail; exit 2 when any is about the outputs' names.
+pub fn ensure_passed(checks: &[Check]) -> anyhow::Result<()> {
+    let failed: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let text = failed
+        .iter()
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect::<Vec<_>>()
+        .join("\n  ");
+    let msg = format!("preflight failed, nothing was changed:\n  {text}");
+    if failed.iter().any(|c| c.bad_input) {
+        Err(bad_input(msg))
+    } else {
+        Err(anyhow::anyhow!(msg))
+    }
+}
+
+async fn check_service(ctx: &Ctx) -> anyhow::Result<Check> {
+    let o = &ctx.outputs;
+    let s = ctx.service().await?;
+    let controller = s
+        .deployment_controller
+        .as_ref()
+        .map(|d| d.r#type.clone())
+        .unwrap_or(DeploymentControllerType::Ecs);
+    if controller != DeploymentControllerType::CodeDeploy {
+        return Ok(Check {
+            bad_input: true,
+            ..Check::fail(
+                "service",
+                format!(
+                    "ECS service `{}` in cluster `{}` uses the {} deployment controller; \
+                     blue/green with CodeDeploy needs CODE_DEPLOY (set \
+                     deployment_controller {{ type = \"CODE_DEPLOY\" }} in infra/ and \
+                     re-create the service)",
+                    o.service_name,
+                    o.cluster_name,
+                    controller.as_str()
+                ),
+            )
+        });
+    }
+    let status = s.status.as_deref().unwrap_or("?");
+    if status != "ACTIVE" {
+        return Ok(Check::fail(
+            "service",
+            format!("ECS service `{}` is {status}, not ACTIVE", o.service_name),
+        ));
+    }
+    Ok(Check::pass(
+        "service",
+        format!(
+            "`{}` in cluster `{}`, CODE_DEPLOY controller, {} of {} tasks running",
+            o.service_name, o.cluster_name, s.running_count, s.desired_count
+        ),
+    ))
+}
+
+fn check_group(ctx: &Ctx, g: &DeploymentGroupInfo) -> Check {
+    let o = &ctx.outputs;
+    let targets_service = g
+        .ecs_services
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .any(|s| {
+            s.service_name.as_deref() == Some(o.service_name.as_str())
+                && s.cluster_name.as_deref() == Some(o.cluster_name.as_str())
+        });
+    if !targets_service {
+        let found: Vec<String> = g
+            .ecs_services
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}/{}",
+                    s.cluster_name.as_deref().unwrap_or("?"),
+                    s.service_name.as_deref().unwrap_or("?")
+                )
+            })
+            .collect();
+        return Check {
+            bad_input: true,
+            ..Check::fail(
+                "deployment group",
+                format!(
+                    "deployment group `{}` targets [{}], not ECS service {}/{} (Terraform \
+                     outputs cluster_name/service_name)",
+                    o.codedeploy_group_name,
+                    found.join(", "),
+                    o.cluster_name,
+                    o.service_name
+                ),
+            )
+        };
+    }
+    let style = g.deployment_style.as_ref();
+    let blue_green = style.and_then(|s| s.deployment_type.clone())
+        == Some(DeploymentType::BlueGreen)
+        && style.and_then(|s| s.deployment_option.clone())
+            == Some(DeploymentOption::WithTrafficControl);
+    if !blue_green {
+        return Check::fail(
+            "deployment group",
+            format!(
+                "deployment group `{}` is not BLUE_GREEN with traffic control",
+                o.codedeploy_group_name
+            ),
+        );
+    }
+    let tg_names: Vec<String> = target_group_names(g);
+    for want in [&o.target_group_blue_name, &o.target_group_green_name] {
+        if !tg_names.iter().any(|n| n == want) {
+            return Check {
+                bad_input: true,
+                ..Check::fail(
+                    "deployment group",
+                    format!(
+                        "deployment group `{}` uses target groups [{}], not `{want}` \
+                         (Terraform outputs target_group_blue_name/target_group_green_name)",
+                        o.codedeploy_group_name,
+                        tg_names.join(", ")
+                    ),
+                )
+            };
+        }
+    }
+    Check::pass(
+        "deployment group",
+        format!(
+            "`{}` of `{}` targets {}/{}, target groups {}",
+            o.codedeploy_group_name,
+            o.codedeploy_app_name,
+            o.cluster_name,
+            o.service_name,
+            tg_names.join(" + ")
+        ),
+    )
+}
+
+/// The target group names of the group's (first) target group pair.
+pub fn target_group_names(g: &DeploymentGroupInfo) -> Vec<String> {
+    g.load_balancer_info
+        .as_ref()
+        .and_then(|l| l.target_group_pair_info_list.as_ref())
+        .and_then(|p| p.first())
+        .and_then(|p| p.target_groups.as_ref())
+        .map(|tgs| tgs.iter().filter_map(|t| t.name.clone()).collect())
+        .unwrap_or_default()
+}
+
+async fn check_config(ctx: &Ctx, g: &DeploymentGroupInfo) -> anyhow::Result<Check> {
+    let config = g
+        .deployment_config_name
+        .clone()
+        .unwrap_or_else(|| NLB_CONFIG.to_owned());
+    let names = target_group_names(g);
+    let nlb = if names.is_empty() {
+        false
+    } else {
+        let tgs = ctx
+            .aws
+            .elb
+            .describe_target_groups()
+            .set_names(Some(names.clone()))
+            .send()
+            .await
+            .aws("elbv2:DescribeTargetGroups")
+            .with_context(|| format!("reading target groups {}", names.join(", ")))?;
+        tgs.target_groups.unwrap_or_default().iter().any(|t| {
+            matches!(
+                t.protocol.as_ref().map(|p| p.as_str()),
+                Some("TCP" | "TLS" | "UDP" | "TCP_UDP")
+            )
+        })
+    };
+    if !nlb {
+        return Ok(Check::pass(
+            "deployment config",
+            format!("{config} (application load balancer: any ECS config is allowed)"),
+        ));
+    }
+    let all_at_once = if config == NLB_CONFIG {
+        true
+    } else {
+        let info = ctx
+            .aws
+            .codedeploy
+            .get_deployment_config()
+            .deployment_config_name(&config)
+            .send()
+            .await
+            .aws("codedeploy:GetDeploymentConfig")
+            .with_context(|| format!("reading deployment config `{config}`"))?
+            .deployment_config_info;
+        info.and_then(|i| i.traffic_routing_config)
+            .and_then(|t| t.r#type)
+            .is_some_and(|t| t == TrafficRoutingType::AllAtOnce)
+    };
+    if all_at_once {
+        Ok(Check::pass(
+            "deployment config",
+            format!("{config} (all at once, as a network load balancer requires)"),
+        ))
+    } else {
+        Ok(Check {
+            bad_input: true,
+            ..Check::fail(
+                "deployment config",
+                format!(
+                    "deployment group `{}` uses `{config}`, but behind a network load \
+                     balancer CodeDeploy allows only {NLB_CONFIG} (no canary or linear \
+                     shifting); change deployment_config_name in infra/",
+                    ctx.outputs.codedeploy_group_name
+                ),
+            )
+        })
+    }
+}
+
+async fn check_in_flight(ctx: &Ctx) -> anyhow::Result<Check> {
+    let in_flight = ctx.in_flight().await?;
+    match in_flight.first() {
+        None => Ok(Check::pass("no deployment in flight", "the group is idle")),
+        Some(d) => {
+            let id = d.deployment_id.as_deref().unwrap_or("?");
+            let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("?");
+            Ok(Check::fail(
+                "no deployment in flight",
+                format!(
+                    "deployment {id} is {status}; CodeDeploy runs one deployment per group \
+                     at a time: follow it with `deployer wait {id}`, approve it with \
+                     `deployer continue {id}`, or stop it with `deployer rollback`"
+                ),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_input_failures_exit_2() {
+        let checks = vec![
+            Check::pass("service", "fine"),
+            Check {
+                bad_input: true,
+                ..Check::fail("deployment config", "canary with an NLB")
+            },
+        ];
+        let err = ensure_passed(&checks).unwrap_err();
+        assert_eq!(
+            crate::exit::Code::from_error(&err),
+            crate::exit::Code::BadInput
+        );
+        assert!(format!("{err:#}").contains("canary with an NLB"));
+    }
+
+    #[test]
+    fn state_failures_exit_1() {
+        let checks = vec![Check::fail("no deployment in flight", "d-X is InProgress")];
+        let err = ensure_passed(&checks).unwrap_err();
+        assert_eq!(
+            crate::exit::Code::from_error(&err),
+            crate::exit::Code::Error
+        );
+        assert!(ensure_passed(&[Check::pass("a", "b")]).is_ok());
+    }
+}

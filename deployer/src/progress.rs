@@ -1,0 +1,163 @@
+//! Progress reporting while watching: a live spinner line on a terminal (indicatif),
+//! plain timestamped lines on stderr otherwise, or one JSON object per line on stdout
+//! with `--output json`. Results (the summary) go to stdout; progress goes to stderr.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::cli::OutputFormat;
+use crate::watch::{clock, Event, Observation, Summary};
+
+pub struct Reporter {
+    output: OutputFormat,
+    bar: Option<ProgressBar>,
+}
+
+impl Reporter {
+    pub fn new(output: OutputFormat) -> Reporter {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(120));
+            Some(bar)
+        } else {
+            None
+        };
+        Reporter { output, bar }
+    }
+
+    /// A first line on stderr.
+    pub fn start(&self, text: &str) {
+        self.stderr_line(text);
+    }
+
+    /// One event: a JSON line on stdout (`--output json`), or a human line on stderr.
+    pub fn event(&self, elapsed: Duration, event: &Event) {
+        match self.output {
+            OutputFormat::Json => {
+                #[derive(Serialize)]
+                struct Line<'a> {
+                    #[serde(flatten)]
+                    event: &'a Event,
+                    elapsed_secs: u64,
+                }
+                self.stdout_json(&Line {
+                    event,
+                    elapsed_secs: elapsed.as_secs(),
+                });
+            }
+            OutputFormat::Human => {
+                self.stderr_line(&format!("[{:>6}] {}", clock(elapsed), event.human()))
+            }
+        }
+    }
+
+    /// The live status line (terminal only).
+    pub fn status(&self, elapsed: Duration, obs: &Observation) {
+        let Some(bar) = &self.bar else { return };
+        let mut msg = format!("{} {}", obs.deployment_id, obs.status);
+        if let Some(ev) = obs
+            .lifecycle_events
+            .iter()
+            .find(|e| e.status == "InProgress")
+        {
+            msg.push_str(&format!(" · {}", ev.name));
+        }
+        for t in &obs.task_sets {
+            msg.push_str(&format!(
+                " · {} {}/{} {}%",
+                t.label.to_lowercase(),
+                t.running,
+                t.desired,
+                t.traffic_weight.round() as i64
+            ));
+        }
+        msg.push_str(&format!(" · {}", clock(elapsed)));
+        bar.set_message(msg);
+    }
+
+    /// A free-form progress line on stderr (also in JSON mode: stdout stays parseable).
+    pub fn line(&self, elapsed: Duration, text: &str) {
+        self.stderr_line(&format!("[{:>6}] {text}", clock(elapsed)));
+    }
+
+    /// The final summary: JSON on stdout, or a human line on stdout.
+    pub fn summary(&self, summary: &Summary) {
+        self.finish();
+        match self.output {
+            OutputFormat::Json => self.stdout_json(summary),
+            OutputFormat::Human => {
+                let mut text = format!(
+                    "deployment {} {} (status {}) after {}",
+                    summary.deployment_id,
+                    summary.outcome,
+                    summary.status,
+                    clock(Duration::from_secs(summary.elapsed_secs))
+                );
+                if let Some(e) = &summary.error {
+                    text.push_str(&format!(": {e}"));
+                }
+                if let Some(rb) = &summary.rollback_deployment_id {
+                    text.push_str(&format!(
+                        "; rolled back by {rb} ({})",
+                        summary.rollback_status.as_deref().unwrap_or("following")
+                    ));
+                }
+                println!("{text}");
+            }
+        }
+    }
+
+    /// Asks a one-letter question on the terminal; `None` when there is no answer.
+    pub async fn ask(&self, question: &str) -> Option<char> {
+        let question = question.to_owned();
+        let answer = match &self.bar {
+            Some(bar) => {
+                let bar = bar.clone();
+                tokio::task::spawn_blocking(move || bar.suspend(|| prompt(&question))).await
+            }
+            None => tokio::task::spawn_blocking(move || prompt(&question)).await,
+        };
+        answer
+            .ok()
+            .flatten()
+            .and_then(|s| s.trim().chars().next())
+            .map(|c| c.to_ascii_lowercase())
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn stderr_line(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn stdout_json<T: Serialize>(&self, value: &T) {
+        if let Ok(text) = serde_json::to_string(value) {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+            let _ = out.flush();
+        }
+    }
+}
+
+fn prompt(question: &str) -> Option<String> {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    match std::io::stdin().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line),
+    }
+}
