@@ -11,7 +11,7 @@ use std::fmt;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::BehaviorVersion;
-use aws_sdk_codedeploy::error::{DisplayErrorContext, SdkError};
+use aws_sdk_codedeploy::error::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::exit::bad_input;
@@ -147,10 +147,10 @@ impl AwsError {
                 operation,
                 kind: ErrorKind::Network,
                 code: None,
-                message: format!("timed out ({})", DisplayErrorContext(err)),
+                message: format!("timed out ({})", source_chain(err)),
             },
             SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-                let text = DisplayErrorContext(err).to_string();
+                let text = source_chain(err);
                 // A missing credential provider surfaces as a dispatch failure.
                 let kind = if text.contains("credentials") || text.contains("Credentials") {
                     ErrorKind::Credentials
@@ -171,10 +171,24 @@ impl AwsError {
                 operation,
                 kind: ErrorKind::Other,
                 code: None,
-                message: DisplayErrorContext(err).to_string(),
+                message: source_chain(err),
             },
         }
     }
+}
+
+/// `a: b: c` from an error and its sources (Display only, repeated parts skipped).
+fn source_chain(err: &dyn StdError) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&dyn StdError> = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
 }
 
 fn classify(code: Option<&str>, message: &str) -> ErrorKind {

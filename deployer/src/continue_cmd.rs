@@ -11,9 +11,9 @@ use crate::exit::{bad_input, Code};
 use crate::watch;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
+#[command(after_help = concat!("Examples:
   deployer continue                  # approve: switch production traffic to green
-  deployer continue --termination    # skip the rest of the termination wait")]
+  deployer continue --termination    # skip the rest of the termination wait", "\n\n", crate::exit_codes!()))]
 pub struct ContinueArgs {
     /// The deployment (default: the one in flight in the deployment group).
     #[arg(value_name = "DEPLOYMENT_ID")]

@@ -22,11 +22,11 @@ use crate::watch::{self, WatchArgs, WatchOptions};
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["image", "task_definition"])))]
-#[command(after_help = "Examples:
+#[command(after_help = concat!("Examples:
   deployer deploy --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab
   deployer deploy --image demo:v2 --env DEMO_FAIL_HEALTH=1     # watch the automatic rollback
   deployer deploy --image demo:v2 --dry-run                    # show, change nothing
-  deployer deploy --task-definition arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7 --no-wait")]
+  deployer deploy --task-definition arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7 --no-wait", "\n\n", crate::exit_codes!()))]
 pub struct DeployArgs {
     /// Container image to ship: [registry/]repository:tag or ...@sha256:<digest>. The
     /// task definition is rendered from taskdef.json with it.

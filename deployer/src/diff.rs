@@ -14,8 +14,8 @@ use crate::render;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Both sides are shown with the defaults ECS fills in (essential, hostPort, \
-protocol, health check timings) and environment variables sorted, so only real changes show."
+    after_help = concat!("Both sides are shown with the defaults ECS fills in (essential, hostPort, \
+protocol, health check timings) and environment variables sorted, so only real changes show.", "\n\n", crate::exit_codes!())
 )]
 pub struct DiffArgs {
     /// Image for the rendered side (default: the live container's image, so the diff

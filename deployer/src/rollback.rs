@@ -15,8 +15,8 @@ use crate::watch::{self, WatchArgs, WatchOptions};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 when the rollback completed (the in-flight deployment \
-was stopped and traffic is back on blue, or the previous revision was deployed)."
+    after_help = concat!("Rollback exits 0 when the rollback completed (the in-flight deployment \
+was stopped and traffic is back on blue, or the previous revision was deployed).", "\n\n", crate::exit_codes!())
 )]
 pub struct RollbackArgs {
     /// Only show what would be done.

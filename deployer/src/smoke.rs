@@ -15,11 +15,11 @@ use crate::exit::{bad_input, Code};
 use crate::watch::parse_duration;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
+#[command(after_help = concat!("Examples:
   deployer smoke                                   # the NLB from the Terraform outputs
   deployer smoke --url http://127.0.0.1:8080/ --requests 200 --expect-version v2
 
-Exit status: 0 when every request answered 2xx (with the expected version), 3 otherwise.")]
+smoke exits 0 when every request answered 2xx (with the expected version), 3 otherwise.", "\n\n", crate::exit_codes!()))]
 pub struct SmokeArgs {
     /// URL to request (default: `nlb_url` from the Terraform outputs).
     #[arg(long, value_name = "URL")]

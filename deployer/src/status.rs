@@ -14,6 +14,7 @@ use crate::context::Ctx;
 use crate::exit::Code;
 
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!())]
 pub struct StatusArgs {
     /// How many recent deployments to show.
     #[arg(long, value_name = "N", default_value_t = 5)]

@@ -15,8 +15,8 @@ use crate::preflight::{self, Check};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 when every check passed, 3 when one failed \
-(2 when the Terraform outputs name something that does not exist)."
+    after_help = concat!("verify exits 0 when every check passed, 3 when one failed \
+(2 when the Terraform outputs name something that does not exist).", "\n\n", crate::exit_codes!())
 )]
 pub struct VerifyArgs {
     /// The image to check in ECR (default: the live container's image).
