@@ -1,0 +1,336 @@
+//! AWS faults, answered by a small fault-injecting endpoint on 127.0.0.1 in the AWS
+//! JSON 1.1 error shape (`__type`, `message`, HTTP status): throttling (after the
+//! SDK's retries), access denied, a missing service, a missing deployment group,
+//! expired credentials. Each must give a clear message and the documented exit code,
+//! and change nothing.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+type Answers = HashMap<&'static str, (u16, String)>;
+
+/// The fault endpoint: answers each operation (the `X-Amz-Target` suffix, or the
+/// query protocol's `Action`) from a table, and records which operations were called.
+struct FaultServer {
+    addr: SocketAddr,
+    calls: Arc<Mutex<Vec<String>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FaultServer {
+    fn start(answers: Answers) -> FaultServer {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let recorded = calls.clone();
+        let answers = Arc::new(answers);
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
+                    let answers = answers.clone();
+                    let recorded = recorded.clone();
+                    async move { answer(&answers, &recorded, &headers, &body) }
+                });
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let addr = addr_rx.recv().expect("fault server address");
+        FaultServer {
+            addr,
+            calls,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn count(&self, op: &str) -> usize {
+        self.calls().iter().filter(|c| *c == op).count()
+    }
+}
+
+impl Drop for FaultServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn answer(
+    answers: &Answers,
+    recorded: &Mutex<Vec<String>>,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    let op = match headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        Some(t) => t.rsplit('.').next().unwrap_or(t).to_owned(),
+        None => String::from_utf8_lossy(body)
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("Action=").map(str::to_owned))
+            .unwrap_or_else(|| "?".into()),
+    };
+    recorded.lock().unwrap().push(op.clone());
+    let (status, body) = answers.get(op.as_str()).cloned().unwrap_or_else(|| {
+        (
+            400,
+            aws_error("UnknownOperationException", &format!("fault server: no answer for {op}")),
+        )
+    });
+    let status = StatusCode::from_u16(status).unwrap();
+    (
+        status,
+        [("content-type", "application/x-amz-json-1.1")],
+        body,
+    )
+        .into_response()
+}
+
+fn aws_error(code: &str, message: &str) -> String {
+    serde_json::json!({ "__type": code, "message": message }).to_string()
+}
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/terraform-outputs.json")
+}
+
+fn deployer(server: &FaultServer, args: &[&str], max_attempts: &str) -> (Output, Duration) {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_deployer"))
+        .args(args)
+        .arg("--outputs")
+        .arg(fixture())
+        .env("AWS_ENDPOINT_URL", format!("http://{}", server.addr))
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_SESSION_TOKEN", "token")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_MAX_ATTEMPTS", max_attempts)
+        .env("AWS_RETRY_MODE", "standard")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("DEPLOYER_OUTPUTS")
+        .output()
+        .expect("run the deployer binary");
+    (out, started.elapsed())
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A CODE_DEPLOY service as DescribeServices answers it.
+fn service_ok() -> (u16, String) {
+    (
+        200,
+        serde_json::json!({
+            "services": [{
+                "serviceArn": "arn:aws:ecs:eu-west-1:123456789012:service/demo/demo",
+                "serviceName": "demo",
+                "clusterArn": "arn:aws:ecs:eu-west-1:123456789012:cluster/demo",
+                "status": "ACTIVE",
+                "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
+                "deploymentController": {"type": "CODE_DEPLOY"},
+                "taskDefinition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:1"
+            }],
+            "failures": []
+        })
+        .to_string(),
+    )
+}
+
+const NO_CHANGES: [&str; 4] = [
+    "RegisterTaskDefinition",
+    "CreateDeployment",
+    "StopDeployment",
+    "ContinueDeployment",
+];
+
+fn assert_nothing_changed(server: &FaultServer) {
+    for op in NO_CHANGES {
+        assert_eq!(server.count(op), 0, "{op} was called: {:?}", server.calls());
+    }
+}
+
+#[test]
+fn throttling_is_retried_then_reported() {
+    let server = FaultServer::start(HashMap::from([(
+        "DescribeServices",
+        (400, aws_error("ThrottlingException", "Rate exceeded")),
+    )]));
+    let (out, took) = deployer(&server, &["status"], "3");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("throttled ecs:DescribeServices"), "{err}");
+    assert!(err.contains("Rate exceeded") && err.contains("AWS_MAX_ATTEMPTS"), "{err}");
+    // The SDK's standard strategy retried (3 attempts), within a bounded time.
+    assert_eq!(server.count("DescribeServices"), 3, "{:?}", server.calls());
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+#[test]
+fn access_denied_names_the_missing_permission() {
+    let server = FaultServer::start(HashMap::from([(
+        "DescribeServices",
+        (
+            400,
+            aws_error(
+                "AccessDeniedException",
+                "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: \
+                 ecs:DescribeServices on resource: arn:aws:ecs:eu-west-1:123456789012:service/demo/demo",
+            ),
+        ),
+    )]));
+    let (out, _) = deployer(&server, &["deploy", "--image", "demo:v2", "--no-wait"], "1");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("access denied to ecs:DescribeServices"), "{err}");
+    assert!(err.contains("must allow ecs:DescribeServices"), "{err}");
+    assert_nothing_changed(&server);
+}
+
+#[test]
+fn a_missing_service_is_bad_input_naming_it() {
+    let server = FaultServer::start(HashMap::from([(
+        "DescribeServices",
+        (
+            200,
+            serde_json::json!({"services": [], "failures": [{
+                "arn": "arn:aws:ecs:eu-west-1:123456789012:service/demo/demo",
+                "reason": "MISSING"}]})
+            .to_string(),
+        ),
+    )]));
+    let (out, _) = deployer(&server, &["status"], "1");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("ECS service `demo` not found in cluster `demo` (MISSING)"), "{err}");
+    assert!(err.contains("service_name"), "names the outputs field: {err}");
+}
+
+#[test]
+fn a_missing_cluster_is_bad_input() {
+    let server = FaultServer::start(HashMap::from([(
+        "DescribeServices",
+        (400, aws_error("ClusterNotFoundException", "Cluster not found.")),
+    )]));
+    let (out, _) = deployer(&server, &["status"], "1");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("ClusterNotFoundException") && err.contains("cluster `demo`"), "{err}");
+}
+
+#[test]
+fn a_missing_deployment_group_stops_deploy_before_any_change() {
+    let missing = (
+        400,
+        aws_error(
+            "DeploymentGroupDoesNotExistException",
+            "No Deployment Group found for name: demo",
+        ),
+    );
+    let server = FaultServer::start(HashMap::from([
+        ("DescribeServices", service_ok()),
+        ("GetDeploymentGroup", missing.clone()),
+        ("ListDeployments", missing),
+    ]));
+    let (out, _) = deployer(&server, &["deploy", "--image", "demo:v2", "--no-wait"], "1");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("preflight failed, nothing was changed"), "{err}");
+    assert!(err.contains("DeploymentGroupDoesNotExistException"), "{err}");
+    assert!(err.contains("codedeploy_group_name"), "names the outputs field: {err}");
+    assert!(err.contains("ok   service"), "the passing check is shown too: {err}");
+    assert_nothing_changed(&server);
+}
+
+#[test]
+fn expired_credentials_say_how_to_refresh() {
+    let server = FaultServer::start(HashMap::from([(
+        "DescribeServices",
+        (
+            400,
+            aws_error(
+                "ExpiredTokenException",
+                "The security token included in the request is expired",
+            ),
+        ),
+    )]));
+    let (out, _) = deployer(&server, &["status"], "1");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("AWS rejected the credentials for ecs:DescribeServices"), "{err}");
+    assert!(err.contains("is expired") && err.contains("aws sso login"), "{err}");
+    // The secret never shows up in the output.
+    assert!(!err.contains("secret") && !err.contains("AKIDEXAMPLE"), "{err}");
+}
+
+#[test]
+fn a_deployment_in_flight_is_named_and_nothing_changes() {
+    let server = FaultServer::start(HashMap::from([
+        ("DescribeServices", service_ok()),
+        (
+            "GetDeploymentGroup",
+            (
+                200,
+                serde_json::json!({"deploymentGroupInfo": {
+                    "applicationName": "demo",
+                    "deploymentGroupName": "demo",
+                    "deploymentConfigName": "CodeDeployDefault.ECSAllAtOnce",
+                    "ecsServices": [{"serviceName": "demo", "clusterName": "demo"}],
+                    "deploymentStyle": {"deploymentType": "BLUE_GREEN",
+                                        "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+                    "loadBalancerInfo": {"targetGroupPairInfoList": []}
+                }})
+                .to_string(),
+            ),
+        ),
+        (
+            "ListDeployments",
+            (200, serde_json::json!({"deployments": ["d-INFLIGHT1"]}).to_string()),
+        ),
+        (
+            "BatchGetDeployments",
+            (
+                200,
+                serde_json::json!({"deploymentsInfo": [{
+                    "deploymentId": "d-INFLIGHT1", "status": "InProgress",
+                    "createTime": 1_764_230_400.0
+                }]})
+                .to_string(),
+            ),
+        ),
+    ]));
+    let (out, _) = deployer(&server, &["deploy", "--image", "demo:v2", "--no-wait"], "1");
+    let err = stderr(&out);
+    assert!(out.status.code() != Some(0), "{err}");
+    assert!(err.contains("d-INFLIGHT1 is InProgress"), "{err}");
+    assert!(err.contains("deployer wait d-INFLIGHT1"), "{err}");
+    assert_nothing_changed(&server);
+}
