@@ -710,7 +710,9 @@ pub async fn follow(ctx: &Ctx, id: &str, opts: &WatchOptions) -> anyhow::Result<
     let mut watch = Watch::new(opts.wait_until.clone());
     let mut stopping = false;
     let mut asked_approval = false;
-    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    // Registered before the first line is printed, so a Ctrl-C from then on is ours.
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("listening for Ctrl-C")?;
 
     reporter.start(&format!("watching deployment {id}"));
     let outcome = loop {
@@ -756,8 +758,7 @@ pub async fn follow(ctx: &Ctx, id: &str, opts: &WatchOptions) -> anyhow::Result<
         let sleep = opts.interval.min(deadline - now);
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
-            res = &mut ctrl_c => {
-                res.context("listening for Ctrl-C")?;
+            _ = sigint.recv() => {
                 if stopping {
                     reporter.line(started.elapsed(), &format!(
                         "interrupted again: leaving {id} to finish its rollback \
@@ -778,7 +779,6 @@ pub async fn follow(ctx: &Ctx, id: &str, opts: &WatchOptions) -> anyhow::Result<
                         InterruptAction::Rollback => Interrupt::Rollback,
                     }
                 };
-                ctrl_c = Box::pin(tokio::signal::ctrl_c());
                 match choice {
                     Interrupt::Leave => {
                         reporter.line(started.elapsed(), &format!(
