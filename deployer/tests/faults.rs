@@ -100,7 +100,10 @@ fn answer(
     let (status, body) = answers.get(op.as_str()).cloned().unwrap_or_else(|| {
         (
             400,
-            aws_error("UnknownOperationException", &format!("fault server: no answer for {op}")),
+            aws_error(
+                "UnknownOperationException",
+                &format!("fault server: no answer for {op}"),
+            ),
         )
     });
     let status = StatusCode::from_u16(status).unwrap();
@@ -188,7 +191,10 @@ fn throttling_is_retried_then_reported() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("throttled ecs:DescribeServices"), "{err}");
-    assert!(err.contains("Rate exceeded") && err.contains("AWS_MAX_ATTEMPTS"), "{err}");
+    assert!(
+        err.contains("Rate exceeded") && err.contains("AWS_MAX_ATTEMPTS"),
+        "{err}"
+    );
     // The SDK's standard strategy retried (3 attempts), within a bounded time.
     assert_eq!(server.count("DescribeServices"), 3, "{:?}", server.calls());
     assert!(took < Duration::from_secs(30), "took {took:?}");
@@ -210,7 +216,10 @@ fn access_denied_names_the_missing_permission() {
     let (out, _) = deployer(&server, &["deploy", "--image", "demo:v2", "--no-wait"], "1");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("access denied to ecs:DescribeServices"), "{err}");
+    assert!(
+        err.contains("access denied to ecs:DescribeServices"),
+        "{err}"
+    );
     assert!(err.contains("must allow ecs:DescribeServices"), "{err}");
     assert_nothing_changed(&server);
 }
@@ -230,20 +239,32 @@ fn a_missing_service_is_bad_input_naming_it() {
     let (out, _) = deployer(&server, &["status"], "1");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("ECS service `demo` not found in cluster `demo` (MISSING)"), "{err}");
-    assert!(err.contains("service_name"), "names the outputs field: {err}");
+    assert!(
+        err.contains("ECS service `demo` not found in cluster `demo` (MISSING)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("service_name"),
+        "names the outputs field: {err}"
+    );
 }
 
 #[test]
 fn a_missing_cluster_is_bad_input() {
     let server = FaultServer::start(HashMap::from([(
         "DescribeServices",
-        (400, aws_error("ClusterNotFoundException", "Cluster not found.")),
+        (
+            400,
+            aws_error("ClusterNotFoundException", "Cluster not found."),
+        ),
     )]));
     let (out, _) = deployer(&server, &["status"], "1");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("ClusterNotFoundException") && err.contains("cluster `demo`"), "{err}");
+    assert!(
+        err.contains("ClusterNotFoundException") && err.contains("cluster `demo`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -263,10 +284,22 @@ fn a_missing_deployment_group_stops_deploy_before_any_change() {
     let (out, _) = deployer(&server, &["deploy", "--image", "demo:v2", "--no-wait"], "1");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("preflight failed, nothing was changed"), "{err}");
-    assert!(err.contains("DeploymentGroupDoesNotExistException"), "{err}");
-    assert!(err.contains("codedeploy_group_name"), "names the outputs field: {err}");
-    assert!(err.contains("ok   service"), "the passing check is shown too: {err}");
+    assert!(
+        err.contains("preflight failed, nothing was changed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("DeploymentGroupDoesNotExistException"),
+        "{err}"
+    );
+    assert!(
+        err.contains("codedeploy_group_name"),
+        "names the outputs field: {err}"
+    );
+    assert!(
+        err.contains("ok   service"),
+        "the passing check is shown too: {err}"
+    );
     assert_nothing_changed(&server);
 }
 
@@ -285,10 +318,19 @@ fn expired_credentials_say_how_to_refresh() {
     let (out, _) = deployer(&server, &["status"], "1");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("AWS rejected the credentials for ecs:DescribeServices"), "{err}");
-    assert!(err.contains("is expired") && err.contains("aws sso login"), "{err}");
+    assert!(
+        err.contains("AWS rejected the credentials for ecs:DescribeServices"),
+        "{err}"
+    );
+    assert!(
+        err.contains("is expired") && err.contains("aws sso login"),
+        "{err}"
+    );
     // The secret never shows up in the output.
-    assert!(!err.contains("secret") && !err.contains("AKIDEXAMPLE"), "{err}");
+    assert!(
+        !err.contains("secret") && !err.contains("AKIDEXAMPLE"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -313,7 +355,10 @@ fn a_deployment_in_flight_is_named_and_nothing_changes() {
         ),
         (
             "ListDeployments",
-            (200, serde_json::json!({"deployments": ["d-INFLIGHT1"]}).to_string()),
+            (
+                200,
+                serde_json::json!({"deployments": ["d-INFLIGHT1"]}).to_string(),
+            ),
         ),
         (
             "BatchGetDeployments",
