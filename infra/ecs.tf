@@ -1,0 +1,124 @@
+# ---------------------------------------------------------------- the task definition
+# One source of truth: the first revision is the repository's own taskdef.json, the same
+# template the pipeline (buildspec.yml + CodeDeployToECS) and `deployer render` fill in, with
+# this stack's values for its placeholders. Container name, port and family are read from it.
+
+locals {
+  taskdef_path = "${path.module}/../taskdef.json"
+  taskdef_text = file(local.taskdef_path)
+  taskdef_raw  = jsondecode(local.taskdef_text)
+
+  image_uri = "${aws_ecr_repository.app.repository_url}:${var.initial_image_tag}"
+
+  taskdef_filled = replace(replace(replace(replace(replace(local.taskdef_text,
+    "<IMAGE1_NAME>", local.image_uri),
+    "<EXECUTION_ROLE_ARN>", aws_iam_role.execution.arn),
+    "<TASK_ROLE_ARN>", aws_iam_role.task.arn),
+    "<LOG_GROUP>", aws_cloudwatch_log_group.app.name),
+  "<AWS_REGION>", local.region)
+  taskdef = jsondecode(local.taskdef_filled)
+
+  # The container that the load balancer and CodeDeploy address: the one with a port mapping.
+  lb_containers  = [for c in local.taskdef_raw.containerDefinitions : c if length(try(c.portMappings, [])) > 0]
+  container_name = local.lb_containers[0].name
+  container_port = local.lb_containers[0].portMappings[0].containerPort
+  task_family    = local.taskdef_raw.family
+
+  health_path = "/health"
+}
+
+resource "aws_cloudwatch_log_group" "app" {
+  name              = "/ecs/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.logs.arn
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days (30 days by default for a demo; the variable accepts 365 and more for audit needs).
+}
+
+resource "aws_ecs_cluster" "main" {
+  name = var.name
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
+resource "aws_ecs_cluster_capacity_providers" "main" {
+  cluster_name       = aws_ecs_cluster.main.name
+  capacity_providers = ["FARGATE"]
+}
+
+resource "aws_ecs_task_definition" "initial" {
+  #checkov:skip=CKV_AWS_249:False positive: both ARNs come from taskdef.json's placeholders (aws_iam_role.execution vs aws_iam_role.task), which checkov cannot evaluate; infra/tests/consistency.py asserts they differ in the plan.
+  family                   = local.taskdef.family
+  network_mode             = local.taskdef.networkMode
+  requires_compatibilities = local.taskdef.requiresCompatibilities
+  cpu                      = local.taskdef.cpu
+  memory                   = local.taskdef.memory
+  execution_role_arn       = local.taskdef.executionRoleArn
+  task_role_arn            = local.taskdef.taskRoleArn
+  container_definitions    = jsonencode(local.taskdef.containerDefinitions)
+
+  dynamic "runtime_platform" {
+    for_each = can(local.taskdef.runtimePlatform) ? [local.taskdef.runtimePlatform] : []
+    content {
+      cpu_architecture        = try(runtime_platform.value.cpuArchitecture, null)
+      operating_system_family = try(runtime_platform.value.operatingSystemFamily, null)
+    }
+  }
+
+  # Later revisions are registered by the pipeline and the deployer; the service may run
+  # any of them, so Terraform never deregisters the one it made.
+  skip_destroy = true
+
+  lifecycle {
+    precondition {
+      condition     = length(local.lb_containers) == 1
+      error_message = "taskdef.json must have exactly one container with portMappings (the one behind the NLB); found ${length(local.lb_containers)}."
+    }
+    precondition {
+      condition     = !can(regex("<[A-Z0-9_]+>", local.taskdef_filled))
+      error_message = "taskdef.json has a placeholder that infra/ecs.tf does not fill in; known ones: <IMAGE1_NAME>, <EXECUTION_ROLE_ARN>, <TASK_ROLE_ARN>, <LOG_GROUP>, <AWS_REGION>."
+    }
+  }
+}
+
+resource "aws_ecs_service" "app" {
+  name            = var.name
+  cluster         = aws_ecs_cluster.main.id
+  task_definition = aws_ecs_task_definition.initial.arn
+  desired_count   = var.desired_count
+  launch_type     = "FARGATE"
+
+  deployment_controller {
+    type = "CODE_DEPLOY"
+  }
+
+  health_check_grace_period_seconds = var.health_check_grace_period_seconds
+  enable_ecs_managed_tags           = true
+  propagate_tags                    = "SERVICE"
+  # Tasks have no shell (distroless image), so ECS Exec would not help; keep it off.
+  enable_execute_command = false
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.app["blue"].arn
+    container_name   = local.container_name
+    container_port   = local.container_port
+  }
+
+  network_configuration {
+    subnets          = local.private_tasks ? aws_subnet.private[*].id : aws_subnet.public[*].id
+    security_groups  = [aws_security_group.tasks.id]
+    assign_public_ip = !local.private_tasks
+  }
+
+  # CodeDeploy owns the running task definition and the target group (blue or green) after
+  # the first deployment; changing them here would fight it (ECS rejects such updates for
+  # CODE_DEPLOY services anyway).
+  lifecycle {
+    ignore_changes = [task_definition, load_balancer]
+  }
+
+  # The listener must exist before the service registers tasks in the target group.
+  depends_on = [aws_lb_listener.production, aws_iam_role_policy.execution]
+}

@@ -1,0 +1,93 @@
+# What CodeDeploy does for an ECS blue/green deployment: create the green task set, move the
+# NLB listeners, watch the alarms, delete the blue task set. The AWS managed policy
+# AWSCodeDeployRoleForECS grants the same actions on every resource; this one is scoped.
+
+data "aws_iam_policy_document" "codedeploy_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["codedeploy.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "codedeploy" {
+  name               = "${var.name}-codedeploy"
+  description        = "CodeDeploy blue/green of ECS service ${var.name}"
+  assume_role_policy = data.aws_iam_policy_document.codedeploy_assume.json
+}
+
+data "aws_iam_policy_document" "codedeploy" {
+  statement {
+    sid       = "ReadAndSwitchTheService"
+    actions   = ["ecs:DescribeServices", "ecs:UpdateServicePrimaryTaskSet"]
+    resources = [local.service_arn]
+  }
+
+  statement {
+    sid       = "DeleteOldTaskSets"
+    actions   = ["ecs:DeleteTaskSet"]
+    resources = [local.task_set_arns]
+  }
+
+  statement {
+    # CreateTaskSet has no resource type in IAM (the task set does not exist yet): "*" is
+    # required, so the cluster condition key keeps it to this stack's cluster.
+    sid       = "CreateGreenTaskSets"
+    actions   = ["ecs:CreateTaskSet"]
+    resources = ["*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [local.cluster_arn]
+    }
+  }
+
+  statement {
+    # Describe* calls of Elastic Load Balancing have no resource-level permissions.
+    sid = "ReadLoadBalancerState"
+    actions = [
+      "elasticloadbalancing:DescribeListeners",
+      "elasticloadbalancing:DescribeRules",
+      "elasticloadbalancing:DescribeTargetGroups",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    # NLB listeners have no rules, so ModifyRule is not needed; only the listeners move.
+    sid       = "MoveTheListeners"
+    actions   = ["elasticloadbalancing:ModifyListener"]
+    resources = local.listener_arns
+  }
+
+  statement {
+    sid       = "WatchRollbackAlarms"
+    actions   = ["cloudwatch:DescribeAlarms"]
+    resources = [for a in aws_cloudwatch_metric_alarm.unhealthy : a.arn]
+  }
+
+  statement {
+    # The green task set runs the new revision with the stack's two ECS roles.
+    sid       = "PassTheTaskRoles"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.execution.arn, aws_iam_role.task.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "codedeploy" {
+  name   = "ecs-blue-green"
+  role   = aws_iam_role.codedeploy.id
+  policy = data.aws_iam_policy_document.codedeploy.json
+}

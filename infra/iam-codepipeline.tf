@@ -1,0 +1,136 @@
+data "aws_iam_policy_document" "codepipeline_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["codepipeline.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.pipeline_arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "codepipeline" {
+  name               = "${var.name}-codepipeline"
+  description        = "CodePipeline ${var.name}: GitHub source, CodeBuild, CodeDeploy blue/green"
+  assume_role_policy = data.aws_iam_policy_document.codepipeline_assume.json
+}
+
+data "aws_iam_policy_document" "codepipeline" {
+  statement {
+    # Connections created since 2024 use the codeconnections prefix, older ones
+    # codestar-connections; IAM checks the prefix of the connection's ARN, so allow both.
+    sid = "UseTheGitHubConnection"
+    actions = [
+      "codeconnections:UseConnection",
+      "codestar-connections:UseConnection",
+    ]
+    resources = [aws_codeconnections_connection.github.arn]
+  }
+
+  statement {
+    sid       = "ReadAndWriteArtifacts"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"]
+    resources = ["${aws_s3_bucket.artifacts.arn}/*"]
+  }
+
+  statement {
+    sid       = "LocateArtifactBucket"
+    actions   = ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"]
+    resources = [aws_s3_bucket.artifacts.arn]
+  }
+
+  statement {
+    sid = "UseArtifactKey"
+    actions = [
+      "kms:Decrypt",
+      "kms:DescribeKey",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+    ]
+    resources = [aws_kms_key.artifacts.arn]
+  }
+
+  statement {
+    sid       = "RunTheBuild"
+    actions   = ["codebuild:BatchGetBuilds", "codebuild:StartBuild"]
+    resources = [aws_codebuild_project.app.arn]
+  }
+
+  statement {
+    sid = "StartBlueGreenDeployments"
+    actions = [
+      "codedeploy:CreateDeployment",
+      "codedeploy:GetDeployment",
+    ]
+    resources = [aws_codedeploy_deployment_group.app.arn]
+  }
+
+  statement {
+    sid = "RegisterAppSpecRevisions"
+    actions = [
+      "codedeploy:GetApplication",
+      "codedeploy:GetApplicationRevision",
+      "codedeploy:RegisterApplicationRevision",
+    ]
+    resources = [aws_codedeploy_app.app.arn]
+  }
+
+  statement {
+    sid       = "ReadDeploymentConfig"
+    actions   = ["codedeploy:GetDeploymentConfig"]
+    resources = [local.codedeploy_config]
+  }
+
+  statement {
+    # CodeDeployToECS registers taskdef.json (with the image from imageDetail.json) as a new
+    # revision of this family before it starts the deployment.
+    sid       = "RegisterTaskDefinitionRevisions"
+    actions   = ["ecs:RegisterTaskDefinition"]
+    resources = [local.task_family_arns]
+  }
+
+  statement {
+    # DescribeTaskDefinition has no resource-level permissions: AWS requires "*".
+    sid       = "ReadTaskDefinitions"
+    actions   = ["ecs:DescribeTaskDefinition"]
+    resources = ["*"]
+  }
+
+  statement {
+    # Only for tags set in the same RegisterTaskDefinition call (tags in taskdef.json).
+    sid       = "TagNewRevisions"
+    actions   = ["ecs:TagResource"]
+    resources = [local.task_family_arns]
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["RegisterTaskDefinition"]
+    }
+  }
+
+  statement {
+    sid       = "PassTheTaskRoles"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.execution.arn, aws_iam_role.task.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "codepipeline" {
+  name   = "source-build-deploy"
+  role   = aws_iam_role.codepipeline.id
+  policy = data.aws_iam_policy_document.codepipeline.json
+}

@@ -1,0 +1,289 @@
+variable "region" {
+  description = "AWS Region of the whole stack."
+  type        = string
+  default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must look like an AWS Region code, e.g. eu-west-1."
+  }
+}
+
+variable "name" {
+  description = "Name of the service; used for the ECS cluster and service, the ECR repository, the CodeDeploy application and group, the pipeline and the prefix of every other resource. The deployer reads the real names from `terraform output`."
+  type        = string
+  default     = "demo"
+
+  validation {
+    # Target group names are "<name>-green" and may hold at most 32 characters.
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}[a-z0-9]$", var.name))
+    error_message = "name must be 2-21 characters of lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (merged into the provider's default tags)."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------- network
+
+variable "vpc_cidr" {
+  description = "CIDR block of the VPC; subnets are carved from it (/20 each for a /16)."
+  type        = string
+  default     = "10.0.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) <= 20
+    error_message = "vpc_cidr must be an IPv4 CIDR block of size /20 or larger, e.g. 10.0.0.0/16."
+  }
+}
+
+variable "az_count" {
+  description = "Number of Availability Zones for the subnets and the NLB (CodeDeploy and the NLB want at least two)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.az_count >= 2 && var.az_count <= 4 && floor(var.az_count) == var.az_count
+    error_message = "az_count must be a whole number from 2 to 4."
+  }
+}
+
+variable "enable_nat_gateway" {
+  description = "Create one NAT gateway (about 33 USD/month plus data) so tasks run in private subnets without public IPs. Off by default for cost."
+  type        = bool
+  default     = false
+}
+
+variable "enable_vpc_endpoints" {
+  description = "Create VPC endpoints for ECR, CloudWatch Logs (interface, about 7.5 USD/month each per AZ) and S3 (gateway, free) so tasks run in private subnets without a NAT gateway."
+  type        = bool
+  default     = false
+}
+
+variable "enable_flow_logs" {
+  description = "Send VPC flow logs (rejected and accepted traffic) to CloudWatch Logs."
+  type        = bool
+  default     = true
+}
+
+variable "ingress_cidrs" {
+  description = "IPv4 CIDR blocks allowed to reach the NLB's production listener."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = length(var.ingress_cidrs) > 0 && alltrue([for c in var.ingress_cidrs : can(cidrhost(c, 0))])
+    error_message = "ingress_cidrs must be a non-empty list of IPv4 CIDR blocks, e.g. [\"203.0.113.0/24\"]."
+  }
+}
+
+# ---------------------------------------------------------------- load balancer
+
+variable "listener_port" {
+  description = "TCP port of the NLB's production listener."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.listener_port >= 1 && var.listener_port <= 65535
+    error_message = "listener_port must be a TCP port (1-65535)."
+  }
+}
+
+variable "enable_test_listener" {
+  description = "Add a test listener that CodeDeploy points at the replacement (green) tasks before it shifts production traffic."
+  type        = bool
+  default     = false
+}
+
+variable "test_listener_port" {
+  description = "TCP port of the optional test listener."
+  type        = number
+  default     = 8080
+
+  validation {
+    condition     = var.test_listener_port >= 1 && var.test_listener_port <= 65535 && var.test_listener_port != var.listener_port
+    error_message = "test_listener_port must be a TCP port (1-65535) different from listener_port."
+  }
+}
+
+variable "test_listener_cidrs" {
+  description = "IPv4 CIDR blocks allowed to reach the test listener (keep it to your team's addresses)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.test_listener_cidrs : can(cidrhost(c, 0))])
+    error_message = "test_listener_cidrs must be a list of IPv4 CIDR blocks, e.g. [\"203.0.113.0/24\"]."
+  }
+}
+
+variable "deregistration_delay_seconds" {
+  description = "How long the NLB keeps draining a deregistered target. Short for quick switches; keep it above the app's request timeout (10 s)."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.deregistration_delay_seconds >= 0 && var.deregistration_delay_seconds <= 3600
+    error_message = "deregistration_delay_seconds must be from 0 to 3600."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Turn on deletion protection for the NLB (set it for anything that is not a throwaway demo)."
+  type        = bool
+  default     = false
+}
+
+# ---------------------------------------------------------------- ECS
+
+variable "desired_count" {
+  description = "Number of tasks of the service (at least 2 spreads them over two AZs)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.desired_count >= 1 && var.desired_count <= 20 && floor(var.desired_count) == var.desired_count
+    error_message = "desired_count must be a whole number from 1 to 20."
+  }
+}
+
+variable "initial_image_tag" {
+  description = "Tag of the image in the stack's ECR repository that the first task definition runs. Push it before the service is created (see infra/README.md, first deploy); later revisions come from the pipeline or the deployer."
+  type        = string
+  default     = "initial"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.initial_image_tag))
+    error_message = "initial_image_tag must be a valid image tag: letters, digits, '_', '.', '-', at most 128 characters."
+  }
+}
+
+variable "health_check_grace_period_seconds" {
+  description = "Seconds ECS ignores failing NLB health checks of a new task (covers start-up)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.health_check_grace_period_seconds >= 0 && var.health_check_grace_period_seconds <= 2147483647
+    error_message = "health_check_grace_period_seconds must not be negative."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the CloudWatch log groups (tasks, builds, flow logs), in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "ecr_keep_images" {
+  description = "Number of tagged images the ECR lifecycle policy keeps (rollback targets); untagged ones expire after a day."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.ecr_keep_images >= 1 && var.ecr_keep_images <= 1000
+    error_message = "ecr_keep_images must be from 1 to 1000."
+  }
+}
+
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete the ECR repository and the artifact bucket with their content (images, artifacts). For throwaway demos only."
+  type        = bool
+  default     = false
+}
+
+# ---------------------------------------------------------------- CodeDeploy
+
+variable "termination_wait_minutes" {
+  description = "Minutes CodeDeploy keeps the old (blue) tasks after traffic moved, so a rollback is instant."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.termination_wait_minutes >= 0 && var.termination_wait_minutes <= 2880 && floor(var.termination_wait_minutes) == var.termination_wait_minutes
+    error_message = "termination_wait_minutes must be a whole number from 0 to 2880 (two days, CodeDeploy's limit)."
+  }
+}
+
+variable "ready_wait_minutes" {
+  description = "0: shift traffic as soon as the green tasks are healthy. More: wait that long for a manual `deployer continue` (ContinueDeployment) and stop the deployment if nobody approves."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.ready_wait_minutes >= 0 && var.ready_wait_minutes <= 2880 && floor(var.ready_wait_minutes) == var.ready_wait_minutes
+    error_message = "ready_wait_minutes must be a whole number from 0 to 2880."
+  }
+}
+
+# ---------------------------------------------------------------- pipeline
+
+variable "github_repository" {
+  description = "GitHub repository the pipeline builds, as \"owner/name\"."
+  type        = string
+  default     = "example-org/bluegreen-demo"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must be \"owner/name\", e.g. \"my-org/bluegreen-demo\"."
+  }
+}
+
+variable "branch" {
+  description = "Branch whose pushes start the pipeline."
+  type        = string
+  default     = "main"
+
+  validation {
+    condition     = length(var.branch) > 0 && !can(regex("[[:space:]~^:?*\\[\\\\]", var.branch))
+    error_message = "branch must be a valid Git branch name (no spaces or ~ ^ : ? * [ \\)."
+  }
+}
+
+variable "codebuild_compute_type" {
+  description = "CodeBuild compute type. A Rust release build wants at least MEDIUM (4 vCPU, 7 GB)."
+  type        = string
+  default     = "BUILD_GENERAL1_MEDIUM"
+
+  validation {
+    condition     = contains(["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE", "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE"], var.codebuild_compute_type)
+    error_message = "codebuild_compute_type must be one of BUILD_GENERAL1_SMALL, _MEDIUM, _LARGE, _XLARGE, _2XLARGE."
+  }
+}
+
+variable "codebuild_image" {
+  description = "CodeBuild build image (a current AWS-managed standard image)."
+  type        = string
+  default     = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+}
+
+variable "build_timeout_minutes" {
+  description = "CodeBuild build timeout, in minutes."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.build_timeout_minutes >= 5 && var.build_timeout_minutes <= 2160
+    error_message = "build_timeout_minutes must be from 5 to 2160."
+  }
+}
+
+variable "artifact_retention_days" {
+  description = "Days before pipeline artifacts (and old versions of them) expire from the artifact bucket."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.artifact_retention_days >= 1 && floor(var.artifact_retention_days) == var.artifact_retention_days
+    error_message = "artifact_retention_days must be a whole number of at least 1."
+  }
+}
