@@ -50,17 +50,18 @@ resource "aws_ecs_cluster_capacity_providers" "main" {
 
 resource "aws_ecs_task_definition" "initial" {
   #checkov:skip=CKV_AWS_249:False positive: both ARNs come from taskdef.json's placeholders (aws_iam_role.execution vs aws_iam_role.task), which checkov cannot evaluate; infra/tests/consistency.py asserts they differ in the plan.
-  family                   = local.taskdef.family
-  network_mode             = local.taskdef.networkMode
-  requires_compatibilities = local.taskdef.requiresCompatibilities
-  cpu                      = local.taskdef.cpu
-  memory                   = local.taskdef.memory
+  # Fields without placeholders come from the raw template, so the plan shows them.
+  family                   = local.taskdef_raw.family
+  network_mode             = local.taskdef_raw.networkMode
+  requires_compatibilities = local.taskdef_raw.requiresCompatibilities
+  cpu                      = local.taskdef_raw.cpu
+  memory                   = local.taskdef_raw.memory
   execution_role_arn       = local.taskdef.executionRoleArn
   task_role_arn            = local.taskdef.taskRoleArn
   container_definitions    = jsonencode(local.taskdef.containerDefinitions)
 
   dynamic "runtime_platform" {
-    for_each = can(local.taskdef.runtimePlatform) ? [local.taskdef.runtimePlatform] : []
+    for_each = can(local.taskdef_raw.runtimePlatform) ? [local.taskdef_raw.runtimePlatform] : []
     content {
       cpu_architecture        = try(runtime_platform.value.cpuArchitecture, null)
       operating_system_family = try(runtime_platform.value.operatingSystemFamily, null)
