@@ -125,7 +125,6 @@ data "aws_iam_policy_document" "logs_key" {
     }
     actions = [
       "kms:Decrypt",
-      "kms:DescribeKey",
       "kms:Encrypt",
       "kms:GenerateDataKey",
       "kms:GenerateDataKeyWithoutPlaintext",
@@ -133,10 +132,22 @@ data "aws_iam_policy_document" "logs_key" {
       "kms:ReEncryptTo",
     ]
     resources = ["*"]
+    # The encryption context is the log group's ARN; an exact match names each group.
     condition {
-      test     = "ArnEquals"
+      test     = "StringEquals"
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = [for n in local.log_group_names : "${local.arn_prefix}:logs:${local.region}:${local.account_id}:log-group:${n}"]
     }
+  }
+
+  statement {
+    # DescribeKey carries no encryption context, so it cannot share the condition above.
+    sid = "CloudWatchLogsDescribesTheKey"
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"]
   }
 }

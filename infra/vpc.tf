@@ -195,11 +195,11 @@ data "aws_iam_policy_document" "flow_logs" {
     resources = ["${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]
   }
   statement {
-    # The service checks that the group exists with DescribeLogGroups, which has no
-    # resource-level permissions narrower than the account's log groups.
+    # The service looks the group up with DescribeLogGroups, which has no resource-level
+    # permissions: AWS requires "*".
     sid       = "FindLogGroup"
     actions   = ["logs:DescribeLogGroups"]
-    resources = ["${local.arn_prefix}:logs:${local.region}:${local.account_id}:log-group:*"]
+    resources = ["*"]
   }
 }
 

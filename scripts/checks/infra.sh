@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Checks of infra/ (issue 4), offline, run by scripts/test:
+#   1. terraform fmt -check -recursive, init -backend=false (provider from the offline mirror,
+#      lock file read-only) and validate, with the CLI config the project ships
+#      (infra/offline.tfrc);
+#   2. checkov -d infra (every skip carries its reason inline);
+#   3. against a moto server on 127.0.0.1 (started here, stopped by PID on any exit):
+#      - terraform plan with every optional part on (NAT, VPC endpoints, test listener):
+#        completes and creates every resource of the configuration;
+#      - terraform plan with the defaults: complete, tasks in public subnets with a public IP;
+#      - terraform apply -target of the first task definition and the IAM policies moto can
+#        hold, into a throwaway state;
+#   4. infra/tests/check_plan.py: the planned and applied values agree with taskdef.json,
+#      appspec.yaml, the app's default port and docs/CONTRACTS.md;
+#   5. infra/tests/check_iam.py: least privilege of every IAM policy in infra/ (HCL) and
+#      parliament's lint of the policies moto holds.
+# Nothing is written into infra/: state, plans, .terraform and the moto log live in a
+# throwaway directory under .tmp/ (kept only with KEEP_INFRA_TMP=1).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+export PATH="$repo/.venv/bin:$PATH"
+
+fail() { echo "infra check: $*" >&2; exit 1; }
+step() { printf '%s infra: %s\n' "$(date +%T)" "$*"; }
+
+# ---------------------------------------------------------------- tools
+mirror_root=/opt/tf-plugins
+command -v terraform >/dev/null || fail "terraform is not on PATH (it comes with the machine image; see docs of scripts/setup)"
+compgen -G "$mirror_root/registry.terraform.io/hashicorp/aws/*/linux_amd64/terraform-provider-aws*" >/dev/null ||
+  fail "no hashicorp/aws provider in the offline mirror $mirror_root (infra/offline.tfrc points there)"
+command -v checkov >/dev/null || fail "checkov is missing: run scripts/setup (installs it into .venv)"
+command -v moto_server >/dev/null || fail "moto_server is missing: run scripts/setup (installs moto[server] into .venv)"
+python3 -c 'import yaml, hcl2, parliament' 2>/dev/null ||
+  fail "python modules yaml, hcl2 (from checkov) and parliament are missing: run scripts/setup"
+
+export TF_CLI_CONFIG_FILE="$repo/infra/offline.tfrc"
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
+unset TF_WORKSPACE TF_CLI_ARGS TF_CLI_ARGS_plan TF_CLI_ARGS_apply
+
+mkdir -p .tmp
+work=$(mktemp -d "$repo/.tmp/infra-check.XXXXXX")
+pids=()
+cleanup() {
+  local rc=$?
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  if ((rc != 0)); then
+    for log in "$work"/*.log; do
+      [ -s "$log" ] || continue
+      echo "---- $(basename "$log") (last 40 lines)" >&2
+      sed 's/\x1b\[[0-9;]*m//g' "$log" | tail -40 >&2
+    done
+  fi
+  if [ "${KEEP_INFRA_TMP:-}" = 1 ]; then echo "infra: kept $work" >&2; else rm -rf "$work"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- 1. fmt, init, validate
+step "terraform fmt -check -recursive infra"
+terraform fmt -check -recursive -diff infra || fail "infra/ is not formatted: run terraform fmt -recursive infra"
+
+step "terraform init -backend=false (offline mirror, lock file read-only) + validate"
+export TF_DATA_DIR="$work/tfdata"
+terraform -chdir=infra init -backend=false -input=false -lockfile=readonly -no-color >"$work/init.log" 2>&1 ||
+  fail "terraform init failed (see init.log above)"
+terraform -chdir=infra validate -no-color || fail "terraform validate failed"
+
+# ---------------------------------------------------------------- 2. checkov (in the background)
+step "checkov -d infra (in the background)"
+checkov -d infra --framework terraform --compact --quiet --skip-download --output cli >"$work/checkov.log" 2>&1 &
+checkov_pid=$!
+pids+=("$checkov_pid")
+
+# ---------------------------------------------------------------- 3. moto
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+step "moto_server on 127.0.0.1:$port"
+moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+moto_pid=$!
+pids+=("$moto_pid")
+endpoint="http://127.0.0.1:$port"
+for i in $(seq 100); do
+  kill -0 "$moto_pid" 2>/dev/null || fail "moto_server exited at start (see moto.log)"
+  curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null && break
+  ((i < 100)) || fail "moto_server did not answer on $endpoint within 20 s"
+  sleep 0.2
+done
+
+# Copies of the configuration plus a provider override that only this test uses; taskdef.json
+# sits next to each as at the repo root (infra/ecs.tf reads ../taskdef.json). One copy for
+# the plans, one for the partial apply (its state file stays there), so they run in parallel.
+write_override() {
+  echo 'provider "aws" {'
+  echo '  access_key                  = "testing"'
+  echo '  secret_key                  = "testing"'
+  echo '  skip_credentials_validation = true'
+  echo '  skip_metadata_api_check     = true'
+  echo '  skip_region_validation      = true'
+  echo '  skip_requesting_account_id  = true'
+  echo '  s3_use_path_style           = true'
+  echo '  endpoints {'
+  for svc in cloudwatch codebuild codeconnections codedeploy codepipeline codestarconnections \
+    ec2 ecr ecs elbv2 iam kms logs s3 sts; do
+    printf '    %-19s = "%s"\n' "$svc" "$endpoint"
+  done
+  echo '  }'
+  echo '}'
+}
+for copy in plan apply; do
+  mkdir -p "$work/$copy/infra"
+  cp infra/*.tf infra/.terraform.lock.hcl "$work/$copy/infra/"
+  cp taskdef.json "$work/$copy/taskdef.json"
+  write_override >"$work/$copy/infra/moto_override.tf"
+done
+export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+unset AWS_PROFILE AWS_ENDPOINT_URL
+# The copies share the validated data dir: same lock file, same provider.
+
+all_on=(-var enable_nat_gateway=true -var enable_vpc_endpoints=true -var enable_test_listener=true
+  -var 'test_listener_cidrs=["203.0.113.0/24"]' -var ready_wait_minutes=10)
+# moto cannot create CodeBuild projects without a source location, CodePipeline reads back
+# fail and CodeConnections is not emulated, so the apply covers what the checks read: the
+# first task definition (roles, repository, log group, key) and the IAM policies and key
+# policies that do not depend on those three.
+targets=(aws_ecs_task_definition.initial aws_iam_role_policy.execution aws_iam_role_policy.codebuild
+  aws_iam_role_policy.flow_logs aws_kms_key.artifacts)
+
+step "against moto, in parallel: plan with every optional part on; plan with the defaults; apply -target ${targets[*]}"
+# Each job ends with its `show -json` (which loads the provider schema: seconds each).
+{
+  terraform -chdir="$work/plan/infra" plan -input=false -lock=false -no-color -out="$work/all.tfplan" "${all_on[@]}" &&
+    terraform -chdir="$work/plan/infra" show -json "$work/all.tfplan" >"$work/all.json"
+} >"$work/plan-all.log" 2>&1 &
+plan_all_pid=$!
+pids+=("$plan_all_pid")
+{
+  terraform -chdir="$work/plan/infra" plan -input=false -lock=false -no-color -out="$work/default.tfplan" &&
+    terraform -chdir="$work/plan/infra" show -json "$work/default.tfplan" >"$work/default.json"
+} >"$work/plan-default.log" 2>&1 &
+plan_default_pid=$!
+pids+=("$plan_default_pid")
+{
+  terraform -chdir="$work/apply/infra" apply -input=false -lock=false -no-color -auto-approve -parallelism=20 \
+    "${all_on[@]}" "${targets[@]/#/-target=}" &&
+    terraform -chdir="$work/apply/infra" show -json >"$work/state.json"
+} >"$work/apply.log" 2>&1 &
+apply_pid=$!
+pids+=("$apply_pid")
+
+wait "$plan_all_pid" || fail "terraform plan with every option on failed (see plan-all.log)"
+wait "$plan_default_pid" || fail "terraform plan with the defaults failed (see plan-default.log)"
+wait "$apply_pid" || fail "terraform apply -target against moto failed (see apply.log)"
+grep -h -e '^Plan:' -e '^Apply complete' "$work/plan-all.log" "$work/plan-default.log" "$work/apply.log" | sed 's/^/  /'
+
+# ---------------------------------------------------------------- 4./5. checks of the values
+step "check_plan.py: completeness and consistency"
+python3 infra/tests/check_plan.py --repo . --plan "$work/all.json" --state "$work/state.json" --expect-private-tasks
+python3 infra/tests/check_plan.py --repo . --plan "$work/default.json" --only-complete
+step "check_iam.py: least privilege"
+python3 infra/tests/check_iam.py --repo . --state "$work/state.json"
+
+step "waiting for checkov"
+if ! wait "$checkov_pid"; then
+  cat "$work/checkov.log" >&2
+  fail "checkov -d infra found failing checks (fix them or skip inline with a reason)"
+fi
+grep -E '^(Passed|Failed) checks|Skipped checks' "$work/checkov.log" | sed 's/^/  /'
+step "ok"
