@@ -53,10 +53,11 @@ resource "aws_codebuild_project" "app" {
   }
 
   # Docker layers and the buildspec's cache paths stay on the build host between close
-  # builds (best effort, no S3 round trip, nothing to encrypt or expire).
+  # builds (best effort, no S3 round trip, nothing to encrypt or expire). No source cache:
+  # the source arrives from CodePipeline as a zip, not a Git clone.
   cache {
     type  = "LOCAL"
-    modes = ["LOCAL_DOCKER_LAYER_CACHE", "LOCAL_SOURCE_CACHE", "LOCAL_CUSTOM_CACHE"]
+    modes = ["LOCAL_DOCKER_LAYER_CACHE", "LOCAL_CUSTOM_CACHE"]
   }
 
   logs_config {

@@ -84,6 +84,24 @@ resource "aws_ecs_task_definition" "initial" {
   }
 }
 
+resource "terraform_data" "task_placement" {
+  input = local.private_tasks ? "private" : "public"
+}
+
+# A warning (not an error) at plan and apply time when the first image is not pushed yet:
+# the service would start tasks that cannot pull it. See infra/README.md, first deploy.
+check "initial_image_pushed" {
+  data "aws_ecr_image" "initial" {
+    repository_name = aws_ecr_repository.app.name
+    image_tag       = var.initial_image_tag
+  }
+
+  assert {
+    condition     = data.aws_ecr_image.initial.image_digest != ""
+    error_message = "Image ${local.image_uri} is not in ECR yet: push it (infra/README.md, first deploy) or the service's tasks cannot start."
+  }
+}
+
 resource "aws_ecs_service" "app" {
   name            = var.name
   cluster         = aws_ecs_cluster.main.id
@@ -115,9 +133,12 @@ resource "aws_ecs_service" "app" {
 
   # CodeDeploy owns the running task definition and the target group (blue or green) after
   # the first deployment; changing them here would fight it (ECS rejects such updates for
-  # CODE_DEPLOY services anyway).
+  # CODE_DEPLOY services anyway). ECS also refuses to change the network configuration of
+  # a CODE_DEPLOY service, so moving the tasks between public and private subnets (NAT
+  # gateway or VPC endpoints switched) replaces the service; see infra/README.md.
   lifecycle {
-    ignore_changes = [task_definition, load_balancer]
+    ignore_changes       = [task_definition, load_balancer]
+    replace_triggered_by = [terraform_data.task_placement]
   }
 
   # The listener must exist before the service registers tasks in the target group.
