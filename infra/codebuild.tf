@@ -52,12 +52,12 @@ resource "aws_codebuild_project" "app" {
     }
   }
 
-  # Docker layers and the buildspec's cache paths stay on the build host between close
-  # builds (best effort, no S3 round trip, nothing to encrypt or expire). No source cache:
-  # the source arrives from CodePipeline as a zip, not a Git clone.
+  # buildspec.yml exports the BuildKit cache to a directory listed in its cache.paths;
+  # CodeBuild keeps it in the artifact bucket (same key, same expiry) between builds, so a
+  # build on a fresh host still reuses the compiled dependencies.
   cache {
-    type  = "LOCAL"
-    modes = ["LOCAL_DOCKER_LAYER_CACHE", "LOCAL_CUSTOM_CACHE"]
+    type     = "S3"
+    location = "${aws_s3_bucket.artifacts.bucket}/codebuild-cache"
   }
 
   logs_config {
