@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod configuration;
 pub mod healthcheck;
+pub mod log_format;
 pub mod metadata;
 pub mod routes;
 pub mod startup;

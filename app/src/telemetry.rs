@@ -14,6 +14,7 @@ use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGua
 use tracing_subscriber::EnvFilter;
 
 use crate::configuration::LogFormat;
+use crate::log_format::JsonLines;
 
 /// Lines that may wait for the writer thread. The queue's slots are allocated up front, so
 /// this is also a memory bound (about 40 bytes a slot, plus the lines themselves).
@@ -53,12 +54,7 @@ pub fn init(format: LogFormat, filter: &str) -> LogGuard {
         .with_env_filter(filter)
         .with_writer(writer);
     let installed = if json {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
-            .try_init()
+        builder.event_format(JsonLines).try_init()
     } else {
         builder
             .with_ansi(std::io::stdout().is_terminal())
