@@ -132,10 +132,19 @@ pub fn write_json_str(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
     w.write_char('"')
 }
 
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f
+}
+
 fn write_escaped(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
     let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    // Fast path: request ids, paths and messages rarely need escaping.
+    let Some(first) = bytes.iter().position(|&b| needs_escape(b)) else {
+        return w.write_str(s);
+    };
+    w.write_str(&s[..first])?;
+    let mut start = first;
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
         let escape = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
