@@ -101,8 +101,9 @@ resource "aws_lb_target_group" "app" {
   target_type          = "ip"
   vpc_id               = aws_vpc.main.id
   deregistration_delay = var.deregistration_delay_seconds
-  # With ip targets the NLB connects from its own addresses, which is what lets the
-  # tasks' group admit the NLB's group instead of every client address.
+  # The default for TCP ip targets, stated: the NLB connects from its own addresses (the
+  # app logs those). The tasks' rule names the NLB's security group, which AWS honours
+  # either way.
   preserve_client_ip = false
   # Close the remaining connections when the drain ends, so the old tasks can stop.
   connection_termination = true

@@ -111,13 +111,17 @@ variable "test_listener_port" {
 }
 
 variable "test_listener_cidrs" {
-  description = "IPv4 CIDR blocks allowed to reach the test listener (keep it to your team's addresses)."
+  description = "IPv4 CIDR blocks allowed to reach the test listener (keep it to your team's addresses). Required when enable_test_listener is true."
   type        = list(string)
   default     = []
 
   validation {
     condition     = alltrue([for c in var.test_listener_cidrs : can(cidrhost(c, 0))])
     error_message = "test_listener_cidrs must be a list of IPv4 CIDR blocks, e.g. [\"203.0.113.0/24\"]."
+  }
+  validation {
+    condition     = !var.enable_test_listener || length(var.test_listener_cidrs) > 0
+    error_message = "enable_test_listener is true but test_listener_cidrs is empty: nobody could reach the test listener; give your team's CIDR blocks, e.g. [\"203.0.113.0/24\"]."
   }
 }
 

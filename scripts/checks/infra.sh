@@ -133,7 +133,7 @@ all_on=(-var enable_nat_gateway=true -var enable_vpc_endpoints=true -var enable_
 targets=(aws_ecs_task_definition.initial aws_iam_role_policy.execution aws_iam_role_policy.codebuild
   aws_iam_role_policy.flow_logs aws_kms_key.artifacts)
 
-step "against moto, in parallel: plan with every optional part on; plan with the defaults; apply -target ${targets[*]}"
+step "against moto, in parallel: plan with every optional part on; plan with the defaults; plan with wrong inputs; apply -target ${targets[*]}"
 # Each job ends with its `show -json` (which loads the provider schema: seconds each).
 {
   terraform -chdir="$work/plan/infra" plan -input=false -lock=false -no-color -out="$work/all.tfplan" "${all_on[@]}" &&
@@ -155,9 +155,23 @@ pids+=("$plan_default_pid")
 apply_pid=$!
 pids+=("$apply_pid")
 
+# Wrong inputs: one plan with several bad variables must fail with each variable's message.
+bad=(-var name=Demo_Stack -var az_count=1 -var region=europe -var listener_port=70000
+  -var enable_test_listener=true -var log_retention_days=8 -var github_repository=no-owner
+  -var codebuild_compute_type=HUGE -var 'ingress_cidrs=["10.0.0.0/33"]')
+terraform -chdir="$work/plan/infra" plan -input=false -lock=false -no-color "${bad[@]}" >"$work/plan-bad.log" 2>&1 &
+plan_bad_pid=$!
+pids+=("$plan_bad_pid")
+
 wait "$plan_all_pid" || fail "terraform plan with every option on failed (see plan-all.log)"
 wait "$plan_default_pid" || fail "terraform plan with the defaults failed (see plan-default.log)"
 wait "$apply_pid" || fail "terraform apply -target against moto failed (see apply.log)"
+if wait "$plan_bad_pid"; then fail "terraform plan accepted invalid variables (see plan-bad.log)"; fi
+for var in name az_count region listener_port test_listener_cidrs log_retention_days github_repository \
+  codebuild_compute_type ingress_cidrs; do
+  grep -q "var\.$var" "$work/plan-bad.log" || fail "terraform plan did not reject the invalid variable $var (see plan-bad.log)"
+done
+echo "  invalid variables rejected with their messages: $(grep -c '^Error: Invalid value for variable' "$work/plan-bad.log")"
 grep -h -e '^Plan:' -e '^Apply complete' "$work/plan-all.log" "$work/plan-default.log" "$work/apply.log" | sed 's/^/  /'
 
 # ---------------------------------------------------------------- 4./5. checks of the values
