@@ -37,6 +37,19 @@ data "aws_iam_policy_document" "codedeploy" {
   }
 
   statement {
+    # With ECS resource tagging authorization, a create call that carries tags also needs
+    # TagResource; allowed only inside CreateTaskSet, only on this service's task sets.
+    sid       = "TagGreenTaskSets"
+    actions   = ["ecs:TagResource"]
+    resources = [local.task_set_arns]
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["CreateTaskSet"]
+    }
+  }
+
+  statement {
     # CreateTaskSet has no resource type in IAM (the task set does not exist yet): "*" is
     # required, so the cluster condition key keeps it to this stack's cluster.
     sid       = "CreateGreenTaskSets"
