@@ -19,13 +19,13 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 
 use crate::access_log::AccessLogLayer;
 use crate::configuration::Settings;
 use crate::metadata;
 use crate::routes;
 use crate::state::{AppState, Identity};
+use crate::timeout::RequestTimeoutLayer;
 
 /// The request id header, kept from the request or generated (UUID v4).
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -80,10 +80,9 @@ pub fn router(state: AppState, limits: Limits) -> Router {
                 .layer(AccessLogLayer)
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::REQUEST_TIMEOUT,
-                    limits.request_timeout,
-                )),
+                // Not tower-http's TimeoutLayer: it arms a timer on every request, see
+                // crate::timeout.
+                .layer(RequestTimeoutLayer::new(limits.request_timeout)),
         )
 }
 
