@@ -120,22 +120,26 @@ fn compiled_in_templates_are_the_repository_files() {
 // ---- the Terraform outputs fixture ------------------------------------------------
 
 #[test]
-fn fixture_has_every_contract_output_and_nothing_else() {
+fn fixture_has_every_contract_output() {
     let v: Value = serde_json::from_str(&fixture_text()).unwrap();
-    let mut names: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    names.sort();
-    let mut expected = OUTPUT_NAMES.to_vec();
-    expected.sort();
-    assert_eq!(names, expected);
-    for (name, entry) in v.as_object().unwrap() {
+    let map = v.as_object().unwrap();
+    for name in OUTPUT_NAMES {
+        let entry = map
+            .get(*name)
+            .unwrap_or_else(|| panic!("fixture lacks output `{name}`"));
         assert_eq!(entry["sensitive"], Value::Bool(false), "{name}");
-        let ty = if name == "container_port" {
+        let ty = if *name == "container_port" {
             "number"
         } else {
             "string"
         };
         assert_eq!(entry["type"], Value::String(ty.into()), "{name}");
     }
+    // Terraform prints outputs sorted by name; the fixture is a verbatim example.
+    let names: Vec<&String> = map.keys().collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
 }
 
 #[test]
@@ -158,7 +162,7 @@ fn fixture_loads_into_typed_fields() {
     assert!(o.test_listener_arn.is_some());
     assert_eq!(
         o.execution_role_arn,
-        "arn:aws:iam::123456789012:role/demo-task-execution"
+        "arn:aws:iam::123456789012:role/demo-ecs-execution"
     );
 }
 
@@ -166,7 +170,12 @@ fn fixture_loads_into_typed_fields() {
 fn outputs_round_trip_through_terraform_json() {
     let o = fixture();
     let json = o.to_terraform_json();
-    let original: Value = serde_json::from_str(&fixture_text()).unwrap();
+    let mut original: Value = serde_json::from_str(&fixture_text()).unwrap();
+    // Outputs beyond the contract (e.g. listener_port) are not part of the typed model.
+    original
+        .as_object_mut()
+        .unwrap()
+        .retain(|k, _| OUTPUT_NAMES.contains(&k.as_str()));
     assert_eq!(json, original);
     let back = Outputs::from_json_str(&json.to_string(), &o.origin).unwrap();
     assert_eq!(back, o);
@@ -274,11 +283,11 @@ fn rendered_task_definition_is_complete_and_valid() {
     assert_eq!(c.image, IMAGE);
     assert_eq!(
         td.execution_role_arn.as_deref(),
-        Some("arn:aws:iam::123456789012:role/demo-task-execution")
+        Some("arn:aws:iam::123456789012:role/demo-ecs-execution")
     );
     assert_eq!(
         td.task_role_arn.as_deref(),
-        Some("arn:aws:iam::123456789012:role/demo-task")
+        Some("arn:aws:iam::123456789012:role/demo-ecs-task")
     );
     let log = c.log_configuration.as_ref().unwrap();
     assert_eq!(log.log_driver, "awslogs");
