@@ -351,3 +351,31 @@ fn outputs_fixture_agrees() {
         assert!(groups.contains(&format!("`{name}`")), "{name} in {groups}");
     }
 }
+
+/// The fixture is an example of `terraform output -json` for this stack: it has every
+/// contract output, and once infra/outputs.tf is in the tree, exactly its outputs.
+#[test]
+fn outputs_fixture_matches_the_contract_and_infra() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/terraform-outputs.json");
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let fixture: std::collections::BTreeSet<String> =
+        fixture.as_object().unwrap().keys().cloned().collect();
+    for name in deployer::outputs::OUTPUT_NAMES {
+        assert!(
+            fixture.contains(*name),
+            "fixture lacks contract output `{name}`"
+        );
+    }
+    let outputs_tf = root().join("infra/outputs.tf");
+    if outputs_tf.exists() {
+        let re = regex::Regex::new(r#"(?m)^output\s+"([A-Za-z0-9_-]+)""#).unwrap();
+        let text = std::fs::read_to_string(&outputs_tf).unwrap();
+        let declared: std::collections::BTreeSet<String> =
+            re.captures_iter(&text).map(|c| c[1].to_owned()).collect();
+        assert_eq!(
+            fixture, declared,
+            "deployer/tests/fixtures/terraform-outputs.json must list exactly the outputs of infra/outputs.tf"
+        );
+    }
+}
