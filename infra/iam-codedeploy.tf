@@ -1,6 +1,8 @@
 # What CodeDeploy does for an ECS blue/green deployment: create the green task set, move the
 # NLB listeners, watch the alarms, delete the blue task set. The AWS managed policy
 # AWSCodeDeployRoleForECS grants the same actions on every resource; this one is scoped.
+# No S3 or KMS: for ECS the revision is the AppSpec itself, passed inline (AppSpecContent)
+# by the CodeDeployToECS action and by the deployer, not read from the artifact bucket.
 
 data "aws_iam_policy_document" "codedeploy_assume" {
   statement {
