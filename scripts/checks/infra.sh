@@ -31,6 +31,8 @@ compgen -G "$mirror_root/registry.terraform.io/hashicorp/aws/*/linux_amd64/terra
   fail "no hashicorp/aws provider in the offline mirror $mirror_root (infra/offline.tfrc points there)"
 command -v checkov >/dev/null || fail "checkov is missing: run scripts/setup (installs it into .venv)"
 command -v moto_server >/dev/null || fail "moto_server is missing: run scripts/setup (installs moto[server] into .venv)"
+command -v ss >/dev/null || fail "ss is missing: run scripts/setup (installs iproute2)"
+command -v curl >/dev/null || fail "curl is missing: apt-get install curl"
 python3 -c 'import yaml, hcl2, parliament' 2>/dev/null ||
   fail "python modules yaml, hcl2 (from checkov) and parliament are missing: run scripts/setup"
 
@@ -81,17 +83,28 @@ checkov_pid=$!
 pids+=("$checkov_pid")
 
 # ---------------------------------------------------------------- 3. moto
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-step "moto_server on 127.0.0.1:$port"
-moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
-pids+=("$moto_pid")
-endpoint="http://127.0.0.1:$port"
-for i in $(seq 100); do
-  kill -0 "$moto_pid" 2>/dev/null || fail "moto_server exited at start (see moto.log)"
-  curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null && break
-  ((i < 100)) || fail "moto_server did not answer on $endpoint within 20 s"
-  sleep 0.2
+# A free port picked by the kernel; if another process takes it before moto binds it, moto
+# exits and we try another one (three attempts).
+moto_pid=
+for attempt in 1 2 3; do
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  step "moto_server on 127.0.0.1:$port"
+  moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+  moto_pid=$!
+  pids+=("$moto_pid")
+  endpoint="http://127.0.0.1:$port"
+  for _ in $(seq 100); do
+    kill -0 "$moto_pid" 2>/dev/null || break
+    # Ready, and the listener is ours (not another test's moto on a recycled port).
+    if curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null &&
+      ss -Hltnp "sport = :$port" | grep -q "pid=$moto_pid,"; then
+      break 2
+    fi
+    sleep 0.2
+  done
+  kill "$moto_pid" 2>/dev/null || true
+  wait "$moto_pid" 2>/dev/null || true
+  ((attempt < 3)) || fail "moto_server did not start on 127.0.0.1 (three ports tried; see moto.log)"
 done
 
 # Copies of the configuration plus a provider override that only this test uses; taskdef.json
