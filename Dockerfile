@@ -8,7 +8,8 @@
 # (scripts/checks/container.sh): it passes `--build-context builder=DIR`, where
 # DIR/out/demo is a static binary built on the host, so no base image is pulled.
 
-FROM rust:1.95.0-slim-bookworm AS chef
+# The official rust image through ECR Public (no Docker Hub pull-rate limits in CodeBuild).
+FROM public.ecr.aws/docker/library/rust:1.95.0-slim-bookworm AS chef
 RUN cargo install cargo-chef --locked --version 0.1.78 \
     && rm -rf "${CARGO_HOME}/registry" "${CARGO_HOME}/git"
 WORKDIR /src

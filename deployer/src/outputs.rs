@@ -128,6 +128,12 @@ impl Outputs {
                 describe(&root)
             )));
         };
+        if map.is_empty() {
+            return Err(bad_input(format!(
+                "{origin}: no Terraform outputs at all (`terraform output -json` prints {{}} \
+                 before the first `terraform apply` of infra/, or in the wrong directory)"
+            )));
+        }
         let mut r = Reader {
             map: &map,
             problems: Vec::new(),

@@ -257,6 +257,12 @@ fn malformed_json_gives_line_and_column() {
     let err = Outputs::from_json_str(text, "stack.json").unwrap_err();
     assert_bad_input(&err, &["stack.json", "line 4, column 3"]);
 
+    let err = Outputs::from_json_str("{}\n", "stack.json").unwrap_err();
+    assert_bad_input(
+        &err,
+        &["stack.json", "no Terraform outputs", "terraform apply"],
+    );
+
     let err = Outputs::from_json_str("[1, 2]", "stack.json").unwrap_err();
     assert_bad_input(&err, &["stack.json", "terraform output -json", "an array"]);
 
