@@ -99,7 +99,7 @@ where
             match &result {
                 Ok(response) => tracing::info!(
                     target: TARGET,
-                    method = %info.method,
+                    method = info.method.as_str(),
                     path = info.uri.path(),
                     status = response.status().as_u16(),
                     latency_ms,
@@ -108,7 +108,7 @@ where
                 ),
                 Err(_) => tracing::info!(
                     target: TARGET,
-                    method = %info.method,
+                    method = info.method.as_str(),
                     path = info.uri.path(),
                     status = "error",
                     latency_ms,

@@ -18,7 +18,9 @@ use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 
 use crate::access_log::AccessLogLayer;
 use crate::configuration::Settings;
@@ -84,6 +86,19 @@ pub fn router(state: AppState, limits: Limits) -> Router {
                 // crate::timeout.
                 .layer(RequestTimeoutLayer::new(limits.request_timeout)),
         )
+}
+
+/// A random (v4) UUID for requests that come without an `x-request-id`. Same ids as
+/// tower-http's `MakeRequestUuid`, formatted on the stack instead of through a `String`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MakeRequestUuid;
+
+impl MakeRequestId for MakeRequestUuid {
+    fn make_request_id<B>(&mut self, _request: &http::Request<B>) -> Option<RequestId> {
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
+        HeaderValue::from_str(id).ok().map(RequestId::new)
+    }
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<String> {
