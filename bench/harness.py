@@ -424,6 +424,24 @@ def report(scs: list[Scenario], results: dict[str, list[dict]], sizes: dict[str,
     return table, checks, med
 
 
+def image_size() -> dict[str, int] | None:
+    """Runs bench/image-size.sh (the container test's build); None when it cannot."""
+    print("bench: runtime image size (bench/image-size.sh: static build, podman build)...",
+          flush=True)
+    try:
+        out = subprocess.run(["bash", str(ROOT / "bench" / "image-size.sh")], capture_output=True,
+                             text=True, timeout=1800)
+    except subprocess.TimeoutExpired:
+        print("bench: image-size.sh timed out", file=sys.stderr)
+        return None
+    if out.returncode != 0:
+        print(f"bench: image-size.sh failed ({out.returncode}): {out.stderr.strip()[-2000:]}",
+              file=sys.stderr)
+        return None
+    found = dict(re.findall(r"^(IMAGE_\w+)=(\d+)$", out.stdout, re.M))
+    return {k: int(v) for k, v in found.items()} if "IMAGE_SIZE_BYTES" in found else None
+
+
 def machine() -> dict:
     model = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -475,6 +493,8 @@ def main() -> int:
                    help="run the servers and wrk with SCHED_FIFO priority 1 (root): on a busy "
                         "machine, a woken server or wrk then runs at once instead of waiting "
                         "for other jobs' time slices (the kernel still keeps 5%% for others)")
+    p.add_argument("--no-image", action="store_true",
+                   help="skip the runtime image size (bench/image-size.sh: static build + podman)")
     p.add_argument("--no-instructions", action="store_true",
                    help="skip the callgrind pass (instructions per request)")
     p.add_argument("--callgrind-duration", type=int, default=3,
@@ -563,7 +583,16 @@ def main() -> int:
         Server.stop_all()
 
     sizes = {sc.key: stripped_size(sc.binary, out) if sc.binary else None for sc in scs}
+    image = None if args.no_demo or args.no_image else image_size()
     table, checks, med = report(scs, results, sizes, args)
+    if image is not None:
+        size = image.get("IMAGE_SIZE_BYTES")
+        table += (f"\n\nRuntime image (Dockerfile `runtime` stage, static `demo`, FROM scratch): "
+                  f"{size / MIB:.2f} MiB (podman image size; "
+                  f"{image.get('IMAGE_TAR_BYTES', 0) / MIB:.2f} MiB as a docker-archive)")
+        ok = size <= 10 * MIB
+        checks.append(f"- [{'pass' if ok else 'MISS'}] runtime image: {size / MIB:.2f} MiB "
+                      f"(target <= 10 MiB)")
     print()
     print(f"Medians of {args.rounds} rounds; ratios against the baseline of the same run.")
     print()
@@ -578,7 +607,8 @@ def main() -> int:
               f"(load average now {' '.join(Path('/proc/loadavg').read_text().split()[:3])}).")
     (out / "results.json").write_text(json.dumps(
         {"machine": info, "args": vars(args), "rounds": results, "medians": med,
-         "stripped_sizes": sizes, "table": table, "checks": checks}, indent=2))
+         "stripped_sizes": sizes, "image": image, "table": table, "checks": checks},
+        indent=2))
     (out / "table.md").write_text(table + "\n\n" + "\n".join(checks) + "\n")
     latest = Path(args.out) / "latest"
     if latest.is_symlink() or latest.exists():
