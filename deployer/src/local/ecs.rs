@@ -1,0 +1,613 @@
+//! ECS: task definitions, the `demo` service (deployment controller CODE_DEPLOY) with its
+//! task sets and tasks, and the API operations the deployer and `aws ecs deploy` call.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use super::api::{opt_str, req_str, str_list, ApiError, ApiResult};
+use super::model::{
+    now, random_id, Task, TaskSet, TaskSetStatus, TaskStatus, World, CLUSTER, CONTAINER,
+    CONTAINER_PORT, DIGITS, SERVICE, TG_NAMES,
+};
+use super::stack::Stack;
+use super::tasks;
+
+pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
+    match op {
+        "RegisterTaskDefinition" => {
+            let mut td = input.clone();
+            let tags = td
+                .as_object_mut()
+                .and_then(|o| o.remove("tags"))
+                .unwrap_or(json!([]));
+            let arn = register_task_definition(stack, td)?;
+            let w = stack.world();
+            let td = w.task_def(&arn).cloned().unwrap_or(Value::Null);
+            Ok(json!({"taskDefinition": td, "tags": tags}))
+        }
+        "DescribeTaskDefinition" => {
+            let r = req_str(input, "taskDefinition", "ClientException")?;
+            let w = stack.world();
+            let td = resolve_task_def(&w, r).ok_or_else(|| {
+                ApiError::new("ClientException", "Unable to describe task definition.")
+            })?;
+            Ok(json!({"taskDefinition": td, "tags": []}))
+        }
+        "ListTaskDefinitions" => list_task_definitions(stack, input),
+        "DescribeServices" => describe_services(stack, input),
+        "DescribeClusters" => {
+            let w = stack.world();
+            let running = w
+                .tasks
+                .values()
+                .filter(|t| t.last_status == TaskStatus::Running)
+                .count();
+            Ok(json!({"clusters": [{
+                "clusterArn": w.names.cluster_arn(), "clusterName": CLUSTER, "status": "ACTIVE",
+                "runningTasksCount": running, "pendingTasksCount": 0, "activeServicesCount": 1,
+                "registeredContainerInstancesCount": 0
+            }], "failures": []}))
+        }
+        "ListServices" => {
+            check_cluster(stack, input)?;
+            Ok(json!({"serviceArns": [stack.names().service_arn()]}))
+        }
+        "ListTasks" => list_tasks(stack, input),
+        "DescribeTasks" => describe_tasks(stack, input),
+        "DescribeTaskSets" => {
+            check_cluster(stack, input)?;
+            let w = stack.world();
+            let wanted = str_list(input, "taskSets")?;
+            let sets: Vec<Value> = w
+                .service
+                .task_sets
+                .iter()
+                .filter(|ts| {
+                    wanted.is_empty() || wanted.iter().any(|x| *x == ts.id || *x == ts.arn)
+                })
+                .map(|ts| task_set_json(&w, ts))
+                .collect();
+            Ok(json!({"taskSets": sets, "failures": []}))
+        }
+        _ => Err(ApiError::new(
+            "UnknownOperationException",
+            format!("ECS operation {op} is not served by the local stack"),
+        )),
+    }
+}
+
+fn valid_family(f: &str) -> bool {
+    !f.is_empty()
+        && f.len() <= 255
+        && f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Registers a task definition (the next revision of its family); returns its ARN.
+pub fn register_task_definition(stack: &Stack, mut td: Value) -> Result<String, ApiError> {
+    let family = req_str(&td, "family", "ClientException")?.to_string();
+    if !valid_family(&family) {
+        return Err(ApiError::new(
+            "ClientException",
+            format!("Family {family:?} contains invalid characters: up to 255 letters, numbers, hyphens and underscores are allowed."),
+        ));
+    }
+    let containers = td["containerDefinitions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if containers.is_empty() {
+        return Err(ApiError::new(
+            "ClientException",
+            "TaskDefinition must contain at least one container definition.",
+        ));
+    }
+    for (i, c) in containers.iter().enumerate() {
+        if c["name"].as_str().is_none_or(str::is_empty) {
+            return Err(ApiError::new(
+                "ClientException",
+                format!("Container.name should not be null or empty (containerDefinitions[{i}])."),
+            ));
+        }
+        if c["image"].as_str().is_none_or(str::is_empty) {
+            return Err(ApiError::new(
+                "ClientException",
+                format!(
+                    "Container.image should not be null or empty (container {:?}).",
+                    c["name"]
+                ),
+            ));
+        }
+    }
+    let mut w = stack.world();
+    let revision = w
+        .task_defs
+        .iter()
+        .filter(|t| t["family"].as_str() == Some(&family))
+        .count() as u32
+        + 1;
+    let arn = w.names.task_def_arn(&family, revision);
+    let compat = td["requiresCompatibilities"].clone();
+    if let Some(o) = td.as_object_mut() {
+        o.insert("taskDefinitionArn".into(), json!(arn));
+        o.insert("revision".into(), json!(revision));
+        o.insert("status".into(), json!("ACTIVE"));
+        o.insert("compatibilities".into(), json!(["EC2", "FARGATE"]));
+        o.insert("requiresAttributes".into(), json!([]));
+        o.insert("registeredAt".into(), json!(now()));
+        o.insert(
+            "registeredBy".into(),
+            json!(format!("arn:aws:iam::{}:root", super::model::ACCOUNT_ID)),
+        );
+        if compat.is_null() {
+            o.remove("requiresCompatibilities");
+        }
+    }
+    w.task_defs.push(td);
+    tracing::info!(target: "ecs", "registered task definition {arn}");
+    Ok(arn)
+}
+
+/// `family`, `family:revision` or a full ARN.
+pub fn resolve_task_def<'a>(w: &'a World, r: &str) -> Option<&'a Value> {
+    if r.starts_with("arn:") {
+        return w.task_def(r);
+    }
+    let (family, revision) = match r.split_once(':') {
+        Some((f, rev)) => (f, Some(rev.parse::<u64>().ok()?)),
+        None => (r, None),
+    };
+    w.task_defs
+        .iter()
+        .filter(|t| t["family"].as_str() == Some(family))
+        .filter(|t| revision.is_none_or(|rev| t["revision"].as_u64() == Some(rev)))
+        .last()
+}
+
+fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {
+    let prefix = opt_str(input, "familyPrefix")?;
+    let status = opt_str(input, "status")?.unwrap_or("ACTIVE");
+    if !matches!(status, "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS") {
+        return Err(ApiError::new(
+            "InvalidParameterException",
+            format!("status {status:?} is not valid"),
+        ));
+    }
+    let desc = match opt_str(input, "sort")? {
+        None | Some("ASC") => false,
+        Some("DESC") => true,
+        Some(other) => {
+            return Err(ApiError::new(
+                "InvalidParameterException",
+                format!("sort {other:?} is not ASC or DESC"),
+            ))
+        }
+    };
+    let w = stack.world();
+    let mut arns: Vec<String> = w
+        .task_defs
+        .iter()
+        .filter(|t| t["status"].as_str() == Some(status))
+        .filter(|t| prefix.is_none_or(|p| t["family"].as_str().is_some_and(|f| f.starts_with(p))))
+        .filter_map(|t| t["taskDefinitionArn"].as_str().map(String::from))
+        .collect();
+    if desc {
+        arns.reverse();
+    }
+    paginate(arns, input, "taskDefinitionArns")
+}
+
+/// `nextToken` is the index of the next item; `maxResults` defaults to 100.
+fn paginate(items: Vec<String>, input: &Value, key: &str) -> ApiResult {
+    let start = match opt_str(input, "nextToken")? {
+        Some(t) => t.parse::<usize>().map_err(|_| {
+            ApiError::new(
+                "InvalidParameterException",
+                format!("nextToken {t:?} is not valid"),
+            )
+        })?,
+        None => 0,
+    };
+    let max = input["maxResults"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+    let page: Vec<String> = items.iter().skip(start).take(max).cloned().collect();
+    let mut out = Map::new();
+    out.insert(key.into(), json!(page));
+    if start + max < items.len() {
+        out.insert("nextToken".into(), json!((start + max).to_string()));
+    }
+    Ok(Value::Object(out))
+}
+
+fn check_cluster(stack: &Stack, input: &Value) -> Result<(), ApiError> {
+    let cluster = opt_str(input, "cluster")?.unwrap_or("default");
+    if cluster == CLUSTER || cluster == stack.names().cluster_arn() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            "ClusterNotFoundException",
+            "Cluster not found.",
+        ))
+    }
+}
+
+fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
+    check_cluster(stack, input)?;
+    let wanted = str_list(input, "services")?;
+    if wanted.is_empty() {
+        return Err(ApiError::new(
+            "InvalidParameterException",
+            "Services cannot be empty.",
+        ));
+    }
+    let w = stack.world();
+    let arn = w.names.service_arn();
+    let mut services = Vec::new();
+    let mut failures = Vec::new();
+    for s in wanted {
+        if s == SERVICE || s == arn {
+            services.push(service_json(&w));
+        } else {
+            let farn = if s.starts_with("arn:") {
+                s.clone()
+            } else {
+                w.names.arn("ecs", &format!("service/{CLUSTER}/{s}"))
+            };
+            failures.push(json!({"arn": farn, "reason": "MISSING"}));
+        }
+    }
+    Ok(json!({"services": services, "failures": failures}))
+}
+
+fn counts(w: &World, ts: &TaskSet) -> (usize, usize) {
+    let mut running = 0;
+    let mut pending = 0;
+    for t in ts.tasks.iter().filter_map(|id| w.tasks.get(id)) {
+        match t.last_status {
+            TaskStatus::Running => running += 1,
+            TaskStatus::Provisioning | TaskStatus::Pending => pending += 1,
+            _ => {}
+        }
+    }
+    (running, pending)
+}
+
+pub fn task_set_json(w: &World, ts: &TaskSet) -> Value {
+    let (running, pending) = counts(w, ts);
+    let steady = running >= ts.desired as usize && pending == 0;
+    json!({
+        "id": ts.id,
+        "taskSetArn": ts.arn,
+        "serviceArn": w.names.service_arn(),
+        "clusterArn": w.names.cluster_arn(),
+        "startedBy": "CodeDeploy",
+        "externalId": ts.external_id,
+        "status": ts.status.as_str(),
+        "taskDefinition": ts.task_def_arn,
+        "computedDesiredCount": ts.desired,
+        "pendingCount": pending,
+        "runningCount": running,
+        "createdAt": ts.created_at,
+        "updatedAt": ts.updated_at,
+        "launchType": "FARGATE",
+        "platformVersion": "1.4.0",
+        "platformFamily": "Linux",
+        "loadBalancers": [{
+            "targetGroupArn": w.names.tg_arn(TG_NAMES[ts.tg]),
+            "containerName": CONTAINER,
+            "containerPort": CONTAINER_PORT
+        }],
+        "serviceRegistries": [],
+        "scale": {"value": if ts.status == TaskSetStatus::Draining { 0.0 } else { 100.0 }, "unit": "PERCENT"},
+        "stabilityStatus": if steady { "STEADY_STATE" } else { "STABILIZING" },
+        "stabilityStatusAt": ts.updated_at,
+        "tags": []
+    })
+}
+
+fn service_json(w: &World) -> Value {
+    let primary = w.primary();
+    let (running, pending) = primary.map(|ts| counts(w, ts)).unwrap_or((0, 0));
+    let running_all: usize = w
+        .tasks
+        .values()
+        .filter(|t| t.last_status == TaskStatus::Running)
+        .count();
+    let td = primary.map(|ts| ts.task_def_arn.clone());
+    json!({
+        "serviceArn": w.names.service_arn(),
+        "serviceName": SERVICE,
+        "clusterArn": w.names.cluster_arn(),
+        "loadBalancers": [{
+            "targetGroupArn": w.names.tg_arn(TG_NAMES[0]),
+            "containerName": CONTAINER,
+            "containerPort": CONTAINER_PORT
+        }],
+        "serviceRegistries": [],
+        "status": "ACTIVE",
+        "desiredCount": w.service.desired,
+        "runningCount": running_all.max(running),
+        "pendingCount": pending,
+        "launchType": "FARGATE",
+        "platformVersion": "LATEST",
+        "platformFamily": "Linux",
+        "taskDefinition": td,
+        "deploymentConfiguration": {"maximumPercent": 200, "minimumHealthyPercent": 100},
+        "taskSets": w.service.task_sets.iter().map(|ts| task_set_json(w, ts)).collect::<Vec<_>>(),
+        "deployments": [],
+        "roleArn": w.names.role_arn("aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"),
+        "events": w.service.events.iter().take(20).map(|e| json!({"id": e.id, "createdAt": e.at, "message": e.message})).collect::<Vec<_>>(),
+        "createdAt": w.service.created_at,
+        "placementConstraints": [],
+        "placementStrategy": [],
+        "networkConfiguration": {"awsvpcConfiguration": {
+            "subnets": ["subnet-local"], "securityGroups": ["sg-local"], "assignPublicIp": "DISABLED"
+        }},
+        "healthCheckGracePeriodSeconds": 0,
+        "schedulingStrategy": "REPLICA",
+        "deploymentController": {"type": "CODE_DEPLOY"},
+        "createdBy": w.names.role_arn("demo-terraform"),
+        "enableECSManagedTags": false,
+        "propagateTags": "NONE",
+        "enableExecuteCommand": false
+    })
+}
+
+fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
+    check_cluster(stack, input)?;
+    if let Some(s) = opt_str(input, "serviceName")? {
+        if s != SERVICE && s != stack.names().service_arn() {
+            return Err(ApiError::new(
+                "ServiceNotFoundException",
+                "Service not found.",
+            ));
+        }
+    }
+    let desired = opt_str(input, "desiredStatus")?.unwrap_or("RUNNING");
+    let want_running = match desired {
+        "RUNNING" | "PENDING" => true,
+        "STOPPED" => false,
+        other => {
+            return Err(ApiError::new(
+                "InvalidParameterException",
+                format!("desiredStatus {other:?} is not RUNNING, PENDING or STOPPED"),
+            ))
+        }
+    };
+    let started_by = opt_str(input, "startedBy")?;
+    let family = opt_str(input, "family")?;
+    let w = stack.world();
+    let mut tasks: Vec<&Task> = w
+        .tasks
+        .values()
+        .filter(|t| t.desired_running == want_running)
+        .filter(|t| started_by.is_none_or(|s| s == t.task_set_id))
+        .filter(|t| {
+            family.is_none_or(|f| t.task_def_arn.contains(&format!("task-definition/{f}:")))
+        })
+        .collect();
+    tasks.sort_by(|a, b| a.created_at.total_cmp(&b.created_at));
+    paginate(
+        tasks.iter().map(|t| t.arn.clone()).collect(),
+        input,
+        "taskArns",
+    )
+}
+
+fn describe_tasks(stack: &Stack, input: &Value) -> ApiResult {
+    check_cluster(stack, input)?;
+    let wanted = str_list(input, "tasks")?;
+    if wanted.is_empty() {
+        return Err(ApiError::new(
+            "InvalidParameterException",
+            "Tasks cannot be empty.",
+        ));
+    }
+    if wanted.len() > 100 {
+        return Err(ApiError::new(
+            "InvalidParameterException",
+            "Tasks cannot have more than 100 elements.",
+        ));
+    }
+    let w = stack.world();
+    let mut out = Vec::new();
+    let mut failures = Vec::new();
+    for r in wanted {
+        let id = r.rsplit('/').next().unwrap_or(&r);
+        match w.tasks.get(id) {
+            Some(t) => out.push(task_json(&w, t)),
+            None => failures.push(json!({"arn": r, "reason": "MISSING"})),
+        }
+    }
+    Ok(json!({"tasks": out, "failures": failures}))
+}
+
+fn task_json(w: &World, t: &Task) -> Value {
+    let desired = if t.desired_running {
+        "RUNNING"
+    } else {
+        "STOPPED"
+    };
+    let az = format!("{}a", w.names.region);
+    let container_status = match t.last_status {
+        TaskStatus::Stopped => "STOPPED",
+        TaskStatus::Running | TaskStatus::Deprovisioning => "RUNNING",
+        _ => "PENDING",
+    };
+    let mut v = json!({
+        "taskArn": t.arn,
+        "clusterArn": w.names.cluster_arn(),
+        "taskDefinitionArn": t.task_def_arn,
+        "lastStatus": t.last_status.as_str(),
+        "desiredStatus": desired,
+        "healthStatus": if t.has_health_check { t.health.as_str() } else { "UNKNOWN" },
+        "startedBy": t.task_set_id,
+        "group": format!("service:{SERVICE}"),
+        "launchType": "FARGATE",
+        "platformVersion": "1.4.0",
+        "platformFamily": "Linux",
+        "availabilityZone": az,
+        "connectivity": "CONNECTED",
+        "connectivityAt": t.created_at,
+        "cpu": "256",
+        "memory": "512",
+        "createdAt": t.created_at,
+        "version": 1,
+        "attachments": [{
+            "id": t.id, "type": "ElasticNetworkInterface", "status": "ATTACHED",
+            "details": [
+                {"name": "privateIPv4Address", "value": "127.0.0.1"},
+                {"name": "subnetId", "value": "subnet-local"}
+            ]
+        }],
+        "attributes": [],
+        "tags": [],
+        "containers": [{
+            "containerArn": format!("{}/{CONTAINER}", t.arn.replace(":task/", ":container/")),
+            "taskArn": t.arn,
+            "name": CONTAINER,
+            "image": t.image,
+            "lastStatus": container_status,
+            "healthStatus": if t.has_health_check { t.health.as_str() } else { "UNKNOWN" },
+            "exitCode": t.exit_code,
+            "networkBindings": [{
+                "bindIP": "127.0.0.1", "containerPort": CONTAINER_PORT, "hostPort": t.port, "protocol": "tcp"
+            }],
+            "networkInterfaces": [{"attachmentId": t.id, "privateIpv4Address": "127.0.0.1"}]
+        }]
+    });
+    let o = v.as_object_mut().expect("object");
+    if let Some(s) = t.started_at {
+        o.insert("startedAt".into(), json!(s));
+        o.insert("pullStartedAt".into(), json!(t.created_at));
+        o.insert("pullStoppedAt".into(), json!(s));
+    }
+    if let Some(s) = t.stopping_at {
+        o.insert("stoppingAt".into(), json!(s));
+    }
+    if let Some(s) = t.stopped_at {
+        o.insert("stoppedAt".into(), json!(s));
+        o.insert("executionStoppedAt".into(), json!(s));
+    }
+    if let Some(r) = &t.stopped_reason {
+        o.insert("stoppedReason".into(), json!(r));
+    }
+    if let Some(c) = t.stop_code {
+        o.insert("stopCode".into(), json!(c));
+    }
+    v
+}
+
+/// ECS task metadata v4 (`/task`) for a task of this stack.
+pub fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
+    let w = stack.world();
+    let t = w.tasks.get(id)?;
+    let td = w.task_def(&t.task_def_arn);
+    Some(json!({
+        "Cluster": w.names.cluster_arn(),
+        "TaskARN": t.arn,
+        "Family": td.and_then(|d| d["family"].as_str()),
+        "Revision": td.and_then(|d| d["revision"].as_u64()).map(|r| r.to_string()),
+        "DesiredStatus": if t.desired_running { "RUNNING" } else { "STOPPED" },
+        "KnownStatus": t.last_status.as_str(),
+        "AvailabilityZone": format!("{}a", w.names.region),
+        "LaunchType": "FARGATE",
+        "Containers": [{
+            "DockerId": t.id,
+            "Name": CONTAINER,
+            "Image": t.image,
+            "ImageID": stack.demo_digest,
+            "DesiredStatus": if t.desired_running { "RUNNING" } else { "STOPPED" },
+            "KnownStatus": t.last_status.as_str(),
+            "Labels": {
+                "com.amazonaws.ecs.cluster": w.names.cluster_arn(),
+                "com.amazonaws.ecs.container-name": CONTAINER,
+                "com.amazonaws.ecs.task-arn": t.arn,
+            },
+            "Type": "NORMAL",
+            "Networks": [{"NetworkMode": "awsvpc", "IPv4Addresses": ["127.0.0.1"]}]
+        }]
+    }))
+}
+
+/// Creates a task set for `td_arn` behind target group `tg` and starts its tasks.
+pub fn create_task_set(
+    stack: &Arc<Stack>,
+    td_arn: &str,
+    tg: usize,
+    external_id: Option<String>,
+    primary: bool,
+) -> anyhow::Result<String> {
+    let id = format!("ecs-svc/{}", random_id(19, DIGITS));
+    let desired = {
+        let mut w = stack.world();
+        let t = now();
+        let ts = TaskSet {
+            id: id.clone(),
+            arn: w.names.task_set_arn(&id),
+            task_def_arn: td_arn.to_string(),
+            tg,
+            status: if primary {
+                TaskSetStatus::Primary
+            } else {
+                TaskSetStatus::Active
+            },
+            external_id,
+            created_at: t,
+            updated_at: t,
+            desired: w.service.desired,
+            tasks: Vec::new(),
+        };
+        w.service.task_sets.push(ts);
+        w.event(format!(
+            "(service demo) created task set {id} ({td_arn}) behind {}.",
+            TG_NAMES[tg]
+        ));
+        w.service.desired
+    };
+    for _ in 0..desired {
+        tasks::start_task(stack, &id)?;
+    }
+    Ok(id)
+}
+
+/// Deletes a task set: its tasks are deregistered and stopped (SIGTERM; they drain).
+pub fn delete_task_set(stack: &Arc<Stack>, ts_id: &str, reason: &str) {
+    let ids: Vec<String> = {
+        let mut w = stack.world();
+        let Some(ts) = w.task_set_mut(ts_id) else {
+            return;
+        };
+        ts.status = TaskSetStatus::Draining;
+        ts.updated_at = now();
+        let ids = ts.tasks.clone();
+        w.event(format!(
+            "(service demo) deleting task set {ts_id}: {reason}"
+        ));
+        ids
+    };
+    for id in &ids {
+        tasks::stop_task(stack, id, "ServiceSchedulerInitiated", reason);
+    }
+    let st = Arc::clone(stack);
+    let ts_id = ts_id.to_string();
+    tokio::spawn(async move {
+        tasks::wait_stopped(&st, &ids, st.cfg.stop_timeout + Duration::from_secs(5)).await;
+        let mut w = st.world();
+        w.service.task_sets.retain(|ts| ts.id != ts_id);
+    });
+}
+
+/// Makes a task set the primary one (after the traffic switch).
+pub fn promote(stack: &Stack, ts_id: &str) {
+    let mut w = stack.world();
+    for ts in w.service.task_sets.iter_mut() {
+        if ts.id == ts_id {
+            ts.status = TaskSetStatus::Primary;
+            ts.updated_at = now();
+        } else if ts.status == TaskSetStatus::Primary {
+            ts.status = TaskSetStatus::Active;
+        }
+    }
+}

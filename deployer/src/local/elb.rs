@@ -1,0 +1,320 @@
+//! The "load balancer": two target groups (`demo-blue`, `demo-green`) whose targets are
+//! health-checked over HTTP `GET /health` like an NLB target group with an HTTP health
+//! check, and the listeners (production, optional test) that forward to one of them.
+//!
+//! The proxy's hot path ([`Lb::targets_for`]) takes two short read locks and clones an
+//! `Arc`; health changes rebuild the per-group lists.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::model::{Names, TG_NAMES};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetState {
+    Initial,
+    Healthy,
+    Unhealthy,
+}
+
+impl TargetState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetState::Initial => "initial",
+            TargetState::Healthy => "healthy",
+            TargetState::Unhealthy => "unhealthy",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub task_id: String,
+    pub addr: SocketAddr,
+    pub state: TargetState,
+    /// ELBv2 reason code (`Elb.InitialHealthChecking`, `Target.ResponseCodeMismatch`, ...).
+    pub reason: Option<&'static str>,
+    pub description: Option<String>,
+    ok: u32,
+    fail: u32,
+    cancel: CancellationToken,
+}
+
+#[derive(Debug)]
+pub struct TargetGroup {
+    pub name: &'static str,
+    pub arn: String,
+    targets: Mutex<Vec<Target>>,
+    /// Healthy targets; when none is healthy, every registered target (an NLB fails open).
+    routable: RwLock<Arc<Vec<SocketAddr>>>,
+    rr: AtomicUsize,
+}
+
+#[derive(Debug)]
+pub struct Listener {
+    pub arn: String,
+    /// "prod" or "test".
+    pub kind: &'static str,
+    pub port: u16,
+    /// Index into [`Lb::tgs`] of the group it forwards to.
+    tg: AtomicUsize,
+}
+
+impl Listener {
+    pub fn target_group(&self) -> usize {
+        self.tg.load(Ordering::Acquire)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HealthSettings {
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+}
+
+#[derive(Debug)]
+pub struct Lb {
+    pub tgs: [TargetGroup; 2],
+    pub listeners: Vec<Listener>,
+    pub health: HealthSettings,
+    client: reqwest::Client,
+}
+
+impl Lb {
+    /// `listeners`: (kind, actual port) pairs; both start on `demo-blue`.
+    pub fn new(
+        names: &Names,
+        listeners: &[(&'static str, u16)],
+        health: HealthSettings,
+    ) -> anyhow::Result<Lb> {
+        let tg = |name: &'static str| TargetGroup {
+            name,
+            arn: names.tg_arn(name),
+            targets: Mutex::new(Vec::new()),
+            routable: RwLock::new(Arc::new(Vec::new())),
+            rr: AtomicUsize::new(0),
+        };
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .pool_max_idle_per_host(0)
+            .timeout(health.timeout)
+            .build()?;
+        Ok(Lb {
+            tgs: [tg(TG_NAMES[0]), tg(TG_NAMES[1])],
+            listeners: listeners
+                .iter()
+                .map(|&(kind, port)| Listener {
+                    arn: names.listener_arn(kind),
+                    kind,
+                    port,
+                    tg: AtomicUsize::new(0),
+                })
+                .collect(),
+            health,
+            client,
+        })
+    }
+
+    pub fn listener(&self, kind: &str) -> Option<&Listener> {
+        self.listeners.iter().find(|l| l.kind == kind)
+    }
+
+    /// Points a listener at a target group (ModifyListener, as CodeDeploy does it).
+    pub fn switch(&self, kind: &str, tg: usize) {
+        if let Some(l) = self.listener(kind) {
+            let old = l.tg.swap(tg, Ordering::AcqRel);
+            if old != tg {
+                tracing::info!(
+                    target: "elb",
+                    "{kind} listener :{} now forwards to {} (was {})",
+                    l.port,
+                    TG_NAMES[tg],
+                    TG_NAMES[old]
+                );
+            }
+        }
+    }
+
+    /// Where a new connection on listener `idx` may go, and a round-robin start index.
+    pub fn targets_for(&self, idx: usize) -> (Arc<Vec<SocketAddr>>, usize) {
+        let tg = &self.tgs[self.listeners[idx].target_group()];
+        let list = tg
+            .routable
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let start = tg.rr.fetch_add(1, Ordering::Relaxed);
+        (list, start)
+    }
+
+    /// Registers a target (a task's address) and starts health-checking it.
+    pub fn register(self: &Arc<Self>, tg: usize, task_id: &str, addr: SocketAddr) {
+        let cancel = CancellationToken::new();
+        {
+            let mut targets = self.tgs[tg].lock();
+            if targets.iter().any(|t| t.task_id == task_id) {
+                return;
+            }
+            targets.push(Target {
+                task_id: task_id.to_string(),
+                addr,
+                state: TargetState::Initial,
+                reason: Some("Elb.InitialHealthChecking"),
+                description: Some("Initial health checks in progress".into()),
+                ok: 0,
+                fail: 0,
+                cancel: cancel.clone(),
+            });
+        }
+        self.tgs[tg].rebuild();
+        tracing::info!(target: "elb", "{}: registered {addr} (task {task_id})", TG_NAMES[tg]);
+        let lb = Arc::clone(self);
+        let task_id = task_id.to_string();
+        tokio::spawn(async move {
+            loop {
+                let result = lb.check(addr).await;
+                if !lb.tgs[tg].record(&task_id, result, &lb.health) {
+                    break;
+                }
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(lb.health.interval) => {}
+                }
+            }
+        });
+    }
+
+    /// Removes a target; connections already forwarded to it keep going.
+    pub fn deregister(&self, tg: usize, task_id: &str) {
+        let removed = {
+            let mut targets = self.tgs[tg].lock();
+            let before = targets.len();
+            targets.retain(|t| {
+                if t.task_id == task_id {
+                    t.cancel.cancel();
+                    false
+                } else {
+                    true
+                }
+            });
+            before != targets.len()
+        };
+        if removed {
+            self.tgs[tg].rebuild();
+            tracing::info!(target: "elb", "{}: deregistered task {task_id}", TG_NAMES[tg]);
+        }
+    }
+
+    pub fn targets(&self, tg: usize) -> Vec<Target> {
+        self.tgs[tg].lock().clone()
+    }
+
+    pub fn target_state(&self, tg: usize, task_id: &str) -> Option<TargetState> {
+        self.tgs[tg]
+            .lock()
+            .iter()
+            .find(|t| t.task_id == task_id)
+            .map(|t| t.state)
+    }
+
+    /// One HTTP health check: 200-399 within the timeout passes (the NLB matcher default).
+    async fn check(&self, addr: SocketAddr) -> Result<(), (&'static str, String)> {
+        let url = format!("http://{addr}/health");
+        match self.client.get(&url).send().await {
+            Ok(resp) if resp.status().as_u16() < 400 => Ok(()),
+            Ok(resp) => Err((
+                "Target.ResponseCodeMismatch",
+                format!(
+                    "Health checks failed with these codes: [{}]",
+                    resp.status().as_u16()
+                ),
+            )),
+            Err(e) if e.is_timeout() => Err(("Target.Timeout", "Request timed out".to_string())),
+            Err(_) => Err((
+                "Target.FailedHealthChecks",
+                "Health checks failed".to_string(),
+            )),
+        }
+    }
+}
+
+impl TargetGroup {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Target>> {
+        self.targets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Applies one check result; false when the target is no longer registered.
+    fn record(
+        &self,
+        task_id: &str,
+        result: Result<(), (&'static str, String)>,
+        h: &HealthSettings,
+    ) -> bool {
+        let changed = {
+            let mut targets = self.lock();
+            let Some(t) = targets.iter_mut().find(|t| t.task_id == task_id) else {
+                return false;
+            };
+            let before = t.state;
+            match result {
+                Ok(()) => {
+                    t.ok += 1;
+                    t.fail = 0;
+                    if t.state != TargetState::Healthy && t.ok >= h.healthy_threshold {
+                        t.state = TargetState::Healthy;
+                        t.reason = None;
+                        t.description = None;
+                    }
+                }
+                Err((reason, description)) => {
+                    t.fail += 1;
+                    t.ok = 0;
+                    if t.state != TargetState::Unhealthy && t.fail >= h.unhealthy_threshold {
+                        t.state = TargetState::Unhealthy;
+                    }
+                    if t.state == TargetState::Unhealthy {
+                        t.reason = Some(reason);
+                        t.description = Some(description);
+                    }
+                }
+            }
+            if before != t.state {
+                tracing::info!(
+                    target: "elb",
+                    "{}: target {} (task {task_id}) is {}",
+                    self.name,
+                    t.addr,
+                    t.state.as_str()
+                );
+            }
+            before != t.state
+        };
+        if changed {
+            self.rebuild();
+        }
+        true
+    }
+
+    fn rebuild(&self) {
+        let list: Vec<SocketAddr> = {
+            let targets = self.lock();
+            let healthy: Vec<SocketAddr> = targets
+                .iter()
+                .filter(|t| t.state == TargetState::Healthy)
+                .map(|t| t.addr)
+                .collect();
+            if healthy.is_empty() {
+                targets.iter().map(|t| t.addr).collect()
+            } else {
+                healthy
+            }
+        };
+        *self.routable.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(list);
+    }
+}

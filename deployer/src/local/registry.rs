@@ -1,0 +1,172 @@
+//! ECR DescribeImages and IAM GetRole, for the deployer's preflight checks.
+//!
+//! Locally every image of the repository `demo` is the `demo` binary (its tag is the
+//! version it reports), so any tag exists and its digest is the binary's sha256.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::api::{opt_str, req_str, ApiError, ApiResult, Form};
+use super::model::{ACCOUNT_ID, ECR_REPOSITORY, EXECUTION_ROLE, TASK_ROLE};
+use super::stack::Stack;
+
+pub fn ecr(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
+    match op {
+        "DescribeImages" => {
+            let repo = req_str(input, "repositoryName", "InvalidParameterException")?;
+            if let Some(reg) = opt_str(input, "registryId")? {
+                if reg != ACCOUNT_ID {
+                    return Err(ApiError::new(
+                        "RepositoryNotFoundException",
+                        format!("The repository with name '{repo}' does not exist in the registry with id '{reg}'"),
+                    ));
+                }
+            }
+            if repo != ECR_REPOSITORY {
+                return Err(ApiError::new(
+                    "RepositoryNotFoundException",
+                    format!("The repository with name '{repo}' does not exist in the registry with id '{ACCOUNT_ID}'"),
+                ));
+            }
+            let size = std::fs::metadata(&stack.cfg.demo_bin)
+                .map(|m| m.len())
+                .unwrap_or(0);
+            let detail = |tags: Vec<String>| {
+                json!({
+                    "registryId": ACCOUNT_ID,
+                    "repositoryName": ECR_REPOSITORY,
+                    "imageDigest": stack.demo_digest,
+                    "imageTags": tags,
+                    "imageSizeInBytes": size,
+                    "imagePushedAt": stack.started_at,
+                    "imageManifestMediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "artifactMediaType": "application/vnd.oci.image.config.v1+json"
+                })
+            };
+            let ids = input["imageIds"].as_array().cloned().unwrap_or_default();
+            if ids.is_empty() {
+                // Every tag the stack knows of: those in registered task definitions.
+                let mut tags: Vec<String> = stack
+                    .world()
+                    .task_defs
+                    .iter()
+                    .flat_map(|td| {
+                        td["containerDefinitions"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .filter_map(|c| c["image"].as_str().map(super::model::version_of_image))
+                    .collect();
+                tags.sort();
+                tags.dedup();
+                return Ok(json!({"imageDetails": [detail(tags)]}));
+            }
+            let mut out = Vec::new();
+            for id in ids {
+                match (id["imageTag"].as_str(), id["imageDigest"].as_str()) {
+                    (Some(tag), _) => out.push(detail(vec![tag.to_string()])),
+                    (None, Some(d)) if d == stack.demo_digest => out.push(detail(vec![])),
+                    (None, Some(d)) => {
+                        return Err(ApiError::new(
+                            "ImageNotFoundException",
+                            format!("The image with imageId {{imageDigest:'{d}'}} does not exist within the repository with name '{repo}' in the registry with id '{ACCOUNT_ID}'"),
+                        ))
+                    }
+                    (None, None) => {
+                        return Err(ApiError::new("InvalidParameterException", "imageIds: each needs imageTag or imageDigest"))
+                    }
+                }
+            }
+            Ok(json!({"imageDetails": out}))
+        }
+        _ => Err(ApiError::new(
+            "UnknownOperationException",
+            format!("ECR operation {op} is not served by the local stack"),
+        )),
+    }
+}
+
+pub fn iam(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
+    match action {
+        "GetRole" => {
+            let name = form
+                .get("RoleName")
+                .ok_or_else(|| ApiError::new("ValidationError", "RoleName is required"))?;
+            if name != EXECUTION_ROLE && name != TASK_ROLE {
+                return Err(ApiError::not_found(
+                    "NoSuchEntity",
+                    format!("The role with name {name} cannot be found."),
+                ));
+            }
+            let policy = json!({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"
+            }]})
+            .to_string();
+            let created = chrono_like(stack.started_at);
+            Ok(json!({"Role": {
+                "Path": "/",
+                "RoleName": name,
+                "RoleId": format!("AROA{}", name.to_uppercase().replace('-', "")),
+                "Arn": stack.names().role_arn(name),
+                "CreateDate": created,
+                "AssumeRolePolicyDocument": form_urlencoded(&policy),
+                "MaxSessionDuration": 3600
+            }}))
+        }
+        _ => Err(ApiError::new(
+            "InvalidAction",
+            format!("IAM action {action:?} is not served by the local stack"),
+        )),
+    }
+}
+
+/// IAM (query protocol) returns the trust policy URL-encoded.
+fn form_urlencoded(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e.trim_start_matches('=').replace('+', "%20"))
+        .unwrap_or_default()
+}
+
+/// ISO 8601 (query protocols carry timestamps as text).
+fn chrono_like(epoch: f64) -> String {
+    httpdate_iso(epoch as u64)
+}
+
+fn httpdate_iso(secs: u64) -> String {
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(httpdate_iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(httpdate_iso(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn trust_policy_is_url_encoded() {
+        assert_eq!(form_urlencoded("{\"a\": 1}"), "%7B%22a%22%3A%201%7D");
+    }
+}

@@ -1,0 +1,441 @@
+//! Tasks as real processes: each task of a task set is the `demo` binary started with the
+//! task definition's environment (plus `HOST=127.0.0.1`, its own `PORT`, and the image
+//! tag as `DEMO_VERSION`), supervised until it exits, health-checked with the task
+//! definition's container health command, and stopped like ECS stops a task: SIGTERM,
+//! then SIGKILL after the stop timeout.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use nix::sys::signal::Signal;
+use serde_json::Value;
+
+use super::model::{now, random_id, version_of_image, Health, Task, TaskStatus, CONTAINER, HEX};
+use super::stack::Stack;
+use super::state;
+
+/// What a task runs, read from its task definition.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub image: String,
+    pub env: Vec<(String, String)>,
+    pub args: Vec<String>,
+    pub health: Option<HealthCheck>,
+    pub stop_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HealthCheck {
+    /// Program and arguments (`/demo` mapped to the local demo binary).
+    pub argv: Vec<String>,
+    pub shell: bool,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub start_period: Duration,
+}
+
+/// Reads the container named `demo` (else the first essential one) of a task definition.
+pub fn launch_of(task_def: &Value) -> anyhow::Result<Launch> {
+    let containers = task_def["containerDefinitions"]
+        .as_array()
+        .ok_or_else(|| anyhow!("task definition has no containerDefinitions"))?;
+    let c = containers
+        .iter()
+        .find(|c| c["name"].as_str() == Some(CONTAINER))
+        .or_else(|| {
+            containers
+                .iter()
+                .find(|c| c["essential"].as_bool() != Some(false))
+        })
+        .ok_or_else(|| anyhow!("task definition has no container named {CONTAINER:?}"))?;
+    let image = c["image"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| anyhow!("container {:?} has no image", c["name"]))?
+        .to_string();
+    let env = c["environment"]
+        .as_array()
+        .map(|vars| {
+            vars.iter()
+                .filter_map(|v| {
+                    Some((
+                        v["name"].as_str()?.to_string(),
+                        v["value"].as_str().unwrap_or("").to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let args = c["command"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let health = match c["healthCheck"]["command"].as_array() {
+        Some(cmd) if !cmd.is_empty() => {
+            let words: Vec<String> = cmd
+                .iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect();
+            let (shell, argv) = match words.first().map(String::as_str) {
+                Some("CMD") => (false, words[1..].to_vec()),
+                Some("CMD-SHELL") => (true, words[1..].to_vec()),
+                _ => (false, words.clone()),
+            };
+            if argv.is_empty() {
+                return Err(anyhow!("healthCheck.command {words:?} has no program"));
+            }
+            let secs = |key: &str, default: u64| {
+                Duration::from_secs(c["healthCheck"][key].as_u64().unwrap_or(default))
+            };
+            Some(HealthCheck {
+                argv,
+                shell,
+                timeout: secs("timeout", 5),
+                retries: c["healthCheck"]["retries"].as_u64().unwrap_or(3).max(1) as u32,
+                start_period: secs("startPeriod", 0),
+            })
+        }
+        _ => None,
+    };
+    let stop_timeout = c["stopTimeout"].as_u64().map(Duration::from_secs);
+    Ok(Launch {
+        image,
+        env,
+        args,
+        health,
+        stop_timeout,
+    })
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let l = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .context("cannot find a free port on 127.0.0.1")?;
+    Ok(l.local_addr()?.port())
+}
+
+/// Starts one task of task set `task_set_id`; returns its id.
+pub fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Result<String> {
+    let (task_def_arn, tg, launch) = {
+        let w = stack.world();
+        let ts = w
+            .task_set(task_set_id)
+            .ok_or_else(|| anyhow!("task set {task_set_id} does not exist"))?;
+        let td = w
+            .task_def(&ts.task_def_arn)
+            .ok_or_else(|| anyhow!("task definition {} is not registered", ts.task_def_arn))?;
+        (ts.task_def_arn.clone(), ts.tg, launch_of(td)?)
+    };
+    let id = random_id(32, HEX);
+    let port = free_port()?;
+    let version = version_of_image(&launch.image);
+    let log_dir = stack.cfg.state_dir.join(state::TASK_LOG_DIR);
+    std::fs::create_dir_all(&log_dir)
+        .with_context(|| format!("cannot create {}", log_dir.display()))?;
+    let log_path = log_dir.join(format!("{id}.log"));
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("cannot create {}", log_path.display()))?;
+
+    let mut cmd = tokio::process::Command::new(&stack.cfg.demo_bin);
+    cmd.args(&launch.args)
+        // A task sees its task definition's environment, not the deployer's (no AWS
+        // credentials or other secrets leak into it).
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .envs(launch.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("DEMO_VERSION", &version)
+        .env(
+            "ECS_CONTAINER_METADATA_URI_V4",
+            format!("{}/v4/{id}", stack.api_url),
+        )
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        // Its own process group: Ctrl-C on a foreground `up` reaches only the deployer,
+        // which then stops the tasks in order.
+        .process_group(0);
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start {}", stack.cfg.demo_bin.display()))?;
+    let pid = child.id().unwrap_or(0);
+    let arn = {
+        let mut w = stack.world();
+        let arn = w.names.task_arn(&id);
+        let t = now();
+        w.tasks.insert(
+            id.clone(),
+            Task {
+                id: id.clone(),
+                arn: arn.clone(),
+                task_set_id: task_set_id.to_string(),
+                task_def_arn,
+                image: launch.image.clone(),
+                version: version.clone(),
+                port,
+                pid: Some(pid),
+                last_status: TaskStatus::Running,
+                desired_running: true,
+                health: Health::Unknown,
+                has_health_check: launch.health.is_some(),
+                created_at: t,
+                started_at: Some(t),
+                stopping_at: None,
+                stopped_at: None,
+                stopped_reason: None,
+                stop_code: None,
+                exit_code: None,
+                log: log_path.display().to_string(),
+            },
+        );
+        if let Some(ts) = w.task_set_mut(task_set_id) {
+            ts.tasks.push(id.clone());
+            ts.updated_at = t;
+        }
+        w.event(format!(
+            "(service demo, taskSet {task_set_id}) has started 1 tasks: (task {id}) version {version} on 127.0.0.1:{port} pid {pid}."
+        ));
+        arn
+    };
+    let _ = arn;
+    stack.save_state();
+    // ECS registers a task's IP and port with the task set's target group once it runs.
+    stack
+        .lb
+        .register(tg, &id, SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+
+    // Supervisor: records the exit.
+    let st = Arc::clone(stack);
+    let tid = id.clone();
+    tokio::spawn(async move {
+        let status = child.wait().await;
+        let code = status.as_ref().ok().and_then(|s| s.code());
+        st.lb.deregister(tg, &tid);
+        {
+            let mut w = st.world();
+            if let Some(t) = w.tasks.get_mut(&tid) {
+                t.last_status = TaskStatus::Stopped;
+                t.stopped_at = Some(now());
+                t.exit_code = code;
+                t.pid = None;
+                if t.desired_running {
+                    t.desired_running = false;
+                    t.stop_code = Some("EssentialContainerExited");
+                    t.stopped_reason = Some(format!(
+                        "Essential container in task exited (exit code {})",
+                        code.map(|c| c.to_string())
+                            .unwrap_or_else(|| "none: killed by a signal".into())
+                    ));
+                }
+                let reason = t.stopped_reason.clone().unwrap_or_default();
+                w.event(format!(
+                    "(service demo) has stopped 1 running tasks: (task {tid}). {reason}"
+                ));
+            }
+            w.prune_stopped();
+        }
+        st.save_state();
+    });
+
+    if let Some(hc) = launch.health {
+        let st = Arc::clone(stack);
+        let tid = id.clone();
+        tokio::spawn(async move { container_health(st, tid, port, launch.env, hc).await });
+    }
+    Ok(id)
+}
+
+/// Runs the container health command every `--health-interval` (the task definition's
+/// `retries` and `timeout` apply; its `startPeriod` is capped at five intervals locally).
+/// UNHEALTHY after `retries` consecutive failures: ECS then stops the task.
+async fn container_health(
+    stack: Arc<Stack>,
+    task_id: String,
+    port: u16,
+    env: Vec<(String, String)>,
+    hc: HealthCheck,
+) {
+    let interval = stack.cfg.health_interval;
+    let start_period = hc.start_period.min(interval * 5);
+    let started = tokio::time::Instant::now();
+    let mut failures = 0u32;
+    let mut first = true;
+    loop {
+        let delay = if first {
+            interval.min(Duration::from_millis(100))
+        } else {
+            interval
+        };
+        first = false;
+        tokio::select! {
+            _ = stack.shutdown.cancelled() => return,
+            _ = tokio::time::sleep(delay) => {}
+        }
+        let running = stack
+            .world()
+            .tasks
+            .get(&task_id)
+            .map(|t| t.last_status == TaskStatus::Running && t.desired_running)
+            .unwrap_or(false);
+        if !running {
+            return;
+        }
+        let ok = run_health_command(&stack.cfg.demo_bin, &hc, port, &env).await;
+        let mut stop = false;
+        {
+            let mut w = stack.world();
+            let Some(t) = w.tasks.get_mut(&task_id) else {
+                return;
+            };
+            if ok {
+                failures = 0;
+                t.health = Health::Healthy;
+            } else if t.health == Health::Healthy || started.elapsed() >= start_period {
+                failures += 1;
+                if failures >= hc.retries && t.health != Health::Unhealthy {
+                    t.health = Health::Unhealthy;
+                    stop = true;
+                }
+            }
+        }
+        if stop {
+            tracing::warn!(target: "ecs", "task {task_id} failed its container health checks");
+            stop_task(
+                &stack,
+                &task_id,
+                "TaskFailedToStart",
+                "Task failed container health checks",
+            );
+            return;
+        }
+    }
+}
+
+async fn run_health_command(
+    demo_bin: &PathBuf,
+    hc: &HealthCheck,
+    port: u16,
+    env: &[(String, String)],
+) -> bool {
+    let mut cmd = if hc.shell {
+        let mut c = tokio::process::Command::new("/bin/sh");
+        c.arg("-c").arg(hc.argv.join(" "));
+        c
+    } else {
+        let program = &hc.argv[0];
+        // The image's entrypoint binary `/demo` is the local demo binary.
+        let program = if program == "/demo" || program == "demo" {
+            demo_bin.clone()
+        } else {
+            PathBuf::from(program)
+        };
+        let mut c = tokio::process::Command::new(program);
+        c.args(&hc.argv[1..]);
+        c
+    };
+    cmd.env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let Ok(mut child) = cmd.spawn() else {
+        return false;
+    };
+    match tokio::time::timeout(hc.timeout, child.wait()).await {
+        Ok(Ok(status)) => status.success(),
+        _ => {
+            let _ = child.kill().await;
+            false
+        }
+    }
+}
+
+/// Stops a task like ECS: deregister it from its target group (no new connections),
+/// SIGTERM (the app drains in-flight requests), SIGKILL after the stop timeout.
+pub fn stop_task(stack: &Arc<Stack>, task_id: &str, stop_code: &'static str, reason: &str) {
+    let (pid, tg, timeout) = {
+        let mut w = stack.world();
+        let tg_of = |w: &super::model::World, ts: &str| w.task_set(ts).map(|s| s.tg);
+        let Some(t) = w.tasks.get(task_id) else {
+            return;
+        };
+        if !t.desired_running {
+            return;
+        }
+        let tg = tg_of(&w, &t.task_set_id.clone());
+        let td = w.task_def(&t.task_def_arn).cloned();
+        let t = w.tasks.get_mut(task_id).expect("task exists");
+        t.desired_running = false;
+        t.stopping_at = Some(now());
+        t.stop_code = Some(stop_code);
+        t.stopped_reason = Some(reason.to_string());
+        if t.last_status == TaskStatus::Running {
+            t.last_status = TaskStatus::Deprovisioning;
+        }
+        let timeout = td
+            .and_then(|td| launch_of(&td).ok())
+            .and_then(|l| l.stop_timeout)
+            .unwrap_or(stack.cfg.stop_timeout)
+            .min(stack.cfg.stop_timeout);
+        (t.pid, tg, timeout)
+    };
+    if let Some(tg) = tg {
+        stack.lb.deregister(tg, task_id);
+    }
+    let Some(pid) = pid else { return };
+    state::signal(pid, Signal::SIGTERM);
+    let st = Arc::clone(stack);
+    let tid = task_id.to_string();
+    tokio::spawn(async move {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            let still = st
+                .world()
+                .tasks
+                .get(&tid)
+                .map(|t| t.last_status != TaskStatus::Stopped)
+                .unwrap_or(false);
+            if !still {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tracing::warn!(target: "ecs", "task {tid} did not stop within {timeout:?}: SIGKILL");
+        state::signal(pid, Signal::SIGKILL);
+    });
+}
+
+/// Waits until every listed task is STOPPED (or `timeout`).
+pub async fn wait_stopped(stack: &Stack, ids: &[String], timeout: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let all = {
+            let w = stack.world();
+            ids.iter().all(|id| {
+                w.tasks
+                    .get(id)
+                    .map(|t| t.last_status == TaskStatus::Stopped)
+                    .unwrap_or(true)
+            })
+        };
+        if all {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
