@@ -9,6 +9,7 @@ use crate::exit::bad_input;
 
 /// Timings default to seconds (AWS uses minutes) so a deployment takes a few seconds.
 #[derive(Debug, Clone, Args)]
+#[command(args_override_self = true)]
 pub struct UpArgs {
     #[command(flatten)]
     pub state: super::StateDirArg,

@@ -7,7 +7,7 @@
 //! `env` prints what a client needs to target it, `status` shows it, `down` stops it.
 
 use std::ffi::OsString;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -120,6 +120,7 @@ async fn up(args: UpArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
                 .unwrap_or_else(|_| "info,hyper=warn,reqwest=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
     stack::run(cfg, |s| {
         tracing::info!(

@@ -1,0 +1,805 @@
+//! End-to-end tests of `deployer local`: real `demo` processes behind the local NLB,
+//! driven through the AWS SDK (the deployer's code path) and the real AWS CLI.
+
+mod support;
+
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_codedeploy::types::{
+    AppSpecContent, DeploymentStatus, DeploymentWaitType, RevisionLocation, RevisionLocationType,
+};
+use aws_sdk_ecs::types::{
+    ContainerDefinition, HealthCheck, KeyValuePair, PortMapping, TransportProtocol,
+};
+use support::{version_at, wait_all_gone, LocalStack};
+
+struct Clients {
+    ecs: aws_sdk_ecs::Client,
+    cd: aws_sdk_codedeploy::Client,
+}
+
+async fn clients(stack: &LocalStack) -> Clients {
+    let cfg = stack.sdk_config().await;
+    Clients {
+        ecs: aws_sdk_ecs::Client::new(&cfg),
+        cd: aws_sdk_codedeploy::Client::new(&cfg),
+    }
+}
+
+/// Registers a task definition for `image` (plus environment) and starts a deployment.
+async fn start_deployment(c: &Clients, image: &str, env: &[(&str, &str)]) -> String {
+    let container = ContainerDefinition::builder()
+        .name("demo")
+        .image(image)
+        .essential(true)
+        .port_mappings(
+            PortMapping::builder()
+                .container_port(3000)
+                .protocol(TransportProtocol::Tcp)
+                .build(),
+        )
+        .set_environment(Some(
+            env.iter()
+                .map(|(k, v)| KeyValuePair::builder().name(*k).value(*v).build())
+                .collect(),
+        ))
+        .health_check(
+            HealthCheck::builder()
+                .command("CMD")
+                .command("/demo")
+                .command("healthcheck")
+                .interval(5)
+                .timeout(2)
+                .retries(2)
+                .start_period(0)
+                .build()
+                .expect("health check"),
+        )
+        .build();
+    let td = c
+        .ecs
+        .register_task_definition()
+        .family("demo")
+        .container_definitions(container)
+        .send()
+        .await
+        .expect("RegisterTaskDefinition");
+    let arn = td
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .expect("ARN")
+        .to_string();
+    let appspec = format!(
+        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"{arn}\"\n        LoadBalancerInfo:\n          ContainerName: demo\n          ContainerPort: 3000\n"
+    );
+    c.cd.create_deployment()
+        .application_name("demo")
+        .deployment_group_name("demo")
+        .revision(
+            RevisionLocation::builder()
+                .revision_type(RevisionLocationType::AppSpecContent)
+                .app_spec_content(AppSpecContent::builder().content(appspec).build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateDeployment")
+        .deployment_id()
+        .expect("deployment id")
+        .to_string()
+}
+
+/// Polls GetDeployment until `pred` holds (or panics after `timeout`).
+async fn wait_deployment(
+    c: &Clients,
+    id: &str,
+    timeout: Duration,
+    pred: impl Fn(&aws_sdk_codedeploy::types::DeploymentInfo) -> bool,
+) -> aws_sdk_codedeploy::types::DeploymentInfo {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let info =
+            c.cd.get_deployment()
+                .deployment_id(id)
+                .send()
+                .await
+                .expect("GetDeployment")
+                .deployment_info
+                .expect("deploymentInfo");
+        if pred(&info) {
+            return info;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "deployment {id} still {:?} after {timeout:?}: {info:?}",
+            info.status
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn is(status: DeploymentStatus) -> impl Fn(&aws_sdk_codedeploy::types::DeploymentInfo) -> bool {
+    move |d| d.status.as_ref() == Some(&status)
+}
+
+fn done(d: &aws_sdk_codedeploy::types::DeploymentInfo) -> bool {
+    matches!(
+        d.status,
+        Some(DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped)
+    )
+}
+
+/// Every response through `url` (fresh connections) reports `version`.
+fn assert_all_version(url: &str, version: &str, n: usize) {
+    for i in 0..n {
+        let got = version_at(url).unwrap_or_else(|e| panic!("request {i} to {url}: {e}"));
+        assert_eq!(got, version, "request {i} to {url}");
+    }
+}
+
+/// Bounded HTTP load on the NLB: fresh connection per request, every result recorded.
+struct Load {
+    stop: Arc<AtomicBool>,
+    results: Arc<Mutex<Vec<(Instant, Result<String, String>)>>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    const MAX_REQUESTS: usize = 40_000;
+    const MAX_TIME: Duration = Duration::from_secs(120);
+
+    fn start(url: &str, threads: usize) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let results = Arc::new(Mutex::new(Vec::new()));
+        let started = Instant::now();
+        let threads = (0..threads)
+            .map(|_| {
+                let (stop, results, url) =
+                    (Arc::clone(&stop), Arc::clone(&results), url.to_string());
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) && started.elapsed() < Self::MAX_TIME {
+                        let t = Instant::now();
+                        let r = version_at(&url).map_err(|e| e.to_string());
+                        let mut res = results.lock().unwrap();
+                        res.push((t, r));
+                        if res.len() >= Self::MAX_REQUESTS {
+                            break;
+                        }
+                        drop(res);
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                })
+            })
+            .collect();
+        Load {
+            stop,
+            results,
+            threads,
+        }
+    }
+
+    fn finish(mut self) -> Vec<(Instant, Result<String, String>)> {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            t.join().expect("load thread");
+        }
+        std::mem::take(&mut *self.results.lock().unwrap())
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_downtime_across_five_deployments_and_an_automatic_rollback() {
+    let mut stack = LocalStack::start();
+    let c = clients(&stack).await;
+    assert_all_version(&stack.nlb_url, "v1", 5);
+    let load = Load::start(&stack.nlb_url, 2);
+
+    // (version, when its deployment succeeded, when the next one started)
+    let mut windows: Vec<(String, Instant, Option<Instant>)> = Vec::new();
+    for i in 2..=6 {
+        let version = format!("v{i}");
+        if let Some(last) = windows.last_mut() {
+            last.2 = Some(Instant::now());
+        }
+        let id = start_deployment(&c, &format!("demo:{version}"), &[]).await;
+        let info = wait_deployment(&c, &id, Duration::from_secs(60), done).await;
+        assert_eq!(
+            info.status,
+            Some(DeploymentStatus::Succeeded),
+            "deployment of {version}: {info:?}"
+        );
+        // After the switch every response comes from the new version.
+        windows.push((version.clone(), Instant::now(), None));
+        assert_all_version(&stack.nlb_url, &version, 10);
+    }
+
+    // A replacement whose /health fails never gets traffic and rolls back automatically.
+    let failing = start_deployment(&c, "demo:v7-broken", &[("DEMO_FAIL_HEALTH", "1")]).await;
+    let info = wait_deployment(&c, &failing, Duration::from_secs(60), done).await;
+    assert_eq!(info.status, Some(DeploymentStatus::Failed), "{info:?}");
+    let err = info.error_information.clone().expect("errorInformation");
+    assert!(err.message().unwrap_or("").contains("health"), "{err:?}");
+    let rb = info.rollback_info.clone().expect("rollbackInfo");
+    let rollback_id = rb
+        .rollback_deployment_id()
+        .expect("rollbackDeploymentId")
+        .to_string();
+    let rollback = wait_deployment(&c, &rollback_id, Duration::from_secs(60), done).await;
+    assert_eq!(
+        rollback.status,
+        Some(DeploymentStatus::Succeeded),
+        "{rollback:?}"
+    );
+    assert_eq!(
+        rollback.creator.as_ref().map(|c| c.as_str()),
+        Some("codeDeployRollback")
+    );
+    assert_eq!(
+        rollback
+            .rollback_info
+            .as_ref()
+            .and_then(|r| r.rollback_triggering_deployment_id()),
+        Some(failing.as_str())
+    );
+    assert_all_version(&stack.nlb_url, "v6", 10);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let end = Instant::now();
+
+    let results = load.finish();
+    let failures: Vec<_> = results.iter().filter(|(_, r)| r.is_err()).collect();
+    assert!(
+        results.len() > 100,
+        "too little load to prove anything: {} requests",
+        results.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} requests failed, e.g. {:?}",
+        failures.len(),
+        results.len(),
+        failures.first()
+    );
+    // From each deployment's success until the next one starts: only its version.
+    // The failing deployment and its rollback never move traffic off the last version.
+    for (version, from, until) in &windows {
+        let until = until.unwrap_or(end);
+        let wrong: Vec<_> = results
+            .iter()
+            .filter(|(t, _)| t >= from && *t < until)
+            .filter(|(_, r)| r.as_deref() != Ok(version.as_str()))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "after {version} succeeded: {} responses from another version, e.g. {:?}",
+            wrong.len(),
+            wrong.first()
+        );
+    }
+    eprintln!(
+        "load: {} requests, 0 failed, across 5 deployments and 1 rollback",
+        results.len()
+    );
+
+    let pids = stack.pids();
+    assert!(pids.len() >= 3, "daemon and tasks: {pids:?}");
+    let out = stack.down();
+    assert!(
+        out.status.success(),
+        "down: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left = wait_all_gone(&pids, Duration::from_secs(5));
+    assert!(left.is_empty(), "still running after down: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_wait_continue_stop_and_api_errors() {
+    let stack = LocalStack::start_with(&[
+        "--ready-action",
+        "stop",
+        "--ready-wait",
+        "60s",
+        "--termination-wait",
+        "60s",
+    ]);
+    let c = clients(&stack).await;
+
+    // Ready: the replacement answers on the test listener, production stays on v1.
+    let id = start_deployment(&c, "demo:v2", &[]).await;
+    wait_deployment(
+        &c,
+        &id,
+        Duration::from_secs(30),
+        is(DeploymentStatus::Ready),
+    )
+    .await;
+    assert_all_version(&stack.nlb_url, "v1", 5);
+    assert_all_version(&stack.test_url, "v2", 5);
+
+    // One deployment at a time per group.
+    let cfg = stack.sdk_config().await;
+    let err = c
+        .cd
+        .create_deployment()
+        .application_name("demo")
+        .deployment_group_name("demo")
+        .revision(
+            RevisionLocation::builder()
+                .revision_type(RevisionLocationType::AppSpecContent)
+                .app_spec_content(AppSpecContent::builder().content("version: 0.0\nResources:\n  - s:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: demo:1\n").build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("a second deployment while one is active");
+    assert!(err
+        .into_service_error()
+        .is_deployment_limit_exceeded_exception());
+    let err =
+        c.cd.continue_deployment()
+            .deployment_id(&id)
+            .deployment_wait_type(DeploymentWaitType::TerminationWait)
+            .send()
+            .await
+            .expect_err("no termination wait yet");
+    assert!(err
+        .into_service_error()
+        .is_deployment_is_not_in_ready_state_exception());
+
+    // Approve: traffic switches, then end the (60 s) termination wait early.
+    c.cd.continue_deployment()
+        .deployment_id(&id)
+        .deployment_wait_type(DeploymentWaitType::ReadyWait)
+        .send()
+        .await
+        .expect("ContinueDeployment READY_WAIT");
+    wait_deployment(&c, &id, Duration::from_secs(30), |d| {
+        d.instance_termination_wait_time_started
+    })
+    .await;
+    assert_all_version(&stack.nlb_url, "v2", 5);
+    let t = Instant::now();
+    c.cd.continue_deployment()
+        .deployment_id(&id)
+        .deployment_wait_type(DeploymentWaitType::TerminationWait)
+        .send()
+        .await
+        .expect("ContinueDeployment TERMINATION_WAIT");
+    let info = wait_deployment(&c, &id, Duration::from_secs(20), done).await;
+    assert_eq!(info.status, Some(DeploymentStatus::Succeeded));
+    assert!(t.elapsed() < Duration::from_secs(20));
+
+    // The deployment target: lifecycle events in order, task sets with weights.
+    let target =
+        c.cd.get_deployment_target()
+            .deployment_id(&id)
+            .target_id("demo:demo")
+            .send()
+            .await
+            .expect("GetDeploymentTarget");
+    let ecs_target = target
+        .deployment_target()
+        .and_then(|t| t.ecs_target())
+        .expect("ecsTarget");
+    let events: Vec<(&str, &str)> = ecs_target
+        .lifecycle_events()
+        .iter()
+        .map(|e| {
+            (
+                e.lifecycle_event_name().unwrap_or(""),
+                e.status().map(|s| s.as_str()).unwrap_or(""),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = events.iter().map(|e| e.0).collect();
+    assert_eq!(
+        names,
+        [
+            "BeforeInstall",
+            "Install",
+            "AfterInstall",
+            "AllowTestTraffic",
+            "AfterAllowTestTraffic",
+            "BeforeAllowTraffic",
+            "AllowTraffic",
+            "AfterAllowTraffic"
+        ]
+    );
+    assert!(events.iter().all(|e| e.1 == "Succeeded"), "{events:?}");
+    let green = ecs_target
+        .task_sets_info()
+        .iter()
+        .find(|t| t.task_set_label().map(|l| l.as_str()) == Some("Green"))
+        .expect("Green task set");
+    assert_eq!(green.traffic_weight(), 100.0);
+    assert_eq!(
+        green.target_group().and_then(|t| t.name()),
+        Some("demo-green")
+    );
+    assert_eq!(green.running_count(), 2);
+
+    // StopDeployment with rollback: traffic stays where it was, the replacement goes.
+    let id3 = start_deployment(&c, "demo:v3", &[]).await;
+    wait_deployment(
+        &c,
+        &id3,
+        Duration::from_secs(30),
+        is(DeploymentStatus::Ready),
+    )
+    .await;
+    c.cd.stop_deployment()
+        .deployment_id(&id3)
+        .auto_rollback_enabled(true)
+        .send()
+        .await
+        .expect("StopDeployment");
+    let info = wait_deployment(&c, &id3, Duration::from_secs(20), done).await;
+    assert_eq!(info.status, Some(DeploymentStatus::Stopped));
+    let rb = info
+        .rollback_info()
+        .and_then(|r| r.rollback_deployment_id())
+        .expect("rollback id")
+        .to_string();
+    let rb = wait_deployment(&c, &rb, Duration::from_secs(20), done).await;
+    assert_eq!(rb.status, Some(DeploymentStatus::Succeeded));
+    assert_all_version(&stack.nlb_url, "v2", 5);
+    assert_all_version(&stack.test_url, "v2", 5);
+
+    // Errors have AWS's codes.
+    let e =
+        c.cd.get_deployment()
+            .deployment_id("d-AAAAAAAAA")
+            .send()
+            .await
+            .expect_err("unknown id");
+    assert!(e
+        .into_service_error()
+        .is_deployment_does_not_exist_exception());
+    let e =
+        c.cd.get_deployment()
+            .deployment_id("nope")
+            .send()
+            .await
+            .expect_err("malformed id");
+    assert!(e.into_service_error().is_invalid_deployment_id_exception());
+    let e =
+        c.cd.stop_deployment()
+            .deployment_id(&id)
+            .send()
+            .await
+            .expect_err("completed");
+    assert!(e
+        .into_service_error()
+        .is_deployment_already_completed_exception());
+    let e =
+        c.cd.get_deployment_group()
+            .application_name("demo")
+            .deployment_group_name("nope")
+            .send()
+            .await
+            .expect_err("unknown group");
+    assert!(e
+        .into_service_error()
+        .is_deployment_group_does_not_exist_exception());
+    let e = c
+        .ecs
+        .describe_services()
+        .cluster("other")
+        .services("demo")
+        .send()
+        .await
+        .expect_err("unknown cluster");
+    assert!(e.into_service_error().is_cluster_not_found_exception());
+
+    // ELBv2, IAM, ECR (query protocol / XML, and JSON) through the SDK.
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&cfg);
+    let tgs = elb
+        .describe_target_groups()
+        .names("demo-green")
+        .send()
+        .await
+        .expect("DescribeTargetGroups");
+    let green_arn = tgs.target_groups()[0]
+        .target_group_arn()
+        .expect("arn")
+        .to_string();
+    assert_eq!(tgs.target_groups()[0].health_check_path(), Some("/health"));
+    let health = elb
+        .describe_target_health()
+        .target_group_arn(&green_arn)
+        .send()
+        .await
+        .expect("DescribeTargetHealth");
+    let states: Vec<_> = health
+        .target_health_descriptions()
+        .iter()
+        .filter_map(|d| {
+            d.target_health()
+                .and_then(|h| h.state())
+                .map(|s| s.as_str().to_string())
+        })
+        .collect();
+    assert_eq!(states, ["healthy", "healthy"]);
+    let outputs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stack.outputs).unwrap()).unwrap();
+    let listener_arn = outputs["listener_arn"]["value"].as_str().unwrap();
+    let listeners = elb
+        .describe_listeners()
+        .listener_arns(listener_arn)
+        .send()
+        .await
+        .expect("DescribeListeners");
+    assert_eq!(
+        listeners.listeners()[0].default_actions()[0].target_group_arn(),
+        Some(green_arn.as_str())
+    );
+    let e = elb
+        .describe_target_groups()
+        .names("nope")
+        .send()
+        .await
+        .expect_err("unknown target group");
+    assert!(e.into_service_error().is_target_group_not_found_exception());
+    let iam = aws_sdk_iam::Client::new(&cfg);
+    let role = outputs["execution_role_arn"]["value"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    iam.get_role()
+        .role_name(&role)
+        .send()
+        .await
+        .expect("GetRole");
+    let e = iam
+        .get_role()
+        .role_name("nope")
+        .send()
+        .await
+        .expect_err("unknown role");
+    assert!(e.into_service_error().is_no_such_entity_exception());
+    let ecr = aws_sdk_ecr::Client::new(&cfg);
+    let images = ecr
+        .describe_images()
+        .repository_name("demo")
+        .image_ids(
+            aws_sdk_ecr::types::ImageIdentifier::builder()
+                .image_tag("v2")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("DescribeImages");
+    assert!(images.image_details()[0]
+        .image_digest()
+        .unwrap_or("")
+        .starts_with("sha256:"));
+}
+
+#[test]
+fn aws_cli_ecs_deploy_completes_against_the_local_stack() {
+    let aws = Command::new("aws").arg("--version").output();
+    assert!(
+        aws.as_ref().is_ok_and(|o| o.status.success()),
+        "the AWS CLI (`aws`) is required: it comes with the machine image (or `pip install awscli`)"
+    );
+    let stack = LocalStack::start();
+    let dir = tempfile::tempdir().unwrap();
+    let td = serde_json::json!({
+        "family": "demo",
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "containerDefinitions": [{
+            "name": "demo", "image": "demo:cli", "essential": true,
+            "portMappings": [{"containerPort": 3000, "protocol": "tcp"}],
+            "healthCheck": {"command": ["CMD", "/demo", "healthcheck"], "interval": 5, "timeout": 2, "retries": 2}
+        }]
+    });
+    let td_path = dir.path().join("taskdef.json");
+    std::fs::write(&td_path, td.to_string()).unwrap();
+    let appspec_path = dir.path().join("appspec.yaml");
+    std::fs::write(
+        &appspec_path,
+        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: <TASK_DEFINITION>\n        LoadBalancerInfo:\n          ContainerName: demo\n          ContainerPort: 3000\n",
+    )
+    .unwrap();
+    let out = stack
+        .command("aws")
+        .args([
+            "ecs",
+            "deploy",
+            "--service",
+            "demo",
+            "--cluster",
+            "demo",
+            "--task-definition",
+        ])
+        .arg(&td_path)
+        .arg("--codedeploy-appspec")
+        .arg(&appspec_path)
+        .args([
+            "--codedeploy-application",
+            "demo",
+            "--codedeploy-deployment-group",
+            "demo",
+        ])
+        .output()
+        .expect("run aws ecs deploy");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "aws ecs deploy failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("d-"))
+        .unwrap_or_else(|| panic!("no deployment id in: {stdout}"))
+        .to_string();
+    let out = stack
+        .command("aws")
+        .args([
+            "deploy",
+            "get-deployment",
+            "--deployment-id",
+            &id,
+            "--query",
+            "deploymentInfo.status",
+            "--output",
+            "text",
+        ])
+        .output()
+        .expect("run aws deploy get-deployment");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "Succeeded",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_all_version(&stack.nlb_url, "cli", 5);
+}
+
+#[test]
+fn down_leaves_nothing_and_up_cleans_a_crashed_stack() {
+    let mut stack = LocalStack::start_with(&["--tasks", "1"]);
+    let old = stack.pids();
+    assert_eq!(old.len(), 2, "daemon + 1 task: {old:?}");
+    // Crash: the daemon dies, its task keeps running.
+    Command::new("kill")
+        .args(["-KILL", &stack.pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_all_gone(&old[..1], Duration::from_secs(5)).is_empty());
+    assert!(support::alive(old[1]), "the task outlives a crashed daemon");
+    let out = stack.deployer().args(["local", "env"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not running"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // `up` in the same state dir stops the leftovers by PID and starts afresh.
+    let dir = std::mem::replace(&mut stack.dir, support::temp_state_dir());
+    stack.down();
+    let mut again = LocalStack::start_in(dir, &["--tasks", "1"]);
+    assert!(
+        wait_all_gone(&old, Duration::from_secs(5)).is_empty(),
+        "stale task still runs"
+    );
+    assert_all_version(&again.nlb_url, "v1", 3);
+    let pids = again.pids();
+    let out = again.down();
+    assert!(out.status.success());
+    assert!(
+        wait_all_gone(&pids, Duration::from_secs(5)).is_empty(),
+        "still running after down: {pids:?}"
+    );
+    assert!(
+        !again.state_dir().join("state.json").exists(),
+        "down removes the state file"
+    );
+}
+
+#[test]
+fn foreground_up_stops_everything_on_ctrl_c() {
+    let dir = support::temp_state_dir();
+    let mut child = Command::new(support::deployer_bin())
+        .args(["local", "up", "--state-dir"])
+        .arg(dir.path())
+        .args(support::FAST)
+        .args(["--tasks", "1"])
+        .env("DEPLOYER_DEMO_BIN", support::demo_bin())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Guard(u32);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            if support::alive(self.0) {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &self.0.to_string()])
+                    .status();
+            }
+        }
+    }
+    let _guard = Guard(child.id());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let state = loop {
+        if let Some(st) = support::read_state(dir.path()).filter(|s| s["ready"] == true) {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "not ready in 30s");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let tasks: Vec<u32> = state["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["pid"].as_u64().unwrap() as u32)
+        .collect();
+    let _task_guards: Vec<Guard> = tasks.iter().map(|&p| Guard(p)).collect();
+    assert_eq!(tasks.len(), 1);
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(wait_all_gone(&tasks, Duration::from_secs(5)).is_empty());
+    assert!(
+        support::read_state(dir.path()).is_none(),
+        "state file removed"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_and_names_the_flag() {
+    let dir = support::temp_state_dir();
+    let out = Command::new(support::deployer_bin())
+        .args(["local", "up", "--state-dir"])
+        .arg(dir.path())
+        .args(["--demo-bin", "/nonexistent/demo"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--demo-bin /nonexistent/demo"));
+    let out = Command::new(support::deployer_bin())
+        .args(["local", "up", "--tasks", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(support::deployer_bin())
+        .args(["local", "up", "--state-dir"])
+        .arg(dir.path())
+        .args(["--api-port", "9000", "--nlb-port", "9000", "--demo-bin"])
+        .arg(support::demo_bin())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--nlb-port 9000"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(support::deployer_bin())
+        .args(["local", "env", "--state-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no local stack runs"));
+}

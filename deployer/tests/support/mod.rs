@@ -1,0 +1,329 @@
+//! Test support: a local blue/green stack (`deployer local up --detach`) in a temp state
+//! dir, on free loopback ports, with fast timings. Stopped on drop: `deployer local down`,
+//! then SIGKILL (by PID) of anything it listed that still runs.
+//!
+//! ```ignore
+//! mod support;
+//! let stack = support::LocalStack::start();
+//! let out = stack.deployer().args(["deploy", "--image", "demo:v2"]).output().unwrap();
+//! let body = support::http_get(&stack.nlb_url, "/").unwrap();
+//! ```
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Flags every test stack gets (ports picked by the OS, sub-second health checks).
+pub const FAST: &[&str] = &[
+    "--api-port",
+    "0",
+    "--nlb-port",
+    "0",
+    "--test-port",
+    "0",
+    "--tasks",
+    "2",
+    "--health-interval",
+    "100ms",
+    "--termination-wait",
+    "1s",
+    "--install-timeout",
+    "30s",
+    "--stop-timeout",
+    "5s",
+];
+
+pub fn deployer_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_deployer"))
+}
+
+/// The `demo` binary the stack runs: `DEPLOYER_DEMO_BIN`, else built with
+/// `cargo build -p demo` (once per test process) next to the deployer binary.
+pub fn demo_bin() -> PathBuf {
+    static DEMO: OnceLock<PathBuf> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        if let Some(p) = std::env::var_os("DEPLOYER_DEMO_BIN") {
+            return PathBuf::from(p);
+        }
+        let target_dir = deployer_bin()
+            .parent()
+            .expect("deployer binary has a parent dir")
+            .to_path_buf();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "demo", "--bin", "demo"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cannot run cargo to build the demo binary");
+        assert!(
+            out.status.success(),
+            "`cargo build -p demo` failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let demo = target_dir.join("demo");
+        assert!(demo.is_file(), "no demo binary at {}", demo.display());
+        demo
+    })
+    .clone()
+}
+
+/// A running local stack. Dropping it stops it and everything it started.
+pub struct LocalStack {
+    pub dir: tempfile::TempDir,
+    pub api_url: String,
+    pub nlb_url: String,
+    /// Empty when started with `--no-test-listener`.
+    pub test_url: String,
+    pub outputs: PathBuf,
+    pub region: String,
+    /// What `deployer local env` exports (AWS_ENDPOINT_URL, credentials, DEPLOYER_OUTPUTS, ...).
+    pub env: Vec<(String, String)>,
+    /// PID of the stack's daemon.
+    pub pid: u32,
+    stopped: bool,
+}
+
+impl LocalStack {
+    /// A stack with [`FAST`] settings.
+    pub fn start() -> LocalStack {
+        Self::start_with(&[])
+    }
+
+    /// A stack with [`FAST`] settings plus `extra` flags for `deployer local up` (later
+    /// flags win, e.g. `["--termination-wait", "60s"]`).
+    pub fn start_with(extra: &[&str]) -> LocalStack {
+        Self::start_in(temp_state_dir(), extra)
+    }
+
+    /// A stack in a given state dir (e.g. one a crashed stack left behind).
+    pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> LocalStack {
+        let out = Command::new(deployer_bin())
+            .args(["local", "up", "--detach", "--state-dir"])
+            .arg(dir.path())
+            .args(FAST)
+            .args(extra)
+            .env("DEPLOYER_DEMO_BIN", demo_bin())
+            .env_remove("DEPLOYER_LOCAL_STATE_DIR")
+            .output()
+            .expect("run deployer local up");
+        if !out.status.success() {
+            // Whatever started must not outlive the failure.
+            let _ = Command::new(deployer_bin())
+                .args(["local", "down", "--state-dir"])
+                .arg(dir.path())
+                .output();
+            panic!(
+                "deployer local up failed ({}):\nstdout: {}\nstderr: {}\nlog: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+                std::fs::read_to_string(dir.path().join("stack.log")).unwrap_or_default()
+            );
+        }
+        let state = read_state(dir.path()).expect("state.json after up");
+        let mut stack = LocalStack {
+            api_url: state["api_url"].as_str().unwrap().to_string(),
+            nlb_url: state["nlb_url"].as_str().unwrap().to_string(),
+            test_url: state["test_url"].as_str().unwrap_or("").to_string(),
+            outputs: PathBuf::from(state["outputs"].as_str().unwrap()),
+            region: state["region"].as_str().unwrap().to_string(),
+            pid: state["pid"].as_u64().unwrap() as u32,
+            env: Vec::new(),
+            dir,
+            stopped: false,
+        };
+        let out = Command::new(deployer_bin())
+            .args(["--output", "json", "local", "env", "--state-dir"])
+            .arg(stack.dir.path())
+            .output()
+            .expect("run deployer local env");
+        assert!(
+            out.status.success(),
+            "deployer local env: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let vars: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&out.stdout).expect("local env --output json is a JSON object");
+        stack.env = vars
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+            .collect();
+        stack
+    }
+
+    pub fn state_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The `deployer` binary with this stack's environment (AWS_ENDPOINT_URL, ...).
+    pub fn deployer(&self) -> Command {
+        let mut c = Command::new(deployer_bin());
+        self.apply_env(&mut c);
+        c
+    }
+
+    /// Any program (e.g. `aws`) with this stack's environment.
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        self.apply_env(&mut c);
+        c
+    }
+
+    fn apply_env(&self, c: &mut Command) {
+        c.env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env("DEPLOYER_LOCAL_STATE_DIR", self.dir.path())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
+
+    /// An AWS SDK config for this stack (endpoint, region, dummy credentials).
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&self.api_url)
+            .region(aws_config::Region::new(self.region.clone()))
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                "local", "local", None, None, "test",
+            ))
+            .load()
+            .await
+    }
+
+    /// The PIDs the stack runs now: its daemon and every task process.
+    pub fn pids(&self) -> Vec<u32> {
+        let mut pids = vec![self.pid];
+        if let Some(st) = read_state(self.dir.path()) {
+            pids.extend(
+                st["tasks"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t["pid"].as_u64().map(|p| p as u32)),
+            );
+        }
+        pids
+    }
+
+    /// `deployer local down`; returns its output. The drop guard then has nothing left to do.
+    pub fn down(&mut self) -> Output {
+        let out = Command::new(deployer_bin())
+            .args(["local", "down", "--state-dir"])
+            .arg(self.dir.path())
+            .output()
+            .expect("run deployer local down");
+        self.stopped = true;
+        out
+    }
+}
+
+impl Drop for LocalStack {
+    fn drop(&mut self) {
+        let pids = self.pids();
+        if !self.stopped {
+            let _ = self.down();
+        }
+        // Whatever survived (a failed down, a wedged process) is killed by PID.
+        for pid in pids {
+            if alive(pid) {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        }
+    }
+}
+
+pub fn temp_state_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("deployer-local-")
+        .tempdir()
+        .expect("temp dir")
+}
+
+pub fn read_state(dir: &Path) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("state.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// True while the process exists and is not a zombie.
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .map(|(_, rest)| !rest.starts_with('Z'))
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// Waits (up to `timeout`) until none of `pids` runs; returns the ones still running.
+pub fn wait_all_gone(pids: &[u32], timeout: Duration) -> Vec<u32> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left: Vec<u32> = pids.iter().copied().filter(|&p| alive(p)).collect();
+        if left.is_empty() || Instant::now() >= deadline {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One HTTP/1.1 GET on a fresh connection (`Connection: close`): (status, body).
+pub fn http_get(base_url: &str, path: &str) -> std::io::Result<(u16, String)> {
+    http_get_with(base_url, path, &[])
+}
+
+pub fn http_get_with(
+    base_url: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> std::io::Result<(u16, String)> {
+    let hostport = base_url
+        .strip_prefix("http://")
+        .unwrap_or(base_url)
+        .trim_end_matches('/');
+    let addr: std::net::SocketAddr = hostport
+        .parse()
+        .map_err(|e| std::io::Error::other(format!("{hostport}: {e}")))?;
+    assert!(addr.ip().is_loopback(), "tests talk to loopback only");
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    s.set_write_timeout(Some(Duration::from_secs(5)))?;
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes())?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other(format!("incomplete HTTP response: {text:?}")))?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line: {head:?}")))?;
+    Ok((status, body.to_string()))
+}
+
+/// The version in the demo's JSON answer to `GET /` through `base_url`.
+pub fn version_at(base_url: &str) -> std::io::Result<String> {
+    let (status, body) = http_get_with(base_url, "/", &[("Accept", "application/json")])?;
+    if status != 200 {
+        return Err(std::io::Error::other(format!(
+            "GET / answered {status}: {body}"
+        )));
+    }
+    let v: serde_json::Value = serde_json::from_str(&body)
+        .map_err(|e| std::io::Error::other(format!("GET / body is not JSON ({e}): {body}")))?;
+    v["version"]
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| std::io::Error::other(format!("no version in {body}")))
+}
