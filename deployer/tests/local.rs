@@ -140,10 +140,13 @@ fn assert_all_version(url: &str, version: &str, n: usize) {
     }
 }
 
+/// When a request started, and the version that answered (or the error).
+type Sample = (Instant, Result<String, String>);
+
 /// Bounded HTTP load on the NLB: fresh connection per request, every result recorded.
 struct Load {
     stop: Arc<AtomicBool>,
-    results: Arc<Mutex<Vec<(Instant, Result<String, String>)>>>,
+    results: Arc<Mutex<Vec<Sample>>>,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -181,7 +184,7 @@ impl Load {
         }
     }
 
-    fn finish(mut self) -> Vec<(Instant, Result<String, String>)> {
+    fn finish(mut self) -> Vec<Sample> {
         self.stop.store(true, Ordering::Relaxed);
         for t in self.threads.drain(..) {
             t.join().expect("load thread");

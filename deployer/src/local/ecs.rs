@@ -162,8 +162,7 @@ pub fn resolve_task_def<'a>(w: &'a World, r: &str) -> Option<&'a Value> {
     w.task_defs
         .iter()
         .filter(|t| t["family"].as_str() == Some(family))
-        .filter(|t| revision.is_none_or(|rev| t["revision"].as_u64() == Some(rev)))
-        .last()
+        .rfind(|t| revision.is_none_or(|rev| t["revision"].as_u64() == Some(rev)))
 }
 
 fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {

@@ -46,7 +46,7 @@ pub struct LocalArgs {
 #[derive(Debug, Subcommand)]
 pub enum LocalCommand {
     /// Start the local stack (foreground until Ctrl-C, or --detach).
-    Up(UpArgs),
+    Up(Box<UpArgs>),
     /// Stop the local stack and every task process it started.
     Down(DownArgs),
     /// Print `export KEY=VALUE` lines that point the deployer and the AWS CLI at the stack:
@@ -84,7 +84,7 @@ pub struct StatusArgs {
 
 pub async fn run(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     match args.command {
-        LocalCommand::Up(a) => up(a, global).await,
+        LocalCommand::Up(a) => up(*a, global).await,
         LocalCommand::Down(a) => down(&a.state, global),
         LocalCommand::Env(a) => env(&a.state, global),
         LocalCommand::Status(a) => status(&a.state, global).await,

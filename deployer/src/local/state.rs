@@ -182,7 +182,7 @@ pub fn stop_task_processes(state: &StackState, grace: Duration) -> usize {
 pub enum Existing {
     None,
     /// A stack runs: its daemon is alive.
-    Running(StackState),
+    Running(Box<StackState>),
     /// A crashed stack's leftovers were cleaned up: how many task processes were stopped.
     CleanedStale(usize),
 }
@@ -193,7 +193,7 @@ pub fn check_existing(dir: &Path) -> anyhow::Result<Existing> {
         return Ok(Existing::None);
     };
     if runs(state.pid, &state.exe) && alive(state.pid) {
-        return Ok(Existing::Running(state));
+        return Ok(Existing::Running(Box::new(state)));
     }
     let stopped = stop_task_processes(&state, Duration::from_secs(5));
     remove(dir);

@@ -320,7 +320,7 @@ async fn container_health(
 }
 
 async fn run_health_command(
-    demo_bin: &PathBuf,
+    demo_bin: &std::path::Path,
     hc: &HealthCheck,
     port: u16,
     env: &[(String, String)],
@@ -333,7 +333,7 @@ async fn run_health_command(
         let program = &hc.argv[0];
         // The image's entrypoint binary `/demo` is the local demo binary.
         let program = if program == "/demo" || program == "demo" {
-            demo_bin.clone()
+            demo_bin.to_path_buf()
         } else {
             PathBuf::from(program)
         };
