@@ -132,9 +132,15 @@ impl Config {
                 humantime::format_duration(args.health_interval)
             )));
         }
-        if args.image.trim().is_empty() || args.image.contains(char::is_whitespace) {
+        let image = crate::image::ImageRef::parse(&args.image).map_err(|e| {
+            bad_input(format!(
+                "--image {:?}: {} (e.g. demo:v1)",
+                e.value, e.reason
+            ))
+        })?;
+        if !image.is_pinned() {
             return Err(bad_input(format!(
-                "--image {:?}: not an image reference (e.g. demo:v1)",
+                "--image {:?}: give a tag or a digest (e.g. demo:v1); the tag is the version the tasks report",
                 args.image
             )));
         }

@@ -133,38 +133,15 @@ async fn bind(port: u16, flag: &str) -> anyhow::Result<TcpListener> {
         })
 }
 
-/// The initial (blue) task definition: the one the Terraform stack registers.
-fn initial_task_definition(names: &Names, image: &str) -> Value {
-    json!({
-        "family": model::FAMILY,
-        "networkMode": "awsvpc",
-        "requiresCompatibilities": ["FARGATE"],
-        "cpu": "256",
-        "memory": "512",
-        "executionRoleArn": names.role_arn(model::EXECUTION_ROLE),
-        "taskRoleArn": names.role_arn(model::TASK_ROLE),
-        "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"},
-        "containerDefinitions": [{
-            "name": model::CONTAINER,
-            "image": image,
-            "essential": true,
-            "portMappings": [{"containerPort": model::CONTAINER_PORT, "protocol": "tcp"}],
-            "environment": [],
-            "stopTimeout": 30,
-            "healthCheck": {
-                "command": ["CMD", "/demo", "healthcheck"],
-                "interval": 10, "timeout": 5, "retries": 3, "startPeriod": 10
-            },
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": model::LOG_GROUP,
-                    "awslogs-region": names.region,
-                    "awslogs-stream-prefix": "demo"
-                }
-            }
-        }]
-    })
+/// The initial (blue) task definition: the repository's `taskdef.json` rendered for
+/// `image` from the local outputs, as the pipeline would register it.
+fn initial_task_definition(stack: &Stack) -> anyhow::Result<Value> {
+    let outputs =
+        crate::outputs::Outputs::from_json_str(&stack.outputs().to_string(), "local outputs")?;
+    let image = crate::image::ImageRef::parse(&stack.cfg.image)
+        .map_err(|e| anyhow!("--image {:?}: {}", e.value, e.reason))?;
+    let td = crate::render::render_task_definition(&outputs, &image, &[])?;
+    Ok(serde_json::from_str(&td.to_canonical_json())?)
 }
 
 /// The appspec of a revision (the content the deployer and `aws ecs deploy` send).
@@ -288,7 +265,7 @@ async fn run_inner(
     }
 
     // The service with its initial (blue) task set, as Terraform creates it.
-    let td = initial_task_definition(&stack.names(), &stack.cfg.image);
+    let td = initial_task_definition(stack)?;
     let td_arn = ecs::register_task_definition(stack, td)
         .map_err(|e| anyhow!("initial task definition: {}", e.message))?;
     {
