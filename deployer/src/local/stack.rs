@@ -166,6 +166,8 @@ fn digest_of(path: &PathBuf) -> anyhow::Result<String> {
 /// Runs the stack in this process until SIGINT/SIGTERM. `on_ready` runs once the
 /// initial tasks are healthy behind the NLB.
 pub async fn run(cfg: Config, on_ready: impl FnOnce(&Stack)) -> anyhow::Result<()> {
+    // Handlers first: a signal that arrives while starting stops the stack cleanly too.
+    let signals = Signals::new()?;
     std::fs::create_dir_all(&cfg.state_dir)
         .with_context(|| format!("cannot create the state dir {}", cfg.state_dir.display()))?;
     let api = bind(cfg.api_port, "--api-port").await?;
@@ -218,7 +220,10 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Stack)) -> anyhow::Result<(
     });
     stack.save_state();
 
-    let result = run_inner(&stack, api, prod, test, on_ready).await;
+    let result = tokio::select! {
+        r = run_inner(&stack, api, prod, test, on_ready) => r,
+        _ = signals.wait() => Ok(()),
+    };
     shutdown(&stack).await;
     result
 }
@@ -302,8 +307,7 @@ async fn run_inner(
     stack.ready.store(true, Ordering::Release);
     stack.save_state();
     on_ready(stack);
-
-    wait_for_signal(&stack.shutdown).await;
+    stack.shutdown.cancelled().await;
     Ok(())
 }
 
@@ -363,19 +367,25 @@ async fn reconcile(stack: Arc<Stack>) {
     }
 }
 
-async fn wait_for_signal(token: &CancellationToken) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        token.cancelled().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM: stopping the stack"),
-        _ = int.recv() => tracing::info!("SIGINT: stopping the stack"),
-        _ = token.cancelled() => {}
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => tracing::info!("SIGTERM: stopping the stack"),
+            _ = self.int.recv() => tracing::info!("SIGINT: stopping the stack"),
+        }
     }
 }
 
