@@ -69,7 +69,7 @@ impl Check {
 
     pub fn human(&self) -> String {
         format!(
-            "{} {:<20} {}",
+            "{} {:<23} {}",
             if self.ok { "ok  " } else { "FAIL" },
             self.name,
             self.detail

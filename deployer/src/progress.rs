@@ -92,10 +92,13 @@ impl Reporter {
         match self.output {
             OutputFormat::Json => self.stdout_json(summary),
             OutputFormat::Human => {
+                let outcome = match &summary.milestone {
+                    Some(m) => format!("reached {m}"),
+                    None => summary.outcome.clone(),
+                };
                 let mut text = format!(
-                    "deployment {} {} (status {}) after {}",
+                    "deployment {} {outcome} (status {}) after {}",
                     summary.deployment_id,
-                    summary.outcome,
                     summary.status,
                     clock(Duration::from_secs(summary.elapsed_secs))
                 );

@@ -79,7 +79,8 @@ pub async fn run(args: RollbackArgs, global: &GlobalArgs) -> anyhow::Result<Code
         print_id(global.output, &id);
         return Ok(Code::Success);
     }
-    let opts = WatchOptions::resolve(&ctx, &args.watch, false, global.output).await?;
+    let mut opts = WatchOptions::resolve(&ctx, &args.watch, false, global.output).await?;
+    opts.auto_approve = true;
     watch::follow(&ctx, &id, &opts).await
 }
 

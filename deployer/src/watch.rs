@@ -200,6 +200,9 @@ pub struct Observation {
     pub rollback_message: Option<String>,
     /// Traffic switched; the original (blue) task set is kept for the termination wait.
     pub termination_wait_started: bool,
+    /// When the deployment was created (epoch seconds).
+    #[serde(skip)]
+    pub created_at: Option<i64>,
     pub lifecycle_events: Vec<LifecycleObservation>,
     pub task_sets: Vec<TaskSetObservation>,
 }
@@ -529,6 +532,7 @@ pub async fn observe(ctx: &Ctx, id: &str) -> anyhow::Result<Observation> {
             .as_ref()
             .and_then(|r| r.rollback_message.clone()),
         termination_wait_started: info.instance_termination_wait_time_started,
+        created_at: info.create_time.map(|t| t.secs()),
         ..Observation::default()
     };
     if obs.status == "Created" || obs.status == "Queued" {
@@ -615,6 +619,9 @@ pub struct WatchOptions {
     pub output: OutputFormat,
     /// After a failure, follow the rollback deployment CodeDeploy started.
     pub follow_rollback: bool,
+    /// Approve the traffic switch without asking (`rollback` redeploying the previous
+    /// revision: the person asked for exactly that switch).
+    pub auto_approve: bool,
 }
 
 impl WatchOptions {
@@ -644,6 +651,7 @@ impl WatchOptions {
             approve,
             output,
             follow_rollback: true,
+            auto_approve: false,
         })
     }
 }
@@ -675,6 +683,9 @@ pub struct Summary {
     pub deployment_id: String,
     pub outcome: String,
     pub status: String,
+    /// The `--wait-until` point, when the watch stopped there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
     pub exit_code: u8,
     pub elapsed_secs: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -724,6 +735,14 @@ pub async fn follow(ctx: &Ctx, id: &str, opts: &WatchOptions) -> anyhow::Result<
         reporter.status(started.elapsed(), &obs);
         if let Some(outcome) = outcome {
             break outcome;
+        }
+        if opts.auto_approve && obs.status == "Ready" && !asked_approval && !stopping {
+            asked_approval = true;
+            continue_deployment(ctx, id, DeploymentWaitType::ReadyWait).await?;
+            reporter.line(
+                started.elapsed(),
+                "approved the traffic switch (the rollback asked for it)",
+            );
         }
         if opts.approve && obs.status == "Ready" && !asked_approval && !stopping {
             asked_approval = true;
@@ -788,6 +807,7 @@ pub async fn follow(ctx: &Ctx, id: &str, opts: &WatchOptions) -> anyhow::Result<
                             deployment_id: id.to_owned(),
                             outcome: "interrupted".into(),
                             status: obs.status.clone(),
+                            milestone: None,
                             exit_code: Code::Interrupted.as_u8(),
                             elapsed_secs: started.elapsed().as_secs(),
                             error: None,
@@ -835,6 +855,10 @@ async fn finish(
         deployment_id: id.to_owned(),
         outcome: outcome.name().into(),
         status: obs.status.clone(),
+        milestone: match &outcome {
+            Outcome::Reached(m) => Some(m.clone()),
+            _ => None,
+        },
         exit_code: outcome.code().as_u8(),
         elapsed_secs: started.elapsed().as_secs(),
         error: obs.error_message.as_ref().map(|m| match &obs.error_code {
@@ -940,6 +964,7 @@ fn timed_out(
         deployment_id: id.to_owned(),
         outcome: "timeout".into(),
         status: obs.status.clone(),
+        milestone: None,
         exit_code: Code::Timeout.as_u8(),
         elapsed_secs: started.elapsed().as_secs(),
         error: Some(format!("timed out after {}", clock(timeout))),
@@ -982,8 +1007,9 @@ pub async fn stop_with_rollback(ctx: &Ctx, id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The service's recently stopped tasks and why they stopped (for failure reports).
-async fn stopped_tasks(ctx: &Ctx, _obs: &Observation) -> anyhow::Result<Vec<StoppedTask>> {
+/// The service's tasks that stopped since the deployment was created, and why (for
+/// failure reports).
+async fn stopped_tasks(ctx: &Ctx, obs: &Observation) -> anyhow::Result<Vec<StoppedTask>> {
     let o = &ctx.outputs;
     let arns = ctx
         .aws
@@ -1013,7 +1039,11 @@ async fn stopped_tasks(ctx: &Ctx, _obs: &Observation) -> anyhow::Result<Vec<Stop
         .context("describing the service's stopped tasks")?
         .tasks
         .unwrap_or_default();
-    let mut tasks: Vec<_> = tasks.into_iter().collect();
+    let since = obs.created_at.unwrap_or(i64::MIN);
+    let mut tasks: Vec<_> = tasks
+        .into_iter()
+        .filter(|t| t.stopped_at.is_none_or(|s| s.secs() >= since))
+        .collect();
     tasks.sort_by_key(|t| std::cmp::Reverse(t.stopped_at.map(|d| d.secs())));
     Ok(tasks
         .into_iter()
