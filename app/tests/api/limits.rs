@@ -94,23 +94,6 @@ async fn slow_requests_are_408() {
 }
 
 #[tokio::test]
-async fn a_panicking_handler_gives_500_and_the_server_lives_on() {
-    let app = spawn_app(&[("DEMO_DEBUG_ENDPOINTS", "1")]).await;
-
-    let panicked = client()
-        .get(app.url("/debug/panic"))
-        .header("x-request-id", "panic-1")
-        .send()
-        .await
-        .unwrap();
-    let after = client().get(app.url("/health")).send().await.unwrap();
-
-    assert_eq!(panicked.status(), 500);
-    assert_eq!(panicked.headers()["x-request-id"], "panic-1");
-    assert_eq!(after.status(), 200);
-}
-
-#[tokio::test]
 async fn debug_endpoints_are_off_by_default() {
     let app = spawn_app(&[]).await;
 

@@ -282,3 +282,33 @@ fn text_logs_on_request() {
         "{line}"
     );
 }
+
+/// On the real binary, so the panic goes through the service's own hook (a JSON log
+/// line, no backtrace symbolization on the request path even with RUST_BACKTRACE set).
+#[tokio::test]
+async fn a_panicking_handler_gives_500_is_logged_and_the_server_lives_on() {
+    let (mut demo, addr) =
+        DemoProcess::serve(&[("DEMO_DEBUG_ENDPOINTS", "1"), ("RUST_BACKTRACE", "1")]);
+
+    let panicked = client()
+        .get(format!("http://{addr}/debug/panic"))
+        .header("x-request-id", "panic-1")
+        .send()
+        .await
+        .unwrap();
+    let after = client()
+        .get(format!("http://{addr}/health"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(panicked.status(), 500);
+    assert_eq!(panicked.headers()["x-request-id"], "panic-1");
+    assert_eq!(after.status(), 200);
+    let logged = demo.wait_for_stdout(Duration::from_secs(5), |l| l.contains("\"panic\""));
+    let logged: serde_json::Value =
+        serde_json::from_str(&logged.expect("the panic is logged")).expect("a JSON line");
+    assert_eq!(logged["level"], "ERROR", "{logged}");
+    demo.signal(Signal::SIGTERM);
+    assert!(demo.finish(Duration::from_secs(10)).success());
+}
