@@ -428,6 +428,10 @@ def image_size() -> dict[str, int] | None:
     """Runs bench/image-size.sh (the container test's build); None when it cannot."""
     print("bench: runtime image size (bench/image-size.sh: static build, podman build)...",
           flush=True)
+    # A release build is no benchmark: ordinary scheduling, every CPU, default niceness.
+    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    os.sched_setaffinity(0, range(os.cpu_count() or 1))
+    os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), 0))
     try:
         out = subprocess.run(["bash", str(ROOT / "bench" / "image-size.sh")], capture_output=True,
                              text=True, timeout=1800)
