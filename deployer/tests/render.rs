@@ -645,3 +645,68 @@ fn cli_help_snapshot() {
     assert!(result.status.success());
     insta::assert_snapshot!("render_help", String::from_utf8_lossy(&result.stdout));
 }
+
+// ---- AWS's own model of RegisterTaskDefinition ------------------------------------
+
+/// Validates `params` against botocore's RegisterTaskDefinition input shape (the service
+/// model the AWS CLI and SDKs are generated from); returns the validator's report.
+fn botocore_validate(params: &Value) -> Result<(), String> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `bash scripts/setup` (botocore comes with moto[server] in .venv)",
+        python.display()
+    );
+    let script = r#"
+import json, sys
+import botocore.session
+from botocore.validate import ParamValidator
+model = botocore.session.get_session().get_service_model("ecs")
+shape = model.operation_model("RegisterTaskDefinition").input_shape
+report = ParamValidator().validate(json.load(sys.stdin), shape)
+if report.has_errors():
+    print(report.generate_report())
+    sys.exit(1)
+"#;
+    let mut child = Command::new(python)
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(params.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match out.status.code() {
+        Some(0) => Ok(()),
+        Some(1) if !report.contains("Traceback") => Err(report),
+        _ => panic!("botocore validation did not run: {report}"),
+    }
+}
+
+#[test]
+fn rendered_task_definition_is_a_valid_register_task_definition_input_for_botocore() {
+    let json = render::render_task_definition_json(&fixture(), &image(), &[]).unwrap();
+    let params: Value = serde_json::from_str(&json).unwrap();
+    botocore_validate(&params).unwrap_or_else(|report| panic!("{report}"));
+
+    // The same validator rejects a misspelt field and a wrong type (the check can fail).
+    let mut typo = params.clone();
+    typo["containerDefinitions"][0]["readOnlyRootFilesystem"] = Value::Bool(true);
+    let report = botocore_validate(&typo).unwrap_err();
+    assert!(report.contains("readOnlyRootFilesystem"), "{report}");
+    let mut wrong = params;
+    wrong["cpu"] = serde_json::json!(256);
+    assert!(botocore_validate(&wrong).is_err());
+}
