@@ -53,7 +53,7 @@ async fn start_deployment(c: &Clients, image: &str, env: &[(&str, &str)]) -> Str
                 .command("healthcheck")
                 .interval(5)
                 .timeout(2)
-                .retries(2)
+                .retries(3)
                 .start_period(0)
                 .build()
                 .expect("health check"),
@@ -592,6 +592,8 @@ async fn ready_wait_continue_stop_and_api_errors() {
 
 #[test]
 fn aws_cli_ecs_deploy_completes_against_the_local_stack() {
+    // The command as is: without --codedeploy-application/--codedeploy-deployment-group
+    // the CLI looks for AppECS-demo-demo/DgpECS-demo-demo, which the local stack accepts.
     let aws = Command::new("aws").arg("--version").output();
     assert!(
         aws.as_ref().is_ok_and(|o| o.status.success()),
@@ -633,12 +635,6 @@ fn aws_cli_ecs_deploy_completes_against_the_local_stack() {
         .arg(&td_path)
         .arg("--codedeploy-appspec")
         .arg(&appspec_path)
-        .args([
-            "--codedeploy-application",
-            "demo",
-            "--codedeploy-deployment-group",
-            "demo",
-        ])
         .output()
         .expect("run aws ecs deploy");
     let stdout = String::from_utf8_lossy(&out.stdout);

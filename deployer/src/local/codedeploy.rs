@@ -15,6 +15,13 @@ use super::model::{
 };
 use super::stack::Stack;
 
+/// The names `aws ecs deploy` uses when it is not given `--codedeploy-application` /
+/// `--codedeploy-deployment-group` (`AppECS-<cluster>-<service>`, `DgpECS-<cluster>-<service>`):
+/// accepted as aliases of `demo`/`demo`, so the bare `aws ecs deploy --service demo --cluster demo
+/// --task-definition FILE --codedeploy-appspec FILE` works locally.
+const CLI_DEFAULT_APP: &str = "AppECS-demo-demo";
+const CLI_DEFAULT_GROUP: &str = "DgpECS-demo-demo";
+
 const APP_ID: &str = "00000000-0000-0000-0000-00000000a001";
 const GROUP_ID: &str = "00000000-0000-0000-0000-00000000d001";
 
@@ -37,7 +44,7 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         "BatchGetApplications" => {
             let names = str_list(input, "applicationNames")?;
             for n in &names {
-                if n != APP_NAME {
+                if n != APP_NAME && n != CLI_DEFAULT_APP {
                     return Err(ApiError::new(
                         "ApplicationDoesNotExistException",
                         format!("No application found for name: {n}"),
@@ -151,7 +158,7 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
 
 fn check_app(input: &Value) -> Result<(), ApiError> {
     let app = req_str(input, "applicationName", "ApplicationNameRequiredException")?;
-    if app != APP_NAME {
+    if app != APP_NAME && app != CLI_DEFAULT_APP {
         return Err(ApiError::new(
             "ApplicationDoesNotExistException",
             format!("No application found for name: {app}"),
@@ -162,7 +169,7 @@ fn check_app(input: &Value) -> Result<(), ApiError> {
 
 fn check_group(input: &Value, key: &str) -> Result<(), ApiError> {
     let group = req_str(input, key, "DeploymentGroupNameRequiredException")?;
-    if group != GROUP_NAME {
+    if group != GROUP_NAME && group != CLI_DEFAULT_GROUP {
         return Err(ApiError::new(
             "DeploymentGroupDoesNotExistException",
             format!("No Deployment Group found for name: {group}"),

@@ -197,7 +197,7 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Stack)) -> anyhow::Result<(
             interval: cfg.health_interval,
             timeout: cfg
                 .health_interval
-                .clamp(Duration::from_millis(200), Duration::from_secs(5)),
+                .clamp(Duration::from_secs(1), Duration::from_secs(5)),
             healthy_threshold: cfg.healthy_threshold,
             unhealthy_threshold: cfg.unhealthy_threshold,
         },

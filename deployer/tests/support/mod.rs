@@ -28,7 +28,7 @@ pub const FAST: &[&str] = &[
     "--tasks",
     "2",
     "--health-interval",
-    "100ms",
+    "200ms",
     "--termination-wait",
     "1s",
     "--install-timeout",
