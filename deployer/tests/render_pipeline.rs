@@ -299,6 +299,8 @@ fn pipeline_and_deployer_render_give_identical_bytes() {
 
     // The cache is kept where CodeBuild saves it, and used by the next build.
     assert!(cache_dir.join("index.json").exists());
+    let staging = PathBuf::from(format!("{}.new", cache_dir.display()));
+    assert!(!staging.exists(), "the exported cache was moved into place");
     assert!(
         spec.cache_paths
             .iter()
