@@ -1,6 +1,7 @@
 //! Building and running the server: the router with its middleware, our own accept loop
 //! (hyper's HTTP/1 limits, a connection cap), and the drain on SIGTERM/SIGINT.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,13 +10,14 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use axum::routing::get;
 use axum::Router;
-use http::{header, HeaderName, HeaderValue, Response, StatusCode};
+use bytes::Bytes;
+use http::{header, HeaderName, HeaderValue, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tower::ServiceBuilder;
+use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
@@ -63,7 +65,26 @@ impl From<&Settings> for Limits {
 ///
 /// Outermost first: request id (set, then copied to the response), access log, panic
 /// -> 500, body limit -> 413, timeout -> 408, then the routes (404/405 from the router).
-pub fn router(state: AppState, limits: Limits) -> Router {
+///
+/// The middleware wraps the router once, from outside, rather than with `Router::layer`,
+/// which wraps every route on its own: then each request clones a boxed copy of the whole
+/// stack and boxes its future once more (bench/README.md, "Where the time goes").
+pub fn router<B>(
+    state: AppState,
+    limits: Limits,
+) -> impl Service<
+    Request<B>,
+    Response = Response<impl hyper::body::Body<Data = Bytes, Error = BoxError> + Send + 'static>,
+    Error = Infallible,
+    Future = impl Future + Send + 'static,
+> + Clone
+       + Send
+       + Sync
+       + 'static
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
     let mut routes = Router::new()
         .route("/", get(routes::index::index))
         .route("/health", get(routes::health::health));
@@ -72,21 +93,23 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             .route("/debug/delay/{ms}", get(routes::debug::delay))
             .route("/debug/panic", get(routes::debug::panic));
     }
-    routes
+    let routes = routes
         .fallback(routes::not_found::not_found)
-        .with_state(state)
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
-                .layer(AccessLogLayer)
-                .layer(CatchPanicLayer::custom(panic_response))
-                .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
-                // Not tower-http's TimeoutLayer: it arms a timer on every request, see
-                // crate::timeout.
-                .layer(RequestTimeoutLayer::new(limits.request_timeout)),
-        )
+        .with_state(state);
+    ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(AccessLogLayer)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        // Not tower-http's TimeoutLayer: it arms a timer on every request, see
+        // crate::timeout.
+        .layer(RequestTimeoutLayer::new(limits.request_timeout))
+        .service(routes)
 }
+
+/// The error type of boxed errors (bodies, the router's request body bound).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A random (v4) UUID for requests that come without an `x-request-id`. Same ids as
 /// tower-http's `MakeRequestUuid`, formatted on the stack instead of through a `String`.
@@ -245,7 +268,7 @@ impl Application {
             state,
             settings,
         } = self;
-        let app = router(state.clone(), Limits::from(&settings));
+        let app = router::<hyper::body::Incoming>(state.clone(), Limits::from(&settings));
         let service = TowerToHyperService::new(app);
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
