@@ -81,6 +81,11 @@ pub async fn run(args: RollbackArgs, global: &GlobalArgs) -> anyhow::Result<Code
     }
     let mut opts = WatchOptions::resolve(&ctx, &args.watch, false, global.output).await?;
     opts.auto_approve = true;
+    // Traffic is back on the previous revision once the termination wait starts; the
+    // wait only keeps the bad task set around, so the rollback is done there.
+    if opts.wait_until.is_none() {
+        opts.wait_until = Some("TerminationWait".into());
+    }
     watch::follow(&ctx, &id, &opts).await
 }
 
