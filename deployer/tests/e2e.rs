@@ -460,3 +460,68 @@ fn ctrl_c_leaves_the_deployment_or_stops_it_and_timeouts_exit_5() {
     assert_eq!(status_of(&stack, &id), "Stopped");
     assert_serves(&stack, "v1");
 }
+
+/// `deploy --approve` on a terminal (a pseudo-terminal from util-linux `script`): it asks
+/// before the switch, and the answer `y` switches production traffic.
+#[test]
+fn approve_asks_on_a_terminal_before_the_switch() {
+    use std::io::{Read, Write};
+
+    let stack = LocalStack::start_with(PARKING);
+    let command = format!(
+        "{} deploy --image demo:v2 --approve --interval 200ms --timeout 90s \
+         --wait-until TerminationWait",
+        support::deployer_bin().display()
+    );
+    let spawned = stack
+        .command("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child =
+        Reap(spawned.expect(
+            "run `script` (util-linux, part of every Debian install) for a pseudo-terminal",
+        ));
+    let mut stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0
+                || tx
+                    .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                    .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !seen.contains("Switch production traffic to it?") {
+        assert!(
+            Instant::now() < deadline,
+            "no approval prompt; terminal showed:\n{seen}"
+        );
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.push_str(&chunk);
+        }
+    }
+    // Asked before the switch: production still on blue.
+    assert_serves(&stack, "v1");
+    let mut stdin = child.0.stdin.take().unwrap();
+    stdin.write_all(b"y\n").unwrap();
+    stdin.flush().unwrap();
+    let code = wait_exit(&mut child.0, Duration::from_secs(60));
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
+        seen.push_str(&chunk);
+    }
+    assert_eq!(code, Some(0), "terminal showed:\n{seen}");
+    assert!(
+        seen.contains("approved: switching traffic to green"),
+        "{seen}"
+    );
+    assert_serves(&stack, "v2");
+}
