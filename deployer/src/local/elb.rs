@@ -318,3 +318,107 @@ impl TargetGroup {
         *self.routable.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(list);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lb() -> Lb {
+        Lb::new(
+            &Names {
+                region: "us-east-1".into(),
+            },
+            &[("prod", 8080), ("test", 8081)],
+            HealthSettings {
+                interval: Duration::from_secs(1),
+                timeout: Duration::from_secs(1),
+                healthy_threshold: 2,
+                unhealthy_threshold: 3,
+            },
+        )
+        .expect("lb")
+    }
+
+    fn add(tg: &TargetGroup, id: &str, port: u16) {
+        tg.lock().push(Target {
+            task_id: id.into(),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            state: TargetState::Initial,
+            reason: None,
+            description: None,
+            ok: 0,
+            fail: 0,
+            cancel: CancellationToken::new(),
+        });
+        tg.rebuild();
+    }
+
+    fn ports(lb: &Lb, listener: usize) -> Vec<u16> {
+        let mut p: Vec<u16> = lb
+            .targets_for(listener)
+            .0
+            .iter()
+            .map(|a| a.port())
+            .collect();
+        p.sort();
+        p
+    }
+
+    const FAIL: Result<(), (&str, String)> = Err(("Target.Timeout", String::new()));
+
+    #[test]
+    fn thresholds_decide_health_and_routing_fails_open() {
+        let lb = lb();
+        let (h, blue) = (&lb.health.clone(), &lb.tgs[0]);
+        add(blue, "a", 1001);
+        add(blue, "b", 1002);
+        // Nothing healthy yet: an NLB routes to every registered target.
+        assert_eq!(ports(&lb, 0), [1001, 1002]);
+        assert!(blue.record("a", Ok(()), h));
+        assert_eq!(
+            lb.target_state(0, "a"),
+            Some(TargetState::Initial),
+            "one success is not enough"
+        );
+        blue.record("a", Ok(()), h);
+        assert_eq!(lb.target_state(0, "a"), Some(TargetState::Healthy));
+        assert_eq!(
+            ports(&lb, 0),
+            [1001],
+            "only healthy targets get new connections"
+        );
+        blue.record("a", FAIL, h);
+        blue.record("a", FAIL, h);
+        assert_eq!(
+            lb.target_state(0, "a"),
+            Some(TargetState::Healthy),
+            "two failures of three"
+        );
+        blue.record("a", FAIL, h);
+        assert_eq!(lb.target_state(0, "a"), Some(TargetState::Unhealthy));
+        assert_eq!(lb.targets(0)[0].reason, Some("Target.Timeout"));
+        assert_eq!(ports(&lb, 0), [1001, 1002], "all unhealthy: fail open");
+        assert!(
+            !blue.record("gone", Ok(()), h),
+            "unknown targets stop their checker"
+        );
+    }
+
+    #[test]
+    fn listeners_switch_target_groups_independently() {
+        let lb = lb();
+        add(&lb.tgs[0], "blue", 2001);
+        add(&lb.tgs[1], "green", 2002);
+        assert_eq!(ports(&lb, 0), [2001]);
+        lb.switch("test", 1);
+        assert_eq!(ports(&lb, 0), [2001]);
+        assert_eq!(ports(&lb, 1), [2002]);
+        lb.switch("prod", 1);
+        assert_eq!(ports(&lb, 0), [2002]);
+        lb.deregister(1, "green");
+        assert!(
+            ports(&lb, 0).is_empty(),
+            "no target: the connection is refused"
+        );
+    }
+}
