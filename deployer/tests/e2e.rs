@@ -461,18 +461,11 @@ fn ctrl_c_leaves_the_deployment_or_stops_it_and_timeouts_exit_5() {
     assert_serves(&stack, "v1");
 }
 
-/// `deploy --approve` on a terminal (a pseudo-terminal from util-linux `script`): it asks
-/// before the switch, and the answer `y` switches production traffic.
-#[test]
-fn approve_asks_on_a_terminal_before_the_switch() {
-    use std::io::{Read, Write};
-
-    let stack = LocalStack::start_with(PARKING);
-    let command = format!(
-        "{} deploy --image demo:v2 --approve --interval 200ms --timeout 90s \
-         --wait-until TerminationWait",
-        support::deployer_bin().display()
-    );
+/// Runs the deployer under a pseudo-terminal (util-linux `script`); returns the child
+/// and a channel of what the terminal shows.
+fn on_terminal(stack: &LocalStack, args: &str) -> (Reap, mpsc::Receiver<String>) {
+    use std::io::Read;
+    let command = format!("{} {args}", support::deployer_bin().display());
     let spawned = stack
         .command("script")
         .args(["-qec", &command, "/dev/null"])
@@ -498,17 +491,64 @@ fn approve_asks_on_a_terminal_before_the_switch() {
             }
         }
     });
-    let mut seen = String::new();
+    (child, rx)
+}
+
+/// Collects terminal output until it contains `needle` (bounded).
+fn until_shown(rx: &mpsc::Receiver<String>, seen: &mut String, needle: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !seen.contains("Switch production traffic to it?") {
+    while !seen.contains(needle) {
         assert!(
             Instant::now() < deadline,
-            "no approval prompt; terminal showed:\n{seen}"
+            "{needle:?} not shown; terminal showed:\n{seen}"
         );
         if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
             seen.push_str(&chunk);
         }
     }
+}
+
+/// Ctrl-C typed on a terminal: the deployer asks, and `s` stops with rollback (exit 4).
+#[test]
+fn ctrl_c_on_a_terminal_asks_and_can_stop_with_rollback() {
+    use std::io::Write;
+
+    let stack = LocalStack::start_with(PARKING);
+    let out = run(&stack, &["deploy", "--image", "demo:v2", "--no-wait"]);
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    let id = text(&out.stdout).trim().to_owned();
+    let (mut child, rx) = on_terminal(&stack, &format!("wait {id} --interval 200ms --timeout 60s"));
+    let mut seen = String::new();
+    until_shown(&rx, &mut seen, &format!("] {id} "));
+    let mut stdin = child.0.stdin.take().unwrap();
+    stdin.write_all(b"\x03").unwrap(); // Ctrl-C: the terminal sends SIGINT
+    stdin.flush().unwrap();
+    until_shown(&rx, &mut seen, "or [s]top it and roll back?");
+    stdin.write_all(b"s\n").unwrap();
+    stdin.flush().unwrap();
+    let code = wait_exit(&mut child.0, Duration::from_secs(60));
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
+        seen.push_str(&chunk);
+    }
+    assert_eq!(code, Some(4), "terminal showed:\n{seen}");
+    assert_eq!(status_of(&stack, &id), "Stopped");
+    assert_serves(&stack, "v1");
+}
+
+/// `deploy --approve` on a terminal (a pseudo-terminal from util-linux `script`): it asks
+/// before the switch, and the answer `y` switches production traffic.
+#[test]
+fn approve_asks_on_a_terminal_before_the_switch() {
+    use std::io::Write;
+
+    let stack = LocalStack::start_with(PARKING);
+    let (mut child, rx) = on_terminal(
+        &stack,
+        "deploy --image demo:v2 --approve --interval 200ms --timeout 90s \
+         --wait-until TerminationWait",
+    );
+    let mut seen = String::new();
+    until_shown(&rx, &mut seen, "Switch production traffic to it?");
     // Asked before the switch: production still on blue.
     assert_serves(&stack, "v1");
     let mut stdin = child.0.stdin.take().unwrap();
