@@ -320,6 +320,89 @@ def trim_log(path: Path, keep_lines: int = 20) -> None:
             f.write(f"... ({lines - keep_lines} more lines trimmed by bench/harness.py)\n".encode())
 
 
+def proc_ticks(pid: int) -> int:
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    rest = raw[raw.rindex(")") + 2:].split()
+    return int(rest[11]) + int(rest[12])
+
+
+def proc_ppid(pid: int) -> int:
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    return int(raw[raw.rindex(")") + 2:].split()[1])
+
+
+def measure_nlb(args: argparse.Namespace, logs: Path) -> dict | None:
+    """The local NLB's cost: `deployer local up` (one task), then wrk straight to the task
+    and through the NLB's listener, interleaved; throughput with -c{connections}, added
+    latency with one connection. Stopped with `deployer local down`, and by PID if that
+    fails."""
+    rel = Path(args.target_dir) / "release"
+    deployer, demo = rel / "deployer", rel / "demo"
+    state = logs / "nlb-state"
+    base = [str(deployer), "--output", "json", "local"]
+    env = {k: v for k, v in os.environ.items()
+           if k not in SCRUB_ENV and not k.startswith(("DEMO_", "DEPLOYER_", "AWS_"))}
+    up = base + ["up", "--detach", "--state-dir", str(state), "--api-port", "0",
+                 "--nlb-port", "0", "--test-port", "0", "--no-test-listener", "--tasks", "1",
+                 "--demo-bin", str(demo), "--ready-timeout", "60s"]
+    mine = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {args.server_cpu})  # the stack and its task: the server core
+    try:
+        r = subprocess.run(up, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        os.sched_setaffinity(0, mine)
+    stack_pid = task_pid = None
+    try:
+        if r.returncode != 0:
+            raise RuntimeError(f"deployer local up failed ({r.returncode}): {r.stderr.strip()}")
+        run = lambda *a: json.loads(subprocess.run(  # noqa: E731
+            base + list(a) + ["--state-dir", str(state)], env=env, capture_output=True,
+            text=True, timeout=30, check=True).stdout)
+        nlb_url = run("env")["DEPLOYER_LOCAL_NLB_URL"].rstrip("/")
+        tasks = [t for ts in run("status")["task_sets"] for t in ts["tasks"]
+                 if t.get("pid") and Path(f"/proc/{t['pid']}").exists()]
+        if len(tasks) != 1:
+            raise RuntimeError(f"expected one running task, got {tasks}")
+        task_pid, task_port = int(tasks[0]["pid"]), int(tasks[0]["port"])
+        stack_pid = proc_ppid(task_pid)
+        comm = Path(f"/proc/{stack_pid}/comm").read_text().strip()
+        if comm != "deployer":
+            raise RuntimeError(f"the task's parent (pid {stack_pid}) is {comm!r}, not deployer")
+        direct_url = f"http://127.0.0.1:{task_port}/health"
+        rows: dict[str, list[dict]] = {"direct": [], "nlb": []}
+        for _ in range(args.rounds):
+            for key, url in (("direct", direct_url), ("nlb", nlb_url + "/health")):
+                run_wrk(url, args, args.warmup or 1)
+                t0, s0 = proc_ticks(task_pid), proc_ticks(stack_pid)
+                w = run_wrk(url, args, args.duration)
+                t1, s1 = proc_ticks(task_pid), proc_ticks(stack_pid)
+                one = run_wrk(url, argparse.Namespace(connections=1), 3)
+                n = max(w["requests"], 1)
+                rows[key].append({
+                    "rps": w["requests"] / (w["duration_us"] / 1e6),
+                    "task_cpu_us_per_req": (t1 - t0) / CLK_TCK * 1e6 / n,
+                    "stack_cpu_us_per_req": (s1 - s0) / CLK_TCK * 1e6 / n,
+                    "p99_ms": w["latency_us"]["p99"] / 1000,
+                    "c1_p50_ms": one["latency_us"]["p50"] / 1000,
+                    "c1_p99_ms": one["latency_us"]["p99"] / 1000,
+                    "errors": sum(w["errors"].values()) + sum(one["errors"].values()),
+                })
+                r0 = rows[key][-1]
+                print(f"  nlb {key:<7} {r0['rps']:>10,.0f} req/s  task {r0['task_cpu_us_per_req']:.2f}"
+                      f" + NLB {r0['stack_cpu_us_per_req']:.2f} µs/req  one connection: p50 "
+                      f"{r0['c1_p50_ms']:.3f} ms, p99 {r0['c1_p99_ms']:.3f} ms", flush=True)
+        return {k: {m: median(v, m) for m in v[0]} for k, v in rows.items()}
+    finally:
+        down = subprocess.run(base + ["down", "--state-dir", str(state)], env=env,
+                              capture_output=True, text=True, timeout=120)
+        for pid in (task_pid, stack_pid):  # `down` stops them; make sure, by PID
+            if pid and Path(f"/proc/{pid}").exists() and down.returncode != 0:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
 # --------------------------------------------------------------------------- reporting
 
 METRICS = [
@@ -499,6 +582,8 @@ def main() -> int:
                         "for other jobs' time slices (the kernel still keeps 5%% for others)")
     p.add_argument("--no-image", action="store_true",
                    help="skip the runtime image size (bench/image-size.sh: static build + podman)")
+    p.add_argument("--no-nlb", action="store_true",
+                   help="skip the local NLB cost (needs target/release/deployer)")
     p.add_argument("--no-instructions", action="store_true",
                    help="skip the callgrind pass (instructions per request)")
     p.add_argument("--callgrind-duration", type=int, default=3,
@@ -583,12 +668,33 @@ def main() -> int:
                     r["instr_per_req"] = ir
                 print(f"  callgrind {sc.key:<12} {ir:>10,.0f} instructions/request "
                       f"({n:,} requests)", flush=True)
+        nlb = None
+        if not args.no_nlb and not args.no_demo:
+            print("bench: local NLB cost (deployer local up, one task)", flush=True)
+            nlb = measure_nlb(args, logs)
     finally:
         Server.stop_all()
 
     sizes = {sc.key: stripped_size(sc.binary, out) if sc.binary else None for sc in scs}
     image = None if args.no_demo or args.no_image else image_size()
     table, checks, med = report(scs, results, sizes, args)
+    def check(name: str, value: float, op: str, limit: float, unit: str = "") -> None:
+        ok = value >= limit if op == ">=" else value <= limit
+        checks.append(f"- [{'pass' if ok else 'MISS'}] {name}: {value:.2f}{unit} "
+                      f"(target {op} {limit}{unit})")
+
+    if nlb is not None:
+        d, n = nlb["direct"], nlb["nlb"]
+        table += ("\n\nLocal NLB (`deployer local`, one task, `GET /health`): "
+                  "\n\n| path | req/s | task CPU µs/req | NLB CPU µs/req | p99 ms (-c"
+                  f"{args.connections}) | p50 ms (1 conn) | p99 ms (1 conn) |\n|---|---|---|---|---|---|---|")
+        for label, r in (("direct to the task", d), ("through the NLB", n)):
+            table += (f"\n| {label} | {r['rps']:,.0f} | {r['task_cpu_us_per_req']:.2f} | "
+                      f"{r['stack_cpu_us_per_req']:.2f} | {r['p99_ms']:.3f} | "
+                      f"{r['c1_p50_ms']:.3f} | {r['c1_p99_ms']:.3f} |")
+        check("local NLB req/s vs direct", n["rps"] / d["rps"], ">=", 0.7, "x")
+        check("local NLB p99 added (one connection)", n["c1_p99_ms"] - d["c1_p99_ms"], "<=", 1,
+              " ms")
     if image is not None:
         size = image.get("IMAGE_SIZE_BYTES")
         table += (f"\n\nRuntime image (Dockerfile `runtime` stage, static `demo`, FROM scratch): "
@@ -611,7 +717,7 @@ def main() -> int:
               f"(load average now {' '.join(Path('/proc/loadavg').read_text().split()[:3])}).")
     (out / "results.json").write_text(json.dumps(
         {"machine": info, "args": vars(args), "rounds": results, "medians": med,
-         "stripped_sizes": sizes, "image": image, "table": table, "checks": checks},
+         "stripped_sizes": sizes, "image": image, "nlb": nlb, "table": table, "checks": checks},
         indent=2))
     (out / "table.md").write_text(table + "\n\n" + "\n".join(checks) + "\n")
     latest = Path(args.out) / "latest"

@@ -35,9 +35,10 @@ if [ ! -f bench/peers/node_modules/express/package.json ]; then
   (cd bench/peers && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# One release build of both servers (the workspace's release profile: fat LTO, stripped);
+# One release build of the servers and of the deployer (its `local` NLB is measured too;
+# the workspace's release profile: fat LTO, stripped);
 # a no-op when they are up to date. `nice` leaves room for whoever else uses the machine.
-echo "bench: cargo build --release -p hello-hyper -p demo" >&2
-nice cargo build --release --locked -p hello-hyper -p demo
+echo "bench: cargo build --release -p hello-hyper -p demo -p deployer" >&2
+nice cargo build --release --locked -p hello-hyper -p demo -p deployer
 
 exec python3 bench/harness.py "$@"
