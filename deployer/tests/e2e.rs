@@ -465,7 +465,10 @@ fn ctrl_c_leaves_the_deployment_or_stops_it_and_timeouts_exit_5() {
 /// and a channel of what the terminal shows.
 fn on_terminal(stack: &LocalStack, args: &str) -> (Reap, mpsc::Receiver<String>) {
     use std::io::Read;
-    let command = format!("{} {args}", support::deployer_bin().display());
+    // `exec`: the deployer must be the terminal's only foreground process. `script` runs
+    // `$SHELL -c`, and dash (Debian's /bin/sh) does not exec the last command: the shell
+    // would get the Ctrl-C's SIGINT too, die of it, and `script` would report 130.
+    let command = format!("exec {} {args}", support::deployer_bin().display());
     let spawned = stack
         .command("script")
         .args(["-qec", &command, "/dev/null"])
