@@ -23,8 +23,15 @@ impl Reporter {
             if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
                 bar.set_style(style);
             }
-            bar.enable_steady_tick(Duration::from_millis(120));
-            Some(bar)
+            // indicatif hides the bar on a terminal it cannot draw on (TERM unset or
+            // `dumb`, e.g. Emacs' shell), and a hidden bar's `println` prints nothing:
+            // then plain lines instead, or every progress line would vanish.
+            if bar.is_hidden() {
+                None
+            } else {
+                bar.enable_steady_tick(Duration::from_millis(120));
+                Some(bar)
+            }
         } else {
             None
         };

@@ -461,9 +461,9 @@ fn ctrl_c_leaves_the_deployment_or_stops_it_and_timeouts_exit_5() {
     assert_serves(&stack, "v1");
 }
 
-/// Runs the deployer under a pseudo-terminal (util-linux `script`); returns the child
-/// and a channel of what the terminal shows.
-fn on_terminal(stack: &LocalStack, args: &str) -> (Reap, mpsc::Receiver<String>) {
+/// Runs the deployer under a pseudo-terminal (util-linux `script`) with `TERM=term`;
+/// returns the child and a channel of what the terminal shows.
+fn on_terminal(stack: &LocalStack, term: &str, args: &str) -> (Reap, mpsc::Receiver<String>) {
     use std::io::Read;
     // `exec`: the deployer must be the terminal's only foreground process. `script` runs
     // `$SHELL -c`, and dash (Debian's /bin/sh) does not exec the last command: the shell
@@ -472,6 +472,8 @@ fn on_terminal(stack: &LocalStack, args: &str) -> (Reap, mpsc::Receiver<String>)
     let spawned = stack
         .command("script")
         .args(["-qec", &command, "/dev/null"])
+        .env("TERM", term)
+        .env("SHELL", "/bin/sh")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -520,7 +522,11 @@ fn ctrl_c_on_a_terminal_asks_and_can_stop_with_rollback() {
     let out = run(&stack, &["deploy", "--image", "demo:v2", "--no-wait"]);
     assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
     let id = text(&out.stdout).trim().to_owned();
-    let (mut child, rx) = on_terminal(&stack, &format!("wait {id} --interval 200ms --timeout 60s"));
+    let (mut child, rx) = on_terminal(
+        &stack,
+        "xterm-256color",
+        &format!("wait {id} --interval 200ms --timeout 60s"),
+    );
     let mut seen = String::new();
     until_shown(&rx, &mut seen, &format!("] {id} "));
     let mut stdin = child.0.stdin.take().unwrap();
@@ -545,8 +551,10 @@ fn approve_asks_on_a_terminal_before_the_switch() {
     use std::io::Write;
 
     let stack = LocalStack::start_with(PARKING);
+    // TERM=dumb (Emacs' shell): no live status line, but every progress line still shows.
     let (mut child, rx) = on_terminal(
         &stack,
+        "dumb",
         "deploy --image demo:v2 --approve --interval 200ms --timeout 90s \
          --wait-until TerminationWait",
     );
@@ -566,5 +574,8 @@ fn approve_asks_on_a_terminal_before_the_switch() {
         seen.contains("approved: switching traffic to green"),
         "{seen}"
     );
+    for line in ["] BeforeInstall ", "] AllowTestTraffic ", "] task sets: "] {
+        assert!(seen.contains(line), "{line:?} not shown:\n{seen}");
+    }
     assert_serves(&stack, "v2");
 }
