@@ -9,8 +9,9 @@
 //! logged at shutdown.
 
 use std::io::{BufWriter, IsTerminal};
+use std::sync::OnceLock;
 
-use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
+use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use crate::configuration::LogFormat;
@@ -19,6 +20,16 @@ use crate::log_format::JsonLines;
 /// Lines that may wait for the writer thread. The queue's slots are allocated up front, so
 /// this is also a memory bound (about 40 bytes a slot, plus the lines themselves).
 pub const QUEUED_LINES: usize = 8192;
+
+/// The log writer, when the installed subscriber writes JSON lines through it: the access
+/// log writes its lines here directly (`crate::access_log`), past `tracing`'s dispatch.
+static JSON_WRITER: OnceLock<NonBlocking> = OnceLock::new();
+
+/// Where the access log writes its JSON lines itself; `None` (text logs, or another
+/// subscriber was installed first, as in tests) means through a `tracing` event.
+pub fn json_writer() -> Option<&'static NonBlocking> {
+    JSON_WRITER.get()
+}
 
 /// Keeps the writer thread; dropping it writes out the queued lines (bounded to about 1 s).
 #[must_use = "dropping the guard stops the log writer"]
@@ -50,11 +61,16 @@ pub fn init(format: LogFormat, filter: &str) -> LogGuard {
         .thread_name("demo-log")
         .finish(BufWriter::with_capacity(64 * 1024, std::io::stdout()));
     let dropped = writer.error_counter();
+    let direct = writer.clone();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);
     let installed = if json {
-        builder.event_format(JsonLines).try_init()
+        let installed = builder.event_format(JsonLines).try_init();
+        if installed.is_ok() {
+            let _ = JSON_WRITER.set(direct);
+        }
+        installed
     } else {
         builder
             .with_ansi(std::io::stdout().is_terminal())
