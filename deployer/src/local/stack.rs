@@ -31,7 +31,9 @@ pub struct Stack {
     pub ready: AtomicBool,
     exe: PathBuf,
     world: Mutex<World>,
-    save_lock: Mutex<()>,
+    /// Serializes writes of `state.json`; `true` once shutdown removed it for good (a task
+    /// supervisor that records an exit afterwards must not write it back).
+    save_lock: Mutex<bool>,
 }
 
 impl Stack {
@@ -48,7 +50,10 @@ impl Stack {
 
     /// Rewrites `state.json` with the current task PIDs.
     pub fn save_state(&self) {
-        let _guard = self.save_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let removed = self.save_lock.lock().unwrap_or_else(|e| e.into_inner());
+        if *removed {
+            return;
+        }
         let tasks = self
             .world()
             .tasks
@@ -78,6 +83,13 @@ impl Stack {
         if let Err(e) = state::write(&self.cfg.state_dir, &st) {
             tracing::error!("{e:#}");
         }
+    }
+
+    /// Removes `state.json` for good: later [`Stack::save_state`] calls do nothing.
+    fn remove_state(&self) {
+        let mut removed = self.save_lock.lock().unwrap_or_else(|e| e.into_inner());
+        *removed = true;
+        state::remove(&self.cfg.state_dir);
     }
 
     /// The local equivalent of `terraform output -json` (names in docs/CONTRACTS.md).
@@ -215,7 +227,7 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Stack)) -> anyhow::Result<(
         ready: AtomicBool::new(false),
         exe: std::env::current_exe().context("cannot find this executable")?,
         world: Mutex::new(World::new(&cfg)),
-        save_lock: Mutex::new(()),
+        save_lock: Mutex::new(false),
         cfg,
     });
     stack.save_state();
@@ -416,7 +428,7 @@ async fn shutdown(stack: &Arc<Stack>) {
             }
         }
     }
-    state::remove(&stack.cfg.state_dir);
+    stack.remove_state();
     tracing::info!("local stack stopped");
 }
 
