@@ -8,6 +8,7 @@ pub mod configuration;
 pub mod healthcheck;
 pub mod log_format;
 pub mod metadata;
+pub mod request_id;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
-use http::{header, HeaderName, HeaderValue, Request, Response, StatusCode};
+use http::{header, HeaderValue, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -20,19 +20,17 @@ use tokio::sync::Semaphore;
 use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
 
 use crate::access_log::AccessLogLayer;
 use crate::configuration::Settings;
 use crate::metadata;
+use crate::request_id::RequestIdLayer;
 use crate::routes;
 use crate::state::{AppState, Identity};
 use crate::timeout::RequestTimeoutLayer;
 
 /// The request id header, kept from the request or generated (UUID v4).
-pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+pub use crate::request_id::REQUEST_ID_HEADER;
 
 /// Largest request head (request line + headers) accepted; larger gets 431.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
@@ -97,8 +95,7 @@ where
         .fallback(routes::not_found::not_found)
         .with_state(state);
     ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(RequestIdLayer)
         .layer(AccessLogLayer)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
@@ -110,19 +107,6 @@ where
 
 /// The error type of boxed errors (bodies, the router's request body bound).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// A random (v4) UUID for requests that come without an `x-request-id`. Same ids as
-/// tower-http's `MakeRequestUuid`, formatted on the stack instead of through a `String`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MakeRequestUuid;
-
-impl MakeRequestId for MakeRequestUuid {
-    fn make_request_id<B>(&mut self, _request: &http::Request<B>) -> Option<RequestId> {
-        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
-        HeaderValue::from_str(id).ok().map(RequestId::new)
-    }
-}
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<String> {
     // The panic hook has logged the message and location already.
