@@ -331,6 +331,42 @@ def proc_ppid(pid: int) -> int:
     return int(raw[raw.rindex(")") + 2:].split()[1])
 
 
+HAPROXY_CONFIG = """\
+global
+    nbthread 1
+    maxconn 4096
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+frontend nlb
+    bind 127.0.0.1:{port}
+    default_backend task
+backend task
+    server task 127.0.0.1:{task_port}
+"""
+
+
+def start_haproxy(task_port: int, args: argparse.Namespace, logs: Path) -> tuple[Server, int] | None:
+    """A reference L4 proxy for the local NLB's figures: HAProxy in TCP mode, one thread,
+    on the server core like the NLB, forwarding to the same task. What a mature
+    event-driven proxy in C costs per request on the same path tells what is inherent to
+    proxying on loopback and what is the NLB's own overhead."""
+    exe = shutil.which("haproxy")
+    if exe is None:
+        print("bench: haproxy not installed (bench/run.sh installs it): no reference proxy row",
+              flush=True)
+        return None
+    port = free_port()
+    cfg = logs / "haproxy.cfg"
+    cfg.write_text(HAPROXY_CONFIG.format(port=port, task_port=task_port))
+    server = Server("haproxy", [exe, "-db", "-f", str(cfg)], {"PATH": os.environ["PATH"]},
+                    args.server_cpu, logs / "haproxy.log", ROOT)
+    wait_first_200(server, port, "/health", bound_s=10)
+    return server, port
+
+
 def measure_nlb(args: argparse.Namespace, logs: Path) -> dict | None:
     """The local NLB's cost: `deployer local up` (one task), then wrk straight to the task
     and through the NLB's listener, interleaved; throughput with -c{connections}, added
@@ -369,13 +405,17 @@ def measure_nlb(args: argparse.Namespace, logs: Path) -> dict | None:
         if comm != "deployer":
             raise RuntimeError(f"the task's parent (pid {stack_pid}) is {comm!r}, not deployer")
         direct_url = f"http://127.0.0.1:{task_port}/health"
-        rows: dict[str, list[dict]] = {"direct": [], "nlb": []}
+        paths = [("direct", direct_url, stack_pid), ("nlb", nlb_url + "/health", stack_pid)]
+        haproxy = None if args.no_haproxy else start_haproxy(task_port, args, logs)
+        if haproxy is not None:
+            paths.append(("haproxy", f"http://127.0.0.1:{haproxy[1]}/health", haproxy[0].pid))
+        rows: dict[str, list[dict]] = {key: [] for key, _, _ in paths}
         for _ in range(args.rounds):
-            for key, url in (("direct", direct_url), ("nlb", nlb_url + "/health")):
+            for key, url, proxy_pid in paths:
                 run_wrk(url, args, args.warmup or 1)
-                t0, s0 = proc_ticks(task_pid), proc_ticks(stack_pid)
+                t0, s0 = proc_ticks(task_pid), proc_ticks(proxy_pid)
                 w = run_wrk(url, args, args.duration)
-                t1, s1 = proc_ticks(task_pid), proc_ticks(stack_pid)
+                t1, s1 = proc_ticks(task_pid), proc_ticks(proxy_pid)
                 one = run_wrk(url, argparse.Namespace(connections=1), 3)
                 n = max(w["requests"], 1)
                 rows[key].append({
@@ -389,7 +429,7 @@ def measure_nlb(args: argparse.Namespace, logs: Path) -> dict | None:
                 })
                 r0 = rows[key][-1]
                 print(f"  nlb {key:<7} {r0['rps']:>10,.0f} req/s  task {r0['task_cpu_us_per_req']:.2f}"
-                      f" + NLB {r0['stack_cpu_us_per_req']:.2f} µs/req  one connection: p50 "
+                      f" + proxy {r0['stack_cpu_us_per_req']:.2f} µs/req  one connection: p50 "
                       f"{r0['c1_p50_ms']:.3f} ms, p99 {r0['c1_p99_ms']:.3f} ms", flush=True)
         return {k: {m: median(v, m) for m in v[0]} for k, v in rows.items()}
     finally:
@@ -584,6 +624,8 @@ def main() -> int:
                    help="skip the runtime image size (bench/image-size.sh: static build + podman)")
     p.add_argument("--no-nlb", action="store_true",
                    help="skip the local NLB cost (needs target/release/deployer)")
+    p.add_argument("--no-haproxy", action="store_true",
+                   help="skip the reference proxy (HAProxy, TCP mode) in the local NLB figures")
     p.add_argument("--no-instructions", action="store_true",
                    help="skip the callgrind pass (instructions per request)")
     p.add_argument("--callgrind-duration", type=int, default=3,
@@ -686,15 +728,23 @@ def main() -> int:
     if nlb is not None:
         d, n = nlb["direct"], nlb["nlb"]
         table += ("\n\nLocal NLB (`deployer local`, one task, `GET /health`): "
-                  "\n\n| path | req/s | task CPU µs/req | NLB CPU µs/req | p99 ms (-c"
+                  "\n\n| path | req/s | task CPU µs/req | proxy CPU µs/req | p99 ms (-c"
                   f"{args.connections}) | p50 ms (1 conn) | p99 ms (1 conn) |\n|---|---|---|---|---|---|---|")
-        for label, r in (("direct to the task", d), ("through the NLB", n)):
+        labelled = [("direct to the task", d), ("through the NLB", n)]
+        if "haproxy" in nlb:
+            labelled.append(("through HAProxy (reference, same core)", nlb["haproxy"]))
+        for label, r in labelled:
             table += (f"\n| {label} | {r['rps']:,.0f} | {r['task_cpu_us_per_req']:.2f} | "
                       f"{r['stack_cpu_us_per_req']:.2f} | {r['p99_ms']:.3f} | "
                       f"{r['c1_p50_ms']:.3f} | {r['c1_p99_ms']:.3f} |")
         check("local NLB req/s vs direct", n["rps"] / d["rps"], ">=", 0.7, "x")
         check("local NLB p99 added (one connection)", n["c1_p99_ms"] - d["c1_p99_ms"], "<=", 1,
               " ms")
+        if "haproxy" in nlb:
+            h = nlb["haproxy"]
+            checks.append(f"- [info] HAProxy (reference) req/s vs direct: {h['rps'] / d['rps']:.2f}x; "
+                          f"proxy CPU per request: NLB {n['stack_cpu_us_per_req']:.2f} µs, "
+                          f"HAProxy {h['stack_cpu_us_per_req']:.2f} µs")
     if image is not None:
         size = image.get("IMAGE_SIZE_BYTES")
         table += (f"\n\nRuntime image (Dockerfile `runtime` stage, static `demo`, FROM scratch): "

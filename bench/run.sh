@@ -28,6 +28,7 @@ command -v npm >/dev/null || need+=(npm)
 command -v strip >/dev/null || need+=(binutils)
 command -v python3 >/dev/null || need+=(python3)
 command -v valgrind >/dev/null || need+=(valgrind)   # instructions per request (callgrind)
+command -v haproxy >/dev/null || need+=(haproxy)     # the reference proxy in the local NLB figures
 if ((${#need[@]})); then apt_install "${need[@]}"; fi
 
 if [ ! -f bench/peers/node_modules/express/package.json ]; then
@@ -35,10 +36,14 @@ if [ ! -f bench/peers/node_modules/express/package.json ]; then
   (cd bench/peers && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# One release build of the servers and of the deployer (its `local` NLB is measured too;
-# the workspace's release profile: fat LTO, stripped);
-# a no-op when they are up to date. `nice` leaves room for whoever else uses the machine.
-echo "bench: cargo build --release -p hello-hyper -p demo -p deployer" >&2
-nice cargo build --release --locked -p hello-hyper -p demo -p deployer
+# Release builds of the servers and of the deployer (its `local` NLB is measured too;
+# the workspace's release profile: fat LTO, stripped); no-ops when up to date. Two cargo
+# runs, not one: built together, `demo` would get the features the deployer's
+# dependencies switch on in shared crates (Cargo unifies features within one build),
+# i.e. not the binary the Dockerfile ships (`-p demo` alone). `nice` leaves room for
+# whoever else uses the machine.
+echo "bench: cargo build --release -p hello-hyper -p demo; then -p deployer" >&2
+nice cargo build --release --locked -p hello-hyper -p demo
+nice cargo build --release --locked -p deployer
 
 exec python3 bench/harness.py "$@"

@@ -10,7 +10,6 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::io::Write as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime};
@@ -146,13 +145,13 @@ thread_local! {
 }
 
 fn write_direct(
-    writer: &'static tracing_appender::non_blocking::NonBlocking,
+    writer: &'static crate::log_writer::LogWriter,
     line: &crate::log_format::AccessLine<'_>,
 ) {
     LINE.with_borrow_mut(|buf| {
         buf.clear();
         crate::log_format::write_access_line(buf, SystemTime::now(), line);
-        // Never blocks: a full queue drops the line and counts it (reported at shutdown).
-        let _ = writer.clone().write_all(buf.as_bytes());
+        // Never blocks: a full buffer drops the line and counts it (reported at shutdown).
+        writer.write_line(buf.as_bytes());
     });
 }

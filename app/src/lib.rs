@@ -7,6 +7,7 @@ pub mod client;
 pub mod configuration;
 pub mod healthcheck;
 pub mod log_format;
+pub mod log_writer;
 pub mod metadata;
 pub mod request_id;
 pub mod routes;

@@ -86,7 +86,8 @@ fn write_access_line_fallible(
         "request failed"
     });
     out.push_str("\",\"method\":");
-    write_json_str(out, line.method)?;
+    // A method is an HTTP token (no quote, backslash or control byte), checked anyway.
+    push_trusted_json_str(out, line.method)?;
     out.push_str(",\"path\":");
     write_json_str(out, line.path)?;
     out.push_str(",\"status\":");
@@ -99,9 +100,24 @@ fn write_access_line_fallible(
     out.push_str(",\"request_id\":");
     write_json_str(out, line.request_id)?;
     out.push_str(",\"target\":");
-    write_json_str(out, line.target)?;
+    push_trusted_json_str(out, line.target)?;
     out.push_str("}\n");
     Ok(())
+}
+
+/// `"s"` for strings that never need escaping in practice (HTTP methods, log targets): one
+/// quick check of the whole string instead of the per-byte escaping loop.
+fn push_trusted_json_str(out: &mut String, s: &str) -> fmt::Result {
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'_' || b == b'-')
+    {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        Ok(())
+    } else {
+        write_json_str(out, s)
+    }
 }
 
 fn push_decimal(out: &mut String, mut n: u64) {
@@ -412,6 +428,7 @@ mod tests {
             ("DELETE", "/", Some(500), 2_000, "x\u{7f}y"),
             ("GET", "/x", None, 1_234_567_890, "0123"),
             ("PATCH", "/y", Some(413), 999, "ü"),
+            ("M\"X", "/w", Some(405), 1, "q\\"),
             ("GET", "/z", Some(200), 10_010, "id"),
         ];
         for (method, path, status, micros, request_id) in cases {

@@ -2,46 +2,44 @@
 //! by `RUST_LOG`, on stdout. Panics are logged as events too, so a JSON log stays JSON.
 //!
 //! Lines are formatted on the request path but written by a background thread
-//! (tracing-appender's non-blocking writer): a request never waits for a `write(2)`, and
-//! under load the thread writes many lines per system call (it flushes whenever its
-//! queue is empty, so a quiet service still logs each line at once). If stdout stalls and
-//! the queue fills, new lines are dropped rather than blocking requests; the count is
-//! logged at shutdown.
+//! ([`crate::log_writer`]): a request never waits for a `write(2)`, and under load the
+//! thread writes many lines per system call, while a quiet service still logs each line at
+//! once. If stdout stalls and the buffer fills, new lines are dropped rather than blocking
+//! requests; the count is logged at shutdown.
 
-use std::io::{BufWriter, IsTerminal};
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 
-use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use crate::configuration::LogFormat;
 use crate::log_format::JsonLines;
+use crate::log_writer::{LogWriter, WriterGuard};
 
-/// Lines that may wait for the writer thread. The queue's slots are allocated up front, so
-/// this is also a memory bound (about 40 bytes a slot, plus the lines themselves).
-pub const QUEUED_LINES: usize = 8192;
+/// Bytes of log lines that may wait for the writer thread (about 4,000 access lines); a
+/// memory bound too, allocated only as the buffer fills.
+pub const QUEUED_BYTES: usize = 1 << 20;
 
 /// The log writer, when the installed subscriber writes JSON lines through it: the access
 /// log writes its lines here directly (`crate::access_log`), past `tracing`'s dispatch.
-static JSON_WRITER: OnceLock<NonBlocking> = OnceLock::new();
+static JSON_WRITER: OnceLock<LogWriter> = OnceLock::new();
 
 /// Where the access log writes its JSON lines itself; `None` (text logs, or another
 /// subscriber was installed first, as in tests) means through a `tracing` event.
-pub fn json_writer() -> Option<&'static NonBlocking> {
+pub fn json_writer() -> Option<&'static LogWriter> {
     JSON_WRITER.get()
 }
 
 /// Keeps the writer thread; dropping it writes out the queued lines (bounded to about 1 s).
 #[must_use = "dropping the guard stops the log writer"]
 pub struct LogGuard {
-    _worker: WorkerGuard,
-    dropped: ErrorCounter,
+    writer: Option<(LogWriter, WriterGuard)>,
 }
 
 impl LogGuard {
-    /// Lines dropped so far because the queue was full.
+    /// Lines dropped so far because the buffer was full.
     pub fn dropped_lines(&self) -> usize {
-        self.dropped.dropped_lines()
+        self.writer.as_ref().map_or(0, |(w, _)| w.dropped_lines())
     }
 }
 
@@ -55,33 +53,45 @@ pub fn init(format: LogFormat, filter: &str) -> LogGuard {
     let filter = EnvFilter::builder()
         .parse(filter)
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let (writer, worker) = NonBlockingBuilder::default()
-        .buffered_lines_limit(QUEUED_LINES)
-        .lossy(true)
-        .thread_name("demo-log")
-        .finish(BufWriter::with_capacity(64 * 1024, std::io::stdout()));
-    let dropped = writer.error_counter();
-    let direct = writer.clone();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer);
-    let installed = if json {
-        let installed = builder.event_format(JsonLines).try_init();
-        if installed.is_ok() {
-            let _ = JSON_WRITER.set(direct);
+    let spawned = LogWriter::spawn(std::io::stdout(), QUEUED_BYTES, "demo-log");
+    let writer = match &spawned {
+        Ok((writer, _)) => Some(writer.clone()),
+        Err(e) => {
+            // No thread for the writer: lines go straight to stdout (blocking).
+            eprintln!("demo: cannot start the log writer thread ({e}); logging synchronously");
+            None
         }
-        installed
-    } else {
-        builder
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let installed = match (json, writer) {
+        (true, Some(writer)) => {
+            let installed = builder
+                .event_format(JsonLines)
+                .with_writer(writer.clone())
+                .try_init();
+            if installed.is_ok() {
+                let _ = JSON_WRITER.set(writer);
+            }
+            installed
+        }
+        (true, None) => builder
+            .event_format(JsonLines)
+            .with_writer(std::io::stdout)
+            .try_init(),
+        (false, Some(writer)) => builder
             .with_ansi(std::io::stdout().is_terminal())
-            .try_init()
+            .with_writer(writer)
+            .try_init(),
+        (false, None) => builder
+            .with_ansi(std::io::stdout().is_terminal())
+            .with_writer(std::io::stdout)
+            .try_init(),
     };
     // A second init (tests that build several apps) keeps the first subscriber.
     drop(installed);
     install_panic_hook();
     LogGuard {
-        _worker: worker,
-        dropped,
+        writer: spawned.ok(),
     }
 }
 
