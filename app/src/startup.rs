@@ -83,17 +83,7 @@ where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let mut routes = Router::new()
-        .route("/", get(routes::index::index))
-        .route("/health", get(routes::health::health));
-    if limits.debug_endpoints {
-        routes = routes
-            .route("/debug/delay/{ms}", get(routes::debug::delay))
-            .route("/debug/panic", get(routes::debug::panic));
-    }
-    let routes = routes
-        .fallback(routes::not_found::not_found)
-        .with_state(state);
+    let routes = routes::hot::HotPaths::new(state.clone(), axum_routes(state, &limits));
     ServiceBuilder::new()
         .layer(RequestIdLayer)
         .layer(AccessLogLayer)
@@ -103,6 +93,22 @@ where
         // crate::timeout.
         .layer(RequestTimeoutLayer::new(limits.request_timeout))
         .service(routes)
+}
+
+/// The routes as an axum `Router` (404 fallback, 405 for wrong methods, HEAD for GET
+/// routes). [`router`] serves them behind [`routes::hot::HotPaths`].
+pub fn axum_routes(state: AppState, limits: &Limits) -> Router {
+    let mut routes = Router::new()
+        .route("/", get(routes::index::index))
+        .route("/health", get(routes::health::health));
+    if limits.debug_endpoints {
+        routes = routes
+            .route("/debug/delay/{ms}", get(routes::debug::delay))
+            .route("/debug/panic", get(routes::debug::panic));
+    }
+    routes
+        .fallback(routes::not_found::not_found)
+        .with_state(state)
 }
 
 /// The error type of boxed errors (bodies, the router's request body bound).

@@ -12,6 +12,11 @@ const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 
 /// The handler.
 pub async fn health(State(state): State<AppState>) -> Response {
+    respond(&state)
+}
+
+/// The response (also served by [`crate::routes::hot::HotPaths`] without the router).
+pub fn respond(state: &AppState) -> Response {
     let (status, body): (StatusCode, &'static str) = if state.fail_health() {
         (
             StatusCode::SERVICE_UNAVAILABLE,

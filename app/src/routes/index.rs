@@ -13,7 +13,12 @@ const VARY_ACCEPT: HeaderValue = HeaderValue::from_static("accept");
 
 /// The handler.
 pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let (content_type, body) = if wants_json(&headers) {
+    respond(&state, &headers)
+}
+
+/// The response (also served by [`crate::routes::hot::HotPaths`] without the router).
+pub fn respond(state: &AppState, headers: &HeaderMap) -> Response {
+    let (content_type, body) = if wants_json(headers) {
         (JSON, state.index_json())
     } else {
         (TEXT, state.index_text())

@@ -2,5 +2,6 @@
 
 pub mod debug;
 pub mod health;
+pub mod hot;
 pub mod index;
 pub mod not_found;

@@ -70,3 +70,73 @@ async fn root_line_names_the_version_and_host() {
         "{body}"
     );
 }
+
+/// `GET /health` and `GET /` are answered in front of axum's router
+/// (`routes::hot::HotPaths`): the answers must be the router's own, byte for byte, in every
+/// state; everything else must still reach the router.
+#[tokio::test]
+async fn hot_paths_answer_exactly_like_the_router() {
+    use axum::body::HttpBody;
+    use demo::routes::hot::HotPaths;
+    use demo::startup::axum_routes;
+
+    let draining = state(false);
+    draining.start_draining();
+    let states = [
+        ("serving", state(false)),
+        ("failing", state(true)),
+        ("draining", draining),
+    ];
+    let requests: [(&str, &str, Option<&str>); 7] = [
+        ("GET", "/health", None),
+        ("GET", "/", None),
+        ("GET", "/", Some("application/json")),
+        (
+            "GET",
+            "/",
+            Some("text/html, application/problem+json;q=0.5"),
+        ),
+        ("HEAD", "/health", None),
+        ("POST", "/health", None),
+        ("GET", "/health/", None),
+    ];
+    for (label, st) in states {
+        for (method, path, accept) in requests {
+            let request = || {
+                let mut r = Request::builder().method(method).uri(path);
+                if let Some(a) = accept {
+                    r = r.header("accept", a);
+                }
+                r.body(Body::empty()).unwrap()
+            };
+            let plain = axum_routes(st.clone(), &limits())
+                .oneshot(request())
+                .await
+                .unwrap();
+            let hot = HotPaths::new(st.clone(), axum_routes(st.clone(), &limits()))
+                .oneshot(request())
+                .await
+                .unwrap();
+            let what = format!("{label}: {method} {path} accept {accept:?}");
+            assert_eq!(hot.status(), plain.status(), "{what}");
+            // axum writes content-length into the headers; hyper writes the same value
+            // from the body's exact size when the header is absent.
+            let mut plain_headers = plain.headers().clone();
+            let length = plain_headers.remove("content-length");
+            let mut hot_headers = hot.headers().clone();
+            let hot_length = hot_headers.remove("content-length");
+            assert_eq!(hot_headers, plain_headers, "{what}");
+            let hint = hot.body().size_hint().exact();
+            let hot_body = hot.into_body().collect().await.unwrap().to_bytes();
+            let plain_body = plain.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(hot_body, plain_body, "{what}");
+            let declared = hot_length
+                .or(length)
+                .map(|v| v.to_str().unwrap().to_owned());
+            if method == "GET" {
+                assert_eq!(hint, Some(hot_body.len() as u64), "{what}");
+                assert_eq!(declared, Some(hot_body.len().to_string()), "{what}");
+            }
+        }
+    }
+}
