@@ -711,6 +711,8 @@ fn down_leaves_nothing_and_up_cleans_a_crashed_stack() {
         !again.state_dir().join("state.json").exists(),
         "down removes the state file"
     );
+    let left = support::processes_using(again.state_dir(), Duration::from_secs(5));
+    assert!(left.is_empty(), "processes left behind by down: {left:?}");
 }
 
 #[test]
@@ -752,6 +754,12 @@ fn foreground_up_stops_everything_on_ctrl_c() {
         .collect();
     let _task_guards: Vec<Guard> = tasks.iter().map(|&p| Guard(p)).collect();
     assert_eq!(tasks.len(), 1);
+    // The check below sees a running stack's task (it logs into the state dir).
+    let running = support::processes_using(dir.path(), Duration::ZERO);
+    assert!(
+        running.iter().any(|(pid, _)| *pid == tasks[0]),
+        "{running:?}"
+    );
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -763,6 +771,9 @@ fn foreground_up_stops_everything_on_ctrl_c() {
         support::read_state(dir.path()).is_none(),
         "state file removed"
     );
+    // Nor any task started while it stopped (a replacement the state never listed).
+    let left = support::processes_using(dir.path(), Duration::from_secs(5));
+    assert!(left.is_empty(), "processes left behind: {left:?}");
 }
 
 #[test]

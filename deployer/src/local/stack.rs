@@ -371,6 +371,9 @@ async fn reconcile(stack: Arc<Stack>) {
         };
         for (ts, n) in missing {
             for _ in 0..n {
+                if stack.shutdown.is_cancelled() {
+                    return; // shutdown stops tasks; it must not see them replaced
+                }
                 if let Err(e) = tasks::start_task(&stack, &ts) {
                     tracing::error!("cannot replace a task of {ts}: {e:#}");
                 }

@@ -206,6 +206,14 @@ pub fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Result<Strin
         arn
     };
     let _ = arn;
+    // Started while the stack shuts down (the scheduler replacing a task that shutdown just
+    // stopped, or a deployment's new task set): shutdown sets the token before it collects
+    // the tasks to stop (under the world lock), so a task inserted after that collection
+    // sees the token here and is killed at once; the supervisor below records its exit.
+    // Without this, such a task outlived `deployer local up` (found orphaned after a test).
+    if stack.shutdown.is_cancelled() {
+        let _ = child.start_kill();
+    }
     stack.save_state();
     // ECS registers a task's IP and port with the task set's target group once it runs.
     stack

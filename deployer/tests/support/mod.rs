@@ -259,6 +259,45 @@ pub fn alive(pid: u32) -> bool {
     }
 }
 
+/// Processes (other than this one) that hold a file open below `dir`: a stack's tasks log
+/// into `<state dir>/tasks/`, so after `down` this finds any task that escaped it, even one
+/// the state file never listed. Waits up to `timeout` for them to go.
+pub fn processes_using(dir: &Path, timeout: Duration) -> Vec<(u32, String)> {
+    let deadline = Instant::now() + timeout;
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    loop {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if pid == std::process::id() {
+                continue;
+            }
+            let fds = entry.path().join("fd");
+            for fd in std::fs::read_dir(&fds).into_iter().flatten().flatten() {
+                if let Ok(target) = std::fs::read_link(fd.path()) {
+                    if target.starts_with(&dir) {
+                        let cmd = std::fs::read_to_string(entry.path().join("cmdline"))
+                            .unwrap_or_default()
+                            .replace('\0', " ");
+                        found.push((pid, cmd));
+                        break;
+                    }
+                }
+            }
+        }
+        if found.is_empty() || Instant::now() >= deadline {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Waits (up to `timeout`) until none of `pids` runs; returns the ones still running.
 pub fn wait_all_gone(pids: &[u32], timeout: Duration) -> Vec<u32> {
     let deadline = Instant::now() + timeout;
