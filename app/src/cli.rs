@@ -55,7 +55,13 @@ fn serve() -> ExitCode {
             return ExitCode::from(EXIT_BAD_CONFIG);
         }
     };
-    let logs = telemetry::init(settings.log_format, &settings.log_filter);
+    let logs = match telemetry::init(settings.log_format, &settings.log_filter) {
+        Ok(logs) => logs,
+        Err(e) => {
+            eprintln!("demo: cannot start the log writer thread: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -178,6 +178,13 @@ impl<'a> MakeWriter<'a> for LogWriter {
     }
 }
 
+impl WriterGuard {
+    /// Lines dropped so far because the buffer was full (or the output failed).
+    pub fn dropped_lines(&self) -> usize {
+        self.shared.dropped.load(Ordering::Relaxed)
+    }
+}
+
 impl Drop for WriterGuard {
     fn drop(&mut self) {
         self.shared.lock().closed = true;

@@ -33,18 +33,19 @@ pub fn json_writer() -> Option<&'static LogWriter> {
 /// Keeps the writer thread; dropping it writes out the queued lines (bounded to about 1 s).
 #[must_use = "dropping the guard stops the log writer"]
 pub struct LogGuard {
-    writer: Option<(LogWriter, WriterGuard)>,
+    writer: WriterGuard,
 }
 
 impl LogGuard {
     /// Lines dropped so far because the buffer was full.
     pub fn dropped_lines(&self) -> usize {
-        self.writer.as_ref().map_or(0, |(w, _)| w.dropped_lines())
+        self.writer.dropped_lines()
     }
 }
 
-/// Installs the global subscriber. `filter` was validated by the configuration.
-pub fn init(format: LogFormat, filter: &str) -> LogGuard {
+/// Installs the global subscriber. `filter` was validated by the configuration. Fails
+/// only when the writer thread cannot be started.
+pub fn init(format: LogFormat, filter: &str) -> std::io::Result<LogGuard> {
     let json = match format {
         LogFormat::Json => true,
         LogFormat::Text => false,
@@ -53,46 +54,24 @@ pub fn init(format: LogFormat, filter: &str) -> LogGuard {
     let filter = EnvFilter::builder()
         .parse(filter)
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let spawned = LogWriter::spawn(std::io::stdout(), QUEUED_BYTES, "demo-log");
-    let writer = match &spawned {
-        Ok((writer, _)) => Some(writer.clone()),
-        Err(e) => {
-            // No thread for the writer: lines go straight to stdout (blocking).
-            eprintln!("demo: cannot start the log writer thread ({e}); logging synchronously");
-            None
-        }
-    };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let installed = match (json, writer) {
-        (true, Some(writer)) => {
-            let installed = builder
-                .event_format(JsonLines)
-                .with_writer(writer.clone())
-                .try_init();
-            if installed.is_ok() {
-                let _ = JSON_WRITER.set(writer);
-            }
-            installed
-        }
-        (true, None) => builder
-            .event_format(JsonLines)
-            .with_writer(std::io::stdout)
-            .try_init(),
-        (false, Some(writer)) => builder
+    let (writer, guard) = LogWriter::spawn(std::io::stdout(), QUEUED_BYTES, "demo-log")?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer.clone());
+    let installed = if json {
+        builder.event_format(JsonLines).try_init()
+    } else {
+        builder
             .with_ansi(std::io::stdout().is_terminal())
-            .with_writer(writer)
-            .try_init(),
-        (false, None) => builder
-            .with_ansi(std::io::stdout().is_terminal())
-            .with_writer(std::io::stdout)
-            .try_init(),
+            .try_init()
     };
-    // A second init (tests that build several apps) keeps the first subscriber.
-    drop(installed);
-    install_panic_hook();
-    LogGuard {
-        writer: spawned.ok(),
+    // A second init (tests that build several apps) keeps the first subscriber, and the
+    // access log keeps going through it.
+    if installed.is_ok() && json {
+        let _ = JSON_WRITER.set(writer);
     }
+    install_panic_hook();
+    Ok(LogGuard { writer: guard })
 }
 
 /// Logs panics as `error` events (with location) instead of raw stderr text.

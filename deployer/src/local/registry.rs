@@ -104,7 +104,7 @@ pub fn iam(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
                 "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"
             }]})
             .to_string();
-            let created = chrono_like(stack.started_at);
+            let created = iso_timestamp(stack.started_at);
             Ok(json!({"Role": {
                 "Path": "/",
                 "RoleName": name,
@@ -130,29 +130,15 @@ fn form_urlencoded(s: &str) -> String {
 }
 
 /// ISO 8601 (query protocols carry timestamps as text).
-fn chrono_like(epoch: f64) -> String {
-    httpdate_iso(epoch as u64)
+fn iso_timestamp(epoch: f64) -> String {
+    rfc3339(epoch as u64)
 }
 
-fn httpdate_iso(secs: u64) -> String {
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+fn rfc3339(secs: u64) -> String {
+    use aws_smithy_types::date_time::{DateTime, Format};
+    DateTime::from_secs(i64::try_from(secs).unwrap_or(i64::MAX))
+        .fmt(Format::DateTime)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -161,8 +147,8 @@ mod tests {
 
     #[test]
     fn iso_dates() {
-        assert_eq!(httpdate_iso(0), "1970-01-01T00:00:00Z");
-        assert_eq!(httpdate_iso(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 
     #[test]

@@ -248,16 +248,8 @@ pub fn read_state(dir: &Path) -> Option<serde_json::Value> {
     serde_json::from_str(&text).ok()
 }
 
-/// True while the process exists and is not a zombie.
-pub fn alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .map(|(_, rest)| !rest.starts_with('Z'))
-            .unwrap_or(false),
-        Err(_) => false,
-    }
-}
+/// True while the process exists and is not a zombie (the deployer's own check).
+pub use deployer::local::state::alive;
 
 /// Processes (other than this one) that hold a file open below `dir`: a stack's tasks log
 /// into `<state dir>/tasks/`, so after `down` this finds any task that escaped it, even one
