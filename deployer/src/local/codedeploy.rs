@@ -302,16 +302,7 @@ fn group_json(stack: &Stack, w: &World) -> Value {
         },
         "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
         "outdatedInstancesStrategy": "UPDATE",
-        "blueGreenDeploymentConfiguration": {
-            "terminateBlueInstancesOnDeploymentSuccess": {
-                "action": "TERMINATE",
-                "terminationWaitTimeInMinutes": minutes_ceil(w.group.termination_wait)
-            },
-            "deploymentReadyOption": {
-                "actionOnTimeout": if w.group.ready_stop { "STOP_DEPLOYMENT" } else { "CONTINUE_DEPLOYMENT" },
-                "waitTimeInMinutes": if w.group.ready_stop { minutes_ceil(w.group.ready_wait) } else { 0 }
-            }
-        },
+        "blueGreenDeploymentConfiguration": blue_green_json(w),
         "loadBalancerInfo": {"targetGroupPairInfoList": [{
             "targetGroups": [{"name": TG_NAMES[0]}, {"name": TG_NAMES[1]}],
             "prodTrafficRoute": {"listenerArns": [n.listener_arn("prod")]},
@@ -334,6 +325,20 @@ fn group_json(stack: &Stack, w: &World) -> Value {
         o.insert("targetRevision".into(), w.current_revision.clone());
     }
     v
+}
+
+/// The group's blue/green settings, as GetDeploymentGroup and GetDeployment both show them.
+fn blue_green_json(w: &World) -> Value {
+    json!({
+        "terminateBlueInstancesOnDeploymentSuccess": {
+            "action": "TERMINATE",
+            "terminationWaitTimeInMinutes": minutes_ceil(w.group.termination_wait)
+        },
+        "deploymentReadyOption": {
+            "actionOnTimeout": if w.group.ready_stop { "STOP_DEPLOYMENT" } else { "CONTINUE_DEPLOYMENT" },
+            "waitTimeInMinutes": if w.group.ready_stop { minutes_ceil(w.group.ready_wait) } else { 0 }
+        }
+    })
 }
 
 pub fn deployment_json(w: &World, d: &Deployment) -> Value {
@@ -365,16 +370,7 @@ pub fn deployment_json(w: &World, d: &Deployment) -> Value {
         "updateOutdatedInstancesOnly": false,
         "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
         "instanceTerminationWaitTimeStarted": d.termination_wait_started,
-        "blueGreenDeploymentConfiguration": {
-            "terminateBlueInstancesOnDeploymentSuccess": {
-                "action": "TERMINATE",
-                "terminationWaitTimeInMinutes": minutes_ceil(w.group.termination_wait)
-            },
-            "deploymentReadyOption": {
-                "actionOnTimeout": if w.group.ready_stop { "STOP_DEPLOYMENT" } else { "CONTINUE_DEPLOYMENT" },
-                "waitTimeInMinutes": if w.group.ready_stop { minutes_ceil(w.group.ready_wait) } else { 0 }
-            }
-        },
+        "blueGreenDeploymentConfiguration": blue_green_json(w),
         "loadBalancerInfo": {"targetGroupPairInfoList": [{
             "targetGroups": [{"name": TG_NAMES[0]}, {"name": TG_NAMES[1]}],
             "prodTrafficRoute": {"listenerArns": [w.names.listener_arn("prod")]},
