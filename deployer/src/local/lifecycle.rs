@@ -279,13 +279,7 @@ async fn rollout(stack: &Arc<Stack>, id: &str) -> Option<End> {
         if let Some(r) = revision {
             w.current_revision = r;
         }
-        w.last_successful = Some(id.to_string());
-        if let Some(d) = w.deployment_mut(id) {
-            d.status = DeploymentStatus::Succeeded;
-            d.target_status = "Succeeded";
-            d.complete_time = Some(now());
-            d.target_updated = now();
-        }
+        mark_succeeded(&mut w, id);
     }
     tracing::info!(target: "codedeploy", "{id}: Succeeded");
     None
@@ -469,7 +463,12 @@ async fn rollback(stack: &Arc<Stack>, id: &str, of: &str) {
             "rolled back: terminating the replacement task set",
         );
     }
-    let mut w = stack.world();
+    mark_succeeded(&mut stack.world(), id);
+    tracing::info!(target: "codedeploy", "{id}: rollback of {of} Succeeded");
+}
+
+/// Deployment `id` ended well: it becomes the group's last successful deployment.
+fn mark_succeeded(w: &mut super::model::World, id: &str) {
     w.last_successful = Some(id.to_string());
     if let Some(d) = w.deployment_mut(id) {
         d.status = DeploymentStatus::Succeeded;
@@ -477,5 +476,4 @@ async fn rollback(stack: &Arc<Stack>, id: &str, of: &str) {
         d.complete_time = Some(now());
         d.target_updated = now();
     }
-    tracing::info!(target: "codedeploy", "{id}: rollback of {of} Succeeded");
 }
