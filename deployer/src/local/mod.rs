@@ -28,6 +28,7 @@ pub mod config;
 pub mod ecs;
 pub mod elb;
 pub mod elbv2;
+pub mod images;
 pub mod lifecycle;
 pub mod model;
 pub mod nlb;
@@ -55,6 +56,9 @@ pub enum LocalCommand {
     Env(EnvArgs),
     /// Show the stack: listeners, target groups, task sets, tasks, recent deployments.
     Status(StatusArgs),
+    /// CodeBuild's `docker`/`aws` inside a local build (run by the build's stand-in scripts).
+    #[command(hide = true)]
+    StandIn(build::standin::StandInArgs),
 }
 
 /// Where the running stack keeps its state (PIDs, ports, outputs file, logs).
@@ -89,6 +93,7 @@ pub async fn run(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
         LocalCommand::Down(a) => down(&a.state, global),
         LocalCommand::Env(a) => env(&a.state, global),
         LocalCommand::Status(a) => status(&a.state, global).await,
+        LocalCommand::StandIn(a) => build::standin::main(&a),
     }
 }
 

@@ -4,6 +4,7 @@
 //! - [`runner`]: the phases with bash in a clean checkout, CodeBuild's environment and
 //!   phase transitions, UPLOAD_ARTIFACTS ([`artifacts`]), log lines as CodeBuild writes
 //!   them ([`logs`]).
+//! - [`standin`]: `docker` and `aws` on the build's PATH, backed by [`crate::local::images`].
 //! - [`model`]: a build's record with CodeBuild's enums and its `BatchGetBuilds` shape.
 //!
 //! Differences from CodeBuild are on purpose and listed in each module: no container
@@ -15,3 +16,4 @@ pub mod buildspec;
 pub mod logs;
 pub mod model;
 pub mod runner;
+pub mod standin;
