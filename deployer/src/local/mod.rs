@@ -32,6 +32,7 @@ pub mod images;
 pub mod lifecycle;
 pub mod model;
 pub mod nlb;
+pub mod pipeline;
 pub mod registry;
 pub mod stack;
 pub mod state;

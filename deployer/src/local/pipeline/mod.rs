@@ -1,0 +1,9 @@
+//! The local CodePipeline: the pipeline `demo` of `infra/codepipeline.tf` (Source from a
+//! git push, Build on the local CodeBuild, Deploy with CodeDeployToECS semantics), on
+//! this machine.
+//!
+//! - [`source`]: the bare repository in the state dir and push detection (post-receive hook).
+//! - [`engine`]: executions, stages and actions as a state machine (SUPERSEDED mode).
+
+pub mod engine;
+pub mod source;
