@@ -4,6 +4,8 @@
 //!
 //! - [`source`]: the bare repository in the state dir and push detection (post-receive hook).
 //! - [`engine`]: executions, stages and actions as a state machine (SUPERSEDED mode).
+//! - [`api`]: the CodePipeline and CodeBuild operations over them, with AWS's shapes.
 
+pub mod api;
 pub mod engine;
 pub mod source;
