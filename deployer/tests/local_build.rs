@@ -175,7 +175,9 @@ fn build(env: &Env, bare: &Path, commit: &str, n: u64) -> (Build, Vec<String>, P
         &spec,
         &logs,
         &AtomicBool::new(false),
-        &move |dest: &Path| source::export(&bare, &commit_owned, dest).map_err(|e| format!("{e:#}")),
+        &move |dest: &Path| {
+            source::export(&bare, &commit_owned, dest).map_err(|e| format!("{e:#}"))
+        },
     );
     let b = record.into_inner().unwrap();
     let lines = logs
@@ -187,7 +189,10 @@ fn build(env: &Env, bare: &Path, commit: &str, n: u64) -> (Build, Vec<String>, P
 }
 
 fn phase_status(b: &Build, kind: PhaseType) -> Option<BuildStatus> {
-    b.phases.iter().find(|p| p.kind == kind).and_then(|p| p.status)
+    b.phases
+        .iter()
+        .find(|p| p.kind == kind)
+        .and_then(|p| p.status)
 }
 
 #[test]
@@ -207,19 +212,28 @@ fn the_repository_buildspec_builds_the_commit_then_a_broken_commit_fails_its_bui
             .unwrap();
     assert_eq!(detail["ImageURI"], image_uri.as_str());
     let taskdef = std::fs::read_to_string(artifacts.join("taskdef.json")).unwrap();
-    assert!(taskdef.contains("\"image\": \"<IMAGE1_NAME>\""), "{taskdef}");
-    assert!(taskdef.contains(&format!("arn:aws:iam::{REGISTRY}:role/demo-ecs-task-execution")));
+    assert!(
+        taskdef.contains("\"image\": \"<IMAGE1_NAME>\""),
+        "{taskdef}"
+    );
+    assert!(taskdef.contains(&format!(
+        "arn:aws:iam::{REGISTRY}:role/demo-ecs-task-execution"
+    )));
     assert!(!taskdef.contains("<LOG_GROUP>") && taskdef.contains("/ecs/demo"));
     let appspec = std::fs::read_to_string(artifacts.join("appspec.yaml")).unwrap();
     assert!(appspec.contains("<TASK_DEFINITION>"));
     let store = ImageStore::new(&env.cfg.ecr_dir, REGISTRY);
-    let image = store.get("demo", &commit).expect("the image is in the local ECR");
+    let image = store
+        .get("demo", &commit)
+        .expect("the image is in the local ECR");
     assert_eq!(image.commit, commit);
     let demo = store.binary("demo", &commit).unwrap();
     let help = Command::new(&demo).arg("--version").output().unwrap();
     assert!(help.status.success(), "the image's binary runs");
     assert!(
-        lines.iter().any(|l| l.contains("Running command aws ecr get-login-password")),
+        lines
+            .iter()
+            .any(|l| l.contains("Running command aws ecr get-login-password")),
         "{}",
         lines.join("\n")
     );
@@ -229,7 +243,9 @@ fn the_repository_buildspec_builds_the_commit_then_a_broken_commit_fails_its_bui
     let (b2, lines2, _) = build(&env, &bare, &commit, 2);
     assert_eq!(b2.status, BuildStatus::Succeeded, "{}", lines2.join("\n"));
     assert!(
-        lines2.iter().any(|l| l.contains("is already in ECR; not rebuilding")),
+        lines2
+            .iter()
+            .any(|l| l.contains("is already in ECR; not rebuilding")),
         "{}",
         lines2.join("\n")
     );
@@ -242,9 +258,15 @@ fn the_repository_buildspec_builds_the_commit_then_a_broken_commit_fails_its_bui
     let broken = sh(&work, "git rev-parse HEAD");
     let (b3, lines3, _) = build(&env, &bare, &broken, 3);
     assert_eq!(b3.status, BuildStatus::Failed, "{}", lines3.join("\n"));
-    assert_eq!(phase_status(&b3, PhaseType::Build), Some(BuildStatus::Failed));
+    assert_eq!(
+        phase_status(&b3, PhaseType::Build),
+        Some(BuildStatus::Failed)
+    );
     assert!(!b3.phases.iter().any(|p| p.kind == PhaseType::PostBuild));
-    assert!(store.get("demo", &broken).is_none(), "no image for a failed build");
+    assert!(
+        store.get("demo", &broken).is_none(),
+        "no image for a failed build"
+    );
     assert!(
         lines3.iter().any(|l| l.contains("error")),
         "the compiler's error is in the build log:\n{}",

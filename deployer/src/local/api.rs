@@ -96,9 +96,11 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         "AmazonEC2ContainerServiceV20141113" => ecs::handle(stack, op, &input),
         "CodeDeploy_20141006" => codedeploy::handle(stack, op, &input),
         "AmazonEC2ContainerRegistry_V20150921" => registry::ecr(stack, op, &input),
+        "CodePipeline_20150709" => super::pipeline::driver::codepipeline(stack, op, &input),
+        "CodeBuild_20161006" => super::pipeline::driver::codebuild(stack, op, &input),
         _ => Err(ApiError::new(
             "UnknownOperationException",
-            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, ELBv2, IAM are)"),
+            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, CodePipeline, CodeBuild, ELBv2, IAM are)"),
         )),
     };
     tracing::debug!(target: "api", "{prefix}.{op} -> {}", if result.is_ok() { "ok" } else { "error" });

@@ -226,6 +226,12 @@ fn print_summary(st: &state::StackState, global: &GlobalArgs) {
     let _ = writeln!(out, "  outputs:      {}", st.outputs.display());
     let _ = writeln!(
         out,
+        "  git remote:   {}   (git remote add local {}; a push to main runs the pipeline)",
+        git_remote(st),
+        shell_quote(&git_remote(st))
+    );
+    let _ = writeln!(
+        out,
         "next: eval \"$(deployer local env)\"; deployer deploy --image demo:v2"
     );
 }
@@ -316,11 +322,22 @@ pub fn env_vars(st: &state::StackState) -> Vec<(&'static str, String)> {
         ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
         ("DEPLOYER_OUTPUTS", st.outputs.display().to_string()),
         ("DEPLOYER_LOCAL_NLB_URL", st.nlb_url.clone()),
+        ("DEPLOYER_LOCAL_GIT_REMOTE", git_remote(st)),
     ];
     if !st.test_url.is_empty() {
         vars.push(("DEPLOYER_LOCAL_TEST_URL", st.test_url.clone()));
     }
     vars
+}
+
+/// The pipeline's git remote: the bare repository in the state dir (next to the outputs file).
+pub fn git_remote(st: &state::StackState) -> String {
+    st.outputs
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(pipeline::driver::REPO_DIR)
+        .display()
+        .to_string()
 }
 
 fn shell_quote(s: &str) -> String {

@@ -34,6 +34,8 @@ pub struct Stack {
     /// Serializes writes of `state.json`; `true` once shutdown removed it for good (a task
     /// supervisor that records an exit afterwards must not write it back).
     save_lock: Mutex<bool>,
+    /// The local CodePipeline/CodeBuild (set once the API serves).
+    pub pipeline: std::sync::OnceLock<Arc<super::pipeline::driver::LocalPipeline>>,
 }
 
 impl Stack {
@@ -228,6 +230,7 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Stack)) -> anyhow::Result<(
         exe: std::env::current_exe().context("cannot find this executable")?,
         world: Mutex::new(World::new(&cfg)),
         save_lock: Mutex::new(false),
+        pipeline: std::sync::OnceLock::new(),
         cfg,
     });
     stack.save_state();
@@ -265,6 +268,7 @@ async fn run_inner(
             tracing::error!("API endpoint: {e}");
         }
     });
+    super::pipeline::driver::attach(stack)?;
     // The NLB listeners.
     tokio::spawn(nlb::serve(
         prod,

@@ -143,7 +143,8 @@ pub fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Result<Strin
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("cannot create {}", log_path.display()))?;
 
-    let mut cmd = tokio::process::Command::new(&stack.cfg.demo_bin);
+    let program = super::pipeline::driver::program_for(stack, &launch.image);
+    let mut cmd = tokio::process::Command::new(&program);
     cmd.args(&launch.args)
         // A task sees its task definition's environment, not the deployer's (no AWS
         // credentials or other secrets leak into it).
@@ -165,7 +166,7 @@ pub fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Result<Strin
         .process_group(0);
     let mut child = cmd
         .spawn()
-        .with_context(|| format!("cannot start {}", stack.cfg.demo_bin.display()))?;
+        .with_context(|| format!("cannot start {}", program.display()))?;
     let pid = child.id().unwrap_or(0);
     let arn = {
         let mut w = stack.world();

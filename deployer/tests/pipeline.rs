@@ -1,0 +1,327 @@
+//! Push to deploy on the local stack: a push to its git remote runs the pipeline `demo`
+//! (Source, Build with the repository's own buildspec.yml, Deploy blue/green), and
+//! `GET /` through the local NLB then reports the pushed commit. A commit that does not
+//! compile fails Build, one whose tasks fail their health checks fails Deploy through the
+//! automatic rollback, one whose buildspec drops an artifact fails with CodeBuild's
+//! message; the live version keeps serving throughout. The AWS CLI reads it all.
+//!
+//! Builds share `<target>/local-codebuild` with tests/local_build.rs (one cold release
+//! build of demo's dependencies per machine, then the `demo` crate only).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::LocalStack;
+
+fn shared_target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("DEPLOYER_LOCAL_BUILD_TARGET_DIR") {
+        return dir.into();
+    }
+    PathBuf::from(env!("CARGO_BIN_EXE_deployer"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("the deployer binary is in <target>/<profile>/")
+        .join("local-codebuild")
+}
+
+fn sh(dir: &Path, script: &str) -> String {
+    let out = Command::new("bash")
+        .arg("-ec")
+        .arg(script)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{script}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A throwaway repository with the workspace's tracked files as they are on disk, its
+/// remote `local` the stack's repository.
+fn clone_workspace(root: &Path, remote: &str) -> PathBuf {
+    let work = root.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let files = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(ws)
+        .output()
+        .expect("git runs (apt-get install git)");
+    assert!(
+        files.status.success(),
+        "the workspace must be a git checkout"
+    );
+    for rel in files.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
+        let rel = Path::new(std::str::from_utf8(rel).unwrap());
+        let src = ws.join(rel);
+        if src.is_file() {
+            let dest = work.join(rel);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::copy(&src, &dest).unwrap();
+        }
+    }
+    sh(
+        &work,
+        &format!("git init -q -b main . && git add -A && git commit -qm 'the workspace' && git remote add local '{remote}'"),
+    );
+    work
+}
+
+async fn call(stack: &LocalStack, target: &str, body: Value) -> Value {
+    let resp = reqwest::Client::new()
+        .post(&stack.api_url)
+        .header("x-amz-target", target)
+        .header("content-type", "application/x-amz-json-1.1")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the local API answers");
+    let status = resp.status();
+    let v: Value = resp.json().await.expect("JSON");
+    assert!(status.is_success(), "{target}: {status} {v}");
+    v
+}
+
+/// Waits for the execution of `commit` to end; returns its summary.
+async fn wait_execution(stack: &LocalStack, commit: &str, timeout: Duration) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let v = call(
+            stack,
+            "CodePipeline_20150709.ListPipelineExecutions",
+            json!({"pipelineName": "demo"}),
+        )
+        .await;
+        let found = v["pipelineExecutionSummaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["sourceRevisions"][0]["revisionId"] == commit)
+            .cloned();
+        if let Some(e) = found {
+            if e["status"] != "InProgress" {
+                return e;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the execution of {commit} did not end within {timeout:?}: {v}\nstack log:\n{}",
+            std::fs::read_to_string(stack.state_dir().join("stack.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn actions(stack: &LocalStack, execution: &str) -> Vec<Value> {
+    let v = call(
+        stack,
+        "CodePipeline_20150709.ListActionExecutions",
+        json!({"pipelineName": "demo", "filter": {"pipelineExecutionId": execution}}),
+    )
+    .await;
+    v["actionExecutionDetails"].as_array().unwrap().clone()
+}
+
+fn action<'a>(actions: &'a [Value], stage: &str) -> &'a Value {
+    actions
+        .iter()
+        .find(|a| a["stageName"] == stage)
+        .unwrap_or_else(|| panic!("no {stage} action in {actions:?}"))
+}
+
+fn commit_served(stack: &LocalStack) -> String {
+    let (status, body) =
+        support::http_get_with(&stack.nlb_url, "/", &[("Accept", "application/json")]).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    v["commit"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_to_deploy_and_the_three_ways_a_release_fails() {
+    // SAFETY-free in edition 2021: the daemon inherits it; every test here sets the same value.
+    std::env::set_var("DEPLOYER_LOCAL_BUILD_TARGET_DIR", shared_target_dir());
+    let stack = LocalStack::start();
+    let remote = stack
+        .env
+        .iter()
+        .find(|(k, _)| k == "DEPLOYER_LOCAL_GIT_REMOTE")
+        .map(|(_, v)| v.clone())
+        .expect("deployer local env prints DEPLOYER_LOCAL_GIT_REMOTE");
+    let root = tempfile::tempdir().unwrap();
+    let work = clone_workspace(root.path(), &remote);
+
+    // 1. A push deploys its commit.
+    let pushed = Command::new("git")
+        .args(["push", "local", "main"])
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert!(pushed.status.success());
+    assert!(
+        String::from_utf8_lossy(&pushed.stderr)
+            .contains("remote: deployer local: pipeline triggered"),
+        "{}",
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+    let good = sh(&work, "git rev-parse HEAD");
+    let e = wait_execution(&stack, &good, Duration::from_secs(900)).await;
+    let id = e["pipelineExecutionId"].as_str().unwrap().to_string();
+    let acts = actions(&stack, &id).await;
+    assert_eq!(e["status"], "Succeeded", "{e}\n{acts:#?}");
+    assert_eq!(e["trigger"]["triggerType"], "WebhookV2");
+    assert_eq!(
+        commit_served(&stack),
+        good,
+        "GET / through the NLB reports the pushed commit"
+    );
+    let build_id = action(&acts, "Build")["output"]["executionResult"]["externalExecutionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(build_id.starts_with("demo:"), "{build_id}");
+    assert!(
+        action(&acts, "Deploy")["output"]["executionResult"]["externalExecutionId"]
+            .as_str()
+            .unwrap()
+            .starts_with("d-")
+    );
+
+    // The AWS CLI reads the pipeline and the build.
+    let out = stack
+        .command("aws")
+        .args(["codepipeline", "get-pipeline-state", "--name", "demo"])
+        .output()
+        .expect("the AWS CLI runs (scripts/setup installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let state: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stages: Vec<&str> = state["stageStates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stageName"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["Source", "Build", "Deploy"]);
+    assert_eq!(
+        state["stageStates"][2]["latestExecution"]["status"],
+        "Succeeded"
+    );
+    let out = stack
+        .command("aws")
+        .args(["codebuild", "batch-get-builds", "--ids", &build_id])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let builds: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(builds["builds"][0]["buildStatus"], "SUCCEEDED");
+    assert_eq!(builds["builds"][0]["resolvedSourceVersion"], good.as_str());
+    let out = stack
+        .command("aws")
+        .args(["codepipeline", "get-pipeline-state", "--name", "nope"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PipelineNotFoundException"));
+
+    // 2. A commit that does not compile fails Build; the live version keeps serving.
+    sh(
+        &work,
+        "printf '\\nfn broken( {{\\n' >> app/src/main.rs && git commit -qam 'does not compile' && git push -q local main",
+    );
+    let broken = sh(&work, "git rev-parse HEAD");
+    let e = wait_execution(&stack, &broken, Duration::from_secs(600)).await;
+    assert_eq!(e["status"], "Failed", "{e}");
+    let acts = actions(&stack, e["pipelineExecutionId"].as_str().unwrap()).await;
+    let build = action(&acts, "Build");
+    assert_eq!(build["status"], "Failed");
+    assert_eq!(
+        build["output"]["executionResult"]["errorDetails"]["message"],
+        "Build terminated with state: FAILED"
+    );
+    assert!(acts.iter().all(|a| a["stageName"] != "Deploy"));
+    assert_eq!(commit_served(&stack), good);
+    sh(&work, "git revert --no-edit HEAD >/dev/null");
+
+    // 3. A buildspec that drops an artifact fails with CodeBuild's message.
+    sh(
+        &work,
+        "sed -i '/^    - appspec.yaml$/d; s/^    - taskdef.json$/    - taskdef.json\\n    - missing.json/' buildspec.yml \
+         && grep -q missing.json buildspec.yml && git commit -qam 'artifact that is never written' && git push -q local main",
+    );
+    let dropped = sh(&work, "git rev-parse HEAD");
+    let e = wait_execution(&stack, &dropped, Duration::from_secs(600)).await;
+    assert_eq!(e["status"], "Failed", "{e}");
+    let acts = actions(&stack, e["pipelineExecutionId"].as_str().unwrap()).await;
+    let id = action(&acts, "Build")["output"]["executionResult"]["externalExecutionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = call(
+        &stack,
+        "CodeBuild_20161006.BatchGetBuilds",
+        json!({"ids": [id]}),
+    )
+    .await;
+    let upload = b["builds"][0]["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["phaseType"] == "UPLOAD_ARTIFACTS")
+        .cloned()
+        .expect("UPLOAD_ARTIFACTS ran");
+    assert_eq!(upload["phaseStatus"], "FAILED");
+    assert_eq!(upload["contexts"][0]["statusCode"], "CLIENT_ERROR");
+    assert_eq!(
+        upload["contexts"][0]["message"],
+        "no matching artifact paths found"
+    );
+    assert_eq!(commit_served(&stack), good);
+    sh(&work, "git revert --no-edit HEAD >/dev/null");
+
+    // 4. A release whose tasks fail their health checks fails Deploy through the rollback.
+    sh(
+        &work,
+        r#"python3 - <<'EOF'
+import json
+td = json.load(open("taskdef.json"))
+td["containerDefinitions"][0]["environment"].append({"name": "DEMO_FAIL_HEALTH", "value": "1"})
+json.dump(td, open("taskdef.json", "w"), indent=2)
+EOF
+git commit -qam 'tasks that fail their health checks' && git push -q local main"#,
+    );
+    let unhealthy = sh(&work, "git rev-parse HEAD");
+    let e = wait_execution(&stack, &unhealthy, Duration::from_secs(600)).await;
+    assert_eq!(e["status"], "Failed", "{e}");
+    let acts = actions(&stack, e["pipelineExecutionId"].as_str().unwrap()).await;
+    let deploy = action(&acts, "Deploy");
+    assert_eq!(deploy["status"], "Failed");
+    let msg = deploy["output"]["executionResult"]["errorDetails"]["message"]
+        .as_str()
+        .unwrap();
+    assert!(msg.contains("was rolled back"), "{msg}");
+    assert_eq!(
+        commit_served(&stack),
+        good,
+        "the rollback left the live version serving"
+    );
+}
