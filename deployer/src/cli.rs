@@ -75,6 +75,8 @@ pub enum Command {
     Verify(crate::verify::VerifyArgs),
     /// Send requests through the load balancer and report versions, latency, errors.
     Smoke(crate::smoke::SmokeArgs),
+    /// The pipeline a push starts: status, watch an execution, release the last commit.
+    Pipeline(crate::pipeline_cmd::PipelineArgs),
     /// Run the whole blue/green stack on this machine (no AWS account needed).
     Local(crate::local::LocalArgs),
 }
@@ -91,6 +93,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Diff(args) => crate::diff::run(args, &g).await,
         Command::Verify(args) => crate::verify::run(args, &g).await,
         Command::Smoke(args) => crate::smoke::run(args, &g).await,
+        Command::Pipeline(args) => crate::pipeline_cmd::run(args, &g).await,
         Command::Local(args) => crate::local::run(args, &g).await,
     }
 }

@@ -21,6 +21,7 @@ pub mod continue_cmd;
 pub mod deploy;
 pub mod diff;
 pub mod ecs_taskdef;
+pub mod pipeline_cmd;
 pub mod preflight;
 pub mod progress;
 pub mod rollback;

@@ -243,12 +243,90 @@ async fn push_to_deploy_and_the_three_ways_a_release_fails() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("PipelineNotFoundException"));
 
-    // 2. A commit that does not compile fails Build; the live version keeps serving.
+    // `deployer pipeline`: status shows the execution and the live revision; watch of a
+    // finished execution exits with its outcome; release re-runs the last commit.
+    let out = stack
+        .deployer()
+        .args(["pipeline", "status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&id) && text.contains("Succeeded") && text.contains(&good[..8]),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("live: ")) && text.contains(&format!("demo:{good})")),
+        "{text}"
+    );
+    let out = stack
+        .deployer()
+        .args(["pipeline", "watch", &id])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = stack
+        .deployer()
+        .args(["pipeline", "watch", "not-a-uuid"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = stack
+        .deployer()
+        .args(["pipeline", "release"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("Build: Succeeded") && err.contains("following deployment d-"),
+        "{err}"
+    );
+
+    // 2. A commit that does not compile fails Build; the live version keeps serving;
+    // `pipeline watch --wait-start` picks up the push and shows the build's last lines.
+    let watcher = stack
+        .deployer()
+        .args(["pipeline", "watch", "--wait-start", "120s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
     sh(
         &work,
         "printf '\\nfn broken( {{\\n' >> app/src/main.rs && git commit -qam 'does not compile' && git push -q local main",
     );
     let broken = sh(&work, "git rev-parse HEAD");
+    let watched = watcher.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&watched.stderr);
+    assert_eq!(
+        watched.status.code(),
+        Some(3),
+        "a failed build exits 3: {err}"
+    );
+    assert!(
+        err.contains("build phase BUILD FAILED: COMMAND_EXECUTION_ERROR"),
+        "{err}"
+    );
+    assert!(
+        err.contains("last log lines of /aws/codebuild/demo"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error"),
+        "the compiler's error is among the last lines: {err}"
+    );
     let e = wait_execution(&stack, &broken, Duration::from_secs(600)).await;
     assert_eq!(e["status"], "Failed", "{e}");
     let acts = actions(&stack, e["pipelineExecutionId"].as_str().unwrap()).await;
@@ -319,6 +397,21 @@ git commit -qam 'tasks that fail their health checks' && git push -q local main"
         .as_str()
         .unwrap();
     assert!(msg.contains("was rolled back"), "{msg}");
+    let out = stack
+        .deployer()
+        .args([
+            "pipeline",
+            "watch",
+            e["pipelineExecutionId"].as_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         commit_served(&stack),
         good,

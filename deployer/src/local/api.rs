@@ -98,6 +98,7 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         "AmazonEC2ContainerRegistry_V20150921" => registry::ecr(stack, op, &input),
         "CodePipeline_20150709" => super::pipeline::driver::codepipeline(stack, op, &input),
         "CodeBuild_20161006" => super::pipeline::driver::codebuild(stack, op, &input),
+        "Logs_20140328" => super::pipeline::driver::build_logs(stack, op, &input),
         _ => Err(ApiError::new(
             "UnknownOperationException",
             format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, CodePipeline, CodeBuild, ELBv2, IAM are)"),

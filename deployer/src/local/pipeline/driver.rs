@@ -492,6 +492,52 @@ pub fn codebuild(stack: &crate::local::stack::Stack, op: &str, input: &Value) ->
         .handle_codebuild(op, input)
 }
 
+/// `Logs_20140328.GetLogEvents` for the build log groups only, from the pipeline's own
+/// store: a stop-gap until the local CloudWatch Logs backend (issue 12) is wired, when
+/// the builds' sink becomes that backend and this goes.
+pub fn build_logs(stack: &crate::local::stack::Stack, op: &str, input: &Value) -> ApiResult {
+    use crate::local::api::req_str;
+    if op != "GetLogEvents" {
+        return Err(ApiError::new(
+            "UnknownOperationException",
+            format!("CloudWatch Logs operation {op} is not served by the local stack (GetLogEvents of build logs is)"),
+        ));
+    }
+    let p = stack.pipeline.get().ok_or_else(no_pipeline)?;
+    let group = req_str(input, "logGroupName", "InvalidParameterException")?;
+    let stream = req_str(input, "logStreamName", "InvalidParameterException")?;
+    if group != crate::local::build::logs::default_group(PROJECT_NAME) {
+        return Err(ApiError::new(
+            "ResourceNotFoundException",
+            "The specified log group does not exist.",
+        ));
+    }
+    let events = p.logs.tail(group, stream, usize::MAX);
+    if events.is_empty() && !lock(&p.builds).iter().any(|b| lock(b).log_stream == stream) {
+        return Err(ApiError::new(
+            "ResourceNotFoundException",
+            "The specified log stream does not exist.",
+        ));
+    }
+    let limit = input["limit"].as_u64().unwrap_or(10_000).clamp(1, 10_000) as usize;
+    let from_head = input["startFromHead"].as_bool().unwrap_or(false);
+    let n = events.len();
+    let (from, to) = if from_head {
+        (0, limit.min(n))
+    } else {
+        (n.saturating_sub(limit), n)
+    };
+    let out: Vec<Value> = events[from..to]
+        .iter()
+        .map(|e| serde_json::json!({"timestamp": e.timestamp, "message": e.message, "ingestionTime": e.timestamp}))
+        .collect();
+    Ok(serde_json::json!({
+        "events": out,
+        "nextForwardToken": format!("f/{to:056}"),
+        "nextBackwardToken": format!("b/{from:056}")
+    }))
+}
+
 /// The program a task with `image` runs: the binary of that image when a local build
 /// pushed it, else the stack's demo binary (every other image, as before).
 pub fn program_for(stack: &crate::local::stack::Stack, image: &str) -> PathBuf {
