@@ -261,7 +261,7 @@ async fn push_to_deploy_and_the_three_ways_a_release_fails() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("live: ")) && text.contains(&format!("demo:{good})")),
+        text.contains("live: ") && text.contains(&format!("demo:{good})")),
         "{text}"
     );
     let out = stack
