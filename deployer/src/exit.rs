@@ -2,6 +2,23 @@
 
 use std::process::ExitCode;
 
+/// The exit code table as a literal, for the top-level help and `concat!` into each
+/// subcommand's help.
+#[macro_export]
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0    success (the deployment succeeded)
+  1    error (AWS, network, I/O)
+  2    bad input (flags, files, Terraform outputs, image reference, missing resources)
+  3    the deployment failed (CodeDeploy's automatic rollback, if any, is reported);
+       verify: a check failed; smoke: an error or an unexpected version
+  4    the deployment was stopped (with rollback)
+  5    timed out while watching (the deployment may still be running)
+  130  interrupted (Ctrl-C) and the deployment was left running"
+    };
+}
+
 /// What the process tells its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {

@@ -6,15 +6,13 @@
 //! not about the stack (throttling, access denied, credentials, network) end the
 //! preflight at once with their own message.
 
-use anyhow::Context;
 use aws_sdk_codedeploy::types::{
     DeploymentGroupInfo, DeploymentOption, DeploymentType, TrafficRoutingType,
 };
 use aws_sdk_ecs::types::DeploymentControllerType;
 use serde::Serialize;
 
-use crate::aws::{error_kind, AwsResultExt, ErrorKind};
-use crate::context::Ctx;
+use crate::aws::{codedeploy, ecs, elbv2, error_kind, Ctx, ErrorKind};
 use crate::exit::bad_input;
 
 /// The only deployment configuration CodeDeploy accepts for ECS behind an NLB.
@@ -85,7 +83,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<DeploymentGrou
         Ok(c) => c,
         Err(e) => Check::from_error("service", e)?,
     });
-    let group = match ctx.deployment_group().await {
+    let group = match codedeploy::deployment_group(ctx).await {
         Ok(g) => Some(g),
         Err(e) => {
             checks.push(Check::from_error("deployment group", e)?);
@@ -127,7 +125,7 @@ pub fn ensure_passed(checks: &[Check]) -> anyhow::Result<()> {
 
 async fn check_service(ctx: &Ctx) -> anyhow::Result<Check> {
     let o = &ctx.outputs;
-    let s = ctx.service().await?;
+    let s = ecs::service(ctx).await?;
     let controller = s
         .deployment_controller
         .as_ref()
@@ -270,16 +268,8 @@ async fn check_config(ctx: &Ctx, g: &DeploymentGroupInfo) -> anyhow::Result<Chec
     let nlb = if names.is_empty() {
         false
     } else {
-        let tgs = ctx
-            .aws
-            .elb
-            .describe_target_groups()
-            .set_names(Some(names.clone()))
-            .send()
-            .await
-            .aws("elbv2:DescribeTargetGroups")
-            .with_context(|| format!("reading target groups {}", names.join(", ")))?;
-        tgs.target_groups.unwrap_or_default().iter().any(|t| {
+        let tgs = elbv2::target_groups(ctx, &names).await?;
+        tgs.iter().any(|t| {
             matches!(
                 t.protocol.as_ref().map(|p| p.as_str()),
                 Some("TCP" | "TLS" | "UDP" | "TCP_UDP")
@@ -295,16 +285,7 @@ async fn check_config(ctx: &Ctx, g: &DeploymentGroupInfo) -> anyhow::Result<Chec
     let all_at_once = if config == NLB_CONFIG {
         true
     } else {
-        let info = ctx
-            .aws
-            .codedeploy
-            .get_deployment_config()
-            .deployment_config_name(&config)
-            .send()
-            .await
-            .aws("codedeploy:GetDeploymentConfig")
-            .with_context(|| format!("reading deployment config `{config}`"))?
-            .deployment_config_info;
+        let info = codedeploy::deployment_config(ctx, &config).await?;
         info.and_then(|i| i.traffic_routing_config)
             .and_then(|t| t.r#type)
             .is_some_and(|t| t == TrafficRoutingType::AllAtOnce)
@@ -331,7 +312,7 @@ async fn check_config(ctx: &Ctx, g: &DeploymentGroupInfo) -> anyhow::Result<Chec
 }
 
 async fn check_in_flight(ctx: &Ctx) -> anyhow::Result<Check> {
-    let in_flight = ctx.in_flight().await?;
+    let in_flight = codedeploy::in_flight(ctx).await?;
     match in_flight.first() {
         None => Ok(Check::pass("no deployment in flight", "the group is idle")),
         Some(d) => {

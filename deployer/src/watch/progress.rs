@@ -8,8 +8,9 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
-use crate::watch::{clock, Event, Observation, Summary};
+use crate::args::OutputFormat;
+use crate::watch::follow::Summary;
+use crate::watch::machine::{Event, Observation};
 
 pub struct Reporter {
     output: OutputFormat,
@@ -169,5 +170,26 @@ fn prompt(question: &str) -> Option<String> {
     match std::io::stdin().read_line(&mut line) {
         Ok(0) | Err(_) => None,
         Ok(_) => Some(line),
+    }
+}
+
+/// Formats a duration as `m:ss` (or `h:mm:ss`).
+pub fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_formats() {
+        assert_eq!(clock(Duration::from_secs(65)), "1:05");
+        assert_eq!(clock(Duration::from_secs(3725)), "1:02:05");
     }
 }

@@ -5,12 +5,11 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::context::Ctx;
-use crate::ecs_taskdef;
+use crate::args::{GlobalArgs, OutputFormat};
+use crate::artifacts::image::ImageRef;
+use crate::artifacts::render;
+use crate::aws::{ecs, ecs_taskdef, Ctx};
 use crate::exit::Code;
-use crate::image::ImageRef;
-use crate::render;
 
 #[derive(Debug, Args)]
 #[command(
@@ -35,8 +34,8 @@ pub struct DiffArgs {
 pub async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let o = &ctx.outputs;
-    let current = crate::rollback::live_task_definition(&ctx).await?;
-    let (_, live) = crate::deploy::describe(&ctx, &current).await?;
+    let current = ecs::live_task_definition(&ctx).await?;
+    let (_, live) = ecs::describe_task_definition(&ctx, &current).await?;
     let image = match args.image {
         Some(i) => i,
         None => {

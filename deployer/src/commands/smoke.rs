@@ -10,9 +10,8 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use crate::args::{parse_duration, GlobalArgs, OutputFormat};
 use crate::exit::{bad_input, Code};
-use crate::watch::parse_duration;
 
 #[derive(Debug, Args)]
 #[command(after_help = concat!("Examples:
@@ -114,7 +113,7 @@ pub async fn run(args: SmokeArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let url = match &args.url {
         Some(u) => u.clone(),
         None => {
-            crate::context::load_outputs(global)
+            crate::aws::context::load_outputs(global)
                 .context("smoke needs --url, or the Terraform outputs for nlb_url")?
                 .nlb_url
         }
