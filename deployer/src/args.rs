@@ -3,6 +3,8 @@
 //! live beside its `run` in `commands/`; nothing outside `args.rs` and `commands/` holds
 //! clap types.
 
+#![warn(unreachable_pub)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -31,7 +33,7 @@ pub enum OutputFormat {
 /// Where `--wait-until` may stop watching: a lifecycle event (once it succeeded), the
 /// ready wait (green is up, waiting for `deployer continue`), or the termination wait
 /// (traffic switched, blue kept for the wait).
-pub const MILESTONES: [&str; 10] = [
+pub(crate) const MILESTONES: [&str; 10] = [
     "BeforeInstall",
     "Install",
     "AfterInstall",
@@ -46,7 +48,7 @@ pub const MILESTONES: [&str; 10] = [
 
 /// The flags that control watching (shared by `deploy`, `wait` and `rollback`).
 #[derive(Debug, Clone, Args)]
-pub struct WatchArgs {
+pub(crate) struct WatchArgs {
     /// Give up watching after this long (e.g. `90s`, `20m`, `1h`); the deployment keeps
     /// running. Default: what the deployment group implies (ready wait + termination
     /// wait + 15 minutes).
@@ -70,7 +72,7 @@ pub struct WatchArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InterruptAction {
+pub(crate) enum InterruptAction {
     /// Stop watching; the deployment continues.
     Leave,
     /// StopDeployment with automatic rollback, then follow it to the end.
@@ -78,7 +80,7 @@ pub enum InterruptAction {
 }
 
 /// Checks the shape of a deployment id before asking AWS about it.
-pub fn check_deployment_id(id: &str) -> anyhow::Result<()> {
+pub(crate) fn check_deployment_id(id: &str) -> anyhow::Result<()> {
     let ok = id.len() == 11
         && id.starts_with("d-")
         && id[2..]
@@ -95,7 +97,7 @@ pub fn check_deployment_id(id: &str) -> anyhow::Result<()> {
 }
 
 /// Parses `90s`, `20m`, `1h`, `500ms`, `1h30m`, or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("empty duration (e.g. 90s, 20m, 1h)".into());

@@ -1,6 +1,8 @@
 //! The command line: the top-level parser and the dispatch to `commands/`. The only
 //! module that names every command; nothing imports it but `lib.rs`.
 
+#![warn(unreachable_pub)]
+
 use clap::{Parser, Subcommand};
 
 use crate::args::GlobalArgs;
@@ -12,7 +14,7 @@ use crate::exit::Code;
 #[derive(Debug, Parser)]
 #[command(name = "deployer", version, propagate_version = true)]
 #[command(after_help = crate::exit_codes!())]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
@@ -21,7 +23,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Render the task definition and appspec from the templates and Terraform outputs.
     Render(commands::render::RenderArgs),
     /// Register the task definition and run a blue/green deployment, watching it.
@@ -44,7 +46,7 @@ pub enum Command {
     Local(commands::local::LocalArgs),
 }
 
-pub async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
+pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
     let g = cli.global;
     match cli.command {
         Command::Render(args) => commands::render::run(args, &g).await,

@@ -13,15 +13,19 @@
 //! - [`local`]: the emulated stack of `deployer local` (uses only `artifacts` and `exit`);
 //! - [`exit`]: exit codes.
 
-pub mod args;
+// Only what the integration tests (tests/*.rs) use is `pub`; the rest is private so
+// that rustc's dead_code lint (an error under `clippy -D warnings`) reports any item
+// nothing uses, and `unreachable_pub` (on in each private layer) keeps `pub` meaning
+// "used from outside the crate".
+mod args;
 pub mod artifacts;
 pub mod aws;
 mod cli;
 mod commands;
 pub mod exit;
 pub mod local;
-pub mod preflight;
-pub mod watch;
+mod preflight;
+mod watch;
 
 use std::process::ExitCode;
 

@@ -6,6 +6,8 @@
 //! not about the stack (throttling, access denied, credentials, network) end the
 //! preflight at once with their own message.
 
+#![warn(unreachable_pub)]
+
 use aws_sdk_codedeploy::types::{
     DeploymentGroupInfo, DeploymentOption, DeploymentType, TrafficRoutingType,
 };
@@ -16,11 +18,11 @@ use crate::aws::{codedeploy, ecs, elbv2, error_kind, Ctx, ErrorKind};
 use crate::exit::bad_input;
 
 /// The only deployment configuration CodeDeploy accepts for ECS behind an NLB.
-pub const NLB_CONFIG: &str = "CodeDeployDefault.ECSAllAtOnce";
+pub(crate) const NLB_CONFIG: &str = "CodeDeployDefault.ECSAllAtOnce";
 
 /// One check and how it went.
 #[derive(Debug, Clone, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     pub name: &'static str,
     pub ok: bool,
     pub detail: String,
@@ -65,7 +67,7 @@ impl Check {
         }
     }
 
-    pub fn human(&self) -> String {
+    pub(crate) fn human(&self) -> String {
         format!(
             "{} {:<23} {}",
             if self.ok { "ok  " } else { "FAIL" },
@@ -77,7 +79,7 @@ impl Check {
 
 /// The preflight checks, in order. `group` is filled with the deployment group when it
 /// could be read.
-pub async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<DeploymentGroupInfo>)> {
+pub(crate) async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<DeploymentGroupInfo>)> {
     let mut checks = Vec::new();
     checks.push(match check_service(ctx).await {
         Ok(c) => c,
@@ -105,7 +107,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<DeploymentGrou
 }
 
 /// Fails with every failed check's detail; exit 2 when any is about the outputs' names.
-pub fn ensure_passed(checks: &[Check]) -> anyhow::Result<()> {
+pub(crate) fn ensure_passed(checks: &[Check]) -> anyhow::Result<()> {
     let failed: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
     if failed.is_empty() {
         return Ok(());
@@ -249,7 +251,7 @@ fn check_group(ctx: &Ctx, g: &DeploymentGroupInfo) -> Check {
 }
 
 /// The target group names of the group's (first) target group pair.
-pub fn target_group_names(g: &DeploymentGroupInfo) -> Vec<String> {
+pub(crate) fn target_group_names(g: &DeploymentGroupInfo) -> Vec<String> {
     g.load_balancer_info
         .as_ref()
         .and_then(|l| l.target_group_pair_info_list.as_ref())

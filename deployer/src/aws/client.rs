@@ -5,6 +5,8 @@
 //! `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE` work as with the AWS CLI. Retries (throttling,
 //! transient errors) are left to the SDK's standard retry strategy.
 
+#![warn(unreachable_pub)]
+
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::BehaviorVersion;
 

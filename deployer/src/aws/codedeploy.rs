@@ -1,6 +1,8 @@
 //! CodeDeploy: the deployment group, its deployments, and the calls that create,
 //! approve and stop them.
 
+#![warn(unreachable_pub)]
+
 use anyhow::Context;
 use aws_sdk_codedeploy::types::{
     AppSpecContent, DeploymentConfigInfo, DeploymentGroupInfo, DeploymentInfo, DeploymentStatus,
@@ -11,7 +13,7 @@ use crate::artifacts::render;
 use crate::aws::{AwsResultExt, Ctx};
 
 /// Statuses of a deployment in flight (the ones `ListDeployments` filters on).
-pub const IN_FLIGHT: [DeploymentStatus; 5] = [
+pub(crate) const IN_FLIGHT: [DeploymentStatus; 5] = [
     DeploymentStatus::Created,
     DeploymentStatus::Queued,
     DeploymentStatus::InProgress,
@@ -20,7 +22,7 @@ pub const IN_FLIGHT: [DeploymentStatus; 5] = [
 ];
 
 /// The deployment group's settings (GetDeploymentGroup).
-pub async fn deployment_group(ctx: &Ctx) -> anyhow::Result<DeploymentGroupInfo> {
+pub(crate) async fn deployment_group(ctx: &Ctx) -> anyhow::Result<DeploymentGroupInfo> {
     let o = &ctx.outputs;
     ctx.aws
         .codedeploy
@@ -42,7 +44,7 @@ pub async fn deployment_group(ctx: &Ctx) -> anyhow::Result<DeploymentGroupInfo> 
 }
 
 /// A deployment configuration (GetDeploymentConfig).
-pub async fn deployment_config(
+pub(crate) async fn deployment_config(
     ctx: &Ctx,
     name: &str,
 ) -> anyhow::Result<Option<DeploymentConfigInfo>> {
@@ -60,7 +62,7 @@ pub async fn deployment_config(
 
 /// Deployment ids of the group, optionally only those in the given statuses (all
 /// pages).
-pub async fn list_deployments(
+pub(crate) async fn list_deployments(
     ctx: &Ctx,
     statuses: &[DeploymentStatus],
 ) -> anyhow::Result<Vec<String>> {
@@ -89,7 +91,7 @@ pub async fn list_deployments(
 }
 
 /// Details of deployments (BatchGetDeployments, 25 at a time), newest first.
-pub async fn deployments(ctx: &Ctx, ids: &[String]) -> anyhow::Result<Vec<DeploymentInfo>> {
+pub(crate) async fn deployments(ctx: &Ctx, ids: &[String]) -> anyhow::Result<Vec<DeploymentInfo>> {
     let mut all = Vec::new();
     for chunk in ids.chunks(25) {
         let out = ctx
@@ -108,7 +110,7 @@ pub async fn deployments(ctx: &Ctx, ids: &[String]) -> anyhow::Result<Vec<Deploy
 }
 
 /// The deployments of the group that are still in flight, newest first.
-pub async fn in_flight(ctx: &Ctx) -> anyhow::Result<Vec<DeploymentInfo>> {
+pub(crate) async fn in_flight(ctx: &Ctx) -> anyhow::Result<Vec<DeploymentInfo>> {
     let ids = list_deployments(ctx, &IN_FLIGHT).await?;
     let infos = deployments(ctx, &ids).await?;
     // ListDeployments filters on status; BatchGetDeployments is re-checked in case
@@ -120,7 +122,7 @@ pub async fn in_flight(ctx: &Ctx) -> anyhow::Result<Vec<DeploymentInfo>> {
 }
 
 /// The newest deployment of the group, if any.
-pub async fn latest_deployment(ctx: &Ctx) -> anyhow::Result<Option<String>> {
+pub(crate) async fn latest_deployment(ctx: &Ctx) -> anyhow::Result<Option<String>> {
     let ids = list_deployments(ctx, &[]).await?;
     // ListDeployments has no documented order: read them all (25 per call) and take
     // the newest by creation time.
@@ -129,7 +131,7 @@ pub async fn latest_deployment(ctx: &Ctx) -> anyhow::Result<Option<String>> {
 }
 
 /// One deployment (GetDeployment).
-pub async fn deployment(ctx: &Ctx, id: &str) -> anyhow::Result<DeploymentInfo> {
+pub(crate) async fn deployment(ctx: &Ctx, id: &str) -> anyhow::Result<DeploymentInfo> {
     ctx.aws
         .codedeploy
         .get_deployment()
@@ -144,7 +146,7 @@ pub async fn deployment(ctx: &Ctx, id: &str) -> anyhow::Result<DeploymentInfo> {
 
 /// The ECS target of a deployment (ListDeploymentTargets, then GetDeploymentTarget of
 /// the first), or `None` before CodeDeploy created it.
-pub async fn ecs_target(ctx: &Ctx, id: &str) -> anyhow::Result<Option<EcsTarget>> {
+pub(crate) async fn ecs_target(ctx: &Ctx, id: &str) -> anyhow::Result<Option<EcsTarget>> {
     let targets = ctx
         .aws
         .codedeploy
@@ -171,7 +173,7 @@ pub async fn ecs_target(ctx: &Ctx, id: &str) -> anyhow::Result<Option<EcsTarget>
 }
 
 /// CreateDeployment with the rendered appspec inline; returns the deployment id.
-pub async fn create_deployment(
+pub(crate) async fn create_deployment(
     ctx: &Ctx,
     task_definition_arn: &str,
     description: Option<&str>,
@@ -208,7 +210,7 @@ pub async fn create_deployment(
 }
 
 /// ContinueDeployment for the given wait.
-pub async fn continue_deployment(
+pub(crate) async fn continue_deployment(
     ctx: &Ctx,
     id: &str,
     wait: DeploymentWaitType,
@@ -226,7 +228,7 @@ pub async fn continue_deployment(
 }
 
 /// StopDeployment with automatic rollback.
-pub async fn stop_with_rollback(ctx: &Ctx, id: &str) -> anyhow::Result<()> {
+pub(crate) async fn stop_with_rollback(ctx: &Ctx, id: &str) -> anyhow::Result<()> {
     ctx.aws
         .codedeploy
         .stop_deployment()

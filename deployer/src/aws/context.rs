@@ -1,6 +1,8 @@
 //! The resolved configuration every AWS command starts from: the stack's Terraform
 //! outputs and the AWS clients.
 
+#![warn(unreachable_pub)]
+
 use crate::args::GlobalArgs;
 use crate::artifacts::outputs::Outputs;
 use crate::aws::Aws;
@@ -21,7 +23,7 @@ impl Ctx {
 }
 
 /// Reads the Terraform outputs named by `--outputs` / `DEPLOYER_OUTPUTS`.
-pub fn load_outputs(global: &GlobalArgs) -> anyhow::Result<Outputs> {
+pub(crate) fn load_outputs(global: &GlobalArgs) -> anyhow::Result<Outputs> {
     let path = global.outputs.as_ref().ok_or_else(|| {
         bad_input(
             "no Terraform outputs: give --outputs FILE or set DEPLOYER_OUTPUTS \

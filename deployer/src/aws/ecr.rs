@@ -1,5 +1,7 @@
 //! ECR: whether an image is in a repository.
 
+#![warn(unreachable_pub)]
+
 use anyhow::Context;
 use aws_sdk_ecr::types::{ImageDetail, ImageIdentifier};
 
@@ -8,7 +10,10 @@ use crate::aws::{AwsResultExt, Ctx};
 
 /// The image's details (DescribeImages by digest, else by tag), or `None` when the
 /// answer lists none. A missing repository or image is an error of kind `NotFound`.
-pub async fn describe_image(ctx: &Ctx, image: &ImageRef) -> anyhow::Result<Option<ImageDetail>> {
+pub(crate) async fn describe_image(
+    ctx: &Ctx,
+    image: &ImageRef,
+) -> anyhow::Result<Option<ImageDetail>> {
     let mut id = ImageIdentifier::builder();
     if let Some(d) = image.digest() {
         id = id.image_digest(d);

@@ -10,7 +10,7 @@ use crate::aws::{ecs_taskdef, AwsError, AwsResultExt, Ctx};
 use crate::exit::bad_input;
 
 /// The ECS service (DescribeServices), with a clear error when it is missing.
-pub async fn service(ctx: &Ctx) -> anyhow::Result<aws_sdk_ecs::types::Service> {
+pub(crate) async fn service(ctx: &Ctx) -> anyhow::Result<aws_sdk_ecs::types::Service> {
     let o = &ctx.outputs;
     let out = ctx
         .aws
@@ -53,7 +53,7 @@ pub async fn service(ctx: &Ctx) -> anyhow::Result<aws_sdk_ecs::types::Service> {
 
 /// The live task definition: the service's PRIMARY task set's (the service's own when
 /// it has no task sets).
-pub async fn live_task_definition(ctx: &Ctx) -> anyhow::Result<String> {
+pub(crate) async fn live_task_definition(ctx: &Ctx) -> anyhow::Result<String> {
     let service = service(ctx).await?;
     service
         .task_sets
@@ -73,7 +73,7 @@ pub async fn live_task_definition(ctx: &Ctx) -> anyhow::Result<String> {
 
 /// The live task definition (the service's PRIMARY task set) and the ACTIVE revision of
 /// its family just before it.
-pub async fn previous_revision(ctx: &Ctx) -> anyhow::Result<(String, String)> {
+pub(crate) async fn previous_revision(ctx: &Ctx) -> anyhow::Result<(String, String)> {
     let current = live_task_definition(ctx).await?;
     let (family, revision) = family_revision(&current)
         .with_context(|| format!("cannot read family:revision from {current}"))?;
@@ -106,7 +106,7 @@ pub async fn previous_revision(ctx: &Ctx) -> anyhow::Result<(String, String)> {
 }
 
 /// `("demo", 7)` from `arn:aws:ecs:...:task-definition/demo:7` or `demo:7`.
-pub fn family_revision(arn: &str) -> Option<(&str, u32)> {
+pub(crate) fn family_revision(arn: &str) -> Option<(&str, u32)> {
     let tail = arn.rsplit('/').next()?;
     let (family, rev) = tail.rsplit_once(':')?;
     Some((family, rev.parse().ok()?))
@@ -138,7 +138,7 @@ pub async fn describe_task_definition(
 
 /// The latest ACTIVE revision of `family` and its typed model, or `None` when the
 /// family has no revision yet.
-pub async fn latest_revision(
+pub(crate) async fn latest_revision(
     ctx: &Ctx,
     family: &str,
 ) -> anyhow::Result<Option<(aws_sdk_ecs::types::TaskDefinition, TaskDefinition)>> {
@@ -180,7 +180,10 @@ pub async fn plan_register(ctx: &Ctx, td: &TaskDefinition) -> anyhow::Result<Pla
 }
 
 /// RegisterTaskDefinition; returns the new revision's ARN.
-pub async fn register_task_definition(ctx: &Ctx, td: &TaskDefinition) -> anyhow::Result<String> {
+pub(crate) async fn register_task_definition(
+    ctx: &Ctx,
+    td: &TaskDefinition,
+) -> anyhow::Result<String> {
     let out = ecs_taskdef::register_request(&ctx.aws.ecs, td)?
         .send()
         .await
@@ -193,16 +196,19 @@ pub async fn register_task_definition(ctx: &Ctx, td: &TaskDefinition) -> anyhow:
 
 /// A task of the service that stopped, and why.
 #[derive(Debug, Clone, Serialize)]
-pub struct StoppedTask {
-    pub task: String,
-    pub task_definition: Option<String>,
-    pub stopped_reason: Option<String>,
-    pub containers: Vec<String>,
+pub(crate) struct StoppedTask {
+    pub(crate) task: String,
+    pub(crate) task_definition: Option<String>,
+    pub(crate) stopped_reason: Option<String>,
+    pub(crate) containers: Vec<String>,
 }
 
 /// The service's tasks that stopped since `since` (epoch seconds), newest first, at
 /// most five (for failure reports).
-pub async fn stopped_tasks(ctx: &Ctx, since: Option<i64>) -> anyhow::Result<Vec<StoppedTask>> {
+pub(crate) async fn stopped_tasks(
+    ctx: &Ctx,
+    since: Option<i64>,
+) -> anyhow::Result<Vec<StoppedTask>> {
     let o = &ctx.outputs;
     let arns = ctx
         .aws

@@ -43,7 +43,7 @@ fn i32_of(field: &str, v: u32) -> anyhow::Result<i32> {
 }
 
 /// Fills a RegisterTaskDefinition request from the typed model.
-pub fn register_request(
+pub(crate) fn register_request(
     client: &aws_sdk_ecs::Client,
     td: &TaskDefinition,
 ) -> anyhow::Result<RegisterTaskDefinitionFluentBuilder> {
@@ -284,7 +284,10 @@ fn u32_of(field: &str, v: i32) -> anyhow::Result<u32> {
 }
 
 /// The typed model of a live task definition (DescribeTaskDefinition with tags).
-pub fn from_live(td: &ecs::TaskDefinition, tags: &[ecs::Tag]) -> anyhow::Result<TaskDefinition> {
+pub(crate) fn from_live(
+    td: &ecs::TaskDefinition,
+    tags: &[ecs::Tag],
+) -> anyhow::Result<TaskDefinition> {
     let containers = td
         .container_definitions
         .as_deref()
@@ -538,6 +541,6 @@ pub fn normalize(td: &TaskDefinition) -> TaskDefinition {
 }
 
 /// Whether registering `rendered` would give the same revision as `live`.
-pub fn same(rendered: &TaskDefinition, live: &TaskDefinition) -> bool {
+pub(crate) fn same(rendered: &TaskDefinition, live: &TaskDefinition) -> bool {
     normalize(rendered) == normalize(live)
 }

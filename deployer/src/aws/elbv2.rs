@@ -1,12 +1,14 @@
 //! Elastic Load Balancing v2: listeners, target groups and target health.
 
+#![warn(unreachable_pub)]
+
 use anyhow::Context;
 use aws_sdk_elasticloadbalancingv2::types::{Listener, TargetGroup, TargetHealthDescription};
 
 use crate::aws::{AwsResultExt, Ctx};
 
 /// One listener (DescribeListeners).
-pub async fn listener(ctx: &Ctx, arn: &str) -> anyhow::Result<Listener> {
+pub(crate) async fn listener(ctx: &Ctx, arn: &str) -> anyhow::Result<Listener> {
     let out = ctx
         .aws
         .elb
@@ -24,7 +26,7 @@ pub async fn listener(ctx: &Ctx, arn: &str) -> anyhow::Result<Listener> {
 }
 
 /// Target groups by name (DescribeTargetGroups).
-pub async fn target_groups(ctx: &Ctx, names: &[String]) -> anyhow::Result<Vec<TargetGroup>> {
+pub(crate) async fn target_groups(ctx: &Ctx, names: &[String]) -> anyhow::Result<Vec<TargetGroup>> {
     let out = ctx
         .aws
         .elb
@@ -39,7 +41,7 @@ pub async fn target_groups(ctx: &Ctx, names: &[String]) -> anyhow::Result<Vec<Ta
 
 /// The health of a target group's targets (DescribeTargetHealth); `name` is for the
 /// error message.
-pub async fn target_health(
+pub(crate) async fn target_health(
     ctx: &Ctx,
     arn: &str,
     name: &str,

@@ -1,6 +1,8 @@
 //! The translation of SDK errors into messages a person can act on, and the
 //! classification (not found, conflict, throttled, ...) callers and exit codes use.
 
+#![warn(unreachable_pub)]
+
 use std::error::Error as StdError;
 use std::fmt;
 
@@ -9,7 +11,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// What went wrong with an AWS call, as far as the caller needs to decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// AWS throttled the call even after the SDK's retries.
     Throttled,
     /// The credentials lack a permission.
@@ -29,7 +31,7 @@ pub enum ErrorKind {
 
 /// An AWS API error, naming the operation, the AWS error code and its message.
 #[derive(Debug)]
-pub struct AwsError {
+pub(crate) struct AwsError {
     pub operation: &'static str,
     pub kind: ErrorKind,
     pub code: Option<String>,
@@ -70,7 +72,7 @@ impl StdError for AwsError {}
 
 impl AwsError {
     /// Classifies an SDK error of `operation` (e.g. `"ecs:DescribeServices"`).
-    pub fn from_sdk<E, R>(operation: &'static str, err: &SdkError<E, R>) -> AwsError
+    pub(crate) fn from_sdk<E, R>(operation: &'static str, err: &SdkError<E, R>) -> AwsError
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
         R: fmt::Debug,
@@ -210,7 +212,7 @@ fn iam_action(op: &str) -> String {
 
 /// `.aws("ecs:DescribeServices")` turns an SDK result into an `anyhow` result whose error
 /// is an [`AwsError`] (kept in the chain, so the exit code can depend on its kind).
-pub trait AwsResultExt<T> {
+pub(crate) trait AwsResultExt<T> {
     fn aws(self, operation: &'static str) -> anyhow::Result<T>;
 }
 
@@ -225,7 +227,7 @@ where
 }
 
 /// The kind of the first [`AwsError`] in an error's chain, if any.
-pub fn error_kind(err: &anyhow::Error) -> Option<ErrorKind> {
+pub(crate) fn error_kind(err: &anyhow::Error) -> Option<ErrorKind> {
     err.chain()
         .find_map(|e| e.downcast_ref::<AwsError>())
         .map(|e| e.kind)

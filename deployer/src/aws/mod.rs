@@ -4,16 +4,16 @@
 //! (`codedeploy::in_flight`, `codedeploy::create_deployment`,
 //! `ecs::live_task_definition`, ...). Nothing here prints: callers report.
 
-pub mod client;
-pub mod codedeploy;
-pub mod context;
-pub mod ecr;
+mod client;
+pub(crate) mod codedeploy;
+pub(crate) mod context;
+pub(crate) mod ecr;
 pub mod ecs;
 pub mod ecs_taskdef;
-pub mod elbv2;
-pub mod errors;
-pub mod iam;
+pub(crate) mod elbv2;
+mod errors;
+pub(crate) mod iam;
 
 pub use client::Aws;
 pub use context::Ctx;
-pub use errors::{error_kind, AwsError, AwsResultExt, ErrorKind};
+pub(crate) use errors::{error_kind, AwsError, AwsResultExt, ErrorKind};

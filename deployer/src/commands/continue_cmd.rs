@@ -14,7 +14,7 @@ use crate::watch;
 #[command(after_help = concat!("Examples:
   deployer continue                  # approve: switch production traffic to green
   deployer continue --termination    # skip the rest of the termination wait", "\n\n", crate::exit_codes!()))]
-pub struct ContinueArgs {
+pub(crate) struct ContinueArgs {
     /// The deployment (default: the one in flight in the deployment group).
     #[arg(value_name = "DEPLOYMENT_ID")]
     pub deployment_id: Option<String>,
@@ -25,7 +25,7 @@ pub struct ContinueArgs {
     pub termination: bool,
 }
 
-pub async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let id = match args.deployment_id {
         Some(id) => {

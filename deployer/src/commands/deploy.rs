@@ -24,7 +24,7 @@ use crate::watch::{self, WatchOptions};
   deployer deploy --image demo:v2 --env DEMO_FAIL_HEALTH=1     # watch the automatic rollback
   deployer deploy --image demo:v2 --dry-run                    # show, change nothing
   deployer deploy --task-definition arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7 --no-wait", "\n\n", crate::exit_codes!()))]
-pub struct DeployArgs {
+pub(crate) struct DeployArgs {
     /// Container image to ship: [registry/]repository:tag or ...@sha256:<digest>. The
     /// task definition is rendered from taskdef.json with it.
     #[arg(long, value_name = "URI")]
@@ -60,7 +60,7 @@ pub struct DeployArgs {
     pub watch: WatchArgs,
 }
 
-pub async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     if args.approve && !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(bad_input(
             "--approve asks on the terminal, and there is none; instead use \

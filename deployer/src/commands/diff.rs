@@ -16,7 +16,7 @@ use crate::exit::Code;
     after_help = concat!("Both sides are shown with the defaults ECS fills in (essential, hostPort, \
 protocol, health check timings) and environment variables sorted, so only real changes show.", "\n\n", crate::exit_codes!())
 )]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// Image for the rendered side (default: the live container's image, so the diff
     /// shows template and configuration drift only).
     #[arg(long, value_name = "URI")]
@@ -31,7 +31,7 @@ pub struct DiffArgs {
     pub context: usize,
 }
 
-pub async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let o = &ctx.outputs;
     let current = ecs::live_task_definition(&ctx).await?;

@@ -20,13 +20,13 @@ use crate::local::config::{self, Config};
 use crate::local::{stack, state};
 
 #[derive(Debug, Args)]
-pub struct LocalArgs {
+pub(crate) struct LocalArgs {
     #[command(subcommand)]
     pub command: LocalCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum LocalCommand {
+pub(crate) enum LocalCommand {
     /// Start the local stack (foreground until Ctrl-C, or --detach).
     Up(Box<UpArgs>),
     /// Stop the local stack and every task process it started.
@@ -40,26 +40,26 @@ pub enum LocalCommand {
 
 /// Where the running stack keeps its state (PIDs, ports, outputs file, logs).
 #[derive(Debug, Clone, Args)]
-pub struct StateDirArg {
+pub(crate) struct StateDirArg {
     /// State directory [default: $XDG_STATE_HOME/deployer/local or ~/.local/state/deployer/local].
     #[arg(long, env = "DEPLOYER_LOCAL_STATE_DIR", value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct DownArgs {
+pub(crate) struct DownArgs {
     #[command(flatten)]
     pub state: StateDirArg,
 }
 
 #[derive(Debug, Args)]
-pub struct EnvArgs {
+pub(crate) struct EnvArgs {
     #[command(flatten)]
     pub state: StateDirArg,
 }
 
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     #[command(flatten)]
     pub state: StateDirArg,
 }
@@ -89,7 +89,7 @@ fn config_of(args: &UpArgs) -> anyhow::Result<Config> {
     Ok(cfg)
 }
 
-pub async fn run(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     match args.command {
         LocalCommand::Up(a) => up(*a, global).await,
         LocalCommand::Down(a) => down(&a.state, global),
@@ -413,7 +413,7 @@ async fn status(arg: &StateDirArg, global: &GlobalArgs) -> anyhow::Result<Code> 
 /// Timings default to seconds (AWS uses minutes) so a deployment takes a few seconds.
 #[derive(Debug, Clone, Args)]
 #[command(args_override_self = true)]
-pub struct UpArgs {
+pub(crate) struct UpArgs {
     #[command(flatten)]
     pub state: StateDirArg,
 
@@ -496,7 +496,7 @@ pub struct UpArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReadyAction {
+pub(crate) enum ReadyAction {
     /// CONTINUE_DEPLOYMENT: reroute traffic as soon as the replacement is healthy.
     Continue,
     /// STOP_DEPLOYMENT: wait for ContinueDeployment; stop the deployment after --ready-wait.

@@ -23,7 +23,7 @@ use crate::exit::{bad_input, Code};
 #[command(
     after_help = "Example:\n  deployer render --outputs deployer/tests/fixtures/terraform-outputs.json \\\n    --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab --out-dir rendered"
 )]
-pub struct RenderArgs {
+pub(crate) struct RenderArgs {
     /// Container image: [registry/]repository[:tag][@sha256:<64 hex>], with a tag or a
     /// digest (the `ImageURI` the pipeline writes to imageDetail.json).
     #[arg(long, value_name = "URI")]
@@ -39,7 +39,7 @@ pub struct RenderArgs {
     pub task_definition_arn: Option<String>,
 }
 
-pub async fn run(args: RenderArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: RenderArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let outputs_path = global.outputs.as_deref().ok_or_else(|| {
         bad_input(
             "deployer render needs the stack's Terraform outputs: --outputs FILE \

@@ -16,7 +16,7 @@ use crate::watch::{self, WatchOptions};
     after_help = concat!("Rollback exits 0 when the rollback completed (the in-flight deployment \
 was stopped and traffic is back on blue, or the previous revision was deployed).", "\n\n", crate::exit_codes!())
 )]
-pub struct RollbackArgs {
+pub(crate) struct RollbackArgs {
     /// Only show what would be done.
     #[arg(long)]
     pub dry_run: bool,
@@ -29,7 +29,7 @@ pub struct RollbackArgs {
     pub watch: WatchArgs,
 }
 
-pub async fn run(args: RollbackArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: RollbackArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let in_flight = codedeploy::in_flight(&ctx).await?;
     if let Some(d) = in_flight.first() {

@@ -14,7 +14,7 @@ use crate::exit::Code;
 
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit_codes!())]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// How many recent deployments to show.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub deployments: usize,
@@ -22,7 +22,7 @@ pub struct StatusArgs {
 
 /// Everything `status` shows (also its `--output json`).
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Status {
+pub(crate) struct Status {
     pub cluster: String,
     pub service: String,
     pub service_status: String,
@@ -39,7 +39,7 @@ pub struct Status {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct ListenerStatus {
+pub(crate) struct ListenerStatus {
     pub arn: String,
     pub port: Option<i32>,
     /// Target group name and weight of each forward target.
@@ -47,7 +47,7 @@ pub struct ListenerStatus {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct TaskSetStatus {
+pub(crate) struct TaskSetStatus {
     pub id: String,
     /// PRIMARY (serving production) or ACTIVE.
     pub status: String,
@@ -61,14 +61,14 @@ pub struct TaskSetStatus {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct TargetGroupStatus {
+pub(crate) struct TargetGroupStatus {
     pub name: String,
     pub color: String,
     pub targets: Vec<TargetStatus>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct TargetStatus {
+pub(crate) struct TargetStatus {
     pub id: String,
     pub port: Option<i32>,
     pub state: String,
@@ -76,7 +76,7 @@ pub struct TargetStatus {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct DeploymentStatusLine {
+pub(crate) struct DeploymentStatusLine {
     pub id: String,
     pub status: String,
     pub created: Option<String>,
@@ -85,7 +85,7 @@ pub struct DeploymentStatusLine {
     pub error: Option<String>,
 }
 
-pub async fn run(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let status = gather(&ctx, args.deployments).await?;
     match global.output {
@@ -99,7 +99,7 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result<Code> 
 }
 
 /// Reads the status from AWS.
-pub async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Status> {
+pub(crate) async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Status> {
     let o = &ctx.outputs;
     let names: HashMap<String, (String, String)> = [
         (
@@ -293,7 +293,7 @@ async fn listener_status(
 }
 
 /// The human form of [`Status`] (stdout).
-pub fn render_human(s: &Status) -> String {
+pub(crate) fn render_human(s: &Status) -> String {
     let mut out = String::new();
     let mut line = |text: String| {
         out.push_str(&text);

@@ -15,13 +15,13 @@ use crate::preflight::{self, Check};
     after_help = concat!("verify exits 0 when every check passed, 3 when one failed \
 (2 when the Terraform outputs name something that does not exist).", "\n\n", crate::exit_codes!())
 )]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The image to check in ECR (default: the live container's image).
     #[arg(long, value_name = "URI")]
     pub image: Option<ImageRef>,
 }
 
-pub async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let (mut checks, _) = preflight::run(&ctx).await?;
 

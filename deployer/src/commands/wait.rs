@@ -13,7 +13,7 @@ use crate::watch::{follow, WatchOptions};
   deployer wait                               # the latest deployment of the group
   deployer wait d-ABCDE1234 --output json     # one JSON event per line, then a summary
   deployer wait --wait-until ReadyWait        # return once green waits for approval", "\n\n", crate::exit_codes!()))]
-pub struct WaitArgs {
+pub(crate) struct WaitArgs {
     /// The deployment to watch (`d-XXXXXXXXX`). Default: the latest of the deployment
     /// group.
     #[arg(value_name = "DEPLOYMENT_ID")]
@@ -23,7 +23,7 @@ pub struct WaitArgs {
     pub watch: WatchArgs,
 }
 
-pub async fn run(args: WaitArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: WaitArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let id = match args.deployment_id {
         Some(id) => {

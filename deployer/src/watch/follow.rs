@@ -18,7 +18,7 @@ use crate::watch::progress::{clock, Reporter};
 
 /// Resolved watch settings.
 #[derive(Debug, Clone)]
-pub struct WatchOptions {
+pub(crate) struct WatchOptions {
     pub timeout: Duration,
     pub interval: Duration,
     pub wait_until: Option<String>,
@@ -35,7 +35,7 @@ pub struct WatchOptions {
 
 impl WatchOptions {
     /// Fills the default timeout from the deployment group's settings.
-    pub async fn resolve(
+    pub(crate) async fn resolve(
         ctx: &Ctx,
         args: &WatchArgs,
         approve: bool,
@@ -67,7 +67,7 @@ impl WatchOptions {
 
 /// Ready wait (when the group waits for approval) + termination wait + 15 minutes for
 /// tasks to start and pass health checks.
-pub fn default_timeout(group: &DeploymentGroupInfo) -> Duration {
+pub(crate) fn default_timeout(group: &DeploymentGroupInfo) -> Duration {
     use aws_sdk_codedeploy::types::{DeploymentReadyAction, InstanceAction};
     let mut minutes: u64 = 15;
     if let Some(bg) = &group.blue_green_deployment_configuration {
@@ -87,7 +87,7 @@ pub fn default_timeout(group: &DeploymentGroupInfo) -> Duration {
 
 /// The end of a watch, as a summary line (human) or object (JSON).
 #[derive(Debug, Clone, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub event: &'static str,
     pub deployment_id: String,
     pub outcome: String,
@@ -114,7 +114,7 @@ enum Interrupt {
 
 /// Polls deployment `id` until it ends, the milestone is reached, the timeout passes or
 /// the person interrupts; reports progress and a summary; returns the exit code.
-pub async fn follow(ctx: &Ctx, id: &str, opts: &WatchOptions) -> anyhow::Result<Code> {
+pub(crate) async fn follow(ctx: &Ctx, id: &str, opts: &WatchOptions) -> anyhow::Result<Code> {
     let started = Instant::now();
     Follower {
         ctx,

@@ -8,7 +8,7 @@ use crate::exit::Code;
 
 /// What one poll saw of a deployment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Observation {
+pub(crate) struct Observation {
     pub deployment_id: String,
     /// CodeDeploy's status: Created, Queued, InProgress, Baking, Ready, Succeeded,
     /// Failed, Stopped.
@@ -27,7 +27,7 @@ pub struct Observation {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct LifecycleObservation {
+pub(crate) struct LifecycleObservation {
     pub name: String,
     /// Pending, InProgress, Succeeded, Failed, Skipped, Unknown.
     pub status: String,
@@ -36,14 +36,14 @@ pub struct LifecycleObservation {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Diagnostics {
+pub(crate) struct Diagnostics {
     pub error_code: Option<String>,
     pub message: Option<String>,
     pub log_tail: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct TaskSetObservation {
+pub(crate) struct TaskSetObservation {
     /// `Blue` (the original) or `Green` (the replacement).
     pub label: String,
     pub identifier: String,
@@ -83,7 +83,7 @@ fn fmt_weight(w: f64) -> String {
 /// One thing worth telling the person (or the JSON consumer) about.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event {
+pub(crate) enum Event {
     /// The deployment's status changed.
     Status {
         deployment_id: String,
@@ -114,7 +114,7 @@ pub enum Event {
 
 impl Event {
     /// The human line for this event.
-    pub fn human(&self) -> String {
+    pub(crate) fn human(&self) -> String {
         match self {
             Event::Status {
                 deployment_id,
@@ -163,7 +163,7 @@ impl Event {
 
 /// How a watch ended (besides timeouts and interrupts, which the loop decides).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Succeeded,
     /// `--wait-until` was reached.
     Reached(String),
@@ -172,7 +172,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn code(&self) -> Code {
+    pub(crate) fn code(&self) -> Code {
         match self {
             Outcome::Succeeded | Outcome::Reached(_) => Code::Success,
             Outcome::Failed => Code::Failed,
@@ -180,7 +180,7 @@ impl Outcome {
         }
     }
 
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Outcome::Succeeded => "succeeded",
             Outcome::Reached(_) => "reached",
@@ -192,13 +192,13 @@ impl Outcome {
 
 /// The pure watch: remembers the previous observation and reports what changed.
 #[derive(Debug, Default)]
-pub struct Watch {
+pub(crate) struct Watch {
     prev: Option<Observation>,
     wait_until: Option<String>,
 }
 
 impl Watch {
-    pub fn new(wait_until: Option<String>) -> Watch {
+    pub(crate) fn new(wait_until: Option<String>) -> Watch {
         Watch {
             prev: None,
             wait_until,
@@ -207,7 +207,7 @@ impl Watch {
 
     /// Feeds one observation; returns the events since the previous one, and the outcome
     /// once the watch is over.
-    pub fn observe(&mut self, obs: &Observation) -> (Vec<Event>, Option<Outcome>) {
+    pub(crate) fn observe(&mut self, obs: &Observation) -> (Vec<Event>, Option<Outcome>) {
         let mut events = Vec::new();
         let prev = self.prev.take().unwrap_or_default();
 
@@ -279,7 +279,7 @@ impl Watch {
     }
 
     /// The last observation fed in.
-    pub fn last(&self) -> Option<&Observation> {
+    pub(crate) fn last(&self) -> Option<&Observation> {
         self.prev.as_ref()
     }
 }
@@ -296,7 +296,7 @@ fn reached(obs: &Observation, milestone: &str) -> bool {
 }
 
 /// Whether CodeDeploy is done with a deployment in this status.
-pub fn is_terminal_status(status: &str) -> bool {
+pub(crate) fn is_terminal_status(status: &str) -> bool {
     matches!(status, "Succeeded" | "Failed" | "Stopped")
 }
 

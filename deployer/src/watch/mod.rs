@@ -7,11 +7,13 @@
 //!   approvals, enforces the timeout, and ends with one summary.
 //! - [`progress`]: how progress and the summary are shown (terminal, plain lines, JSON).
 
-pub mod follow;
-pub mod machine;
-pub mod observe;
-pub mod progress;
+#![warn(unreachable_pub)]
 
-pub use follow::{follow, WatchOptions};
-pub use machine::is_terminal_status;
-pub use observe::observe;
+pub(crate) mod follow;
+pub(crate) mod machine;
+pub(crate) mod observe;
+pub(crate) mod progress;
+
+pub(crate) use follow::{follow, WatchOptions};
+pub(crate) use machine::is_terminal_status;
+pub(crate) use observe::observe;

@@ -7,7 +7,7 @@ use crate::aws::{codedeploy, Ctx};
 use crate::watch::machine::{Diagnostics, LifecycleObservation, Observation, TaskSetObservation};
 
 /// Reads the deployment and its ECS target into an [`Observation`].
-pub async fn observe(ctx: &Ctx, id: &str) -> anyhow::Result<Observation> {
+pub(crate) async fn observe(ctx: &Ctx, id: &str) -> anyhow::Result<Observation> {
     let info = codedeploy::deployment(ctx, id).await?;
     let mut obs = from_deployment(id, &info);
     if obs.status == "Created" || obs.status == "Queued" {
