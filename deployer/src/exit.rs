@@ -52,13 +52,11 @@ impl Code {
         }
     }
 
-    /// Errors that carry a [`BadInput`] anywhere in their chain exit 2, and so do AWS
-    /// errors saying a resource named by the Terraform outputs does not exist; others
-    /// exit 1.
+    /// Errors that carry a [`BadInput`] anywhere in their chain exit 2; others exit 1.
+    /// (`aws::exit_code` also sends AWS errors saying a resource does not exist to 2:
+    /// use it for errors that may come from AWS.)
     pub fn from_error(err: &anyhow::Error) -> Code {
-        if err.chain().any(|e| e.downcast_ref::<BadInput>().is_some())
-            || crate::aws::error_kind(err) == Some(crate::aws::ErrorKind::NotFound)
-        {
+        if err.chain().any(|e| e.downcast_ref::<BadInput>().is_some()) {
             Code::BadInput
         } else {
             Code::Error

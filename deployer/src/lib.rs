@@ -49,7 +49,7 @@ pub fn run() -> ExitCode {
         Ok(code) => code.into(),
         Err(err) => {
             eprintln!("error: {err:#}");
-            exit::Code::from_error(&err).into()
+            aws::exit_code(&err).into()
         }
     }
 }

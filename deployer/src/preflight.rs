@@ -54,7 +54,7 @@ impl Check {
     /// input, conflict); other errors (access denied, throttling, ...) are returned.
     fn from_error(name: &'static str, err: anyhow::Error) -> anyhow::Result<Check> {
         let kind = error_kind(&err);
-        let is_bad_input = crate::exit::Code::from_error(&err) == crate::exit::Code::BadInput;
+        let is_bad_input = crate::aws::exit_code(&err) == crate::exit::Code::BadInput;
         if is_bad_input || matches!(kind, Some(ErrorKind::Conflict) | Some(ErrorKind::Other)) {
             Ok(Check {
                 name,
@@ -346,10 +346,7 @@ mod tests {
             },
         ];
         let err = ensure_passed(&checks).unwrap_err();
-        assert_eq!(
-            crate::exit::Code::from_error(&err),
-            crate::exit::Code::BadInput
-        );
+        assert_eq!(crate::aws::exit_code(&err), crate::exit::Code::BadInput);
         assert!(format!("{err:#}").contains("canary with an NLB"));
     }
 
@@ -357,10 +354,7 @@ mod tests {
     fn state_failures_exit_1() {
         let checks = vec![Check::fail("no deployment in flight", "d-X is InProgress")];
         let err = ensure_passed(&checks).unwrap_err();
-        assert_eq!(
-            crate::exit::Code::from_error(&err),
-            crate::exit::Code::Error
-        );
+        assert_eq!(crate::aws::exit_code(&err), crate::exit::Code::Error);
         assert!(ensure_passed(&[Check::pass("a", "b")]).is_ok());
     }
 }

@@ -9,6 +9,8 @@ use std::fmt;
 use aws_sdk_codedeploy::error::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::exit::Code;
+
 /// What went wrong with an AWS call, as far as the caller needs to decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ErrorKind {
@@ -226,6 +228,16 @@ where
     }
 }
 
+/// The exit code of an error: 2 for bad input ([`Code::from_error`]) and for AWS errors
+/// saying a resource the Terraform outputs name does not exist, else 1.
+pub(crate) fn exit_code(err: &anyhow::Error) -> Code {
+    if error_kind(err) == Some(ErrorKind::NotFound) {
+        Code::BadInput
+    } else {
+        Code::from_error(err)
+    }
+}
+
 /// The kind of the first [`AwsError`] in an error's chain, if any.
 pub(crate) fn error_kind(err: &anyhow::Error) -> Option<ErrorKind> {
     err.chain()
@@ -271,6 +283,26 @@ mod tests {
             ErrorKind::Conflict
         );
         assert_eq!(classify(None, ""), ErrorKind::Other);
+    }
+
+    #[test]
+    fn missing_resources_and_bad_input_exit_2_other_aws_errors_1() {
+        let aws = |kind| {
+            anyhow::Error::new(AwsError {
+                operation: "ecs:DescribeServices",
+                kind,
+                code: None,
+                message: String::new(),
+            })
+            .context("reading the service")
+        };
+        assert_eq!(exit_code(&aws(ErrorKind::NotFound)), Code::BadInput);
+        assert_eq!(exit_code(&aws(ErrorKind::Conflict)), Code::Error);
+        assert_eq!(exit_code(&aws(ErrorKind::AccessDenied)), Code::Error);
+        assert_eq!(
+            exit_code(&crate::exit::bad_input("--image: no tag")),
+            Code::BadInput
+        );
     }
 
     #[test]

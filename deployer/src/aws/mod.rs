@@ -16,4 +16,4 @@ pub(crate) mod iam;
 
 pub use client::Aws;
 pub use context::Ctx;
-pub(crate) use errors::{error_kind, AwsError, AwsResultExt, ErrorKind};
+pub(crate) use errors::{error_kind, exit_code, AwsError, AwsResultExt, ErrorKind};
