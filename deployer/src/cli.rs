@@ -3,6 +3,8 @@
 
 #![warn(unreachable_pub)]
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
 use crate::args::GlobalArgs;
@@ -59,5 +61,28 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Verify(args) => commands::verify::run(args, &g).await,
         Command::Smoke(args) => commands::smoke::run(args, &g).await,
         Command::Local(args) => commands::local::run(args, &g).await,
+    }
+}
+
+/// Parses the command line, runs the subcommand, prints any error once with its cause
+/// chain, and maps the outcome to a documented exit code.
+pub(crate) fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return Code::Error.into();
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code.into(),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            crate::aws::exit_code(&err).into()
+        }
     }
 }

@@ -27,29 +27,8 @@ pub mod local;
 mod preflight;
 mod watch;
 
-use std::process::ExitCode;
-
-use clap::Parser;
-
 /// Parses the command line, runs the subcommand, prints any error once with its cause
 /// chain, and maps the outcome to a documented exit code (see [`exit::Code`]).
-pub fn run() -> ExitCode {
-    let cli = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return exit::Code::Error.into();
-        }
-    };
-    match runtime.block_on(cli::dispatch(cli)) {
-        Ok(code) => code.into(),
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            aws::exit_code(&err).into()
-        }
-    }
+pub fn run() -> std::process::ExitCode {
+    cli::run()
 }
