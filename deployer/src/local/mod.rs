@@ -3,7 +3,7 @@
 //! `up` starts, on 127.0.0.1 only: an AWS API endpoint (ECS, CodeDeploy, ELBv2, ECR, IAM
 //! subsets: [`api`]), the "NLB" listeners ([`nlb`]) over two health-checked target groups
 //! ([`elb`]), and the ECS service `demo` whose tasks are real `demo` processes
-//! ([`tasks`]); CodeDeploy deployments run the ECS blue/green lifecycle ([`lifecycle`]).
+//! ([`tasks`]); CodeDeploy deployments run the ECS blue/green lifecycle ([`codedeploy::lifecycle`]).
 //! `env` prints what a client needs to target it, `status` shows it, `down` stops it.
 
 use std::ffi::OsString;
@@ -27,7 +27,7 @@ pub mod config;
 pub mod ecs;
 pub mod elb;
 pub mod elbv2;
-pub mod lifecycle;
+pub mod error;
 pub mod model;
 pub mod nlb;
 pub mod registry;
