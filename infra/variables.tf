@@ -100,7 +100,7 @@ variable "enable_test_listener" {
 }
 
 variable "test_listener_port" {
-  description = "TCP port of the optional test listener."
+  description = "TCP port of the test listener (enable_test_listener)."
   type        = number
   default     = 8080
 

@@ -78,7 +78,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- 4. first deploy (background)
-# The longest part (the provider waits ~1 min for the NLB even on moto): started first.
+# The longest part (the provider waits ~1 min for the NLB even on moto, and most of the
+# rest is waiting too): started first, so the plans below run beside it.
 step "infra/tests/first_deploy.sh (in the background)"
 setsid bash infra/tests/first_deploy.sh --state-out "$work/state.json" >"$work/first-deploy.log" 2>&1 &
 first_deploy_pid=$!
@@ -125,9 +126,9 @@ for attempt in 1 2 3; do
   ((attempt < 3)) || fail "moto_server did not start on 127.0.0.1 (three ports tried; see moto.log)"
 done
 
-# Copies of the configuration plus a provider override that only this test uses; taskdef.json
-# sits next to each as at the repo root (infra/ecs.tf reads ../taskdef.json). One copy for
-# the plans (the applied state comes from first_deploy.sh, which has its own copy and moto).
+# A copy of the configuration plus a provider override that only this test uses; taskdef.json
+# sits next to it as at the repo root (infra/ecs.tf reads ../taskdef.json). The plans share
+# it (the applied state comes from first_deploy.sh, which has its own copy and moto).
 write_override() {
   echo 'provider "aws" {'
   echo '  access_key                  = "testing"'
@@ -145,15 +146,13 @@ write_override() {
   echo '  }'
   echo '}'
 }
-for copy in plan; do
-  mkdir -p "$work/$copy/infra"
-  cp infra/*.tf infra/.terraform.lock.hcl "$work/$copy/infra/"
-  cp taskdef.json "$work/$copy/taskdef.json"
-  write_override >"$work/$copy/infra/moto_override.tf"
-done
+mkdir -p "$work/plan/infra"
+cp infra/*.tf infra/.terraform.lock.hcl "$work/plan/infra/"
+cp taskdef.json "$work/plan/taskdef.json"
+write_override >"$work/plan/infra/moto_override.tf"
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_ENDPOINT_URL
-# The copies share the validated data dir: same lock file, same provider.
+# The plans use the validated data dir: same lock file, same provider.
 
 all_on=(-var enable_nat_gateway=true -var enable_vpc_endpoints=true -var enable_test_listener=true
   -var 'test_listener_cidrs=["203.0.113.0/24"]' -var ready_wait_minutes=10)
