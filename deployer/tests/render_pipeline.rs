@@ -278,6 +278,9 @@ fn pipeline_and_deployer_render_give_identical_bytes() {
         format!("--tag {image_uri}"),
         "--push".to_owned(),
         "--target runtime".to_owned(),
+        // One linux/amd64 image (taskdef.json: X86_64), no provenance index (issue 14).
+        "--platform linux/amd64".to_owned(),
+        "--provenance=false".to_owned(),
         format!(
             "--cache-to type=local,dest={}.new,mode=max",
             cache_dir.display()
