@@ -80,24 +80,13 @@ impl StandInConfig {
     }
 }
 
-/// `deployer local stand-in docker|aws ARGS...` (hidden: only the stand-in scripts run it).
-#[derive(Debug, clap::Args)]
-pub struct StandInArgs {
-    /// `docker` or `aws`.
-    #[arg(value_parser = ["docker", "aws"])]
-    pub tool: String,
-    /// The tool's arguments, as the buildspec gave them.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
-}
-
 /// Runs a stand-in and exits with its code (it is the whole process).
-pub fn main(a: &StandInArgs) -> ! {
+pub fn main(tool: &str, args: &[String]) -> ! {
     let code = match StandInConfig::from_env() {
-        Ok(cfg) if a.tool == "docker" => docker(&a.args, &cfg),
-        Ok(cfg) => aws(&a.args, &cfg),
+        Ok(cfg) if tool == "docker" => docker(args, &cfg),
+        Ok(cfg) => aws(args, &cfg),
         Err(e) => {
-            eprintln!("{} (local CodeBuild stand-in): {e}", a.tool);
+            eprintln!("{tool} (local CodeBuild stand-in): {e}");
             2
         }
     };

@@ -7,7 +7,33 @@
 use serde_json::{json, Value};
 
 use super::engine::{ActionRun, Execution, Pipeline, Stage, StageRun};
-use crate::local::api::{opt_str, req_str, str_list, ApiError, ApiResult};
+use crate::local::api::{opt_str, req_str, str_list, ApiResult};
+use crate::local::error::{ApiError, Common, ErrorCode};
+
+/// CodePipeline's error codes (botocore's `codepipeline` model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum PipelineErrorCode {
+    ValidationException,
+    PipelineNotFoundException,
+    PipelineExecutionNotFoundException,
+    InvalidNextTokenException,
+}
+impl ErrorCode for PipelineErrorCode {}
+
+/// CodeBuild's error codes (botocore's `codebuild` model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum BuildErrorCode {
+    InvalidInputException,
+}
+impl ErrorCode for BuildErrorCode {}
+
+/// CloudWatch Logs' error codes (botocore's `logs` model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum LogsErrorCode {
+    ResourceNotFoundException,
+    InvalidParameterException,
+}
+impl ErrorCode for LogsErrorCode {}
 use crate::local::build::model::Build;
 
 /// What the actions are configured with (as `infra/codepipeline.tf`, local names).
@@ -106,7 +132,7 @@ fn action_execution(stage: Stage, run: &ActionRun, n: &PipelineNames) -> Value {
 fn check_name(p: &Pipeline, n: &PipelineNames, name: &str) -> Result<(), ApiError> {
     if name != p.name {
         return Err(ApiError::new(
-            "PipelineNotFoundException",
+            PipelineErrorCode::PipelineNotFoundException,
             format!(
                 "Account '{}' does not have a pipeline with name '{name}'",
                 n.account_id
@@ -119,7 +145,7 @@ fn check_name(p: &Pipeline, n: &PipelineNames, name: &str) -> Result<(), ApiErro
 fn execution_of<'a>(p: &'a Pipeline, id: &str) -> Result<&'a Execution, ApiError> {
     p.execution(id).ok_or_else(|| {
         ApiError::new(
-            "PipelineExecutionNotFoundException",
+            PipelineErrorCode::PipelineExecutionNotFoundException,
             format!(
                 "Pipeline execution with id '{id}' does not exist in pipeline with name '{}'",
                 p.name
@@ -129,7 +155,7 @@ fn execution_of<'a>(p: &'a Pipeline, id: &str) -> Result<&'a Execution, ApiError
 }
 
 pub fn get_pipeline_state(p: &Pipeline, n: &PipelineNames, input: &Value) -> ApiResult {
-    let name = req_str(input, "name", "ValidationException")?;
+    let name = req_str(input, "name", PipelineErrorCode::ValidationException)?;
     check_name(p, n, name)?;
     let stages: Vec<Value> = Stage::ALL
         .iter()
@@ -188,7 +214,7 @@ fn page(input: &Value, len: usize, default_max: u64) -> Result<(usize, usize), A
             Some(m @ 1..=100) => m,
             _ => {
                 return Err(ApiError::new(
-                    "ValidationException",
+                    PipelineErrorCode::ValidationException,
                     format!("1 validation error detected: Value '{v}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100"),
                 ))
             }
@@ -202,7 +228,7 @@ fn page(input: &Value, len: usize, default_max: u64) -> Result<(usize, usize), A
             .filter(|&i| i <= len)
             .ok_or_else(|| {
                 ApiError::new(
-                    "InvalidNextTokenException",
+                    PipelineErrorCode::InvalidNextTokenException,
                     format!("The next token {t:?} is not valid"),
                 )
             })?,
@@ -232,7 +258,11 @@ fn summary(e: &Execution) -> Value {
 }
 
 pub fn list_pipeline_executions(p: &Pipeline, n: &PipelineNames, input: &Value) -> ApiResult {
-    let name = req_str(input, "pipelineName", "ValidationException")?;
+    let name = req_str(
+        input,
+        "pipelineName",
+        PipelineErrorCode::ValidationException,
+    )?;
     check_name(p, n, name)?;
     let newest_first: Vec<&Execution> = p.executions.iter().rev().collect();
     let (from, to) = page(input, newest_first.len(), 100)?;
@@ -246,9 +276,17 @@ pub fn list_pipeline_executions(p: &Pipeline, n: &PipelineNames, input: &Value) 
 }
 
 pub fn get_pipeline_execution(p: &Pipeline, n: &PipelineNames, input: &Value) -> ApiResult {
-    let name = req_str(input, "pipelineName", "ValidationException")?;
+    let name = req_str(
+        input,
+        "pipelineName",
+        PipelineErrorCode::ValidationException,
+    )?;
     check_name(p, n, name)?;
-    let id = req_str(input, "pipelineExecutionId", "ValidationException")?;
+    let id = req_str(
+        input,
+        "pipelineExecutionId",
+        PipelineErrorCode::ValidationException,
+    )?;
     let e = execution_of(p, id)?;
     let mut v = json!({
         "pipelineName": p.name,
@@ -320,14 +358,18 @@ fn action_detail(e: &Execution, run: &StageRun, n: &PipelineNames) -> Value {
 }
 
 pub fn list_action_executions(p: &Pipeline, n: &PipelineNames, input: &Value) -> ApiResult {
-    let name = req_str(input, "pipelineName", "ValidationException")?;
+    let name = req_str(
+        input,
+        "pipelineName",
+        PipelineErrorCode::ValidationException,
+    )?;
     check_name(p, n, name)?;
     let filter_id = match input.get("filter") {
         None | Some(Value::Null) => None,
         Some(f @ Value::Object(_)) => opt_str(f, "pipelineExecutionId")?,
         Some(other) => {
             return Err(ApiError::new(
-                "SerializationException",
+                Common::SerializationException,
                 format!("filter: expected an object, got {other}"),
             ))
         }
@@ -365,11 +407,11 @@ pub fn start_pipeline_execution(
     input: &Value,
     start: impl FnOnce() -> Result<String, ApiError>,
 ) -> ApiResult {
-    let name = req_str(input, "name", "ValidationException")?;
+    let name = req_str(input, "name", PipelineErrorCode::ValidationException)?;
     check_name(p, n, name)?;
     if input.get("sourceRevisions").is_some_and(|v| !v.is_null()) {
         return Err(ApiError::new(
-            "ValidationException",
+            PipelineErrorCode::ValidationException,
             "sourceRevisions: the local pipeline releases the last commit pushed to main; push the revision instead",
         ));
     }
@@ -382,7 +424,7 @@ pub fn batch_get_builds(builds: &[Build], region: &str, input: &Value) -> ApiRes
     let ids = str_list(input, "ids")?;
     if ids.is_empty() || ids.len() > 100 {
         return Err(ApiError::new(
-            "InvalidInputException",
+            BuildErrorCode::InvalidInputException,
             format!("ids: expected 1 to 100 build ids, got {}", ids.len()),
         ));
     }

@@ -21,14 +21,16 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::api::{self as papi, PipelineNames};
+use super::api::{LogsErrorCode, PipelineErrorCode};
 use super::deploy;
 use super::engine::{Outcome, Pipeline, Revision, Stage, Trigger};
 use super::source;
-use crate::local::api::{ApiError, ApiResult};
+use crate::local::api::ApiResult;
 use crate::local::build::logs::{LogSink, MemoryLogs};
 use crate::local::build::model::{Build, BuildStatus};
 use crate::local::build::runner::{self, RunSpec};
 use crate::local::build::standin::{self, StandInConfig};
+use crate::local::error::{ApiError, Common};
 use crate::local::images::{split_image, ImageStore};
 
 pub const PIPELINE_NAME: &str = "demo";
@@ -224,7 +226,7 @@ impl LocalPipeline {
     fn release(&self) -> Result<String, ApiError> {
         let head = source::head(&self.repo()).ok_or_else(|| {
             ApiError::new(
-                "ValidationException",
+                PipelineErrorCode::ValidationException,
                 format!(
                     "nothing was pushed to {} yet: push a commit to the local remote {} first",
                     source::BRANCH,
@@ -239,7 +241,7 @@ impl LocalPipeline {
             },
             &head,
         )
-        .map_err(|e| ApiError::new("ValidationException", format!("{e:#}")))
+        .map_err(|e| ApiError::new(PipelineErrorCode::ValidationException, format!("{e:#}")))
     }
 
     fn schedule(self: &Arc<Self>) {
@@ -409,7 +411,7 @@ impl LocalPipeline {
             "GetPipelineExecution" => papi::get_pipeline_execution(&p, &self.names, input),
             "ListActionExecutions" => papi::list_action_executions(&p, &self.names, input),
             _ => Err(ApiError::new(
-                "UnknownOperationException",
+                Common::UnknownOperationException,
                 format!("CodePipeline operation {op} is not served by the local stack"),
             )),
         }
@@ -424,7 +426,7 @@ impl LocalPipeline {
                 papi::batch_get_builds(&builds, &self.settings.region, input)
             }
             _ => Err(ApiError::new(
-                "UnknownOperationException",
+                Common::UnknownOperationException,
                 format!("CodeBuild operation {op} is not served by the local stack"),
             )),
         }
@@ -471,7 +473,7 @@ pub fn attach(stack: &Arc<crate::local::stack::Stack>) -> anyhow::Result<()> {
 
 fn no_pipeline() -> ApiError {
     ApiError::new(
-        "PipelineNotFoundException",
+        PipelineErrorCode::PipelineNotFoundException,
         "the local stack's pipeline is not running",
     )
 }
@@ -499,23 +501,31 @@ pub fn build_logs(stack: &crate::local::stack::Stack, op: &str, input: &Value) -
     use crate::local::api::req_str;
     if op != "GetLogEvents" {
         return Err(ApiError::new(
-            "UnknownOperationException",
+            Common::UnknownOperationException,
             format!("CloudWatch Logs operation {op} is not served by the local stack (GetLogEvents of build logs is)"),
         ));
     }
     let p = stack.pipeline.get().ok_or_else(no_pipeline)?;
-    let group = req_str(input, "logGroupName", "InvalidParameterException")?;
-    let stream = req_str(input, "logStreamName", "InvalidParameterException")?;
+    let group = req_str(
+        input,
+        "logGroupName",
+        LogsErrorCode::InvalidParameterException,
+    )?;
+    let stream = req_str(
+        input,
+        "logStreamName",
+        LogsErrorCode::InvalidParameterException,
+    )?;
     if group != crate::local::build::logs::default_group(PROJECT_NAME) {
         return Err(ApiError::new(
-            "ResourceNotFoundException",
+            LogsErrorCode::ResourceNotFoundException,
             "The specified log group does not exist.",
         ));
     }
     let events = p.logs.tail(group, stream, usize::MAX);
     if events.is_empty() && !lock(&p.builds).iter().any(|b| lock(b).log_stream == stream) {
         return Err(ApiError::new(
-            "ResourceNotFoundException",
+            LogsErrorCode::ResourceNotFoundException,
             "The specified log stream does not exist.",
         ));
     }

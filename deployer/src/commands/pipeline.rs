@@ -1,5 +1,6 @@
 //! `deployer pipeline status|watch|release`: the pipeline a push started, on AWS or on
-//! the local stack alike (CodePipeline, CodeBuild and CloudWatch Logs APIs).
+//! the local stack alike (CodePipeline, CodeBuild and CloudWatch Logs APIs, through
+//! `aws::codepipeline`).
 //!
 //! `watch` follows an execution stage by stage (the build's phases as they end), then
 //! hands over to the deployment watch of `deployer wait` once the Deploy action has
@@ -10,26 +11,28 @@
 //! deployment; a deployment's automatic rollback is reported), 4 it was stopped or
 //! superseded by a newer execution, 5 timed out, 130 Ctrl-C (the execution goes on).
 
+#![warn(unreachable_pub)]
+
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context};
-use aws_sdk_codepipeline::types::ActionExecutionDetail;
+use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::context::Ctx;
+use crate::args::{parse_duration, GlobalArgs, InterruptAction, OutputFormat};
+use crate::aws::codepipeline as cp;
+use crate::aws::Ctx;
 use crate::exit::{bad_input, Code};
-use crate::watch::{follow, parse_duration, InterruptAction, WatchOptions};
+use crate::watch::{follow, WatchOptions};
 
 #[derive(Debug, Args)]
-pub struct PipelineArgs {
+pub(crate) struct PipelineArgs {
     #[command(subcommand)]
-    pub command: PipelineCommand,
+    command: PipelineCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum PipelineCommand {
+enum PipelineCommand {
     /// The last executions (commit, message, trigger, each stage's action), then the live revision.
     Status(StatusArgs),
     /// Follow an execution (default: the newest, or the next to start within --wait-start).
@@ -41,121 +44,70 @@ pub enum PipelineCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+struct StatusArgs {
     /// How many executions to show.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
-    pub executions: u16,
+    executions: u16,
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct FollowArgs {
+struct FollowArgs {
     /// Give up watching after this long (the execution goes on).
     #[arg(long, default_value = "60m", value_parser = parse_duration)]
-    pub timeout: Duration,
+    timeout: Duration,
     /// Poll interval.
     #[arg(long, default_value = "2s", value_parser = parse_duration)]
-    pub interval: Duration,
+    interval: Duration,
 }
 
 #[derive(Debug, Args)]
-pub struct WatchArgs {
-    /// The execution to follow (a UUID). Default: the newest.
+struct WatchArgs {
+    /// The execution to follow (a UUID). Default: the newest in progress, else the newest.
     #[arg(value_name = "EXECUTION_ID")]
-    pub execution_id: Option<String>,
+    execution_id: Option<String>,
     /// Without EXECUTION_ID and with no execution in progress, wait this long for the next
     /// one to start (e.g. right after `git push`).
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    pub wait_start: Duration,
+    wait_start: Duration,
     #[command(flatten)]
-    pub follow: FollowArgs,
+    follow: FollowArgs,
 }
 
 #[derive(Debug, Args)]
-pub struct ReleaseArgs {
+struct ReleaseArgs {
     #[command(flatten)]
-    pub follow: FollowArgs,
+    follow: FollowArgs,
 }
 
-pub struct Clients {
-    pub ctx: Ctx,
-    pub cp: aws_sdk_codepipeline::Client,
-    pub cb: aws_sdk_codebuild::Client,
-    pub logs: aws_sdk_cloudwatchlogs::Client,
-    pub pipeline: String,
-}
-
-impl Clients {
-    async fn load(global: &GlobalArgs) -> anyhow::Result<Clients> {
-        let ctx = Ctx::load(global).await?;
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(ctx.aws.region.clone()))
-            .load()
-            .await;
-        Ok(Clients {
-            pipeline: ctx.outputs.pipeline_name.clone(),
-            cp: aws_sdk_codepipeline::Client::new(&config),
-            cb: aws_sdk_codebuild::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            ctx,
-        })
+pub(crate) async fn run(args: PipelineArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    if let PipelineCommand::Watch(a) = &args.command {
+        if let Some(id) = &a.execution_id {
+            check_execution_id(id)?;
+        }
     }
-}
-
-fn aws_err(op: &str, e: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("{op}: {e}")
-}
-
-fn sdk_err<E, R>(op: &str, e: aws_sdk_codepipeline::error::SdkError<E, R>) -> anyhow::Error
-where
-    E: aws_sdk_codepipeline::error::ProvideErrorMetadata + std::fmt::Debug,
-    R: std::fmt::Debug,
-{
-    use aws_sdk_codepipeline::error::ProvideErrorMetadata;
-    match (e.code(), e.message()) {
-        (Some(c), Some(m)) => anyhow!("{op}: {c}: {m}"),
-        (Some(c), None) => anyhow!("{op}: {c}"),
-        _ => anyhow!("{op}: {e:?}"),
-    }
-}
-
-pub async fn run(args: PipelineArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let c = Clients::load(global).await?;
+    let c = Ctx::load(global).await?;
     match args.command {
         PipelineCommand::Status(a) => status(&c, &a, global.output).await,
         PipelineCommand::Watch(a) => {
             let id = match a.execution_id {
-                Some(id) => {
-                    check_execution_id(&id)?;
-                    id
-                }
+                Some(id) => id,
                 None => pick_execution(&c, a.wait_start).await?,
             };
             watch(&c, &id, &a.follow, global.output).await
         }
         PipelineCommand::Release(a) => {
-            let out =
-                c.cp.start_pipeline_execution()
-                    .name(&c.pipeline)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_err("codepipeline:StartPipelineExecution", e))
-                    .with_context(|| {
-                        format!(
-                            "starting pipeline `{}` (Terraform output pipeline_name)",
-                            c.pipeline
-                        )
-                    })?;
-            let id = out
-                .pipeline_execution_id
-                .context("StartPipelineExecution returned no pipelineExecutionId")?;
-            eprintln!("started execution {id} of pipeline {}", c.pipeline);
+            let id = cp::start_execution(&c).await?;
+            eprintln!(
+                "started execution {id} of pipeline {}",
+                c.outputs.pipeline_name
+            );
             watch(&c, &id, &a.follow, global.output).await
         }
     }
 }
 
 /// An execution id is a UUID.
-pub fn check_execution_id(id: &str) -> anyhow::Result<()> {
+fn check_execution_id(id: &str) -> anyhow::Result<()> {
     uuid::Uuid::parse_str(id).map(|_| ()).map_err(|_| {
         bad_input(format!(
             "execution id {id:?}: expected a UUID such as 0a1b2c3d-0000-4000-8000-000000000000 (deployer pipeline status lists them)"
@@ -163,36 +115,18 @@ pub fn check_execution_id(id: &str) -> anyhow::Result<()> {
     })
 }
 
-async fn executions(
-    c: &Clients,
-    max: i32,
-) -> anyhow::Result<Vec<aws_sdk_codepipeline::types::PipelineExecutionSummary>> {
-    let out =
-        c.cp.list_pipeline_executions()
-            .pipeline_name(&c.pipeline)
-            .max_results(max)
-            .send()
-            .await
-            .map_err(|e| sdk_err("codepipeline:ListPipelineExecutions", e))
-            .with_context(|| {
-                format!(
-                    "listing the executions of pipeline `{}` (Terraform output pipeline_name)",
-                    c.pipeline
-                )
-            })?;
-    Ok(out.pipeline_execution_summaries.unwrap_or_default())
+fn status_of(s: &aws_sdk_codepipeline::types::PipelineExecutionSummary) -> &str {
+    s.status.as_ref().map(|s| s.as_str()).unwrap_or("?")
 }
 
 /// The newest execution in progress, else the next to start within `wait_start`, else
 /// the newest one.
-async fn pick_execution(c: &Clients, wait_start: Duration) -> anyhow::Result<String> {
-    let first = executions(c, 20).await?;
-    let in_progress = |s: &aws_sdk_codepipeline::types::PipelineExecutionSummary| {
-        s.status.as_ref().map(|s| s.as_str()) == Some("InProgress")
-    };
-    if let Some(e) = first.iter().find(|s| in_progress(s)) {
+async fn pick_execution(c: &Ctx, wait_start: Duration) -> anyhow::Result<String> {
+    let first = cp::executions(c, 20).await?;
+    if let Some(e) = first.iter().find(|s| status_of(s) == "InProgress") {
         return Ok(e.pipeline_execution_id.clone().unwrap_or_default());
     }
+    let pipeline = &c.outputs.pipeline_name;
     if !wait_start.is_zero() {
         let known: Vec<String> = first
             .iter()
@@ -200,21 +134,22 @@ async fn pick_execution(c: &Clients, wait_start: Duration) -> anyhow::Result<Str
             .collect();
         let deadline = Instant::now() + wait_start;
         eprintln!(
-            "waiting up to {} for an execution of pipeline {} to start",
-            humantime::format_duration(wait_start),
-            c.pipeline
+            "waiting up to {} for an execution of pipeline {pipeline} to start",
+            humantime::format_duration(wait_start)
         );
         while Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            if let Some(e) = executions(c, 20).await?.into_iter().find(|s| {
-                !known.contains(s.pipeline_execution_id.as_ref().unwrap_or(&String::new()))
-            }) {
-                return Ok(e.pipeline_execution_id.unwrap_or_default());
+            let now = cp::executions(c, 20).await?;
+            if let Some(id) = now
+                .into_iter()
+                .filter_map(|s| s.pipeline_execution_id)
+                .find(|id| !known.contains(id))
+            {
+                return Ok(id);
             }
         }
         return Err(anyhow!(
-            "no execution of pipeline {} started within {}",
-            c.pipeline,
+            "no execution of pipeline {pipeline} started within {}",
             humantime::format_duration(wait_start)
         ));
     }
@@ -223,15 +158,14 @@ async fn pick_execution(c: &Clients, wait_start: Duration) -> anyhow::Result<Str
         .and_then(|e| e.pipeline_execution_id.clone())
         .ok_or_else(|| {
             bad_input(format!(
-                "pipeline {} has no executions yet: push a commit, or `deployer pipeline release`",
-                c.pipeline
+                "pipeline {pipeline} has no executions yet: push a commit, or `deployer pipeline release`"
             ))
         })
 }
 
 /// The commit message of a connection source's `revisionSummary` (JSON with
-/// `CommitMessage`), else the summary as it is.
-pub fn commit_message(summary: &str) -> String {
+/// `CommitMessage`), else the summary as it is; first line only.
+fn commit_message(summary: &str) -> String {
     serde_json::from_str::<serde_json::Value>(summary)
         .ok()
         .and_then(|v| v["CommitMessage"].as_str().map(String::from))
@@ -251,47 +185,37 @@ fn clock(t: Option<&aws_smithy_types::DateTime>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-async fn action_executions(c: &Clients, id: &str) -> anyhow::Result<Vec<ActionExecutionDetail>> {
-    let out =
-        c.cp.list_action_executions()
-            .pipeline_name(&c.pipeline)
-            .filter(
-                aws_sdk_codepipeline::types::ActionExecutionFilter::builder()
-                    .pipeline_execution_id(id)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| sdk_err("codepipeline:ListActionExecutions", e))?;
-    let mut v = out.action_execution_details.unwrap_or_default();
-    v.sort_by_key(|a| a.start_time.map(|t| (t.secs(), t.subsec_nanos())));
-    Ok(v)
-}
-
-async fn status(c: &Clients, a: &StatusArgs, output: OutputFormat) -> anyhow::Result<Code> {
-    let execs = executions(c, i32::from(a.executions)).await?;
+async fn status(c: &Ctx, a: &StatusArgs, output: OutputFormat) -> anyhow::Result<Code> {
+    let execs = cp::executions(c, i32::from(a.executions)).await?;
     let mut rows = Vec::new();
     for e in &execs {
         let id = e.pipeline_execution_id.clone().unwrap_or_default();
         let rev = e.source_revisions.as_ref().and_then(|r| r.first());
-        let acts = action_executions(c, &id).await?;
+        let acts = cp::actions(c, &id).await?;
+        let actions: Vec<serde_json::Value> = acts
+            .iter()
+            .map(|x| {
+                let result = x.output.as_ref().and_then(|o| o.execution_result.as_ref());
+                json!({
+                    "stage": x.stage_name,
+                    "status": x.status.as_ref().map(|s| s.as_str()).unwrap_or("?"),
+                    "external_id": result.and_then(|r| r.external_execution_id.clone()),
+                    "error": result.and_then(|r| r.error_details.as_ref()).and_then(|d| d.message.clone()),
+                    "started": clock(x.start_time.as_ref()),
+                    "updated": clock(x.last_update_time.as_ref()),
+                })
+            })
+            .collect();
         rows.push(json!({
             "execution": id,
-            "status": e.status.as_ref().map(|s| s.as_str()).unwrap_or("?"),
+            "status": status_of(e),
             "commit": rev.and_then(|r| r.revision_id.clone()).unwrap_or_default(),
             "message": rev.and_then(|r| r.revision_summary.as_deref()).map(commit_message).unwrap_or_default(),
             "trigger": e.trigger.as_ref().and_then(|t| t.trigger_type.as_ref()).map(|t| t.as_str()).unwrap_or(""),
             "started": clock(e.start_time.as_ref()),
             "updated": clock(e.last_update_time.as_ref()),
             "summary": e.status_summary.clone(),
-            "actions": acts.iter().map(|x| json!({
-                "stage": x.stage_name,
-                "status": x.status.as_ref().map(|s| s.as_str()).unwrap_or("?"),
-                "external_id": x.output.as_ref().and_then(|o| o.execution_result.as_ref()).and_then(|r| r.external_execution_id.clone()),
-                "error": x.output.as_ref().and_then(|o| o.execution_result.as_ref()).and_then(|r| r.error_details.as_ref()).and_then(|d| d.message.clone()),
-                "started": clock(x.start_time.as_ref()),
-                "updated": clock(x.last_update_time.as_ref()),
-            })).collect::<Vec<_>>(),
+            "actions": actions,
         }));
     }
     let live = live_revision(c)
@@ -300,11 +224,11 @@ async fn status(c: &Clients, a: &StatusArgs, output: OutputFormat) -> anyhow::Re
     if output == OutputFormat::Json {
         println!(
             "{}",
-            json!({"pipeline": c.pipeline, "executions": rows, "live": live})
+            json!({"pipeline": c.outputs.pipeline_name, "executions": rows, "live": live})
         );
         return Ok(Code::Success);
     }
-    println!("pipeline {}", c.pipeline);
+    println!("pipeline {}", c.outputs.pipeline_name);
     if rows.is_empty() {
         println!("  no executions yet: push a commit to the pipeline's source, or `deployer pipeline release`");
     }
@@ -341,58 +265,31 @@ async fn status(c: &Clients, a: &StatusArgs, output: OutputFormat) -> anyhow::Re
 }
 
 /// The image of the service's primary task set (its tag is the commit a pipeline built).
-async fn live_revision(c: &Clients) -> anyhow::Result<String> {
-    let service = c.ctx.service().await?;
-    let td = service
-        .task_sets
-        .unwrap_or_default()
-        .into_iter()
-        .find(|t| t.status.as_deref() == Some("PRIMARY"))
-        .and_then(|t| t.task_definition)
-        .or(service.task_definition)
-        .context("the service has no primary task set")?;
-    let out = c
-        .ctx
-        .aws
-        .ecs
-        .describe_task_definition()
-        .task_definition(&td)
-        .send()
-        .await
-        .map_err(|e| {
-            aws_err(
-                "ecs:DescribeTaskDefinition",
-                aws_sdk_ecs::error::DisplayErrorContext(e),
-            )
-        })?;
-    let image = out
-        .task_definition
-        .and_then(|t| t.container_definitions)
-        .and_then(|c| c.into_iter().next())
-        .and_then(|c| c.image)
-        .unwrap_or_default();
+async fn live_revision(c: &Ctx) -> anyhow::Result<String> {
+    let td = crate::aws::ecs::live_task_definition(c).await?;
+    let image = crate::aws::ecs::image_of(c, &td).await?;
     Ok(format!("{td} (image {image})"))
 }
 
 /// What one poll of an execution shows.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Observation {
-    pub status: String,
-    pub summary: Option<String>,
+struct Observation {
+    status: String,
+    summary: Option<String>,
     /// (stage, status, external id, error message), in stage order.
-    pub actions: Vec<(String, String, Option<String>, Option<String>)>,
+    actions: Vec<(String, String, Option<String>, Option<String>)>,
     /// The running or last build's phases: (phase, status, seconds).
-    pub build_phases: Vec<(String, Option<String>, Option<i64>)>,
+    build_phases: Vec<(String, Option<String>, Option<i64>)>,
 }
 
 /// Turns successive observations into lines to print (a pure state machine).
 #[derive(Debug, Default)]
-pub struct ExecutionWatch {
+struct ExecutionWatch {
     last: Observation,
 }
 
 impl ExecutionWatch {
-    pub fn observe(&mut self, obs: &Observation) -> Vec<String> {
+    fn observe(&mut self, obs: &Observation) -> Vec<String> {
         let mut lines = Vec::new();
         for a in &obs.actions {
             if !self.last.actions.contains(a) {
@@ -432,7 +329,7 @@ impl ExecutionWatch {
 }
 
 /// The exit code of an execution that ended without a deployment to follow.
-pub fn code_of(status: &str) -> Code {
+fn code_of(status: &str) -> Code {
     match status {
         "Succeeded" => Code::Success,
         "Stopped" | "Stopping" | "Superseded" | "Cancelled" => Code::RolledBack,
@@ -440,18 +337,9 @@ pub fn code_of(status: &str) -> Code {
     }
 }
 
-async fn observe(c: &Clients, id: &str) -> anyhow::Result<Observation> {
-    let e =
-        c.cp.get_pipeline_execution()
-            .pipeline_name(&c.pipeline)
-            .pipeline_execution_id(id)
-            .send()
-            .await
-            .map_err(|e| sdk_err("codepipeline:GetPipelineExecution", e))
-            .with_context(|| format!("reading execution {id} of pipeline {}", c.pipeline))?
-            .pipeline_execution
-            .context("GetPipelineExecution returned no pipelineExecution")?;
-    let acts = action_executions(c, id).await?;
+async fn observe(c: &Ctx, id: &str) -> anyhow::Result<Observation> {
+    let e = cp::execution(c, id).await?;
+    let acts = cp::actions(c, id).await?;
     let mut obs = Observation {
         status: e.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         summary: e.status_summary,
@@ -478,7 +366,7 @@ async fn observe(c: &Clients, id: &str) -> anyhow::Result<Observation> {
         ));
     }
     if let Some(b) = build_id {
-        if let Some(build) = build(c, &b).await? {
+        if let Some(build) = cp::build(c, &b).await? {
             obs.build_phases = build
                 .phases
                 .unwrap_or_default()
@@ -498,20 +386,10 @@ async fn observe(c: &Clients, id: &str) -> anyhow::Result<Observation> {
     Ok(obs)
 }
 
-async fn build(c: &Clients, id: &str) -> anyhow::Result<Option<aws_sdk_codebuild::types::Build>> {
-    let out = c.cb.batch_get_builds().ids(id).send().await.map_err(|e| {
-        aws_err(
-            "codebuild:BatchGetBuilds",
-            aws_sdk_codebuild::error::DisplayErrorContext(e),
-        )
-    })?;
-    Ok(out.builds.unwrap_or_default().into_iter().next())
-}
-
 /// The failed phases and the last log lines of a build.
-async fn build_failure(c: &Clients, id: &str, n: i32) -> Vec<String> {
+async fn build_failure(c: &Ctx, id: &str, n: i32) -> Vec<String> {
     let mut lines = Vec::new();
-    let b = match build(c, id).await {
+    let b = match cp::build(c, id).await {
         Ok(Some(b)) => b,
         Ok(None) => return vec![format!("build {id} not found")],
         Err(e) => return vec![format!("cannot read build {id}: {e:#}")],
@@ -535,40 +413,17 @@ async fn build_failure(c: &Clients, id: &str, n: i32) -> Vec<String> {
         lines.push("the build has no CloudWatch Logs location".into());
         return lines;
     };
-    match c
-        .logs
-        .get_log_events()
-        .log_group_name(&group)
-        .log_stream_name(&stream)
-        .start_from_head(false)
-        .limit(n)
-        .send()
-        .await
-    {
-        Ok(out) => {
+    match cp::log_tail(c, &group, &stream, n).await {
+        Ok(tail) => {
             lines.push(format!("last log lines of {group} {stream}:"));
-            lines.extend(
-                out.events
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|e| e.message)
-                    .map(|m| format!("  {m}")),
-            );
+            lines.extend(tail.into_iter().map(|m| format!("  {m}")));
         }
-        Err(e) => lines.push(format!(
-            "cannot read the build log {group} {stream} (logs:GetLogEvents): {}",
-            aws_sdk_cloudwatchlogs::error::DisplayErrorContext(e)
-        )),
+        Err(e) => lines.push(format!("cannot read the build log: {e:#}")),
     }
     lines
 }
 
-async fn watch(
-    c: &Clients,
-    id: &str,
-    f: &FollowArgs,
-    output: OutputFormat,
-) -> anyhow::Result<Code> {
+async fn watch(c: &Ctx, id: &str, f: &FollowArgs, output: OutputFormat) -> anyhow::Result<Code> {
     if f.interval.is_zero() || f.timeout.is_zero() {
         return Err(bad_input("--interval and --timeout must be more than 0"));
     }
@@ -576,7 +431,7 @@ async fn watch(
     let deadline = started + f.timeout;
     let mut w = ExecutionWatch::default();
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .context("listening for Ctrl-C")?;
+        .map_err(|e| anyhow!("listening for Ctrl-C: {e}"))?;
     let say = |line: &str| {
         let t = started.elapsed().as_secs();
         if output == OutputFormat::Json {
@@ -590,7 +445,7 @@ async fn watch(
     };
     say(&format!(
         "watching execution {id} of pipeline {}",
-        c.pipeline
+        c.outputs.pipeline_name
     ));
     loop {
         let obs = observe(c, id).await?;
@@ -613,7 +468,7 @@ async fn watch(
                     follow_rollback: true,
                     auto_approve: false,
                 };
-                let code = follow(&c.ctx, deployment, &opts).await?;
+                let code = follow(c, deployment, &opts).await?;
                 // The action ends with the deployment; show the execution's end too.
                 for _ in 0..20 {
                     let obs = observe(c, id).await?;
