@@ -1,7 +1,8 @@
 //! Where build log lines go: one narrow trait, so the runner does not care whether the
 //! lines land in this module's small in-memory store or in the local CloudWatch Logs
 //! backend (issue 12's, once it is on main). Names follow CodeBuild: group
-//! `/aws/codebuild/<project>` unless the project says otherwise, stream = the part of
+//! `/aws/codebuild/<project>` unless the project's `logs_config` names one (infra/ does:
+//! `/codebuild/<name>`, see `pipeline::driver::BUILD_LOG_GROUP`), stream = the part of
 //! the build id after `<project>:`.
 
 use std::collections::BTreeMap;

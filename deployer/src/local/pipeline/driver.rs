@@ -38,6 +38,17 @@ pub const PROJECT_NAME: &str = "demo";
 pub const REPO_DIR: &str = "source.git";
 pub const ECR_DIR: &str = "ecr";
 pub const CODEBUILD_DIR: &str = "codebuild";
+/// The build log group: `infra/codebuild.tf`'s `logs_config` names `/codebuild/<name>`
+/// (CodeBuild's default, `/aws/codebuild/<project>`, applies only without it). The stream
+/// is the build id's UUID, as CodeBuild names it.
+pub const BUILD_LOG_GROUP: &str = "/codebuild/demo";
+/// The variables the CodeBuild project sets (`environment_variable` in infra/codebuild.tf).
+pub const PROJECT_ENV: [&str; 4] = [
+    "ECR_REPOSITORY_URL",
+    "EXECUTION_ROLE_ARN",
+    "TASK_ROLE_ARN",
+    "LOG_GROUP",
+];
 /// CodeBuild's build timeout (`var.build_timeout_minutes`' default in infra/).
 pub const BUILD_TIMEOUT_MINUTES: u32 = 30;
 
@@ -301,6 +312,7 @@ impl LocalPipeline {
             );
             let b = Arc::new(Mutex::new(Build {
                 timeout_minutes: BUILD_TIMEOUT_MINUTES,
+                log_group: BUILD_LOG_GROUP.to_string(),
                 ..b
             }));
             builds.push(Arc::clone(&b));
@@ -453,12 +465,17 @@ pub fn attach(stack: &Arc<crate::local::stack::Stack>) -> anyhow::Result<()> {
         account_id: out("account_id"),
         api_url: stack.api_url.clone(),
         exe: std::env::current_exe().context("cannot find this executable")?,
-        project_env: vec![
-            ("ECR_REPOSITORY_URL".into(), out("ecr_repository_url")),
-            ("EXECUTION_ROLE_ARN".into(), out("execution_role_arn")),
-            ("TASK_ROLE_ARN".into(), out("task_role_arn")),
-            ("LOG_GROUP".into(), out("log_group_name")),
-        ],
+        // PROJECT_ENV's names, from the outputs that infra/codebuild.tf's values are.
+        project_env: PROJECT_ENV
+            .iter()
+            .zip([
+                "ecr_repository_url",
+                "execution_role_arn",
+                "task_role_arn",
+                "log_group_name",
+            ])
+            .map(|(name, output)| (name.to_string(), out(output)))
+            .collect(),
         connection_arn: out("connection_arn"),
         application_name: out("codedeploy_app_name"),
         deployment_group_name: out("codedeploy_group_name"),
@@ -516,7 +533,7 @@ pub fn build_logs(stack: &crate::local::stack::Stack, op: &str, input: &Value) -
         "logStreamName",
         LogsErrorCode::InvalidParameterException,
     )?;
-    if group != crate::local::build::logs::default_group(PROJECT_NAME) {
+    if group != BUILD_LOG_GROUP {
         return Err(ApiError::new(
             LogsErrorCode::ResourceNotFoundException,
             "The specified log group does not exist.",
