@@ -41,7 +41,7 @@ d["Deploy"] = t1 - next(ts(a["started"]) for a in e["actions"] if a["stage"] == 
 print(f"{t1 - t0:.1f} {d.get('Source', 0):.1f} {d.get('Build', 0):.1f} {d.get('Deploy', 0):.1f}")
 EOF
 
-"$deployer" local up --detach --tasks 2 --health-interval 1s --termination-wait 1s >/dev/null
+"$deployer" local up --detach --api-port 0 --nlb-port 0 --test-port 0 --tasks 2 --health-interval 1s --termination-wait 1s >/dev/null
 eval "$("$deployer" local env)"
 
 # A throwaway repository with the workspace's tracked files as they are on disk.

@@ -397,11 +397,16 @@ async fn build_failure(c: &Ctx, id: &str, n: i32) -> Vec<String> {
     for p in b.phases.clone().unwrap_or_default() {
         if p.phase_status.as_ref().map(|s| s.as_str()) == Some("FAILED") {
             for ctx in p.contexts.unwrap_or_default() {
+                // A multi-line command is quoted whole in the message: its first line is enough.
+                let message = ctx.message.unwrap_or_default();
+                let mut first = message.lines().next().unwrap_or_default().to_string();
+                if message.lines().nth(1).is_some() {
+                    first.push_str(" ...");
+                }
                 lines.push(format!(
-                    "build phase {} FAILED: {} {}",
+                    "build phase {} FAILED: {} {first}",
                     p.phase_type.as_ref().map(|t| t.as_str()).unwrap_or("?"),
                     ctx.status_code.unwrap_or_default(),
-                    ctx.message.unwrap_or_default()
                 ));
             }
         }
