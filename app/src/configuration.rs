@@ -354,7 +354,7 @@ mod tests {
         assert!(s.metadata_uri.is_none());
         assert!(!s.debug_endpoints);
         assert_eq!(s.max_connections, None);
-        assert_eq!(s.connection_cap(16_384), Ok(16_320));
+        assert_eq!(s.connection_cap(8_192), Ok(8_128));
     }
 
     #[test]

@@ -14,10 +14,12 @@
 //!
 //! **At the cap** (`DEMO_MAX_CONNECTIONS`), a new connection is admitted by closing one
 //! with no request in flight, as nginx reuses its oldest keep-alive connection when it runs
-//! out of connections: the oldest `IDLE` first, then the oldest `WAIT` (a connection that
-//! has not completed a head: its request has not started). `BUSY` and `FLUSH` are never
-//! chosen. If every connection has a request in flight, new ones wait in the listen backlog
-//! as before.
+//! out of connections: the one that has gone longest without a request, `IDLE` since its
+//! last response or `WAIT` since it opened or began its head (its request has not started).
+//! `BUSY` and `FLUSH` are never chosen. Oldest first, not idle-before-waiting: a client
+//! that keeps its connection busy is idle for microseconds between two requests, and must
+//! not be closed ahead of a flood of silent connections (bench/flood.py saw it happen). If
+//! every connection has a request in flight, new ones wait in the listen backlog.
 //!
 //! **Near the cap** (7/8 of it or more), a connection gets [`PRESSURE_HEAD_TIMEOUT`] (2 s)
 //! instead of `DEMO_HEADER_READ_TIMEOUT_SECS` (30 s) to complete a request head. Why 2 s:
@@ -203,17 +205,19 @@ struct Registry {
 }
 
 impl Registry {
-    /// One scan: the [`CANDIDATE_BATCH`] oldest `IDLE` connections, then the oldest `WAIT`.
+    /// One scan: the [`CANDIDATE_BATCH`] connections that have gone longest without a
+    /// request in flight (`IDLE` or `WAIT`), oldest first.
     fn refill(&mut self, now: u64) {
-        // (class, since, id, word): idle keep-alive connections first, oldest first.
-        let mut all: Vec<(u8, u64, u64, u64)> = self
+        // (since, class, id, word): the longest without a request in flight first, an idle
+        // keep-alive connection before a waiting one of the same age.
+        let mut all: Vec<(u64, u8, u64, u64)> = self
             .open
             .iter()
             .filter_map(|(id, e)| {
                 let w = e.slot.state.load(Ordering::Acquire);
                 match phase(w) {
-                    IDLE => Some((0, since(w), *id, w)),
-                    WAIT => Some((1, since(w), *id, w)),
+                    IDLE => Some((since(w), 0, *id, w)),
+                    WAIT => Some((since(w), 1, *id, w)),
                     _ => None,
                 }
             })
@@ -308,9 +312,9 @@ impl Connections {
         (stream, slot)
     }
 
-    /// Closes the connection that has waited longest without a request in flight (the
-    /// oldest idle one, else the oldest without a complete head). Returns false when every
-    /// connection has a request in flight.
+    /// Closes the connection that has gone longest without a request in flight (idle, or
+    /// without a complete head). Returns false when every connection has a request in
+    /// flight.
     pub fn close_oldest(&self) -> bool {
         let now = now_ms();
         let mut guard = self.lock();
@@ -661,7 +665,7 @@ mod tests {
     }
 
     #[test]
-    fn closing_order_is_idle_first_then_waiting_oldest_first() {
+    fn closing_order_is_oldest_first_idle_before_waiting_of_the_same_age() {
         let mut registry = Registry::default();
         for (id, w) in [
             (1, word(WAIT, 10)),
@@ -671,6 +675,7 @@ mod tests {
             (5, word(FLUSH, 0)),
             (6, word(WAIT, 5)),
             (7, word(SHED, 1)),
+            (8, word(IDLE, 10)),
         ] {
             registry.open.insert(
                 id,
@@ -684,6 +689,6 @@ mod tests {
         }
         registry.refill(100);
         let order: Vec<u64> = registry.candidates.iter().map(|(id, _)| *id).collect();
-        assert_eq!(order, [4, 2, 6, 1]);
+        assert_eq!(order, [6, 8, 1, 4, 2]);
     }
 }

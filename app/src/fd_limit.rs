@@ -4,9 +4,10 @@
 //! limit at startup (the soft limit is often 1024 while the hard one is much higher;
 //! raising it needs no privilege), and the default `DEMO_MAX_CONNECTIONS` follows from the
 //! result: the limit, counted up to [`DEFAULT_CAP_FD_CEILING`], minus [`RESERVED_FDS`] for
-//! the server's own files. On AWS, `taskdef.json` sets `nofile` to 16384 (soft and hard),
-//! so the cap there is 16320; the ceiling keeps the default within the task's memory where
-//! the hard limit is much larger (Docker's default is 1048576).
+//! the server's own files. On AWS, `taskdef.json` sets `nofile` to 8192 (soft and hard;
+//! Fargate's default is 65535 for both, per the ECS API reference's `Ulimit`), so the cap
+//! there is 8128; the ceiling keeps the default within the task's memory where the hard
+//! limit is much larger (Docker's default is 1048576).
 
 use nix::sys::resource::{getrlimit, setrlimit, Resource};
 
@@ -15,11 +16,12 @@ use nix::sys::resource::{getrlimit, setrlimit, Resource};
 /// (about ten in use; the rest is margin).
 pub const RESERVED_FDS: u64 = 64;
 
-/// The default cap counts the open-file limit up to this many files: each idle connection
-/// costs about 10 to 16 KiB of memory (hyper's 8 KiB read buffer, the task, the kernel's
-/// socket), so 16320 of them stay within a 512 MiB task (bench/README.md, "Connection
-/// flood", has the measured peak RSS).
-pub const DEFAULT_CAP_FD_CEILING: u64 = 16_384;
+/// The default cap counts the open-file limit up to this many files. A connection costs
+/// about 12 KiB of memory while silent or idle and about 24 KiB once part of a head has
+/// arrived (hyper's read buffer: 8 KiB, grown to 16 KiB for the rest of a head), plus the
+/// kernel's socket; 8128 slowloris connections then take about 200 MiB, within the 512 MiB
+/// task with room to serve (bench/README.md, "Connection flood", has the measured RSS).
+pub const DEFAULT_CAP_FD_CEILING: u64 = 8_192;
 
 /// The process's `RLIMIT_NOFILE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,9 +66,9 @@ mod tests {
     #[test]
     fn the_default_cap_leaves_room_and_stops_at_the_ceiling() {
         assert_eq!(default_max_connections(1024), 960);
-        assert_eq!(default_max_connections(16_384), 16_320);
-        assert_eq!(default_max_connections(65_535), 16_320);
-        assert_eq!(default_max_connections(1_048_576), 16_320);
+        assert_eq!(default_max_connections(8_192), 8_128);
+        assert_eq!(default_max_connections(65_535), 8_128);
+        assert_eq!(default_max_connections(1_048_576), 8_128);
         assert_eq!(default_max_connections(10), 1);
         assert_eq!(max_connections_allowed(65_535), 65_471);
     }
