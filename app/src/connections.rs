@@ -42,9 +42,10 @@
 //! connection that closes while the client sends it, RFC 9112 section 9.6.)
 //!
 //! **Cost per request** without a flood: a few relaxed atomic loads and stores, one
-//! compare-and-swap, two reads of the coarse monotonic clock (vDSO, no system call) and one
-//! reference count on the response body: nothing shared between connections, no lock. The
-//! registry (a lock) is touched once when a connection opens and once when it closes.
+//! compare-and-swap and one reference count on the response body: nothing shared between
+//! connections, no lock, no clock read (the pressure task stamps the times, see
+//! [`UNSTAMPED`]). The registry (a lock) is touched once when a connection opens and once
+//! when it closes.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -65,7 +66,8 @@ use tokio::sync::Notify;
 /// Near the cap, a request head must be complete within this (see the module docs).
 pub const PRESSURE_HEAD_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How often the head bound is checked while near the cap (so the bound is 2 to 2.25 s).
+/// How often the head bound is checked, and the ages stamped, while near the cap (so the
+/// bound is 2 to 2.5 s).
 pub const PRESSURE_SWEEP_INTERVAL: Duration = Duration::from_millis(250);
 
 /// At most one log line about closed connections per this interval.
@@ -94,6 +96,20 @@ fn phase(word: u64) -> u64 {
 
 fn since(word: u64) -> u64 {
     word & TIME_MASK
+}
+
+/// The time of a phase change on the request path: not read there (it is the one clock
+/// read a request would pay for); the pressure task stamps it on its next pass, so ages
+/// are late by up to [`PRESSURE_SWEEP_INTERVAL`], and an unstamped connection counts as
+/// the youngest.
+const UNSTAMPED: u64 = 0;
+
+/// The age order of a phase word: when it began, unstamped ones last.
+fn age_key(word: u64) -> u64 {
+    match since(word) {
+        UNSTAMPED => u64::MAX,
+        t => t,
+    }
 }
 
 /// Milliseconds of `CLOCK_MONOTONIC_COARSE`: a few milliseconds of resolution, enough to
@@ -126,7 +142,7 @@ impl Slot {
         match phase(current) {
             IDLE => match self.state.compare_exchange(
                 current,
-                word(WAIT, now_ms()),
+                word(WAIT, UNSTAMPED),
                 Ordering::AcqRel,
                 Ordering::Relaxed,
             ) {
@@ -157,7 +173,7 @@ impl Slot {
         let current = self.state.load(Ordering::Relaxed);
         if phase(current) == FLUSH {
             // Only this connection's task moves a connection out of FLUSH.
-            self.state.store(word(IDLE, now_ms()), Ordering::Release);
+            self.state.store(word(IDLE, UNSTAMPED), Ordering::Release);
         }
     }
 }
@@ -216,8 +232,8 @@ impl Registry {
             .filter_map(|(id, e)| {
                 let w = e.slot.state.load(Ordering::Acquire);
                 match phase(w) {
-                    IDLE => Some((since(w), 0, *id, w)),
-                    WAIT => Some((since(w), 1, *id, w)),
+                    IDLE => Some((age_key(w), 0, *id, w)),
+                    WAIT => Some((age_key(w), 1, *id, w)),
                     _ => None,
                 }
             })
@@ -362,7 +378,8 @@ impl Connections {
         false
     }
 
-    /// Closes the connections that have been waiting for a complete head longer than
+    /// Stamps the phase changes of the request path with the time (see [`UNSTAMPED`]),
+    /// then closes the connections that have been waiting for a complete head longer than
     /// `bound`; returns how many.
     pub fn close_slow_heads(&self, bound: Duration) -> usize {
         let now = now_ms();
@@ -372,7 +389,18 @@ impl Connections {
         let mut closed = 0;
         for entry in registry.open.values() {
             let w = entry.slot.state.load(Ordering::Acquire);
-            if phase(w) != WAIT || now.saturating_sub(since(w)) < bound {
+            let p = phase(w);
+            if (p == IDLE || p == WAIT) && since(w) == UNSTAMPED {
+                // Lost only to the connection's own next phase change, which is fine.
+                let _ = entry.slot.state.compare_exchange(
+                    w,
+                    word(p, now),
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                );
+                continue;
+            }
+            if p != WAIT || now.saturating_sub(since(w)) < bound {
                 continue;
             }
             if next_request_arrived(entry.fd) {
@@ -400,12 +428,14 @@ impl Connections {
     /// Runs while the server does: near the cap, applies the shorter head bound every
     /// [`PRESSURE_SWEEP_INTERVAL`]; logs what was closed, at most once per [`LOG_INTERVAL`].
     /// Sleeps on a notification while far from the cap and nothing is left to log.
-    pub async fn watch_pressure(self: Arc<Self>, header_read_timeout: Duration) {
+    pub async fn watch_pressure(self: Arc<Self>) {
         let mut logged = Closed::default();
         let mut last_log: Option<tokio::time::Instant> = None;
         loop {
             let near = self.open() >= self.near_cap;
-            if near && header_read_timeout > PRESSURE_HEAD_TIMEOUT {
+            if near {
+                // With DEMO_HEADER_READ_TIMEOUT_SECS below this bound, hyper's own timer
+                // closes slow heads first; the pass still stamps the ages.
                 self.close_slow_heads(PRESSURE_HEAD_TIMEOUT);
             }
             let (closed, open) = {
@@ -649,9 +679,9 @@ mod tests {
         slot.on_response_done();
         assert_eq!(phase(slot.state.load(Ordering::Relaxed)), FLUSH);
         slot.on_flushed();
-        assert_eq!(phase(slot.state.load(Ordering::Relaxed)), IDLE);
+        assert_eq!(slot.state.load(Ordering::Relaxed), word(IDLE, UNSTAMPED));
         assert!(slot.on_bytes());
-        assert_eq!(phase(slot.state.load(Ordering::Relaxed)), WAIT);
+        assert_eq!(slot.state.load(Ordering::Relaxed), word(WAIT, UNSTAMPED));
     }
 
     #[test]
@@ -676,6 +706,7 @@ mod tests {
             (6, word(WAIT, 5)),
             (7, word(SHED, 1)),
             (8, word(IDLE, 10)),
+            (9, word(IDLE, UNSTAMPED)),
         ] {
             registry.open.insert(
                 id,
@@ -689,6 +720,6 @@ mod tests {
         }
         registry.refill(100);
         let order: Vec<u64> = registry.candidates.iter().map(|(id, _)| *id).collect();
-        assert_eq!(order, [6, 8, 1, 4, 2]);
+        assert_eq!(order, [6, 8, 1, 4, 2, 9]);
     }
 }

@@ -289,11 +289,7 @@ impl Application {
         let http = Arc::new(http);
         let graceful = GracefulShutdown::new();
         let slots = Arc::new(Semaphore::new(max_connections));
-        let pressure = tokio::spawn(
-            connections
-                .clone()
-                .watch_pressure(settings.header_read_timeout),
-        );
+        let pressure = tokio::spawn(connections.clone().watch_pressure());
 
         let identity = state.identity();
         tracing::info!(
