@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The connection-flood benchmark (issue 15), one command from a fresh clone:
 #   bash bench/flood.sh [options]          e.g. --rounds 3 --duration 5, --kinds none,idle
-#   BENCH_REALTIME=1 bash bench/flood.sh   on a shared machine (root): SCHED_FIFO 1
+#   bash bench/flood.sh --realtime         SCHED_FIFO 1 (root); distorts new-connection latency,
+#                                          see bench/README.md, "Connection flood"
 # Installs wrk if missing, builds the shipped release `demo`, then runs bench/flood.py:
 # normal load on /health with and without cap + 500 idle / silent / slowloris connections
 # held open beside it, interleaved over rounds, server and load on separate cores; every
