@@ -6,11 +6,14 @@
 //!
 //! | phase | from | to |
 //! | --- | --- | --- |
-//! | `WAIT(t)` | accepted at `t`, or the first byte of the next head read at `t` | `BUSY` when hyper has the whole head |
+//! | `WAIT(t)` | accepted at `t`, or the first byte of the next head read | `BUSY` when hyper has the whole head |
 //! | `BUSY` | hyper calls the service (the head is complete): a request in flight | `FLUSH` when the response body is done |
 //! | `FLUSH` | the response body is done, hyper may still hold bytes of it | `IDLE(t)` when hyper flushed them into the socket |
-//! | `IDLE(t)` | keep-alive, nothing of a next request read since `t` | `WAIT(now)` on the next byte |
+//! | `IDLE(t)` | keep-alive, nothing of a next request read since `t` | `WAIT` on the next byte |
 //! | `SHED` | chosen to be closed (below) | - |
+//!
+//! (`t` is read from the clock at accept only; phase changes on the request path are
+//! stamped by the pressure task, see [`UNSTAMPED`].)
 //!
 //! **At the cap** (`DEMO_MAX_CONNECTIONS`), a new connection is admitted by closing one
 //! with no request in flight, as nginx reuses its oldest keep-alive connection when it runs
@@ -138,19 +141,23 @@ impl Slot {
     /// Bytes were read from the socket. Returns false when the connection is being closed:
     /// the bytes must not reach hyper.
     fn on_bytes(&self) -> bool {
-        let current = self.state.load(Ordering::Relaxed);
-        match phase(current) {
-            IDLE => match self.state.compare_exchange(
-                current,
-                word(WAIT, UNSTAMPED),
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => true,
-                Err(actual) => phase(actual) != SHED,
-            },
-            SHED => false,
-            _ => true,
+        let mut current = self.state.load(Ordering::Relaxed);
+        loop {
+            match phase(current) {
+                // A compare-and-swap: it must lose against the decision to close, and it
+                // may lose against the pressure task stamping the idle time (then retry).
+                IDLE => match self.state.compare_exchange(
+                    current,
+                    word(WAIT, UNSTAMPED),
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return true,
+                    Err(actual) => current = actual,
+                },
+                SHED => return false,
+                _ => return true,
+            }
         }
     }
 

@@ -8,6 +8,10 @@
 //! Fargate's default is 65535 for both, per the ECS API reference's `Ulimit`), so the cap
 //! there is 8128; the ceiling keeps the default within the task's memory where the hard
 //! limit is much larger (Docker's default is 1048576).
+//! Fargate's limits: <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Ulimit.html>
+//! ("The default nofile soft limit is 65535 and the default hard limit is 65535"; older
+//! pages and the CDK v1 docs still say 1024 and 4096, which is why the task definition
+//! sets it rather than relying on the default).
 
 use nix::sys::resource::{getrlimit, setrlimit, Resource};
 
