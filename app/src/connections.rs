@@ -13,7 +13,7 @@
 //! | `SHED` | chosen to be closed (below) | - |
 //!
 //! (`t` is read from the clock at accept only; phase changes on the request path are
-//! stamped by the pressure task, see [`UNSTAMPED`].)
+//! stamped by the pressure task, see `UNSTAMPED`.)
 //!
 //! **At the cap** (`DEMO_MAX_CONNECTIONS`), a new connection is admitted by closing one
 //! with no request in flight, as nginx reuses its oldest keep-alive connection when it runs
@@ -47,7 +47,7 @@
 //! **Cost per request** without a flood: a few relaxed atomic loads and stores, one
 //! compare-and-swap and one reference count on the response body: nothing shared between
 //! connections, no lock, no clock read (the pressure task stamps the times, see
-//! [`UNSTAMPED`]). The registry (a lock) is touched once when a connection opens and once
+//! `UNSTAMPED`). The registry (a lock) is touched once when a connection opens and once
 //! when it closes.
 
 use std::collections::{HashMap, VecDeque};
@@ -385,7 +385,7 @@ impl Connections {
         false
     }
 
-    /// Stamps the phase changes of the request path with the time (see [`UNSTAMPED`]),
+    /// Stamps the phase changes of the request path with the time (see `UNSTAMPED`),
     /// then closes the connections that have been waiting for a complete head longer than
     /// `bound`; returns how many.
     pub fn close_slow_heads(&self, bound: Duration) -> usize {
