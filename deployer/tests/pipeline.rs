@@ -199,6 +199,28 @@ async fn push_to_deploy_and_the_three_ways_a_release_fails() {
             .starts_with("d-")
     );
 
+    // The local ECR knows the image the build pushed (its own digest, not the stack's demo).
+    let images = call(
+        &stack,
+        "AmazonEC2ContainerRegistry_V20150921.DescribeImages",
+        json!({"repositoryName": "demo", "imageIds": [{"imageTag": good}]}),
+    )
+    .await;
+    let digest = images["imageDetails"][0]["imageDigest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = call(
+        &stack,
+        "AmazonEC2ContainerRegistry_V20150921.DescribeImages",
+        json!({"repositoryName": "demo", "imageIds": [{"imageTag": "v1"}]}),
+    )
+    .await;
+    assert_ne!(
+        digest,
+        other["imageDetails"][0]["imageDigest"].as_str().unwrap()
+    );
+
     // The AWS CLI reads the pipeline and the build.
     let out = stack
         .command("aws")
@@ -302,12 +324,33 @@ async fn push_to_deploy_and_the_three_ways_a_release_fails() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let short_watch = stack
+        .deployer()
+        .args([
+            "pipeline",
+            "watch",
+            "--wait-start",
+            "120s",
+            "--timeout",
+            "3s",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     sh(
         &work,
         "printf '\\nfn broken( {{\\n' >> app/src/main.rs && git commit -qam 'does not compile' && git push -q local main",
     );
     let broken = sh(&work, "git rev-parse HEAD");
+    let timed_out = short_watch.wait_with_output().unwrap();
+    assert_eq!(
+        timed_out.status.code(),
+        Some(5),
+        "watching past --timeout exits 5: {}",
+        String::from_utf8_lossy(&timed_out.stderr)
+    );
     let watched = watcher.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&watched.stderr);
     assert_eq!(

@@ -84,7 +84,20 @@ pub fn ecr(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             let mut out = Vec::new();
             for id in ids {
                 match (id["imageTag"].as_str(), id["imageDigest"].as_str()) {
-                    (Some(tag), _) => out.push(detail(vec![tag.to_string()])),
+                    // An image a local build pushed: its own digest, size and push time.
+                    (Some(tag), _) => match stack.pipeline.get().and_then(|p| p.image(repo, tag)) {
+                        Some(rec) => out.push(json!({
+                            "registryId": ACCOUNT_ID,
+                            "repositoryName": ECR_REPOSITORY,
+                            "imageDigest": rec.digest,
+                            "imageTags": [tag],
+                            "imageSizeInBytes": rec.size_bytes,
+                            "imagePushedAt": rec.pushed_at(),
+                            "imageManifestMediaType": "application/vnd.oci.image.manifest.v1+json",
+                            "artifactMediaType": "application/vnd.oci.image.config.v1+json"
+                        })),
+                        None => out.push(detail(vec![tag.to_string()])),
+                    },
                     (None, Some(d)) if d == stack.demo_digest => out.push(detail(vec![])),
                     (None, Some(d)) => {
                         return Err(ApiError::new(

@@ -154,6 +154,11 @@ impl LocalPipeline {
         self.settings.state_dir.join(REPO_DIR)
     }
 
+    /// An image a local build pushed to the local ECR.
+    pub fn image(&self, repository: &str, tag: &str) -> Option<crate::local::images::ImageRecord> {
+        self.images.get(repository, tag)
+    }
+
     /// The binary an image of the local ECR runs (`<registry>/<repository>:<tag>`).
     pub fn binary_for_image(&self, image: &str) -> Option<PathBuf> {
         let (_, repo, tag) = split_image(image);
