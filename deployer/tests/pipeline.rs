@@ -151,7 +151,7 @@ fn commit_served(stack: &LocalStack) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_to_deploy_and_the_three_ways_a_release_fails() {
-    // SAFETY-free in edition 2021: the daemon inherits it; every test here sets the same value.
+    // The stack daemon inherits it (one shared build cache); this file has one test.
     std::env::set_var("DEPLOYER_LOCAL_BUILD_TARGET_DIR", shared_target_dir());
     let stack = LocalStack::start();
     let remote = stack
