@@ -30,6 +30,26 @@ pub enum OutputFormat {
     Json,
 }
 
+/// The templates `render`, `deploy`, `diff`, `rollback` and `local up` render from.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TemplateArgs {
+    /// The task definition template [default: taskdef.json of the nearest directory,
+    /// from the current one upwards, that holds taskdef.json and appspec.yaml].
+    #[arg(long, env = "DEPLOYER_TASKDEF", value_name = "FILE")]
+    pub taskdef: Option<PathBuf>,
+
+    /// The appspec template [default: appspec.yaml found as for --taskdef].
+    #[arg(long, env = "DEPLOYER_APPSPEC", value_name = "FILE")]
+    pub appspec: Option<PathBuf>,
+}
+
+impl TemplateArgs {
+    /// Reads the templates (exit 2 naming a missing or unreadable file).
+    pub(crate) fn load(&self) -> anyhow::Result<crate::artifacts::render::Templates> {
+        crate::artifacts::render::Templates::find(self.taskdef.as_deref(), self.appspec.as_deref())
+    }
+}
+
 /// Where `--wait-until` may stop watching: a lifecycle event (once it succeeded), the
 /// ready wait (green is up, waiting for `deployer continue`), or the termination wait
 /// (traffic switched, blue kept for the wait).

@@ -46,6 +46,9 @@ pub(crate) enum Command {
     Smoke(commands::smoke::SmokeArgs),
     /// Run the whole blue/green stack on this machine (no AWS account needed).
     Local(commands::local::LocalArgs),
+    // issue 11 (rollouts): history and shell integration.
+    /// List the task definition revisions: image, registered, when each was live.
+    Revisions(commands::revisions::RevisionsArgs),
 }
 
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
@@ -61,6 +64,7 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Verify(args) => commands::verify::run(args, &g).await,
         Command::Smoke(args) => commands::smoke::run(args, &g).await,
         Command::Local(args) => commands::local::run(args, &g).await,
+        Command::Revisions(args) => commands::revisions::run(args, &g).await,
     }
 }
 

@@ -273,12 +273,10 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
 
     let ctx = ctx(&stack).await;
     let env = [("DEMO_FAIL_HEALTH".to_owned(), "1".to_owned())];
-    let rendered = deployer::artifacts::render::render_task_definition(
-        &ctx.outputs,
-        &image.parse().unwrap(),
-        &env,
-    )
-    .unwrap();
+    let templates = deployer::artifacts::render::Templates::find(None, None).unwrap();
+    let rendered = templates
+        .render_task_definition(&ctx.outputs, &image.parse().unwrap(), &env)
+        .unwrap();
 
     // What moto stored is what render produced, field by field.
     let (live, model) = deployer::aws::ecs::describe_task_definition(&ctx, "demo")

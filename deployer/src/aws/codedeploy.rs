@@ -9,7 +9,7 @@ use aws_sdk_codedeploy::types::{
     DeploymentWaitType, EcsTarget, RevisionLocation, RevisionLocationType,
 };
 
-use crate::artifacts::render;
+use crate::artifacts::render::Templates;
 use crate::aws::{AwsResultExt, Ctx};
 
 /// Statuses of a deployment in flight (the ones `ListDeployments` filters on).
@@ -175,11 +175,14 @@ pub(crate) async fn ecs_target(ctx: &Ctx, id: &str) -> anyhow::Result<Option<Ecs
 /// CreateDeployment with the rendered appspec inline; returns the deployment id.
 pub(crate) async fn create_deployment(
     ctx: &Ctx,
+    templates: &Templates,
     task_definition_arn: &str,
     description: Option<&str>,
 ) -> anyhow::Result<String> {
     let o = &ctx.outputs;
-    let appspec = render::render_appspec(o, Some(task_definition_arn))?.to_yaml();
+    let appspec = templates
+        .render_appspec(o, Some(task_definition_arn))?
+        .to_yaml();
     let revision = RevisionLocation::builder()
         .revision_type(RevisionLocationType::AppSpecContent)
         .app_spec_content(AppSpecContent::builder().content(appspec).build())

@@ -5,7 +5,7 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::args::{GlobalArgs, OutputFormat};
+use crate::args::{GlobalArgs, OutputFormat, TemplateArgs};
 use crate::artifacts::image::ImageRef;
 use crate::artifacts::render;
 use crate::aws::{ecs, ecs_taskdef, Ctx};
@@ -29,15 +29,21 @@ pub(crate) struct DiffArgs {
     /// Lines of context around each change.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub context: usize,
+
+    #[command(flatten)]
+    pub templates: TemplateArgs,
 }
 
 pub(crate) async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let o = &ctx.outputs;
+    let templates = args.templates.load()?;
     let current = ecs::live_task_definition(&ctx).await?;
     let (_, live) = ecs::describe_task_definition(&ctx, &current).await?;
     let image = match args.image {
-        Some(i) => i,
+        // As `deploy` reads it (`demo:v2` is the stack's ECR repository); an image
+        // `deploy` would refuse is still shown as given.
+        Some(i) => crate::preflight::stack_image(o, &i, true).unwrap_or(i),
         None => {
             let text = live
                 .container(&o.container_name)
@@ -52,7 +58,7 @@ pub(crate) async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<C
                 .map_err(|e| anyhow::anyhow!("live image of {current}: {e}"))?
         }
     };
-    let rendered = render::render_task_definition(o, &image, &args.env)?;
+    let rendered = templates.render_task_definition(o, &image, &args.env)?;
     let old = ecs_taskdef::normalize(&live).to_canonical_json();
     let new = ecs_taskdef::normalize(&rendered).to_canonical_json();
     let text = similar::TextDiff::from_lines(&old, &new)
@@ -60,20 +66,27 @@ pub(crate) async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<C
         .context_radius(args.context)
         .header(
             &format!("live {current}"),
-            &format!("rendered (image {image})"),
+            &format!(
+                "rendered {} (image {image})",
+                templates.taskdef.path.display()
+            ),
         )
         .to_string();
     match global.output {
         OutputFormat::Human => {
             if text.is_empty() {
-                eprintln!("no differences: the rendered task definition equals {current}");
+                eprintln!(
+                    "no differences: the task definition rendered from {} equals {current}",
+                    templates.taskdef.path.display()
+                );
             } else {
                 print!("{text}");
             }
         }
         OutputFormat::Json => println!(
             "{}",
-            json!({"live": current, "image": image.as_str(), "identical": text.is_empty(), "diff": text})
+            json!({"live": current, "image": image.as_str(), "template": templates.taskdef.path,
+                   "identical": text.is_empty(), "diff": text})
         ),
     }
     Ok(Code::Success)

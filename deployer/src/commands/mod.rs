@@ -8,6 +8,7 @@ pub(crate) mod deploy;
 pub(crate) mod diff;
 pub(crate) mod local;
 pub(crate) mod render;
+pub(crate) mod revisions;
 pub(crate) mod rollback;
 pub(crate) mod smoke;
 pub(crate) mod status;

@@ -37,6 +37,8 @@ pub(crate) async fn run(args: WaitArgs, global: &GlobalArgs) -> anyhow::Result<C
             ))
         })?,
     };
+    let group = codedeploy::deployment_group(&ctx).await?;
+    crate::watch::check_wait_until(&group, args.watch.wait_until.as_deref())?;
     let opts = WatchOptions::resolve(&ctx, &args.watch, false, global.output).await?;
     follow(&ctx, &id, &opts).await
 }

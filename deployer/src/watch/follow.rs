@@ -65,6 +65,32 @@ impl WatchOptions {
     }
 }
 
+/// Whether the group stops at the ready wait for approval (`deploymentReadyOption`
+/// `actionOnTimeout = STOP_DEPLOYMENT`).
+pub(crate) fn waits_for_approval(group: &DeploymentGroupInfo) -> bool {
+    group
+        .blue_green_deployment_configuration
+        .as_ref()
+        .and_then(|b| b.deployment_ready_option.as_ref())
+        .and_then(|r| r.action_on_timeout.clone())
+        == Some(aws_sdk_codedeploy::types::DeploymentReadyAction::StopDeployment)
+}
+
+/// `--wait-until ReadyWait` needs a group that waits for approval: otherwise traffic
+/// switches on its own and the watch would pass the point it was asked to stop at.
+pub(crate) fn check_wait_until(
+    group: &DeploymentGroupInfo,
+    wait_until: Option<&str>,
+) -> anyhow::Result<()> {
+    if wait_until == Some("ReadyWait") && !waits_for_approval(group) {
+        return Err(bad_input(format!(
+            "--wait-until ReadyWait: deployment group `{}` does not wait for approval              (deploymentReadyOption.actionOnTimeout is CONTINUE_DEPLOYMENT): production              traffic would switch without stopping there. Set deployment_ready_option              {{ action_on_timeout = \"STOP_DEPLOYMENT\", wait_time_in_minutes = N }} on the              deployment group in infra/, or wait until TerminationWait instead",
+            group.deployment_group_name.as_deref().unwrap_or("?")
+        )));
+    }
+    Ok(())
+}
+
 /// Ready wait (when the group waits for approval) + termination wait + 15 minutes for
 /// tasks to start and pass health checks.
 pub(crate) fn default_timeout(group: &DeploymentGroupInfo) -> Duration {
