@@ -137,8 +137,8 @@ fn deploy_status_diff_and_rollback_after_success() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|t| t["label"] == "Green")),
-        "green task set progress reported"
+                .any(|t| t["role"] == "replacement" && t["color"] == "green")),
+        "the replacement task set (on demo-green) is reported by its target group"
     );
     assert!(
         text(&out.stderr).contains("registered"),
@@ -571,7 +571,7 @@ fn approve_asks_on_a_terminal_before_the_switch() {
     }
     assert_eq!(code, Some(0), "terminal showed:\n{seen}");
     assert!(
-        seen.contains("approved: switching traffic to green"),
+        seen.contains("approved: switching traffic to the replacement task set"),
         "{seen}"
     );
     for line in ["] BeforeInstall ", "] AllowTestTraffic ", "] task sets: "] {

@@ -256,7 +256,7 @@ impl Follower<'_> {
         match self
             .reporter
             .ask(
-                "green is ready. Switch production traffic to it? \
+                "the replacement task set is ready. Switch production traffic to it? \
                  [y]es / [n]o, stop and roll back / [l]eave it waiting: ",
             )
             .await
@@ -264,7 +264,7 @@ impl Follower<'_> {
             Some('y') => {
                 codedeploy::continue_deployment(self.ctx, id, DeploymentWaitType::ReadyWait)
                     .await?;
-                self.line("approved: switching traffic to green");
+                self.line("approved: switching traffic to the replacement task set");
                 Ok(false)
             }
             Some('n') => {
