@@ -214,8 +214,12 @@ fn refusals_exit_2_before_any_write_and_the_working_tree_template_is_deployed() 
             .any(|kv| kv.name.as_deref() == Some("DEMO_EDITED_IN_THE_TREE")),
         "the edited template was registered: {env:?}"
     );
-    // The repository's own template now differs from the live one.
+    // diff exits like diff(1): 0 from the copy (the live one is its render) ...
+    let out = run_in(&stack, Some(&sub), &["diff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    // ... 1 from the repository, whose own template now differs from the live one.
     let out = run(&stack, &["diff"]);
+    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
     assert!(
         text(&out.stdout).contains("-          \"name\": \"DEMO_EDITED_IN_THE_TREE\""),
         "{}",
@@ -308,4 +312,54 @@ fn rollback_goes_back_to_the_revision_that_was_live() {
     assert!(text(&out.stderr).contains("demo:4"), "{}", explain(&out));
     let out = run(&stack, &["rollback", "--to", "2", "--dry-run"]);
     assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+}
+
+#[test]
+fn version_names_the_commit_and_build_date() {
+    let out = std::process::Command::new(support::deployer_bin())
+        .arg("--version")
+        .output()
+        .unwrap();
+    let v = text(&out.stdout);
+    let re = regex::Regex::new(
+        r"^deployer \d+\.\d+\.\d+ \(([0-9a-f]{12}|unknown commit), built \d{4}-\d\d-\d\d\)\n$",
+    )
+    .unwrap();
+    assert!(re.is_match(&v), "{v:?}");
+    // This test runs in a git checkout: the commit is named.
+    assert!(!v.contains("unknown commit"), "{v:?}");
+}
+
+#[test]
+fn smoke_without_a_successful_request_prints_no_latency() {
+    // A port nothing listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = std::process::Command::new(support::deployer_bin())
+        .args(["smoke", "--url", &url, "--requests", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", explain(&out));
+    let human = text(&out.stdout);
+    assert!(human.contains("latency: none"), "{human}");
+    assert!(!human.contains("p50"), "{human}");
+    let out = std::process::Command::new(support::deployer_bin())
+        .args([
+            "--output",
+            "json",
+            "smoke",
+            "--url",
+            &url,
+            "--requests",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["latency_ms"], serde_json::Value::Null, "{report}");
+    assert_eq!(report["errors"], 3);
 }

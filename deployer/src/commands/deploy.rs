@@ -138,15 +138,26 @@ pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result
     let arn = match plan {
         Plan::Reuse { arn, reason } => {
             eprintln!("task definition: reusing {arn} ({reason})");
+            json_event(
+                global,
+                json!({"event": "task_definition", "action": "reused",
+                                      "task_definition_arn": arn, "reason": reason}),
+            );
             arn
         }
         Plan::Register { previous } => {
             let td = rendered.as_ref().context("a rendered task definition")?;
             let arn = ecs::register_task_definition(&ctx, td).await?;
-            match previous {
+            match &previous {
                 Some(p) => eprintln!("task definition: registered {arn} (differs from {p})"),
                 None => eprintln!("task definition: registered {arn} (first revision)"),
             }
+            json_event(
+                global,
+                json!({"event": "task_definition", "action": "registered",
+                                      "task_definition_arn": arn, "previous": previous,
+                                      "template": templates.taskdef.path}),
+            );
             arn
         }
     };
@@ -154,6 +165,13 @@ pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result
     let id =
         codedeploy::create_deployment(&ctx, &templates, &arn, args.description.as_deref()).await?;
     eprintln!("deployment: created {id} ({arn})");
+    if !args.no_wait {
+        json_event(
+            global,
+            json!({"event": "deployment_created", "deployment_id": id,
+                                  "task_definition_arn": arn}),
+        );
+    }
 
     if args.no_wait {
         match global.output {
@@ -169,6 +187,13 @@ pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result
     }
     let opts = WatchOptions::resolve(&ctx, &args.watch, args.approve, global.output).await?;
     watch::follow(&ctx, &id, &opts).await
+}
+
+/// With `--output json`, one event of the deploy stream on stdout (before the watch's).
+fn json_event(global: &GlobalArgs, event: serde_json::Value) {
+    if global.output == OutputFormat::Json {
+        println!("{event}");
+    }
 }
 
 fn dry_run(

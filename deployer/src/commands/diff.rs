@@ -13,8 +13,13 @@ use crate::exit::Code;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = concat!("Both sides are shown with the defaults ECS fills in (essential, hostPort, \
-protocol, health check timings) and environment variables sorted, so only real changes show.", "\n\n", crate::exit_codes!())
+    after_help = "Both sides are shown with the defaults ECS fills in (essential, hostPort, \
+protocol, health check timings) and environment variables sorted, so only real changes show.
+
+Exit codes:
+  0    no differences (as diff(1))
+  1    the rendered task definition differs from the live one
+  2    trouble: bad input (flags, templates, Terraform outputs), or an AWS or network error"
 )]
 pub(crate) struct DiffArgs {
     /// Image for the rendered side (default: the live container's image, so the diff
@@ -34,7 +39,19 @@ pub(crate) struct DiffArgs {
     pub templates: TemplateArgs,
 }
 
+/// Like diff(1): exit 0 when equal, 1 when different, 2 on any trouble (bad input, and
+/// AWS or network errors too, so that 1 always means "different").
 pub(crate) async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    match compare(args, global).await {
+        Ok(code) => Ok(code),
+        Err(err) if crate::aws::exit_code(&err) == Code::BadInput => Err(err),
+        Err(err) => Err(err.context(crate::exit::BadInput(
+            "diff could not compare (exit 2, as diff(1) on trouble)".into(),
+        ))),
+    }
+}
+
+async fn compare(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let o = &ctx.outputs;
     let templates = args.templates.load()?;
@@ -89,5 +106,10 @@ pub(crate) async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<C
                    "identical": text.is_empty(), "diff": text})
         ),
     }
-    Ok(Code::Success)
+    // Like diff(1): 0 equal, 1 different (errors are 2, see `run`).
+    Ok(if text.is_empty() {
+        Code::Success
+    } else {
+        Code::Error
+    })
 }

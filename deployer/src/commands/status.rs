@@ -92,7 +92,7 @@ pub(crate) async fn run(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result
         OutputFormat::Human => print!("{}", render_human(&status)),
         OutputFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&status).context("serializing the status")?
+            serde_json::to_string(&status).context("serializing the status")?
         ),
     }
     Ok(Code::Success)
