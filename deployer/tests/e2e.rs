@@ -173,7 +173,8 @@ fn deploy_status_diff_and_rollback_after_success() {
         explain(&out)
     );
     let out = run(&stack, &["diff", "--env", "DEMO_FAIL_HEALTH=1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    // Different: exit 1, as diff(1).
+    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
     assert!(
         text(&out.stdout).contains("+          \"name\": \"DEMO_FAIL_HEALTH\""),
         "{}",

@@ -84,7 +84,11 @@ pub(crate) fn check_wait_until(
 ) -> anyhow::Result<()> {
     if wait_until == Some("ReadyWait") && !waits_for_approval(group) {
         return Err(bad_input(format!(
-            "--wait-until ReadyWait: deployment group `{}` does not wait for approval              (deploymentReadyOption.actionOnTimeout is CONTINUE_DEPLOYMENT): production              traffic would switch without stopping there. Set deployment_ready_option              {{ action_on_timeout = \"STOP_DEPLOYMENT\", wait_time_in_minutes = N }} on the              deployment group in infra/, or wait until TerminationWait instead",
+            "--wait-until ReadyWait: deployment group `{}` does not wait for approval \
+             (deploymentReadyOption.actionOnTimeout is CONTINUE_DEPLOYMENT): production \
+             traffic would switch without stopping there. Set deployment_ready_option \
+             {{ action_on_timeout = \"STOP_DEPLOYMENT\", wait_time_in_minutes = N }} on the \
+             deployment group in infra/, or wait until TerminationWait instead",
             group.deployment_group_name.as_deref().unwrap_or("?")
         )));
     }
