@@ -80,10 +80,12 @@ pub(crate) struct WatchArgs {
     #[arg(long, value_name = "EVENT", value_parser = clap::builder::PossibleValuesParser::new(MILESTONES))]
     pub wait_until: Option<String>,
 
-    /// Time between two polls of the deployment.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s",
+    /// Poll the deployment at this fixed period. Default: adaptive, every 250ms while
+    /// the lifecycle moves, backing off to 5s while nothing changes, and waking at the
+    /// predicted end of a ready or termination wait.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration,
           env = "DEPLOYER_POLL_INTERVAL")]
-    pub interval: Duration,
+    pub interval: Option<Duration>,
 
     /// What Ctrl-C does when no terminal can be asked: leave the deployment running
     /// (exit 130), or stop it with rollback and follow the rollback (exit 4).

@@ -21,6 +21,47 @@ pub(crate) async fn observe(ctx: &Ctx, id: &str) -> anyhow::Result<Observation> 
     Ok(obs)
 }
 
+/// Polls one deployment, spending as few calls as the watch needs: the target id is
+/// read once (ListDeploymentTargets), and while the deployment sits in a wait (ready
+/// or termination) the target, which does not change there, is not re-read: one
+/// GetDeployment per poll.
+#[derive(Debug, Default)]
+pub(crate) struct Poller {
+    target_id: Option<String>,
+    last: Option<Observation>,
+}
+
+impl Poller {
+    pub(crate) async fn observe(&mut self, ctx: &Ctx, id: &str) -> anyhow::Result<Observation> {
+        let info = codedeploy::deployment(ctx, id).await?;
+        let mut obs = from_deployment(id, &info);
+        if obs.status == "Created" || obs.status == "Queued" {
+            return Ok(obs);
+        }
+        let waiting = obs.status == "Ready"
+            || (obs.termination_wait_started && !crate::watch::is_terminal_status(&obs.status));
+        if let Some(prev) = self.last.as_ref().filter(|p| {
+            waiting
+                && p.status == obs.status
+                && p.termination_wait_started == obs.termination_wait_started
+        }) {
+            obs.lifecycle_events = prev.lifecycle_events.clone();
+            obs.task_sets = prev.task_sets.clone();
+            return Ok(obs);
+        }
+        if self.target_id.is_none() {
+            self.target_id = codedeploy::first_target_id(ctx, id).await?;
+        }
+        if let Some(target) = &self.target_id {
+            if let Some(ecs) = codedeploy::ecs_target_of(ctx, id, target).await? {
+                add_target(&mut obs, ecs, &ctx.outputs);
+            }
+        }
+        self.last = Some(obs.clone());
+        Ok(obs)
+    }
+}
+
 fn from_deployment(id: &str, info: &DeploymentInfo) -> Observation {
     Observation {
         deployment_id: id.to_owned(),
