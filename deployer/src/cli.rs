@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::args::GlobalArgs;
 use crate::commands;
@@ -49,6 +49,10 @@ pub(crate) enum Command {
     // issue 11 (rollouts): history and shell integration.
     /// List the task definition revisions: image, registered, when each was live.
     Revisions(commands::revisions::RevisionsArgs),
+    /// Print shell completions (bash, zsh, fish, ...).
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the man page, or write one per command with --out-dir.
+    Man(commands::completions::ManArgs),
 }
 
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
@@ -65,6 +69,8 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Smoke(args) => commands::smoke::run(args, &g).await,
         Command::Local(args) => commands::local::run(args, &g).await,
         Command::Revisions(args) => commands::revisions::run(args, &g).await,
+        Command::Completions(args) => commands::completions::completions(args, Cli::command()),
+        Command::Man(args) => commands::completions::man(args, Cli::command()),
     }
 }
 

@@ -363,3 +363,60 @@ fn smoke_without_a_successful_request_prints_no_latency() {
     assert_eq!(report["latency_ms"], serde_json::Value::Null, "{report}");
     assert_eq!(report["errors"], 3);
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_parser() {
+    let bin = support::deployer_bin();
+    for (shell, marker) in [
+        ("bash", "_deployer()"),
+        ("zsh", "#compdef deployer"),
+        ("fish", "complete -c deployer"),
+    ] {
+        let out = std::process::Command::new(&bin)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", explain(&out));
+        let script = text(&out.stdout);
+        assert!(script.contains(marker), "{shell}: {marker:?} missing");
+        for word in ["revisions", "rollback", "allow-mutable-tag"] {
+            assert!(script.contains(word), "{shell} completes {word}");
+        }
+    }
+    let out = std::process::Command::new(&bin)
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+
+    let out = std::process::Command::new(&bin)
+        .arg("man")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    assert!(
+        text(&out.stdout).contains(".TH deployer 1"),
+        "{}",
+        explain(&out)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    let out = std::process::Command::new(&bin)
+        .args(["man", "--out-dir"])
+        .arg(&pages)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    for page in [
+        "deployer.1",
+        "deployer-deploy.1",
+        "deployer-rollback.1",
+        "deployer-revisions.1",
+    ] {
+        let text = std::fs::read_to_string(pages.join(page)).unwrap_or_default();
+        assert!(text.contains(".TH"), "{page} written: {text:?}");
+    }
+    assert!(std::fs::read_to_string(pages.join("deployer-deploy.1"))
+        .unwrap()
+        .contains("allow\\-mutable\\-tag"));
+}

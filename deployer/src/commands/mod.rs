@@ -3,6 +3,7 @@
 
 #![warn(unreachable_pub)]
 
+pub(crate) mod completions;
 pub(crate) mod continue_cmd;
 pub(crate) mod deploy;
 pub(crate) mod diff;
