@@ -13,7 +13,7 @@ use crate::watch;
 #[derive(Debug, Args)]
 #[command(after_help = concat!("Examples:
   deployer continue                  # approve: switch production traffic to the replacement
-  deployer continue --termination    # skip the rest of the termination wait", "\n\n", crate::exit_codes!()))]
+  deployer continue --termination    # skip the rest of the termination wait", "\n\n", crate::exit_codes!(continue)))]
 pub(crate) struct ContinueArgs {
     /// The deployment (default: the one in flight in the deployment group).
     #[arg(value_name = "DEPLOYMENT_ID")]

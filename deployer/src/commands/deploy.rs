@@ -23,7 +23,7 @@ use crate::watch::{self, WatchOptions};
   deployer deploy --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab
   deployer deploy --image demo:v2 --env DEMO_FAIL_HEALTH=1     # watch the automatic rollback
   deployer deploy --image demo:v2 --dry-run                    # show, change nothing
-  deployer deploy --task-definition arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7 --no-wait", "\n\n", crate::exit_codes!()))]
+  deployer deploy --task-definition arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7 --no-wait", "\n\n", crate::exit_codes!(watch)))]
 pub(crate) struct DeployArgs {
     /// Container image to ship: [registry/]repository:tag or ...@sha256:<digest>. The
     /// task definition is rendered from taskdef.json with it.

@@ -20,6 +20,7 @@ use crate::local::config::{self, Config};
 use crate::local::{stack, state};
 
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct LocalArgs {
     #[command(subcommand)]
     pub command: LocalCommand,

@@ -20,7 +20,7 @@ use crate::exit::{bad_input, Code};
 /// render and validate.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  deployer render --outputs deployer/tests/fixtures/terraform-outputs.json \\\n    --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab --out-dir rendered"
+    after_help = concat!("Example:\n  deployer render --outputs deployer/tests/fixtures/terraform-outputs.json \\\n    --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab --out-dir rendered\n\n", crate::exit_codes!(read))
 )]
 pub(crate) struct RenderArgs {
     /// Container image: [registry/]repository[:tag][@sha256:<64 hex>], with a tag or a

@@ -14,7 +14,7 @@ use crate::exit::Code;
 #[derive(Debug, Args)]
 #[command(after_help = concat!("Examples:
   deployer revisions                    # the 10 newest revisions and where they stand
-  deployer revisions --limit 50 --output json", "\n\n", crate::exit_codes!()))]
+  deployer revisions --limit 50 --output json", "\n\n", crate::exit_codes!(read)))]
 pub(crate) struct RevisionsArgs {
     /// How many revisions to show (newest first).
     #[arg(long, value_name = "N", default_value_t = 10,

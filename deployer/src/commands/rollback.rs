@@ -24,7 +24,7 @@ deployed).
 Examples:
   deployer rollback --dry-run        # name the revision it would go back to, and when it was live
   deployer rollback                  # stop the deployment in flight, or go back
-  deployer rollback --to 7           # deploy revision 7 of the family instead", "\n\n", crate::exit_codes!())
+  deployer rollback --to 7           # deploy revision 7 of the family instead", "\n\n", crate::exit_codes!(rollback))
 )]
 pub(crate) struct RollbackArgs {
     /// Only show what would be done.

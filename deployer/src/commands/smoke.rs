@@ -18,7 +18,7 @@ use crate::exit::{bad_input, Code};
   deployer smoke                                   # the NLB from the Terraform outputs
   deployer smoke --url http://127.0.0.1:8080/ --requests 200 --expect-version v2
 
-smoke exits 0 when every request answered 2xx (with the expected version), 3 otherwise.", "\n\n", crate::exit_codes!()))]
+smoke exits 0 when every request answered 2xx (with the expected version), 3 otherwise.", "\n\n", crate::exit_codes!(smoke)))]
 pub(crate) struct SmokeArgs {
     /// URL to request (default: `nlb_url` from the Terraform outputs).
     #[arg(long, value_name = "URL")]

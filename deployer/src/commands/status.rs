@@ -13,7 +13,7 @@ use crate::aws::{codedeploy, ecs, elbv2, Ctx};
 use crate::exit::Code;
 
 #[derive(Debug, Args)]
-#[command(after_help = crate::exit_codes!())]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct StatusArgs {
     /// How many recent deployments to show.
     #[arg(long, value_name = "N", default_value_t = 5)]

@@ -13,7 +13,7 @@ use crate::preflight::{self, Check};
 #[derive(Debug, Args)]
 #[command(
     after_help = concat!("verify exits 0 when every check passed, 3 when one failed \
-(2 when the Terraform outputs name something that does not exist).", "\n\n", crate::exit_codes!())
+(2 when the Terraform outputs name something that does not exist).", "\n\n", crate::exit_codes!(verify))
 )]
 pub(crate) struct VerifyArgs {
     /// The image to check in ECR (default: the live container's image).

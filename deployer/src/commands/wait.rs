@@ -12,7 +12,7 @@ use crate::watch::{follow, WatchOptions};
 #[command(after_help = concat!("Examples:
   deployer wait                               # the latest deployment of the group
   deployer wait d-ABCDE1234 --output json     # one JSON event per line, then a summary
-  deployer wait --wait-until ReadyWait        # return once green waits for approval", "\n\n", crate::exit_codes!()))]
+  deployer wait --wait-until ReadyWait        # return once green waits for approval", "\n\n", crate::exit_codes!(watch)))]
 pub(crate) struct WaitArgs {
     /// The deployment to watch (`d-XXXXXXXXX`). Default: the latest of the deployment
     /// group.
