@@ -230,6 +230,59 @@ fn refusals_exit_2_before_any_write_and_the_working_tree_template_is_deployed() 
         "the diff names the template: {}",
         explain(&out)
     );
+
+    // Each command needs only the Terraform outputs it uses.
+    let all: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&stack.outputs).unwrap()).unwrap();
+    let partial = |keep: &[&str]| {
+        let m: serde_json::Map<String, serde_json::Value> = all
+            .iter()
+            .filter(|(k, _)| keep.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let f = copy.path().join(format!("outputs-{}.json", keep.len()));
+        std::fs::write(&f, serde_json::to_string(&m).unwrap()).unwrap();
+        f
+    };
+    let status_needs = [
+        "region",
+        "cluster_name",
+        "service_name",
+        "codedeploy_app_name",
+        "codedeploy_group_name",
+        "listener_arn",
+        "target_group_blue_name",
+        "target_group_blue_arn",
+        "target_group_green_name",
+        "target_group_green_arn",
+    ];
+    let f = partial(&status_needs);
+    let out = run(&stack, &["status", "--outputs", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    assert!(text(&out.stdout).contains("live "), "{}", explain(&out));
+    let f = partial(&status_needs[..5]);
+    let out = run(&stack, &["status", "--outputs", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("5 outputs are missing") && err.contains("`listener_arn`"),
+        "{err}"
+    );
+    assert!(err.contains("`deployer status` needs them"), "{err}");
+    let f = partial(&["region", "codedeploy_app_name", "codedeploy_group_name"]);
+    let out = run(&stack, &["continue", "--outputs", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+    assert!(
+        text(&out.stderr).contains("nothing to continue"),
+        "{}",
+        explain(&out)
+    );
+    let f = partial(&["nlb_url"]);
+    let out = run(
+        &stack,
+        &["smoke", "--outputs", f.to_str().unwrap(), "--requests", "2"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
 }
 
 #[test]

@@ -26,7 +26,7 @@ pub(crate) struct ContinueArgs {
 }
 
 pub(crate) async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let ctx = Ctx::load_for(global, "deployer continue", &crate::aws::context::GROUP).await?;
     let id = match args.deployment_id {
         Some(id) => {
             check_deployment_id(&id)?;

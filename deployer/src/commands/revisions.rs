@@ -7,6 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::args::{GlobalArgs, OutputFormat};
+use crate::aws::context::{GROUP, SERVICE};
 use crate::aws::history::{self, LivePeriod};
 use crate::aws::{ecs, Ctx};
 use crate::exit::Code;
@@ -38,7 +39,8 @@ struct Revision {
 }
 
 pub(crate) async fn run(args: RevisionsArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let needs = [&GROUP[..], &SERVICE[..], &["task_family"]].concat();
+    let ctx = Ctx::load_for(global, "deployer revisions", &needs).await?;
     let o = &ctx.outputs;
     let live = ecs::live_task_definition(&ctx).await.ok();
     let records = history::records(&ctx).await?;

@@ -9,6 +9,7 @@ use clap::Args;
 use serde_json::json;
 
 use crate::args::{GlobalArgs, OutputFormat, TemplateArgs, WatchArgs};
+use crate::aws::context::{GROUP, SERVICE};
 use crate::aws::history::{self, RollbackTarget};
 use crate::aws::{codedeploy, ecs, Ctx};
 use crate::exit::{bad_input, Code};
@@ -48,7 +49,20 @@ pub(crate) struct RollbackArgs {
 }
 
 pub(crate) async fn run(args: RollbackArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let needs = [
+        &GROUP[..],
+        &SERVICE[..],
+        &[
+            "task_family",
+            "container_name",
+            "container_port",
+            "account_id",
+            "target_group_blue_name",
+            "target_group_green_name",
+        ],
+    ]
+    .concat();
+    let ctx = Ctx::load_for(global, "deployer rollback", &needs).await?;
     let in_flight = codedeploy::in_flight(&ctx).await?;
     if let Some(d) = in_flight.first() {
         let id = d

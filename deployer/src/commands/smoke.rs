@@ -114,8 +114,13 @@ pub(crate) async fn run(args: SmokeArgs, global: &GlobalArgs) -> anyhow::Result<
     let url = match &args.url {
         Some(u) => u.clone(),
         None => {
-            crate::aws::context::load_outputs(global)
-                .context("smoke needs --url, or the Terraform outputs for nlb_url")?
+            let path = global.outputs.as_deref().ok_or_else(|| {
+                bad_input(
+                    "smoke needs --url, or the Terraform outputs (--outputs FILE, \
+                     DEPLOYER_OUTPUTS) for nlb_url",
+                )
+            })?;
+            crate::artifacts::outputs::Outputs::load_for(path, "deployer smoke", &["nlb_url"])?
                 .nlb_url
         }
     };

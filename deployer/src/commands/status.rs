@@ -20,6 +20,19 @@ pub(crate) struct StatusArgs {
     pub deployments: usize,
 }
 
+/// The Terraform outputs `status` reads (`test_listener_arn` when present).
+pub(crate) const STATUS_OUTPUTS: [&str; 9] = [
+    "cluster_name",
+    "service_name",
+    "codedeploy_app_name",
+    "codedeploy_group_name",
+    "listener_arn",
+    "target_group_blue_name",
+    "target_group_blue_arn",
+    "target_group_green_name",
+    "target_group_green_arn",
+];
+
 /// Everything `status` shows (also its `--output json`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub(crate) struct Status {
@@ -86,7 +99,7 @@ pub(crate) struct DeploymentStatusLine {
 }
 
 pub(crate) async fn run(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let ctx = Ctx::load_for(global, "deployer status", &STATUS_OUTPUTS).await?;
     let status = gather(&ctx, args.deployments).await?;
     match global.output {
         OutputFormat::Human => print!("{}", render_human(&status)),

@@ -3,6 +3,7 @@
 use clap::Args;
 
 use crate::args::{check_deployment_id, GlobalArgs, WatchArgs};
+use crate::aws::context::{GROUP, SERVICE};
 use crate::aws::{codedeploy, Ctx};
 use crate::exit::{bad_input, Code};
 use crate::watch::{follow, WatchOptions};
@@ -24,7 +25,8 @@ pub(crate) struct WaitArgs {
 }
 
 pub(crate) async fn run(args: WaitArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let needs = [GROUP, SERVICE].concat();
+    let ctx = Ctx::load_for(global, "deployer wait", &needs).await?;
     let id = match args.deployment_id {
         Some(id) => {
             check_deployment_id(&id)?;
