@@ -120,6 +120,19 @@ fn deploy_status_diff_and_rollback_after_success() {
     assert_eq!(summary["outcome"], "succeeded", "{summary}");
     assert_eq!(summary["exit_code"], 0);
     let id = summary["deployment_id"].as_str().unwrap().to_owned();
+    // The stream names the registered revision and the deployment before the watch.
+    let registered = lines
+        .iter()
+        .find(|l| l["event"] == "task_definition")
+        .expect("a task_definition event");
+    assert_eq!(registered["action"], "registered", "{registered}");
+    assert!(registered["task_definition_arn"]
+        .as_str()
+        .unwrap()
+        .contains(":task-definition/demo:"));
+    assert!(lines
+        .iter()
+        .any(|l| l["event"] == "deployment_created" && l["deployment_id"] == id.as_str()));
     let lifecycle: Vec<&str> = lines
         .iter()
         .filter(|l| l["event"] == "lifecycle" && l["status"] == "Succeeded")

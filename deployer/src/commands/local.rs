@@ -48,18 +48,21 @@ pub(crate) struct StateDirArg {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct DownArgs {
     #[command(flatten)]
     pub state: StateDirArg,
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct EnvArgs {
     #[command(flatten)]
     pub state: StateDirArg,
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct StatusArgs {
     #[command(flatten)]
     pub state: StateDirArg,
@@ -428,6 +431,7 @@ async fn status(arg: &StateDirArg, global: &GlobalArgs) -> anyhow::Result<Code> 
 /// Timings default to seconds (AWS uses minutes) so a deployment takes a few seconds.
 #[derive(Debug, Clone, Args)]
 #[command(args_override_self = true)]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct UpArgs {
     #[command(flatten)]
     pub state: StateDirArg,
