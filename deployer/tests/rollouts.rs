@@ -277,6 +277,37 @@ fn refusals_exit_2_before_any_write_and_the_working_tree_template_is_deployed() 
         "{}",
         explain(&out)
     );
+    let deploy_needs = [
+        "region",
+        "account_id",
+        "cluster_name",
+        "service_name",
+        "codedeploy_app_name",
+        "codedeploy_group_name",
+        "target_group_blue_name",
+        "target_group_green_name",
+        "task_family",
+        "container_name",
+        "container_port",
+        "execution_role_arn",
+        "task_role_arn",
+        "log_group_name",
+        "ecr_repository_name",
+        "ecr_repository_url",
+    ];
+    let f = partial(&deploy_needs);
+    let f = f.to_str().unwrap();
+    let out = run(&stack, &["verify", "--outputs", f]);
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    let out = run(&stack, &["diff", "--outputs", f]);
+    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
+    let out = run(
+        &stack,
+        &watched(&["deploy", "--image", "demo:v3", "--outputs", f]),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    let out = run(&stack, &watched(&["rollback", "--outputs", f]));
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
     let f = partial(&["nlb_url"]);
     let out = run(
         &stack,

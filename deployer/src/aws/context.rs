@@ -54,6 +54,23 @@ pub(crate) const GROUP: [&str; 2] = ["codedeploy_app_name", "codedeploy_group_na
 /// ... and the service.
 pub(crate) const SERVICE: [&str; 2] = ["cluster_name", "service_name"];
 
+/// What rendering the task definition reads (`artifacts::render`), with the ECR
+/// repository the image must come from.
+pub(crate) const RENDER: [&str; 10] = [
+    "account_id",
+    "task_family",
+    "container_name",
+    "container_port",
+    "execution_role_arn",
+    "task_role_arn",
+    "log_group_name",
+    "ecr_repository_name",
+    "ecr_repository_url",
+    "region",
+];
+/// What the preflight checks read besides the group and the service.
+pub(crate) const PREFLIGHT: [&str; 2] = ["target_group_blue_name", "target_group_green_name"];
+
 /// Reads the Terraform outputs named by `--outputs` / `DEPLOYER_OUTPUTS`.
 pub(crate) fn load_outputs(global: &GlobalArgs) -> anyhow::Result<Outputs> {
     let path = global.outputs.as_ref().ok_or_else(|| {

@@ -11,6 +11,7 @@ use crate::args::{GlobalArgs, OutputFormat, TemplateArgs, WatchArgs};
 use crate::artifacts::image::ImageRef;
 use crate::artifacts::render::{self, Templates};
 use crate::artifacts::taskdef::TaskDefinition;
+use crate::aws::context::{GROUP, PREFLIGHT, RENDER, SERVICE};
 use crate::aws::ecs::{self, Plan};
 use crate::aws::{codedeploy, Ctx};
 use crate::exit::{bad_input, Code};
@@ -76,7 +77,8 @@ pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result
              `--wait-until ReadyWait`, then `deployer continue`",
         ));
     }
-    let ctx = Ctx::load(global).await?;
+    let needs = [&GROUP[..], &SERVICE[..], &RENDER[..], &PREFLIGHT[..]].concat();
+    let ctx = Ctx::load_for(global, "deployer deploy", &needs).await?;
     let o = &ctx.outputs;
     let templates = args.templates.load()?;
 

@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::args::{GlobalArgs, OutputFormat, TemplateArgs};
 use crate::artifacts::image::ImageRef;
 use crate::artifacts::render;
+use crate::aws::context::{RENDER, SERVICE};
 use crate::aws::{ecs, ecs_taskdef, Ctx};
 use crate::exit::Code;
 
@@ -52,7 +53,8 @@ pub(crate) async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<C
 }
 
 async fn compare(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let needs = [&SERVICE[..], &RENDER[..]].concat();
+    let ctx = Ctx::load_for(global, "deployer diff", &needs).await?;
     let o = &ctx.outputs;
     let templates = args.templates.load()?;
     let current = ecs::live_task_definition(&ctx).await?;

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::args::{GlobalArgs, OutputFormat};
 use crate::artifacts::image::ImageRef;
+use crate::aws::context::{GROUP, PREFLIGHT, RENDER, SERVICE};
 use crate::aws::{ecs, error_kind, iam, Ctx, ErrorKind};
 use crate::exit::Code;
 use crate::preflight::{self, Check};
@@ -22,7 +23,8 @@ pub(crate) struct VerifyArgs {
 }
 
 pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let needs = [&GROUP[..], &SERVICE[..], &RENDER[..], &PREFLIGHT[..]].concat();
+    let ctx = Ctx::load_for(global, "deployer verify", &needs).await?;
     let (mut checks, _) = preflight::run(&ctx).await?;
 
     let image = match args.image {
