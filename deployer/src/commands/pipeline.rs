@@ -465,7 +465,7 @@ async fn watch(c: &Ctx, id: &str, f: &FollowArgs, output: OutputFormat) -> anyho
                     timeout: deadline
                         .saturating_duration_since(Instant::now())
                         .max(Duration::from_secs(1)),
-                    interval: f.interval,
+                    interval: Some(f.interval),
                     wait_until: None,
                     on_interrupt: InterruptAction::Leave,
                     approve: false,
