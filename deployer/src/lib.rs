@@ -32,6 +32,9 @@ pub mod watch;
 // The local environment (issue: `deployer local`).
 pub mod local;
 
+// The browser view (issue 16: `deployer dashboard`).
+pub mod dashboard;
+
 use std::process::ExitCode;
 
 use clap::Parser;
