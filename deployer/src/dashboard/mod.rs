@@ -8,6 +8,7 @@
 //! - [`source`]: where snapshots come from (a trait: the stack, or a test's fake);
 //! - [`server`]: the HTTP server, its poller and its security checks;
 //! - [`probe`]: the dashboard's own bounded probe of the NLB;
+//! - [`stack`]: a snapshot from what AWS answered (pure);
 //! - `assets`: the page (HTML, JS, CSS compiled in).
 
 mod assets;
@@ -15,6 +16,7 @@ pub mod probe;
 pub mod server;
 pub mod snapshot;
 pub mod source;
+pub mod stack;
 
 pub use server::{start, Options, ProbeOptions, Running};
 pub use snapshot::{ActionKind, Snapshot};
