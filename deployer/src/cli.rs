@@ -77,6 +77,8 @@ pub enum Command {
     Smoke(crate::smoke::SmokeArgs),
     /// Run the whole blue/green stack on this machine (no AWS account needed).
     Local(crate::local::LocalArgs),
+    /// Serve a live page of the stack on 127.0.0.1: traffic, task sets, tasks, deployments.
+    Dashboard(crate::dashboard::cmd::DashboardArgs),
 }
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
@@ -92,5 +94,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Verify(args) => crate::verify::run(args, &g).await,
         Command::Smoke(args) => crate::smoke::run(args, &g).await,
         Command::Local(args) => crate::local::run(args, &g).await,
+        Command::Dashboard(args) => crate::dashboard::cmd::run(args, &g).await,
     }
 }

@@ -12,6 +12,8 @@
 //! - `assets`: the page (HTML, JS, CSS compiled in).
 
 mod assets;
+pub mod cmd;
+pub mod live;
 pub mod probe;
 pub mod server;
 pub mod snapshot;

@@ -93,9 +93,10 @@ pub fn actions(d: &DeploymentInfo) -> Vec<ActionKind> {
     }
     if d.instance_termination_wait_time_started {
         out.push(ActionKind::EndWait);
-    } else if rollback_of(d).is_none() {
-        // A rollback is not rolled back; in the termination wait traffic is already
-        // switched and CodeDeploy would roll back by redeploying.
+    }
+    // A rollback is not rolled back. In the termination wait the original tasks still
+    // run, so StopDeployment puts traffic back on them.
+    if rollback_of(d).is_none() {
         out.push(ActionKind::Rollback);
     }
     out
@@ -597,7 +598,10 @@ mod tests {
         );
         let mut waiting = dep("d", DeploymentStatus::InProgress);
         waiting.instance_termination_wait_time_started = true;
-        assert_eq!(actions(&waiting), vec![ActionKind::EndWait]);
+        assert_eq!(
+            actions(&waiting),
+            vec![ActionKind::EndWait, ActionKind::Rollback]
+        );
         assert!(actions(&dep("d", DeploymentStatus::Succeeded)).is_empty());
         let mut rb = dep("d-4", DeploymentStatus::InProgress);
         rb.rollback_info = Some(

@@ -5,6 +5,9 @@
 
 mod browser;
 mod fake;
+mod local;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
