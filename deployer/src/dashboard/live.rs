@@ -7,17 +7,16 @@
 //! not yet seen ended: an ended deployment never changes), and ListDeploymentTargets +
 //! GetDeploymentTarget for the deployment shown. Task definitions are read once each.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
-use anyhow::Context;
 use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentWaitType};
 
 use super::snapshot::{ActionKind, Snapshot};
 use super::source::{ActionRequest, BoxFuture, Source};
 use super::stack::{self, Reading, TargetGroups};
-use crate::aws::AwsResultExt;
-use crate::context::Ctx;
+use crate::args::check_deployment_id;
+use crate::aws::{codedeploy, ecs, elbv2, Ctx};
 use crate::exit::bad_input;
 
 /// How many deployments the page lists.
@@ -30,12 +29,18 @@ pub struct StackSource {
     cache: Mutex<Cache>,
 }
 
+/// Ended deployments kept in full (at least [`RECENT`]); older ones are remembered by id only.
+const KEEP_ENDED: usize = 32;
+
 #[derive(Default)]
 struct Cache {
-    /// Task definition ARN -> image.
+    /// Task definition ARN -> image, for the task sets of the last poll.
     images: HashMap<String, String>,
-    /// Deployments that ended (they never change again).
+    /// Deployments that ended (they never change again), the newest [`KEEP_ENDED`].
     ended: HashMap<String, DeploymentInfo>,
+    /// Ended deployments older than those: never read again (a deployment that ended is
+    /// older than any in flight, so these are never among the newest [`RECENT`]).
+    old: HashSet<String>,
 }
 
 impl StackSource {
@@ -67,13 +72,26 @@ impl StackSource {
         let ctx = &self.ctx;
         let o = &ctx.outputs;
         let (service, tasks, listeners, health, deployments) = tokio::try_join!(
-            ctx.service(),
-            self.tasks(),
+            ecs::service(ctx),
+            ecs::service_tasks(ctx),
             self.listeners(),
             self.target_health(),
             self.deployments(),
         )?;
-        let mut images = self.cache.lock().expect("cache lock").images.clone();
+        let mut images = HashMap::new();
+        {
+            // Only the task sets' task definitions stay cached.
+            let mut cache = self.cache.lock().expect("cache lock");
+            let live: HashSet<&str> = service
+                .task_sets
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|t| t.task_definition.as_deref())
+                .collect();
+            cache.images.retain(|arn, _| live.contains(arn.as_str()));
+            images.extend(cache.images.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         for ts in service.task_sets.as_deref().unwrap_or_default() {
             if let Some(arn) = &ts.task_definition {
                 if !images.contains_key(arn) {
@@ -107,63 +125,18 @@ impl StackSource {
         Ok(stack::assemble(&reading, &self.tgs))
     }
 
-    async fn tasks(&self) -> anyhow::Result<Vec<aws_sdk_ecs::types::Task>> {
-        let o = &self.ctx.outputs;
-        let ecs = &self.ctx.aws.ecs;
-        let arns = ecs
-            .list_tasks()
-            .cluster(&o.cluster_name)
-            .service_name(&o.service_name)
-            .send()
-            .await
-            .aws("ecs:ListTasks")
-            .context("listing the service's tasks")?
-            .task_arns
-            .unwrap_or_default();
-        let mut tasks = Vec::new();
-        // DescribeTasks takes 100 ARNs at a time.
-        for chunk in arns.chunks(100) {
-            let out = ecs
-                .describe_tasks()
-                .cluster(&o.cluster_name)
-                .set_tasks(Some(chunk.to_vec()))
-                .send()
-                .await
-                .aws("ecs:DescribeTasks")
-                .context("reading the service's tasks")?;
-            tasks.extend(out.tasks.unwrap_or_default());
-        }
-        Ok(tasks)
-    }
-
     async fn listeners(
         &self,
     ) -> anyhow::Result<Vec<(String, aws_sdk_elasticloadbalancingv2::types::Listener)>> {
         let o = &self.ctx.outputs;
-        let mut want = vec![("production", o.listener_arn.clone())];
-        if let Some(t) = o.test_listener_arn.as_ref().filter(|a| !a.is_empty()) {
-            want.push(("test", t.clone()));
+        let mut out = vec![(
+            "production".to_owned(),
+            elbv2::listener(&self.ctx, &o.listener_arn).await?,
+        )];
+        if let Some(arn) = o.test_listener_arn.as_ref().filter(|a| !a.is_empty()) {
+            out.push(("test".to_owned(), elbv2::listener(&self.ctx, arn).await?));
         }
-        let out = self
-            .ctx
-            .aws
-            .elb
-            .describe_listeners()
-            .set_listener_arns(Some(want.iter().map(|(_, a)| a.clone()).collect()))
-            .send()
-            .await
-            .aws("elbv2:DescribeListeners")
-            .context("reading the listeners (Terraform outputs listener_arn, test_listener_arn)")?;
-        let found = out.listeners.unwrap_or_default();
-        Ok(want
-            .into_iter()
-            .filter_map(|(role, arn)| {
-                found
-                    .iter()
-                    .find(|l| l.listener_arn.as_deref() == Some(arn.as_str()))
-                    .map(|l| (role.to_owned(), l.clone()))
-            })
-            .collect())
+        Ok(out)
     }
 
     async fn target_health(
@@ -176,31 +149,25 @@ impl StackSource {
     > {
         let mut out = Vec::new();
         for (arn, name, _) in &self.tgs.groups {
-            let descs = self
-                .ctx
-                .aws
-                .elb
-                .describe_target_health()
-                .target_group_arn(arn)
-                .send()
-                .await
-                .aws("elbv2:DescribeTargetHealth")
-                .with_context(|| format!("reading the health of target group `{name}`"))?
-                .target_health_descriptions
-                .unwrap_or_default();
-            out.push((arn.clone(), descs));
+            out.push((
+                arn.clone(),
+                elbv2::target_health(&self.ctx, arn, name).await?,
+            ));
         }
         Ok(out)
     }
 
     /// The newest [`RECENT`] deployments, newest first; ended ones from the cache.
     async fn deployments(&self) -> anyhow::Result<Vec<DeploymentInfo>> {
-        let ids = self.ctx.list_deployments(&[]).await?;
+        let ids = codedeploy::list_deployments(&self.ctx, &[]).await?;
         let (mut known, unknown): (Vec<DeploymentInfo>, Vec<String>) = {
             let cache = self.cache.lock().expect("cache lock");
             let mut known = Vec::new();
             let mut unknown = Vec::new();
             for id in &ids {
+                if cache.old.contains(id) {
+                    continue;
+                }
                 match cache.ended.get(id) {
                     Some(d) => known.push(d.clone()),
                     None => unknown.push(id.clone()),
@@ -208,7 +175,7 @@ impl StackSource {
             }
             (known, unknown)
         };
-        let fresh = self.ctx.deployments(&unknown).await?;
+        let fresh = codedeploy::deployments(&self.ctx, &unknown).await?;
         {
             let mut cache = self.cache.lock().expect("cache lock");
             for d in &fresh {
@@ -220,8 +187,28 @@ impl StackSource {
                     cache.ended.insert(id.clone(), d.clone());
                 }
             }
-            // Forget what the group no longer lists.
+            // Forget what the group no longer lists; keep the newest ended ones in full.
             cache.ended.retain(|id, _| ids.contains(id));
+            cache.old.retain(|id| ids.contains(id));
+            if cache.ended.len() > KEEP_ENDED {
+                let mut by_age: Vec<(Option<(i64, u32)>, String)> = cache
+                    .ended
+                    .iter()
+                    .map(|(id, d)| {
+                        (
+                            d.create_time.map(|t| (t.secs(), t.subsec_nanos())),
+                            id.clone(),
+                        )
+                    })
+                    .collect();
+                by_age.sort();
+                let excess = by_age.len() - KEEP_ENDED;
+                for (_, id) in by_age.into_iter().take(excess) {
+                    cache.ended.remove(&id);
+                    known.retain(|d| d.deployment_id.as_deref() != Some(id.as_str()));
+                    cache.old.insert(id);
+                }
+            }
         }
         known.extend(fresh);
         known.sort_by_key(|d| {
@@ -244,30 +231,11 @@ impl StackSource {
         ) {
             return Ok(None);
         }
-        let cd = &self.ctx.aws.codedeploy;
-        let targets = cd
-            .list_deployment_targets()
-            .deployment_id(id)
-            .send()
-            .await
-            .aws("codedeploy:ListDeploymentTargets")
-            .with_context(|| format!("listing the targets of deployment {id}"))?;
-        let Some(target_id) = targets.target_ids.unwrap_or_default().into_iter().next() else {
-            return Ok(None);
-        };
-        let target = cd
-            .get_deployment_target()
-            .deployment_id(id)
-            .target_id(&target_id)
-            .send()
-            .await
-            .aws("codedeploy:GetDeploymentTarget")
-            .with_context(|| format!("reading target {target_id} of deployment {id}"))?;
-        Ok(target.deployment_target.and_then(|t| t.ecs_target))
+        codedeploy::ecs_target(&self.ctx, id).await
     }
 
     async fn image(&self, arn: &str) -> anyhow::Result<String> {
-        let (_, model) = crate::deploy::describe(&self.ctx, arn).await?;
+        let (_, model) = ecs::describe_task_definition(&self.ctx, arn).await?;
         Ok(model
             .container_definitions
             .iter()
@@ -279,12 +247,8 @@ impl StackSource {
 
     async fn act_on(&self, req: ActionRequest) -> anyhow::Result<String> {
         let id = req.deployment_id.as_str();
-        crate::watch::check_deployment_id(id)?;
-        let info = self.ctx.deployments(&[id.to_owned()]).await?;
-        let d = info
-            .into_iter()
-            .next()
-            .ok_or_else(|| bad_input(format!("deployment {id} not found")))?;
+        check_deployment_id(id)?;
+        let d = codedeploy::deployment(&self.ctx, id).await?;
         let allowed = stack::actions(&d);
         let status = d
             .status
@@ -311,23 +275,19 @@ impl StackSource {
         }
         match req.kind {
             ActionKind::Approve => {
-                crate::watch::continue_deployment(&self.ctx, id, DeploymentWaitType::ReadyWait)
+                codedeploy::continue_deployment(&self.ctx, id, DeploymentWaitType::ReadyWait)
                     .await?;
                 Ok(format!("{id}: approved: production traffic is switching"))
             }
             ActionKind::EndWait => {
-                crate::watch::continue_deployment(
-                    &self.ctx,
-                    id,
-                    DeploymentWaitType::TerminationWait,
-                )
-                .await?;
+                codedeploy::continue_deployment(&self.ctx, id, DeploymentWaitType::TerminationWait)
+                    .await?;
                 Ok(format!(
                     "{id}: ended the termination wait: the original tasks are being removed"
                 ))
             }
             ActionKind::Rollback => {
-                crate::watch::stop_with_rollback(&self.ctx, id).await?;
+                codedeploy::stop_with_rollback(&self.ctx, id).await?;
                 Ok(format!("{id}: stopped; CodeDeploy rolls back"))
             }
         }

@@ -12,7 +12,6 @@
 //! - `assets`: the page (HTML, JS, CSS compiled in).
 
 mod assets;
-pub mod cmd;
 pub mod live;
 pub mod probe;
 pub mod server;

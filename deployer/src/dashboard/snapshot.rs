@@ -22,7 +22,10 @@ pub struct Snapshot {
     pub deployment: Option<Deployment>,
     /// The last deployments, newest first.
     pub recent: Vec<DeploymentLine>,
-    /// The tail of the service's logs, oldest first (empty when the source has none).
+    /// Where [`Snapshot::logs`] come from (a log group), or `None` when the source does
+    /// not read logs.
+    pub logs_source: Option<String>,
+    /// The tail of the service's logs, oldest first.
     pub logs: Vec<LogLine>,
     /// The error of the last poll, when it failed (the rest is then the last good poll's).
     pub error: Option<String>,

@@ -338,6 +338,7 @@ pub fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
         tasks,
         deployment,
         recent: r.deployments.iter().map(line).collect(),
+        logs_source: None,
         logs: r.logs.clone(),
         error: None,
     }

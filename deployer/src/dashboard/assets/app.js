@@ -150,7 +150,8 @@
 
   function renderLogs(s) {
     const pre = $('#logs');
-    if (!s.logs.length) { pre.textContent = 'No log lines.'; return; }
+    if (!s.logs_source) { pre.textContent = 'This dashboard does not read the service\'s logs yet.'; return; }
+    if (!s.logs.length) { pre.textContent = `No log lines in ${s.logs_source} yet.`; return; }
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
     pre.textContent = s.logs.map((l) => `${time(l.at_ms)} ${l.stream} ${l.message}`).join('\n');
     if (atEnd) pre.scrollTop = pre.scrollHeight;

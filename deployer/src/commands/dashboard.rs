@@ -8,53 +8,53 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use super::live::StackSource;
-use super::server::{self, Options, ProbeOptions};
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::context::Ctx;
+use crate::args::{parse_duration, GlobalArgs, OutputFormat};
+use crate::aws::Ctx;
+use crate::dashboard::live::StackSource;
+use crate::dashboard::server::{self, Options, ProbeOptions};
 use crate::exit::{bad_input, Code};
 
 /// Least time between two polls of the stack.
-pub const MIN_INTERVAL: Duration = Duration::from_millis(500);
+const MIN_INTERVAL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit_codes!())]
-pub struct DashboardArgs {
+pub(crate) struct DashboardArgs {
     /// Port on 127.0.0.1 (0: any free port). The page is never served beyond loopback.
     #[arg(long, value_name = "PORT", default_value_t = 0)]
-    pub port: u16,
+    pub(crate) port: u16,
 
     /// Open the page in the default browser (xdg-open / open).
     #[arg(long)]
-    pub open: bool,
+    pub(crate) open: bool,
 
     /// Probe the NLB and chart its answers by version (on by default for `deployer
     /// local`; on AWS it sends real requests to your service, so off unless asked).
     #[arg(long, conflicts_with = "no_probe")]
-    pub probe: bool,
+    pub(crate) probe: bool,
 
     /// Do not probe the NLB, even on `deployer local`.
     #[arg(long)]
-    pub no_probe: bool,
+    pub(crate) no_probe: bool,
 
     /// Probes per second (at most 10).
     #[arg(long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(1..=10))]
-    pub probe_rate: u32,
+    pub(crate) probe_rate: u32,
 
     /// Offer approve / end the termination wait / roll back in the page. The URL then
     /// carries a per-run token; requests without it are refused.
     #[arg(long)]
-    pub allow_actions: bool,
+    pub(crate) allow_actions: bool,
 
     /// Time between two polls of the stack (shared by every open page).
-    #[arg(long, value_name = "DURATION", value_parser = crate::watch::parse_duration,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration,
           default_value = "5s", env = "DEPLOYER_POLL_INTERVAL")]
-    pub interval: Duration,
+    pub(crate) interval: Duration,
 }
 
 /// True when `url`'s host is a loopback address: the stack is `deployer local`.
-pub fn is_loopback_url(url: &str) -> bool {
+fn is_loopback_url(url: &str) -> bool {
     let Ok(u) = url.parse::<http::Uri>() else {
         return false;
     };
@@ -68,7 +68,7 @@ pub fn is_loopback_url(url: &str) -> bool {
     }
 }
 
-pub async fn run(args: DashboardArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: DashboardArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     if args.interval < MIN_INTERVAL {
         return Err(bad_input(format!(
             "--interval {:?}: at least {:?} (every open page shares one poll, but AWS \
