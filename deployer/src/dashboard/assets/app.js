@@ -144,7 +144,7 @@
       el('td', {}, badge(d.status, statusKind(d.status))),
       el('td', {}, time(d.created_ms)),
       el('td', {}, took(d.created_ms, d.completed_ms)),
-      el('td', {}, [d.rollback_of ? `rollback of ${d.rollback_of}` : '', d.error || d.description || ''].filter(Boolean).join(' — '))));
+      el('td', { class: 'note' }, d.rollback_of ? [`rollback of ${d.rollback_of}`, d.error].filter(Boolean).join(' — ') : (d.error || d.description || ''))));
     replace($('#recent tbody'), ...(rows.length ? rows : [el('tr', {}, el('td', { colSpan: 5, class: 'empty' }, 'None yet.'))]));
   }
 
