@@ -404,6 +404,38 @@ async fn actions_need_the_token_and_a_confirmation() {
         |v| v == "false",
     )
     .await;
+    // From the keyboard: Enter on the focused button opens the dialog, Escape closes it.
+    let rollback = page
+        .find_element("#actions button[data-action=rollback]")
+        .await
+        .unwrap();
+    rollback.focus().await.unwrap();
+    assert_eq!(
+        text(&page, "document.activeElement.dataset.action").await,
+        "rollback"
+    );
+    rollback.press_key("Enter").await.unwrap();
+    wait_for(
+        &page,
+        "document.querySelector('#confirm').open",
+        WAIT,
+        |v| v == "true",
+    )
+    .await;
+    page.find_element("#confirm-cancel")
+        .await
+        .unwrap()
+        .press_key("Escape")
+        .await
+        .unwrap();
+    wait_for(
+        &page,
+        "document.querySelector('#confirm').open",
+        WAIT,
+        |v| v == "false",
+    )
+    .await;
+    assert!(source.actions().is_empty(), "a cancelled action was sent");
     // Confirming sends it.
     page.find_element("#actions button[data-action=approve]")
         .await
