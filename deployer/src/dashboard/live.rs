@@ -2,10 +2,11 @@
 //! AWS layer (on AWS, or on `deployer local` through `AWS_ENDPOINT_URL`), and the actions
 //! through the same calls as `deployer continue` and `deployer rollback`.
 //!
-//! Per poll: DescribeServices, ListTasks + DescribeTasks, DescribeListeners,
+//! Per poll: DescribeServices, ListTasks + DescribeTasks, DescribeListeners (each),
 //! DescribeTargetHealth (two), ListDeployments + BatchGetDeployments (only deployments
 //! not yet seen ended: an ended deployment never changes), and ListDeploymentTargets +
-//! GetDeploymentTarget for the deployment shown. Task definitions are read once each.
+//! GetDeploymentTarget for the deployment shown (once, when it has ended). Task
+//! definitions are read once each.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -38,6 +39,9 @@ struct Cache {
     images: HashMap<String, String>,
     /// Deployments that ended (they never change again), the newest [`KEEP_ENDED`].
     ended: HashMap<String, DeploymentInfo>,
+    /// The ECS target (lifecycle events) of the last ended deployment shown: it no longer
+    /// changes, so a page left open on a quiet stack costs no CodeDeploy target reads.
+    ended_target: Option<(String, Option<aws_sdk_codedeploy::types::EcsTarget>)>,
     /// Ended deployments older than those: never read again (a deployment that ended is
     /// older than any in flight, so these are never among the newest [`RECENT`]).
     old: HashSet<String>,
@@ -231,7 +235,24 @@ impl StackSource {
         ) {
             return Ok(None);
         }
-        codedeploy::ecs_target(&self.ctx, id).await
+        let ended = d
+            .status
+            .as_ref()
+            .is_some_and(|s| stack::is_terminal(s.as_str()));
+        if ended {
+            let cache = self.cache.lock().expect("cache lock");
+            if let Some((cached, target)) = &cache.ended_target {
+                if cached == id {
+                    return Ok(target.clone());
+                }
+            }
+        }
+        let target = codedeploy::ecs_target(&self.ctx, id).await?;
+        if ended {
+            self.cache.lock().expect("cache lock").ended_target =
+                Some((id.to_owned(), target.clone()));
+        }
+        Ok(target)
     }
 
     async fn image(&self, arn: &str) -> anyhow::Result<String> {
