@@ -49,6 +49,7 @@ fn help_of_every_aws_command() {
         "diff",
         "verify",
         "smoke",
+        "revisions",
         "dashboard",
     ] {
         let out = run(&[sub, "--help"]);

@@ -14,11 +14,26 @@ use crate::dashboard::live::StackSource;
 use crate::dashboard::server::{self, Options, ProbeOptions};
 use crate::exit::{bad_input, Code};
 
+/// The Terraform outputs the dashboard reads (besides `region`).
+const OUTPUTS: [&str; 11] = [
+    "cluster_name",
+    "service_name",
+    "container_name",
+    "codedeploy_app_name",
+    "codedeploy_group_name",
+    "listener_arn",
+    "target_group_blue_name",
+    "target_group_blue_arn",
+    "target_group_green_name",
+    "target_group_green_arn",
+    "nlb_url",
+];
+
 /// Least time between two polls of the stack.
 const MIN_INTERVAL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Args)]
-#[command(after_help = crate::exit_codes!())]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct DashboardArgs {
     /// Port on 127.0.0.1 (0: any free port). The page is never served beyond loopback.
     #[arg(long, value_name = "PORT", default_value_t = 0)]
@@ -76,7 +91,7 @@ pub(crate) async fn run(args: DashboardArgs, global: &GlobalArgs) -> anyhow::Res
             args.interval, MIN_INTERVAL
         )));
     }
-    let ctx = Ctx::load(global).await?;
+    let ctx = Ctx::load_for(global, "deployer dashboard", &OUTPUTS).await?;
     let local = is_loopback_url(&ctx.outputs.nlb_url);
     let probe = if args.no_probe {
         false

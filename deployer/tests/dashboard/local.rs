@@ -212,7 +212,9 @@ async fn local_deployments_live_in_the_browser() {
         .await
         .parse()
         .unwrap();
-    assert!(updates >= 10, "only {updates} snapshots reached the page");
+    // Blue only, green at 100 %, the rollback: three states at least, each a new snapshot
+    // over the one stream (how many more depends on how fast the deployments ran).
+    assert!(updates >= 3, "only {updates} snapshots reached the page");
     save_screenshot(&page, "local-rollback").await;
     drop(chrome);
     dash.stop();
