@@ -55,6 +55,8 @@ pub(crate) enum Command {
     Completions(commands::completions::CompletionsArgs),
     /// Print the man page, or write one per command with --out-dir.
     Man(commands::completions::ManArgs),
+    /// Serve a live page of the stack on 127.0.0.1: traffic, task sets, tasks, deployments.
+    Dashboard(commands::dashboard::DashboardArgs),
 }
 
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
@@ -74,6 +76,7 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Revisions(args) => commands::revisions::run(args, &g).await,
         Command::Completions(args) => commands::completions::completions(args, Cli::command()),
         Command::Man(args) => commands::completions::man(args, Cli::command()),
+        Command::Dashboard(args) => commands::dashboard::run(args, &g).await,
     }
 }
 

@@ -50,6 +50,7 @@ fn help_of_every_aws_command() {
         "verify",
         "smoke",
         "revisions",
+        "dashboard",
     ] {
         let out = run(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help: {}", text(&out.stderr));

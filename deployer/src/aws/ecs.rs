@@ -1,5 +1,5 @@
-//! ECS: the service, its live task definition, task definition revisions, and stopped
-//! tasks.
+//! ECS: the service, its live task definition, task definition revisions, its tasks and
+//! stopped tasks.
 
 use anyhow::Context;
 use aws_sdk_ecs::types::{SortOrder, TaskDefinitionField, TaskDefinitionStatus};
@@ -264,6 +264,38 @@ pub(crate) async fn register_task_definition(
     out.task_definition
         .and_then(|t| t.task_definition_arn)
         .context("RegisterTaskDefinition: the answer has no taskDefinitionArn")
+}
+
+/// The service's running and pending tasks (ListTasks, then DescribeTasks 100 at a time).
+pub(crate) async fn service_tasks(ctx: &Ctx) -> anyhow::Result<Vec<aws_sdk_ecs::types::Task>> {
+    let o = &ctx.outputs;
+    let arns = ctx
+        .aws
+        .ecs
+        .list_tasks()
+        .cluster(&o.cluster_name)
+        .service_name(&o.service_name)
+        .send()
+        .await
+        .aws("ecs:ListTasks")
+        .context("listing the service's tasks")?
+        .task_arns
+        .unwrap_or_default();
+    let mut tasks = Vec::new();
+    for chunk in arns.chunks(100) {
+        let out = ctx
+            .aws
+            .ecs
+            .describe_tasks()
+            .cluster(&o.cluster_name)
+            .set_tasks(Some(chunk.to_vec()))
+            .send()
+            .await
+            .aws("ecs:DescribeTasks")
+            .context("describing the service's tasks")?;
+        tasks.extend(out.tasks.unwrap_or_default());
+    }
+    Ok(tasks)
 }
 
 /// A task of the service that stopped, and why.

@@ -5,6 +5,7 @@
 
 pub(crate) mod completions;
 pub(crate) mod continue_cmd;
+pub(crate) mod dashboard;
 pub(crate) mod deploy;
 pub(crate) mod diff;
 pub(crate) mod local;
