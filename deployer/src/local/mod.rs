@@ -28,6 +28,7 @@ pub mod ecs;
 pub mod elb;
 pub mod elbv2;
 pub mod lifecycle;
+pub mod logs;
 pub mod model;
 pub mod nlb;
 pub mod registry;
