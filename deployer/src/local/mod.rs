@@ -22,6 +22,7 @@ use crate::cli::{GlobalArgs, OutputFormat};
 use crate::exit::Code;
 
 pub mod api;
+pub mod autoscaling;
 pub mod codedeploy;
 pub mod config;
 pub mod ecs;
