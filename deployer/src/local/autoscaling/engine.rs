@@ -109,7 +109,9 @@ pub struct Decision {
     pub cause: String,
 }
 
-/// The state target tracking keeps between periods.
+/// The state target tracking keeps between periods. [`Tracker::observe`] only counts the
+/// alarm periods and proposes; the caller applies at most one proposal per period (several
+/// policies may propose) and tells every tracker with [`Tracker::applied`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tracker {
     high: u32,
@@ -129,9 +131,6 @@ impl Tracker {
         let current = obs.desired;
         let clamp = |n: u32| n.clamp(bounds.min, bounds.max.max(bounds.min));
         if clamp(current) != current {
-            self.high = 0;
-            self.low = 0;
-            self.last_activity = Some(obs.now);
             return Some(Decision {
                 direction: Direction::Bounds,
                 from: current,
@@ -178,9 +177,6 @@ impl Tracker {
             && !bounds.scale_out_suspended
             && since(self.last_out) >= policy.scale_out_cooldown
         {
-            self.high = 0;
-            self.last_out = Some(obs.now);
-            self.last_activity = Some(obs.now);
             return Some(Decision {
                 direction: Direction::Out,
                 from: current,
@@ -195,8 +191,6 @@ impl Tracker {
             && !obs.deployment_in_progress
             && since(self.last_activity) >= policy.scale_in_cooldown
         {
-            self.low = 0;
-            self.last_activity = Some(obs.now);
             return Some(Decision {
                 direction: Direction::In,
                 from: current,
@@ -205,6 +199,17 @@ impl Tracker {
             });
         }
         None
+    }
+
+    /// Records that `d` was applied at `now` (whichever policy asked for it): the alarms
+    /// start over and the cooldowns run from here.
+    pub fn applied(&mut self, d: &Decision, now: f64) {
+        self.high = 0;
+        self.low = 0;
+        self.last_activity = Some(now);
+        if d.direction == Direction::Out {
+            self.last_out = Some(now);
+        }
     }
 }
 
@@ -256,6 +261,7 @@ mod tests {
                 deployment_in_progress: deploying,
             };
             if let Some(d) = tr.observe(obs, b, &policy(), P) {
+                tr.applied(&d, now);
                 *desired = d.to;
                 out.push((now, d));
             }

@@ -431,6 +431,10 @@ impl AutoScaling {
                 params,
             );
         }
+        // Several target tracking policies: scale out (or into the bounds) to the largest
+        // count any asks for; scale in only when every one of them asks to, and then by
+        // the least any asks for (as Application Auto Scaling does).
+        let mut asks = Vec::new();
         for p in &policies {
             let metric = match p.config.metric {
                 Metric::Cpu => cpu,
@@ -440,15 +444,28 @@ impl AutoScaling {
                 .trackers
                 .entry(format!("{resource_id}\n{}", p.name))
                 .or_default();
-            let d = tracker.observe(Observation { metric, ..obs }, bounds, &p.config, params);
-            if let Some(d) = d {
-                let better = best.as_ref().is_none_or(|b| d.to > b.to);
-                if better {
-                    best = Some(d);
-                }
-            }
+            asks.push(tracker.observe(Observation { metric, ..obs }, bounds, &p.config, params));
+        }
+        let grow = asks
+            .iter()
+            .flatten()
+            .filter(|d| d.direction != engine::Direction::In)
+            .max_by_key(|d| d.to)
+            .cloned();
+        if grow.is_some() {
+            best = grow;
+        } else if !asks.is_empty() && asks.iter().all(|d| d.is_some()) {
+            best = asks.into_iter().flatten().max_by_key(|d| d.to);
         }
         if let Some(d) = &best {
+            for p in &policies {
+                if let Some(t) = inner
+                    .trackers
+                    .get_mut(&format!("{resource_id}\n{}", p.name))
+                {
+                    t.applied(d, obs.now);
+                }
+            }
             self.record(&mut inner, resource_id, d, obs.now);
         }
         best
@@ -696,6 +713,62 @@ mod tests {
             deployment_in_progress: false,
         };
         assert_eq!(b.evaluate("service/x/y", obs, Some(99.0), None, p), None);
+    }
+
+    #[test]
+    fn scale_in_needs_every_policy() {
+        let b = backend();
+        b.register(&reg(Some(1), Some(5)), 0.0).unwrap();
+        b.put_policy("service/demo/demo", "cpu", cpu_policy(50.0), json!({}), 0.0)
+            .unwrap();
+        b.put_policy(
+            "service/demo/demo",
+            "mem",
+            TargetTracking {
+                metric: Metric::Memory,
+                ..cpu_policy(10.0)
+            },
+            json!({}),
+            0.0,
+        )
+        .unwrap();
+        let p = Params {
+            high_periods: 1,
+            low_periods: 2,
+            low_ratio: 0.9,
+        };
+        let obs = |now: f64| Observation {
+            now,
+            desired: 4,
+            metric: None,
+            deployment_in_progress: false,
+        };
+        // CPU idle, memory at its target: no scale in.
+        for i in 0..20 {
+            let d = b.evaluate(
+                "service/demo/demo",
+                obs(10.0 + i as f64),
+                Some(1.0),
+                Some(10.0),
+                p,
+            );
+            assert_eq!(d, None, "period {i}");
+        }
+        // Both idle: scale in once both alarms hold (and the cooldown since t=0 passed).
+        let mut got = None;
+        for i in 0..20 {
+            got = got.or(b.evaluate(
+                "service/demo/demo",
+                obs(40.0 + i as f64),
+                Some(1.0),
+                Some(1.0),
+                p,
+            ));
+        }
+        assert_eq!(
+            got.map(|d| (d.direction, d.to)),
+            Some((engine::Direction::In, 1))
+        );
     }
 
     #[test]
