@@ -17,6 +17,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use crate::exit::bad_input;
 use crate::outputs::Outputs;
 
+pub mod autoscaling;
+pub mod logs;
+
 /// Every client the deployer uses, built from one configuration load.
 #[derive(Clone, Debug)]
 pub struct Aws {

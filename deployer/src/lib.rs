@@ -10,8 +10,10 @@ pub mod exit;
 // Shared models and inputs (issue: artifacts and `deployer render`).
 pub mod appspec;
 pub mod image;
+pub mod logview;
 pub mod outputs;
 pub mod render;
+pub mod scaling;
 pub mod taskdef;
 
 // Talking to AWS (issue: the deployer's commands).

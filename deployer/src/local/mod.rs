@@ -32,6 +32,7 @@ pub mod lifecycle;
 pub mod logs;
 pub mod model;
 pub mod nlb;
+pub mod placement;
 pub mod registry;
 pub mod stack;
 pub mod state;
