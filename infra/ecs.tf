@@ -84,6 +84,22 @@ resource "aws_ecs_task_definition" "initial" {
   }
 }
 
+# The target group that production traffic reaches now. CodeDeploy moves the listener
+# between blue and green (Terraform ignores that), so when Terraform has to recreate the
+# service (network switch, below) it must register the new tasks where the listener points,
+# not in blue: read back from AWS, and blue only before the listener exists.
+data "aws_lb_listener" "production_now" {
+  arn = aws_lb_listener.production.arn
+}
+
+locals {
+  production_forward = try(data.aws_lb_listener.production_now.default_action[0], null)
+  production_target_group_arn = try(coalesce(
+    try(local.production_forward.target_group_arn, ""),
+    try([for tg in local.production_forward.forward[0].target_group : tg.arn if tg.weight > 0][0], ""),
+  ), "")
+}
+
 resource "terraform_data" "task_placement" {
   input = local.private_tasks ? "private" : "public"
 }
@@ -120,7 +136,9 @@ resource "aws_ecs_service" "app" {
   enable_execute_command = false
 
   load_balancer {
-    target_group_arn = aws_lb_target_group.app["blue"].arn
+    # Where production traffic goes now (blue until CodeDeploy's first switch); only read
+    # when the service is created or recreated (ignore_changes below).
+    target_group_arn = local.production_target_group_arn
     container_name   = local.container_name
     container_port   = local.container_port
   }
@@ -140,6 +158,11 @@ resource "aws_ecs_service" "app" {
   lifecycle {
     ignore_changes       = [task_definition, load_balancer, desired_count]
     replace_triggered_by = [terraform_data.task_placement]
+
+    precondition {
+      condition     = contains([for tg in aws_lb_target_group.app : tg.arn], local.production_target_group_arn)
+      error_message = "The production listener ${aws_lb_listener.production.arn} does not forward to one of the target groups ${join(", ", [for tg in aws_lb_target_group.app : tg.name])} (found '${local.production_target_group_arn}'): a CodeDeploy deployment is probably in progress or was left half-way. Let it finish or roll back (deployer status / deployer rollback), then apply again; a service recreated now would register its tasks where no traffic goes."
+    }
   }
 
   # The listener must exist before the service registers tasks in the target group.

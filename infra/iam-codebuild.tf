@@ -69,6 +69,23 @@ data "aws_iam_policy_document" "codebuild" {
   }
 
   statement {
+    # Issue 14. The S3 cache (codebuild.tf) lives under codebuild-cache/ in this bucket. Without
+    # s3:ListBucket, S3 answers a GetObject of a missing key with 403 instead of 404 (S3 API
+    # reference, GetObject, "Permissions": "If you don't have the s3:ListBucket permission,
+    # Amazon S3 returns an HTTP status code 403"), so the first build, and every build after
+    # the cache expired, logs an access-denied cache download: the build still runs,
+    # uncached, but a missing cache and a real permission error look the same in the log.
+    # Granted on the bucket without an s3:prefix condition: AWS documents that key for
+    # ListObjects requests, not for the ListBucket check S3 makes inside a GetObject, so a
+    # prefix condition could bring the 403 back (not testable offline). The role already
+    # reads every object of this bucket (ReadSourceWriteBuildOutput), so listing the keys
+    # reveals nothing more.
+    sid       = "ListBuildCache"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.artifacts.arn]
+  }
+
+  statement {
     sid = "UseArtifactKey"
     actions = [
       "kms:Decrypt",

@@ -93,9 +93,24 @@ data "aws_iam_policy_document" "codepipeline" {
   statement {
     # CodeDeployToECS registers taskdef.json (with the image from imageDetail.json) as a new
     # revision of this family before it starts the deployment.
+    # "*" on purpose (issue 14): the revision does not exist when the call is authorized, and
+    # which ARN IAM evaluates for it is not settled by AWS's documents. The Service
+    # Authorization Reference lists task-definition/<family>:<revision> as its resource;
+    # AWS CDK's CodeDeployEcsDeployAction, which drives this same CodeDeployToECS action,
+    # grants it on "*" (aws/aws-cdk, packages/aws-cdk-lib/aws-codepipeline-actions/lib/
+    # codedeploy/ecs-deploy-action.ts, "Allow action to register the task definition
+    # template file with ECS"); the open ECS roadmap item aws/containers-roadmap#929 asks for
+    # resource-level permissions on task definition actions; issue 14 reports denials
+    # evaluated "on resource: *" and managed policies scoped as task-definition/<family>*
+    # (not checked offline). A denial fails every Deploy stage, and the former
+    # task-definition/demo:* matches neither "*" nor task-definition/demo. What a registered
+    # revision can do is bounded by PassTheTaskRoles below (only this stack's two ECS roles,
+    # only to ecs-tasks), and it runs only where CodeDeploy (scoped to this service) puts it.
+    # The first run's CloudTrail RegisterTaskDefinition event shows the evaluated resource
+    # (infra/README.md, what to look at on the first real deploy).
     sid       = "RegisterTaskDefinitionRevisions"
     actions   = ["ecs:RegisterTaskDefinition"]
-    resources = [local.task_family_arns]
+    resources = ["*"]
   }
 
   statement {

@@ -139,6 +139,10 @@ resource "aws_lb_listener" "production" {
   }
 }
 
+# On by default (issue 14): CodeDeploy points it at green before it moves production, so the
+# NLB health-checks green's targets before any client reaches them (a target group that no
+# listener uses gets no health checks). The NLB's security group opens its port only to
+# test_listener_cidrs (none by default); health checks are not affected by that.
 resource "aws_lb_listener" "test" {
   count = var.enable_test_listener ? 1 : 0
 

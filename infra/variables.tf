@@ -94,13 +94,13 @@ variable "listener_port" {
 }
 
 variable "enable_test_listener" {
-  description = "Add a test listener that CodeDeploy points at the replacement (green) tasks before it shifts production traffic."
+  description = "A test listener that CodeDeploy points at the replacement (green) tasks before it shifts production traffic. On by default: it attaches the green target group to the NLB before the switch, so the NLB health-checks green and production moves to targets already healthy (infra/README.md, no dropped connections). Reachable only from test_listener_cidrs (none by default)."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "test_listener_port" {
-  description = "TCP port of the optional test listener."
+  description = "TCP port of the test listener (enable_test_listener)."
   type        = number
   default     = 8080
 
@@ -111,17 +111,13 @@ variable "test_listener_port" {
 }
 
 variable "test_listener_cidrs" {
-  description = "IPv4 CIDR blocks allowed to reach the test listener (keep it to your team's addresses). Required when enable_test_listener is true."
+  description = "IPv4 CIDR blocks allowed to reach the test listener. Empty by default: nobody can connect to it, but the NLB still health-checks the green tasks through it. Add your own address (e.g. [\"203.0.113.7/32\"]) to smoke-test green before the switch (deployer smoke, or curl on test_listener_port)."
   type        = list(string)
   default     = []
 
   validation {
     condition     = alltrue([for c in var.test_listener_cidrs : can(cidrhost(c, 0))])
     error_message = "test_listener_cidrs must be a list of IPv4 CIDR blocks, e.g. [\"203.0.113.0/24\"]."
-  }
-  validation {
-    condition     = !var.enable_test_listener || length(var.test_listener_cidrs) > 0
-    error_message = "enable_test_listener is true but test_listener_cidrs is empty: nobody could reach the test listener; give your team's CIDR blocks, e.g. [\"203.0.113.0/24\"]."
   }
 }
 

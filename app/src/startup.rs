@@ -151,20 +151,6 @@ impl Signals {
     }
 }
 
-/// Waits for SIGTERM or SIGINT (axum's graceful-shutdown example, for callers that do
-/// not need a second signal).
-pub async fn shutdown_signal() {
-    match Signals::install() {
-        Ok(mut signals) => {
-            signals.recv().await;
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "cannot install signal handlers");
-            std::future::pending::<()>().await;
-        }
-    }
-}
-
 /// How the server stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StopReport {

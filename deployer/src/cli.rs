@@ -1,17 +1,22 @@
-//! The command line: global flags here, each subcommand's flags in its own module.
+//! The command line: the top-level parser and the dispatch to `commands/`. The only
+//! module that names every command; nothing imports it but `lib.rs`.
 
-use std::path::PathBuf;
+#![warn(unreachable_pub)]
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
+use crate::args::GlobalArgs;
+use crate::commands;
 use crate::exit::Code;
 
 /// Ship the `demo` service with CodeDeploy blue/green: render, deploy, watch, approve,
 /// roll back, inspect, smoke-test; on AWS or on a local stand-in (`deployer local`).
 #[derive(Debug, Parser)]
 #[command(name = "deployer", version, propagate_version = true)]
-#[command(after_help = EXIT_CODES)]
-pub struct Cli {
+#[command(after_help = crate::exit_codes!())]
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
@@ -19,78 +24,65 @@ pub struct Cli {
     pub command: Command,
 }
 
-pub const EXIT_CODES: &str = crate::exit_codes!();
-
-/// The exit code table as a literal, for `concat!` into each subcommand's help.
-#[macro_export]
-macro_rules! exit_codes {
-    () => {
-        "Exit codes:
-  0    success (the deployment succeeded)
-  1    error (AWS, network, I/O)
-  2    bad input (flags, files, Terraform outputs, image reference, missing resources)
-  3    the deployment failed (CodeDeploy's automatic rollback, if any, is reported);
-       verify: a check failed; smoke: an error or an unexpected version
-  4    the deployment was stopped (with rollback)
-  5    timed out while watching (the deployment may still be running)
-  130  interrupted (Ctrl-C) and the deployment was left running"
-    };
-}
-
-/// Flags that every subcommand accepts.
-#[derive(Debug, Clone, Args)]
-pub struct GlobalArgs {
-    /// `terraform output -json` of the stack (a file, or `-` for stdin).
-    #[arg(long, global = true, env = "DEPLOYER_OUTPUTS", value_name = "FILE")]
-    pub outputs: Option<PathBuf>,
-
-    /// Output format: human-readable text, or JSON (one event per line when watching).
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
-    pub output: OutputFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Human,
-    Json,
-}
-
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Render the task definition and appspec from the templates and Terraform outputs.
-    Render(crate::render::RenderArgs),
+    Render(commands::render::RenderArgs),
     /// Register the task definition and run a blue/green deployment, watching it.
-    Deploy(crate::deploy::DeployArgs),
+    Deploy(commands::deploy::DeployArgs),
     /// Watch a deployment (default: the latest of the deployment group).
-    Wait(crate::watch::WaitArgs),
+    Wait(commands::wait::WaitArgs),
     /// Show the live target group, task sets, target health and recent deployments.
-    Status(crate::status::StatusArgs),
+    Status(commands::status::StatusArgs),
     /// Approve the traffic switch (READY_WAIT), or end the termination wait.
-    Continue(crate::continue_cmd::ContinueArgs),
+    Continue(commands::continue_cmd::ContinueArgs),
     /// Roll back: stop the deployment in flight, or redeploy the previous revision.
-    Rollback(crate::rollback::RollbackArgs),
+    Rollback(commands::rollback::RollbackArgs),
     /// Unified diff of the rendered task definition against the live one.
-    Diff(crate::diff::DiffArgs),
+    Diff(commands::diff::DiffArgs),
     /// Run every preflight check without changing anything.
-    Verify(crate::verify::VerifyArgs),
+    Verify(commands::verify::VerifyArgs),
     /// Send requests through the load balancer and report versions, latency, errors.
-    Smoke(crate::smoke::SmokeArgs),
+    Smoke(commands::smoke::SmokeArgs),
     /// Run the whole blue/green stack on this machine (no AWS account needed).
-    Local(crate::local::LocalArgs),
+    Local(commands::local::LocalArgs),
 }
 
-pub async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
+pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
     let g = cli.global;
     match cli.command {
-        Command::Render(args) => crate::render::run(args, &g).await,
-        Command::Deploy(args) => crate::deploy::run(args, &g).await,
-        Command::Wait(args) => crate::watch::run(args, &g).await,
-        Command::Status(args) => crate::status::run(args, &g).await,
-        Command::Continue(args) => crate::continue_cmd::run(args, &g).await,
-        Command::Rollback(args) => crate::rollback::run(args, &g).await,
-        Command::Diff(args) => crate::diff::run(args, &g).await,
-        Command::Verify(args) => crate::verify::run(args, &g).await,
-        Command::Smoke(args) => crate::smoke::run(args, &g).await,
-        Command::Local(args) => crate::local::run(args, &g).await,
+        Command::Render(args) => commands::render::run(args, &g).await,
+        Command::Deploy(args) => commands::deploy::run(args, &g).await,
+        Command::Wait(args) => commands::wait::run(args, &g).await,
+        Command::Status(args) => commands::status::run(args, &g).await,
+        Command::Continue(args) => commands::continue_cmd::run(args, &g).await,
+        Command::Rollback(args) => commands::rollback::run(args, &g).await,
+        Command::Diff(args) => commands::diff::run(args, &g).await,
+        Command::Verify(args) => commands::verify::run(args, &g).await,
+        Command::Smoke(args) => commands::smoke::run(args, &g).await,
+        Command::Local(args) => commands::local::run(args, &g).await,
+    }
+}
+
+/// Parses the command line, runs the subcommand, prints any error once with its cause
+/// chain, and maps the outcome to a documented exit code.
+pub(crate) fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return Code::Error.into();
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code.into(),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            crate::aws::exit_code(&err).into()
+        }
     }
 }

@@ -2,6 +2,23 @@
 
 use std::process::ExitCode;
 
+/// The exit code table as a literal, for the top-level help and `concat!` into each
+/// subcommand's help.
+#[macro_export]
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0    success (the deployment succeeded)
+  1    error (AWS, network, I/O)
+  2    bad input (flags, files, Terraform outputs, image reference, missing resources)
+  3    the deployment failed (CodeDeploy's automatic rollback, if any, is reported);
+       verify: a check failed; smoke: an error or an unexpected version
+  4    the deployment was stopped (with rollback)
+  5    timed out while watching (the deployment may still be running)
+  130  interrupted (Ctrl-C) and the deployment was left running"
+    };
+}
+
 /// What the process tells its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
@@ -35,13 +52,11 @@ impl Code {
         }
     }
 
-    /// Errors that carry a [`BadInput`] anywhere in their chain exit 2, and so do AWS
-    /// errors saying a resource named by the Terraform outputs does not exist; others
-    /// exit 1.
+    /// Errors that carry a [`BadInput`] anywhere in their chain exit 2; others exit 1.
+    /// (`aws::exit_code` also sends AWS errors saying a resource does not exist to 2:
+    /// use it for errors that may come from AWS.)
     pub fn from_error(err: &anyhow::Error) -> Code {
-        if err.chain().any(|e| e.downcast_ref::<BadInput>().is_some())
-            || crate::aws::error_kind(err) == Some(crate::aws::ErrorKind::NotFound)
-        {
+        if err.chain().any(|e| e.downcast_ref::<BadInput>().is_some()) {
             Code::BadInput
         } else {
             Code::Error

@@ -2,61 +2,33 @@
 //! pipeline uses, and drives CodeDeploy blue/green deployments of the `demo` service on
 //! AWS or on the local environment (`deployer local`).
 //!
-//! One module per subcommand; each owns its clap `...Args` struct and a `run` function.
+//! The folders are the layers; imports only go down:
+//! - [`cli`]: the parser and the dispatch, the only module that names every command;
+//! - [`commands`]: one module per subcommand (its flags and its `run`);
+//! - [`args`]: the clap types the commands share (global flags, watch flags);
+//! - [`watch`]: following a deployment (state machine, polling loop, progress);
+//! - [`preflight`]: the checks made before a deployment;
+//! - [`aws`]: every AWS call, one module per service, and the error translation;
+//! - [`artifacts`]: the typed outputs, image, task definition and appspec, and rendering;
+//! - [`local`]: the emulated stack of `deployer local` (uses only `artifacts` and `exit`);
+//! - [`exit`]: exit codes.
 
-pub mod cli;
-pub mod exit;
-
-// Shared models and inputs (issue: artifacts and `deployer render`).
-pub mod appspec;
-pub mod image;
-pub mod logview;
-pub mod outputs;
-pub mod render;
-pub mod scaling;
-pub mod taskdef;
-
-// Talking to AWS (issue: the deployer's commands).
+// Only what the integration tests (tests/*.rs) use is `pub`; the rest is private so
+// that rustc's dead_code lint (an error under `clippy -D warnings`) reports any item
+// nothing uses, and `unreachable_pub` (on in each private layer) keeps `pub` meaning
+// "used from outside the crate".
+mod args;
+pub mod artifacts;
 pub mod aws;
-pub mod context;
-pub mod continue_cmd;
-pub mod deploy;
-pub mod diff;
-pub mod ecs_taskdef;
-pub mod preflight;
-pub mod progress;
-pub mod rollback;
-pub mod smoke;
-pub mod status;
-pub mod verify;
-pub mod watch;
-
-// The local environment (issue: `deployer local`).
+mod cli;
+mod commands;
+pub mod exit;
 pub mod local;
-
-use std::process::ExitCode;
-
-use clap::Parser;
+mod preflight;
+mod watch;
 
 /// Parses the command line, runs the subcommand, prints any error once with its cause
 /// chain, and maps the outcome to a documented exit code (see [`exit::Code`]).
-pub fn run() -> ExitCode {
-    let cli = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return exit::Code::Error.into();
-        }
-    };
-    match runtime.block_on(cli::dispatch(cli)) {
-        Ok(code) => code.into(),
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            exit::Code::from_error(&err).into()
-        }
-    }
+pub fn run() -> std::process::ExitCode {
+    cli::run()
 }

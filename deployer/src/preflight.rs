@@ -6,23 +6,23 @@
 //! not about the stack (throttling, access denied, credentials, network) end the
 //! preflight at once with their own message.
 
-use anyhow::Context;
+#![warn(unreachable_pub)]
+
 use aws_sdk_codedeploy::types::{
     DeploymentGroupInfo, DeploymentOption, DeploymentType, TrafficRoutingType,
 };
 use aws_sdk_ecs::types::DeploymentControllerType;
 use serde::Serialize;
 
-use crate::aws::{error_kind, AwsResultExt, ErrorKind};
-use crate::context::Ctx;
+use crate::aws::{codedeploy, ecs, elbv2, error_kind, Ctx, ErrorKind};
 use crate::exit::bad_input;
 
 /// The only deployment configuration CodeDeploy accepts for ECS behind an NLB.
-pub const NLB_CONFIG: &str = "CodeDeployDefault.ECSAllAtOnce";
+pub(crate) const NLB_CONFIG: &str = "CodeDeployDefault.ECSAllAtOnce";
 
 /// One check and how it went.
 #[derive(Debug, Clone, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     pub name: &'static str,
     pub ok: bool,
     pub detail: String,
@@ -54,7 +54,7 @@ impl Check {
     /// input, conflict); other errors (access denied, throttling, ...) are returned.
     fn from_error(name: &'static str, err: anyhow::Error) -> anyhow::Result<Check> {
         let kind = error_kind(&err);
-        let is_bad_input = crate::exit::Code::from_error(&err) == crate::exit::Code::BadInput;
+        let is_bad_input = crate::aws::exit_code(&err) == crate::exit::Code::BadInput;
         if is_bad_input || matches!(kind, Some(ErrorKind::Conflict) | Some(ErrorKind::Other)) {
             Ok(Check {
                 name,
@@ -67,7 +67,7 @@ impl Check {
         }
     }
 
-    pub fn human(&self) -> String {
+    pub(crate) fn human(&self) -> String {
         format!(
             "{} {:<23} {}",
             if self.ok { "ok  " } else { "FAIL" },
@@ -79,13 +79,13 @@ impl Check {
 
 /// The preflight checks, in order. `group` is filled with the deployment group when it
 /// could be read.
-pub async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<DeploymentGroupInfo>)> {
+pub(crate) async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<DeploymentGroupInfo>)> {
     let mut checks = Vec::new();
     checks.push(match check_service(ctx).await {
         Ok(c) => c,
         Err(e) => Check::from_error("service", e)?,
     });
-    let group = match ctx.deployment_group().await {
+    let group = match codedeploy::deployment_group(ctx).await {
         Ok(g) => Some(g),
         Err(e) => {
             checks.push(Check::from_error("deployment group", e)?);
@@ -107,7 +107,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<DeploymentGrou
 }
 
 /// Fails with every failed check's detail; exit 2 when any is about the outputs' names.
-pub fn ensure_passed(checks: &[Check]) -> anyhow::Result<()> {
+pub(crate) fn ensure_passed(checks: &[Check]) -> anyhow::Result<()> {
     let failed: Vec<&Check> = checks.iter().filter(|c| !c.ok).collect();
     if failed.is_empty() {
         return Ok(());
@@ -127,7 +127,7 @@ pub fn ensure_passed(checks: &[Check]) -> anyhow::Result<()> {
 
 async fn check_service(ctx: &Ctx) -> anyhow::Result<Check> {
     let o = &ctx.outputs;
-    let s = ctx.service().await?;
+    let s = ecs::service(ctx).await?;
     let controller = s
         .deployment_controller
         .as_ref()
@@ -251,7 +251,7 @@ fn check_group(ctx: &Ctx, g: &DeploymentGroupInfo) -> Check {
 }
 
 /// The target group names of the group's (first) target group pair.
-pub fn target_group_names(g: &DeploymentGroupInfo) -> Vec<String> {
+pub(crate) fn target_group_names(g: &DeploymentGroupInfo) -> Vec<String> {
     g.load_balancer_info
         .as_ref()
         .and_then(|l| l.target_group_pair_info_list.as_ref())
@@ -270,16 +270,8 @@ async fn check_config(ctx: &Ctx, g: &DeploymentGroupInfo) -> anyhow::Result<Chec
     let nlb = if names.is_empty() {
         false
     } else {
-        let tgs = ctx
-            .aws
-            .elb
-            .describe_target_groups()
-            .set_names(Some(names.clone()))
-            .send()
-            .await
-            .aws("elbv2:DescribeTargetGroups")
-            .with_context(|| format!("reading target groups {}", names.join(", ")))?;
-        tgs.target_groups.unwrap_or_default().iter().any(|t| {
+        let tgs = elbv2::target_groups(ctx, &names).await?;
+        tgs.iter().any(|t| {
             matches!(
                 t.protocol.as_ref().map(|p| p.as_str()),
                 Some("TCP" | "TLS" | "UDP" | "TCP_UDP")
@@ -295,16 +287,7 @@ async fn check_config(ctx: &Ctx, g: &DeploymentGroupInfo) -> anyhow::Result<Chec
     let all_at_once = if config == NLB_CONFIG {
         true
     } else {
-        let info = ctx
-            .aws
-            .codedeploy
-            .get_deployment_config()
-            .deployment_config_name(&config)
-            .send()
-            .await
-            .aws("codedeploy:GetDeploymentConfig")
-            .with_context(|| format!("reading deployment config `{config}`"))?
-            .deployment_config_info;
+        let info = codedeploy::deployment_config(ctx, &config).await?;
         info.and_then(|i| i.traffic_routing_config)
             .and_then(|t| t.r#type)
             .is_some_and(|t| t == TrafficRoutingType::AllAtOnce)
@@ -331,7 +314,7 @@ async fn check_config(ctx: &Ctx, g: &DeploymentGroupInfo) -> anyhow::Result<Chec
 }
 
 async fn check_in_flight(ctx: &Ctx) -> anyhow::Result<Check> {
-    let in_flight = ctx.in_flight().await?;
+    let in_flight = codedeploy::in_flight(ctx).await?;
     match in_flight.first() {
         None => Ok(Check::pass("no deployment in flight", "the group is idle")),
         Some(d) => {
@@ -363,10 +346,7 @@ mod tests {
             },
         ];
         let err = ensure_passed(&checks).unwrap_err();
-        assert_eq!(
-            crate::exit::Code::from_error(&err),
-            crate::exit::Code::BadInput
-        );
+        assert_eq!(crate::aws::exit_code(&err), crate::exit::Code::BadInput);
         assert!(format!("{err:#}").contains("canary with an NLB"));
     }
 
@@ -374,10 +354,7 @@ mod tests {
     fn state_failures_exit_1() {
         let checks = vec![Check::fail("no deployment in flight", "d-X is InProgress")];
         let err = ensure_passed(&checks).unwrap_err();
-        assert_eq!(
-            crate::exit::Code::from_error(&err),
-            crate::exit::Code::Error
-        );
+        assert_eq!(crate::aws::exit_code(&err), crate::exit::Code::Error);
         assert!(ensure_passed(&[Check::pass("a", "b")]).is_ok());
     }
 }

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use deployer::artifacts::outputs::Outputs;
 use deployer::aws::Aws;
-use deployer::context::Ctx;
-use deployer::outputs::Outputs;
+use deployer::aws::Ctx;
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -202,6 +202,8 @@ async fn ctx(stack: &Stack) -> Ctx {
         elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
         ecr: aws_sdk_ecr::Client::new(&config),
         iam: aws_sdk_iam::Client::new(&config),
+        logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+        autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
         region: "eu-west-1".into(),
     };
     Ctx { outputs, aws }
@@ -273,17 +275,22 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
 
     let ctx = ctx(&stack).await;
     let env = [("DEMO_FAIL_HEALTH".to_owned(), "1".to_owned())];
-    let rendered =
-        deployer::render::render_task_definition(&ctx.outputs, &image.parse().unwrap(), &env)
-            .unwrap();
+    let rendered = deployer::artifacts::render::render_task_definition(
+        &ctx.outputs,
+        &image.parse().unwrap(),
+        &env,
+    )
+    .unwrap();
 
     // What moto stored is what render produced, field by field.
-    let (live, model) = deployer::deploy::describe(&ctx, "demo").await.unwrap();
+    let (live, model) = deployer::aws::ecs::describe_task_definition(&ctx, "demo")
+        .await
+        .unwrap();
     let arn = live.task_definition_arn.clone().unwrap();
     assert!(arn.ends_with("task-definition/demo:2"), "{arn}");
     assert_eq!(
-        deployer::ecs_taskdef::normalize(&model).to_canonical_json(),
-        deployer::ecs_taskdef::normalize(&rendered).to_canonical_json()
+        deployer::aws::ecs_taskdef::normalize(&model).to_canonical_json(),
+        deployer::aws::ecs_taskdef::normalize(&rendered).to_canonical_json()
     );
     let container = model.container("demo").unwrap();
     assert!(container
@@ -292,10 +299,10 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
         .any(|e| e.name == "DEMO_FAIL_HEALTH" && e.value == "1"));
     // An identical render is recognised as the latest revision (deploy skips it).
     assert!(matches!(
-        deployer::deploy::plan_register(&ctx, &rendered)
+        deployer::aws::ecs::plan_register(&ctx, &rendered)
             .await
             .unwrap(),
-        deployer::deploy::Plan::Reuse { .. }
+        deployer::aws::ecs::Plan::Reuse { .. }
     ));
 
     // The deployment carries the appspec inline, naming the new revision.
@@ -347,7 +354,9 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
         "{}",
         text(&out.stderr)
     );
-    let (again, _) = deployer::deploy::describe(&ctx, "demo").await.unwrap();
+    let (again, _) = deployer::aws::ecs::describe_task_definition(&ctx, "demo")
+        .await
+        .unwrap();
     assert_eq!(
         again.revision, 2,
         "no revision registered by the refused deploy"

@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use deployer::appspec::AppSpec;
+use deployer::artifacts::appspec::AppSpec;
+use deployer::artifacts::image::ImageRef;
+use deployer::artifacts::outputs::{Outputs, OUTPUT_NAMES};
+use deployer::artifacts::render::{self, APPSPEC_TEMPLATE, TASKDEF_TEMPLATE};
+use deployer::artifacts::taskdef::TaskDefinition;
 use deployer::exit::Code;
-use deployer::image::ImageRef;
-use deployer::outputs::{Outputs, OUTPUT_NAMES};
-use deployer::render::{self, APPSPEC_TEMPLATE, TASKDEF_TEMPLATE};
-use deployer::taskdef::TaskDefinition;
 use serde_json::Value;
 
 const IMAGE: &str =

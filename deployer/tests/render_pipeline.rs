@@ -13,7 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use deployer::outputs::Outputs;
+use deployer::artifacts::outputs::Outputs;
 use serde_yaml_ng::Value;
 
 const COMMIT: &str = "3f9c2ab1d4e5f60718293a4b5c6d7e8f90a1b2c3";
@@ -232,10 +232,11 @@ fn pipeline_and_deployer_render_give_identical_bytes() {
             .expect("imageDetail.json is JSON");
     assert_eq!(image_detail, serde_json::json!({ "ImageURI": image_uri }));
     let taskdef_artifact = std::fs::read_to_string(src.join("taskdef.json")).unwrap();
-    let placeholders: Vec<String> = deployer::render::find_placeholders(&taskdef_artifact)
-        .into_iter()
-        .map(|(p, _, _)| p)
-        .collect();
+    let placeholders: Vec<String> =
+        deployer::artifacts::render::find_placeholders(&taskdef_artifact)
+            .into_iter()
+            .map(|(p, _, _)| p)
+            .collect();
     assert_eq!(placeholders, ["<IMAGE1_NAME>"], "{taskdef_artifact}");
     let appspec_artifact = std::fs::read_to_string(src.join("appspec.yaml")).unwrap();
 
@@ -277,6 +278,9 @@ fn pipeline_and_deployer_render_give_identical_bytes() {
         format!("--tag {image_uri}"),
         "--push".to_owned(),
         "--target runtime".to_owned(),
+        // One linux/amd64 image (taskdef.json: X86_64), no provenance index (issue 14).
+        "--platform linux/amd64".to_owned(),
+        "--provenance=false".to_owned(),
         format!(
             "--cache-to type=local,dest={}.new,mode=max",
             cache_dir.display()
@@ -355,7 +359,7 @@ fn missing_codebuild_variable_fails_before_anything_is_written() {
         assert!(!src.join("imageDetail.json").exists());
         assert_eq!(
             std::fs::read_to_string(src.join("taskdef.json")).unwrap(),
-            deployer::render::TASKDEF_TEMPLATE
+            deployer::artifacts::render::TASKDEF_TEMPLATE
         );
         assert!(!run.log.contains("docker buildx build"));
     }

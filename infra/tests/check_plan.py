@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Checks a Terraform plan (and the state of a partial apply) of infra/ against the repo.
+"""Checks a Terraform plan (and an applied state) of infra/ against the repo.
 
-Run by scripts/checks/infra.sh after `terraform plan` / `apply -target=...` against moto:
+Run by scripts/checks/infra.sh after `terraform plan` against moto and the first deploy of
+infra/tests/first_deploy.sh (its state):
 
     check_plan.py --repo . --plan plan.json --state state.json [--expect-private-tasks]
 
@@ -315,7 +316,7 @@ def check_state(repo: Path, state: dict) -> None:
     """The first revision Terraform registered (moto) is taskdef.json, placeholders filled."""
     res = {r["address"]: r["values"] for r in state.get("values", {}).get("root_module", {}).get("resources", [])}
     tdr = res.get("aws_ecs_task_definition.initial")
-    if not check(tdr is not None, "state: aws_ecs_task_definition.initial was not created by the partial apply"):
+    if not check(tdr is not None, "state: aws_ecs_task_definition.initial is not in the applied state"):
         return
     td = load_taskdef(repo)
     ecr = res["aws_ecr_repository.app"]["repository_url"]
@@ -385,7 +386,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repo", type=Path, required=True)
     ap.add_argument("--plan", type=Path, required=True, help="terraform show -json of the full plan")
-    ap.add_argument("--state", type=Path, help="terraform show -json of the state after the partial apply")
+    ap.add_argument("--state", type=Path, help="terraform show -json of the applied state (infra/tests/first_deploy.sh --state-out)")
     ap.add_argument("--expect-private-tasks", action="store_true", help="the plan has NAT or VPC endpoints on")
     ap.add_argument("--only-complete", action="store_true", help="check completeness and task placement only")
     args = ap.parse_args()

@@ -8,12 +8,14 @@
 #      - terraform plan with every optional part on (NAT, VPC endpoints, test listener):
 #        completes and creates every resource of the configuration;
 #      - terraform plan with the defaults: complete, tasks in public subnets with a public IP;
-#      - terraform apply -target of the first task definition and the IAM policies moto can
-#        hold, into a throwaway state;
-#   4. infra/tests/check_plan.py: the planned and applied values agree with taskdef.json,
+#      - terraform plan with wrong inputs: each is rejected with its message;
+#   4. infra/tests/first_deploy.sh (issue 14; in the background from the start, with its own
+#      moto): infra/README.md's first-deploy commands as written, with a stand-in docker,
+#      up to the full apply; its state feeds 5 and 6;
+#   5. infra/tests/check_plan.py: the planned and applied values agree with taskdef.json,
 #      appspec.yaml, the app's default port and docs/CONTRACTS.md;
-#   5. infra/tests/check_iam.py: least privilege of every IAM policy in infra/ (HCL) and
-#      parliament's lint of the policies moto holds.
+#   6. infra/tests/check_iam.py: least privilege of every IAM policy in infra/ (HCL), the
+#      scope decisions of issue 14, and parliament's lint of the policies moto holds.
 # Nothing is written into infra/: state, plans, .terraform and the moto log live in a
 # throwaway directory under .tmp/ (kept only with KEEP_INFRA_TMP=1).
 set -euo pipefail
@@ -33,6 +35,7 @@ command -v checkov >/dev/null || fail "checkov is missing: run scripts/setup (in
 command -v moto_server >/dev/null || fail "moto_server is missing: run scripts/setup (installs moto[server] into .venv)"
 command -v ss >/dev/null || fail "ss is missing: run scripts/setup (installs iproute2)"
 command -v curl >/dev/null || fail "curl is missing: apt-get install curl"
+command -v setsid >/dev/null || fail "setsid is missing: apt-get install util-linux"
 python3 -c 'import yaml, hcl2, parliament' 2>/dev/null ||
   fail "python modules yaml, hcl2 (from checkov) and parliament are missing: run scripts/setup"
 
@@ -43,8 +46,16 @@ unset TF_WORKSPACE TF_CLI_ARGS TF_CLI_ARGS_plan TF_CLI_ARGS_apply
 mkdir -p .tmp
 work=$(mktemp -d "$repo/.tmp/infra-check.XXXXXX")
 pids=()
+first_deploy_pid=
 cleanup() {
   local rc=$?
+  # first_deploy.sh runs in its own process group (setsid, below): stop the whole group,
+  # its terraform and its moto included; its own trap stops moto by PID as well.
+  if [ -n "$first_deploy_pid" ] && kill -0 "$first_deploy_pid" 2>/dev/null; then
+    kill -TERM -- "-$first_deploy_pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$first_deploy_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$first_deploy_pid" 2>/dev/null || true
+  fi
   for pid in "${pids[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null || true
@@ -65,6 +76,14 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- 4. first deploy (background)
+# The longest part (the provider waits ~1 min for the NLB even on moto, and most of the
+# rest is waiting too): started first, so the plans below run beside it.
+step "infra/tests/first_deploy.sh (in the background)"
+setsid bash infra/tests/first_deploy.sh --state-out "$work/state.json" >"$work/first-deploy.log" 2>&1 &
+first_deploy_pid=$!
+pids+=("$first_deploy_pid")
 
 # ---------------------------------------------------------------- 1. fmt, init, validate
 step "terraform fmt -check -recursive infra"
@@ -107,9 +126,9 @@ for attempt in 1 2 3; do
   ((attempt < 3)) || fail "moto_server did not start on 127.0.0.1 (three ports tried; see moto.log)"
 done
 
-# Copies of the configuration plus a provider override that only this test uses; taskdef.json
-# sits next to each as at the repo root (infra/ecs.tf reads ../taskdef.json). One copy for
-# the plans, one for the partial apply (its state file stays there), so they run in parallel.
+# A copy of the configuration plus a provider override that only this test uses; taskdef.json
+# sits next to it as at the repo root (infra/ecs.tf reads ../taskdef.json). The plans share
+# it (the applied state comes from first_deploy.sh, which has its own copy and moto).
 write_override() {
   echo 'provider "aws" {'
   echo '  access_key                  = "testing"'
@@ -127,26 +146,17 @@ write_override() {
   echo '  }'
   echo '}'
 }
-for copy in plan apply; do
-  mkdir -p "$work/$copy/infra"
-  cp infra/*.tf infra/.terraform.lock.hcl "$work/$copy/infra/"
-  cp taskdef.json "$work/$copy/taskdef.json"
-  write_override >"$work/$copy/infra/moto_override.tf"
-done
+mkdir -p "$work/plan/infra"
+cp infra/*.tf infra/.terraform.lock.hcl "$work/plan/infra/"
+cp taskdef.json "$work/plan/taskdef.json"
+write_override >"$work/plan/infra/moto_override.tf"
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_ENDPOINT_URL
-# The copies share the validated data dir: same lock file, same provider.
+# The plans use the validated data dir: same lock file, same provider.
 
 all_on=(-var enable_nat_gateway=true -var enable_vpc_endpoints=true -var enable_test_listener=true
   -var 'test_listener_cidrs=["203.0.113.0/24"]' -var ready_wait_minutes=10)
-# moto cannot create CodeBuild projects without a source location, CodePipeline reads back
-# fail and CodeConnections is not emulated, so the apply covers what the checks read: the
-# first task definition (roles, repository, log group, key) and the IAM policies and key
-# policies that do not depend on those three.
-targets=(aws_ecs_task_definition.initial aws_iam_role_policy.execution aws_iam_role_policy.codebuild
-  aws_iam_role_policy.flow_logs aws_kms_key.artifacts)
-
-step "against moto, in parallel: plan with every optional part on; plan with the defaults; plan with wrong inputs; apply -target ${targets[*]}"
+step "against moto, in parallel: plan with every optional part on; plan with the defaults; plan with wrong inputs"
 # Each job ends with its `show -json` (which loads the provider schema: seconds each).
 {
   terraform -chdir="$work/plan/infra" plan -input=false -lock=false -no-color -out="$work/all.tfplan" "${all_on[@]}" &&
@@ -160,17 +170,9 @@ pids+=("$plan_all_pid")
 } >"$work/plan-default.log" 2>&1 &
 plan_default_pid=$!
 pids+=("$plan_default_pid")
-{
-  terraform -chdir="$work/apply/infra" apply -input=false -lock=false -no-color -auto-approve -parallelism=20 \
-    "${all_on[@]}" "${targets[@]/#/-target=}" &&
-    terraform -chdir="$work/apply/infra" show -json >"$work/state.json"
-} >"$work/apply.log" 2>&1 &
-apply_pid=$!
-pids+=("$apply_pid")
-
 # Wrong inputs: one plan with several bad variables must fail with each variable's message.
 bad=(-var name=Demo_Stack -var az_count=1 -var region=europe -var listener_port=70000
-  -var enable_test_listener=true -var log_retention_days=8 -var github_repository=no-owner
+  -var 'test_listener_cidrs=["203.0.113.0/33"]' -var log_retention_days=8 -var github_repository=no-owner
   -var codebuild_compute_type=HUGE -var 'ingress_cidrs=["10.0.0.0/33"]')
 terraform -chdir="$work/plan/infra" plan -input=false -lock=false -no-color "${bad[@]}" >"$work/plan-bad.log" 2>&1 &
 plan_bad_pid=$!
@@ -178,16 +180,22 @@ pids+=("$plan_bad_pid")
 
 wait "$plan_all_pid" || fail "terraform plan with every option on failed (see plan-all.log)"
 wait "$plan_default_pid" || fail "terraform plan with the defaults failed (see plan-default.log)"
-wait "$apply_pid" || fail "terraform apply -target against moto failed (see apply.log)"
 if wait "$plan_bad_pid"; then fail "terraform plan accepted invalid variables (see plan-bad.log)"; fi
 for var in name az_count region listener_port test_listener_cidrs log_retention_days github_repository \
   codebuild_compute_type ingress_cidrs; do
   grep -q "var\.$var" "$work/plan-bad.log" || fail "terraform plan did not reject the invalid variable $var (see plan-bad.log)"
 done
 echo "  invalid variables rejected with their messages: $(grep -c '^Error: Invalid value for variable' "$work/plan-bad.log")"
-grep -h -e '^Plan:' -e '^Apply complete' "$work/plan-all.log" "$work/plan-default.log" "$work/apply.log" | sed 's/^/  /'
+grep -h -e '^Plan:' "$work/plan-all.log" "$work/plan-default.log" | sed 's/^/  /'
 
-# ---------------------------------------------------------------- 4./5. checks of the values
+step "waiting for the first-deploy test"
+if ! wait "$first_deploy_pid"; then
+  cat "$work/first-deploy.log" >&2
+  fail "infra/tests/first_deploy.sh failed: infra/README.md's first deploy does not work as written"
+fi
+sed 's/^/  /' "$work/first-deploy.log"
+
+# ---------------------------------------------------------------- 5./6. checks of the values
 step "check_plan.py: completeness and consistency"
 python3 infra/tests/check_plan.py --repo . --plan "$work/all.json" --state "$work/state.json" --expect-private-tasks
 python3 infra/tests/check_plan.py --repo . --plan "$work/default.json" --only-complete

@@ -19,34 +19,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
+use super::error::{ApiError, Common, ErrorCode};
 use super::stack::Stack;
 use super::{codedeploy, ecs, elbv2, registry};
-
-/// An AWS error: HTTP status, error code, message.
-#[derive(Debug, Clone)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl ApiError {
-    /// A 400 client error.
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code,
-            message: message.into(),
-        }
-    }
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            code,
-            message: message.into(),
-        }
-    }
-}
 
 pub type ApiResult = Result<Value, ApiError>;
 
@@ -69,7 +44,7 @@ async fn handle(State(stack): State<Arc<Stack>>, headers: HeaderMap, body: Bytes
 fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
     let Some((prefix, op)) = target.split_once('.') else {
         return json_error(&ApiError::new(
-            "UnknownOperationException",
+            Common::UnknownOperationException,
             format!("X-Amz-Target {target:?} names no operation"),
         ));
     };
@@ -80,24 +55,24 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
             Ok(v @ Value::Object(_)) => v,
             Ok(_) => {
                 return json_error(&ApiError::new(
-                    "SerializationException",
+                    Common::SerializationException,
                     "the request body is not a JSON object",
                 ))
             }
             Err(e) => {
                 return json_error(&ApiError::new(
-                    "SerializationException",
+                    Common::SerializationException,
                     format!("the request body is not JSON: {e}"),
                 ))
             }
         }
     };
     let result = match prefix {
-        "AmazonEC2ContainerServiceV20141113" => ecs::handle(stack, op, &input),
-        "CodeDeploy_20141006" => codedeploy::handle(stack, op, &input),
+        "AmazonEC2ContainerServiceV20141113" => ecs::api::handle(stack, op, &input),
+        "CodeDeploy_20141006" => codedeploy::api::handle(stack, op, &input),
         "AmazonEC2ContainerRegistry_V20150921" => registry::ecr(stack, op, &input),
         _ => Err(ApiError::new(
-            "UnknownOperationException",
+            Common::UnknownOperationException,
             format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, ELBv2, IAM are)"),
         )),
     };
@@ -161,7 +136,7 @@ fn query_protocol(stack: &Arc<Stack>, headers: &HeaderMap, body: &[u8]) -> Respo
             return xml_error(
                 "",
                 &ApiError::new(
-                    "MalformedQueryString",
+                    Common::MalformedQueryString,
                     format!("cannot parse the form body: {e}"),
                 ),
             )
@@ -187,7 +162,7 @@ fn query_protocol(stack: &Arc<Stack>, headers: &HeaderMap, body: &[u8]) -> Respo
             return xml_error(
                 "",
                 &ApiError::new(
-                    "InvalidAction",
+                    Common::InvalidAction,
                     format!(
                         "no JSON X-Amz-Target and no known query API version ({version:?}): \
                          the local stack serves ELBv2 (2015-12-01) and IAM (2010-05-08)"
@@ -288,27 +263,27 @@ async fn local_status(State(stack): State<Arc<Stack>>) -> Response {
 }
 
 async fn metadata_container(State(stack): State<Arc<Stack>>, Path(task): Path<String>) -> Response {
-    match ecs::task_metadata(&stack, &task) {
+    match ecs::api::task_metadata(&stack, &task) {
         Some(v) => axum::Json(v["Containers"][0].clone()).into_response(),
         None => (StatusCode::NOT_FOUND, "no such task").into_response(),
     }
 }
 
 async fn metadata_task(State(stack): State<Arc<Stack>>, Path(task): Path<String>) -> Response {
-    match ecs::task_metadata(&stack, &task) {
+    match ecs::api::task_metadata(&stack, &task) {
         Some(v) => axum::Json(v).into_response(),
         None => (StatusCode::NOT_FOUND, "no such task").into_response(),
     }
 }
 
 /// Input helpers for JSON handlers: a required string member, with the AWS-style error.
-pub fn req_str<'a>(input: &'a Value, key: &str, code: &'static str) -> Result<&'a str, ApiError> {
+pub fn req_str<'a>(input: &'a Value, key: &str, code: impl ErrorCode) -> Result<&'a str, ApiError> {
     match input.get(key) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
         Some(Value::Null) | None => Err(ApiError::new(code, format!("{key} is required"))),
         Some(Value::String(_)) => Err(ApiError::new(code, format!("{key} must not be empty"))),
         Some(other) => Err(ApiError::new(
-            "SerializationException",
+            Common::SerializationException,
             format!("{key}: expected a string, got {other}"),
         )),
     }
@@ -319,7 +294,7 @@ pub fn opt_str<'a>(input: &'a Value, key: &str) -> Result<Option<&'a str>, ApiEr
         Some(Value::String(s)) => Ok(Some(s)),
         Some(Value::Null) | None => Ok(None),
         Some(other) => Err(ApiError::new(
-            "SerializationException",
+            Common::SerializationException,
             format!("{key}: expected a string, got {other}"),
         )),
     }
@@ -332,7 +307,7 @@ pub fn str_list(input: &Value, key: &str) -> Result<Vec<String>, ApiError> {
             .map(|v| {
                 v.as_str().map(String::from).ok_or_else(|| {
                     ApiError::new(
-                        "SerializationException",
+                        Common::SerializationException,
                         format!("{key}: expected a list of strings, got {v}"),
                     )
                 })
@@ -340,7 +315,7 @@ pub fn str_list(input: &Value, key: &str) -> Result<Vec<String>, ApiError> {
             .collect(),
         Some(Value::Null) | None => Ok(Vec::new()),
         Some(other) => Err(ApiError::new(
-            "SerializationException",
+            Common::SerializationException,
             format!("{key}: expected a list, got {other}"),
         )),
     }

@@ -5,10 +5,21 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::api::{ApiError, ApiResult, Form};
+use super::api::{ApiResult, Form};
 use super::elb::TargetState;
+use super::error::{ApiError, Common, ErrorCode};
 use super::model::{CONTAINER_PORT, TG_NAMES};
 use super::stack::Stack;
+
+/// ELBv2 error codes this stack answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum Error {
+    LoadBalancerNotFound,
+    ListenerNotFound,
+    TargetGroupNotFound,
+    ValidationError,
+}
+impl ErrorCode for Error {}
 
 pub fn handle(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
     match action {
@@ -18,7 +29,7 @@ pub fn handle(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
             let lb_arn = stack.names().lb_arn();
             if arns.iter().any(|a| *a != lb_arn) || names.iter().any(|n| n != "demo") {
                 return Err(ApiError::new(
-                    "LoadBalancerNotFound",
+                    Error::LoadBalancerNotFound,
                     "One or more load balancers not found",
                 ));
             }
@@ -29,14 +40,14 @@ pub fn handle(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
             let lb = form.get("LoadBalancerArn");
             if arns.is_empty() && lb.is_none() {
                 return Err(ApiError::new(
-                    "ValidationError",
+                    Error::ValidationError,
                     "You must specify either listener ARNs or a load balancer ARN",
                 ));
             }
             if let Some(lb) = lb {
                 if lb != stack.names().lb_arn() {
                     return Err(ApiError::new(
-                        "LoadBalancerNotFound",
+                        Error::LoadBalancerNotFound,
                         format!("Load balancer '{lb}' not found"),
                     ));
                 }
@@ -45,7 +56,7 @@ pub fn handle(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
             for a in &arns {
                 if !stack.lb.listeners.iter().any(|l| l.arn == *a) {
                     return Err(ApiError::new(
-                        "ListenerNotFound",
+                        Error::ListenerNotFound,
                         format!("One or more listeners not found: {a}"),
                     ));
                 }
@@ -86,16 +97,16 @@ pub fn handle(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
                 .or_else(|| names.iter().find(|n| !TG_NAMES.contains(&n.as_str())));
             if let Some(u) = unknown {
                 return Err(ApiError::new(
-                    "TargetGroupNotFound",
+                    Error::TargetGroupNotFound,
                     format!("One or more target groups not found: {u}"),
                 ));
             }
             Ok(json!({"TargetGroups": out}))
         }
         "DescribeTargetHealth" => {
-            let arn = form
-                .get("TargetGroupArn")
-                .ok_or_else(|| ApiError::new("ValidationError", "TargetGroupArn is required"))?;
+            let arn = form.get("TargetGroupArn").ok_or_else(|| {
+                ApiError::new(Error::ValidationError, "TargetGroupArn is required")
+            })?;
             let idx = stack
                 .lb
                 .tgs
@@ -103,7 +114,7 @@ pub fn handle(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
                 .position(|t| t.arn == arn)
                 .ok_or_else(|| {
                     ApiError::new(
-                        "TargetGroupNotFound",
+                        Error::TargetGroupNotFound,
                         format!("Target groups '{arn}' not found"),
                     )
                 })?;
@@ -134,7 +145,7 @@ pub fn handle(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
             Ok(json!({"TargetHealthDescriptions": out}))
         }
         _ => Err(ApiError::new(
-            "InvalidAction",
+            Common::InvalidAction,
             format!("ELBv2 action {action:?} is not served by the local stack"),
         )),
     }

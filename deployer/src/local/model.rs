@@ -1,13 +1,18 @@
-//! The in-memory model of the local stack: task definitions, the ECS service with its
-//! task sets and tasks, and CodeDeploy deployments. One `World` behind one mutex (never
-//! held across an `.await`); the load balancer's hot path lives apart in [`super::elb`].
+//! The in-memory model of the local stack: the names every service shares, and the
+//! `World` that holds each service's state (task definitions, the ECS service with its
+//! task sets and tasks: [`super::ecs::backend`]; CodeDeploy deployments:
+//! [`super::codedeploy::backend`], which also hold the operations on it). One `World`
+//! behind one mutex (never held across an `.await`); the load balancer's hot path lives
+//! apart in [`super::elb`].
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use super::codedeploy::backend::{Deployment, GroupSettings};
 use super::config::Config;
+use super::ecs::backend::{Service, Task};
 
 pub const ACCOUNT_ID: &str = "000000000000";
 pub const CLUSTER: &str = "demo";
@@ -112,279 +117,6 @@ impl Names {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskStatus {
-    Provisioning,
-    Pending,
-    Running,
-    Deprovisioning,
-    Stopped,
-}
-
-impl TaskStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Provisioning => "PROVISIONING",
-            TaskStatus::Pending => "PENDING",
-            TaskStatus::Running => "RUNNING",
-            TaskStatus::Deprovisioning => "DEPROVISIONING",
-            TaskStatus::Stopped => "STOPPED",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
-    Unknown,
-    Healthy,
-    Unhealthy,
-}
-
-impl Health {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Health::Unknown => "UNKNOWN",
-            Health::Healthy => "HEALTHY",
-            Health::Unhealthy => "UNHEALTHY",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Task {
-    pub id: String,
-    pub arn: String,
-    pub task_set_id: String,
-    pub task_def_arn: String,
-    pub image: String,
-    pub version: String,
-    pub port: u16,
-    pub pid: Option<u32>,
-    pub last_status: TaskStatus,
-    pub desired_running: bool,
-    pub health: Health,
-    /// Whether the task definition has a container health check.
-    pub has_health_check: bool,
-    pub created_at: f64,
-    pub started_at: Option<f64>,
-    pub stopping_at: Option<f64>,
-    pub stopped_at: Option<f64>,
-    pub stopped_reason: Option<String>,
-    pub stop_code: Option<&'static str>,
-    pub exit_code: Option<i32>,
-    pub log: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskSetStatus {
-    Primary,
-    Active,
-    Draining,
-}
-
-impl TaskSetStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskSetStatus::Primary => "PRIMARY",
-            TaskSetStatus::Active => "ACTIVE",
-            TaskSetStatus::Draining => "DRAINING",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct TaskSet {
-    pub id: String,
-    pub arn: String,
-    pub task_def_arn: String,
-    /// Index into [`TG_NAMES`].
-    pub tg: usize,
-    pub status: TaskSetStatus,
-    /// The CodeDeploy deployment that created it.
-    pub external_id: Option<String>,
-    pub created_at: f64,
-    pub updated_at: f64,
-    pub desired: u32,
-    pub tasks: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ServiceEvent {
-    pub id: String,
-    pub at: f64,
-    pub message: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Service {
-    pub created_at: f64,
-    pub desired: u32,
-    pub task_sets: Vec<TaskSet>,
-    pub events: Vec<ServiceEvent>,
-}
-
-/// CodeDeploy lifecycle events of an ECS blue/green deployment, in order.
-pub const LIFECYCLE: [&str; 8] = [
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "AllowTestTraffic",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-];
-
-#[derive(Debug, Clone)]
-pub struct LifecycleEvent {
-    pub name: &'static str,
-    pub status: &'static str,
-    pub start: Option<f64>,
-    pub end: Option<f64>,
-    pub message: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeploymentStatus {
-    Created,
-    Queued,
-    InProgress,
-    Ready,
-    Succeeded,
-    Failed,
-    Stopped,
-}
-
-impl DeploymentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeploymentStatus::Created => "Created",
-            DeploymentStatus::Queued => "Queued",
-            DeploymentStatus::InProgress => "InProgress",
-            DeploymentStatus::Ready => "Ready",
-            DeploymentStatus::Succeeded => "Succeeded",
-            DeploymentStatus::Failed => "Failed",
-            DeploymentStatus::Stopped => "Stopped",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "Created" => DeploymentStatus::Created,
-            "Queued" => DeploymentStatus::Queued,
-            "InProgress" => DeploymentStatus::InProgress,
-            "Ready" => DeploymentStatus::Ready,
-            "Succeeded" => DeploymentStatus::Succeeded,
-            "Failed" => DeploymentStatus::Failed,
-            "Stopped" => DeploymentStatus::Stopped,
-            // Valid in the API, never reached by ECS deployments.
-            "Baking" => return None,
-            _ => return None,
-        })
-    }
-    pub fn is_done(self) -> bool {
-        matches!(
-            self,
-            DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped
-        )
-    }
-}
-
-/// What the deployment does: roll a new revision out, or put traffic back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeploymentKind {
-    /// Roll out `task_def_arn` (from the appspec).
-    Rollout,
-    /// Roll back the deployment with this id.
-    Rollback { of: String },
-}
-
-#[derive(Debug, Clone)]
-pub struct Deployment {
-    pub id: String,
-    pub kind: DeploymentKind,
-    /// The revision (`RevisionLocation` JSON) as given.
-    pub revision: Value,
-    pub previous_revision: Option<Value>,
-    /// Parsed from the appspec (rollouts).
-    pub task_def: Option<String>,
-    pub description: Option<String>,
-    pub creator: &'static str,
-    pub status: DeploymentStatus,
-    pub error: Option<(&'static str, String)>,
-    pub create_time: f64,
-    pub start_time: Option<f64>,
-    pub complete_time: Option<f64>,
-    pub auto_rollback: bool,
-    pub rollback_id: Option<String>,
-    pub rollback_message: Option<String>,
-    pub events: Vec<LifecycleEvent>,
-    pub target_status: &'static str,
-    pub target_updated: f64,
-    pub termination_wait_started: bool,
-    pub status_messages: Vec<String>,
-    /// Task set ids: (original, replacement), known once Install starts.
-    pub original: Option<String>,
-    pub replacement: Option<String>,
-    /// Traffic is on the replacement.
-    pub switched: bool,
-    // Requests from the API, consumed by the lifecycle engine.
-    pub continue_ready: bool,
-    pub continue_termination: bool,
-    pub stop: Option<bool>,
-}
-
-impl Deployment {
-    pub fn new(id: String, kind: DeploymentKind, revision: Value, creator: &'static str) -> Self {
-        let t = now();
-        Deployment {
-            id,
-            kind,
-            revision,
-            previous_revision: None,
-            task_def: None,
-            description: None,
-            creator,
-            status: DeploymentStatus::Created,
-            error: None,
-            create_time: t,
-            start_time: None,
-            complete_time: None,
-            auto_rollback: true,
-            rollback_id: None,
-            rollback_message: None,
-            events: LIFECYCLE
-                .iter()
-                .map(|&name| LifecycleEvent {
-                    name,
-                    status: "Pending",
-                    start: None,
-                    end: None,
-                    message: None,
-                })
-                .collect(),
-            target_status: "Pending",
-            target_updated: t,
-            termination_wait_started: false,
-            status_messages: Vec::new(),
-            original: None,
-            replacement: None,
-            switched: false,
-            continue_ready: false,
-            continue_termination: false,
-            stop: None,
-        }
-    }
-}
-
-/// The CodeDeploy deployment group's blue/green settings (from `local up` flags).
-#[derive(Debug, Clone)]
-pub struct GroupSettings {
-    pub ready_stop: bool,
-    pub ready_wait: std::time::Duration,
-    pub termination_wait: std::time::Duration,
-    pub auto_rollback: bool,
-}
-
 #[derive(Debug)]
 pub struct World {
     pub names: Names,
@@ -404,93 +136,39 @@ pub struct World {
 
 impl World {
     pub fn new(cfg: &Config) -> Self {
-        let t = now();
-        World {
-            names: Names {
-                region: cfg.region.clone(),
-            },
-            task_defs: Vec::new(),
-            service: Service {
-                created_at: t,
-                desired: cfg.tasks,
-                task_sets: Vec::new(),
-                events: Vec::new(),
-            },
-            tasks: BTreeMap::new(),
-            deployments: Vec::new(),
-            group: GroupSettings {
+        World::with(
+            &cfg.region,
+            cfg.tasks,
+            GroupSettings {
                 ready_stop: cfg.ready_stop,
                 ready_wait: cfg.ready_wait,
                 termination_wait: cfg.termination_wait,
                 auto_rollback: cfg.auto_rollback,
             },
+        )
+    }
+
+    /// An empty world: no task definition, no task set, no deployment.
+    pub fn with(region: &str, tasks: u32, group: GroupSettings) -> Self {
+        let t = now();
+        World {
+            names: Names {
+                region: region.to_string(),
+            },
+            task_defs: Vec::new(),
+            service: Service {
+                created_at: t,
+                desired: tasks,
+                task_sets: Vec::new(),
+                events: Vec::new(),
+            },
+            tasks: BTreeMap::new(),
+            deployments: Vec::new(),
+            group,
             created_at: t,
             current_revision: Value::Null,
             last_successful: None,
             last_attempted: None,
-        }
-    }
-
-    pub fn event(&mut self, message: impl Into<String>) {
-        let message = message.into();
-        tracing::info!(target: "ecs", "{message}");
-        self.service.events.insert(
-            0,
-            ServiceEvent {
-                id: uuid::Uuid::new_v4().to_string(),
-                at: now(),
-                message,
-            },
-        );
-        self.service.events.truncate(100);
-    }
-
-    pub fn deployment(&self, id: &str) -> Option<&Deployment> {
-        self.deployments.iter().find(|d| d.id == id)
-    }
-
-    pub fn deployment_mut(&mut self, id: &str) -> Option<&mut Deployment> {
-        self.deployments.iter_mut().find(|d| d.id == id)
-    }
-
-    pub fn active_deployment(&self) -> Option<&Deployment> {
-        self.deployments.iter().find(|d| !d.status.is_done())
-    }
-
-    pub fn task_def(&self, arn: &str) -> Option<&Value> {
-        self.task_defs
-            .iter()
-            .find(|td| td["taskDefinitionArn"].as_str() == Some(arn))
-    }
-
-    pub fn primary(&self) -> Option<&TaskSet> {
-        self.service
-            .task_sets
-            .iter()
-            .find(|ts| ts.status == TaskSetStatus::Primary)
-    }
-
-    pub fn task_set(&self, id: &str) -> Option<&TaskSet> {
-        self.service.task_sets.iter().find(|ts| ts.id == id)
-    }
-
-    pub fn task_set_mut(&mut self, id: &str) -> Option<&mut TaskSet> {
-        self.service.task_sets.iter_mut().find(|ts| ts.id == id)
-    }
-
-    /// Keeps at most 200 stopped tasks (the oldest go first).
-    pub fn prune_stopped(&mut self) {
-        let mut stopped: Vec<(f64, String)> = self
-            .tasks
-            .values()
-            .filter(|t| t.last_status == TaskStatus::Stopped)
-            .map(|t| (t.stopped_at.unwrap_or(0.0), t.id.clone()))
-            .collect();
-        if stopped.len() > 200 {
-            stopped.sort_by(|a, b| a.0.total_cmp(&b.0));
-            for (_, id) in stopped.iter().take(stopped.len() - 200) {
-                self.tasks.remove(id);
-            }
         }
     }
 }

@@ -7,25 +7,43 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::api::{opt_str, req_str, ApiError, ApiResult, Form};
+use super::api::{opt_str, req_str, ApiResult, Form};
+use super::error::{ApiError, Common, ErrorCode};
 use super::model::{ACCOUNT_ID, ECR_REPOSITORY, EXECUTION_ROLE, TASK_ROLE};
 use super::stack::Stack;
+
+/// ECR error codes this stack answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum EcrError {
+    InvalidParameterException,
+    RepositoryNotFoundException,
+    ImageNotFoundException,
+}
+impl ErrorCode for EcrError {}
+
+/// IAM error codes this stack answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum IamError {
+    ValidationError,
+    NoSuchEntity,
+}
+impl ErrorCode for IamError {}
 
 pub fn ecr(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
         "DescribeImages" => {
-            let repo = req_str(input, "repositoryName", "InvalidParameterException")?;
+            let repo = req_str(input, "repositoryName", EcrError::InvalidParameterException)?;
             if let Some(reg) = opt_str(input, "registryId")? {
                 if reg != ACCOUNT_ID {
                     return Err(ApiError::new(
-                        "RepositoryNotFoundException",
+                        EcrError::RepositoryNotFoundException,
                         format!("The repository with name '{repo}' does not exist in the registry with id '{reg}'"),
                     ));
                 }
             }
             if repo != ECR_REPOSITORY {
                 return Err(ApiError::new(
-                    "RepositoryNotFoundException",
+                    EcrError::RepositoryNotFoundException,
                     format!("The repository with name '{repo}' does not exist in the registry with id '{ACCOUNT_ID}'"),
                 ));
             }
@@ -70,19 +88,19 @@ pub fn ecr(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
                     (None, Some(d)) if d == stack.demo_digest => out.push(detail(vec![])),
                     (None, Some(d)) => {
                         return Err(ApiError::new(
-                            "ImageNotFoundException",
+                            EcrError::ImageNotFoundException,
                             format!("The image with imageId {{imageDigest:'{d}'}} does not exist within the repository with name '{repo}' in the registry with id '{ACCOUNT_ID}'"),
                         ))
                     }
                     (None, None) => {
-                        return Err(ApiError::new("InvalidParameterException", "imageIds: each needs imageTag or imageDigest"))
+                        return Err(ApiError::new(EcrError::InvalidParameterException, "imageIds: each needs imageTag or imageDigest"))
                     }
                 }
             }
             Ok(json!({"imageDetails": out}))
         }
         _ => Err(ApiError::new(
-            "UnknownOperationException",
+            Common::UnknownOperationException,
             format!("ECR operation {op} is not served by the local stack"),
         )),
     }
@@ -93,10 +111,10 @@ pub fn iam(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
         "GetRole" => {
             let name = form
                 .get("RoleName")
-                .ok_or_else(|| ApiError::new("ValidationError", "RoleName is required"))?;
+                .ok_or_else(|| ApiError::new(IamError::ValidationError, "RoleName is required"))?;
             if name != EXECUTION_ROLE && name != TASK_ROLE {
                 return Err(ApiError::not_found(
-                    "NoSuchEntity",
+                    IamError::NoSuchEntity,
                     format!("The role with name {name} cannot be found."),
                 ));
             }
@@ -116,7 +134,7 @@ pub fn iam(stack: &Arc<Stack>, action: &str, form: &Form) -> ApiResult {
             }}))
         }
         _ => Err(ApiError::new(
-            "InvalidAction",
+            Common::InvalidAction,
             format!("IAM action {action:?} is not served by the local stack"),
         )),
     }

@@ -12,11 +12,13 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use super::codedeploy::lifecycle::{self, Platform, Route};
 use super::config::Config;
+use super::ecs::backend::{StopCode, TaskStatus};
 use super::elb::{HealthSettings, Lb, TargetState};
-use super::model::{self, now, Names, TaskStatus, World};
+use super::model::{self, now, Names, World};
 use super::state::{self, StackState, TaskProcess};
-use super::{ecs, nlb, tasks};
+use super::{nlb, tasks};
 
 pub struct Stack {
     pub cfg: Config,
@@ -148,11 +150,13 @@ async fn bind(port: u16, flag: &str) -> anyhow::Result<TcpListener> {
 /// The initial (blue) task definition: the repository's `taskdef.json` rendered for
 /// `image` from the local outputs, as the pipeline would register it.
 fn initial_task_definition(stack: &Stack) -> anyhow::Result<Value> {
-    let outputs =
-        crate::outputs::Outputs::from_json_str(&stack.outputs().to_string(), "local outputs")?;
-    let image = crate::image::ImageRef::parse(&stack.cfg.image)
+    let outputs = crate::artifacts::outputs::Outputs::from_json_str(
+        &stack.outputs().to_string(),
+        "local outputs",
+    )?;
+    let image = crate::artifacts::image::ImageRef::parse(&stack.cfg.image)
         .map_err(|e| anyhow!("--image {:?}: {}", e.value, e.reason))?;
-    let td = crate::render::render_task_definition(&outputs, &image, &[])?;
+    let td = crate::artifacts::render::render_task_definition(&outputs, &image, &[])?;
     Ok(serde_json::from_str(&td.to_canonical_json())?)
 }
 
@@ -283,13 +287,15 @@ async fn run_inner(
 
     // The service with its initial (blue) task set, as Terraform creates it.
     let td = initial_task_definition(stack)?;
-    let td_arn = ecs::register_task_definition(stack, td)
-        .map_err(|e| anyhow!("initial task definition: {}", e.message))?;
-    {
+    let ts = {
         let mut w = stack.world();
+        let td_arn = w
+            .register_task_definition(td)
+            .map_err(|e| anyhow!("initial task definition: {}", e.message))?;
         w.current_revision = appspec_revision(&td_arn);
-    }
-    let ts = ecs::create_task_set(stack, &td_arn, 0, None, true)?;
+        w.create_task_set(&td_arn, 0, None, true)
+    };
+    Stack::start_tasks(stack, &ts)?;
     tokio::spawn(reconcile(Arc::clone(stack)));
 
     // Ready when every initial task is healthy in demo-blue.
@@ -327,21 +333,64 @@ async fn run_inner(
 /// target is healthy in the task set's target group.
 pub fn task_set_healthy(stack: &Stack, ts_id: &str) -> bool {
     let w = stack.world();
-    let Some(ts) = w.task_set(ts_id) else {
+    let Some((tg, tasks)) = w.task_set_running(ts_id) else {
         return false;
     };
-    let live: Vec<_> = ts
-        .tasks
+    tasks
         .iter()
-        .filter_map(|id| w.tasks.get(id))
-        .filter(|t| t.desired_running)
-        .collect();
-    live.len() as u32 >= ts.desired
-        && live.iter().all(|t| {
-            t.last_status == TaskStatus::Running
-                && (!t.has_health_check || t.health == model::Health::Healthy)
-                && stack.lb.target_state(ts.tg, &t.id) == Some(TargetState::Healthy)
-        })
+        .all(|t| stack.lb.target_state(tg, t) == Some(TargetState::Healthy))
+}
+
+/// The running stack as the lifecycle engine sees it: tasks are processes, routes are
+/// the NLB's listeners, the clock is the wall clock.
+impl Platform for Stack {
+    fn world(&self) -> MutexGuard<'_, World> {
+        Stack::world(self)
+    }
+
+    fn now(&self) -> std::time::Instant {
+        std::time::Instant::now()
+    }
+
+    async fn tick(&self) -> bool {
+        tokio::select! {
+            _ = self.shutdown.cancelled() => false,
+            _ = tokio::time::sleep(lifecycle::TICK) => true,
+        }
+    }
+
+    fn install_timeout(&self) -> Duration {
+        self.cfg.install_timeout
+    }
+
+    fn start_tasks(this: &Arc<Self>, task_set: &str) -> anyhow::Result<()> {
+        let desired = this.world().task_set(task_set).map_or(0, |ts| ts.desired);
+        for _ in 0..desired {
+            tasks::start_task(this, task_set)?;
+        }
+        Ok(())
+    }
+
+    /// Deregisters and stops the tasks (SIGTERM; they drain); the set goes once they stopped.
+    fn stop_tasks(this: &Arc<Self>, task_set: &str, ids: Vec<String>, reason: &str) {
+        for id in &ids {
+            tasks::stop_task(this, id, StopCode::ServiceSchedulerInitiated, reason);
+        }
+        let st = Arc::clone(this);
+        let ts_id = task_set.to_string();
+        tokio::spawn(async move {
+            tasks::wait_stopped(&st, &ids, st.cfg.stop_timeout + Duration::from_secs(5)).await;
+            st.world().remove_task_set(&ts_id);
+        });
+    }
+
+    fn route(&self, route: Route, tg: usize) {
+        self.lb.switch(route.kind(), tg);
+    }
+
+    fn task_set_healthy(&self, task_set: &str) -> bool {
+        task_set_healthy(self, task_set)
+    }
 }
 
 /// The service scheduler, for the primary task set: replaces tasks that stopped.
@@ -351,24 +400,7 @@ async fn reconcile(stack: Arc<Stack>) {
             _ = stack.shutdown.cancelled() => return,
             _ = tokio::time::sleep(stack.cfg.health_interval.max(Duration::from_millis(500))) => {}
         }
-        let missing: Vec<(String, u32)> = {
-            let w = stack.world();
-            w.service
-                .task_sets
-                .iter()
-                .filter(|ts| ts.status == model::TaskSetStatus::Primary)
-                .map(|ts| {
-                    let live = ts
-                        .tasks
-                        .iter()
-                        .filter_map(|id| w.tasks.get(id))
-                        .filter(|t| t.desired_running)
-                        .count() as u32;
-                    (ts.id.clone(), ts.desired.saturating_sub(live))
-                })
-                .filter(|(_, n)| *n > 0)
-                .collect()
-        };
+        let missing = stack.world().missing_tasks();
         for (ts, n) in missing {
             for _ in 0..n {
                 if stack.shutdown.is_cancelled() {
@@ -419,7 +451,7 @@ async fn shutdown(stack: &Arc<Stack>) {
         tasks::stop_task(
             stack,
             id,
-            "UserInitiated",
+            StopCode::UserInitiated,
             "The local stack is shutting down",
         );
     }
@@ -476,9 +508,9 @@ pub fn status_json(stack: &Stack) -> Value {
             let summary = d
                 .error
                 .as_ref()
-                .map(|(c, m)| format!("{c}: {m}"))
+                .map(|(c, m)| format!("{}: {m}", <&str>::from(*c)))
                 .or_else(|| d.rollback_message.clone())
-                .or_else(|| d.task_def.clone())
+                .or_else(|| d.appspec.as_ref().map(|a| a.task_definition.clone()))
                 .unwrap_or_default();
             json!({"id": d.id, "status": d.status.as_str(), "creator": d.creator, "summary": summary})
         })

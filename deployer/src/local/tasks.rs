@@ -12,108 +12,11 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use nix::sys::signal::Signal;
-use serde_json::Value;
 
-use super::model::{now, random_id, version_of_image, Health, Task, TaskStatus, CONTAINER, HEX};
+use super::ecs::backend::{launch_of, Health, HealthCheck, NewTask, StopCode, TaskStatus};
+use super::model::{random_id, version_of_image, HEX};
 use super::stack::Stack;
 use super::state;
-
-/// What a task runs, read from its task definition.
-#[derive(Debug, Clone)]
-pub struct Launch {
-    pub image: String,
-    pub env: Vec<(String, String)>,
-    pub args: Vec<String>,
-    pub health: Option<HealthCheck>,
-    pub stop_timeout: Option<Duration>,
-}
-
-#[derive(Debug, Clone)]
-pub struct HealthCheck {
-    /// Program and arguments (`/demo` mapped to the local demo binary).
-    pub argv: Vec<String>,
-    pub shell: bool,
-    pub timeout: Duration,
-    pub retries: u32,
-    pub start_period: Duration,
-}
-
-/// Reads the container named `demo` (else the first essential one) of a task definition.
-pub fn launch_of(task_def: &Value) -> anyhow::Result<Launch> {
-    let containers = task_def["containerDefinitions"]
-        .as_array()
-        .ok_or_else(|| anyhow!("task definition has no containerDefinitions"))?;
-    let c = containers
-        .iter()
-        .find(|c| c["name"].as_str() == Some(CONTAINER))
-        .or_else(|| {
-            containers
-                .iter()
-                .find(|c| c["essential"].as_bool() != Some(false))
-        })
-        .ok_or_else(|| anyhow!("task definition has no container named {CONTAINER:?}"))?;
-    let image = c["image"]
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| anyhow!("container {:?} has no image", c["name"]))?
-        .to_string();
-    let env = c["environment"]
-        .as_array()
-        .map(|vars| {
-            vars.iter()
-                .filter_map(|v| {
-                    Some((
-                        v["name"].as_str()?.to_string(),
-                        v["value"].as_str().unwrap_or("").to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let args = c["command"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    let health = match c["healthCheck"]["command"].as_array() {
-        Some(cmd) if !cmd.is_empty() => {
-            let words: Vec<String> = cmd
-                .iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect();
-            let (shell, argv) = match words.first().map(String::as_str) {
-                Some("CMD") => (false, words[1..].to_vec()),
-                Some("CMD-SHELL") => (true, words[1..].to_vec()),
-                _ => (false, words.clone()),
-            };
-            if argv.is_empty() {
-                return Err(anyhow!("healthCheck.command {words:?} has no program"));
-            }
-            let secs = |key: &str, default: u64| {
-                Duration::from_secs(c["healthCheck"][key].as_u64().unwrap_or(default))
-            };
-            Some(HealthCheck {
-                argv,
-                shell,
-                timeout: secs("timeout", 5),
-                retries: c["healthCheck"]["retries"].as_u64().unwrap_or(3).max(1) as u32,
-                start_period: secs("startPeriod", 0),
-            })
-        }
-        _ => None,
-    };
-    let stop_timeout = c["stopTimeout"].as_u64().map(Duration::from_secs);
-    Ok(Launch {
-        image,
-        env,
-        args,
-        health,
-        stop_timeout,
-    })
-}
 
 fn free_port() -> anyhow::Result<u16> {
     let l = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -167,45 +70,19 @@ pub fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Result<Strin
         .spawn()
         .with_context(|| format!("cannot start {}", stack.cfg.demo_bin.display()))?;
     let pid = child.id().unwrap_or(0);
-    let arn = {
-        let mut w = stack.world();
-        let arn = w.names.task_arn(&id);
-        let t = now();
-        w.tasks.insert(
-            id.clone(),
-            Task {
-                id: id.clone(),
-                arn: arn.clone(),
-                task_set_id: task_set_id.to_string(),
-                task_def_arn,
-                image: launch.image.clone(),
-                version: version.clone(),
-                port,
-                pid: Some(pid),
-                last_status: TaskStatus::Running,
-                desired_running: true,
-                health: Health::Unknown,
-                has_health_check: launch.health.is_some(),
-                created_at: t,
-                started_at: Some(t),
-                stopping_at: None,
-                stopped_at: None,
-                stopped_reason: None,
-                stop_code: None,
-                exit_code: None,
-                log: log_path.display().to_string(),
-            },
-        );
-        if let Some(ts) = w.task_set_mut(task_set_id) {
-            ts.tasks.push(id.clone());
-            ts.updated_at = t;
-        }
-        w.event(format!(
-            "(service demo, taskSet {task_set_id}) has started 1 tasks: (task {id}) version {version} on 127.0.0.1:{port} pid {pid}."
-        ));
-        arn
-    };
-    let _ = arn;
+    stack.world().record_task(
+        task_set_id,
+        &task_def_arn,
+        NewTask {
+            id: id.clone(),
+            image: launch.image.clone(),
+            version,
+            port,
+            pid: Some(pid),
+            has_health_check: launch.health.is_some(),
+            log: log_path.display().to_string(),
+        },
+    );
     // Started while the stack shuts down (the scheduler replacing a task that shutdown just
     // stopped, or a deployment's new task set): shutdown sets the token before it collects
     // the tasks to stop (under the world lock), so a task inserted after that collection
@@ -227,29 +104,7 @@ pub fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Result<Strin
         let status = child.wait().await;
         let code = status.as_ref().ok().and_then(|s| s.code());
         st.lb.deregister(tg, &tid);
-        {
-            let mut w = st.world();
-            if let Some(t) = w.tasks.get_mut(&tid) {
-                t.last_status = TaskStatus::Stopped;
-                t.stopped_at = Some(now());
-                t.exit_code = code;
-                t.pid = None;
-                if t.desired_running {
-                    t.desired_running = false;
-                    t.stop_code = Some("EssentialContainerExited");
-                    t.stopped_reason = Some(format!(
-                        "Essential container in task exited (exit code {})",
-                        code.map(|c| c.to_string())
-                            .unwrap_or_else(|| "none: killed by a signal".into())
-                    ));
-                }
-                let reason = t.stopped_reason.clone().unwrap_or_default();
-                w.event(format!(
-                    "(service demo) has stopped 1 running tasks: (task {tid}). {reason}"
-                ));
-            }
-            w.prune_stopped();
-        }
+        st.world().exited(&tid, code);
         st.save_state();
     });
 
@@ -319,7 +174,7 @@ async fn container_health(
             stop_task(
                 &stack,
                 &task_id,
-                "TaskFailedToStart",
+                StopCode::TaskFailedToStart,
                 "Task failed container health checks",
             );
             return;
@@ -372,28 +227,19 @@ async fn run_health_command(
 
 /// Stops a task like ECS: deregister it from its target group (no new connections),
 /// SIGTERM (the app drains in-flight requests), SIGKILL after the stop timeout.
-pub fn stop_task(stack: &Arc<Stack>, task_id: &str, stop_code: &'static str, reason: &str) {
+pub fn stop_task(stack: &Arc<Stack>, task_id: &str, stop_code: StopCode, reason: &str) {
     let (pid, tg, timeout) = {
         let mut w = stack.world();
-        let tg_of = |w: &super::model::World, ts: &str| w.task_set(ts).map(|s| s.tg);
+        if !w.stopping(task_id, stop_code, reason) {
+            return;
+        }
         let Some(t) = w.tasks.get(task_id) else {
             return;
         };
-        if !t.desired_running {
-            return;
-        }
-        let tg = tg_of(&w, &t.task_set_id.clone());
-        let td = w.task_def(&t.task_def_arn).cloned();
-        let t = w.tasks.get_mut(task_id).expect("task exists");
-        t.desired_running = false;
-        t.stopping_at = Some(now());
-        t.stop_code = Some(stop_code);
-        t.stopped_reason = Some(reason.to_string());
-        if t.last_status == TaskStatus::Running {
-            t.last_status = TaskStatus::Deprovisioning;
-        }
-        let timeout = td
-            .and_then(|td| launch_of(&td).ok())
+        let tg = w.task_set(&t.task_set_id).map(|s| s.tg);
+        let timeout = w
+            .task_def(&t.task_def_arn)
+            .and_then(|td| launch_of(td).ok())
             .and_then(|l| l.stop_timeout)
             .unwrap_or(stack.cfg.stop_timeout)
             .min(stack.cfg.stop_timeout);

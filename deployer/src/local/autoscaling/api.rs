@@ -8,21 +8,23 @@ use serde_json::{json, Value};
 
 use super::engine::{Metric, TargetTracking};
 use super::{
-    target_json, AutoScaling, Registration, ScalingError, Suspended, DIMENSION, NAMESPACE,
+    target_json, AutoScaling, Registration, ScalingCode, ScalingError, Suspended, DIMENSION,
+    NAMESPACE,
 };
-use crate::local::api::{opt_str, str_list, ApiError, ApiResult};
+use crate::local::api::{opt_str, str_list, ApiResult};
+use crate::local::error::{ApiError, Common};
 
 /// The JSON 1.1 target prefix of Application Auto Scaling.
 pub const TARGET_PREFIX: &str = "AnyScaleFrontendService";
 
 impl From<ScalingError> for ApiError {
     fn from(e: ScalingError) -> Self {
-        ApiError::new(e.code(), e.to_string())
+        ApiError::new(e.kind(), e.to_string())
     }
 }
 
 fn validation(message: impl Into<String>) -> ApiError {
-    ApiError::new("ValidationException", message)
+    ApiError::new(ScalingCode::ValidationException, message)
 }
 
 fn required<'a>(input: &'a Value, key: &str) -> Result<&'a str, ApiError> {
@@ -72,7 +74,7 @@ fn opt_u32(input: &Value, key: &str) -> Result<Option<u32>, ApiError> {
             .map(Some)
             .ok_or_else(|| {
                 ApiError::new(
-                    "SerializationException",
+                    Common::SerializationException,
                     format!("{key}: expected a non-negative integer, got {v}"),
                 )
             }),
@@ -84,7 +86,7 @@ fn opt_bool(input: &Value, key: &str) -> Result<Option<bool>, ApiError> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(v) => Err(ApiError::new(
-            "SerializationException",
+            Common::SerializationException,
             format!("{key}: expected a boolean, got {v}"),
         )),
     }
@@ -103,7 +105,7 @@ fn page(input: &Value, items: Vec<Value>, key: &str) -> ApiResult {
         None => 0,
         Some(t) => t
             .parse()
-            .map_err(|_| ApiError::new("InvalidNextTokenException", "Invalid token"))?,
+            .map_err(|_| ApiError::new(ScalingCode::InvalidNextTokenException, "Invalid token"))?,
     };
     let total = items.len();
     let page: Vec<Value> = items.into_iter().skip(offset).take(max as usize).collect();
@@ -272,7 +274,7 @@ pub fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -> ApiRe
             page(input, items, "ScalingActivities")
         }
         _ => Err(ApiError::new(
-            "UnknownOperationException",
+            Common::UnknownOperationException,
             format!(
                 "{TARGET_PREFIX}.{op} is not served by the local stack (RegisterScalableTarget, \
                  DeregisterScalableTarget, DescribeScalableTargets, PutScalingPolicy, DeleteScalingPolicy, \

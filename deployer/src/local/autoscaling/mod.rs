@@ -52,12 +52,25 @@ pub enum ScalingError {
     ObjectNotFound(String),
 }
 
+/// Application Auto Scaling's error codes, spelled as AWS spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum ScalingCode {
+    ValidationException,
+    ObjectNotFoundException,
+    InvalidNextTokenException,
+}
+impl crate::local::error::ErrorCode for ScalingCode {}
+
 impl ScalingError {
-    pub fn code(&self) -> &'static str {
+    pub fn kind(&self) -> ScalingCode {
         match self {
-            ScalingError::Validation(_) => "ValidationException",
-            ScalingError::ObjectNotFound(_) => "ObjectNotFoundException",
+            ScalingError::Validation(_) => ScalingCode::ValidationException,
+            ScalingError::ObjectNotFound(_) => ScalingCode::ObjectNotFoundException,
         }
+    }
+    /// The AWS error code.
+    pub fn code(&self) -> &'static str {
+        self.kind().into()
     }
 }
 

@@ -5,20 +5,23 @@
 
 use serde_json::{json, Value};
 
-use super::{FilterQuery, GetQuery, InputEvent, Logs, LogsError, StreamOrder, StreamsQuery};
-use crate::local::api::{opt_str, str_list, ApiError, ApiResult};
+use super::{
+    FilterQuery, GetQuery, InputEvent, Logs, LogsCode, LogsError, StreamOrder, StreamsQuery,
+};
+use crate::local::api::{opt_str, str_list, ApiResult};
+use crate::local::error::{ApiError, Common};
 
 /// The JSON 1.1 target prefix of CloudWatch Logs.
 pub const TARGET_PREFIX: &str = "Logs_20140328";
 
 impl From<LogsError> for ApiError {
     fn from(e: LogsError) -> Self {
-        ApiError::new(e.code(), e.to_string())
+        ApiError::new(e.kind(), e.to_string())
     }
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new("InvalidParameterException", message)
+    ApiError::new(LogsCode::InvalidParameterException, message)
 }
 
 fn opt_i64(input: &Value, key: &str) -> Result<Option<i64>, ApiError> {
@@ -27,7 +30,7 @@ fn opt_i64(input: &Value, key: &str) -> Result<Option<i64>, ApiError> {
         Some(v) => match v.as_i64() {
             Some(n) if n >= 0 => Ok(Some(n)),
             _ => Err(ApiError::new(
-                "SerializationException",
+                Common::SerializationException,
                 format!("{key}: expected a non-negative integer, got {v}"),
             )),
         },
@@ -43,7 +46,7 @@ fn opt_bool(input: &Value, key: &str) -> Result<bool, ApiError> {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
         Some(v) => Err(ApiError::new(
-            "SerializationException",
+            Common::SerializationException,
             format!("{key}: expected a boolean, got {v}"),
         )),
     }
@@ -167,7 +170,7 @@ pub fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResult {
             Ok(json!({}))
         }
         _ => Err(ApiError::new(
-            "UnknownOperationException",
+            Common::UnknownOperationException,
             format!(
                 "Logs_20140328.{op} is not served by the local stack (FilterLogEvents, GetLogEvents, \
                  DescribeLogStreams, DescribeLogGroups, CreateLogGroup, CreateLogStream, PutLogEvents are)"

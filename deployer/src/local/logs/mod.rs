@@ -59,13 +59,26 @@ pub enum LogsError {
     InvalidParameter(String),
 }
 
+/// CloudWatch Logs' error codes, spelled as AWS spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum LogsCode {
+    ResourceNotFoundException,
+    ResourceAlreadyExistsException,
+    InvalidParameterException,
+}
+impl crate::local::error::ErrorCode for LogsCode {}
+
 impl LogsError {
-    pub fn code(&self) -> &'static str {
+    pub fn kind(&self) -> LogsCode {
         match self {
-            LogsError::ResourceNotFound(_) => "ResourceNotFoundException",
-            LogsError::ResourceAlreadyExists(_) => "ResourceAlreadyExistsException",
-            LogsError::InvalidParameter(_) => "InvalidParameterException",
+            LogsError::ResourceNotFound(_) => LogsCode::ResourceNotFoundException,
+            LogsError::ResourceAlreadyExists(_) => LogsCode::ResourceAlreadyExistsException,
+            LogsError::InvalidParameter(_) => LogsCode::InvalidParameterException,
         }
+    }
+    /// The AWS error code.
+    pub fn code(&self) -> &'static str {
+        self.kind().into()
     }
     fn no_group() -> Self {
         LogsError::ResourceNotFound("The specified log group does not exist.".into())

@@ -479,7 +479,7 @@ fn check_url(v: &str) -> Result<(), String> {
 
 /// `REGISTRY/REPOSITORY` without tag or digest (what `docker push REPO:TAG` extends).
 fn check_repository_url(v: &str) -> Result<(), String> {
-    match crate::image::ImageRef::parse(v) {
+    match crate::artifacts::image::ImageRef::parse(v) {
         Ok(r) if r.registry().is_some() && !r.is_pinned() => Ok(()),
         Ok(_) => Err("must be REGISTRY/REPOSITORY, without tag or digest".into()),
         Err(err) => Err(err.reason),

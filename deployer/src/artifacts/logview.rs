@@ -104,7 +104,10 @@ pub fn human(ev: &Event) -> String {
         Some(other) => other.to_string(),
         None => "-".into(),
     };
-    let message = match obj.shift_remove("message").or_else(|| obj.shift_remove("msg")) {
+    let message = match obj
+        .shift_remove("message")
+        .or_else(|| obj.shift_remove("msg"))
+    {
         Some(Value::String(s)) => s,
         Some(other) => other.to_string(),
         None => String::new(),

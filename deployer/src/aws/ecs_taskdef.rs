@@ -1,4 +1,4 @@
-//! Between the typed task definition ([`crate::taskdef::TaskDefinition`], the shape of
+//! Between the typed task definition ([`crate::artifacts::taskdef::TaskDefinition`], the shape of
 //! `taskdef.json`) and the ECS SDK: the RegisterTaskDefinition request, and the way
 //! back from DescribeTaskDefinition so a live revision can be compared with (and
 //! diffed against) a rendered one.
@@ -15,7 +15,7 @@ use aws_sdk_ecs::types as ecs;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::taskdef::{
+use crate::artifacts::taskdef::{
     Capabilities, ContainerDefinition, ContainerDependency, EphemeralStorage, HealthCheck,
     KeyValuePair, LinuxParameters, LogConfiguration, MountPoint, PortMapping, RuntimePlatform,
     Secret, Tag, TaskDefinition, Ulimit, Volume,
@@ -43,7 +43,7 @@ fn i32_of(field: &str, v: u32) -> anyhow::Result<i32> {
 }
 
 /// Fills a RegisterTaskDefinition request from the typed model.
-pub fn register_request(
+pub(crate) fn register_request(
     client: &aws_sdk_ecs::Client,
     td: &TaskDefinition,
 ) -> anyhow::Result<RegisterTaskDefinitionFluentBuilder> {
@@ -284,7 +284,10 @@ fn u32_of(field: &str, v: i32) -> anyhow::Result<u32> {
 }
 
 /// The typed model of a live task definition (DescribeTaskDefinition with tags).
-pub fn from_live(td: &ecs::TaskDefinition, tags: &[ecs::Tag]) -> anyhow::Result<TaskDefinition> {
+pub(crate) fn from_live(
+    td: &ecs::TaskDefinition,
+    tags: &[ecs::Tag],
+) -> anyhow::Result<TaskDefinition> {
     let containers = td
         .container_definitions
         .as_deref()
@@ -538,6 +541,6 @@ pub fn normalize(td: &TaskDefinition) -> TaskDefinition {
 }
 
 /// Whether registering `rendered` would give the same revision as `live`.
-pub fn same(rendered: &TaskDefinition, live: &TaskDefinition) -> bool {
+pub(crate) fn same(rendered: &TaskDefinition, live: &TaskDefinition) -> bool {
     normalize(rendered) == normalize(live)
 }

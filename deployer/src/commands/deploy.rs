@@ -4,21 +4,18 @@
 use std::io::IsTerminal;
 
 use anyhow::Context;
-use aws_sdk_codedeploy::types::{AppSpecContent, RevisionLocation, RevisionLocationType};
-use aws_sdk_ecs::types::TaskDefinitionField;
 use clap::Args;
 use serde_json::json;
 
-use crate::aws::AwsResultExt;
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::context::Ctx;
-use crate::ecs_taskdef;
+use crate::args::{GlobalArgs, OutputFormat, WatchArgs};
+use crate::artifacts::image::ImageRef;
+use crate::artifacts::render;
+use crate::artifacts::taskdef::TaskDefinition;
+use crate::aws::ecs::{self, Plan};
+use crate::aws::{codedeploy, Ctx};
 use crate::exit::{bad_input, Code};
-use crate::image::ImageRef;
 use crate::preflight;
-use crate::render;
-use crate::taskdef::TaskDefinition;
-use crate::watch::{self, WatchArgs, WatchOptions};
+use crate::watch::{self, WatchOptions};
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["image", "task_definition"])))]
@@ -27,7 +24,7 @@ use crate::watch::{self, WatchArgs, WatchOptions};
   deployer deploy --image demo:v2 --env DEMO_FAIL_HEALTH=1     # watch the automatic rollback
   deployer deploy --image demo:v2 --dry-run                    # show, change nothing
   deployer deploy --task-definition arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7 --no-wait", "\n\n", crate::exit_codes!()))]
-pub struct DeployArgs {
+pub(crate) struct DeployArgs {
     /// Container image to ship: [registry/]repository:tag or ...@sha256:<digest>. The
     /// task definition is rendered from taskdef.json with it.
     #[arg(long, value_name = "URI")]
@@ -63,7 +60,7 @@ pub struct DeployArgs {
     pub watch: WatchArgs,
 }
 
-pub async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     if args.approve && !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(bad_input(
             "--approve asks on the terminal, and there is none; instead use \
@@ -103,9 +100,9 @@ pub async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<Code> 
 
     // Register (or reuse) the revision.
     let plan = match (&rendered, &args.task_definition) {
-        (Some(td), _) => plan_register(&ctx, td).await?,
+        (Some(td), _) => ecs::plan_register(&ctx, td).await?,
         (None, Some(arn)) => {
-            let live = describe(&ctx, arn).await?;
+            let live = ecs::describe_task_definition(&ctx, arn).await?;
             let arn = live
                 .0
                 .task_definition_arn
@@ -130,15 +127,7 @@ pub async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<Code> 
         }
         Plan::Register { previous } => {
             let td = rendered.as_ref().context("a rendered task definition")?;
-            let out = ecs_taskdef::register_request(&ctx.aws.ecs, td)?
-                .send()
-                .await
-                .aws("ecs:RegisterTaskDefinition")
-                .with_context(|| format!("registering task definition family `{}`", td.family))?;
-            let arn = out
-                .task_definition
-                .and_then(|t| t.task_definition_arn)
-                .context("RegisterTaskDefinition: the answer has no taskDefinitionArn")?;
+            let arn = ecs::register_task_definition(&ctx, td).await?;
             match previous {
                 Some(p) => eprintln!("task definition: registered {arn} (differs from {p})"),
                 None => eprintln!("task definition: registered {arn} (first revision)"),
@@ -147,7 +136,7 @@ pub async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<Code> 
         }
     };
 
-    let id = create_deployment(&ctx, &arn, args.description.as_deref()).await?;
+    let id = codedeploy::create_deployment(&ctx, &arn, args.description.as_deref()).await?;
     eprintln!("deployment: created {id} ({arn})");
 
     if args.no_wait {
@@ -164,109 +153,6 @@ pub async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<Code> 
     }
     let opts = WatchOptions::resolve(&ctx, &args.watch, args.approve, global.output).await?;
     watch::follow(&ctx, &id, &opts).await
-}
-
-/// Whether the rendered task definition needs a new revision.
-pub enum Plan {
-    Reuse { arn: String, reason: String },
-    Register { previous: Option<String> },
-}
-
-/// Compares the rendered task definition with the latest ACTIVE revision of its family.
-pub async fn plan_register(ctx: &Ctx, td: &TaskDefinition) -> anyhow::Result<Plan> {
-    match latest_revision(ctx, &td.family).await? {
-        Some((live, model)) if ecs_taskdef::same(td, &model) => Ok(Plan::Reuse {
-            arn: live.task_definition_arn.unwrap_or_default(),
-            reason: "identical to the latest revision".into(),
-        }),
-        Some((live, _)) => Ok(Plan::Register {
-            previous: live.task_definition_arn,
-        }),
-        None => Ok(Plan::Register { previous: None }),
-    }
-}
-
-/// The latest ACTIVE revision of `family` and its typed model, or `None` when the
-/// family has no revision yet.
-pub async fn latest_revision(
-    ctx: &Ctx,
-    family: &str,
-) -> anyhow::Result<Option<(aws_sdk_ecs::types::TaskDefinition, TaskDefinition)>> {
-    match describe(ctx, family).await {
-        Ok((td, model)) => Ok(Some((td, model))),
-        Err(err) if is_missing_task_definition(&err) => Ok(None),
-        Err(err) => Err(err),
-    }
-}
-
-fn is_missing_task_definition(err: &anyhow::Error) -> bool {
-    err.chain()
-        .find_map(|e| e.downcast_ref::<crate::aws::AwsError>())
-        .is_some_and(|e| {
-            e.code.as_deref() == Some("ClientException")
-                && (e.message.contains("Unable to describe task definition")
-                    || e.message.contains("does not exist"))
-        })
-}
-
-/// DescribeTaskDefinition (with tags) of a family, `family:revision` or ARN.
-pub async fn describe(
-    ctx: &Ctx,
-    which: &str,
-) -> anyhow::Result<(aws_sdk_ecs::types::TaskDefinition, TaskDefinition)> {
-    let out = ctx
-        .aws
-        .ecs
-        .describe_task_definition()
-        .task_definition(which)
-        .include(TaskDefinitionField::Tags)
-        .send()
-        .await
-        .aws("ecs:DescribeTaskDefinition")
-        .with_context(|| format!("reading task definition {which}"))?;
-    let td = out
-        .task_definition
-        .with_context(|| format!("DescribeTaskDefinition {which}: no taskDefinition"))?;
-    let model = ecs_taskdef::from_live(&td, out.tags.as_deref().unwrap_or_default())
-        .with_context(|| format!("reading task definition {which}"))?;
-    Ok((td, model))
-}
-
-/// CreateDeployment with the rendered appspec inline.
-pub async fn create_deployment(
-    ctx: &Ctx,
-    task_definition_arn: &str,
-    description: Option<&str>,
-) -> anyhow::Result<String> {
-    let o = &ctx.outputs;
-    let appspec = render::render_appspec(o, Some(task_definition_arn))?.to_yaml();
-    let revision = RevisionLocation::builder()
-        .revision_type(RevisionLocationType::AppSpecContent)
-        .app_spec_content(AppSpecContent::builder().content(appspec).build())
-        .build();
-    let description = description
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("deployer: {task_definition_arn}"));
-    let out = ctx
-        .aws
-        .codedeploy
-        .create_deployment()
-        .application_name(&o.codedeploy_app_name)
-        .deployment_group_name(&o.codedeploy_group_name)
-        .revision(revision)
-        .description(description)
-        .send()
-        .await
-        .aws("codedeploy:CreateDeployment")
-        .with_context(|| {
-            format!(
-                "creating a deployment of {task_definition_arn} in group `{}` (the \
-                 registered revision is kept; the next deploy reuses it)",
-                o.codedeploy_group_name
-            )
-        })?;
-    out.deployment_id
-        .context("CreateDeployment: the answer has no deploymentId")
 }
 
 fn dry_run(

@@ -1,19 +1,23 @@
-//! CodeDeploy: the application `demo` (compute platform ECS), the deployment group
-//! `demo` (blue/green with traffic control, target group pair demo-blue/demo-green), and
-//! the deployment operations, answering with the shapes and error codes AWS uses.
+//! The CodeDeploy API: parses requests, shapes answers as the CodeDeploy JSON 1.1 API does
+//! (with AWS's error codes: [`super::Error`]) and maps them onto [`super::backend`].
 
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::api::{opt_str, req_str, str_list, ApiError, ApiResult};
-use super::config::minutes_ceil;
-use super::lifecycle;
-use super::model::{
-    random_id, Deployment, DeploymentKind, DeploymentStatus, World, APP_NAME, CLUSTER,
-    DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, TG_NAMES, UPPER_ALNUM,
+use super::backend::{
+    not_found, AppSpec, Deployment, DeploymentKind, DeploymentStatus, EventStatus, NewDeployment,
+    WaitType,
 };
-use super::stack::Stack;
+use super::{lifecycle, Error};
+use crate::local::api::{opt_str, req_str, str_list, ApiResult};
+use crate::local::config::minutes_ceil;
+use crate::local::ecs;
+use crate::local::error::{ApiError, Common};
+use crate::local::model::{
+    World, APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, TG_NAMES, UPPER_ALNUM,
+};
+use crate::local::stack::Stack;
 
 /// The names `aws ecs deploy` uses when it is not given `--codedeploy-application` /
 /// `--codedeploy-deployment-group` (`AppECS-<cluster>-<service>`, `DgpECS-<cluster>-<service>`):
@@ -46,7 +50,7 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             for n in &names {
                 if n != APP_NAME && n != CLI_DEFAULT_APP {
                     return Err(ApiError::new(
-                        "ApplicationDoesNotExistException",
+                        Error::ApplicationDoesNotExistException,
                         format!("No application found for name: {n}"),
                     ));
                 }
@@ -68,11 +72,11 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             let name = req_str(
                 input,
                 "deploymentConfigName",
-                "DeploymentConfigNameRequiredException",
+                Error::DeploymentConfigNameRequiredException,
             )?;
             if !ECS_CONFIGS.contains(&name) {
                 return Err(ApiError::new(
-                    "DeploymentConfigDoesNotExistException",
+                    Error::DeploymentConfigDoesNotExistException,
                     format!(
                         "The deployment config {name} does not exist for the ECS compute platform"
                     ),
@@ -91,7 +95,7 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             let ids = str_list(input, "deploymentIds")?;
             if ids.len() > 25 {
                 return Err(ApiError::new(
-                    "BatchLimitExceededException",
+                    Error::BatchLimitExceededException,
                     "The maximum number of names or IDs allowed for this request (25) was exceeded.",
                 ));
             }
@@ -115,7 +119,11 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         }
         "GetDeploymentTarget" => {
             let id = deployment_id(input)?;
-            let target = req_str(input, "targetId", "DeploymentTargetIdRequiredException")?;
+            let target = req_str(
+                input,
+                "targetId",
+                Error::DeploymentTargetIdRequiredException,
+            )?;
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
             check_started(d)?;
@@ -127,13 +135,13 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             let targets = str_list(input, "targetIds")?;
             if targets.is_empty() {
                 return Err(ApiError::new(
-                    "DeploymentTargetIdRequiredException",
+                    Error::DeploymentTargetIdRequiredException,
                     "targetIds is required",
                 ));
             }
             if targets.len() > 25 {
                 return Err(ApiError::new(
-                    "DeploymentTargetListSizeExceededException",
+                    Error::DeploymentTargetListSizeExceededException,
                     "The maximum number of targets that can be associated with an Amazon ECS deployment (25) was exceeded.",
                 ));
             }
@@ -150,17 +158,21 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         "ContinueDeployment" => continue_deployment(stack, input),
         "StopDeployment" => stop_deployment(stack, input),
         _ => Err(ApiError::new(
-            "UnknownOperationException",
+            Common::UnknownOperationException,
             format!("CodeDeploy operation {op} is not served by the local stack"),
         )),
     }
 }
 
 fn check_app(input: &Value) -> Result<(), ApiError> {
-    let app = req_str(input, "applicationName", "ApplicationNameRequiredException")?;
+    let app = req_str(
+        input,
+        "applicationName",
+        Error::ApplicationNameRequiredException,
+    )?;
     if app != APP_NAME && app != CLI_DEFAULT_APP {
         return Err(ApiError::new(
-            "ApplicationDoesNotExistException",
+            Error::ApplicationDoesNotExistException,
             format!("No application found for name: {app}"),
         ));
     }
@@ -168,10 +180,10 @@ fn check_app(input: &Value) -> Result<(), ApiError> {
 }
 
 fn check_group(input: &Value, key: &str) -> Result<(), ApiError> {
-    let group = req_str(input, key, "DeploymentGroupNameRequiredException")?;
+    let group = req_str(input, key, Error::DeploymentGroupNameRequiredException)?;
     if group != GROUP_NAME && group != CLI_DEFAULT_GROUP {
         return Err(ApiError::new(
-            "DeploymentGroupDoesNotExistException",
+            Error::DeploymentGroupDoesNotExistException,
             format!("No Deployment Group found for name: {group}"),
         ));
     }
@@ -185,23 +197,16 @@ fn check_id_format(id: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::new(
-            "InvalidDeploymentIdException",
+            Error::InvalidDeploymentIdException,
             format!("Specified DeploymentId is not in the valid format: {id}"),
         ))
     }
 }
 
 fn deployment_id(input: &Value) -> Result<&str, ApiError> {
-    let id = req_str(input, "deploymentId", "DeploymentIdRequiredException")?;
+    let id = req_str(input, "deploymentId", Error::DeploymentIdRequiredException)?;
     check_id_format(id)?;
     Ok(id)
-}
-
-fn not_found(id: &str) -> ApiError {
-    ApiError::new(
-        "DeploymentDoesNotExistException",
-        format!("The deployment {id} could not be found."),
-    )
 }
 
 fn check_started(d: &Deployment) -> Result<(), ApiError> {
@@ -210,7 +215,7 @@ fn check_started(d: &Deployment) -> Result<(), ApiError> {
         DeploymentStatus::Created | DeploymentStatus::Queued
     ) {
         return Err(ApiError::new(
-            "DeploymentNotStartedException",
+            Error::DeploymentNotStartedException,
             format!("The deployment {} has not started yet.", d.id),
         ));
     }
@@ -226,7 +231,7 @@ fn check_target(t: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::new(
-            "DeploymentTargetDoesNotExistException",
+            Error::DeploymentTargetDoesNotExistException,
             format!(
                 "The provided target ID {t} does not belong to the deployment (its target is {}).",
                 target_id()
@@ -343,14 +348,7 @@ fn blue_green_json(w: &World) -> Value {
 
 pub fn deployment_json(w: &World, d: &Deployment) -> Value {
     let mut overview = json!({"Pending": 0, "InProgress": 0, "Succeeded": 0, "Failed": 0, "Skipped": 0, "Ready": 0});
-    let key = match d.target_status {
-        "InProgress" => "InProgress",
-        "Succeeded" => "Succeeded",
-        "Failed" => "Failed",
-        "Skipped" => "Skipped",
-        "Ready" => "Ready",
-        _ => "Pending",
-    };
+    let key: &str = d.target_status.into();
     overview[key] = json!(1);
     let mut v = json!({
         "applicationName": APP_NAME,
@@ -395,7 +393,7 @@ pub fn deployment_json(w: &World, d: &Deployment) -> Value {
     if let Some((code, message)) = &d.error {
         o.insert(
             "errorInformation".into(),
-            json!({"code": code, "message": message}),
+            json!({"code": <&str>::from(*code), "message": message}),
         );
     }
     let mut rb = Map::new();
@@ -419,7 +417,8 @@ fn target_json(w: &World, d: &Deployment) -> Value {
         .events
         .iter()
         .map(|e| {
-            let mut v = json!({"lifecycleEventName": e.name, "status": e.status});
+            let mut v =
+                json!({"lifecycleEventName": e.hook.as_str(), "status": <&str>::from(e.status)});
             if let Some(t) = e.start {
                 v["startTime"] = json!(t);
             }
@@ -427,7 +426,7 @@ fn target_json(w: &World, d: &Deployment) -> Value {
                 v["endTime"] = json!(t);
             }
             if let Some(m) = &e.message {
-                let code = if e.status == "Failed" {
+                let code = if e.status == EventStatus::Failed {
                     "UnknownError"
                 } else {
                     "Success"
@@ -443,7 +442,7 @@ fn target_json(w: &World, d: &Deployment) -> Value {
         let Some(id) = id else { continue };
         let (desired, pending, running, status, tg) = match w.task_set(id) {
             Some(ts) => {
-                let v = super::ecs::task_set_json(w, ts);
+                let v = ecs::api::task_set_json(w, ts);
                 (
                     ts.desired as i64,
                     v["pendingCount"].as_i64().unwrap_or(0),
@@ -475,52 +474,10 @@ fn target_json(w: &World, d: &Deployment) -> Value {
             "targetArn": w.names.service_arn(),
             "lastUpdatedAt": d.target_updated,
             "lifecycleEvents": events,
-            "status": d.target_status,
+            "status": <&str>::from(d.target_status),
             "taskSetsInfo": sets
         }
     })
-}
-
-/// The task definition ARN of an ECS appspec (YAML or JSON; keys are case-insensitive, as
-/// `aws ecs deploy` treats them), with the load balancer container name and port.
-pub fn parse_appspec(content: &str) -> Result<(String, Option<String>, Option<u64>), String> {
-    let doc: Value = serde_yaml_ng::from_str(content)
-        .map_err(|e| format!("the AppSpec is not YAML or JSON: {e}"))?;
-    fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-        v.as_object()?
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    }
-    let resources = get(&doc, "Resources")
-        .and_then(Value::as_array)
-        .ok_or("the AppSpec has no Resources list")?;
-    let first = resources
-        .first()
-        .and_then(Value::as_object)
-        .and_then(|o| o.values().next())
-        .ok_or("the AppSpec's Resources list is empty")?;
-    let ty = get(first, "Type").and_then(Value::as_str).unwrap_or("");
-    if ty != "AWS::ECS::Service" {
-        return Err(format!(
-            "the AppSpec resource Type is {ty:?}, not \"AWS::ECS::Service\""
-        ));
-    }
-    let props = get(first, "Properties").ok_or("the AppSpec resource has no Properties")?;
-    let td = get(props, "TaskDefinition")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .ok_or("the AppSpec resource has no Properties.TaskDefinition")?;
-    let lb = get(props, "LoadBalancerInfo");
-    let name = lb
-        .and_then(|l| get(l, "ContainerName"))
-        .and_then(Value::as_str)
-        .map(String::from);
-    let port = lb.and_then(|l| get(l, "ContainerPort")).and_then(|p| {
-        p.as_u64()
-            .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
-    });
-    Ok((td.to_string(), name, port))
 }
 
 fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
@@ -529,13 +486,13 @@ fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
     if let Some(cfg) = opt_str(input, "deploymentConfigName")? {
         if !ECS_CONFIGS.contains(&cfg) {
             return Err(ApiError::new(
-                "DeploymentConfigDoesNotExistException",
+                Error::DeploymentConfigDoesNotExistException,
                 format!("The deployment config {cfg} does not exist for the ECS compute platform"),
             ));
         }
         if cfg != DEPLOYMENT_CONFIG {
             return Err(ApiError::new(
-                "InvalidDeploymentConfigNameException",
+                Error::InvalidDeploymentConfigNameException,
                 format!("{cfg}: a deployment behind a Network Load Balancer supports only {DEPLOYMENT_CONFIG}"),
             ));
         }
@@ -543,7 +500,7 @@ fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
     let description = opt_str(input, "description")?;
     if description.is_some_and(|d| d.chars().count() > 512) {
         return Err(ApiError::new(
-            "DescriptionTooLongException",
+            Error::DescriptionTooLongException,
             "The description is too long (512 characters at most).",
         ));
     }
@@ -551,7 +508,7 @@ fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
         Some(r @ Value::Object(_)) => r.clone(),
         _ => {
             return Err(ApiError::new(
-                "RevisionRequiredException",
+                Error::RevisionRequiredException,
                 "The revision ID was not specified.",
             ))
         }
@@ -561,7 +518,7 @@ fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
         Some("String") => revision["string"]["content"].as_str(),
         Some(other) => {
             return Err(ApiError::new(
-                "InvalidRevisionException",
+                Error::InvalidRevisionException,
                 format!("revisionType {other}: the local stack takes the AppSpec inline (AppSpecContent or String), not from S3 or GitHub"),
             ))
         }
@@ -569,12 +526,12 @@ fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
     };
     let content = content.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
         ApiError::new(
-            "InvalidRevisionException",
+            Error::InvalidRevisionException,
             "The revision has no AppSpec content.",
         )
     })?;
-    let (task_def, _, _) =
-        parse_appspec(content).map_err(|m| ApiError::new("InvalidRevisionException", m))?;
+    let appspec =
+        AppSpec::parse(content).map_err(|m| ApiError::new(Error::InvalidRevisionException, m))?;
     let auto_rollback = match input.get("autoRollbackConfiguration") {
         Some(c @ Value::Object(_)) => {
             c["enabled"].as_bool().unwrap_or(false)
@@ -584,29 +541,12 @@ fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
         }
         _ => stack.world().group.auto_rollback,
     };
-
-    let id = {
-        let mut w = stack.world();
-        if let Some(active) = w.active_deployment() {
-            return Err(ApiError::new(
-                "DeploymentLimitExceededException",
-                format!(
-                    "The Deployment Group '{GROUP_NAME}' already has an active Deployment '{}'",
-                    active.id
-                ),
-            ));
-        }
-        let id = format!("d-{}", random_id(9, UPPER_ALNUM));
-        let mut d = Deployment::new(id.clone(), DeploymentKind::Rollout, revision, "user");
-        d.task_def = Some(task_def);
-        d.description = description.map(String::from);
-        d.auto_rollback = auto_rollback;
-        d.previous_revision = Some(w.current_revision.clone()).filter(|r| !r.is_null());
-        w.deployments.push(d);
-        w.last_attempted = Some(id.clone());
-        id
-    };
-    tracing::info!(target: "codedeploy", "deployment {id} created");
+    let id = stack.world().create_deployment(NewDeployment {
+        revision,
+        appspec,
+        description: description.map(String::from),
+        auto_rollback,
+    })?;
     lifecycle::spawn(Arc::clone(stack), id.clone());
     Ok(json!({"deploymentId": id}))
 }
@@ -618,7 +558,7 @@ fn list_deployments(stack: &Stack, input: &Value) -> ApiResult {
         (Some(_), _) => check_app(input)?,
         (None, Some(_)) => {
             return Err(ApiError::new(
-                "ApplicationNameRequiredException",
+                Error::ApplicationNameRequiredException,
                 "The minimum number of required application names was not specified (deploymentGroupName needs applicationName).",
             ))
         }
@@ -627,7 +567,7 @@ fn list_deployments(stack: &Stack, input: &Value) -> ApiResult {
     if app.is_some() {
         if group.is_none() {
             return Err(ApiError::new(
-                "DeploymentGroupNameRequiredException",
+                Error::DeploymentGroupNameRequiredException,
                 "The deployment group name was not specified (applicationName needs deploymentGroupName).",
             ));
         }
@@ -636,12 +576,11 @@ fn list_deployments(stack: &Stack, input: &Value) -> ApiResult {
     let statuses = str_list(input, "includeOnlyStatuses")?;
     let mut wanted = Vec::new();
     for s in &statuses {
-        match DeploymentStatus::parse(s) {
-            Some(st) => wanted.push(st),
-            None if s == "Baking" => {}
-            None => {
+        match s.parse::<DeploymentStatus>() {
+            Ok(st) => wanted.push(st),
+            Err(_) => {
                 return Err(ApiError::new(
-                    "InvalidDeploymentStatusException",
+                    Error::InvalidDeploymentStatusException,
                     format!("The specified deployment status {s:?} is not valid."),
                 ))
             }
@@ -653,7 +592,7 @@ fn list_deployments(stack: &Stack, input: &Value) -> ApiResult {
     if let (Some(s), Some(e)) = (start, end) {
         if s > e {
             return Err(ApiError::new(
-                "InvalidTimeRangeException",
+                Error::InvalidTimeRangeException,
                 "The specified time range is not valid: start is after end.",
             ));
         }
@@ -671,7 +610,7 @@ fn list_deployments(stack: &Stack, input: &Value) -> ApiResult {
     let from = match opt_str(input, "nextToken")? {
         Some(t) => t.parse::<usize>().map_err(|_| {
             ApiError::new(
-                "InvalidNextTokenException",
+                Error::InvalidNextTokenException,
                 format!("The next token {t:?} is not valid."),
             )
         })?,
@@ -688,48 +627,13 @@ fn list_deployments(stack: &Stack, input: &Value) -> ApiResult {
 fn continue_deployment(stack: &Stack, input: &Value) -> ApiResult {
     let id = deployment_id(input)?;
     let wait = opt_str(input, "deploymentWaitType")?.unwrap_or("READY_WAIT");
-    let mut w = stack.world();
-    let d = w.deployment_mut(id).ok_or_else(|| not_found(id))?;
-    if d.status.is_done() {
-        return Err(ApiError::new(
-            "DeploymentAlreadyCompletedException",
-            format!(
-                "The deployment {id} is already completed ({}).",
-                d.status.as_str()
-            ),
-        ));
-    }
-    match wait {
-        "READY_WAIT" => {
-            if d.status != DeploymentStatus::Ready {
-                return Err(ApiError::new(
-                    "DeploymentIsNotInReadyStateException",
-                    format!(
-                        "The deployment {id} is not in the Ready state (it is {}).",
-                        d.status.as_str()
-                    ),
-                ));
-            }
-            d.continue_ready = true;
-        }
-        "TERMINATION_WAIT" => {
-            if !d.termination_wait_started {
-                return Err(ApiError::new(
-                    "DeploymentIsNotInReadyStateException",
-                    format!(
-                        "The deployment {id} is not waiting to terminate the original task set."
-                    ),
-                ));
-            }
-            d.continue_termination = true;
-        }
-        other => {
-            return Err(ApiError::new(
-                "InvalidDeploymentWaitTypeException",
-                format!("The wait type {other:?} is invalid: READY_WAIT or TERMINATION_WAIT."),
-            ))
-        }
-    }
+    let wait: WaitType = wait.parse().map_err(|_| {
+        ApiError::new(
+            Error::InvalidDeploymentWaitTypeException,
+            format!("The wait type {wait:?} is invalid: READY_WAIT or TERMINATION_WAIT."),
+        )
+    })?;
+    stack.world().continue_deployment(id, wait)?;
     Ok(json!({}))
 }
 
@@ -740,64 +644,19 @@ fn stop_deployment(stack: &Stack, input: &Value) -> ApiResult {
         None | Some(Value::Null) => false,
         Some(other) => {
             return Err(ApiError::new(
-                "SerializationException",
+                Common::SerializationException,
                 format!("autoRollbackEnabled: expected a boolean, got {other}"),
             ))
         }
     };
-    let mut w = stack.world();
-    let d = w.deployment_mut(id).ok_or_else(|| not_found(id))?;
-    if d.status.is_done() {
-        return Err(ApiError::new(
-            "DeploymentAlreadyCompletedException",
-            format!(
-                "The deployment {id} is already completed ({}).",
-                d.status.as_str()
-            ),
-        ));
-    }
-    if matches!(d.kind, DeploymentKind::Rollback { .. }) {
-        return Err(ApiError::new(
-            "UnsupportedActionForDeploymentTypeException",
-            format!("The deployment {id} is a rollback: it cannot be stopped."),
-        ));
-    }
-    d.stop = Some(rollback);
+    stack.world().stop_deployment(id, rollback)?;
     Ok(
         json!({"status": "Pending", "statusMessage": format!("Stopping deployment {id}{}", if rollback { " and rolling back" } else { "" })}),
     )
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn appspec_yaml_and_json_case_insensitive() {
-        let yaml = "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: arn:aws:ecs:us-east-1:0:task-definition/demo:3\n        LoadBalancerInfo:\n          ContainerName: demo\n          ContainerPort: 3000\n";
-        let (td, name, port) = parse_appspec(yaml).unwrap();
-        assert_eq!(td, "arn:aws:ecs:us-east-1:0:task-definition/demo:3");
-        assert_eq!(name.as_deref(), Some("demo"));
-        assert_eq!(port, Some(3000));
-        let json = r#"{"version": 0.0, "resources": [{"svc": {"type": "AWS::ECS::Service", "properties": {"taskDefinition": "demo:1", "loadBalancerInfo": {"containerName": "demo", "containerPort": "3000"}}}}]}"#;
-        assert_eq!(
-            parse_appspec(json).unwrap(),
-            ("demo:1".into(), Some("demo".into()), Some(3000))
-        );
-    }
-
-    #[test]
-    fn appspec_errors_name_the_field() {
-        assert!(parse_appspec("version: 0.0")
-            .unwrap_err()
-            .contains("Resources"));
-        let wrong = "Resources:\n  - x:\n      Type: AWS::Lambda::Function\n";
-        assert!(parse_appspec(wrong)
-            .unwrap_err()
-            .contains("AWS::Lambda::Function"));
-        let none = "Resources:\n  - x:\n      Type: AWS::ECS::Service\n      Properties: {}\n";
-        assert!(parse_appspec(none).unwrap_err().contains("TaskDefinition"));
-    }
 
     #[test]
     fn deployment_id_format() {

@@ -10,9 +10,8 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use crate::args::{parse_duration, GlobalArgs, OutputFormat};
 use crate::exit::{bad_input, Code};
-use crate::watch::parse_duration;
 
 #[derive(Debug, Args)]
 #[command(after_help = concat!("Examples:
@@ -20,7 +19,7 @@ use crate::watch::parse_duration;
   deployer smoke --url http://127.0.0.1:8080/ --requests 200 --expect-version v2
 
 smoke exits 0 when every request answered 2xx (with the expected version), 3 otherwise.", "\n\n", crate::exit_codes!()))]
-pub struct SmokeArgs {
+pub(crate) struct SmokeArgs {
     /// URL to request (default: `nlb_url` from the Terraform outputs).
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
@@ -45,7 +44,7 @@ pub struct SmokeArgs {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub url: String,
     pub requests: u32,
     pub ok: u32,
@@ -60,7 +59,7 @@ pub struct Report {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Percentiles {
+pub(crate) struct Percentiles {
     pub p50: f64,
     pub p90: f64,
     pub p99: f64,
@@ -68,7 +67,7 @@ pub struct Percentiles {
 }
 
 /// Nearest-rank percentiles of `samples` (milliseconds).
-pub fn percentiles(samples: &mut [f64]) -> Percentiles {
+pub(crate) fn percentiles(samples: &mut [f64]) -> Percentiles {
     if samples.is_empty() {
         return Percentiles::default();
     }
@@ -87,7 +86,7 @@ pub fn percentiles(samples: &mut [f64]) -> Percentiles {
 
 /// The version an answer reports: `version` of the JSON body, else the word after
 /// `version` in the text line.
-pub fn version_of(body: &str) -> Option<String> {
+pub(crate) fn version_of(body: &str) -> Option<String> {
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
         if let Some(s) = v.get("version").and_then(|v| v.as_str()) {
             return Some(s.to_owned());
@@ -110,11 +109,11 @@ enum One {
     Err(String),
 }
 
-pub async fn run(args: SmokeArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: SmokeArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let url = match &args.url {
         Some(u) => u.clone(),
         None => {
-            crate::context::load_outputs(global)
+            crate::aws::context::load_outputs(global)
                 .context("smoke needs --url, or the Terraform outputs for nlb_url")?
                 .nlb_url
         }
@@ -240,7 +239,7 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
     text
 }
 
-pub fn render_human(r: &Report, expect: Option<&str>) -> String {
+pub(crate) fn render_human(r: &Report, expect: Option<&str>) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "{} requests to {} in {} ms: {} ok, {} errors",

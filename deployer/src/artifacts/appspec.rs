@@ -165,14 +165,6 @@ impl AppSpec {
             .next()
     }
 
-    /// Mutable access to the one ECS service resource.
-    pub fn service_mut(&mut self) -> Option<&mut Resource> {
-        self.resources
-            .iter_mut()
-            .flat_map(|m| m.values_mut())
-            .next()
-    }
-
     /// What CodeDeploy would reject in an ECS AppSpec.
     pub fn validate(&self) -> Vec<String> {
         let mut problems = Vec::new();

@@ -350,7 +350,7 @@ impl TaskDefinition {
             if !seen.insert(c.name.as_str()) {
                 problems.push(format!("{at}.name {:?}: duplicate container name", c.name));
             }
-            if let Err(err) = crate::image::ImageRef::parse(&c.image) {
+            if let Err(err) = crate::artifacts::image::ImageRef::parse(&c.image) {
                 problems.push(format!("{at}.image: {err}"));
             }
             for (j, p) in c.port_mappings.iter().enumerate() {

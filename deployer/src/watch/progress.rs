@@ -8,16 +8,17 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
-use crate::watch::{clock, Event, Observation, Summary};
+use crate::args::OutputFormat;
+use crate::watch::follow::Summary;
+use crate::watch::machine::{Event, Observation};
 
-pub struct Reporter {
+pub(crate) struct Reporter {
     output: OutputFormat,
     bar: Option<ProgressBar>,
 }
 
 impl Reporter {
-    pub fn new(output: OutputFormat) -> Reporter {
+    pub(crate) fn new(output: OutputFormat) -> Reporter {
         let bar = if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new_spinner();
             if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
@@ -39,12 +40,12 @@ impl Reporter {
     }
 
     /// A first line on stderr.
-    pub fn start(&self, text: &str) {
+    pub(crate) fn start(&self, text: &str) {
         self.stderr_line(text);
     }
 
     /// One event: a JSON line on stdout (`--output json`), or a human line on stderr.
-    pub fn event(&self, elapsed: Duration, event: &Event) {
+    pub(crate) fn event(&self, elapsed: Duration, event: &Event) {
         match self.output {
             OutputFormat::Json => {
                 #[derive(Serialize)]
@@ -65,7 +66,7 @@ impl Reporter {
     }
 
     /// The live status line (terminal only).
-    pub fn status(&self, elapsed: Duration, obs: &Observation) {
+    pub(crate) fn status(&self, elapsed: Duration, obs: &Observation) {
         let Some(bar) = &self.bar else { return };
         let mut msg = format!("{} {}", obs.deployment_id, obs.status);
         if let Some(ev) = obs
@@ -89,12 +90,12 @@ impl Reporter {
     }
 
     /// A free-form progress line on stderr (also in JSON mode: stdout stays parseable).
-    pub fn line(&self, elapsed: Duration, text: &str) {
+    pub(crate) fn line(&self, elapsed: Duration, text: &str) {
         self.stderr_line(&format!("[{:>6}] {text}", clock(elapsed)));
     }
 
     /// The final summary: JSON on stdout, or a human line on stdout.
-    pub fn summary(&self, summary: &Summary) {
+    pub(crate) fn summary(&self, summary: &Summary) {
         self.finish();
         match self.output {
             OutputFormat::Json => self.stdout_json(summary),
@@ -124,7 +125,7 @@ impl Reporter {
     }
 
     /// Asks a one-letter question on the terminal; `None` when there is no answer.
-    pub async fn ask(&self, question: &str) -> Option<char> {
+    pub(crate) async fn ask(&self, question: &str) -> Option<char> {
         let question = question.to_owned();
         let answer = match &self.bar {
             Some(bar) => {
@@ -140,7 +141,7 @@ impl Reporter {
             .map(|c| c.to_ascii_lowercase())
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -169,5 +170,26 @@ fn prompt(question: &str) -> Option<String> {
     match std::io::stdin().read_line(&mut line) {
         Ok(0) | Err(_) => None,
         Ok(_) => Some(line),
+    }
+}
+
+/// Formats a duration as `m:ss` (or `h:mm:ss`).
+pub(crate) fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_formats() {
+        assert_eq!(clock(Duration::from_secs(65)), "1:05");
+        assert_eq!(clock(Duration::from_secs(3725)), "1:02:05");
     }
 }

@@ -8,14 +8,13 @@ use aws_smithy_types::date_time::Format;
 use clap::Args;
 use serde::Serialize;
 
-use crate::aws::AwsResultExt;
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::context::Ctx;
+use crate::args::{GlobalArgs, OutputFormat};
+use crate::aws::{codedeploy, ecs, elbv2, Ctx};
 use crate::exit::Code;
 
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit_codes!())]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// How many recent deployments to show.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub deployments: usize,
@@ -23,7 +22,7 @@ pub struct StatusArgs {
 
 /// Everything `status` shows (also its `--output json`).
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Status {
+pub(crate) struct Status {
     pub cluster: String,
     pub service: String,
     pub service_status: String,
@@ -40,7 +39,7 @@ pub struct Status {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct ListenerStatus {
+pub(crate) struct ListenerStatus {
     pub arn: String,
     pub port: Option<i32>,
     /// Target group name and weight of each forward target.
@@ -48,7 +47,7 @@ pub struct ListenerStatus {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct TaskSetStatus {
+pub(crate) struct TaskSetStatus {
     pub id: String,
     /// PRIMARY (serving production) or ACTIVE.
     pub status: String,
@@ -62,14 +61,14 @@ pub struct TaskSetStatus {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct TargetGroupStatus {
+pub(crate) struct TargetGroupStatus {
     pub name: String,
     pub color: String,
     pub targets: Vec<TargetStatus>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct TargetStatus {
+pub(crate) struct TargetStatus {
     pub id: String,
     pub port: Option<i32>,
     pub state: String,
@@ -77,7 +76,7 @@ pub struct TargetStatus {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct DeploymentStatusLine {
+pub(crate) struct DeploymentStatusLine {
     pub id: String,
     pub status: String,
     pub created: Option<String>,
@@ -86,7 +85,7 @@ pub struct DeploymentStatusLine {
     pub error: Option<String>,
 }
 
-pub async fn run(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let status = gather(&ctx, args.deployments).await?;
     match global.output {
@@ -100,7 +99,7 @@ pub async fn run(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result<Code> 
 }
 
 /// Reads the status from AWS.
-pub async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Status> {
+pub(crate) async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Status> {
     let o = &ctx.outputs;
     let names: HashMap<String, (String, String)> = [
         (
@@ -121,7 +120,7 @@ pub async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Status> {
             .unwrap_or_else(|| arn.rsplit('/').nth(1).unwrap_or(arn).to_owned())
     };
 
-    let service = ctx.service().await?;
+    let service = ecs::service(ctx).await?;
     let listener = listener_status(ctx, &o.listener_arn, &tg_name).await?;
     let test_listener = match o.test_listener_arn.as_deref().filter(|a| !a.is_empty()) {
         Some(arn) => Some(listener_status(ctx, arn, &tg_name).await?),
@@ -153,7 +152,7 @@ pub async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Status> {
         let td = ts.task_definition.clone();
         if let Some(arn) = &td {
             if !images.contains_key(arn) {
-                let imgs = match crate::deploy::describe(ctx, arn).await {
+                let imgs = match ecs::describe_task_definition(ctx, arn).await {
                     Ok((_, model)) => model
                         .container_definitions
                         .iter()
@@ -197,18 +196,8 @@ pub async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Status> {
             "green",
         ),
     ] {
-        let out = ctx
-            .aws
-            .elb
-            .describe_target_health()
-            .target_group_arn(arn)
-            .send()
-            .await
-            .aws("elbv2:DescribeTargetHealth")
-            .with_context(|| format!("reading the health of target group `{name}`"))?;
-        let mut targets: Vec<TargetStatus> = out
-            .target_health_descriptions
-            .unwrap_or_default()
+        let mut targets: Vec<TargetStatus> = elbv2::target_health(ctx, arn, name)
+            .await?
             .into_iter()
             .map(|d| TargetStatus {
                 id: d
@@ -238,8 +227,8 @@ pub async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Status> {
         });
     }
 
-    let ids = ctx.list_deployments(&[]).await?;
-    let infos = ctx.deployments(&ids).await?;
+    let ids = codedeploy::list_deployments(ctx, &[]).await?;
+    let infos = codedeploy::deployments(ctx, &ids).await?;
     let deployments = infos
         .into_iter()
         .take(deployments)
@@ -279,21 +268,7 @@ async fn listener_status(
     arn: &str,
     tg_name: &dyn Fn(&str) -> String,
 ) -> anyhow::Result<ListenerStatus> {
-    let out = ctx
-        .aws
-        .elb
-        .describe_listeners()
-        .listener_arns(arn)
-        .send()
-        .await
-        .aws("elbv2:DescribeListeners")
-        .with_context(|| format!("reading listener {arn} (Terraform outputs listener_arn)"))?;
-    let listener = out
-        .listeners
-        .unwrap_or_default()
-        .into_iter()
-        .next()
-        .with_context(|| format!("DescribeListeners: listener {arn} not in the answer"))?;
+    let listener = elbv2::listener(ctx, arn).await?;
     let mut forwards_to = Vec::new();
     for action in listener.default_actions.unwrap_or_default() {
         let tuples = action
@@ -318,7 +293,7 @@ async fn listener_status(
 }
 
 /// The human form of [`Status`] (stdout).
-pub fn render_human(s: &Status) -> String {
+pub(crate) fn render_human(s: &Status) -> String {
     let mut out = String::new();
     let mut line = |text: String| {
         out.push_str(&text);

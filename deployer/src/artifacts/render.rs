@@ -1,5 +1,5 @@
-//! `deployer render`: the task definition and appspec from the repository's templates and
-//! the stack's Terraform outputs.
+//! The task definition and appspec rendered from the repository's templates and the
+//! stack's Terraform outputs (`deployer render`, `deploy`, `diff`, and `deployer local`).
 //!
 //! The templates are compiled in ([`TASKDEF_TEMPLATE`], [`APPSPEC_TEMPLATE`]), so the
 //! binary renders the same bytes from any directory. The pipeline fills the same
@@ -10,27 +10,24 @@
 //! both paths give byte-identical files (tests/render_pipeline.rs runs the buildspec).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use anyhow::Context;
-use clap::Args;
 use regex::Regex;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::appspec::AppSpec;
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::exit::{bad_input, Code};
-use crate::image::ImageRef;
-use crate::outputs::Outputs;
-use crate::taskdef::TaskDefinition;
+use crate::artifacts::appspec::AppSpec;
+use crate::artifacts::image::ImageRef;
+use crate::artifacts::outputs::Outputs;
+use crate::artifacts::taskdef::TaskDefinition;
+use crate::exit::bad_input;
 
 /// `taskdef.json` at the repository root: the `RegisterTaskDefinition` input template.
-pub const TASKDEF_TEMPLATE: &str = include_str!("../../taskdef.json");
+pub const TASKDEF_TEMPLATE: &str = include_str!("../../../taskdef.json");
 /// `appspec.yaml` at the repository root: the CodeDeploy ECS AppSpec template.
-pub const APPSPEC_TEMPLATE: &str = include_str!("../../appspec.yaml");
+pub const APPSPEC_TEMPLATE: &str = include_str!("../../../appspec.yaml");
 /// File names of the templates (and of the rendered files).
 pub const TASKDEF_FILE: &str = "taskdef.json";
 pub const APPSPEC_FILE: &str = "appspec.yaml";
@@ -55,104 +52,6 @@ pub const TASKDEF_PLACEHOLDERS: [&str; 5] = [
 ];
 /// Every placeholder `appspec.yaml` may contain.
 pub const APPSPEC_PLACEHOLDERS: [&str; 1] = [TASK_DEFINITION_PLACEHOLDER];
-
-/// Render the task definition and appspec from the templates and Terraform outputs.
-///
-/// Writes DIR/taskdef.json (what CodeDeployToECS registers: the pipeline's taskdef.json
-/// with `<IMAGE1_NAME>` replaced) and DIR/appspec.yaml. Nothing is written unless both
-/// render and validate.
-#[derive(Debug, Args)]
-#[command(
-    after_help = "Example:\n  deployer render --outputs deployer/tests/fixtures/terraform-outputs.json \\\n    --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab --out-dir rendered"
-)]
-pub struct RenderArgs {
-    /// Container image: [registry/]repository[:tag][@sha256:<64 hex>], with a tag or a
-    /// digest (the `ImageURI` the pipeline writes to imageDetail.json).
-    #[arg(long, value_name = "URI")]
-    pub image: ImageRef,
-
-    /// Directory for taskdef.json and appspec.yaml (created when missing).
-    #[arg(long, value_name = "DIR", default_value = "rendered")]
-    pub out_dir: PathBuf,
-
-    /// Task definition ARN for appspec.yaml; default: keep `<TASK_DEFINITION>`, which
-    /// CodeDeploy fills with the revision it registers.
-    #[arg(long, value_name = "ARN")]
-    pub task_definition_arn: Option<String>,
-}
-
-pub async fn run(args: RenderArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let outputs_path = global.outputs.as_deref().ok_or_else(|| {
-        bad_input(
-            "deployer render needs the stack's Terraform outputs: --outputs FILE \
-             (or DEPLOYER_OUTPUTS=FILE; `-` reads stdin), e.g. \
-             `terraform -chdir=infra output -json > outputs.json`",
-        )
-    })?;
-    let outputs = Outputs::load(outputs_path)?;
-    let taskdef = render_task_definition_json(&outputs, &args.image, &[])?;
-    let appspec = render_appspec_yaml(&outputs, args.task_definition_arn.as_deref())?;
-
-    let dir = &args.out_dir;
-    if dir.exists() && !dir.is_dir() {
-        return Err(bad_input(format!(
-            "--out-dir {}: exists and is not a directory",
-            dir.display()
-        )));
-    }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create --out-dir {}", dir.display()))?;
-    let taskdef_path = dir.join(TASKDEF_FILE);
-    let appspec_path = dir.join(APPSPEC_FILE);
-    write_atomically(&taskdef_path, &taskdef)?;
-    write_atomically(&appspec_path, &appspec)?;
-
-    match global.output {
-        OutputFormat::Human => {
-            println!(
-                "wrote {} (family {}, image {})",
-                taskdef_path.display(),
-                outputs.task_family,
-                args.image
-            );
-            println!(
-                "wrote {} (task definition {})",
-                appspec_path.display(),
-                args.task_definition_arn
-                    .as_deref()
-                    .unwrap_or("<TASK_DEFINITION>, filled by CodeDeploy")
-            );
-        }
-        OutputFormat::Json => {
-            let summary = serde_json::json!({
-                "taskdef": taskdef_path,
-                "appspec": appspec_path,
-                "family": outputs.task_family,
-                "image": args.image.as_str(),
-                "taskDefinitionArn": args.task_definition_arn,
-            });
-            println!("{summary}");
-        }
-    }
-    Ok(Code::Success)
-}
-
-/// Writes through a temporary file in the same directory and a rename, so a reader never
-/// sees half a file and a failed run leaves the old file in place.
-fn write_atomically(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("rendered");
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, contents)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .with_context(|| format!("cannot write {}", path.display()));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
 
 /// The account-specific placeholders of `taskdef.json` and their values from the
 /// outputs (the buildspec takes the same values from the CodeBuild environment).
@@ -308,10 +207,12 @@ pub fn render_task_definition_from(
         check_env_name(name).map_err(bad_input)?;
         match container.environment.iter_mut().find(|kv| &kv.name == name) {
             Some(kv) => kv.value.clone_from(value),
-            None => container.environment.push(crate::taskdef::KeyValuePair {
-                name: name.clone(),
-                value: value.clone(),
-            }),
+            None => container
+                .environment
+                .push(crate::artifacts::taskdef::KeyValuePair {
+                    name: name.clone(),
+                    value: value.clone(),
+                }),
         }
     }
 
@@ -428,7 +329,7 @@ fn check_task_definition_arn(arn: &str, outputs: &Outputs) -> anyhow::Result<()>
             outputs.region, outputs.account_id, outputs.task_family
         ))
     };
-    crate::outputs::check_arn(arn, "ecs", Some("task-definition/")).map_err(fail)?;
+    crate::artifacts::outputs::check_arn(arn, "ecs", Some("task-definition/")).map_err(fail)?;
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let (region, account, resource) = (parts[3], parts[4], parts[5]);
     let family_rev = resource.trim_start_matches("task-definition/");

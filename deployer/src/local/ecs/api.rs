@@ -1,18 +1,16 @@
-//! ECS: task definitions, the `demo` service (deployment controller CODE_DEPLOY) with its
-//! task sets and tasks, and the API operations the deployer and `aws ecs deploy` call.
+//! The ECS API: parses requests, shapes answers as the ECS JSON 1.1 API does (the
+//! operations the deployer and `aws ecs deploy` call), and maps them onto [`super::backend`].
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::api::{opt_str, req_str, str_list, ApiError, ApiResult};
-use super::model::{
-    now, random_id, Task, TaskSet, TaskSetStatus, TaskStatus, World, CLUSTER, CONTAINER,
-    CONTAINER_PORT, DIGITS, SERVICE, TG_NAMES,
-};
-use super::stack::Stack;
-use super::tasks;
+use super::backend::{Task, TaskSet, TaskSetStatus, TaskStatus};
+use super::Error;
+use crate::local::api::{opt_str, req_str, str_list, ApiResult};
+use crate::local::error::{ApiError, Common};
+use crate::local::model::{World, CLUSTER, CONTAINER, CONTAINER_PORT, SERVICE, TG_NAMES};
+use crate::local::stack::Stack;
 
 pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
@@ -22,16 +20,19 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
                 .as_object_mut()
                 .and_then(|o| o.remove("tags"))
                 .unwrap_or(json!([]));
-            let arn = register_task_definition(stack, td)?;
-            let w = stack.world();
+            let mut w = stack.world();
+            let arn = w.register_task_definition(td)?;
             let td = w.task_def(&arn).cloned().unwrap_or(Value::Null);
             Ok(json!({"taskDefinition": td, "tags": tags}))
         }
         "DescribeTaskDefinition" => {
-            let r = req_str(input, "taskDefinition", "ClientException")?;
+            let r = req_str(input, "taskDefinition", Error::ClientException)?;
             let w = stack.world();
-            let td = resolve_task_def(&w, r).ok_or_else(|| {
-                ApiError::new("ClientException", "Unable to describe task definition.")
+            let td = w.resolve_task_def(r).ok_or_else(|| {
+                ApiError::new(
+                    Error::ClientException,
+                    "Unable to describe task definition.",
+                )
             })?;
             Ok(json!({"taskDefinition": td, "tags": []}))
         }
@@ -72,97 +73,10 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"taskSets": sets, "failures": []}))
         }
         _ => Err(ApiError::new(
-            "UnknownOperationException",
+            Common::UnknownOperationException,
             format!("ECS operation {op} is not served by the local stack"),
         )),
     }
-}
-
-fn valid_family(f: &str) -> bool {
-    !f.is_empty()
-        && f.len() <= 255
-        && f.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-/// Registers a task definition (the next revision of its family); returns its ARN.
-pub fn register_task_definition(stack: &Stack, mut td: Value) -> Result<String, ApiError> {
-    let family = req_str(&td, "family", "ClientException")?.to_string();
-    if !valid_family(&family) {
-        return Err(ApiError::new(
-            "ClientException",
-            format!("Family {family:?} contains invalid characters: up to 255 letters, numbers, hyphens and underscores are allowed."),
-        ));
-    }
-    let containers = td["containerDefinitions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if containers.is_empty() {
-        return Err(ApiError::new(
-            "ClientException",
-            "TaskDefinition must contain at least one container definition.",
-        ));
-    }
-    for (i, c) in containers.iter().enumerate() {
-        if c["name"].as_str().is_none_or(str::is_empty) {
-            return Err(ApiError::new(
-                "ClientException",
-                format!("Container.name should not be null or empty (containerDefinitions[{i}])."),
-            ));
-        }
-        if c["image"].as_str().is_none_or(str::is_empty) {
-            return Err(ApiError::new(
-                "ClientException",
-                format!(
-                    "Container.image should not be null or empty (container {:?}).",
-                    c["name"]
-                ),
-            ));
-        }
-    }
-    let mut w = stack.world();
-    let revision = w
-        .task_defs
-        .iter()
-        .filter(|t| t["family"].as_str() == Some(&family))
-        .count() as u32
-        + 1;
-    let arn = w.names.task_def_arn(&family, revision);
-    let compat = td["requiresCompatibilities"].clone();
-    if let Some(o) = td.as_object_mut() {
-        o.insert("taskDefinitionArn".into(), json!(arn));
-        o.insert("revision".into(), json!(revision));
-        o.insert("status".into(), json!("ACTIVE"));
-        o.insert("compatibilities".into(), json!(["EC2", "FARGATE"]));
-        o.insert("requiresAttributes".into(), json!([]));
-        o.insert("registeredAt".into(), json!(now()));
-        o.insert(
-            "registeredBy".into(),
-            json!(format!("arn:aws:iam::{}:root", super::model::ACCOUNT_ID)),
-        );
-        if compat.is_null() {
-            o.remove("requiresCompatibilities");
-        }
-    }
-    w.task_defs.push(td);
-    tracing::info!(target: "ecs", "registered task definition {arn}");
-    Ok(arn)
-}
-
-/// `family`, `family:revision` or a full ARN.
-pub fn resolve_task_def<'a>(w: &'a World, r: &str) -> Option<&'a Value> {
-    if r.starts_with("arn:") {
-        return w.task_def(r);
-    }
-    let (family, revision) = match r.split_once(':') {
-        Some((f, rev)) => (f, Some(rev.parse::<u64>().ok()?)),
-        None => (r, None),
-    };
-    w.task_defs
-        .iter()
-        .filter(|t| t["family"].as_str() == Some(family))
-        .rfind(|t| revision.is_none_or(|rev| t["revision"].as_u64() == Some(rev)))
 }
 
 fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {
@@ -170,7 +84,7 @@ fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {
     let status = opt_str(input, "status")?.unwrap_or("ACTIVE");
     if !matches!(status, "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS") {
         return Err(ApiError::new(
-            "InvalidParameterException",
+            Error::InvalidParameterException,
             format!("status {status:?} is not valid"),
         ));
     }
@@ -179,7 +93,7 @@ fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {
         Some("DESC") => true,
         Some(other) => {
             return Err(ApiError::new(
-                "InvalidParameterException",
+                Error::InvalidParameterException,
                 format!("sort {other:?} is not ASC or DESC"),
             ))
         }
@@ -203,7 +117,7 @@ fn paginate(items: Vec<String>, input: &Value, key: &str) -> ApiResult {
     let start = match opt_str(input, "nextToken")? {
         Some(t) => t.parse::<usize>().map_err(|_| {
             ApiError::new(
-                "InvalidParameterException",
+                Error::InvalidParameterException,
                 format!("nextToken {t:?} is not valid"),
             )
         })?,
@@ -225,7 +139,7 @@ fn check_cluster(stack: &Stack, input: &Value) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::new(
-            "ClusterNotFoundException",
+            Error::ClusterNotFoundException,
             "Cluster not found.",
         ))
     }
@@ -236,7 +150,7 @@ fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
     let wanted = str_list(input, "services")?;
     if wanted.is_empty() {
         return Err(ApiError::new(
-            "InvalidParameterException",
+            Error::InvalidParameterException,
             "Services cannot be empty.",
         ));
     }
@@ -358,7 +272,7 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
     if let Some(s) = opt_str(input, "serviceName")? {
         if s != SERVICE && s != stack.names().service_arn() {
             return Err(ApiError::new(
-                "ServiceNotFoundException",
+                Error::ServiceNotFoundException,
                 "Service not found.",
             ));
         }
@@ -369,7 +283,7 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
         "STOPPED" => false,
         other => {
             return Err(ApiError::new(
-                "InvalidParameterException",
+                Error::InvalidParameterException,
                 format!("desiredStatus {other:?} is not RUNNING, PENDING or STOPPED"),
             ))
         }
@@ -399,13 +313,13 @@ fn describe_tasks(stack: &Stack, input: &Value) -> ApiResult {
     let wanted = str_list(input, "tasks")?;
     if wanted.is_empty() {
         return Err(ApiError::new(
-            "InvalidParameterException",
+            Error::InvalidParameterException,
             "Tasks cannot be empty.",
         ));
     }
     if wanted.len() > 100 {
         return Err(ApiError::new(
-            "InvalidParameterException",
+            Error::InvalidParameterException,
             "Tasks cannot have more than 100 elements.",
         ));
     }
@@ -423,17 +337,14 @@ fn describe_tasks(stack: &Stack, input: &Value) -> ApiResult {
 }
 
 fn task_json(w: &World, t: &Task) -> Value {
-    let desired = if t.desired_running {
-        "RUNNING"
-    } else {
-        "STOPPED"
-    };
+    let desired = desired_status(t);
     let az = format!("{}a", w.names.region);
     let container_status = match t.last_status {
-        TaskStatus::Stopped => "STOPPED",
-        TaskStatus::Running | TaskStatus::Deprovisioning => "RUNNING",
-        _ => "PENDING",
-    };
+        TaskStatus::Stopped => TaskStatus::Stopped,
+        TaskStatus::Running | TaskStatus::Deprovisioning => TaskStatus::Running,
+        _ => TaskStatus::Pending,
+    }
+    .as_str();
     let mut v = json!({
         "taskArn": t.arn,
         "clusterArn": w.names.cluster_arn(),
@@ -493,7 +404,7 @@ fn task_json(w: &World, t: &Task) -> Value {
         o.insert("stoppedReason".into(), json!(r));
     }
     if let Some(c) = t.stop_code {
-        o.insert("stopCode".into(), json!(c));
+        o.insert("stopCode".into(), json!(<&str>::from(c)));
     }
     v
 }
@@ -508,7 +419,7 @@ pub fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
         "TaskARN": t.arn,
         "Family": td.and_then(|d| d["family"].as_str()),
         "Revision": td.and_then(|d| d["revision"].as_u64()).map(|r| r.to_string()),
-        "DesiredStatus": if t.desired_running { "RUNNING" } else { "STOPPED" },
+        "DesiredStatus": desired_status(t),
         "KnownStatus": t.last_status.as_str(),
         "AvailabilityZone": format!("{}a", w.names.region),
         "LaunchType": "FARGATE",
@@ -517,7 +428,7 @@ pub fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
             "Name": CONTAINER,
             "Image": t.image,
             "ImageID": stack.demo_digest,
-            "DesiredStatus": if t.desired_running { "RUNNING" } else { "STOPPED" },
+            "DesiredStatus": desired_status(t),
             "KnownStatus": t.last_status.as_str(),
             "Labels": {
                 "com.amazonaws.ecs.cluster": w.names.cluster_arn(),
@@ -530,83 +441,11 @@ pub fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
     }))
 }
 
-/// Creates a task set for `td_arn` behind target group `tg` and starts its tasks.
-pub fn create_task_set(
-    stack: &Arc<Stack>,
-    td_arn: &str,
-    tg: usize,
-    external_id: Option<String>,
-    primary: bool,
-) -> anyhow::Result<String> {
-    let id = format!("ecs-svc/{}", random_id(19, DIGITS));
-    let desired = {
-        let mut w = stack.world();
-        let t = now();
-        let ts = TaskSet {
-            id: id.clone(),
-            arn: w.names.task_set_arn(&id),
-            task_def_arn: td_arn.to_string(),
-            tg,
-            status: if primary {
-                TaskSetStatus::Primary
-            } else {
-                TaskSetStatus::Active
-            },
-            external_id,
-            created_at: t,
-            updated_at: t,
-            desired: w.service.desired,
-            tasks: Vec::new(),
-        };
-        w.service.task_sets.push(ts);
-        w.event(format!(
-            "(service demo) created task set {id} ({td_arn}) behind {}.",
-            TG_NAMES[tg]
-        ));
-        w.service.desired
-    };
-    for _ in 0..desired {
-        tasks::start_task(stack, &id)?;
-    }
-    Ok(id)
-}
-
-/// Deletes a task set: its tasks are deregistered and stopped (SIGTERM; they drain).
-pub fn delete_task_set(stack: &Arc<Stack>, ts_id: &str, reason: &str) {
-    let ids: Vec<String> = {
-        let mut w = stack.world();
-        let Some(ts) = w.task_set_mut(ts_id) else {
-            return;
-        };
-        ts.status = TaskSetStatus::Draining;
-        ts.updated_at = now();
-        let ids = ts.tasks.clone();
-        w.event(format!(
-            "(service demo) deleting task set {ts_id}: {reason}"
-        ));
-        ids
-    };
-    for id in &ids {
-        tasks::stop_task(stack, id, "ServiceSchedulerInitiated", reason);
-    }
-    let st = Arc::clone(stack);
-    let ts_id = ts_id.to_string();
-    tokio::spawn(async move {
-        tasks::wait_stopped(&st, &ids, st.cfg.stop_timeout + Duration::from_secs(5)).await;
-        let mut w = st.world();
-        w.service.task_sets.retain(|ts| ts.id != ts_id);
-    });
-}
-
-/// Makes a task set the primary one (after the traffic switch).
-pub fn promote(stack: &Stack, ts_id: &str) {
-    let mut w = stack.world();
-    for ts in w.service.task_sets.iter_mut() {
-        if ts.id == ts_id {
-            ts.status = TaskSetStatus::Primary;
-            ts.updated_at = now();
-        } else if ts.status == TaskSetStatus::Primary {
-            ts.status = TaskSetStatus::Active;
-        }
+/// A task's `desiredStatus`.
+fn desired_status(t: &Task) -> &'static str {
+    if t.desired_running {
+        TaskStatus::Running.as_str()
+    } else {
+        TaskStatus::Stopped.as_str()
     }
 }

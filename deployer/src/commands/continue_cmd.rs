@@ -5,8 +5,8 @@ use aws_sdk_codedeploy::types::DeploymentWaitType;
 use clap::Args;
 use serde_json::json;
 
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::context::Ctx;
+use crate::args::{check_deployment_id, GlobalArgs, OutputFormat};
+use crate::aws::{codedeploy, Ctx};
 use crate::exit::{bad_input, Code};
 use crate::watch;
 
@@ -14,7 +14,7 @@ use crate::watch;
 #[command(after_help = concat!("Examples:
   deployer continue                  # approve: switch production traffic to green
   deployer continue --termination    # skip the rest of the termination wait", "\n\n", crate::exit_codes!()))]
-pub struct ContinueArgs {
+pub(crate) struct ContinueArgs {
     /// The deployment (default: the one in flight in the deployment group).
     #[arg(value_name = "DEPLOYMENT_ID")]
     pub deployment_id: Option<String>,
@@ -25,11 +25,11 @@ pub struct ContinueArgs {
     pub termination: bool,
 }
 
-pub async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let id = match args.deployment_id {
         Some(id) => {
-            watch::check_deployment_id(&id)?;
+            check_deployment_id(&id)?;
             id
         }
         None => in_flight_id(&ctx).await?,
@@ -69,7 +69,7 @@ pub async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Result<Code
             "approved: production traffic is switching to green",
         )
     };
-    watch::continue_deployment(&ctx, &id, wait.clone()).await?;
+    codedeploy::continue_deployment(&ctx, &id, wait.clone()).await?;
     match global.output {
         OutputFormat::Human => println!("{id}: {what} (follow with `deployer wait {id}`)"),
         OutputFormat::Json => println!(
@@ -81,8 +81,8 @@ pub async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Result<Code
 }
 
 /// The one deployment in flight in the group, or a clear error.
-pub async fn in_flight_id(ctx: &Ctx) -> anyhow::Result<String> {
-    let in_flight = ctx.in_flight().await?;
+async fn in_flight_id(ctx: &Ctx) -> anyhow::Result<String> {
+    let in_flight = codedeploy::in_flight(ctx).await?;
     in_flight
         .into_iter()
         .find_map(|d| d.deployment_id)

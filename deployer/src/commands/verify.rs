@@ -1,16 +1,13 @@
 //! `deployer verify`: every preflight check of `deploy`, plus the image exists in ECR and
 //! the task's IAM roles exist. Read-only: changes nothing.
 
-use anyhow::Context;
-use aws_sdk_ecr::types::ImageIdentifier;
 use clap::Args;
 use serde_json::json;
 
-use crate::aws::{error_kind, AwsResultExt, ErrorKind};
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::context::Ctx;
+use crate::args::{GlobalArgs, OutputFormat};
+use crate::artifacts::image::ImageRef;
+use crate::aws::{ecr, ecs, error_kind, iam, Ctx, ErrorKind};
 use crate::exit::Code;
-use crate::image::ImageRef;
 use crate::preflight::{self, Check};
 
 #[derive(Debug, Args)]
@@ -18,13 +15,13 @@ use crate::preflight::{self, Check};
     after_help = concat!("verify exits 0 when every check passed, 3 when one failed \
 (2 when the Terraform outputs name something that does not exist).", "\n\n", crate::exit_codes!())
 )]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The image to check in ECR (default: the live container's image).
     #[arg(long, value_name = "URI")]
     pub image: Option<ImageRef>,
 }
 
-pub async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let (mut checks, _) = preflight::run(&ctx).await?;
 
@@ -78,8 +75,8 @@ pub async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<Code> 
 }
 
 async fn live_image(ctx: &Ctx) -> Option<ImageRef> {
-    let arn = crate::rollback::live_task_definition(ctx).await.ok()?;
-    let (_, model) = crate::deploy::describe(ctx, &arn).await.ok()?;
+    let arn = ecs::live_task_definition(ctx).await.ok()?;
+    let (_, model) = ecs::describe_task_definition(ctx, &arn).await.ok()?;
     let image = model.container(&ctx.outputs.container_name)?.image.clone();
     image.parse().ok()
 }
@@ -99,46 +96,22 @@ async fn check_image(ctx: &Ctx, image: &ImageRef) -> anyhow::Result<Check> {
             bad_input: false,
         });
     }
-    let mut id = ImageIdentifier::builder();
-    if let Some(d) = image.digest() {
-        id = id.image_digest(d);
-    } else if let Some(t) = image.tag() {
-        id = id.image_tag(t);
-    }
-    let res = ctx
-        .aws
-        .ecr
-        .describe_images()
-        .repository_name(image.repository())
-        .image_ids(id.build())
-        .send()
-        .await
-        .aws("ecr:DescribeImages")
-        .with_context(|| {
-            format!(
-                "looking up {image} in ECR repository `{}`",
-                image.repository()
-            )
-        });
-    match res {
-        Ok(out) => {
-            let found = out.image_details.unwrap_or_default();
-            match found.first() {
-                Some(d) => Ok(Check {
-                    name: NAME,
-                    ok: true,
-                    detail: format!(
-                        "{image} ({}, pushed {})",
-                        d.image_digest.as_deref().unwrap_or("?"),
-                        d.image_pushed_at
-                            .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-                            .unwrap_or_else(|| "?".into())
-                    ),
-                    bad_input: false,
-                }),
-                None => Ok(missing_image(image)),
-            }
-        }
+    match ecr::describe_image(ctx, image).await {
+        Ok(found) => match found {
+            Some(d) => Ok(Check {
+                name: NAME,
+                ok: true,
+                detail: format!(
+                    "{image} ({}, pushed {})",
+                    d.image_digest.as_deref().unwrap_or("?"),
+                    d.image_pushed_at
+                        .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+                        .unwrap_or_else(|| "?".into())
+                ),
+                bad_input: false,
+            }),
+            None => Ok(missing_image(image)),
+        },
         Err(err) if error_kind(&err) == Some(ErrorKind::NotFound) => Ok(Check {
             name: NAME,
             ok: false,
@@ -165,18 +138,8 @@ async fn check_role(
     field: &str,
 ) -> anyhow::Result<Check> {
     let role_name = arn.rsplit('/').next().unwrap_or(arn);
-    let res = ctx
-        .aws
-        .iam
-        .get_role()
-        .role_name(role_name)
-        .send()
-        .await
-        .aws("iam:GetRole")
-        .with_context(|| format!("reading IAM role `{role_name}` (Terraform outputs {field})"));
-    match res {
-        Ok(out) => {
-            let found = out.role.map(|r| r.arn).unwrap_or_default();
+    match iam::role_arn(ctx, role_name, field).await {
+        Ok(found) => {
             if found == arn {
                 Ok(Check {
                     name,

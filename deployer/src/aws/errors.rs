@@ -1,73 +1,19 @@
-//! One place that talks to AWS: the shared `aws_config` load, the context holding every
-//! client, and the translation of SDK errors into messages a person can act on.
-//!
-//! The default credential chain applies, so `AWS_PROFILE`, `AWS_REGION`,
-//! `AWS_ENDPOINT_URL` (one endpoint for every service, e.g. `deployer local`),
-//! `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE` work as with the AWS CLI. Retries (throttling,
-//! transient errors) are left to the SDK's standard retry strategy.
+//! The translation of SDK errors into messages a person can act on, and the
+//! classification (not found, conflict, throttled, ...) callers and exit codes use.
+
+#![warn(unreachable_pub)]
 
 use std::error::Error as StdError;
 use std::fmt;
 
-use aws_config::meta::region::RegionProviderChain;
-use aws_config::BehaviorVersion;
 use aws_sdk_codedeploy::error::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::exit::bad_input;
-use crate::outputs::Outputs;
-
-pub mod autoscaling;
-pub mod logs;
-
-/// Every client the deployer uses, built from one configuration load.
-#[derive(Clone, Debug)]
-pub struct Aws {
-    pub ecs: aws_sdk_ecs::Client,
-    pub codedeploy: aws_sdk_codedeploy::Client,
-    pub elb: aws_sdk_elasticloadbalancingv2::Client,
-    pub ecr: aws_sdk_ecr::Client,
-    pub iam: aws_sdk_iam::Client,
-    /// The region in use (from the environment/profile, else the Terraform outputs).
-    pub region: String,
-}
-
-impl Aws {
-    /// Loads the shared configuration. The region comes from the usual chain
-    /// (`AWS_REGION`, the profile); when none is set, the stack's region from the
-    /// Terraform outputs is used, so a bare `deployer status` talks to the right region.
-    pub async fn load(outputs: &Outputs) -> anyhow::Result<Aws> {
-        let fallback = aws_config::Region::new(outputs.region.clone());
-        let region = RegionProviderChain::default_provider().or_else(fallback);
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .region(region)
-            .load()
-            .await;
-        let region = config
-            .region()
-            .map(|r| r.to_string())
-            .ok_or_else(|| bad_input("no AWS region: set AWS_REGION or give --outputs"))?;
-        if region != outputs.region {
-            tracing::warn!(
-                "AWS region {region} (environment/profile) differs from the stack's region {} \
-                 (Terraform outputs field `region`)",
-                outputs.region
-            );
-        }
-        Ok(Aws {
-            ecs: aws_sdk_ecs::Client::new(&config),
-            codedeploy: aws_sdk_codedeploy::Client::new(&config),
-            elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
-            ecr: aws_sdk_ecr::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
-            region,
-        })
-    }
-}
+use crate::exit::Code;
 
 /// What went wrong with an AWS call, as far as the caller needs to decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// AWS throttled the call even after the SDK's retries.
     Throttled,
     /// The credentials lack a permission.
@@ -87,7 +33,7 @@ pub enum ErrorKind {
 
 /// An AWS API error, naming the operation, the AWS error code and its message.
 #[derive(Debug)]
-pub struct AwsError {
+pub(crate) struct AwsError {
     pub operation: &'static str,
     pub kind: ErrorKind,
     pub code: Option<String>,
@@ -128,7 +74,7 @@ impl StdError for AwsError {}
 
 impl AwsError {
     /// Classifies an SDK error of `operation` (e.g. `"ecs:DescribeServices"`).
-    pub fn from_sdk<E, R>(operation: &'static str, err: &SdkError<E, R>) -> AwsError
+    pub(crate) fn from_sdk<E, R>(operation: &'static str, err: &SdkError<E, R>) -> AwsError
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
         R: fmt::Debug,
@@ -268,7 +214,7 @@ fn iam_action(op: &str) -> String {
 
 /// `.aws("ecs:DescribeServices")` turns an SDK result into an `anyhow` result whose error
 /// is an [`AwsError`] (kept in the chain, so the exit code can depend on its kind).
-pub trait AwsResultExt<T> {
+pub(crate) trait AwsResultExt<T> {
     fn aws(self, operation: &'static str) -> anyhow::Result<T>;
 }
 
@@ -282,8 +228,18 @@ where
     }
 }
 
+/// The exit code of an error: 2 for bad input ([`Code::from_error`]) and for AWS errors
+/// saying a resource the Terraform outputs name does not exist, else 1.
+pub(crate) fn exit_code(err: &anyhow::Error) -> Code {
+    if error_kind(err) == Some(ErrorKind::NotFound) {
+        Code::BadInput
+    } else {
+        Code::from_error(err)
+    }
+}
+
 /// The kind of the first [`AwsError`] in an error's chain, if any.
-pub fn error_kind(err: &anyhow::Error) -> Option<ErrorKind> {
+pub(crate) fn error_kind(err: &anyhow::Error) -> Option<ErrorKind> {
     err.chain()
         .find_map(|e| e.downcast_ref::<AwsError>())
         .map(|e| e.kind)
@@ -327,6 +283,26 @@ mod tests {
             ErrorKind::Conflict
         );
         assert_eq!(classify(None, ""), ErrorKind::Other);
+    }
+
+    #[test]
+    fn missing_resources_and_bad_input_exit_2_other_aws_errors_1() {
+        let aws = |kind| {
+            anyhow::Error::new(AwsError {
+                operation: "ecs:DescribeServices",
+                kind,
+                code: None,
+                message: String::new(),
+            })
+            .context("reading the service")
+        };
+        assert_eq!(exit_code(&aws(ErrorKind::NotFound)), Code::BadInput);
+        assert_eq!(exit_code(&aws(ErrorKind::Conflict)), Code::Error);
+        assert_eq!(exit_code(&aws(ErrorKind::AccessDenied)), Code::Error);
+        assert_eq!(
+            exit_code(&crate::exit::bad_input("--image: no tag")),
+            Code::BadInput
+        );
     }
 
     #[test]

@@ -5,19 +5,18 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::context::Ctx;
-use crate::ecs_taskdef;
+use crate::args::{GlobalArgs, OutputFormat};
+use crate::artifacts::image::ImageRef;
+use crate::artifacts::render;
+use crate::aws::{ecs, ecs_taskdef, Ctx};
 use crate::exit::Code;
-use crate::image::ImageRef;
-use crate::render;
 
 #[derive(Debug, Args)]
 #[command(
     after_help = concat!("Both sides are shown with the defaults ECS fills in (essential, hostPort, \
 protocol, health check timings) and environment variables sorted, so only real changes show.", "\n\n", crate::exit_codes!())
 )]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// Image for the rendered side (default: the live container's image, so the diff
     /// shows template and configuration drift only).
     #[arg(long, value_name = "URI")]
@@ -32,11 +31,11 @@ pub struct DiffArgs {
     pub context: usize,
 }
 
-pub async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let o = &ctx.outputs;
-    let current = crate::rollback::live_task_definition(&ctx).await?;
-    let (_, live) = crate::deploy::describe(&ctx, &current).await?;
+    let current = ecs::live_task_definition(&ctx).await?;
+    let (_, live) = ecs::describe_task_definition(&ctx, &current).await?;
     let image = match args.image {
         Some(i) => i,
         None => {

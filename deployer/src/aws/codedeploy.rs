@@ -1,0 +1,242 @@
+//! CodeDeploy: the deployment group, its deployments, and the calls that create,
+//! approve and stop them.
+
+#![warn(unreachable_pub)]
+
+use anyhow::Context;
+use aws_sdk_codedeploy::types::{
+    AppSpecContent, DeploymentConfigInfo, DeploymentGroupInfo, DeploymentInfo, DeploymentStatus,
+    DeploymentWaitType, EcsTarget, RevisionLocation, RevisionLocationType,
+};
+
+use crate::artifacts::render;
+use crate::aws::{AwsResultExt, Ctx};
+
+/// Statuses of a deployment in flight (the ones `ListDeployments` filters on).
+pub(crate) const IN_FLIGHT: [DeploymentStatus; 5] = [
+    DeploymentStatus::Created,
+    DeploymentStatus::Queued,
+    DeploymentStatus::InProgress,
+    DeploymentStatus::Baking,
+    DeploymentStatus::Ready,
+];
+
+/// The deployment group's settings (GetDeploymentGroup).
+pub(crate) async fn deployment_group(ctx: &Ctx) -> anyhow::Result<DeploymentGroupInfo> {
+    let o = &ctx.outputs;
+    ctx.aws
+        .codedeploy
+        .get_deployment_group()
+        .application_name(&o.codedeploy_app_name)
+        .deployment_group_name(&o.codedeploy_group_name)
+        .send()
+        .await
+        .aws("codedeploy:GetDeploymentGroup")
+        .with_context(|| {
+            format!(
+                "reading deployment group `{}` of application `{}` (Terraform outputs \
+                 codedeploy_app_name, codedeploy_group_name)",
+                o.codedeploy_group_name, o.codedeploy_app_name
+            )
+        })?
+        .deployment_group_info
+        .context("GetDeploymentGroup: the answer has no deploymentGroupInfo")
+}
+
+/// A deployment configuration (GetDeploymentConfig).
+pub(crate) async fn deployment_config(
+    ctx: &Ctx,
+    name: &str,
+) -> anyhow::Result<Option<DeploymentConfigInfo>> {
+    Ok(ctx
+        .aws
+        .codedeploy
+        .get_deployment_config()
+        .deployment_config_name(name)
+        .send()
+        .await
+        .aws("codedeploy:GetDeploymentConfig")
+        .with_context(|| format!("reading deployment config `{name}`"))?
+        .deployment_config_info)
+}
+
+/// Deployment ids of the group, optionally only those in the given statuses (all
+/// pages).
+pub(crate) async fn list_deployments(
+    ctx: &Ctx,
+    statuses: &[DeploymentStatus],
+) -> anyhow::Result<Vec<String>> {
+    let o = &ctx.outputs;
+    let mut req = ctx
+        .aws
+        .codedeploy
+        .list_deployments()
+        .application_name(&o.codedeploy_app_name)
+        .deployment_group_name(&o.codedeploy_group_name);
+    for s in statuses {
+        req = req.include_only_statuses(s.clone());
+    }
+    let mut pages = req.into_paginator().send();
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.aws("codedeploy:ListDeployments").with_context(|| {
+            format!(
+                "listing the deployments of group `{}` of application `{}`",
+                o.codedeploy_group_name, o.codedeploy_app_name
+            )
+        })?;
+        ids.extend(page.deployments.unwrap_or_default());
+    }
+    Ok(ids)
+}
+
+/// Details of deployments (BatchGetDeployments, 25 at a time), newest first.
+pub(crate) async fn deployments(ctx: &Ctx, ids: &[String]) -> anyhow::Result<Vec<DeploymentInfo>> {
+    let mut all = Vec::new();
+    for chunk in ids.chunks(25) {
+        let out = ctx
+            .aws
+            .codedeploy
+            .batch_get_deployments()
+            .set_deployment_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .aws("codedeploy:BatchGetDeployments")
+            .context("reading deployments")?;
+        all.extend(out.deployments_info.unwrap_or_default());
+    }
+    all.sort_by_key(|d| std::cmp::Reverse(d.create_time.map(|t| (t.secs(), t.subsec_nanos()))));
+    Ok(all)
+}
+
+/// The deployments of the group that are still in flight, newest first.
+pub(crate) async fn in_flight(ctx: &Ctx) -> anyhow::Result<Vec<DeploymentInfo>> {
+    let ids = list_deployments(ctx, &IN_FLIGHT).await?;
+    let infos = deployments(ctx, &ids).await?;
+    // ListDeployments filters on status; BatchGetDeployments is re-checked in case
+    // a deployment ended between the two calls.
+    Ok(infos
+        .into_iter()
+        .filter(|d| d.status.as_ref().is_some_and(|s| IN_FLIGHT.contains(s)))
+        .collect())
+}
+
+/// The newest deployment of the group, if any.
+pub(crate) async fn latest_deployment(ctx: &Ctx) -> anyhow::Result<Option<String>> {
+    let ids = list_deployments(ctx, &[]).await?;
+    // ListDeployments has no documented order: read them all (25 per call) and take
+    // the newest by creation time.
+    let infos = deployments(ctx, &ids).await?;
+    Ok(infos.into_iter().find_map(|d| d.deployment_id))
+}
+
+/// One deployment (GetDeployment).
+pub(crate) async fn deployment(ctx: &Ctx, id: &str) -> anyhow::Result<DeploymentInfo> {
+    ctx.aws
+        .codedeploy
+        .get_deployment()
+        .deployment_id(id)
+        .send()
+        .await
+        .aws("codedeploy:GetDeployment")
+        .with_context(|| format!("reading deployment {id}"))?
+        .deployment_info
+        .with_context(|| format!("GetDeployment {id}: the answer has no deploymentInfo"))
+}
+
+/// The ECS target of a deployment (ListDeploymentTargets, then GetDeploymentTarget of
+/// the first), or `None` before CodeDeploy created it.
+pub(crate) async fn ecs_target(ctx: &Ctx, id: &str) -> anyhow::Result<Option<EcsTarget>> {
+    let targets = ctx
+        .aws
+        .codedeploy
+        .list_deployment_targets()
+        .deployment_id(id)
+        .send()
+        .await
+        .aws("codedeploy:ListDeploymentTargets")
+        .with_context(|| format!("listing the targets of deployment {id}"))?;
+    let Some(target_id) = targets.target_ids.unwrap_or_default().into_iter().next() else {
+        return Ok(None);
+    };
+    let target = ctx
+        .aws
+        .codedeploy
+        .get_deployment_target()
+        .deployment_id(id)
+        .target_id(&target_id)
+        .send()
+        .await
+        .aws("codedeploy:GetDeploymentTarget")
+        .with_context(|| format!("reading target {target_id} of deployment {id}"))?;
+    Ok(target.deployment_target.and_then(|t| t.ecs_target))
+}
+
+/// CreateDeployment with the rendered appspec inline; returns the deployment id.
+pub(crate) async fn create_deployment(
+    ctx: &Ctx,
+    task_definition_arn: &str,
+    description: Option<&str>,
+) -> anyhow::Result<String> {
+    let o = &ctx.outputs;
+    let appspec = render::render_appspec(o, Some(task_definition_arn))?.to_yaml();
+    let revision = RevisionLocation::builder()
+        .revision_type(RevisionLocationType::AppSpecContent)
+        .app_spec_content(AppSpecContent::builder().content(appspec).build())
+        .build();
+    let description = description
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("deployer: {task_definition_arn}"));
+    let out = ctx
+        .aws
+        .codedeploy
+        .create_deployment()
+        .application_name(&o.codedeploy_app_name)
+        .deployment_group_name(&o.codedeploy_group_name)
+        .revision(revision)
+        .description(description)
+        .send()
+        .await
+        .aws("codedeploy:CreateDeployment")
+        .with_context(|| {
+            format!(
+                "creating a deployment of {task_definition_arn} in group `{}` (the \
+                 registered revision is kept; the next deploy reuses it)",
+                o.codedeploy_group_name
+            )
+        })?;
+    out.deployment_id
+        .context("CreateDeployment: the answer has no deploymentId")
+}
+
+/// ContinueDeployment for the given wait.
+pub(crate) async fn continue_deployment(
+    ctx: &Ctx,
+    id: &str,
+    wait: DeploymentWaitType,
+) -> anyhow::Result<()> {
+    ctx.aws
+        .codedeploy
+        .continue_deployment()
+        .deployment_id(id)
+        .deployment_wait_type(wait.clone())
+        .send()
+        .await
+        .aws("codedeploy:ContinueDeployment")
+        .with_context(|| format!("continuing deployment {id} ({})", wait.as_str()))?;
+    Ok(())
+}
+
+/// StopDeployment with automatic rollback.
+pub(crate) async fn stop_with_rollback(ctx: &Ctx, id: &str) -> anyhow::Result<()> {
+    ctx.aws
+        .codedeploy
+        .stop_deployment()
+        .deployment_id(id)
+        .auto_rollback_enabled(true)
+        .send()
+        .await
+        .aws("codedeploy:StopDeployment")
+        .with_context(|| format!("stopping deployment {id} with rollback"))?;
+    Ok(())
+}

@@ -1,0 +1,290 @@
+//! ECS: the service, its live task definition, task definition revisions, and stopped
+//! tasks.
+
+use anyhow::Context;
+use aws_sdk_ecs::types::{SortOrder, TaskDefinitionField, TaskDefinitionStatus};
+use serde::Serialize;
+
+use crate::artifacts::taskdef::TaskDefinition;
+use crate::aws::{ecs_taskdef, AwsError, AwsResultExt, Ctx};
+use crate::exit::bad_input;
+
+/// The ECS service (DescribeServices), with a clear error when it is missing.
+pub(crate) async fn service(ctx: &Ctx) -> anyhow::Result<aws_sdk_ecs::types::Service> {
+    let o = &ctx.outputs;
+    let out = ctx
+        .aws
+        .ecs
+        .describe_services()
+        .cluster(&o.cluster_name)
+        .services(&o.service_name)
+        .send()
+        .await
+        .aws("ecs:DescribeServices")
+        .with_context(|| {
+            format!(
+                "reading ECS service `{}` in cluster `{}`",
+                o.service_name, o.cluster_name
+            )
+        })?;
+    let service = out
+        .services
+        .unwrap_or_default()
+        .into_iter()
+        .find(|s| s.status.as_deref() != Some("INACTIVE"));
+    match service {
+        Some(s) => Ok(s),
+        None => {
+            let reason = out
+                .failures
+                .unwrap_or_default()
+                .into_iter()
+                .find_map(|f| f.reason)
+                .unwrap_or_else(|| "INACTIVE".into());
+            Err(bad_input(format!(
+                "ECS service `{}` not found in cluster `{}` ({reason}); check the \
+                 Terraform outputs service_name and cluster_name, and that the stack is \
+                 applied in region {}",
+                o.service_name, o.cluster_name, ctx.aws.region
+            )))
+        }
+    }
+}
+
+/// The live task definition: the service's PRIMARY task set's (the service's own when
+/// it has no task sets).
+pub(crate) async fn live_task_definition(ctx: &Ctx) -> anyhow::Result<String> {
+    let service = service(ctx).await?;
+    service
+        .task_sets
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .find(|t| t.status.as_deref() == Some("PRIMARY"))
+        .and_then(|t| t.task_definition.clone())
+        .or(service.task_definition.clone())
+        .with_context(|| {
+            format!(
+                "ECS service `{}` has no task definition",
+                ctx.outputs.service_name
+            )
+        })
+}
+
+/// The live task definition (the service's PRIMARY task set) and the ACTIVE revision of
+/// its family just before it.
+pub(crate) async fn previous_revision(ctx: &Ctx) -> anyhow::Result<(String, String)> {
+    let current = live_task_definition(ctx).await?;
+    let (family, revision) = family_revision(&current)
+        .with_context(|| format!("cannot read family:revision from {current}"))?;
+    let mut pages = ctx
+        .aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(TaskDefinitionStatus::Active)
+        .sort(SortOrder::Desc)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page
+            .aws("ecs:ListTaskDefinitions")
+            .with_context(|| format!("listing revisions of task definition family `{family}`"))?;
+        for arn in page.task_definition_arns.unwrap_or_default() {
+            if let Some((f, r)) = family_revision(&arn) {
+                // family_prefix also matches longer family names.
+                if f == family && r < revision {
+                    return Ok((current, arn));
+                }
+            }
+        }
+    }
+    Err(bad_input(format!(
+        "nothing to roll back to: no deployment is in flight, and {current} has no earlier \
+         ACTIVE revision in family `{family}`"
+    )))
+}
+
+/// `("demo", 7)` from `arn:aws:ecs:...:task-definition/demo:7` or `demo:7`.
+pub(crate) fn family_revision(arn: &str) -> Option<(&str, u32)> {
+    let tail = arn.rsplit('/').next()?;
+    let (family, rev) = tail.rsplit_once(':')?;
+    Some((family, rev.parse().ok()?))
+}
+
+/// DescribeTaskDefinition (with tags) of a family, `family:revision` or ARN: the SDK's
+/// shape and the typed model.
+pub async fn describe_task_definition(
+    ctx: &Ctx,
+    which: &str,
+) -> anyhow::Result<(aws_sdk_ecs::types::TaskDefinition, TaskDefinition)> {
+    let out = ctx
+        .aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(which)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await
+        .aws("ecs:DescribeTaskDefinition")
+        .with_context(|| format!("reading task definition {which}"))?;
+    let td = out
+        .task_definition
+        .with_context(|| format!("DescribeTaskDefinition {which}: no taskDefinition"))?;
+    let model = ecs_taskdef::from_live(&td, out.tags.as_deref().unwrap_or_default())
+        .with_context(|| format!("reading task definition {which}"))?;
+    Ok((td, model))
+}
+
+/// The latest ACTIVE revision of `family` and its typed model, or `None` when the
+/// family has no revision yet.
+pub(crate) async fn latest_revision(
+    ctx: &Ctx,
+    family: &str,
+) -> anyhow::Result<Option<(aws_sdk_ecs::types::TaskDefinition, TaskDefinition)>> {
+    match describe_task_definition(ctx, family).await {
+        Ok((td, model)) => Ok(Some((td, model))),
+        Err(err) if is_missing_task_definition(&err) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+fn is_missing_task_definition(err: &anyhow::Error) -> bool {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<AwsError>())
+        .is_some_and(|e| {
+            e.code.as_deref() == Some("ClientException")
+                && (e.message.contains("Unable to describe task definition")
+                    || e.message.contains("does not exist"))
+        })
+}
+
+/// Whether the rendered task definition needs a new revision.
+pub enum Plan {
+    Reuse { arn: String, reason: String },
+    Register { previous: Option<String> },
+}
+
+/// Compares the rendered task definition with the latest ACTIVE revision of its family.
+pub async fn plan_register(ctx: &Ctx, td: &TaskDefinition) -> anyhow::Result<Plan> {
+    match latest_revision(ctx, &td.family).await? {
+        Some((live, model)) if ecs_taskdef::same(td, &model) => Ok(Plan::Reuse {
+            arn: live.task_definition_arn.unwrap_or_default(),
+            reason: "identical to the latest revision".into(),
+        }),
+        Some((live, _)) => Ok(Plan::Register {
+            previous: live.task_definition_arn,
+        }),
+        None => Ok(Plan::Register { previous: None }),
+    }
+}
+
+/// RegisterTaskDefinition; returns the new revision's ARN.
+pub(crate) async fn register_task_definition(
+    ctx: &Ctx,
+    td: &TaskDefinition,
+) -> anyhow::Result<String> {
+    let out = ecs_taskdef::register_request(&ctx.aws.ecs, td)?
+        .send()
+        .await
+        .aws("ecs:RegisterTaskDefinition")
+        .with_context(|| format!("registering task definition family `{}`", td.family))?;
+    out.task_definition
+        .and_then(|t| t.task_definition_arn)
+        .context("RegisterTaskDefinition: the answer has no taskDefinitionArn")
+}
+
+/// A task of the service that stopped, and why.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct StoppedTask {
+    pub(crate) task: String,
+    pub(crate) task_definition: Option<String>,
+    pub(crate) stopped_reason: Option<String>,
+    pub(crate) containers: Vec<String>,
+}
+
+/// The service's tasks that stopped since `since` (epoch seconds), newest first, at
+/// most five (for failure reports).
+pub(crate) async fn stopped_tasks(
+    ctx: &Ctx,
+    since: Option<i64>,
+) -> anyhow::Result<Vec<StoppedTask>> {
+    let o = &ctx.outputs;
+    let arns = ctx
+        .aws
+        .ecs
+        .list_tasks()
+        .cluster(&o.cluster_name)
+        .service_name(&o.service_name)
+        .desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped)
+        .send()
+        .await
+        .aws("ecs:ListTasks")
+        .context("listing the service's stopped tasks")?
+        .task_arns
+        .unwrap_or_default();
+    if arns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tasks = ctx
+        .aws
+        .ecs
+        .describe_tasks()
+        .cluster(&o.cluster_name)
+        .set_tasks(Some(arns.into_iter().take(100).collect()))
+        .send()
+        .await
+        .aws("ecs:DescribeTasks")
+        .context("describing the service's stopped tasks")?
+        .tasks
+        .unwrap_or_default();
+    let since = since.unwrap_or(i64::MIN);
+    let mut tasks: Vec<_> = tasks
+        .into_iter()
+        .filter(|t| t.stopped_at.is_none_or(|s| s.secs() >= since))
+        .collect();
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.stopped_at.map(|d| d.secs())));
+    Ok(tasks
+        .into_iter()
+        .take(5)
+        .map(|t| StoppedTask {
+            task: t
+                .task_arn
+                .as_deref()
+                .map(|a| a.rsplit('/').next().unwrap_or(a).to_owned())
+                .unwrap_or_default(),
+            task_definition: t.task_definition_arn,
+            stopped_reason: t.stopped_reason,
+            containers: t
+                .containers
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| {
+                    format!(
+                        "container {}: exit code {}{}",
+                        c.name.unwrap_or_default(),
+                        c.exit_code
+                            .map(|e| e.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        c.reason.map(|r| format!(", {r}")).unwrap_or_default()
+                    )
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_revision_parses_arns() {
+        assert_eq!(
+            family_revision("arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7"),
+            Some(("demo", 7))
+        );
+        assert_eq!(family_revision("demo:12"), Some(("demo", 12)));
+        assert_eq!(family_revision("demo"), None);
+    }
+}

@@ -1,0 +1,44 @@
+//! CodeDeploy: the application `demo` (compute platform ECS), the deployment group `demo`
+//! (blue/green with traffic control, target group pair demo-blue/demo-green) and its
+//! deployments. [`backend`] holds the deployments and their operations (no HTTP);
+//! [`api`] answers the operations with AWS's shapes and error codes ([`Error`]);
+//! [`lifecycle`] is the engine that moves a deployment through the ECS blue/green
+//! lifecycle, over a [`lifecycle::Platform`] (the running stack, or a bare world in tests).
+
+pub mod api;
+pub mod backend;
+pub mod lifecycle;
+
+use super::error::ErrorCode;
+
+/// CodeDeploy error codes this stack answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum Error {
+    ApplicationDoesNotExistException,
+    ApplicationNameRequiredException,
+    BatchLimitExceededException,
+    DeploymentAlreadyCompletedException,
+    DeploymentConfigDoesNotExistException,
+    DeploymentConfigNameRequiredException,
+    DeploymentDoesNotExistException,
+    DeploymentGroupDoesNotExistException,
+    DeploymentGroupNameRequiredException,
+    DeploymentIdRequiredException,
+    DeploymentIsNotInReadyStateException,
+    DeploymentLimitExceededException,
+    DeploymentNotStartedException,
+    DeploymentTargetDoesNotExistException,
+    DeploymentTargetIdRequiredException,
+    DeploymentTargetListSizeExceededException,
+    DescriptionTooLongException,
+    InvalidDeploymentConfigNameException,
+    InvalidDeploymentIdException,
+    InvalidDeploymentStatusException,
+    InvalidDeploymentWaitTypeException,
+    InvalidNextTokenException,
+    InvalidRevisionException,
+    InvalidTimeRangeException,
+    RevisionRequiredException,
+    UnsupportedActionForDeploymentTypeException,
+}
+impl ErrorCode for Error {}

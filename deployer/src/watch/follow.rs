@@ -1,0 +1,408 @@
+//! The watch loop: polls AWS, feeds the [`Watch`] machine, reports progress, handles
+//! Ctrl-C and approvals, enforces the timeout, and ends with one [`Summary`].
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use aws_sdk_codedeploy::types::{DeploymentGroupInfo, DeploymentWaitType};
+use serde::Serialize;
+
+use crate::args::{InterruptAction, OutputFormat, WatchArgs};
+use crate::aws::ecs::StoppedTask;
+use crate::aws::{codedeploy, ecs, error_kind, Ctx, ErrorKind};
+use crate::exit::{bad_input, Code};
+use crate::watch::machine::{Observation, Outcome, Watch};
+use crate::watch::observe::observe;
+use crate::watch::progress::{clock, Reporter};
+
+/// Resolved watch settings.
+#[derive(Debug, Clone)]
+pub(crate) struct WatchOptions {
+    pub timeout: Duration,
+    pub interval: Duration,
+    pub wait_until: Option<String>,
+    pub on_interrupt: InterruptAction,
+    /// Ask before the traffic switch (`deploy --approve`); needs a terminal.
+    pub approve: bool,
+    pub output: OutputFormat,
+    /// After a failure, follow the rollback deployment CodeDeploy started.
+    pub follow_rollback: bool,
+    /// Approve the traffic switch without asking (`rollback` redeploying the previous
+    /// revision: the person asked for exactly that switch).
+    pub auto_approve: bool,
+}
+
+impl WatchOptions {
+    /// Fills the default timeout from the deployment group's settings.
+    pub(crate) async fn resolve(
+        ctx: &Ctx,
+        args: &WatchArgs,
+        approve: bool,
+        output: OutputFormat,
+    ) -> anyhow::Result<WatchOptions> {
+        if args.interval.is_zero() {
+            return Err(bad_input("--interval must be more than 0"));
+        }
+        let timeout = match args.timeout {
+            Some(t) if t.is_zero() => return Err(bad_input("--timeout must be more than 0")),
+            Some(t) => t,
+            None => {
+                let group = codedeploy::deployment_group(ctx).await?;
+                default_timeout(&group)
+            }
+        };
+        Ok(WatchOptions {
+            timeout,
+            interval: args.interval,
+            wait_until: args.wait_until.clone(),
+            on_interrupt: args.on_interrupt,
+            approve,
+            output,
+            follow_rollback: true,
+            auto_approve: false,
+        })
+    }
+}
+
+/// Ready wait (when the group waits for approval) + termination wait + 15 minutes for
+/// tasks to start and pass health checks.
+pub(crate) fn default_timeout(group: &DeploymentGroupInfo) -> Duration {
+    use aws_sdk_codedeploy::types::{DeploymentReadyAction, InstanceAction};
+    let mut minutes: u64 = 15;
+    if let Some(bg) = &group.blue_green_deployment_configuration {
+        if let Some(ready) = &bg.deployment_ready_option {
+            if ready.action_on_timeout == Some(DeploymentReadyAction::StopDeployment) {
+                minutes += ready.wait_time_in_minutes.max(0) as u64;
+            }
+        }
+        if let Some(term) = &bg.terminate_blue_instances_on_deployment_success {
+            if term.action == Some(InstanceAction::Terminate) {
+                minutes += term.termination_wait_time_in_minutes.max(0) as u64;
+            }
+        }
+    }
+    Duration::from_secs(minutes * 60)
+}
+
+/// The end of a watch, as a summary line (human) or object (JSON).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Summary {
+    pub event: &'static str,
+    pub deployment_id: String,
+    pub outcome: String,
+    pub status: String,
+    /// The `--wait-until` point, when the watch stopped there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
+    pub exit_code: u8,
+    pub elapsed_secs: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_deployment_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_status: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stopped_tasks: Vec<StoppedTask>,
+}
+
+enum Interrupt {
+    Leave,
+    Rollback,
+}
+
+/// Polls deployment `id` until it ends, the milestone is reached, the timeout passes or
+/// the person interrupts; reports progress and a summary; returns the exit code.
+pub(crate) async fn follow(ctx: &Ctx, id: &str, opts: &WatchOptions) -> anyhow::Result<Code> {
+    let started = Instant::now();
+    Follower {
+        ctx,
+        id,
+        opts,
+        reporter: Reporter::new(opts.output),
+        started,
+        deadline: started + opts.timeout,
+    }
+    .run()
+    .await
+}
+
+/// One watch in progress: what every step of the loop needs.
+struct Follower<'a> {
+    ctx: &'a Ctx,
+    id: &'a str,
+    opts: &'a WatchOptions,
+    reporter: Reporter,
+    started: Instant,
+    deadline: Instant,
+}
+
+impl Follower<'_> {
+    async fn run(&self) -> anyhow::Result<Code> {
+        let (ctx, id, opts) = (self.ctx, self.id, self.opts);
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        let mut watch = Watch::new(opts.wait_until.clone());
+        let mut stopping = false;
+        let mut asked_approval = false;
+        // Registered before the first line is printed, so a Ctrl-C from then on is ours.
+        let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .context("listening for Ctrl-C")?;
+
+        self.reporter.start(&format!("watching deployment {id}"));
+        let outcome = loop {
+            let (obs, outcome) = self.poll(&mut watch, id).await?;
+            if let Some(outcome) = outcome {
+                break outcome;
+            }
+            if obs.status == "Ready" && !asked_approval && !stopping {
+                if opts.auto_approve {
+                    asked_approval = true;
+                    codedeploy::continue_deployment(ctx, id, DeploymentWaitType::ReadyWait).await?;
+                    self.line("approved the traffic switch (the rollback asked for it)");
+                }
+                if opts.approve && !asked_approval {
+                    asked_approval = true;
+                    stopping = self.ask_approval().await?;
+                }
+            }
+            let now = Instant::now();
+            if now >= self.deadline {
+                return Ok(self.timed_out(&obs));
+            }
+            let sleep = opts.interval.min(self.deadline - now);
+            tokio::select! {
+                _ = tokio::time::sleep(sleep) => {}
+                _ = sigint.recv() => {
+                    if stopping {
+                        self.line(&format!(
+                            "interrupted again: leaving {id} to finish its rollback \
+                             (`deployer wait {id}`)"));
+                        self.reporter.finish();
+                        return Ok(Code::Interrupted);
+                    }
+                    match self.interrupted(interactive).await {
+                        Interrupt::Leave => {
+                            self.line(&format!(
+                                "interrupted: {id} keeps running; resume with `deployer wait {id}`"));
+                            let summary = self.summary("interrupted", Code::Interrupted, &obs.status);
+                            self.reporter.summary(&summary);
+                            return Ok(Code::Interrupted);
+                        }
+                        Interrupt::Rollback => {
+                            self.line(&format!("interrupted: stopping {id} with rollback"));
+                            match codedeploy::stop_with_rollback(ctx, id).await {
+                                Ok(()) => stopping = true,
+                                Err(err) if error_kind(&err) == Some(ErrorKind::Conflict) => {
+                                    // It finished meanwhile; the next poll tells how.
+                                    self.line(&format!("{err:#}"));
+                                }
+                                Err(err) => return Err(err),
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        self.finish(&watch, outcome).await
+    }
+
+    /// One poll of deployment `id`: observes it, reports what changed and the live
+    /// status line; returns the observation and the outcome, once there is one.
+    async fn poll(
+        &self,
+        watch: &mut Watch,
+        id: &str,
+    ) -> anyhow::Result<(Observation, Option<Outcome>)> {
+        let obs = observe(self.ctx, id).await?;
+        let (events, outcome) = watch.observe(&obs);
+        for ev in &events {
+            self.reporter.event(self.started.elapsed(), ev);
+        }
+        self.reporter.status(self.started.elapsed(), &obs);
+        Ok((obs, outcome))
+    }
+
+    /// `deploy --approve`: asks whether to switch traffic; returns whether the
+    /// deployment is now being stopped.
+    async fn ask_approval(&self) -> anyhow::Result<bool> {
+        let id = self.id;
+        match self
+            .reporter
+            .ask(
+                "green is ready. Switch production traffic to it? \
+                 [y]es / [n]o, stop and roll back / [l]eave it waiting: ",
+            )
+            .await
+        {
+            Some('y') => {
+                codedeploy::continue_deployment(self.ctx, id, DeploymentWaitType::ReadyWait)
+                    .await?;
+                self.line("approved: switching traffic to green");
+                Ok(false)
+            }
+            Some('n') => {
+                codedeploy::stop_with_rollback(self.ctx, id).await?;
+                self.line("stopping with rollback");
+                Ok(true)
+            }
+            _ => {
+                self.line(&format!(
+                    "left waiting: approve with `deployer continue {id}`"
+                ));
+                Ok(false)
+            }
+        }
+    }
+
+    /// What to do about a Ctrl-C: ask on a terminal, else `--on-interrupt`.
+    async fn interrupted(&self, interactive: bool) -> Interrupt {
+        if interactive {
+            match self
+                .reporter
+                .ask(&format!(
+                    "interrupted. [l]eave {} running, or [s]top it and roll back? ",
+                    self.id
+                ))
+                .await
+            {
+                Some('s') | Some('r') => Interrupt::Rollback,
+                _ => Interrupt::Leave,
+            }
+        } else {
+            match self.opts.on_interrupt {
+                InterruptAction::Leave => Interrupt::Leave,
+                InterruptAction::Rollback => Interrupt::Rollback,
+            }
+        }
+    }
+
+    /// The watch ended with `outcome`: reports the failure's diagnostics and stopped
+    /// tasks, follows CodeDeploy's rollback, and prints the summary.
+    async fn finish(&self, watch: &Watch, outcome: Outcome) -> anyhow::Result<Code> {
+        let obs = watch.last().cloned().unwrap_or_default();
+        let mut summary = self.summary(outcome.name(), outcome.code(), &obs.status);
+        if let Outcome::Reached(m) = &outcome {
+            summary.milestone = Some(m.clone());
+        }
+        summary.error = obs.error_message.as_ref().map(|m| match &obs.error_code {
+            Some(c) => format!("{c}: {m}"),
+            None => m.clone(),
+        });
+        summary.rollback_deployment_id = obs.rollback_deployment_id.clone();
+        if matches!(outcome, Outcome::Failed | Outcome::Stopped) {
+            self.report_failed_events(&obs);
+            if outcome == Outcome::Failed {
+                summary.stopped_tasks = self.report_stopped_tasks(&obs).await;
+            }
+            if let (Some(rb), true) = (&obs.rollback_deployment_id, self.opts.follow_rollback) {
+                summary.rollback_status = Some(self.follow_rollback(rb).await?);
+            }
+        }
+        self.reporter.summary(&summary);
+        Ok(outcome.code())
+    }
+
+    fn report_failed_events(&self, obs: &Observation) {
+        for ev in obs.lifecycle_events.iter().filter(|e| e.status == "Failed") {
+            if let Some(d) = &ev.diagnostics {
+                let mut text = format!(
+                    "{} failed: {}",
+                    ev.name,
+                    d.message.as_deref().unwrap_or("(no message)")
+                );
+                if let Some(code) = &d.error_code {
+                    text.push_str(&format!(" [{code}]"));
+                }
+                if let Some(tail) = &d.log_tail {
+                    text.push_str(&format!(
+                        "\n  log tail:\n    {}",
+                        tail.replace('\n', "\n    ")
+                    ));
+                }
+                self.line(&text);
+            }
+        }
+    }
+
+    /// Reports the tasks that stopped since the deployment began (a failure's usual
+    /// cause); a failure to read them is reported, not returned.
+    async fn report_stopped_tasks(&self, obs: &Observation) -> Vec<StoppedTask> {
+        match ecs::stopped_tasks(self.ctx, obs.created_at).await {
+            Ok(tasks) => {
+                for t in &tasks {
+                    let mut text = format!(
+                        "stopped task {}: {}",
+                        t.task,
+                        t.stopped_reason.as_deref().unwrap_or("(no reason given)")
+                    );
+                    for c in &t.containers {
+                        text.push_str(&format!("\n  {c}"));
+                    }
+                    self.line(&text);
+                }
+                tasks
+            }
+            Err(err) => {
+                self.line(&format!("(could not read the stopped tasks: {err:#})"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Follows rollback deployment `rb` to its end (or the deadline); returns its last
+    /// status.
+    async fn follow_rollback(&self, rb: &str) -> anyhow::Result<String> {
+        self.line(&format!("following rollback deployment {rb}"));
+        let mut rb_watch = Watch::new(None);
+        loop {
+            let (o, end) = self.poll(&mut rb_watch, rb).await?;
+            if end.is_some() {
+                return Ok(o.status);
+            }
+            if Instant::now() >= self.deadline {
+                self.line(&format!(
+                    "timed out following rollback {rb}; `deployer wait {rb}`"
+                ));
+                return Ok(o.status);
+            }
+            tokio::time::sleep(self.opts.interval).await;
+        }
+    }
+
+    fn timed_out(&self, obs: &Observation) -> Code {
+        let (id, timeout) = (self.id, self.opts.timeout);
+        self.line(&format!(
+            "timed out after {} watching {id} (status {}); it may still be running: \
+             `deployer wait {id}`",
+            clock(timeout),
+            obs.status
+        ));
+        let mut summary = self.summary("timeout", Code::Timeout, &obs.status);
+        summary.error = Some(format!("timed out after {}", clock(timeout)));
+        summary.rollback_deployment_id = obs.rollback_deployment_id.clone();
+        self.reporter.summary(&summary);
+        Code::Timeout
+    }
+
+    /// A summary of this watch with nothing optional filled in.
+    fn summary(&self, outcome: &str, code: Code, status: &str) -> Summary {
+        Summary {
+            event: "summary",
+            deployment_id: self.id.to_owned(),
+            outcome: outcome.into(),
+            status: status.to_owned(),
+            milestone: None,
+            exit_code: code.as_u8(),
+            elapsed_secs: self.started.elapsed().as_secs(),
+            error: None,
+            rollback_deployment_id: None,
+            rollback_status: None,
+            stopped_tasks: Vec::new(),
+        }
+    }
+
+    fn line(&self, text: &str) {
+        self.reporter.line(self.started.elapsed(), text);
+    }
+}

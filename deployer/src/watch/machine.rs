@@ -1,0 +1,462 @@
+//! The pure watch: a state machine that turns successive [`Observation`]s (what one poll
+//! of GetDeployment + GetDeploymentTarget saw) into [`Event`]s and, eventually, an
+//! [`Outcome`]. No I/O: unit-tested on plain data.
+
+use serde::Serialize;
+
+use crate::exit::Code;
+
+/// What one poll saw of a deployment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct Observation {
+    pub deployment_id: String,
+    /// CodeDeploy's status: Created, Queued, InProgress, Baking, Ready, Succeeded,
+    /// Failed, Stopped.
+    pub status: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub rollback_deployment_id: Option<String>,
+    pub rollback_message: Option<String>,
+    /// Traffic switched; the original (blue) task set is kept for the termination wait.
+    pub termination_wait_started: bool,
+    /// When the deployment was created (epoch seconds).
+    #[serde(skip)]
+    pub created_at: Option<i64>,
+    pub lifecycle_events: Vec<LifecycleObservation>,
+    pub task_sets: Vec<TaskSetObservation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct LifecycleObservation {
+    pub name: String,
+    /// Pending, InProgress, Succeeded, Failed, Skipped, Unknown.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Diagnostics>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Diagnostics {
+    pub error_code: Option<String>,
+    pub message: Option<String>,
+    pub log_tail: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct TaskSetObservation {
+    /// `Blue` (the original) or `Green` (the replacement).
+    pub label: String,
+    pub identifier: String,
+    pub desired: i64,
+    pub pending: i64,
+    pub running: i64,
+    /// Percent of production traffic.
+    pub traffic_weight: f64,
+    pub target_group: Option<String>,
+    pub status: Option<String>,
+}
+
+impl TaskSetObservation {
+    fn summary(&self) -> String {
+        let mut s = format!(
+            "{} {}/{} running",
+            self.label.to_lowercase(),
+            self.running,
+            self.desired
+        );
+        if self.pending > 0 {
+            s.push_str(&format!(" ({} pending)", self.pending));
+        }
+        s.push_str(&format!(", {}% traffic", fmt_weight(self.traffic_weight)));
+        s
+    }
+}
+
+fn fmt_weight(w: f64) -> String {
+    if (w - w.round()).abs() < 0.005 {
+        format!("{}", w.round() as i64)
+    } else {
+        format!("{w:.1}")
+    }
+}
+
+/// One thing worth telling the person (or the JSON consumer) about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub(crate) enum Event {
+    /// The deployment's status changed.
+    Status {
+        deployment_id: String,
+        status: String,
+    },
+    /// A lifecycle event changed status.
+    Lifecycle {
+        name: String,
+        status: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        diagnostics: Option<Diagnostics>,
+    },
+    /// Task set counts or traffic weights changed.
+    TaskSets { task_sets: Vec<TaskSetObservation> },
+    /// Green is ready; production traffic waits for `deployer continue`.
+    ReadyWait { deployment_id: String },
+    /// Traffic is on green; blue is kept until the termination wait ends (`deployer
+    /// continue --termination` ends it now).
+    TerminationWait { deployment_id: String },
+    /// CodeDeploy started a rollback deployment.
+    Rollback {
+        deployment_id: String,
+        rollback_deployment_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+}
+
+impl Event {
+    /// The human line for this event.
+    pub(crate) fn human(&self) -> String {
+        match self {
+            Event::Status {
+                deployment_id,
+                status,
+            } => format!("{deployment_id} {status}"),
+            Event::Lifecycle {
+                name,
+                status,
+                diagnostics,
+            } => {
+                let mut s = format!("{name:<22} {status}");
+                if let Some(d) = diagnostics {
+                    if let Some(m) = d.message.as_deref().filter(|m| !m.is_empty()) {
+                        s.push_str(&format!(": {m}"));
+                    }
+                }
+                s
+            }
+            Event::TaskSets { task_sets } => {
+                let parts: Vec<String> = task_sets.iter().map(|t| t.summary()).collect();
+                format!("task sets: {}", parts.join(" · "))
+            }
+            Event::ReadyWait { deployment_id } => format!(
+                "green is ready; production traffic waits for approval \
+                 (`deployer continue {deployment_id}`)"
+            ),
+            Event::TerminationWait { deployment_id } => format!(
+                "traffic is on green; blue is kept for the termination wait \
+                 (`deployer continue --termination {deployment_id}` ends it now)"
+            ),
+            Event::Rollback {
+                deployment_id,
+                rollback_deployment_id,
+                message,
+            } => {
+                let mut s =
+                    format!("{deployment_id} is being rolled back by {rollback_deployment_id}");
+                if let Some(m) = message {
+                    s.push_str(&format!(": {m}"));
+                }
+                s
+            }
+        }
+    }
+}
+
+/// How a watch ended (besides timeouts and interrupts, which the loop decides).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Succeeded,
+    /// `--wait-until` was reached.
+    Reached(String),
+    Failed,
+    Stopped,
+}
+
+impl Outcome {
+    pub(crate) fn code(&self) -> Code {
+        match self {
+            Outcome::Succeeded | Outcome::Reached(_) => Code::Success,
+            Outcome::Failed => Code::Failed,
+            Outcome::Stopped => Code::RolledBack,
+        }
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Reached(_) => "reached",
+            Outcome::Failed => "failed",
+            Outcome::Stopped => "stopped",
+        }
+    }
+}
+
+/// The pure watch: remembers the previous observation and reports what changed.
+#[derive(Debug, Default)]
+pub(crate) struct Watch {
+    prev: Option<Observation>,
+    wait_until: Option<String>,
+}
+
+impl Watch {
+    pub(crate) fn new(wait_until: Option<String>) -> Watch {
+        Watch {
+            prev: None,
+            wait_until,
+        }
+    }
+
+    /// Feeds one observation; returns the events since the previous one, and the outcome
+    /// once the watch is over.
+    pub(crate) fn observe(&mut self, obs: &Observation) -> (Vec<Event>, Option<Outcome>) {
+        let mut events = Vec::new();
+        let prev = self.prev.take().unwrap_or_default();
+
+        if obs.status != prev.status {
+            events.push(Event::Status {
+                deployment_id: obs.deployment_id.clone(),
+                status: obs.status.clone(),
+            });
+        }
+        for ev in &obs.lifecycle_events {
+            let before = prev
+                .lifecycle_events
+                .iter()
+                .find(|p| p.name == ev.name)
+                .map(|p| p.status.as_str());
+            // Pending is the starting state: not worth a line.
+            let changed = match before {
+                Some(b) => b != ev.status,
+                None => ev.status != "Pending",
+            };
+            if changed {
+                events.push(Event::Lifecycle {
+                    name: ev.name.clone(),
+                    status: ev.status.clone(),
+                    diagnostics: ev.diagnostics.clone().filter(|_| ev.status == "Failed"),
+                });
+            }
+        }
+        if !obs.task_sets.is_empty() && obs.task_sets != prev.task_sets {
+            events.push(Event::TaskSets {
+                task_sets: obs.task_sets.clone(),
+            });
+        }
+        if obs.status == "Ready" && prev.status != "Ready" {
+            events.push(Event::ReadyWait {
+                deployment_id: obs.deployment_id.clone(),
+            });
+        }
+        if obs.termination_wait_started
+            && !prev.termination_wait_started
+            && !is_terminal_status(&obs.status)
+        {
+            events.push(Event::TerminationWait {
+                deployment_id: obs.deployment_id.clone(),
+            });
+        }
+        if let Some(rb) = &obs.rollback_deployment_id {
+            if prev.rollback_deployment_id.as_ref() != Some(rb) {
+                events.push(Event::Rollback {
+                    deployment_id: obs.deployment_id.clone(),
+                    rollback_deployment_id: rb.clone(),
+                    message: obs.rollback_message.clone(),
+                });
+            }
+        }
+
+        let outcome = match obs.status.as_str() {
+            "Succeeded" => Some(Outcome::Succeeded),
+            "Failed" => Some(Outcome::Failed),
+            "Stopped" => Some(Outcome::Stopped),
+            _ => self
+                .wait_until
+                .as_deref()
+                .filter(|m| reached(obs, m))
+                .map(|m| Outcome::Reached(m.to_owned())),
+        };
+        self.prev = Some(obs.clone());
+        (events, outcome)
+    }
+
+    /// The last observation fed in.
+    pub(crate) fn last(&self) -> Option<&Observation> {
+        self.prev.as_ref()
+    }
+}
+
+fn reached(obs: &Observation, milestone: &str) -> bool {
+    match milestone {
+        "ReadyWait" => obs.status == "Ready",
+        "TerminationWait" => obs.termination_wait_started,
+        name => obs
+            .lifecycle_events
+            .iter()
+            .any(|e| e.name == name && (e.status == "Succeeded" || e.status == "Skipped")),
+    }
+}
+
+/// Whether CodeDeploy is done with a deployment in this status.
+pub(crate) fn is_terminal_status(status: &str) -> bool {
+    matches!(status, "Succeeded" | "Failed" | "Stopped")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(status: &str) -> Observation {
+        Observation {
+            deployment_id: "d-ABCDE1234".into(),
+            status: status.into(),
+            ..Observation::default()
+        }
+    }
+
+    fn with_events(mut o: Observation, events: &[(&str, &str)]) -> Observation {
+        o.lifecycle_events = events
+            .iter()
+            .map(|(n, s)| LifecycleObservation {
+                name: (*n).into(),
+                status: (*s).into(),
+                diagnostics: None,
+            })
+            .collect();
+        o
+    }
+
+    #[test]
+    fn a_successful_deployment_reports_each_change_once() {
+        let mut w = Watch::new(None);
+        let (ev, end) = w.observe(&obs("Created"));
+        assert_eq!(ev.len(), 1);
+        assert_eq!(end, None);
+        let o = with_events(
+            obs("InProgress"),
+            &[("Install", "InProgress"), ("AllowTraffic", "Pending")],
+        );
+        let (ev, end) = w.observe(&o);
+        assert_eq!(
+            ev,
+            vec![
+                Event::Status {
+                    deployment_id: "d-ABCDE1234".into(),
+                    status: "InProgress".into()
+                },
+                Event::Lifecycle {
+                    name: "Install".into(),
+                    status: "InProgress".into(),
+                    diagnostics: None
+                },
+            ]
+        );
+        assert_eq!(end, None);
+        // Same observation again: nothing new.
+        let (ev, _) = w.observe(&o);
+        assert!(ev.is_empty(), "{ev:?}");
+        let done = with_events(
+            obs("Succeeded"),
+            &[("Install", "Succeeded"), ("AllowTraffic", "Succeeded")],
+        );
+        let (ev, end) = w.observe(&done);
+        assert_eq!(ev.len(), 3, "{ev:?}");
+        assert_eq!(end, Some(Outcome::Succeeded));
+        assert_eq!(end.unwrap().code(), Code::Success);
+    }
+
+    #[test]
+    fn failure_carries_diagnostics_and_rollback() {
+        let mut w = Watch::new(None);
+        w.observe(&obs("InProgress"));
+        let mut o = with_events(obs("Failed"), &[("AllowTestTraffic", "Failed")]);
+        o.lifecycle_events[0].diagnostics = Some(Diagnostics {
+            error_code: Some("ScriptFailed".into()),
+            message: Some("target unhealthy".into()),
+            log_tail: None,
+        });
+        o.rollback_deployment_id = Some("d-ROLLBACK1".into());
+        let (ev, end) = w.observe(&o);
+        assert_eq!(end, Some(Outcome::Failed));
+        assert_eq!(end.unwrap().code(), Code::Failed);
+        let lifecycle = ev
+            .iter()
+            .find(|e| matches!(e, Event::Lifecycle { .. }))
+            .expect("a lifecycle event");
+        assert!(
+            lifecycle.human().contains("target unhealthy"),
+            "{}",
+            lifecycle.human()
+        );
+        assert!(ev.iter().any(|e| matches!(e, Event::Rollback { rollback_deployment_id, .. } if rollback_deployment_id == "d-ROLLBACK1")));
+    }
+
+    #[test]
+    fn stopped_is_rolled_back() {
+        let mut w = Watch::new(None);
+        let (_, end) = w.observe(&obs("Stopped"));
+        assert_eq!(end.unwrap().code(), Code::RolledBack);
+    }
+
+    #[test]
+    fn waits_announce_themselves_and_can_end_the_watch() {
+        let mut w = Watch::new(Some("TerminationWait".into()));
+        let (ev, end) = w.observe(&obs("Ready"));
+        assert!(ev.iter().any(|e| matches!(e, Event::ReadyWait { .. })));
+        assert_eq!(end, None);
+        let mut o = obs("InProgress");
+        o.termination_wait_started = true;
+        let (ev, end) = w.observe(&o);
+        assert!(ev
+            .iter()
+            .any(|e| matches!(e, Event::TerminationWait { .. })));
+        assert_eq!(end, Some(Outcome::Reached("TerminationWait".into())));
+    }
+
+    #[test]
+    fn wait_until_a_lifecycle_event_needs_it_succeeded() {
+        let mut w = Watch::new(Some("AfterAllowTestTraffic".into()));
+        let (_, end) = w.observe(&with_events(
+            obs("InProgress"),
+            &[("AfterAllowTestTraffic", "InProgress")],
+        ));
+        assert_eq!(end, None);
+        let (_, end) = w.observe(&with_events(
+            obs("InProgress"),
+            &[("AfterAllowTestTraffic", "Succeeded")],
+        ));
+        assert_eq!(end, Some(Outcome::Reached("AfterAllowTestTraffic".into())));
+    }
+
+    #[test]
+    fn task_set_changes_are_reported() {
+        let mut w = Watch::new(None);
+        let mut o = obs("InProgress");
+        o.task_sets = vec![TaskSetObservation {
+            label: "Blue".into(),
+            desired: 1,
+            running: 1,
+            traffic_weight: 100.0,
+            ..TaskSetObservation::default()
+        }];
+        let (ev, _) = w.observe(&o);
+        let line = ev
+            .iter()
+            .find(|e| matches!(e, Event::TaskSets { .. }))
+            .unwrap()
+            .human();
+        assert_eq!(line, "task sets: blue 1/1 running, 100% traffic");
+        let (ev, _) = w.observe(&o);
+        assert!(ev.is_empty());
+    }
+
+    #[test]
+    fn json_events_are_tagged() {
+        let e = Event::Lifecycle {
+            name: "Install".into(),
+            status: "Succeeded".into(),
+            diagnostics: None,
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["event"], "lifecycle");
+        assert_eq!(v["name"], "Install");
+    }
+}

@@ -1,0 +1,19 @@
+//! Following a deployment, for every command that watches one (`deploy`, `wait`,
+//! `rollback`).
+//!
+//! - [`machine`]: the pure state machine, observations in, events and an outcome out.
+//! - [`observe`]: one poll of AWS, turned into an observation.
+//! - [`follow`]: the loop: polls, feeds the machine, reports, handles Ctrl-C and
+//!   approvals, enforces the timeout, and ends with one summary.
+//! - [`progress`]: how progress and the summary are shown (terminal, plain lines, JSON).
+
+#![warn(unreachable_pub)]
+
+pub(crate) mod follow;
+pub(crate) mod machine;
+pub(crate) mod observe;
+pub(crate) mod progress;
+
+pub(crate) use follow::{follow, WatchOptions};
+pub(crate) use machine::is_terminal_status;
+pub(crate) use observe::observe;
