@@ -44,6 +44,8 @@ pub(crate) enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Send requests through the load balancer and report versions, latency, errors.
     Smoke(commands::smoke::SmokeArgs),
+    /// The service's CloudWatch Logs: all tasks or some, filtered, or followed.
+    Logs(commands::logs::LogsArgs),
     /// Run the whole blue/green stack on this machine (no AWS account needed).
     Local(commands::local::LocalArgs),
 }
@@ -60,6 +62,7 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Diff(args) => commands::diff::run(args, &g).await,
         Command::Verify(args) => commands::verify::run(args, &g).await,
         Command::Smoke(args) => commands::smoke::run(args, &g).await,
+        Command::Logs(args) => commands::logs::run(args, &g).await,
         Command::Local(args) => commands::local::run(args, &g).await,
     }
 }

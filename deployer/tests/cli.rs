@@ -41,7 +41,7 @@ fn fixture() -> PathBuf {
 #[test]
 fn help_of_every_aws_command() {
     for sub in [
-        "deploy", "wait", "status", "continue", "rollback", "diff", "verify", "smoke",
+        "deploy", "wait", "status", "continue", "rollback", "diff", "verify", "smoke", "logs",
     ] {
         let out = run(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help: {}", text(&out.stderr));

@@ -7,6 +7,7 @@ pub(crate) mod continue_cmd;
 pub(crate) mod deploy;
 pub(crate) mod diff;
 pub(crate) mod local;
+pub(crate) mod logs;
 pub(crate) mod render;
 pub(crate) mod rollback;
 pub(crate) mod smoke;

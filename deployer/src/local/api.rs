@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, Common, ErrorCode};
 use super::stack::Stack;
-use super::{codedeploy, ecs, elbv2, registry};
+use super::{autoscaling, codedeploy, ecs, elbv2, logs, registry};
 
 pub type ApiResult = Result<Value, ApiError>;
 
@@ -71,9 +71,13 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         "AmazonEC2ContainerServiceV20141113" => ecs::api::handle(stack, op, &input),
         "CodeDeploy_20141006" => codedeploy::api::handle(stack, op, &input),
         "AmazonEC2ContainerRegistry_V20150921" => registry::ecr(stack, op, &input),
+        logs::api::TARGET_PREFIX => logs::api::handle(&stack.logs, op, &input, logs::now_ms()),
+        autoscaling::api::TARGET_PREFIX => {
+            autoscaling::api::handle(&stack.autoscaling, op, &input, super::model::now())
+        }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
-            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, ELBv2, IAM are)"),
+            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, CloudWatch Logs, Application Auto Scaling, ELBv2, IAM are)"),
         )),
     };
     tracing::debug!(target: "api", "{prefix}.{op} -> {}", if result.is_ok() { "ok" } else { "error" });

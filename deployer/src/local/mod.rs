@@ -22,6 +22,7 @@ pub mod model;
 pub mod nlb;
 pub mod placement;
 pub mod registry;
+pub mod scaling;
 pub mod stack;
 pub mod state;
 pub mod tasks;

@@ -14,9 +14,13 @@ use anyhow::{anyhow, Context};
 use nix::sys::signal::Signal;
 
 use super::ecs::backend::{launch_of, Health, HealthCheck, NewTask, StopCode, TaskStatus};
+use super::logs::{self, FileFollower};
 use super::model::{random_id, version_of_image, HEX};
 use super::stack::Stack;
 use super::state;
+
+/// How often a task's output file is read into its log stream.
+const LOG_POLL: Duration = Duration::from_millis(100);
 
 fn free_port() -> anyhow::Result<u16> {
     let l = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -97,12 +101,26 @@ pub fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Result<Strin
         .lb
         .register(tg, &id, SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
 
+    // The awslogs driver's part: the task's output, line by line, into its stream of the
+    // service's log group; the follower reads to the end once the process exited.
+    let output_done = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(
+        FileFollower::new(
+            Arc::clone(&stack.logs),
+            log_path.clone(),
+            logs::ECS_GROUP,
+            &logs::ecs_stream(&id),
+        )
+        .run(LOG_POLL, output_done.clone()),
+    );
+
     // Supervisor: records the exit.
     let st = Arc::clone(stack);
     let tid = id.clone();
     tokio::spawn(async move {
         let status = child.wait().await;
         let code = status.as_ref().ok().and_then(|s| s.code());
+        output_done.cancel();
         st.lb.deregister(tg, &tid);
         st.world().exited(&tid, code);
         st.save_state();

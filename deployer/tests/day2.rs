@@ -1,0 +1,352 @@
+//! Day-2 operations (issue 12) against `deployer local`: `deployer logs` (an access line,
+//! `--follow` seeing a later line and ending on Ctrl-C with exit 0, `--filter`, JSON),
+//! a failed deployment's report with the replacement's last log lines from CloudWatch
+//! Logs, and the real AWS CLI (v1: `logs filter-log-events`, `get-log-events`,
+//! `describe-log-streams`; `application-autoscaling describe-scalable-targets`) against
+//! the local APIs.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use support::LocalStack;
+
+fn run(stack: &LocalStack, args: &[&str]) -> Output {
+    stack
+        .deployer()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the deployer binary")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn explain(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+/// A path no other request uses, so its access line is this test's.
+fn probe(tag: &str) -> String {
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("/day2-{tag}-{n}")
+}
+
+/// Runs `args` until its stdout contains `needle` (bounded): the tasks' output reaches
+/// the log group within a poll.
+fn eventually(stack: &LocalStack, args: &[&str], needle: &str, within: Duration) -> Output {
+    let deadline = Instant::now() + within;
+    loop {
+        let out = run(stack, args);
+        if out.status.success() && text(&out.stdout).contains(needle) {
+            return out;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {needle:?} in `deployer {}` within {within:?}: {}",
+            args.join(" "),
+            explain(&out)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Kills and reaps a child on drop (the test's own processes never outlive it).
+struct Reap(Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn logs_show_access_lines_follow_new_ones_and_filter() {
+    let stack = LocalStack::start();
+    let path = probe("logs");
+    let (status, _) = support::http_get(&stack.nlb_url, &path).expect("GET through the NLB");
+    assert_eq!(status, 404);
+
+    // Human output: time, short task id, level, message, then the fields.
+    let out = eventually(
+        &stack,
+        &["logs", "--since", "5m"],
+        &path,
+        Duration::from_secs(15),
+    );
+    let line = text(&out.stdout)
+        .lines()
+        .find(|l| l.contains(&path))
+        .unwrap()
+        .to_string();
+    assert!(
+        line.contains("  INFO   request  method=GET  path=") && line.contains("status=404"),
+        "{line}"
+    );
+
+    // JSON: the app's own line.
+    let out = run(&stack, &["logs", "--since", "5m", "--output", "json"]);
+    assert!(out.status.success(), "{}", explain(&out));
+    let hit: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .filter(|v: &serde_json::Value| v["path"] == path.as_str())
+        .collect();
+    assert_eq!(hit.len(), 1, "{}", explain(&out));
+    assert_eq!(hit[0]["status"], 404);
+
+    // A CloudWatch filter pattern, passed through: only the 404s of this probe.
+    let pattern = format!("{{ $.status = 404 && $.path = \"{}*\" }}", &path[..12]);
+    let out = run(&stack, &["logs", "--since", "5m", "--filter", &pattern]);
+    assert!(out.status.success(), "{}", explain(&out));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        !lines.is_empty() && lines.iter().all(|l| l.contains("status=404")),
+        "{}",
+        explain(&out)
+    );
+    let out = run(&stack, &["logs", "--filter", "[ip, user]"]);
+    assert_ne!(out.status.code(), Some(0), "{}", explain(&out));
+    assert!(
+        text(&out.stderr).contains("InvalidParameterException"),
+        "{}",
+        explain(&out)
+    );
+
+    // --follow: a line written after it started shows up once; Ctrl-C exits 0.
+    let child = stack
+        .deployer()
+        .args(["logs", "--follow", "--since", "1s", "--interval", "200ms"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start deployer logs --follow");
+    let mut child = Reap(child);
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let later = probe("follow");
+    support::http_get(&stack.nlb_url, &later).expect("GET through the NLB");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains(&later)) {
+        assert!(
+            Instant::now() < deadline,
+            "--follow did not show {later} within 15s; saw:\n{}",
+            seen.join("\n")
+        );
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.push(l);
+        }
+    }
+    // A few more polls: the line must not come again.
+    let until = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < until {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.push(l);
+        }
+    }
+    assert_eq!(
+        seen.iter().filter(|l| l.contains(&later)).count(),
+        1,
+        "shown once: {seen:?}"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.0.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .expect("send SIGINT");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "logs --follow did not exit on Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(0), "Ctrl-C ends --follow with exit 0");
+}
+
+#[test]
+fn failed_deployment_report_carries_the_replacements_last_log_lines() {
+    let stack = LocalStack::start_with(&["--install-timeout", "5s"]);
+    let out = run(
+        &stack,
+        &[
+            "deploy",
+            "--image",
+            "demo:v2",
+            "--env",
+            "DEMO_FAIL_HEALTH=1",
+            "--interval",
+            "200ms",
+            "--timeout",
+            "90s",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", explain(&out));
+    let err = text(&out.stderr);
+    let at = err
+        .find("last log lines (/ecs/demo ecs/demo/")
+        .unwrap_or_else(|| panic!("no log lines in the report: {}", explain(&out)));
+    // The lines that follow are the task's own (its JSON lines, shown readable).
+    let after = &err[at..];
+    assert!(
+        after
+            .lines()
+            .skip(1)
+            .take(10)
+            .any(|l| l.contains("  INFO ") || l.contains("  WARN ")),
+        "{}",
+        explain(&out)
+    );
+    assert!(
+        !err.contains("/tasks/"),
+        "no local file path in the report: {err}"
+    );
+}
+
+fn aws(stack: &LocalStack, args: &[&str]) -> serde_json::Value {
+    let out = stack
+        .command("aws")
+        .args(args)
+        .args(["--output", "json"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("the AWS CLI (`aws`) is required: it comes with the machine image (or `pip install awscli`)");
+    assert!(
+        out.status.success(),
+        "aws {}: {}",
+        args.join(" "),
+        explain(&out)
+    );
+    serde_json::from_slice(&out.stdout).expect("aws answers JSON")
+}
+
+#[test]
+fn aws_cli_reads_the_local_logs_and_scalable_targets() {
+    let stack = LocalStack::start();
+    let path = probe("cli");
+    support::http_get(&stack.nlb_url, &path).expect("GET through the NLB");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let events = loop {
+        let v = aws(
+            &stack,
+            &[
+                "logs",
+                "filter-log-events",
+                "--log-group-name",
+                "/ecs/demo",
+                "--filter-pattern",
+                &format!("\"{path}\""),
+            ],
+        );
+        let events = v["events"].as_array().cloned().unwrap_or_default();
+        if !events.is_empty() {
+            break events;
+        }
+        assert!(Instant::now() < deadline, "no event for {path} within 15s");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(events.len(), 1, "{events:?}");
+    let stream = events[0]["logStreamName"].as_str().unwrap().to_string();
+    assert!(stream.starts_with("ecs/demo/"), "{stream}");
+
+    let v = aws(
+        &stack,
+        &[
+            "logs",
+            "describe-log-streams",
+            "--log-group-name",
+            "/ecs/demo",
+            "--order-by",
+            "LastEventTime",
+            "--descending",
+        ],
+    );
+    let names: Vec<&str> = v["logStreams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["logStreamName"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&stream.as_str()), "{names:?}");
+    assert!(names.len() >= 2, "one stream per task: {names:?}");
+
+    let v = aws(
+        &stack,
+        &[
+            "logs",
+            "get-log-events",
+            "--log-group-name",
+            "/ecs/demo",
+            "--log-stream-name",
+            &stream,
+            "--start-from-head",
+        ],
+    );
+    let msgs: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(msgs.iter().any(|m| m.contains(&path)), "{msgs:?}");
+    assert!(v["nextForwardToken"].as_str().unwrap().starts_with("f/"));
+
+    let v = aws(
+        &stack,
+        &[
+            "application-autoscaling",
+            "describe-scalable-targets",
+            "--service-namespace",
+            "ecs",
+        ],
+    );
+    let t = &v["ScalableTargets"][0];
+    assert_eq!(t["ResourceId"], "service/demo/demo", "{v}");
+    assert_eq!(t["ScalableDimension"], "ecs:service:DesiredCount");
+    assert_eq!(t["MinCapacity"], 2, "min = the service's task count");
+    assert!(t["MaxCapacity"].as_i64().unwrap() >= 2, "{v}");
+    let v = aws(
+        &stack,
+        &[
+            "application-autoscaling",
+            "describe-scaling-policies",
+            "--service-namespace",
+            "ecs",
+        ],
+    );
+    assert_eq!(
+        v["ScalingPolicies"][0]["TargetTrackingScalingPolicyConfiguration"]
+            ["PredefinedMetricSpecification"]["PredefinedMetricType"],
+        "ECSServiceAverageCPUUtilization",
+        "{v}"
+    );
+}
