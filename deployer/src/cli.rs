@@ -46,6 +46,10 @@ pub(crate) enum Command {
     Smoke(commands::smoke::SmokeArgs),
     /// The service's CloudWatch Logs: all tasks or some, filtered, or followed.
     Logs(commands::logs::LogsArgs),
+    /// Change the service's desired count, or its auto scaling bounds.
+    Scale(commands::scale::ScaleArgs),
+    /// List the service's tasks: target group, revision, AZ, address, health.
+    Tasks(commands::tasks::TasksArgs),
     /// Run the whole blue/green stack on this machine (no AWS account needed).
     Local(commands::local::LocalArgs),
 }
@@ -63,6 +67,8 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Verify(args) => commands::verify::run(args, &g).await,
         Command::Smoke(args) => commands::smoke::run(args, &g).await,
         Command::Logs(args) => commands::logs::run(args, &g).await,
+        Command::Scale(args) => commands::scale::run(args, &g).await,
+        Command::Tasks(args) => commands::tasks::run(args, &g).await,
         Command::Local(args) => commands::local::run(args, &g).await,
     }
 }

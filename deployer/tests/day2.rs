@@ -350,3 +350,206 @@ fn aws_cli_reads_the_local_logs_and_scalable_targets() {
         "{v}"
     );
 }
+
+fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", explain(out)))
+}
+
+#[test]
+fn tasks_spread_over_two_azs_and_scale_changes_the_count() {
+    // A long scale-in cooldown: the idle service's CPU alarm must not undo `scale --tasks 3`.
+    let stack = LocalStack::start_with(&["--scale-in-cooldown", "10m"]);
+
+    let out = run(&stack, &["tasks"]);
+    assert!(out.status.success(), "{}", explain(&out));
+    let human = text(&out.stdout);
+    assert!(human.starts_with("TASK "), "{human}");
+    assert!(
+        human.contains("us-east-1a") && human.contains("us-east-1b"),
+        "{human}"
+    );
+
+    let out = run(&stack, &["tasks", "--output", "json"]);
+    let rows = json_of(&out);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for r in rows {
+        assert_eq!(r["target_group"], "blue", "{r}");
+        assert_eq!(r["last_status"], "RUNNING", "{r}");
+        assert!(
+            r["address"].as_str().unwrap().starts_with("127.0.0.1:"),
+            "{r}"
+        );
+        assert!(
+            r["availability_zone"]
+                .as_str()
+                .unwrap()
+                .starts_with("us-east-1"),
+            "{r}"
+        );
+        assert_eq!(r["target_health"], "healthy", "{r}");
+    }
+    let zones: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r["availability_zone"].as_str().unwrap())
+        .collect();
+    assert_eq!(zones.len(), 2, "two AZs: {zones:?}");
+
+    // Outside the auto scaling bounds [2, 4]: refused, exit 2, nothing changed.
+    let out = run(&stack, &["scale", "--tasks", "9"]);
+    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+    assert!(
+        text(&out.stderr).contains("outside the auto scaling bounds [2, 4]"),
+        "{}",
+        explain(&out)
+    );
+
+    let t0 = Instant::now();
+    let out = run(
+        &stack,
+        &["scale", "--tasks", "3", "--wait", "--timeout", "60s"],
+    );
+    assert!(out.status.success(), "{}", explain(&out));
+    eprintln!("scale --tasks 3 --wait took {:?}", t0.elapsed());
+    assert!(
+        text(&out.stdout).contains("desired count 2 -> 3"),
+        "{}",
+        explain(&out)
+    );
+
+    let out = run(&stack, &["status"]);
+    assert!(out.status.success(), "{}", explain(&out));
+    let s = text(&out.stdout);
+    assert!(s.contains("3 of 3 tasks running"), "{s}");
+    assert!(s.contains("scaling      desired 3, min 2, max 4"), "{s}");
+
+    let out = run(&stack, &["tasks", "--output", "json"]);
+    let rows = json_of(&out);
+    let zones: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["availability_zone"].as_str().unwrap())
+        .collect();
+    assert_eq!(zones.len(), 3, "{zones:?}");
+    assert!(
+        zones.contains(&"us-east-1a") && zones.contains(&"us-east-1b"),
+        "{zones:?}"
+    );
+
+    // The bounds move with --min/--max; status shows them.
+    let out = run(&stack, &["scale", "--min", "1", "--max", "5"]);
+    assert!(out.status.success(), "{}", explain(&out));
+    let out = run(&stack, &["status", "--output", "json"]);
+    let v = json_of(&out);
+    assert_eq!(
+        v["autoscaling"],
+        serde_json::json!({"min": 1, "max": 5}),
+        "{v}"
+    );
+}
+
+/// The scaling figures of the local stack (`/_local/status`).
+fn scaling(stack: &LocalStack) -> serde_json::Value {
+    let (status, body) = support::http_get(&stack.api_url, "/_local/status").expect("local status");
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["scaling"].clone()
+}
+
+#[test]
+fn load_scales_the_service_out_and_back_in() {
+    // One task of 256 CPU units (a quarter core); the target is 20 % of it, so a few
+    // request loops through the NLB are well above it.
+    let stack = LocalStack::start_with(&[
+        "--tasks",
+        "1",
+        "--max-tasks",
+        "2",
+        "--cpu-target",
+        "20",
+        "--scale-out-cooldown",
+        "1s",
+        "--scale-in-cooldown",
+        "3s",
+    ]);
+    assert_eq!(scaling(&stack)["desired"], 1);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut load = Vec::new();
+    for _ in 0..4 {
+        let stop = stop.clone();
+        let sent = sent.clone();
+        let url = stack.nlb_url.clone();
+        // Bounded: at most 90 s or 2,000,000 requests per thread.
+        load.push(std::thread::spawn(move || {
+            let until = Instant::now() + Duration::from_secs(90);
+            for _ in 0..2_000_000 {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) || Instant::now() > until {
+                    break;
+                }
+                if support::http_get(&url, "/").is_ok() {
+                    sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    let t0 = Instant::now();
+    let mut peak_cpu = 0.0f64;
+    let out_after = loop {
+        let s = scaling(&stack);
+        peak_cpu = peak_cpu.max(s["cpu_percent"].as_f64().unwrap_or(0.0));
+        if s["desired"] == 2 {
+            break t0.elapsed();
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "no scale out within 60 s under load (peak CPU {peak_cpu:.1}% of the task's units, {} requests): {s}",
+            sent.load(std::sync::atomic::Ordering::Relaxed)
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in load {
+        t.join().unwrap();
+    }
+    let requests = sent.load(std::sync::atomic::Ordering::Relaxed);
+    let t1 = Instant::now();
+    let in_after = loop {
+        let s = scaling(&stack);
+        if s["desired"] == 1 {
+            break t1.elapsed();
+        }
+        assert!(
+            t1.elapsed() < Duration::from_secs(90),
+            "no scale in within 90 s after the load ended: {s}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    eprintln!(
+        "autoscaling: scale out after {out_after:?} of load ({requests} requests, peak CPU {peak_cpu:.1}% of 256 units, target 20%); \
+         scale in {in_after:?} after the load ended"
+    );
+    let out = stack
+        .command("aws")
+        .args([
+            "application-autoscaling",
+            "describe-scaling-activities",
+            "--service-namespace",
+            "ecs",
+            "--output",
+            "json",
+        ])
+        .output()
+        .expect("aws");
+    let v = json_of(&out);
+    let descs: Vec<&str> = v["ScalingActivities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["Description"].as_str().unwrap())
+        .collect();
+    assert!(descs.contains(&"Setting desired count to 2."), "{descs:?}");
+    assert!(descs.contains(&"Setting desired count to 1."), "{descs:?}");
+}

@@ -8,7 +8,7 @@ use aws_sdk_applicationautoscaling::Client;
 use crate::aws::AwsResultExt;
 
 /// The bounds of the service's scalable target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Bounds {
     pub min: i32,
     pub max: i32,

@@ -393,16 +393,30 @@ async fn status(arg: &StateDirArg, global: &GlobalArgs) -> anyhow::Result<Code> 
         );
         for t in ts["tasks"].as_array().into_iter().flatten() {
             println!(
-                "  task {} {:<8} version {:<10} 127.0.0.1:{:<5} pid {:<7} container {:<9} target {}",
+                "  task {} {:<8} version {:<10} az {:<11} 127.0.0.1:{:<5} pid {:<7} container {:<9} target {}",
                 t["id"].as_str().unwrap_or(""),
                 t["status"].as_str().unwrap_or(""),
                 t["version"].as_str().unwrap_or(""),
+                t["az"].as_str().unwrap_or(""),
                 t["port"],
                 t["pid"],
                 t["health"].as_str().unwrap_or(""),
                 t["target"].as_str().unwrap_or("-")
             );
         }
+    }
+    let sc = &v["scaling"];
+    if !sc.is_null() {
+        println!(
+            "scaling  desired {}, min {}, max {}, CPU {}",
+            sc["desired"],
+            sc["min"],
+            sc["max"],
+            sc["cpu_percent"]
+                .as_f64()
+                .map(|c| format!("{c:.1}%"))
+                .unwrap_or_else(|| "n/a".into())
+        );
     }
     for d in v["deployments"].as_array().into_iter().flatten() {
         println!(

@@ -516,7 +516,7 @@ pub fn status_json(stack: &Stack) -> Value {
                 .filter(|t| t.last_status != TaskStatus::Stopped)
                 .map(|t| {
                     json!({
-                        "id": t.id, "status": t.last_status.as_str(), "version": t.version,
+                        "id": t.id, "status": t.last_status.as_str(), "version": t.version, "az": t.az,
                         "port": t.port, "pid": t.pid, "health": t.health.as_str(),
                         "target": stack.lb.target_state(ts.tg, &t.id).map(|s| s.as_str()),
                         "log": t.log

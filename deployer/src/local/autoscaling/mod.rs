@@ -393,6 +393,24 @@ impl AutoScaling {
         self.record(&mut inner, resource_id, d, now);
     }
 
+    /// The desired count changed outside auto scaling (UpdateService by hand): the local
+    /// stack counts it as a scaling activity, so the cooldowns protect it for a while
+    /// (AWS's alarms may undo it at their next evaluation).
+    pub fn external_change(&self, resource_id: &str, from: u32, to: u32, now: f64) {
+        let d = Decision {
+            direction: engine::Direction::Bounds,
+            from,
+            to,
+            cause: "a manual change of the desired count".into(),
+        };
+        let mut inner = self.lock();
+        for (key, t) in inner.trackers.iter_mut() {
+            if key.starts_with(&format!("{resource_id}\n")) {
+                t.applied(&d, now);
+            }
+        }
+    }
+
     /// One evaluation period for `resource_id`: runs each of its policies on the
     /// utilization measured over the period; returns the decision to apply (the largest
     /// count any policy asks for, as Application Auto Scaling does with several target
@@ -520,6 +538,7 @@ pub async fn run(
     let ticks = cpu::clock_ticks();
     let mut meter = cpu::Meter::default();
     let started = tokio::time::Instant::now();
+    let mut expected: Option<u32> = None;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -532,6 +551,10 @@ pub async fn run(
             (cpu::cpu_ticks(pid), cpu::rss_bytes(pid))
         });
         let desired = service.desired_count();
+        if expected.is_some_and(|e| e != desired) {
+            backend.external_change(&service.resource_id(), expected.unwrap_or(0), desired, secs);
+        }
+        expected = Some(desired);
         let obs = Observation {
             now: secs,
             desired,
@@ -560,6 +583,7 @@ pub async fn run(
                 d.cause
             );
             service.set_desired_count(d.to, &d.cause);
+            expected = Some(d.to);
         }
     }
 }

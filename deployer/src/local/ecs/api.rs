@@ -38,6 +38,7 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         }
         "ListTaskDefinitions" => list_task_definitions(stack, input),
         "DescribeServices" => describe_services(stack, input),
+        "UpdateService" => update_service(stack, input),
         "DescribeClusters" => {
             let w = stack.world();
             let running = w
@@ -171,6 +172,50 @@ fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
         }
     }
     Ok(json!({"services": services, "failures": failures}))
+}
+
+/// UpdateService on a CODE_DEPLOY service: the desired count (the scheduler starts or
+/// stops tasks of the primary task set); the task definition, network configuration and
+/// load balancers belong to CodeDeploy, as ECS answers.
+fn update_service(stack: &Stack, input: &Value) -> ApiResult {
+    check_cluster(stack, input)?;
+    let s = req_str(input, "service", Error::InvalidParameterException)?;
+    if s != SERVICE && s != stack.names().service_arn() {
+        return Err(ApiError::new(
+            Error::ServiceNotFoundException,
+            "Service not found.",
+        ));
+    }
+    for key in [
+        "taskDefinition",
+        "networkConfiguration",
+        "loadBalancers",
+        "platformVersion",
+    ] {
+        if input.get(key).is_some_and(|v| !v.is_null()) {
+            return Err(ApiError::new(
+                Error::InvalidParameterException,
+                format!(
+                    "Unable to update {key} on services with a CODE_DEPLOY deployment controller. \
+                     Use AWS CodeDeploy to trigger a new deployment."
+                ),
+            ));
+        }
+    }
+    let desired = match input.get("desiredCount") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().filter(|n| *n <= 1000).ok_or_else(|| {
+            ApiError::new(
+                Error::InvalidParameterException,
+                format!("desiredCount {v}: must be a whole number from 0 to 1000"),
+            )
+        })? as u32),
+    };
+    let mut w = stack.world();
+    if let Some(n) = desired {
+        w.set_desired(n);
+    }
+    Ok(json!({"service": service_json(&w)}))
 }
 
 fn counts(w: &World, ts: &TaskSet) -> (usize, usize) {
@@ -338,7 +383,7 @@ fn describe_tasks(stack: &Stack, input: &Value) -> ApiResult {
 
 fn task_json(w: &World, t: &Task) -> Value {
     let desired = desired_status(t);
-    let az = format!("{}a", w.names.region);
+    let az = &t.az;
     let container_status = match t.last_status {
         TaskStatus::Stopped => TaskStatus::Stopped,
         TaskStatus::Running | TaskStatus::Deprovisioning => TaskStatus::Running,
@@ -421,7 +466,7 @@ pub fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
         "Revision": td.and_then(|d| d["revision"].as_u64()).map(|r| r.to_string()),
         "DesiredStatus": desired_status(t),
         "KnownStatus": t.last_status.as_str(),
-        "AvailabilityZone": format!("{}a", w.names.region),
+        "AvailabilityZone": t.az,
         "LaunchType": "FARGATE",
         "Containers": [{
             "DockerId": t.id,

@@ -53,6 +53,9 @@ pub enum StopCode {
     EssentialContainerExited,
 }
 
+/// How many Availability Zones the local service spreads its tasks over.
+pub const AZ_COUNT: usize = 2;
+
 #[derive(Debug, Clone)]
 pub struct Task {
     pub id: String,
@@ -76,6 +79,8 @@ pub struct Task {
     pub stop_code: Option<StopCode>,
     pub exit_code: Option<i32>,
     pub log: String,
+    /// The Availability Zone it was placed in (spread as the ECS scheduler spreads).
+    pub az: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
@@ -443,6 +448,21 @@ impl World {
     pub fn record_task(&mut self, task_set_id: &str, task_def_arn: &str, new: NewTask) -> String {
         let arn = self.names.task_arn(&new.id);
         let t = now();
+        let zones = crate::local::placement::zones(&self.names.region, AZ_COUNT);
+        let az = {
+            let running: Vec<&str> = self
+                .task_set(task_set_id)
+                .map(|ts| {
+                    ts.tasks
+                        .iter()
+                        .filter_map(|id| self.tasks.get(id))
+                        .filter(|t| t.desired_running)
+                        .map(|t| t.az.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            crate::local::placement::pick_zone(&zones, &running).to_string()
+        };
         let id = new.id.clone();
         let event = format!(
             "(service demo, taskSet {task_set_id}) has started 1 tasks: (task {id}) version {} on 127.0.0.1:{} pid {}.",
@@ -473,6 +493,7 @@ impl World {
                 stop_code: None,
                 exit_code: None,
                 log: new.log,
+                az,
             },
         );
         if let Some(ts) = self.task_set_mut(task_set_id) {

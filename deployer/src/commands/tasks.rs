@@ -1,0 +1,219 @@
+//! `deployer tasks`: the service's tasks with where they run and how they are: id, target
+//! group (blue/green, from the task set that started it), revision, image, AZ, private
+//! IP and port, last status, container health, target health, started at; `--stopped`
+//! adds the recently stopped ones with their stop reason and exit code. Read-only.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use aws_sdk_ecs::types::{DesiredStatus, Task};
+use aws_smithy_types::date_time::Format;
+use clap::Args;
+use serde::Serialize;
+
+use crate::args::{GlobalArgs, OutputFormat};
+use crate::aws::{ecs, elbv2, AwsResultExt, Ctx};
+use crate::exit::Code;
+
+#[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!())]
+pub(crate) struct TasksArgs {
+    /// Also the recently stopped tasks (stop reason, exit code).
+    #[arg(long)]
+    pub stopped: bool,
+}
+
+/// One row of `tasks` (also its `--output json`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct TaskRow {
+    pub id: String,
+    pub target_group: String,
+    pub revision: String,
+    pub image: String,
+    pub availability_zone: String,
+    pub address: String,
+    pub last_status: String,
+    pub health: String,
+    pub target_health: String,
+    pub started_at: Option<String>,
+    pub stopped_reason: Option<String>,
+    pub exit_code: Option<i32>,
+}
+
+pub(crate) async fn run(args: TasksArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    let ctx = Ctx::load(global).await?;
+    let o = &ctx.outputs;
+    let service = ecs::service(&ctx).await?;
+    // Task set id -> colour of its target group.
+    let colour_of_tg = |arn: &str| {
+        if arn == o.target_group_blue_arn {
+            "blue"
+        } else if arn == o.target_group_green_arn {
+            "green"
+        } else {
+            "?"
+        }
+    };
+    let set_colour: HashMap<String, &str> = service
+        .task_sets()
+        .iter()
+        .filter_map(|ts| {
+            let tg = ts.load_balancers().first()?.target_group_arn()?;
+            Some((ts.id()?.to_string(), colour_of_tg(tg)))
+        })
+        .collect();
+    // (ip, port) -> target health, over both target groups.
+    let mut health: HashMap<(String, i32), String> = HashMap::new();
+    for (arn, name) in [
+        (&o.target_group_blue_arn, &o.target_group_blue_name),
+        (&o.target_group_green_arn, &o.target_group_green_name),
+    ] {
+        for d in elbv2::target_health(&ctx, arn, name).await? {
+            if let Some(t) = d.target() {
+                let state = d
+                    .target_health()
+                    .and_then(|h| h.state())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                health.insert(
+                    (
+                        t.id().unwrap_or_default().to_string(),
+                        t.port().unwrap_or(0),
+                    ),
+                    state,
+                );
+            }
+        }
+    }
+    let mut statuses = vec![DesiredStatus::Running];
+    if args.stopped {
+        statuses.push(DesiredStatus::Stopped);
+    }
+    let mut tasks: Vec<Task> = Vec::new();
+    for status in statuses {
+        let arns = ctx
+            .aws
+            .ecs
+            .list_tasks()
+            .cluster(&o.cluster_name)
+            .service_name(&o.service_name)
+            .desired_status(status)
+            .send()
+            .await
+            .aws("ecs:ListTasks")
+            .context("listing the service's tasks")?
+            .task_arns
+            .unwrap_or_default();
+        for chunk in arns.chunks(100) {
+            let out = ctx
+                .aws
+                .ecs
+                .describe_tasks()
+                .cluster(&o.cluster_name)
+                .set_tasks(Some(chunk.to_vec()))
+                .send()
+                .await
+                .aws("ecs:DescribeTasks")
+                .context("describing the service's tasks")?;
+            tasks.extend(out.tasks.unwrap_or_default());
+        }
+    }
+    let rows: Vec<TaskRow> = tasks
+        .iter()
+        .map(|t| row(t, &o.container_name, &set_colour, &health))
+        .collect();
+    match global.output {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        OutputFormat::Human => print!("{}", render(&rows)),
+    }
+    Ok(Code::Success)
+}
+
+fn row(
+    t: &Task,
+    container: &str,
+    set_colour: &HashMap<String, &str>,
+    health: &HashMap<(String, i32), String>,
+) -> TaskRow {
+    let c = t
+        .containers()
+        .iter()
+        .find(|c| c.name() == Some(container))
+        .or_else(|| t.containers().first());
+    let ip = c
+        .and_then(|c| c.network_interfaces().first())
+        .and_then(|n| n.private_ipv4_address())
+        .unwrap_or_default()
+        .to_string();
+    // awsvpc: the target is the task's IP on the container port; the local stack maps the
+    // container port to a host port on 127.0.0.1 (its network binding).
+    let port = c
+        .and_then(|c| c.network_bindings().first())
+        .and_then(|b| b.host_port())
+        .unwrap_or(3000);
+    let revision = t
+        .task_definition_arn()
+        .and_then(|a| a.rsplit('/').next())
+        .unwrap_or_default()
+        .to_string();
+    TaskRow {
+        id: t
+            .task_arn()
+            .map(crate::artifacts::logview::task_id)
+            .unwrap_or_default()
+            .to_string(),
+        target_group: t
+            .started_by()
+            .and_then(|s| set_colour.get(s))
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "-".into()),
+        revision,
+        image: c.and_then(|c| c.image()).unwrap_or_default().to_string(),
+        availability_zone: t.availability_zone().unwrap_or_default().to_string(),
+        address: format!("{ip}:{port}"),
+        last_status: t.last_status().unwrap_or_default().to_string(),
+        health: t
+            .health_status()
+            .map(|h| h.as_str().to_string())
+            .unwrap_or_default(),
+        target_health: health
+            .get(&(ip.clone(), port))
+            .cloned()
+            .unwrap_or_else(|| "-".into()),
+        started_at: t.started_at().and_then(|d| d.fmt(Format::DateTime).ok()),
+        stopped_reason: t.stopped_reason().map(String::from),
+        exit_code: c.and_then(|c| c.exit_code()),
+    }
+}
+
+fn render(rows: &[TaskRow]) -> String {
+    let mut out = format!(
+        "{:<32}  {:<5}  {:<7}  {:<12}  {:<11}  {:<15}  {:<8}  {:<9}  {:<9}  {}\n",
+        "TASK", "TG", "REV", "IMAGE", "AZ", "ADDRESS", "STATUS", "HEALTH", "TARGET", "STARTED"
+    );
+    for r in rows {
+        let image = r.image.rsplit('/').next().unwrap_or(&r.image);
+        out.push_str(&format!(
+            "{:<32}  {:<5}  {:<7}  {:<12}  {:<11}  {:<15}  {:<8}  {:<9}  {:<9}  {}\n",
+            r.id,
+            r.target_group,
+            r.revision,
+            image,
+            r.availability_zone,
+            r.address,
+            r.last_status,
+            r.health,
+            r.target_health,
+            r.started_at.as_deref().unwrap_or("-")
+        ));
+        if let Some(reason) = &r.stopped_reason {
+            out.push_str(&format!(
+                "    stopped: {reason} (exit code {})\n",
+                r.exit_code
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "-".into())
+            ));
+        }
+    }
+    out
+}
