@@ -46,6 +46,8 @@ pub(crate) enum Command {
     Smoke(commands::smoke::SmokeArgs),
     /// The service's CloudWatch Logs: all tasks or some, filtered, or followed.
     Logs(commands::logs::LogsArgs),
+    /// Run a one-off task (`deployer run -- ARGS`), stream its log, exit with its outcome.
+    Run(commands::run::RunArgs),
     /// Change the service's desired count, or its auto scaling bounds.
     Scale(commands::scale::ScaleArgs),
     /// List the service's tasks: target group, revision, AZ, address, health.
@@ -67,6 +69,7 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Verify(args) => commands::verify::run(args, &g).await,
         Command::Smoke(args) => commands::smoke::run(args, &g).await,
         Command::Logs(args) => commands::logs::run(args, &g).await,
+        Command::Run(args) => commands::run::run(args, &g).await,
         Command::Scale(args) => commands::scale::run(args, &g).await,
         Command::Tasks(args) => commands::tasks::run(args, &g).await,
         Command::Local(args) => commands::local::run(args, &g).await,

@@ -42,7 +42,7 @@ fn fixture() -> PathBuf {
 fn help_of_every_aws_command() {
     for sub in [
         "deploy", "wait", "status", "continue", "rollback", "diff", "verify", "smoke", "logs",
-        "scale", "tasks",
+        "scale", "tasks", "run",
     ] {
         let out = run(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help: {}", text(&out.stderr));

@@ -553,3 +553,173 @@ fn load_scales_the_service_out_and_back_in() {
     assert!(descs.contains(&"Setting desired count to 2."), "{descs:?}");
     assert!(descs.contains(&"Setting desired count to 1."), "{descs:?}");
 }
+
+#[test]
+fn one_off_tasks_and_stopping_a_task() {
+    let stack = LocalStack::start();
+
+    // `run -- --version`: the container's output streams, exit 0.
+    let out = run(&stack, &["run", "--interval", "200ms", "--", "--version"]);
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        text(&out.stdout).contains(&format!("demo {version}")),
+        "{}",
+        explain(&out)
+    );
+    assert!(
+        text(&out.stderr).contains("exited with code 0"),
+        "{}",
+        explain(&out)
+    );
+
+    // A failing one-off: exit 3, the container's code reported (JSON: the code).
+    let out = run(
+        &stack,
+        &[
+            "run",
+            "--interval",
+            "200ms",
+            "--output",
+            "json",
+            "--",
+            "--no-such-flag",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", explain(&out));
+    let last = text(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    let v: serde_json::Value =
+        serde_json::from_str(&last).unwrap_or_else(|e| panic!("{e}: {}", explain(&out)));
+    assert_eq!(v["exit_code"], 2, "{}", explain(&out));
+
+    // One-offs are not the service's tasks.
+    let out = run(&stack, &["tasks", "--output", "json"]);
+    assert_eq!(
+        json_of(&out).as_array().unwrap().len(),
+        2,
+        "{}",
+        explain(&out)
+    );
+
+    // `tasks stop --wait`: the scheduler starts a healthy replacement.
+    let rows = json_of(&run(&stack, &["tasks", "--output", "json"]));
+    let victim = rows[0]["id"].as_str().unwrap().to_string();
+    let out = run(
+        &stack,
+        &[
+            "tasks",
+            "stop",
+            &victim,
+            "--reason",
+            "test",
+            "--wait",
+            "--timeout",
+            "60s",
+        ],
+    );
+    assert!(out.status.success(), "{}", explain(&out));
+    assert!(
+        text(&out.stderr).contains("the service starts a replacement"),
+        "{}",
+        explain(&out)
+    );
+    let rows = json_of(&run(&stack, &["tasks", "--output", "json", "--stopped"]));
+    let rows = rows.as_array().unwrap();
+    let running: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["last_status"] == "RUNNING")
+        .collect();
+    assert_eq!(running.len(), 2, "{rows:?}");
+    assert!(
+        running
+            .iter()
+            .all(|r| r["id"] != victim.as_str() && r["health"] == "HEALTHY"),
+        "{rows:?}"
+    );
+    let stopped = rows
+        .iter()
+        .find(|r| r["id"] == victim.as_str())
+        .expect("the stopped task is listed");
+    assert_eq!(stopped["stopped_reason"], "test");
+}
+
+#[test]
+fn aws_cli_runs_and_lists_tasks() {
+    let stack = LocalStack::start();
+    let v = aws(
+        &stack,
+        &[
+            "ecs",
+            "run-task",
+            "--cluster",
+            "demo",
+            "--task-definition",
+            "demo",
+            "--overrides",
+            r#"{"containerOverrides":[{"name":"demo","command":["--version"]}]}"#,
+        ],
+    );
+    let arn = v["tasks"][0]["taskArn"]
+        .as_str()
+        .expect("a task ARN")
+        .to_string();
+    assert_eq!(v["tasks"][0]["group"], "family:demo", "{v}");
+    // It exits on its own; ListTasks sees it stopped, with exit code 0.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let v = aws(
+            &stack,
+            &[
+                "ecs",
+                "list-tasks",
+                "--cluster",
+                "demo",
+                "--desired-status",
+                "STOPPED",
+            ],
+        );
+        if v["taskArns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == arn.as_str())
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the one-off task did not stop: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let v = aws(
+        &stack,
+        &[
+            "ecs",
+            "describe-tasks",
+            "--cluster",
+            "demo",
+            "--tasks",
+            &arn,
+        ],
+    );
+    assert_eq!(v["tasks"][0]["containers"][0]["exitCode"], 0, "{v}");
+    let v = aws(
+        &stack,
+        &[
+            "ecs",
+            "list-tasks",
+            "--cluster",
+            "demo",
+            "--service-name",
+            "demo",
+        ],
+    );
+    let service_tasks = v["taskArns"].as_array().unwrap();
+    assert_eq!(service_tasks.len(), 2, "{v}");
+    assert!(!service_tasks.iter().any(|a| a == arn.as_str()));
+}

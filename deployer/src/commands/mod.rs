@@ -10,6 +10,7 @@ pub(crate) mod local;
 pub(crate) mod logs;
 pub(crate) mod render;
 pub(crate) mod rollback;
+pub(crate) mod run;
 pub(crate) mod scale;
 pub(crate) mod smoke;
 pub(crate) mod status;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use aws_sdk_ecs::types::{DesiredStatus, Task};
 use aws_smithy_types::date_time::Format;
-use clap::Args;
+use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::args::{GlobalArgs, OutputFormat};
@@ -16,11 +16,136 @@ use crate::aws::{ecs, elbv2, AwsResultExt, Ctx};
 use crate::exit::Code;
 
 #[derive(Debug, Args)]
-#[command(after_help = crate::exit_codes!())]
+#[command(after_help = crate::exit_codes!(), args_conflicts_with_subcommands = true)]
 pub(crate) struct TasksArgs {
+    #[command(subcommand)]
+    pub action: Option<TasksAction>,
+
     /// Also the recently stopped tasks (stop reason, exit code).
     #[arg(long)]
     pub stopped: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TasksAction {
+    /// Stop a task (StopTask); the service starts a replacement.
+    Stop(StopArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StopArgs {
+    /// The task's id or ARN.
+    pub id: String,
+
+    /// Why (shown as the task's stopped reason).
+    #[arg(long, default_value = "Stopped by deployer tasks stop")]
+    pub reason: String,
+
+    /// Wait until the service runs its desired count again, every task healthy.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long `--wait` waits (exit 5 after).
+    #[arg(long, default_value = "3m", value_parser = crate::args::parse_duration, value_name = "DURATION")]
+    pub timeout: std::time::Duration,
+}
+
+async fn stop(args: StopArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    let ctx = Ctx::load(global).await?;
+    let o = &ctx.outputs;
+    let id = crate::artifacts::logview::task_id(&args.id).to_string();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(crate::exit::bad_input(format!(
+            "task {:?}: expected a task id (32 hex digits) or ARN",
+            args.id
+        )));
+    }
+    let out = ctx
+        .aws
+        .ecs
+        .stop_task()
+        .cluster(&o.cluster_name)
+        .task(&id)
+        .reason(&args.reason)
+        .send()
+        .await
+        .aws("ecs:StopTask")
+        .with_context(|| format!("stopping task {id}"))?;
+    let group = out.task().and_then(|t| t.group()).unwrap_or_default();
+    let service_task = group == format!("service:{}", o.service_name);
+    if service_task {
+        eprintln!(
+            "stopped task {id}; the service starts a replacement (its desired count is unchanged)"
+        );
+    } else {
+        eprintln!("stopped task {id} (a one-off task: nothing replaces it)");
+    }
+    let mut code = Code::Success;
+    if args.wait && service_task {
+        let deadline = std::time::Instant::now() + args.timeout;
+        loop {
+            let s = ecs::service(&ctx).await?;
+            let running = running_tasks(&ctx).await?;
+            let healthy = running
+                .iter()
+                .filter(|t| t.health_status().map(|h| h.as_str()) == Some("HEALTHY"))
+                .count();
+            let replaced = !running
+                .iter()
+                .any(|t| t.task_arn().is_some_and(|a| a.ends_with(&id)));
+            if replaced && s.running_count == s.desired_count && healthy as i32 == s.desired_count {
+                eprintln!("the service runs {healthy} healthy tasks again");
+                break;
+            }
+            if std::time::Instant::now() >= deadline {
+                eprintln!(
+                    "timed out after {}: {healthy} of {} tasks healthy",
+                    humantime::format_duration(args.timeout),
+                    s.desired_count
+                );
+                code = Code::Timeout;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+    match global.output {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::json!({"stopped": id, "service_task": service_task})
+        ),
+        OutputFormat::Human => println!("stopped {id}"),
+    }
+    Ok(code)
+}
+
+async fn running_tasks(ctx: &Ctx) -> anyhow::Result<Vec<Task>> {
+    let o = &ctx.outputs;
+    let arns = ctx
+        .aws
+        .ecs
+        .list_tasks()
+        .cluster(&o.cluster_name)
+        .service_name(&o.service_name)
+        .send()
+        .await
+        .aws("ecs:ListTasks")?
+        .task_arns
+        .unwrap_or_default();
+    if arns.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(ctx
+        .aws
+        .ecs
+        .describe_tasks()
+        .cluster(&o.cluster_name)
+        .set_tasks(Some(arns.into_iter().take(100).collect()))
+        .send()
+        .await
+        .aws("ecs:DescribeTasks")?
+        .tasks
+        .unwrap_or_default())
 }
 
 /// One row of `tasks` (also its `--output json`).
@@ -41,6 +166,9 @@ pub(crate) struct TaskRow {
 }
 
 pub(crate) async fn run(args: TasksArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    if let Some(TasksAction::Stop(a)) = args.action {
+        return stop(a, global).await;
+    }
     let ctx = Ctx::load(global).await?;
     let o = &ctx.outputs;
     let service = ecs::service(&ctx).await?;
