@@ -85,16 +85,21 @@ async fn stop(args: StopArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
         let deadline = std::time::Instant::now() + args.timeout;
         loop {
             let s = ecs::service(&ctx).await?;
-            let running = running_tasks(&ctx).await?;
+            let running: Vec<TaskRow> = rows(&ctx, false)
+                .await?
+                .into_iter()
+                .filter(|r| r.last_status == "RUNNING")
+                .collect();
+            // Healthy: the container health check and the target group both say so.
             let healthy = running
                 .iter()
-                .filter(|t| t.health_status().map(|h| h.as_str()) == Some("HEALTHY"))
+                .filter(|r| r.health == "HEALTHY" && r.target_health == "healthy")
                 .count();
-            let replaced = !running
-                .iter()
-                .any(|t| t.task_arn().is_some_and(|a| a.ends_with(&id)));
-            if replaced && s.running_count == s.desired_count && healthy as i32 == s.desired_count {
-                eprintln!("the service runs {healthy} healthy tasks again");
+            let replaced = !running.iter().any(|r| r.id == id);
+            if replaced && running.len() as i32 == s.desired_count && healthy == running.len() {
+                eprintln!(
+                    "the service runs {healthy} healthy tasks again (container and target health)"
+                );
                 break;
             }
             if std::time::Instant::now() >= deadline {
@@ -119,35 +124,6 @@ async fn stop(args: StopArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     Ok(code)
 }
 
-async fn running_tasks(ctx: &Ctx) -> anyhow::Result<Vec<Task>> {
-    let o = &ctx.outputs;
-    let arns = ctx
-        .aws
-        .ecs
-        .list_tasks()
-        .cluster(&o.cluster_name)
-        .service_name(&o.service_name)
-        .send()
-        .await
-        .aws("ecs:ListTasks")?
-        .task_arns
-        .unwrap_or_default();
-    if arns.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(ctx
-        .aws
-        .ecs
-        .describe_tasks()
-        .cluster(&o.cluster_name)
-        .set_tasks(Some(arns.into_iter().take(100).collect()))
-        .send()
-        .await
-        .aws("ecs:DescribeTasks")?
-        .tasks
-        .unwrap_or_default())
-}
-
 /// One row of `tasks` (also its `--output json`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub(crate) struct TaskRow {
@@ -170,8 +146,18 @@ pub(crate) async fn run(args: TasksArgs, global: &GlobalArgs) -> anyhow::Result<
         return stop(a, global).await;
     }
     let ctx = Ctx::load(global).await?;
+    let rows = rows(&ctx, args.stopped).await?;
+    match global.output {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        OutputFormat::Human => print!("{}", render(&rows)),
+    }
+    Ok(Code::Success)
+}
+
+/// The service's tasks (and the recently stopped ones with `stopped`), as rows.
+async fn rows(ctx: &Ctx, stopped: bool) -> anyhow::Result<Vec<TaskRow>> {
     let o = &ctx.outputs;
-    let service = ecs::service(&ctx).await?;
+    let service = ecs::service(ctx).await?;
     // Task set id -> colour of its target group.
     let colour_of_tg = |arn: &str| {
         if arn == o.target_group_blue_arn {
@@ -196,7 +182,7 @@ pub(crate) async fn run(args: TasksArgs, global: &GlobalArgs) -> anyhow::Result<
         (&o.target_group_blue_arn, &o.target_group_blue_name),
         (&o.target_group_green_arn, &o.target_group_green_name),
     ] {
-        for d in elbv2::target_health(&ctx, arn, name).await? {
+        for d in elbv2::target_health(ctx, arn, name).await? {
             if let Some(t) = d.target() {
                 let state = d
                     .target_health()
@@ -214,7 +200,7 @@ pub(crate) async fn run(args: TasksArgs, global: &GlobalArgs) -> anyhow::Result<
         }
     }
     let mut statuses = vec![DesiredStatus::Running];
-    if args.stopped {
+    if stopped {
         statuses.push(DesiredStatus::Stopped);
     }
     let mut tasks: Vec<Task> = Vec::new();
@@ -246,15 +232,10 @@ pub(crate) async fn run(args: TasksArgs, global: &GlobalArgs) -> anyhow::Result<
             tasks.extend(out.tasks.unwrap_or_default());
         }
     }
-    let rows: Vec<TaskRow> = tasks
+    Ok(tasks
         .iter()
         .map(|t| row(t, &o.container_name, &set_colour, &health))
-        .collect();
-    match global.output {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-        OutputFormat::Human => print!("{}", render(&rows)),
-    }
-    Ok(Code::Success)
+        .collect())
 }
 
 fn row(
