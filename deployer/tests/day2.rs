@@ -120,6 +120,18 @@ fn logs_show_access_lines_follow_new_ones_and_filter() {
         "{}",
         explain(&out)
     );
+    // The tasks behind a target group: blue has them, green has none before a deployment.
+    let out = run(&stack, &["logs", "--since", "5m", "--target-group", "blue"]);
+    assert!(text(&out.stdout).contains(&path), "{}", explain(&out));
+    let out = run(
+        &stack,
+        &["logs", "--since", "5m", "--target-group", "green"],
+    );
+    assert!(out.status.success(), "{}", explain(&out));
+    assert!(text(&out.stdout).is_empty(), "{}", explain(&out));
+    assert!(text(&out.stderr).contains("no tasks"), "{}", explain(&out));
+    let out = run(&stack, &["logs", "--since", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
     let out = run(&stack, &["logs", "--filter", "[ip, user]"]);
     assert_ne!(out.status.code(), Some(0), "{}", explain(&out));
     assert!(
