@@ -42,8 +42,11 @@ fi
 # dependencies switch on in shared crates (Cargo unifies features within one build),
 # i.e. not the binary the Dockerfile ships (`-p demo` alone). `nice` leaves room for
 # whoever else uses the machine.
-echo "bench: cargo build --release -p hello-hyper -p demo; then -p deployer" >&2
+echo "bench: cargo build --release -p hello-hyper -p demo; then -p deployer (not with --no-nlb)" >&2
 nice cargo build --release --locked -p hello-hyper -p demo
-nice cargo build --release --locked -p deployer
+case " $* " in
+  *" --no-nlb "*) ;;  # the deployer (a long first build: the AWS SDK) only runs the NLB figures
+  *) nice cargo build --release --locked -p deployer ;;
+esac
 
 exec python3 bench/harness.py "$@"

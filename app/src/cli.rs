@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::configuration::{HealthcheckSettings, Settings};
 use crate::startup::{Application, Signals};
-use crate::{healthcheck, telemetry};
+use crate::{fd_limit, healthcheck, telemetry};
 
 /// Exit code for a bad environment variable.
 pub const EXIT_BAD_CONFIG: u8 = 2;
@@ -55,6 +55,15 @@ fn serve() -> ExitCode {
             return ExitCode::from(EXIT_BAD_CONFIG);
         }
     };
+    // Every connection is a file: raise the soft limit to the hard one, then check (or
+    // derive) the connection cap against it.
+    let nofile = fd_limit::raise_to_hard();
+    if let Ok((_, after)) = &nofile {
+        if let Err(e) = settings.connection_cap(after.soft) {
+            eprintln!("demo: {e}");
+            return ExitCode::from(EXIT_BAD_CONFIG);
+        }
+    }
     let logs = match telemetry::init(settings.log_format, &settings.log_filter) {
         Ok(logs) => logs,
         Err(e) => {
@@ -62,6 +71,10 @@ fn serve() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The limit reached is in the `listening` line (`open_file_limit`).
+    if let Err(e) = nofile {
+        tracing::warn!(error = %e, "cannot raise the open-file limit (RLIMIT_NOFILE)");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

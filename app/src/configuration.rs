@@ -7,6 +7,8 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use crate::fd_limit;
+
 /// The service name reported by `GET /`.
 pub const SERVICE_NAME: &str = "demo";
 
@@ -61,8 +63,10 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// `DEMO_MAX_BODY_BYTES`: larger request bodies get 413.
     pub max_body_bytes: usize,
-    /// `DEMO_MAX_CONNECTIONS`: open connections beyond this wait in the listen backlog.
-    pub max_connections: usize,
+    /// `DEMO_MAX_CONNECTIONS`: the connection cap; unset, it follows from the open-file
+    /// limit ([`Settings::connection_cap`]). At the cap, a new connection is admitted by
+    /// closing one without a request in flight (`crate::connections`).
+    pub max_connections: Option<usize>,
     /// `DEMO_DEBUG_ENDPOINTS`: serve `/debug/delay/{ms}` and `/debug/panic` (off by default).
     pub debug_endpoints: bool,
     /// `DEMO_LOG_FORMAT`.
@@ -131,8 +135,7 @@ impl Settings {
             max_body_bytes: env.parse_or("DEMO_MAX_BODY_BYTES", 64 * 1024, |v| {
                 parse_count(v, 1 << 30)
             })?,
-            max_connections: env
-                .parse_or("DEMO_MAX_CONNECTIONS", 1024, |v| parse_count(v, 1 << 20))?,
+            max_connections: env.parse_opt("DEMO_MAX_CONNECTIONS", |v| parse_count(v, 1 << 20))?,
             debug_endpoints: env.parse_or("DEMO_DEBUG_ENDPOINTS", false, parse_bool)?,
             log_format: env.parse_or("DEMO_LOG_FORMAT", LogFormat::Auto, parse_log_format)?,
             log_filter: env.parse_or("RUST_LOG", "info".to_owned(), parse_log_filter)?,
@@ -144,6 +147,27 @@ impl Settings {
     /// The address to listen on.
     pub fn listen_addr(&self) -> SocketAddr {
         SocketAddr::new(self.host, self.port)
+    }
+
+    /// The connection cap for a soft open-file limit of `nofile_soft`: `DEMO_MAX_CONNECTIONS`
+    /// if set (an error if the limit cannot hold that many connections), else
+    /// [`fd_limit::default_max_connections`].
+    pub fn connection_cap(&self, nofile_soft: u64) -> Result<usize, ConfigError> {
+        let allowed = fd_limit::max_connections_allowed(nofile_soft);
+        match self.max_connections {
+            None => Ok(fd_limit::default_max_connections(nofile_soft)),
+            Some(n) if n <= allowed => Ok(n),
+            Some(n) => Err(ConfigError {
+                var: "DEMO_MAX_CONNECTIONS",
+                value: n.to_string(),
+                reason: format!(
+                    "the open-file limit (RLIMIT_NOFILE) is {nofile_soft} and {} files are kept \
+                     for the server itself, so at most {allowed} connections fit; raise the \
+                     limit (ulimit -n, or `ulimits` in the task definition) or lower the cap",
+                    fd_limit::RESERVED_FDS
+                ),
+            }),
+        }
     }
 }
 
@@ -329,6 +353,24 @@ mod tests {
         assert_eq!(s.log_filter, "info");
         assert!(s.metadata_uri.is_none());
         assert!(!s.debug_endpoints);
+        assert_eq!(s.max_connections, None);
+        assert_eq!(s.connection_cap(8_192), Ok(8_128));
+    }
+
+    #[test]
+    fn an_explicit_cap_must_fit_the_open_file_limit() {
+        let s = settings(&[("DEMO_MAX_CONNECTIONS", "2000")]).unwrap();
+        assert_eq!(s.connection_cap(4096), Ok(2000));
+        let err = s.connection_cap(1024).unwrap_err();
+        assert_eq!(
+            (err.var, err.value.as_str()),
+            ("DEMO_MAX_CONNECTIONS", "2000")
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("RLIMIT_NOFILE) is 1024") && msg.contains("at most 960"),
+            "{msg}"
+        );
     }
 
     #[test]

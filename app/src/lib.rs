@@ -5,6 +5,8 @@ pub mod access_log;
 pub mod cli;
 pub mod client;
 pub mod configuration;
+pub mod connections;
+pub mod fd_limit;
 pub mod healthcheck;
 pub mod log_format;
 pub mod log_writer;

@@ -15,7 +15,7 @@ use http::{header, HeaderValue, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -23,6 +23,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::access_log::AccessLogLayer;
 use crate::configuration::Settings;
+use crate::connections::{Connections, Tracked};
+use crate::fd_limit;
 use crate::metadata;
 use crate::request_id::RequestIdLayer;
 use crate::routes;
@@ -37,6 +39,13 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// Most request headers accepted; more gets 431.
 pub const MAX_HEADERS: usize = 64;
+
+/// The kernel's queue of connections not yet accepted (capped by `net.core.somaxconn`,
+/// 4096 by default). It absorbs a burst while the accept loop makes room at the cap; beyond
+/// it the kernel drops new connections' SYNs and their clients retry only after a second,
+/// longer than a health check may wait. Standard library's and mio's 128 overflowed under a
+/// burst of a few hundred connections (app/tests/api/flood.rs).
+pub const LISTEN_BACKLOG: u32 = 1024;
 
 /// Limits applied by the middleware.
 #[derive(Debug, Clone, Copy)]
@@ -166,6 +175,7 @@ pub struct Application {
     local_addr: SocketAddr,
     state: AppState,
     settings: Settings,
+    connections: Arc<Connections>,
 }
 
 impl Application {
@@ -184,16 +194,19 @@ impl Application {
         };
         let identity = Identity::new(&settings, metadata::hostname(), task);
         let state = AppState::new(identity, settings.fail_health);
+        let nofile = fd_limit::current().context("reading the open-file limit (RLIMIT_NOFILE)")?;
+        let cap = settings.connection_cap(nofile.soft)?;
+        let connections = Arc::new(Connections::new(cap));
         let addr = settings.listen_addr();
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr} (HOST/PORT)"))?;
+        let listener =
+            listen(addr).with_context(|| format!("cannot listen on {addr} (HOST/PORT)"))?;
         let local_addr = listener.local_addr().context("reading the bound address")?;
         Ok(Self {
             listener,
             local_addr,
             state,
             settings,
+            connections,
         })
     }
 
@@ -210,6 +223,11 @@ impl Application {
     /// The handlers' state (tests use it to watch the draining switch).
     pub fn state(&self) -> AppState {
         self.state.clone()
+    }
+
+    /// The open connections and what was closed at the cap (tests watch them).
+    pub fn connections(&self) -> Arc<Connections> {
+        self.connections.clone()
     }
 
     /// Serves until SIGTERM/SIGINT, then drains; a second signal stops the drain at once.
@@ -243,7 +261,9 @@ impl Application {
             local_addr,
             state,
             settings,
+            connections,
         } = self;
+        let max_connections = connections.cap();
         let app = router::<hyper::body::Incoming>(state.clone(), Limits::from(&settings));
         let service = TowerToHyperService::new(app);
         let mut http = hyper::server::conn::http1::Builder::new();
@@ -254,7 +274,8 @@ impl Application {
             .max_header_size(MAX_HEADER_BYTES);
         let http = Arc::new(http);
         let graceful = GracefulShutdown::new();
-        let slots = Arc::new(Semaphore::new(settings.max_connections));
+        let slots = Arc::new(Semaphore::new(max_connections));
+        let pressure = tokio::spawn(connections.clone().watch_pressure());
 
         let identity = state.identity();
         tracing::info!(
@@ -262,18 +283,13 @@ impl Application {
             version = %identity.version,
             commit = %identity.commit,
             task = identity.task.as_ref().map(|t| t.arn.as_str()).unwrap_or("-"),
+            max_connections,
+            open_file_limit = fd_limit::current().map(|l| l.soft).unwrap_or(0),
             "listening"
         );
 
         tokio::pin!(shutdown);
-        let reason = loop {
-            // Wait for a free connection slot first: beyond the cap, clients queue in the
-            // kernel's listen backlog instead of costing us memory.
-            let permit = tokio::select! {
-                biased;
-                reason = &mut shutdown => break reason,
-                permit = slots.clone().acquire_owned() => permit.expect("semaphore never closed"),
-            };
+        let reason = 'accept: loop {
             let (stream, _peer) = tokio::select! {
                 biased;
                 reason = &mut shutdown => break reason,
@@ -285,8 +301,34 @@ impl Application {
                     }
                 },
             };
+            // A free slot, or at the cap: make room by closing the connection that has
+            // waited longest without a request in flight (crate::connections). When every
+            // connection has a request in flight, this one waits for a slot and the ones
+            // after it wait in the kernel's listen backlog.
+            let permit = match slots.clone().try_acquire_owned() {
+                Ok(permit) => permit,
+                Err(_) => loop {
+                    let closing = connections.close_oldest();
+                    // The closed connection's task frees its slot within microseconds;
+                    // if it does not (it started a request after all), close another.
+                    let retry = if closing {
+                        Duration::from_millis(20)
+                    } else {
+                        Duration::from_millis(10)
+                    };
+                    tokio::select! {
+                        biased;
+                        reason = &mut shutdown => break 'accept reason,
+                        permit = slots.clone().acquire_owned() => {
+                            break permit.expect("semaphore never closed");
+                        }
+                        _ = tokio::time::sleep(retry) => {}
+                    }
+                },
+            };
             let _ = stream.set_nodelay(true);
-            let conn = http.serve_connection(TokioIo::new(stream), service.clone());
+            let (io, slot) = connections.register(stream);
+            let conn = http.serve_connection(TokioIo::new(io), Tracked::new(service.clone(), slot));
             let conn = graceful.watch(conn);
             tokio::spawn(async move {
                 if let Err(e) = conn.await {
@@ -317,8 +359,9 @@ impl Application {
         let cut_connections = if drained {
             0
         } else {
-            settings.max_connections - slots.available_permits()
+            max_connections - slots.available_permits()
         };
+        pressure.abort();
         if drained {
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "stopped");
         } else {
@@ -333,6 +376,18 @@ impl Application {
             cut_connections,
         }
     }
+}
+
+/// Binds `addr` with a listen backlog of [`LISTEN_BACKLOG`] (`TcpListener::bind` uses 128).
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Accept errors: per-connection ones (reset before accept) are skipped; resource

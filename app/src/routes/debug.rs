@@ -1,18 +1,20 @@
 //! Fault injection for demos and tests, served only with `DEMO_DEBUG_ENDPOINTS=1`:
-//! `GET /debug/delay/{ms}` answers after a delay (to watch a drain or a 408) and
+//! `GET /debug/delay/{ms}` reads the request body (if any), then answers after a delay
+//! (to watch a drain, a 408, or a slow request body kept in flight at the cap) and
 //! `GET /debug/panic` panics inside the handler (to see the 500 and the process live on).
 
 use std::time::Duration;
 
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use http::{header, HeaderValue, StatusCode};
 
 /// Longest delay accepted (the request timeout cuts it shorter anyway).
 pub const MAX_DELAY_MS: u64 = 60_000;
 
-/// `GET /debug/delay/{ms}`.
-pub async fn delay(Path(ms): Path<String>) -> Response {
+/// `GET /debug/delay/{ms}`: the delay starts once the whole body has arrived.
+pub async fn delay(Path(ms): Path<String>, _body: Bytes) -> Response {
     let Ok(ms) = ms.parse::<u64>() else {
         return bad_request("the delay must be a whole number of milliseconds");
     };

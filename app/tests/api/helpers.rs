@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use demo::configuration::Settings;
+use demo::connections::Connections;
 use demo::startup::{Application, StopReport};
 use demo::state::AppState;
 use tokio::sync::oneshot;
@@ -18,6 +19,7 @@ use tokio::task::JoinHandle;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub state: AppState,
+    pub connections: Arc<Connections>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<StopReport>>,
 }
@@ -79,6 +81,7 @@ pub async fn spawn_app(vars: &[(&'static str, &str)]) -> TestApp {
         .expect("the app builds");
     let addr = app.local_addr();
     let state = app.state();
+    let connections = app.connections();
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until(
         async move {
@@ -90,6 +93,7 @@ pub async fn spawn_app(vars: &[(&'static str, &str)]) -> TestApp {
     TestApp {
         addr,
         state,
+        connections,
         shutdown: Some(tx),
         handle: Some(handle),
     }

@@ -177,10 +177,13 @@ async fn a_client_that_never_sends_its_head_is_disconnected() {
 }
 
 #[tokio::test]
-async fn connections_beyond_the_cap_wait_for_a_free_slot() {
-    // Arrange: one slot, taken by an idle connection.
-    let app = spawn_app(&[("DEMO_MAX_CONNECTIONS", "1")]).await;
-    let hog = TcpStream::connect(app.addr).await.unwrap();
+async fn connections_beyond_the_cap_wait_while_every_slot_has_a_request_in_flight() {
+    // Arrange: one slot, taken by a request in flight (a handler that takes 1 s).
+    let app = spawn_app(&[("DEMO_MAX_CONNECTIONS", "1"), ("DEMO_DEBUG_ENDPOINTS", "1")]).await;
+    let mut busy = TcpStream::connect(app.addr).await.unwrap();
+    busy.write_all(b"GET /debug/delay/1000 HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     // Act: a second connection sends a request.
@@ -193,18 +196,49 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
     let while_full =
         tokio::time::timeout(Duration::from_millis(300), second.read_to_end(&mut buf)).await;
 
-    // Assert: no answer while the slot is taken; an answer once it is free.
+    // Assert: no answer while the slot's request is in flight (it is not cut for the
+    // newcomer); both answered once it is done.
     assert!(
         while_full.is_err(),
         "answered beyond the cap: {:?}",
         String::from_utf8_lossy(&buf)
     );
-    drop(hog);
+    let mut first = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), busy.read_to_end(&mut first))
+        .await
+        .expect("the request in flight finishes")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&first).starts_with("HTTP/1.1 200"));
     tokio::time::timeout(Duration::from_secs(5), second.read_to_end(&mut buf))
         .await
         .expect("answered once the slot is free")
         .unwrap();
     assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
+}
+
+#[tokio::test]
+async fn at_the_cap_an_idle_connection_makes_room_for_a_new_one() {
+    // Arrange: one slot, taken by a keep-alive connection that had one request.
+    let app = spawn_app(&[("DEMO_MAX_CONNECTIONS", "1")]).await;
+    let mut idle = TcpStream::connect(app.addr).await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nhost: t\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = [0u8; 12];
+    idle.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+
+    // Act
+    let response = client().get(app.url("/health")).send().await.unwrap();
+
+    // Assert: the newcomer is served at once, the idle connection was closed for it.
+    assert_eq!(response.status(), 200);
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), idle.read_to_end(&mut rest))
+        .await
+        .expect("the idle connection is closed")
+        .unwrap();
+    assert_eq!(app.connections.closed().idle, 1);
 }
 
 #[tokio::test]

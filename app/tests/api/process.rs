@@ -312,3 +312,101 @@ async fn a_panicking_handler_gives_500_is_logged_and_the_server_lives_on() {
     demo.signal(Signal::SIGTERM);
     assert!(demo.finish(Duration::from_secs(10)).success());
 }
+
+#[test]
+fn the_soft_open_file_limit_is_raised_to_the_hard_one_and_sets_the_default_cap() {
+    let hard = demo::fd_limit::current().unwrap().hard;
+
+    let (mut server, _addr) = DemoProcess::serve(&[]);
+    server.signal(Signal::SIGTERM);
+    server.finish(Duration::from_secs(5));
+
+    let listening = json_lines(&server)
+        .into_iter()
+        .find(|j| j["message"] == "listening")
+        .unwrap();
+    assert_eq!(listening["open_file_limit"], hard, "{listening}");
+    assert_eq!(
+        listening["max_connections"],
+        demo::fd_limit::default_max_connections(hard) as u64,
+        "{listening}"
+    );
+}
+
+#[test]
+fn a_cap_the_open_file_limit_cannot_hold_is_exit_2() {
+    // 1048576 is the kernel's default ceiling for any open-file limit (fs.nr_open).
+    let mut server = DemoProcess::start(
+        &["serve"],
+        &[
+            ("HOST", "127.0.0.1"),
+            ("PORT", "0"),
+            ("DEMO_MAX_CONNECTIONS", "1048576"),
+        ],
+    );
+
+    let status = server.finish(Duration::from_secs(10));
+
+    assert_eq!(status.code(), Some(2));
+    let stderr = server.stderr_lines().join("\n");
+    assert!(
+        stderr.contains("invalid DEMO_MAX_CONNECTIONS=\"1048576\"")
+            && stderr.contains("RLIMIT_NOFILE"),
+        "{stderr}"
+    );
+}
+
+/// Milliseconds since midnight of a log line's `timestamp` (`...T07:59:30.936Z`).
+fn day_ms(line: &serde_json::Value) -> i64 {
+    let ts = line["timestamp"].as_str().expect("a timestamp");
+    let time = &ts[ts.find('T').expect("ISO 8601") + 1..ts.len() - 1];
+    let mut parts = time.split(':');
+    let h: i64 = parts.next().unwrap().parse().unwrap();
+    let m: i64 = parts.next().unwrap().parse().unwrap();
+    let s: f64 = parts.next().unwrap().parse().unwrap();
+    (h * 3600 + m * 60) * 1000 + (s * 1000.0).round() as i64
+}
+
+#[test]
+fn connections_closed_at_the_cap_are_logged_at_most_once_a_second_with_counts() {
+    // Arrange: a cap of 20, then 150 silent connections over 3 s (50 a second, each
+    // beyond the cap admitted by closing another).
+    const CAP: u64 = 20;
+    let (mut server, addr) = DemoProcess::serve(&[("DEMO_MAX_CONNECTIONS", "20")]);
+    let mut flood = Vec::new();
+    for _ in 0..150 {
+        flood.push(std::net::TcpStream::connect(addr).expect("connect"));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The last line comes at most a second after the last connection closed.
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(flood);
+    server.signal(Signal::SIGTERM);
+    server.finish(Duration::from_secs(10));
+
+    // Assert
+    let lines: Vec<serde_json::Value> = json_lines(&server)
+        .into_iter()
+        .filter(|j| {
+            j["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("connection cap reached"))
+        })
+        .collect();
+    assert!(lines.len() >= 2, "expected a line per second: {lines:?}");
+    assert!(lines.len() <= 6, "more than one line per second: {lines:?}");
+    for pair in lines.windows(2) {
+        let gap = (day_ms(&pair[1]) - day_ms(&pair[0])).rem_euclid(86_400_000);
+        assert!(gap >= 990, "two lines {gap} ms apart: {pair:?}");
+    }
+    let mut sum = 0;
+    for line in &lines {
+        assert_eq!(line["level"], "WARN", "{line}");
+        assert_eq!(line["max_connections"], CAP, "{line}");
+        let count = |k: &str| line[k].as_u64().unwrap_or_else(|| panic!("{k} in {line}"));
+        sum += count("closed_idle") + count("closed_waiting") + count("closed_slow_heads");
+        assert_eq!(line["closed_total"], sum, "{line}");
+    }
+    // Every connection beyond the cap was admitted by closing one.
+    assert!(sum >= 150 - CAP, "closed {sum}: {lines:?}");
+}
