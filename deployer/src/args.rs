@@ -30,6 +30,26 @@ pub enum OutputFormat {
     Json,
 }
 
+/// The templates `render`, `deploy`, `diff`, `rollback` and `local up` render from.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TemplateArgs {
+    /// The task definition template [default: taskdef.json of the nearest directory,
+    /// from the current one upwards, that holds taskdef.json and appspec.yaml].
+    #[arg(long, env = "DEPLOYER_TASKDEF", value_name = "FILE")]
+    pub taskdef: Option<PathBuf>,
+
+    /// The appspec template [default: appspec.yaml found as for --taskdef].
+    #[arg(long, env = "DEPLOYER_APPSPEC", value_name = "FILE")]
+    pub appspec: Option<PathBuf>,
+}
+
+impl TemplateArgs {
+    /// Reads the templates (exit 2 naming a missing or unreadable file).
+    pub(crate) fn load(&self) -> anyhow::Result<crate::artifacts::render::Templates> {
+        crate::artifacts::render::Templates::find(self.taskdef.as_deref(), self.appspec.as_deref())
+    }
+}
+
 /// Where `--wait-until` may stop watching: a lifecycle event (once it succeeded), the
 /// ready wait (green is up, waiting for `deployer continue`), or the termination wait
 /// (traffic switched, blue kept for the wait).
@@ -60,10 +80,12 @@ pub(crate) struct WatchArgs {
     #[arg(long, value_name = "EVENT", value_parser = clap::builder::PossibleValuesParser::new(MILESTONES))]
     pub wait_until: Option<String>,
 
-    /// Time between two polls of the deployment.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s",
+    /// Poll the deployment at this fixed period. Default: adaptive, every 250ms while
+    /// the lifecycle moves, backing off to 5s while nothing changes, and waking at the
+    /// predicted end of a ready or termination wait.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration,
           env = "DEPLOYER_POLL_INTERVAL")]
-    pub interval: Duration,
+    pub interval: Option<Duration>,
 
     /// What Ctrl-C does when no terminal can be asked: leave the deployment running
     /// (exit 130), or stop it with rollback and follow the rollback (exit 4).

@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::args::GlobalArgs;
 use crate::commands;
@@ -14,7 +14,7 @@ use crate::exit::Code;
 /// Ship the `demo` service with CodeDeploy blue/green: render, deploy, watch, approve,
 /// roll back, inspect, smoke-test; on AWS or on a local stand-in (`deployer local`).
 #[derive(Debug, Parser)]
-#[command(name = "deployer", version, propagate_version = true)]
+#[command(name = "deployer", version = env!("DEPLOYER_VERSION"), propagate_version = true)]
 #[command(after_help = crate::exit_codes!())]
 pub(crate) struct Cli {
     #[command(flatten)]
@@ -54,6 +54,15 @@ pub(crate) enum Command {
     Tasks(commands::tasks::TasksArgs),
     /// Run the whole blue/green stack on this machine (no AWS account needed).
     Local(commands::local::LocalArgs),
+    // issue 11 (rollouts): history and shell integration.
+    /// List the task definition revisions: image, registered, when each was live.
+    Revisions(commands::revisions::RevisionsArgs),
+    /// Print shell completions (bash, zsh, fish, ...).
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the man page, or write one per command with --out-dir.
+    Man(commands::completions::ManArgs),
+    /// Serve a live page of the stack on 127.0.0.1: traffic, task sets, tasks, deployments.
+    Dashboard(commands::dashboard::DashboardArgs),
 }
 
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
@@ -73,13 +82,38 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Scale(args) => commands::scale::run(args, &g).await,
         Command::Tasks(args) => commands::tasks::run(args, &g).await,
         Command::Local(args) => commands::local::run(args, &g).await,
+        Command::Revisions(args) => commands::revisions::run(args, &g).await,
+        Command::Completions(args) => commands::completions::completions(args, Cli::command()),
+        Command::Man(args) => commands::completions::man(args, Cli::command()),
+        Command::Dashboard(args) => commands::dashboard::run(args, &g).await,
     }
 }
 
 /// Parses the command line, runs the subcommand, prints any error once with its cause
 /// chain, and maps the outcome to a documented exit code.
 pub(crate) fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // With `--output json`, a usage error is a JSON line too (on stdout).
+            let json = std::env::args()
+                .collect::<Vec<_>>()
+                .windows(2)
+                .any(|w| w[0] == "--output" && w[1] == "json")
+                || std::env::args().any(|a| a == "--output=json");
+            if json && err.use_stderr() {
+                let text = err.render().to_string();
+                let first = text.lines().next().unwrap_or_default();
+                let first = first.strip_prefix("error: ").unwrap_or(first);
+                println!(
+                    "{}",
+                    serde_json::json!({"event": "error", "error": first, "exit_code": 2})
+                );
+            }
+            err.exit();
+        }
+    };
+    let json = cli.global.output == crate::args::OutputFormat::Json;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -94,7 +128,16 @@ pub(crate) fn run() -> ExitCode {
         Ok(code) => code.into(),
         Err(err) => {
             eprintln!("error: {err:#}");
-            crate::aws::exit_code(&err).into()
+            let code = crate::aws::exit_code(&err);
+            if json {
+                // Also one JSON line on stdout, so a consumer of the stream sees the end.
+                println!(
+                    "{}",
+                    serde_json::json!({"event": "error", "error": format!("{err:#}"),
+                                       "exit_code": code.as_u8()})
+                );
+            }
+            code.into()
         }
     }
 }

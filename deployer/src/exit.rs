@@ -2,8 +2,9 @@
 
 use std::process::ExitCode;
 
-/// The exit code table as a literal, for the top-level help and `concat!` into each
-/// subcommand's help.
+/// The exit code table as a literal, for the top-level help (`exit_codes!()`), and the
+/// codes that apply to one command (`exit_codes!(watch)`, `exit_codes!(rollback)`, ...)
+/// for `concat!` into its help.
 #[macro_export]
 macro_rules! exit_codes {
     () => {
@@ -15,7 +16,56 @@ macro_rules! exit_codes {
        verify: a check failed; smoke: an error or an unexpected version
   4    the deployment was stopped (with rollback)
   5    timed out while watching (the deployment may still be running)
+  130  interrupted (Ctrl-C) and the deployment was left running
+  (each command's --help lists the codes it uses; diff exits 0/1/2 as diff(1))"
+    };
+    (watch) => {
+        "Exit codes:
+  0    the deployment succeeded, or reached --wait-until (--no-wait, --dry-run: done)
+  1    error (AWS, network, I/O; a deployment already in flight)
+  2    bad input, or a refusal before anything changed (flags, templates, Terraform
+       outputs, image not in ECR, unknown revision, --wait-until the group never reaches)
+  3    the deployment failed (CodeDeploy's automatic rollback, if any, is reported)
+  4    the deployment was stopped (with rollback)
+  5    timed out while watching (the deployment may still be running)
   130  interrupted (Ctrl-C) and the deployment was left running"
+    };
+    (rollback) => {
+        "Exit codes:
+  0    rolled back: the deployment in flight was stopped and traffic is back, or the
+       revision live before serves again (--dry-run, --no-wait: done)
+  1    error (AWS, network, I/O)
+  2    bad input (flags, templates, Terraform outputs, --to unknown, nothing to go back to)
+  3    the redeploy failed (CodeDeploy's automatic rollback, if any, is reported)
+  4    the redeploy was stopped
+  5    timed out while watching (the rollback may still be running)
+  130  interrupted (Ctrl-C) and the rollback was left running"
+    };
+    (continue) => {
+        "Exit codes:
+  0    the deployment was continued
+  1    error (AWS, network, I/O)
+  2    bad input: a bad id, no deployment in flight, or not in the wait asked for"
+    };
+    (read) => {
+        "Exit codes:
+  0    done
+  1    error (AWS, network, I/O)
+  2    bad input (flags, files, Terraform outputs, missing resources)"
+    };
+    (verify) => {
+        "Exit codes:
+  0    every check passed
+  1    error (AWS, network, I/O)
+  2    bad input: the Terraform outputs name something that does not exist
+  3    a check failed"
+    };
+    (smoke) => {
+        "Exit codes:
+  0    every request answered 2xx (with the expected version)
+  1    error (I/O)
+  2    bad input (flags, Terraform outputs)
+  3    a request failed, or answered another version"
     };
 }
 

@@ -7,6 +7,7 @@
 //! - [`commands`]: one module per subcommand (its flags and its `run`);
 //! - [`args`]: the clap types the commands share (global flags, watch flags);
 //! - [`watch`]: following a deployment (state machine, polling loop, progress);
+//! - [`dashboard`]: the browser view's server, page and data (its source reads `aws`);
 //! - [`preflight`]: the checks made before a deployment;
 //! - [`aws`]: every AWS call, one module per service, and the error translation;
 //! - [`artifacts`]: the typed outputs, image, task definition and appspec, and rendering;
@@ -22,6 +23,7 @@ pub mod artifacts;
 pub mod aws;
 mod cli;
 mod commands;
+pub mod dashboard;
 pub mod exit;
 pub mod local;
 mod preflight;

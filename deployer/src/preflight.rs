@@ -14,7 +14,8 @@ use aws_sdk_codedeploy::types::{
 use aws_sdk_ecs::types::DeploymentControllerType;
 use serde::Serialize;
 
-use crate::aws::{codedeploy, ecs, elbv2, error_kind, Ctx, ErrorKind};
+use crate::artifacts::image::ImageRef;
+use crate::aws::{codedeploy, ecr, ecs, elbv2, error_kind, Ctx, ErrorKind};
 use crate::exit::bad_input;
 
 /// The only deployment configuration CodeDeploy accepts for ECS behind an NLB.
@@ -330,6 +331,129 @@ async fn check_in_flight(ctx: &Ctx) -> anyhow::Result<Check> {
             ))
         }
     }
+}
+
+/// Whether `image` is in ECR (images outside ECR pass as "not checked": `deploy` refuses
+/// them earlier with [`stack_image`]).
+pub(crate) async fn check_image(ctx: &Ctx, image: &ImageRef) -> anyhow::Result<Check> {
+    const NAME: &str = "image in ECR";
+    let o = &ctx.outputs;
+    let ecr_registry = o.ecr_repository_url.split('/').next().unwrap_or_default();
+    let is_ecr = image.registry().is_some_and(|r| {
+        r == ecr_registry || (r.contains(".dkr.ecr.") && r.contains(".amazonaws.com"))
+    });
+    if !is_ecr {
+        return Ok(Check {
+            name: NAME,
+            ok: true,
+            detail: format!("{image}: not an ECR image, not checked"),
+            bad_input: false,
+        });
+    }
+    match ecr::describe_image(ctx, image).await {
+        Ok(found) => match found {
+            Some(d) => Ok(Check {
+                name: NAME,
+                ok: true,
+                detail: format!(
+                    "{image} ({}, pushed {})",
+                    d.image_digest.as_deref().unwrap_or("?"),
+                    d.image_pushed_at
+                        .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+                        .unwrap_or_else(|| "?".into())
+                ),
+                bad_input: false,
+            }),
+            None => Ok(missing_image(image)),
+        },
+        Err(err) if error_kind(&err) == Some(ErrorKind::NotFound) => Ok(Check {
+            name: NAME,
+            ok: false,
+            detail: format!("{err:#}"),
+            bad_input: false,
+        }),
+        Err(err) => Err(err),
+    }
+}
+
+pub(crate) fn missing_image(image: &ImageRef) -> Check {
+    Check {
+        name: "image in ECR",
+        ok: false,
+        detail: format!("{image} is not in ECR: push it first (the pipeline's build does)"),
+        bad_input: false,
+    }
+}
+
+/// Tags that name a moving target: refused by `deploy` unless `--allow-mutable-tag`.
+const MUTABLE_TAGS: [&str; 14] = [
+    "latest",
+    "main",
+    "master",
+    "stable",
+    "dev",
+    "develop",
+    "prod",
+    "production",
+    "staging",
+    "edge",
+    "nightly",
+    "current",
+    "release",
+    "head",
+];
+
+/// The image `deploy` ships, checked against the stack's ECR repository (output
+/// `ecr_repository_url`): `REPOSITORY:TAG` without a registry, where REPOSITORY is the
+/// stack's `ecr_repository_name`, means that repository of the stack's registry (on AWS
+/// ECS would otherwise pull it from Docker Hub); any other registry or repository exits
+/// 2. A tag that looks mutable (`latest`, `main`, ...) exits 2 unless `allow_mutable`:
+/// the repository's tags are immutable, so such a tag is not what the pipeline pushes.
+pub(crate) fn stack_image(
+    o: &crate::artifacts::outputs::Outputs,
+    image: &ImageRef,
+    allow_mutable: bool,
+) -> anyhow::Result<ImageRef> {
+    let url = o.ecr_repository_url.as_str();
+    let suffix = match (image.tag(), image.digest()) {
+        (_, Some(d)) => format!("@{d}"),
+        (Some(t), None) => format!(":{t}"),
+        (None, None) => {
+            return Err(bad_input(format!(
+                "--image {image}: give a tag or a digest ({url}:TAG or {url}@sha256:...); \
+                 without one ECS pulls the mutable `latest`"
+            )))
+        }
+    };
+    let resolved = match image.registry() {
+        // Docker's reading of `demo:v2` is `docker.io/library/demo:v2`.
+        None if image.repository() == o.ecr_repository_name
+            || image.repository() == format!("library/{}", o.ecr_repository_name) =>
+        {
+            format!("{url}{suffix}")
+        }
+        Some(reg) if format!("{reg}/{}", image.repository()) == url => image.as_str().to_owned(),
+        _ => {
+            return Err(bad_input(format!(
+                "--image {image}: not in the stack's ECR repository {url} (output \
+                 `ecr_repository_url` in {}): ECS could pull it from elsewhere, and its tag \
+                 can change; push it to {url} (the pipeline's build does) and give {url}{suffix}",
+                o.origin
+            )))
+        }
+    };
+    if let (Some(tag), None) = (image.tag(), image.digest()) {
+        if !allow_mutable && MUTABLE_TAGS.contains(&tag.to_ascii_lowercase().as_str()) {
+            return Err(bad_input(format!(
+                "--image {image}: the tag `{tag}` looks mutable, and {url} has immutable \
+                 tags: give the commit tag the pipeline pushed, or a digest \
+                 ({url}@sha256:...); --allow-mutable-tag deploys it anyway"
+            )));
+        }
+    }
+    resolved
+        .parse::<ImageRef>()
+        .map_err(|e| bad_input(format!("--image {image}: {e}")))
 }
 
 #[cfg(test)]

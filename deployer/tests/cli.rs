@@ -41,8 +41,20 @@ fn fixture() -> PathBuf {
 #[test]
 fn help_of_every_aws_command() {
     for sub in [
-        "deploy", "wait", "status", "continue", "rollback", "diff", "verify", "smoke", "logs",
-        "scale", "tasks", "run",
+        "deploy",
+        "wait",
+        "status",
+        "continue",
+        "rollback",
+        "diff",
+        "verify",
+        "smoke",
+        "revisions",
+        "dashboard",
+        "logs",
+        "scale",
+        "tasks",
+        "run",
     ] {
         let out = run(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help: {}", text(&out.stderr));

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use deployer::artifacts::appspec::AppSpec;
 use deployer::artifacts::outputs::Outputs;
-use deployer::artifacts::render::{APPSPEC_TEMPLATE, TASKDEF_TEMPLATE};
+use deployer::artifacts::render::Templates;
 use deployer::artifacts::taskdef::{Protocol, TaskDefinition};
 
 fn root() -> PathBuf {
@@ -125,8 +125,12 @@ fn exec_form(i: &Instruction, what: &str) -> Vec<String> {
     })
 }
 
+fn templates() -> Templates {
+    Templates::find(None, None).expect("taskdef.json and appspec.yaml at the workspace root")
+}
+
 fn taskdef() -> TaskDefinition {
-    TaskDefinition::from_json_str(TASKDEF_TEMPLATE, "taskdef.json").unwrap()
+    TaskDefinition::from_json_str(&templates().taskdef.text, "taskdef.json").unwrap()
 }
 
 #[test]
@@ -197,7 +201,7 @@ fn taskdef_agrees() {
 #[test]
 fn appspec_agrees() {
     let c = the_contract();
-    let spec = AppSpec::from_yaml_str(APPSPEC_TEMPLATE, "appspec.yaml").unwrap();
+    let spec = AppSpec::from_yaml_str(&templates().appspec.text, "appspec.yaml").unwrap();
     let (_, service) = spec.service().unwrap();
     assert_eq!(service.properties.task_definition, "<TASK_DEFINITION>");
     assert_eq!(

@@ -120,6 +120,19 @@ fn deploy_status_diff_and_rollback_after_success() {
     assert_eq!(summary["outcome"], "succeeded", "{summary}");
     assert_eq!(summary["exit_code"], 0);
     let id = summary["deployment_id"].as_str().unwrap().to_owned();
+    // The stream names the registered revision and the deployment before the watch.
+    let registered = lines
+        .iter()
+        .find(|l| l["event"] == "task_definition")
+        .expect("a task_definition event");
+    assert_eq!(registered["action"], "registered", "{registered}");
+    assert!(registered["task_definition_arn"]
+        .as_str()
+        .unwrap()
+        .contains(":task-definition/demo:"));
+    assert!(lines
+        .iter()
+        .any(|l| l["event"] == "deployment_created" && l["deployment_id"] == id.as_str()));
     let lifecycle: Vec<&str> = lines
         .iter()
         .filter(|l| l["event"] == "lifecycle" && l["status"] == "Succeeded")
@@ -137,8 +150,8 @@ fn deploy_status_diff_and_rollback_after_success() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|t| t["label"] == "Green")),
-        "green task set progress reported"
+                .any(|t| t["role"] == "replacement" && t["color"] == "green")),
+        "the replacement task set (on demo-green) is reported by its target group"
     );
     assert!(
         text(&out.stderr).contains("registered"),
@@ -173,7 +186,8 @@ fn deploy_status_diff_and_rollback_after_success() {
         explain(&out)
     );
     let out = run(&stack, &["diff", "--env", "DEMO_FAIL_HEALTH=1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    // Different: exit 1, as diff(1).
+    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
     assert!(
         text(&out.stdout).contains("+          \"name\": \"DEMO_FAIL_HEALTH\""),
         "{}",
@@ -571,7 +585,7 @@ fn approve_asks_on_a_terminal_before_the_switch() {
     }
     assert_eq!(code, Some(0), "terminal showed:\n{seen}");
     assert!(
-        seen.contains("approved: switching traffic to green"),
+        seen.contains("approved: switching traffic to the replacement task set"),
         "{seen}"
     );
     for line in ["] BeforeInstall ", "] AllowTestTraffic ", "] task sets: "] {

@@ -253,6 +253,38 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
         text(&out.stdout)
     );
 
+    // deploy of a tag that is not in the repository: refused (exit 2) before anything
+    // is registered.
+    let ctx0 = ctx(&stack).await;
+    let families = || async {
+        ctx0.aws
+            .ecs
+            .list_task_definitions()
+            .send()
+            .await
+            .unwrap()
+            .task_definition_arns
+            .unwrap_or_default()
+    };
+    let before = families().await;
+    let out = deployer(
+        &stack,
+        &[
+            "deploy",
+            "--image",
+            &format!("{}:nope", stack.repo),
+            "--no-wait",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("image in ECR")
+            && text(&out.stderr).contains("nothing was changed"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(families().await, before, "no task definition registered");
+
     // deploy --no-wait: RegisterTaskDefinition + CreateDeployment.
     let out = deployer(
         &stack,
@@ -275,12 +307,10 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
 
     let ctx = ctx(&stack).await;
     let env = [("DEMO_FAIL_HEALTH".to_owned(), "1".to_owned())];
-    let rendered = deployer::artifacts::render::render_task_definition(
-        &ctx.outputs,
-        &image.parse().unwrap(),
-        &env,
-    )
-    .unwrap();
+    let templates = deployer::artifacts::render::Templates::find(None, None).unwrap();
+    let rendered = templates
+        .render_task_definition(&ctx.outputs, &image.parse().unwrap(), &env)
+        .unwrap();
 
     // What moto stored is what render produced, field by field.
     let (live, model) = deployer::aws::ecs::describe_task_definition(&ctx, "demo")

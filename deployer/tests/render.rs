@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use deployer::artifacts::appspec::AppSpec;
 use deployer::artifacts::image::ImageRef;
 use deployer::artifacts::outputs::{Outputs, OUTPUT_NAMES};
-use deployer::artifacts::render::{self, APPSPEC_TEMPLATE, TASKDEF_TEMPLATE};
+use deployer::artifacts::render::{self, Templates};
 use deployer::artifacts::taskdef::TaskDefinition;
 use deployer::exit::Code;
 use serde_json::Value;
@@ -41,6 +41,20 @@ fn fixture_with(name: &str, value: Option<Value>) -> String {
     serde_json::to_string_pretty(&v).unwrap()
 }
 
+/// The repository's templates, found as the deployer finds them (upwards from the
+/// crate directory, where cargo runs the tests).
+fn templates() -> Templates {
+    Templates::find(None, None).expect("taskdef.json and appspec.yaml at the workspace root")
+}
+
+fn taskdef_template() -> String {
+    templates().taskdef.text
+}
+
+fn appspec_template() -> String {
+    templates().appspec.text
+}
+
 fn image() -> ImageRef {
     IMAGE.parse().unwrap()
 }
@@ -65,10 +79,10 @@ fn assert_bad_input(err: &anyhow::Error, needles: &[&str]) {
 
 #[test]
 fn taskdef_template_is_in_canonical_form() {
-    let td = TaskDefinition::from_json_str(TASKDEF_TEMPLATE, "taskdef.json").unwrap();
+    let td = TaskDefinition::from_json_str(&taskdef_template(), "taskdef.json").unwrap();
     let canonical = td.to_canonical_json();
     assert!(
-        canonical == TASKDEF_TEMPLATE,
+        canonical == taskdef_template(),
         "taskdef.json must be stored exactly as the model serializes it, or the pipeline's \
          sed output and `deployer render` differ. Canonical form:\n{canonical}"
     );
@@ -76,17 +90,17 @@ fn taskdef_template_is_in_canonical_form() {
 
 #[test]
 fn appspec_template_is_in_canonical_form() {
-    let spec = AppSpec::from_yaml_str(APPSPEC_TEMPLATE, "appspec.yaml").unwrap();
+    let spec = AppSpec::from_yaml_str(&appspec_template(), "appspec.yaml").unwrap();
     let canonical = spec.to_yaml();
     assert!(
-        canonical == APPSPEC_TEMPLATE,
+        canonical == appspec_template(),
         "appspec.yaml must be stored exactly as the model serializes it. Canonical form:\n{canonical}"
     );
 }
 
 #[test]
 fn templates_hold_exactly_the_contract_placeholders() {
-    let mut found: Vec<String> = render::find_placeholders(TASKDEF_TEMPLATE)
+    let mut found: Vec<String> = render::find_placeholders(&taskdef_template())
         .into_iter()
         .map(|(p, _, _)| p)
         .collect();
@@ -97,7 +111,7 @@ fn templates_hold_exactly_the_contract_placeholders() {
         .collect();
     expected.sort();
     assert_eq!(found, expected);
-    let found: Vec<String> = render::find_placeholders(APPSPEC_TEMPLATE)
+    let found: Vec<String> = render::find_placeholders(&appspec_template())
         .into_iter()
         .map(|(p, _, _)| p)
         .collect();
@@ -105,16 +119,65 @@ fn templates_hold_exactly_the_contract_placeholders() {
 }
 
 #[test]
-fn compiled_in_templates_are_the_repository_files() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+fn templates_are_read_from_the_working_tree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .unwrap();
+    // From the crate directory (and any directory below the root) the upward search
+    // finds the workspace root's files.
+    let t = Templates::find_from(&root.join("deployer/src/commands"), None, None).unwrap();
+    assert_eq!(t.taskdef.path, root.join("taskdef.json"));
+    assert_eq!(t.appspec.path, root.join("appspec.yaml"));
     assert_eq!(
-        std::fs::read_to_string(root.join("taskdef.json")).unwrap(),
-        TASKDEF_TEMPLATE
+        t.taskdef.text,
+        std::fs::read_to_string(root.join("taskdef.json")).unwrap()
     );
-    assert_eq!(
-        std::fs::read_to_string(root.join("appspec.yaml")).unwrap(),
-        APPSPEC_TEMPLATE
+
+    // An edited copy elsewhere is what gets rendered: nothing is compiled in.
+    let dir = tempfile::tempdir().unwrap();
+    let edited = t.taskdef.text.replace("\"512\"", "\"1024\"");
+    assert_ne!(edited, t.taskdef.text, "the template sets memory 512");
+    std::fs::write(dir.path().join("taskdef.json"), &edited).unwrap();
+    std::fs::write(dir.path().join("appspec.yaml"), &t.appspec.text).unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let copy = Templates::find_from(&dir.path().join("sub"), None, None).unwrap();
+    let td = copy
+        .render_task_definition(&fixture(), &image(), &[])
+        .unwrap();
+    assert_eq!(td.memory.as_deref(), Some("1024"));
+
+    // Flags win over the search, each on its own.
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, &t.taskdef.text).unwrap();
+    let flagged = Templates::find_from(&dir.path().join("sub"), Some(&other), None).unwrap();
+    assert_eq!(flagged.taskdef.path, other);
+    assert_eq!(flagged.appspec.path, dir.path().join("appspec.yaml"));
+}
+
+#[test]
+fn missing_or_malformed_templates_exit_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only one of the two: not a template root.
+    std::fs::write(dir.path().join("taskdef.json"), "{}").unwrap();
+    let err = Templates::find_from(dir.path(), None, None).unwrap_err();
+    assert_bad_input(
+        &err,
+        &["taskdef.json", "appspec.yaml", "--taskdef", "--appspec"],
     );
+
+    let missing = dir.path().join("nope.json");
+    let err = Templates::find_from(dir.path(), Some(&missing), Some(&missing)).unwrap_err();
+    assert_bad_input(&err, &["nope.json", "--taskdef"]);
+
+    // Malformed JSON: exit 2 naming the file and the position.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"family\": \"demo\",").unwrap();
+    let t = Templates::find_from(Path::new(env!("CARGO_MANIFEST_DIR")), Some(&bad), None).unwrap();
+    let err = t
+        .render_task_definition(&fixture(), &image(), &[])
+        .unwrap_err();
+    assert_bad_input(&err, &["bad.json", "line 1"]);
 }
 
 // ---- the Terraform outputs fixture ------------------------------------------------
@@ -281,7 +344,9 @@ fn unreadable_outputs_file_is_bad_input_naming_it() {
 
 #[test]
 fn rendered_task_definition_is_complete_and_valid() {
-    let td = render::render_task_definition(&fixture(), &image(), &[]).unwrap();
+    let td = templates()
+        .render_task_definition(&fixture(), &image(), &[])
+        .unwrap();
     assert!(td.validate().is_empty(), "{:?}", td.validate());
     let json = td.to_canonical_json();
     assert!(render::find_placeholders(&json).is_empty(), "{json}");
@@ -305,12 +370,18 @@ fn rendered_task_definition_is_complete_and_valid() {
 
 #[test]
 fn rendered_appspec_keeps_or_fills_the_task_definition() {
-    let kept = render::render_appspec_yaml(&fixture(), None).unwrap();
-    assert_eq!(kept, APPSPEC_TEMPLATE);
-    let filled = render::render_appspec_yaml(&fixture(), Some(TD_ARN)).unwrap();
+    let kept = templates()
+        .render_appspec(&fixture(), None)
+        .unwrap()
+        .to_yaml();
+    assert_eq!(kept, appspec_template());
+    let filled = templates()
+        .render_appspec(&fixture(), Some(TD_ARN))
+        .unwrap()
+        .to_yaml();
     assert_eq!(
         filled,
-        APPSPEC_TEMPLATE.replace("<TASK_DEFINITION>", TD_ARN)
+        appspec_template().replace("<TASK_DEFINITION>", TD_ARN)
     );
     insta::assert_snapshot!("rendered_appspec", filled);
 }
@@ -321,7 +392,9 @@ fn env_overrides_replace_and_add() {
         ("RUST_LOG".to_string(), "debug".to_string()),
         ("DEMO_FAIL_HEALTH".to_string(), "1".to_string()),
     ];
-    let td = render::render_task_definition(&fixture(), &image(), &env).unwrap();
+    let td = templates()
+        .render_task_definition(&fixture(), &image(), &env)
+        .unwrap();
     let c = td.container("demo").unwrap();
     let get = |n: &str| {
         c.environment
@@ -335,7 +408,9 @@ fn env_overrides_replace_and_add() {
     assert_eq!(get("DEMO_LOG_FORMAT"), vec!["json"]);
 
     let bad = vec![("1BAD".to_string(), "x".to_string())];
-    let err = render::render_task_definition(&fixture(), &image(), &bad).unwrap_err();
+    let err = templates()
+        .render_task_definition(&fixture(), &image(), &bad)
+        .unwrap_err();
     assert_bad_input(&err, &["\"1BAD\""]);
     assert_eq!(
         render::parse_env_override("A_B=c=d").unwrap(),
@@ -346,8 +421,9 @@ fn env_overrides_replace_and_add() {
 
 #[test]
 fn unpinned_image_is_refused() {
-    let err =
-        render::render_task_definition(&fixture(), &"demo".parse().unwrap(), &[]).unwrap_err();
+    let err = templates()
+        .render_task_definition(&fixture(), &"demo".parse().unwrap(), &[])
+        .unwrap_err();
     assert_bad_input(&err, &["--image demo", "latest"]);
 }
 
@@ -358,7 +434,9 @@ fn disagreeing_outputs_are_named() {
         "stack.json",
     )
     .unwrap();
-    let err = render::render_task_definition(&o, &image(), &[]).unwrap_err();
+    let err = templates()
+        .render_task_definition(&o, &image(), &[])
+        .unwrap_err();
     assert_bad_input(
         &err,
         &[
@@ -375,12 +453,14 @@ fn disagreeing_outputs_are_named() {
         "stack.json",
     )
     .unwrap();
-    let err = render::render_task_definition(&o, &image(), &[]).unwrap_err();
+    let err = templates()
+        .render_task_definition(&o, &image(), &[])
+        .unwrap_err();
     assert_bad_input(
         &err,
         &["taskdef.json", "\"web\"", "`container_name`", "stack.json"],
     );
-    let err = render::render_appspec(&o, None).unwrap_err();
+    let err = templates().render_appspec(&o, None).unwrap_err();
     assert_bad_input(
         &err,
         &["appspec.yaml", "ContainerName", "\"demo\"", "\"web\""],
@@ -391,9 +471,11 @@ fn disagreeing_outputs_are_named() {
         "stack.json",
     )
     .unwrap();
-    let err = render::render_task_definition(&o, &image(), &[]).unwrap_err();
+    let err = templates()
+        .render_task_definition(&o, &image(), &[])
+        .unwrap_err();
     assert_bad_input(&err, &["taskdef.json", "[3000]", "`container_port` = 8080"]);
-    let err = render::render_appspec(&o, None).unwrap_err();
+    let err = templates().render_appspec(&o, None).unwrap_err();
     assert_bad_input(&err, &["appspec.yaml", "ContainerPort 3000", "8080"]);
 }
 
@@ -426,7 +508,9 @@ fn task_definition_arn_must_match_the_stack() {
             "task-definition",
         ),
     ] {
-        let err = render::render_appspec(&fixture(), Some(arn)).unwrap_err();
+        let err = templates()
+            .render_appspec(&fixture(), Some(arn))
+            .unwrap_err();
         assert_bad_input(
             &err,
             &["--task-definition-arn", &format!("{arn:?}"), needle],
@@ -436,7 +520,7 @@ fn task_definition_arn_must_match_the_stack() {
 
 #[test]
 fn unknown_and_unresolved_placeholders_are_errors() {
-    let template = TASKDEF_TEMPLATE.replace("\"ecs\"", "\"<STREAM_PREFIX>\"");
+    let template = taskdef_template().replace("\"ecs\"", "\"<STREAM_PREFIX>\"");
     let err =
         render::render_task_definition_from(&template, "custom.json", &fixture(), &image(), &[])
             .unwrap_err();
@@ -447,7 +531,7 @@ fn unknown_and_unresolved_placeholders_are_errors() {
     );
     assert!(msg.contains("line "), "{msg}");
 
-    let template = APPSPEC_TEMPLATE.replace("TargetService", "<SERVICE>");
+    let template = appspec_template().replace("TargetService", "<SERVICE>");
     let err = render::render_appspec_from(&template, "custom.yaml", &fixture(), None).unwrap_err();
     assert!(err_text(&err).contains("<SERVICE>"), "{}", err_text(&err));
 }
@@ -455,7 +539,7 @@ fn unknown_and_unresolved_placeholders_are_errors() {
 #[test]
 fn broken_templates_report_position() {
     let template =
-        TASKDEF_TEMPLATE.replace("\"readonlyRootFilesystem\"", "\"readOnlyRootFilesystem\"");
+        taskdef_template().replace("\"readonlyRootFilesystem\"", "\"readOnlyRootFilesystem\"");
     let err =
         render::render_task_definition_from(&template, "custom.json", &fixture(), &image(), &[])
             .unwrap_err();
@@ -467,7 +551,7 @@ fn broken_templates_report_position() {
         "{msg}"
     );
 
-    let template = APPSPEC_TEMPLATE.replace("ContainerPort: 3000", "ContainerPort: [3000");
+    let template = appspec_template().replace("ContainerPort: 3000", "ContainerPort: [3000");
     let err = render::render_appspec_from(&template, "custom.yaml", &fixture(), None).unwrap_err();
     let msg = err_text(&err);
     assert!(
@@ -475,7 +559,7 @@ fn broken_templates_report_position() {
         "{msg}"
     );
 
-    let template = TASKDEF_TEMPLATE.replace("\"512\"", "\"4096\"");
+    let template = taskdef_template().replace("\"512\"", "\"4096\"");
     let err =
         render::render_task_definition_from(&template, "custom.json", &fixture(), &image(), &[])
             .unwrap_err();
@@ -520,11 +604,17 @@ fn cli_writes_both_files_and_they_match_the_library() {
     let appspec = std::fs::read_to_string(out.join("appspec.yaml")).unwrap();
     assert_eq!(
         taskdef,
-        render::render_task_definition_json(&fixture(), &image(), &[]).unwrap()
+        templates()
+            .render_task_definition(&fixture(), &image(), &[])
+            .unwrap()
+            .to_canonical_json()
     );
     assert_eq!(
         appspec,
-        render::render_appspec_yaml(&fixture(), Some(TD_ARN)).unwrap()
+        templates()
+            .render_appspec(&fixture(), Some(TD_ARN))
+            .unwrap()
+            .to_yaml()
     );
     let mut names: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
@@ -574,7 +664,7 @@ fn cli_reads_stdin_and_env_and_prints_json() {
     assert_eq!(summary["taskDefinitionArn"], Value::Null);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("appspec.yaml")).unwrap(),
-        APPSPEC_TEMPLATE
+        appspec_template()
     );
 }
 
@@ -697,7 +787,10 @@ if report.has_errors():
 
 #[test]
 fn rendered_task_definition_is_a_valid_register_task_definition_input_for_botocore() {
-    let json = render::render_task_definition_json(&fixture(), &image(), &[]).unwrap();
+    let json = templates()
+        .render_task_definition(&fixture(), &image(), &[])
+        .unwrap()
+        .to_canonical_json();
     let params: Value = serde_json::from_str(&json).unwrap();
     botocore_validate(&params).unwrap_or_else(|report| panic!("{report}"));
 

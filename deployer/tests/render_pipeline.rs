@@ -359,7 +359,10 @@ fn missing_codebuild_variable_fails_before_anything_is_written() {
         assert!(!src.join("imageDetail.json").exists());
         assert_eq!(
             std::fs::read_to_string(src.join("taskdef.json")).unwrap(),
-            deployer::artifacts::render::TASKDEF_TEMPLATE
+            deployer::artifacts::render::Templates::find(None, None)
+                .unwrap()
+                .taskdef
+                .text
         );
         assert!(!run.log.contains("docker buildx build"));
     }

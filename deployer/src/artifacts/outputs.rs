@@ -109,7 +109,55 @@ impl Outputs {
     }
 
     /// Parses the text of `terraform output -json`; `origin` names it in errors.
+    /// Every output of the contract is required.
     pub fn from_json_str(text: &str, origin: &str) -> anyhow::Result<Outputs> {
+        Outputs::parse(text, origin, None)
+    }
+
+    /// Like [`Outputs::load`], but only the outputs in `needs` are required: `command`
+    /// (e.g. `deployer status`) is named when one of them is missing. Outputs that are
+    /// there are still checked; the missing ones that are not needed stay empty.
+    pub fn load_for(path: &Path, command: &str, needs: &[&str]) -> anyhow::Result<Outputs> {
+        let (text, origin) = Outputs::read(path)?;
+        Outputs::parse(&text, &origin, Some((command, needs)))
+    }
+
+    /// [`Outputs::load_for`] from text.
+    pub fn from_json_str_for(
+        text: &str,
+        origin: &str,
+        command: &str,
+        needs: &[&str],
+    ) -> anyhow::Result<Outputs> {
+        Outputs::parse(text, origin, Some((command, needs)))
+    }
+
+    fn read(path: &Path) -> anyhow::Result<(String, String)> {
+        if path == Path::new("-") {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the Terraform outputs from stdin")?;
+            return Ok((text, "<stdin>".to_owned()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            let msg = format!(
+                "cannot read the Terraform outputs file {}: {err} \
+                 (write it with `terraform -chdir=infra output -json > FILE`)",
+                path.display()
+            );
+            match err.kind() {
+                std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::PermissionDenied
+                | std::io::ErrorKind::IsADirectory
+                | std::io::ErrorKind::InvalidData => bad_input(msg),
+                _ => anyhow::anyhow!(msg),
+            }
+        })?;
+        Ok((text, path.display().to_string()))
+    }
+
+    fn parse(text: &str, origin: &str, needs: Option<(&str, &[&str])>) -> anyhow::Result<Outputs> {
         let root: Value = serde_json::from_str(text).map_err(|err| {
             let full = err.to_string();
             let suffix = format!(" at line {} column {}", err.line(), err.column());
@@ -189,13 +237,26 @@ impl Outputs {
                     .or_else(|_| check_arn(v, "codestar-connections", None))
             }),
         };
-        if !r.missing.is_empty() {
-            let n = r.missing.len();
-            let list = r.missing.join("`, `");
+        let (missing, who): (Vec<&str>, String) = match needs {
+            None => (r.missing.clone(), String::new()),
+            Some((command, needs)) => {
+                let missing: Vec<&str> = r
+                    .missing
+                    .iter()
+                    .copied()
+                    .filter(|m| needs.contains(m))
+                    .collect();
+                let it = if missing.len() == 1 { "it" } else { "them" };
+                (missing, format!("; `{command}` needs {it}"))
+            }
+        };
+        if !missing.is_empty() {
+            let n = missing.len();
+            let list = missing.join("`, `");
             r.problems.insert(
                 0,
                 format!(
-                    "{n} output{} missing: `{list}` (is infra/ applied and up to date? \
+                    "{n} output{} missing: `{list}`{who} (is infra/ applied and up to date? \
                      `terraform -chdir=infra output -json` lists every output of infra/outputs.tf)",
                     if n == 1 { " is" } else { "s are" }
                 ),

@@ -1,8 +1,12 @@
 //! The task definition and appspec rendered from the repository's templates and the
 //! stack's Terraform outputs (`deployer render`, `deploy`, `diff`, and `deployer local`).
 //!
-//! The templates are compiled in ([`TASKDEF_TEMPLATE`], [`APPSPEC_TEMPLATE`]), so the
-//! binary renders the same bytes from any directory. The pipeline fills the same
+//! The templates are read from the working tree ([`Templates::find`]: `--taskdef` /
+//! `--appspec`, else the nearest directory from the current one upwards that holds both
+//! `taskdef.json` and `appspec.yaml`, i.e. the repository root), never compiled in: a
+//! manual deploy registers what the pipeline would register from the same commit, and
+//! an edit to a template is deployed by the next `deployer deploy` without a rebuild.
+//! The pipeline fills the same
 //! templates by plain text substitution (`buildspec.yml`: `sed` for the account values,
 //! then the CodeDeployToECS action for `<IMAGE1_NAME>` and CodeDeploy for
 //! `<TASK_DEFINITION>`). Both templates are stored in the canonical form the typed models
@@ -10,6 +14,7 @@
 //! both paths give byte-identical files (tests/render_pipeline.rs runs the buildspec).
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use anyhow::Context;
@@ -24,10 +29,6 @@ use crate::artifacts::outputs::Outputs;
 use crate::artifacts::taskdef::TaskDefinition;
 use crate::exit::bad_input;
 
-/// `taskdef.json` at the repository root: the `RegisterTaskDefinition` input template.
-pub const TASKDEF_TEMPLATE: &str = include_str!("../../../taskdef.json");
-/// `appspec.yaml` at the repository root: the CodeDeploy ECS AppSpec template.
-pub const APPSPEC_TEMPLATE: &str = include_str!("../../../appspec.yaml");
 /// File names of the templates (and of the rendered files).
 pub const TASKDEF_FILE: &str = "taskdef.json";
 pub const APPSPEC_FILE: &str = "appspec.yaml";
@@ -52,6 +53,127 @@ pub const TASKDEF_PLACEHOLDERS: [&str; 5] = [
 ];
 /// Every placeholder `appspec.yaml` may contain.
 pub const APPSPEC_PLACEHOLDERS: [&str; 1] = [TASK_DEFINITION_PLACEHOLDER];
+
+/// Where the templates are looked up when no flag names them: env vars of `--taskdef`
+/// and `--appspec`.
+pub const TASKDEF_ENV: &str = "DEPLOYER_TASKDEF";
+pub const APPSPEC_ENV: &str = "DEPLOYER_APPSPEC";
+
+/// One template file as read from the working tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// The file it was read from (absolute when found by the upward search).
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// `taskdef.json` and `appspec.yaml`, read from the working tree: what the pipeline
+/// builds from, so a manual deploy registers the same thing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Templates {
+    pub taskdef: Template,
+    pub appspec: Template,
+}
+
+impl Templates {
+    /// `taskdef` / `appspec` when given (`--taskdef`, `--appspec` or their env vars), else
+    /// the files in the nearest directory from the current one upwards that holds both
+    /// (the repository root). Missing or unreadable files exit 2 naming them.
+    pub fn find(taskdef: Option<&Path>, appspec: Option<&Path>) -> anyhow::Result<Templates> {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        Templates::find_from(&cwd, taskdef, appspec)
+    }
+
+    /// [`Templates::find`] with the upward search starting at `start`.
+    pub fn find_from(
+        start: &Path,
+        taskdef: Option<&Path>,
+        appspec: Option<&Path>,
+    ) -> anyhow::Result<Templates> {
+        let root = || {
+            start
+                .ancestors()
+                .find(|d| d.join(TASKDEF_FILE).is_file() && d.join(APPSPEC_FILE).is_file())
+                .map(Path::to_path_buf)
+                .ok_or_else(|| {
+                    bad_input(format!(
+                        "no {TASKDEF_FILE} and {APPSPEC_FILE} in {} or any directory above it: \
+                         run the deployer inside the repository (its root holds both \
+                         templates), or name them with --taskdef FILE and --appspec FILE \
+                         ({TASKDEF_ENV}, {APPSPEC_ENV})",
+                        start.display()
+                    ))
+                })
+        };
+        let taskdef_path = match taskdef {
+            Some(p) => p.to_path_buf(),
+            None => root()?.join(TASKDEF_FILE),
+        };
+        let appspec_path = match appspec {
+            Some(p) => p.to_path_buf(),
+            None => root()?.join(APPSPEC_FILE),
+        };
+        Ok(Templates {
+            taskdef: Template::read(&taskdef_path, "--taskdef")?,
+            appspec: Template::read(&appspec_path, "--appspec")?,
+        })
+    }
+
+    /// The task definition rendered from `taskdef.json` (see [`render_task_definition_from`]).
+    pub fn render_task_definition(
+        &self,
+        outputs: &Outputs,
+        image: &ImageRef,
+        env: &[(String, String)],
+    ) -> anyhow::Result<TaskDefinition> {
+        render_task_definition_from(
+            &self.taskdef.text,
+            &self.taskdef.path.display().to_string(),
+            outputs,
+            image,
+            env,
+        )
+    }
+
+    /// The appspec rendered from `appspec.yaml` (see [`render_appspec_from`]).
+    pub fn render_appspec(
+        &self,
+        outputs: &Outputs,
+        task_definition_arn: Option<&str>,
+    ) -> anyhow::Result<AppSpec> {
+        render_appspec_from(
+            &self.appspec.text,
+            &self.appspec.path.display().to_string(),
+            outputs,
+            task_definition_arn,
+        )
+    }
+
+    /// `taskdef.json FILE, appspec.yaml FILE`: which files were used, for messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}, {}",
+            self.taskdef.path.display(),
+            self.appspec.path.display()
+        )
+    }
+}
+
+impl Template {
+    /// Reads a template file; `flag` names the flag that overrides it, for the message.
+    pub fn read(path: &Path, flag: &str) -> anyhow::Result<Template> {
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            bad_input(format!(
+                "cannot read the template {}: {err} (give another with {flag} FILE)",
+                path.display()
+            ))
+        })?;
+        Ok(Template {
+            path: path.to_path_buf(),
+            text,
+        })
+    }
+}
 
 /// The account-specific placeholders of `taskdef.json` and their values from the
 /// outputs (the buildspec takes the same values from the CodeBuild environment).
@@ -91,11 +213,11 @@ fn check_known_placeholders(text: &str, origin: &str, allowed: &[&str]) -> anyho
     if unknown.is_empty() {
         Ok(())
     } else {
-        anyhow::bail!(
+        Err(bad_input(format!(
             "{origin}: unknown placeholder(s): {} (known: {})",
             unknown.join("; "),
             allowed.join(", ")
-        )
+        )))
     }
 }
 
@@ -124,27 +246,9 @@ fn substitute<T: Serialize + DeserializeOwned>(
     serde_json::from_value(tree).context("reading back a substituted template")
 }
 
-/// Fills `taskdef.json` (the compiled-in template) for `image`, with `env` replacing or
-/// adding environment variables of the service's container (`deploy --env`).
-pub fn render_task_definition(
-    outputs: &Outputs,
-    image: &ImageRef,
-    env: &[(String, String)],
-) -> anyhow::Result<TaskDefinition> {
-    render_task_definition_from(TASKDEF_TEMPLATE, TASKDEF_FILE, outputs, image, env)
-}
-
-/// [`render_task_definition`] as the canonical JSON bytes (what CodeDeployToECS registers
-/// from the pipeline's `taskdef.json` when `env` is empty).
-pub fn render_task_definition_json(
-    outputs: &Outputs,
-    image: &ImageRef,
-    env: &[(String, String)],
-) -> anyhow::Result<String> {
-    Ok(render_task_definition(outputs, image, env)?.to_canonical_json())
-}
-
-/// [`render_task_definition`] from any template text (`template_name` names it in errors).
+/// Fills a `taskdef.json` template (`template_name` names it in errors) for `image`, with
+/// `env` replacing or adding environment variables of the service's container
+/// (`deploy --env`).
 pub fn render_task_definition_from(
     template: &str,
     template_name: &str,
@@ -166,7 +270,9 @@ pub fn render_task_definition_from(
 
     let leftover = find_placeholders(&serde_json::to_string(&td)?);
     if let Some((p, _, _)) = leftover.first() {
-        anyhow::bail!("{template_name}: placeholder {p} is still unresolved after rendering");
+        return Err(bad_input(format!(
+            "{template_name}: placeholder {p} is still unresolved after rendering"
+        )));
     }
 
     let origin = &outputs.origin;
@@ -218,10 +324,10 @@ pub fn render_task_definition_from(
 
     let problems = td.validate();
     if !problems.is_empty() {
-        anyhow::bail!(
+        return Err(bad_input(format!(
             "{template_name}: the rendered task definition is not a valid RegisterTaskDefinition input:\n  - {}",
             problems.join("\n  - ")
-        );
+        )));
     }
     Ok(td)
 }
@@ -250,24 +356,9 @@ pub fn parse_env_override(text: &str) -> Result<(String, String), String> {
     Ok((name.to_owned(), value.to_owned()))
 }
 
-/// Fills `appspec.yaml` (the compiled-in template): `<TASK_DEFINITION>` becomes
-/// `task_definition_arn` when given, else stays for CodeDeploy to fill.
-pub fn render_appspec(
-    outputs: &Outputs,
-    task_definition_arn: Option<&str>,
-) -> anyhow::Result<AppSpec> {
-    render_appspec_from(APPSPEC_TEMPLATE, APPSPEC_FILE, outputs, task_definition_arn)
-}
-
-/// [`render_appspec`] as YAML bytes (the pipeline's `appspec.yaml` when no ARN is given).
-pub fn render_appspec_yaml(
-    outputs: &Outputs,
-    task_definition_arn: Option<&str>,
-) -> anyhow::Result<String> {
-    Ok(render_appspec(outputs, task_definition_arn)?.to_yaml())
-}
-
-/// [`render_appspec`] from any template text (`template_name` names it in errors).
+/// Fills an `appspec.yaml` template (`template_name` names it in errors):
+/// `<TASK_DEFINITION>` becomes `task_definition_arn` when given, else stays for CodeDeploy
+/// to fill.
 pub fn render_appspec_from(
     template: &str,
     template_name: &str,
@@ -282,9 +373,9 @@ pub fn render_appspec_from(
             let spec = substitute(&model, &[(TASK_DEFINITION_PLACEHOLDER, arn)])?;
             let leftover = find_placeholders(&spec.to_yaml());
             if let Some((p, _, _)) = leftover.first() {
-                anyhow::bail!(
+                return Err(bad_input(format!(
                     "{template_name}: placeholder {p} is still unresolved after rendering"
-                );
+                )));
             }
             spec
         }
@@ -292,7 +383,9 @@ pub fn render_appspec_from(
     };
     let origin = &outputs.origin;
     let Some((name, service)) = spec.service() else {
-        anyhow::bail!("{template_name}: no target service under Resources");
+        return Err(bad_input(format!(
+            "{template_name}: no target service under Resources"
+        )));
     };
     let lb = &service.properties.load_balancer_info;
     let mut problems = String::new();

@@ -9,7 +9,7 @@ use aws_sdk_codedeploy::types::{
     DeploymentWaitType, EcsTarget, RevisionLocation, RevisionLocationType,
 };
 
-use crate::artifacts::render;
+use crate::artifacts::render::Templates;
 use crate::aws::{AwsResultExt, Ctx};
 
 /// Statuses of a deployment in flight (the ones `ListDeployments` filters on).
@@ -172,14 +172,51 @@ pub(crate) async fn ecs_target(ctx: &Ctx, id: &str) -> anyhow::Result<Option<Ecs
     Ok(target.deployment_target.and_then(|t| t.ecs_target))
 }
 
+/// The id of a deployment's first target (ListDeploymentTargets), or `None` before
+/// CodeDeploy created it.
+pub(crate) async fn first_target_id(ctx: &Ctx, id: &str) -> anyhow::Result<Option<String>> {
+    let targets = ctx
+        .aws
+        .codedeploy
+        .list_deployment_targets()
+        .deployment_id(id)
+        .send()
+        .await
+        .aws("codedeploy:ListDeploymentTargets")
+        .with_context(|| format!("listing the targets of deployment {id}"))?;
+    Ok(targets.target_ids.unwrap_or_default().into_iter().next())
+}
+
+/// The ECS target `target_id` of a deployment (GetDeploymentTarget).
+pub(crate) async fn ecs_target_of(
+    ctx: &Ctx,
+    id: &str,
+    target_id: &str,
+) -> anyhow::Result<Option<EcsTarget>> {
+    let target = ctx
+        .aws
+        .codedeploy
+        .get_deployment_target()
+        .deployment_id(id)
+        .target_id(target_id)
+        .send()
+        .await
+        .aws("codedeploy:GetDeploymentTarget")
+        .with_context(|| format!("reading target {target_id} of deployment {id}"))?;
+    Ok(target.deployment_target.and_then(|t| t.ecs_target))
+}
+
 /// CreateDeployment with the rendered appspec inline; returns the deployment id.
 pub(crate) async fn create_deployment(
     ctx: &Ctx,
+    templates: &Templates,
     task_definition_arn: &str,
     description: Option<&str>,
 ) -> anyhow::Result<String> {
     let o = &ctx.outputs;
-    let appspec = render::render_appspec(o, Some(task_definition_arn))?.to_yaml();
+    let appspec = templates
+        .render_appspec(o, Some(task_definition_arn))?
+        .to_yaml();
     let revision = RevisionLocation::builder()
         .revision_type(RevisionLocationType::AppSpecContent)
         .app_spec_content(AppSpecContent::builder().content(appspec).build())

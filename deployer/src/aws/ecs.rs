@@ -1,5 +1,5 @@
-//! ECS: the service, its live task definition, task definition revisions, and stopped
-//! tasks.
+//! ECS: the service, its live task definition, task definition revisions, its tasks and
+//! stopped tasks.
 
 use anyhow::Context;
 use aws_sdk_ecs::types::{SortOrder, TaskDefinitionField, TaskDefinitionStatus};
@@ -105,6 +105,39 @@ pub(crate) async fn previous_revision(ctx: &Ctx) -> anyhow::Result<(String, Stri
     )))
 }
 
+/// The newest `limit` ACTIVE revisions (ARNs) of `family`, newest first.
+pub(crate) async fn list_revisions(
+    ctx: &Ctx,
+    family: &str,
+    limit: usize,
+) -> anyhow::Result<Vec<String>> {
+    let mut pages = ctx
+        .aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(TaskDefinitionStatus::Active)
+        .sort(SortOrder::Desc)
+        .into_paginator()
+        .send();
+    let mut arns = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page
+            .aws("ecs:ListTaskDefinitions")
+            .with_context(|| format!("listing revisions of task definition family `{family}`"))?;
+        for arn in page.task_definition_arns.unwrap_or_default() {
+            // family_prefix also matches longer family names.
+            if family_revision(&arn).is_some_and(|(f, _)| f == family) {
+                arns.push(arn);
+            }
+            if arns.len() >= limit {
+                return Ok(arns);
+            }
+        }
+    }
+    Ok(arns)
+}
+
 /// `("demo", 7)` from `arn:aws:ecs:...:task-definition/demo:7` or `demo:7`.
 pub(crate) fn family_revision(arn: &str) -> Option<(&str, u32)> {
     let tail = arn.rsplit('/').next()?;
@@ -147,6 +180,45 @@ pub(crate) async fn latest_revision(
         Err(err) if is_missing_task_definition(&err) => Ok(None),
         Err(err) => Err(err),
     }
+}
+
+/// The full ARN of a registered task definition given as an ARN, `family:revision`, or
+/// a bare revision number of the stack's family; `flag` names where it came from. A
+/// revision that does not exist exits 2 naming it.
+pub(crate) async fn resolve_task_definition(
+    ctx: &Ctx,
+    which: &str,
+    flag: &str,
+) -> anyhow::Result<(String, TaskDefinition)> {
+    let name = if !which.is_empty() && which.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}:{which}", ctx.outputs.task_family)
+    } else {
+        which.to_owned()
+    };
+    match describe_task_definition(ctx, &name).await {
+        Ok((td, model)) => Ok((td.task_definition_arn.clone().unwrap_or(name), model)),
+        Err(err) if is_client_error(&err) => Err(bad_input(format!(
+            "{flag} {which}: no such task definition{} (`deployer revisions` lists them): {err:#}",
+            if name != which {
+                format!(" ({name})")
+            } else {
+                String::new()
+            }
+        ))),
+        Err(err) => Err(err),
+    }
+}
+
+/// ECS rejected the request's parameters (the task definition named is the only one).
+fn is_client_error(err: &anyhow::Error) -> bool {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<AwsError>())
+        .is_some_and(|e| {
+            matches!(
+                e.code.as_deref(),
+                Some("ClientException" | "InvalidParameterException")
+            )
+        })
 }
 
 fn is_missing_task_definition(err: &anyhow::Error) -> bool {
@@ -192,6 +264,38 @@ pub(crate) async fn register_task_definition(
     out.task_definition
         .and_then(|t| t.task_definition_arn)
         .context("RegisterTaskDefinition: the answer has no taskDefinitionArn")
+}
+
+/// The service's running and pending tasks (ListTasks, then DescribeTasks 100 at a time).
+pub(crate) async fn service_tasks(ctx: &Ctx) -> anyhow::Result<Vec<aws_sdk_ecs::types::Task>> {
+    let o = &ctx.outputs;
+    let arns = ctx
+        .aws
+        .ecs
+        .list_tasks()
+        .cluster(&o.cluster_name)
+        .service_name(&o.service_name)
+        .send()
+        .await
+        .aws("ecs:ListTasks")
+        .context("listing the service's tasks")?
+        .task_arns
+        .unwrap_or_default();
+    let mut tasks = Vec::new();
+    for chunk in arns.chunks(100) {
+        let out = ctx
+            .aws
+            .ecs
+            .describe_tasks()
+            .cluster(&o.cluster_name)
+            .set_tasks(Some(chunk.to_vec()))
+            .send()
+            .await
+            .aws("ecs:DescribeTasks")
+            .context("describing the service's tasks")?;
+        tasks.extend(out.tasks.unwrap_or_default());
+    }
+    Ok(tasks)
 }
 
 /// A task of the service that stopped, and why.

@@ -13,6 +13,7 @@ pub mod ecs;
 pub mod ecs_taskdef;
 pub(crate) mod elbv2;
 mod errors;
+pub(crate) mod history;
 pub(crate) mod iam;
 pub mod logs;
 

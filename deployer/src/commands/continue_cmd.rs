@@ -12,21 +12,21 @@ use crate::watch;
 
 #[derive(Debug, Args)]
 #[command(after_help = concat!("Examples:
-  deployer continue                  # approve: switch production traffic to green
-  deployer continue --termination    # skip the rest of the termination wait", "\n\n", crate::exit_codes!()))]
+  deployer continue                  # approve: switch production traffic to the replacement
+  deployer continue --termination    # skip the rest of the termination wait", "\n\n", crate::exit_codes!(continue)))]
 pub(crate) struct ContinueArgs {
     /// The deployment (default: the one in flight in the deployment group).
     #[arg(value_name = "DEPLOYMENT_ID")]
     pub deployment_id: Option<String>,
 
-    /// End the termination wait (blue task set is removed now) instead of approving
+    /// End the termination wait (the original task set is removed now) instead of approving
     /// the traffic switch.
     #[arg(long)]
     pub termination: bool,
 }
 
 pub(crate) async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let ctx = Ctx::load_for(global, "deployer continue", &crate::aws::context::GROUP).await?;
     let id = match args.deployment_id {
         Some(id) => {
             check_deployment_id(&id)?;
@@ -49,12 +49,12 @@ pub(crate) async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Resu
         }
         (
             DeploymentWaitType::TerminationWait,
-            "ended the termination wait: the blue task set is being removed",
+            "ended the termination wait: the original task set is being removed",
         )
     } else {
         if obs.status != "Ready" {
             let hint = if obs.termination_wait_started && !watch::is_terminal_status(&obs.status) {
-                "; traffic is already on green: `deployer continue --termination` ends the \
+                "; traffic is already on the replacement task set: `deployer continue --termination` ends the \
                  termination wait"
             } else {
                 ""
@@ -66,7 +66,7 @@ pub(crate) async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Resu
         }
         (
             DeploymentWaitType::ReadyWait,
-            "approved: production traffic is switching to green",
+            "approved: production traffic is switching to the replacement task set",
         )
     };
     codedeploy::continue_deployment(&ctx, &id, wait.clone()).await?;
@@ -83,13 +83,21 @@ pub(crate) async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Resu
 /// The one deployment in flight in the group, or a clear error.
 async fn in_flight_id(ctx: &Ctx) -> anyhow::Result<String> {
     let in_flight = codedeploy::in_flight(ctx).await?;
-    in_flight
-        .into_iter()
-        .find_map(|d| d.deployment_id)
-        .ok_or_else(|| {
-            bad_input(format!(
-                "no deployment in flight in group `{}` of `{}`; give a DEPLOYMENT_ID",
-                ctx.outputs.codedeploy_group_name, ctx.outputs.codedeploy_app_name
-            ))
-        })
+    if let Some(id) = in_flight.into_iter().find_map(|d| d.deployment_id) {
+        return Ok(id);
+    }
+    let latest = match codedeploy::latest_deployment(ctx).await? {
+        Some(id) => {
+            let d = codedeploy::deployment(ctx, &id).await?;
+            format!(
+                " (the latest, {id}, is {})",
+                d.status.as_ref().map(|s| s.as_str()).unwrap_or("?")
+            )
+        }
+        None => " (it has no deployments yet)".to_owned(),
+    };
+    Err(bad_input(format!(
+        "nothing to continue: no deployment in flight in group `{}` of `{}`{latest}",
+        ctx.outputs.codedeploy_group_name, ctx.outputs.codedeploy_app_name
+    )))
 }

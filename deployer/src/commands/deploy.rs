@@ -7,10 +7,11 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::args::{GlobalArgs, OutputFormat, WatchArgs};
+use crate::args::{GlobalArgs, OutputFormat, TemplateArgs, WatchArgs};
 use crate::artifacts::image::ImageRef;
-use crate::artifacts::render;
+use crate::artifacts::render::{self, Templates};
 use crate::artifacts::taskdef::TaskDefinition;
+use crate::aws::context::{GROUP, PREFLIGHT, RENDER, SERVICE};
 use crate::aws::ecs::{self, Plan};
 use crate::aws::{codedeploy, Ctx};
 use crate::exit::{bad_input, Code};
@@ -23,7 +24,7 @@ use crate::watch::{self, WatchOptions};
   deployer deploy --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab
   deployer deploy --image demo:v2 --env DEMO_FAIL_HEALTH=1     # watch the automatic rollback
   deployer deploy --image demo:v2 --dry-run                    # show, change nothing
-  deployer deploy --task-definition arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7 --no-wait", "\n\n", crate::exit_codes!()))]
+  deployer deploy --task-definition arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7 --no-wait", "\n\n", crate::exit_codes!(watch)))]
 pub(crate) struct DeployArgs {
     /// Container image to ship: [registry/]repository:tag or ...@sha256:<digest>. The
     /// task definition is rendered from taskdef.json with it.
@@ -52,9 +53,18 @@ pub(crate) struct DeployArgs {
     #[arg(long)]
     pub approve: bool,
 
+    /// Deploy a tag that looks mutable (`latest`, `main`, ...): the stack's ECR
+    /// repository has immutable tags, so such a tag is usually not what the pipeline
+    /// pushed.
+    #[arg(long)]
+    pub allow_mutable_tag: bool,
+
     /// Description recorded on the CodeDeploy deployment.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
+
+    #[command(flatten)]
+    pub templates: TemplateArgs,
 
     #[command(flatten)]
     pub watch: WatchArgs,
@@ -67,12 +77,18 @@ pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result
              `--wait-until ReadyWait`, then `deployer continue`",
         ));
     }
-    let ctx = Ctx::load(global).await?;
+    let needs = [&GROUP[..], &SERVICE[..], &RENDER[..], &PREFLIGHT[..]].concat();
+    let ctx = Ctx::load_for(global, "deployer deploy", &needs).await?;
     let o = &ctx.outputs;
+    let templates = args.templates.load()?;
 
     // What to deploy: a rendered task definition, or an existing revision.
-    let rendered: Option<TaskDefinition> = match &args.image {
-        Some(image) => Some(render::render_task_definition(o, image, &args.env)?),
+    let image = match &args.image {
+        Some(i) => Some(preflight::stack_image(o, i, args.allow_mutable_tag)?),
+        None => None,
+    };
+    let rendered: Option<TaskDefinition> = match &image {
+        Some(image) => Some(templates.render_task_definition(o, image, &args.env)?),
         None => None,
     };
 
@@ -81,14 +97,8 @@ pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result
         eprintln!("preflight: {}", c.human());
     }
     preflight::ensure_passed(&checks)?;
-    if args.approve {
-        let waits = group
-            .as_ref()
-            .and_then(|g| g.blue_green_deployment_configuration.as_ref())
-            .and_then(|b| b.deployment_ready_option.as_ref())
-            .and_then(|r| r.action_on_timeout.clone())
-            == Some(aws_sdk_codedeploy::types::DeploymentReadyAction::StopDeployment);
-        if !waits {
+    if let Some(g) = &group {
+        if args.approve && !watch::waits_for_approval(g) {
             return Err(bad_input(format!(
                 "--approve: deployment group `{}` switches traffic without waiting \
                  (deploymentReadyOption.actionOnTimeout is CONTINUE_DEPLOYMENT), so there \
@@ -96,18 +106,25 @@ pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result
                 o.codedeploy_group_name
             )));
         }
+        watch::check_wait_until(g, args.watch.wait_until.as_deref())?;
+    }
+    // The image is in the stack's ECR repository (no registration before it is known).
+    if let Some(image) = &image {
+        let check = preflight::check_image(&ctx, image).await?;
+        eprintln!("preflight: {}", check.human());
+        if !check.ok {
+            return Err(bad_input(format!(
+                "preflight failed, nothing was changed:\n  {}: {}",
+                check.name, check.detail
+            )));
+        }
     }
 
     // Register (or reuse) the revision.
     let plan = match (&rendered, &args.task_definition) {
         (Some(td), _) => ecs::plan_register(&ctx, td).await?,
-        (None, Some(arn)) => {
-            let live = ecs::describe_task_definition(&ctx, arn).await?;
-            let arn = live
-                .0
-                .task_definition_arn
-                .clone()
-                .unwrap_or_else(|| arn.clone());
+        (None, Some(which)) => {
+            let (arn, _) = ecs::resolve_task_definition(&ctx, which, "--task-definition").await?;
             Plan::Reuse {
                 arn,
                 reason: "given with --task-definition".into(),
@@ -117,27 +134,46 @@ pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result
     };
 
     if args.dry_run {
-        return dry_run(&ctx, rendered.as_ref(), &plan, global.output);
+        return dry_run(&ctx, &templates, rendered.as_ref(), &plan, global.output);
     }
 
     let arn = match plan {
         Plan::Reuse { arn, reason } => {
             eprintln!("task definition: reusing {arn} ({reason})");
+            json_event(
+                global,
+                json!({"event": "task_definition", "action": "reused",
+                                      "task_definition_arn": arn, "reason": reason}),
+            );
             arn
         }
         Plan::Register { previous } => {
             let td = rendered.as_ref().context("a rendered task definition")?;
             let arn = ecs::register_task_definition(&ctx, td).await?;
-            match previous {
+            match &previous {
                 Some(p) => eprintln!("task definition: registered {arn} (differs from {p})"),
                 None => eprintln!("task definition: registered {arn} (first revision)"),
             }
+            json_event(
+                global,
+                json!({"event": "task_definition", "action": "registered",
+                                      "task_definition_arn": arn, "previous": previous,
+                                      "template": templates.taskdef.path}),
+            );
             arn
         }
     };
 
-    let id = codedeploy::create_deployment(&ctx, &arn, args.description.as_deref()).await?;
+    let id =
+        codedeploy::create_deployment(&ctx, &templates, &arn, args.description.as_deref()).await?;
     eprintln!("deployment: created {id} ({arn})");
+    if !args.no_wait {
+        json_event(
+            global,
+            json!({"event": "deployment_created", "deployment_id": id,
+                                  "task_definition_arn": arn}),
+        );
+    }
 
     if args.no_wait {
         match global.output {
@@ -155,8 +191,16 @@ pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result
     watch::follow(&ctx, &id, &opts).await
 }
 
+/// With `--output json`, one event of the deploy stream on stdout (before the watch's).
+fn json_event(global: &GlobalArgs, event: serde_json::Value) {
+    if global.output == OutputFormat::Json {
+        println!("{event}");
+    }
+}
+
 fn dry_run(
     ctx: &Ctx,
+    templates: &Templates,
     rendered: Option<&TaskDefinition>,
     plan: &Plan,
     output: OutputFormat,
@@ -179,7 +223,9 @@ fn dry_run(
             },
         ),
     };
-    let appspec = render::render_appspec(o, Some(&arn_for_appspec))?.to_yaml();
+    let appspec = templates
+        .render_appspec(o, Some(&arn_for_appspec))?
+        .to_yaml();
     let appspec = if register {
         appspec.replace(&arn_for_appspec, "<the new revision's ARN>")
     } else {
@@ -188,6 +234,7 @@ fn dry_run(
     match output {
         OutputFormat::Human => {
             eprintln!("dry run: nothing is changed");
+            eprintln!("templates: {}", templates.describe());
             eprintln!("would {note}");
             eprintln!(
                 "would create a deployment in group `{}` of `{}`",
@@ -215,6 +262,10 @@ fn dry_run(
                     "appspec": appspec,
                     "application": o.codedeploy_app_name,
                     "deployment_group": o.codedeploy_group_name,
+                    "templates": {
+                        "taskdef": templates.taskdef.path,
+                        "appspec": templates.appspec.path,
+                    },
                 })
             );
         }

@@ -14,12 +14,13 @@ use clap::{Args, Subcommand, ValueEnum};
 use nix::sys::signal::Signal;
 use serde_json::json;
 
-use crate::args::{GlobalArgs, OutputFormat};
+use crate::args::{GlobalArgs, OutputFormat, TemplateArgs};
 use crate::exit::Code;
 use crate::local::config::{self, Config};
 use crate::local::{stack, state};
 
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct LocalArgs {
     #[command(subcommand)]
     pub command: LocalCommand,
@@ -47,18 +48,21 @@ pub(crate) struct StateDirArg {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct DownArgs {
     #[command(flatten)]
     pub state: StateDirArg,
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct EnvArgs {
     #[command(flatten)]
     pub state: StateDirArg,
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct StatusArgs {
     #[command(flatten)]
     pub state: StateDirArg,
@@ -89,6 +93,7 @@ fn config_of(args: &UpArgs) -> anyhow::Result<Config> {
         termination_wait: args.termination_wait,
         stop_timeout: args.stop_timeout,
         auto_rollback: !args.no_auto_rollback,
+        templates: args.templates.load()?,
     };
     cfg.check()?;
     Ok(cfg)
@@ -161,6 +166,15 @@ fn detach(args: &UpArgs, cfg: &Config, global: &GlobalArgs) -> anyhow::Result<Co
         .args(&argv)
         .env("DEPLOYER_LOCAL_STATE_DIR", &cfg.state_dir)
         .env("DEPLOYER_DEMO_BIN", &cfg.demo_bin)
+        // The daemon renders from the very files found here, whatever its cwd.
+        .env(
+            crate::artifacts::render::TASKDEF_ENV,
+            absolute(&cfg.templates.taskdef.path),
+        )
+        .env(
+            crate::artifacts::render::APPSPEC_ENV,
+            absolute(&cfg.templates.appspec.path),
+        )
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -198,6 +212,10 @@ fn detach(args: &UpArgs, cfg: &Config, global: &GlobalArgs) -> anyhow::Result<Co
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn tail(path: &Path, n: usize) -> String {
@@ -432,6 +450,7 @@ async fn status(arg: &StateDirArg, global: &GlobalArgs) -> anyhow::Result<Code> 
 /// Timings default to seconds (AWS uses minutes) so a deployment takes a few seconds.
 #[derive(Debug, Clone, Args)]
 #[command(args_override_self = true)]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct UpArgs {
     #[command(flatten)]
     pub state: StateDirArg,
@@ -535,6 +554,9 @@ pub(crate) struct UpArgs {
     /// With --detach: how long to wait for the stack to become ready.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     pub ready_timeout: Duration,
+
+    #[command(flatten)]
+    pub templates: TemplateArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,12 +3,15 @@
 
 #![warn(unreachable_pub)]
 
+pub(crate) mod completions;
 pub(crate) mod continue_cmd;
+pub(crate) mod dashboard;
 pub(crate) mod deploy;
 pub(crate) mod diff;
 pub(crate) mod local;
 pub(crate) mod logs;
 pub(crate) mod render;
+pub(crate) mod revisions;
 pub(crate) mod rollback;
 pub(crate) mod run;
 pub(crate) mod scale;

@@ -6,12 +6,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
+use crate::args::TemplateArgs;
 use crate::args::{GlobalArgs, OutputFormat};
 use crate::artifacts::image::ImageRef;
 use crate::artifacts::outputs::Outputs;
-use crate::artifacts::render::{
-    render_appspec_yaml, render_task_definition_json, APPSPEC_FILE, TASKDEF_FILE,
-};
+use crate::artifacts::render::{APPSPEC_FILE, TASKDEF_FILE};
 use crate::exit::{bad_input, Code};
 
 /// Render the task definition and appspec from the templates and Terraform outputs.
@@ -21,7 +20,7 @@ use crate::exit::{bad_input, Code};
 /// render and validate.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  deployer render --outputs deployer/tests/fixtures/terraform-outputs.json \\\n    --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab --out-dir rendered"
+    after_help = concat!("Example:\n  deployer render --outputs deployer/tests/fixtures/terraform-outputs.json \\\n    --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:3f9c2ab --out-dir rendered\n\n", crate::exit_codes!(read))
 )]
 pub(crate) struct RenderArgs {
     /// Container image: [registry/]repository[:tag][@sha256:<64 hex>], with a tag or a
@@ -37,6 +36,9 @@ pub(crate) struct RenderArgs {
     /// CodeDeploy fills with the revision it registers.
     #[arg(long, value_name = "ARN")]
     pub task_definition_arn: Option<String>,
+
+    #[command(flatten)]
+    pub templates: TemplateArgs,
 }
 
 pub(crate) async fn run(args: RenderArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
@@ -48,8 +50,13 @@ pub(crate) async fn run(args: RenderArgs, global: &GlobalArgs) -> anyhow::Result
         )
     })?;
     let outputs = Outputs::load(outputs_path)?;
-    let taskdef = render_task_definition_json(&outputs, &args.image, &[])?;
-    let appspec = render_appspec_yaml(&outputs, args.task_definition_arn.as_deref())?;
+    let templates = args.templates.load()?;
+    let taskdef = templates
+        .render_task_definition(&outputs, &args.image, &[])?
+        .to_canonical_json();
+    let appspec = templates
+        .render_appspec(&outputs, args.task_definition_arn.as_deref())?
+        .to_yaml();
 
     let dir = &args.out_dir;
     if dir.exists() && !dir.is_dir() {
@@ -67,6 +74,7 @@ pub(crate) async fn run(args: RenderArgs, global: &GlobalArgs) -> anyhow::Result
 
     match global.output {
         OutputFormat::Human => {
+            eprintln!("templates: {}", templates.describe());
             println!(
                 "wrote {} (family {}, image {})",
                 taskdef_path.display(),
@@ -88,6 +96,10 @@ pub(crate) async fn run(args: RenderArgs, global: &GlobalArgs) -> anyhow::Result
                 "family": outputs.task_family,
                 "image": args.image.as_str(),
                 "taskDefinitionArn": args.task_definition_arn,
+                "templates": {
+                    "taskdef": templates.taskdef.path,
+                    "appspec": templates.appspec.path,
+                },
             });
             println!("{summary}");
         }

@@ -18,7 +18,7 @@ use crate::exit::{bad_input, Code};
   deployer smoke                                   # the NLB from the Terraform outputs
   deployer smoke --url http://127.0.0.1:8080/ --requests 200 --expect-version v2
 
-smoke exits 0 when every request answered 2xx (with the expected version), 3 otherwise.", "\n\n", crate::exit_codes!()))]
+smoke exits 0 when every request answered 2xx (with the expected version), 3 otherwise.", "\n\n", crate::exit_codes!(smoke)))]
 pub(crate) struct SmokeArgs {
     /// URL to request (default: `nlb_url` from the Terraform outputs).
     #[arg(long, value_name = "URL")]
@@ -52,7 +52,8 @@ pub(crate) struct Report {
     /// Version -> number of answers.
     pub versions: BTreeMap<String, u32>,
     pub unexpected_versions: u32,
-    pub latency_ms: Percentiles,
+    /// `None` when no request succeeded: there is no latency to report.
+    pub latency_ms: Option<Percentiles>,
     /// First few distinct error messages with their counts.
     pub error_samples: BTreeMap<String, u32>,
     pub elapsed_ms: u64,
@@ -113,8 +114,13 @@ pub(crate) async fn run(args: SmokeArgs, global: &GlobalArgs) -> anyhow::Result<
     let url = match &args.url {
         Some(u) => u.clone(),
         None => {
-            crate::aws::context::load_outputs(global)
-                .context("smoke needs --url, or the Terraform outputs for nlb_url")?
+            let path = global.outputs.as_deref().ok_or_else(|| {
+                bad_input(
+                    "smoke needs --url, or the Terraform outputs (--outputs FILE, \
+                     DEPLOYER_OUTPUTS) for nlb_url",
+                )
+            })?;
+            crate::artifacts::outputs::Outputs::load_for(path, "deployer smoke", &["nlb_url"])?
                 .nlb_url
         }
     };
@@ -179,7 +185,7 @@ pub(crate) async fn run(args: SmokeArgs, global: &GlobalArgs) -> anyhow::Result<
         errors: 0,
         versions: BTreeMap::new(),
         unexpected_versions: 0,
-        latency_ms: Percentiles::default(),
+        latency_ms: None,
         error_samples: BTreeMap::new(),
         elapsed_ms: 0,
     };
@@ -205,7 +211,7 @@ pub(crate) async fn run(args: SmokeArgs, global: &GlobalArgs) -> anyhow::Result<
             }
         }
     }
-    report.latency_ms = percentiles(&mut latencies);
+    report.latency_ms = (!latencies.is_empty()).then(|| percentiles(&mut latencies));
     report.elapsed_ms = started.elapsed().as_millis() as u64;
 
     match global.output {
@@ -257,11 +263,13 @@ pub(crate) fn render_human(r: &Report, expect: Option<&str>) -> String {
         s.push_str(&format!(" {v} x{n}"));
     }
     s.push('\n');
-    let l = &r.latency_ms;
-    s.push_str(&format!(
-        "latency ms: p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}\n",
-        l.p50, l.p90, l.p99, l.max
-    ));
+    match &r.latency_ms {
+        Some(l) => s.push_str(&format!(
+            "latency ms: p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}\n",
+            l.p50, l.p90, l.p99, l.max
+        )),
+        None => s.push_str("latency: none (no request succeeded)\n"),
+    }
     for (e, n) in &r.error_samples {
         s.push_str(&format!("error x{n}: {e}\n"));
     }

@@ -13,12 +13,25 @@ use crate::aws::{codedeploy, ecs, elbv2, Ctx};
 use crate::exit::Code;
 
 #[derive(Debug, Args)]
-#[command(after_help = crate::exit_codes!())]
+#[command(after_help = crate::exit_codes!(read))]
 pub(crate) struct StatusArgs {
     /// How many recent deployments to show.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub deployments: usize,
 }
+
+/// The Terraform outputs `status` reads (`test_listener_arn` when present).
+pub(crate) const STATUS_OUTPUTS: [&str; 9] = [
+    "cluster_name",
+    "service_name",
+    "codedeploy_app_name",
+    "codedeploy_group_name",
+    "listener_arn",
+    "target_group_blue_name",
+    "target_group_blue_arn",
+    "target_group_green_name",
+    "target_group_green_arn",
+];
 
 /// Everything `status` shows (also its `--output json`).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -88,13 +101,13 @@ pub(crate) struct DeploymentStatusLine {
 }
 
 pub(crate) async fn run(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let ctx = Ctx::load_for(global, "deployer status", &STATUS_OUTPUTS).await?;
     let status = gather(&ctx, args.deployments).await?;
     match global.output {
         OutputFormat::Human => print!("{}", render_human(&status)),
         OutputFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&status).context("serializing the status")?
+            serde_json::to_string(&status).context("serializing the status")?
         ),
     }
     Ok(Code::Success)

@@ -6,14 +6,15 @@ use serde_json::json;
 
 use crate::args::{GlobalArgs, OutputFormat};
 use crate::artifacts::image::ImageRef;
-use crate::aws::{ecr, ecs, error_kind, iam, Ctx, ErrorKind};
+use crate::aws::context::{GROUP, PREFLIGHT, RENDER, SERVICE};
+use crate::aws::{ecs, error_kind, iam, Ctx, ErrorKind};
 use crate::exit::Code;
 use crate::preflight::{self, Check};
 
 #[derive(Debug, Args)]
 #[command(
     after_help = concat!("verify exits 0 when every check passed, 3 when one failed \
-(2 when the Terraform outputs name something that does not exist).", "\n\n", crate::exit_codes!())
+(2 when the Terraform outputs name something that does not exist).", "\n\n", crate::exit_codes!(verify))
 )]
 pub(crate) struct VerifyArgs {
     /// The image to check in ECR (default: the live container's image).
@@ -22,7 +23,8 @@ pub(crate) struct VerifyArgs {
 }
 
 pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let needs = [&GROUP[..], &SERVICE[..], &RENDER[..], &PREFLIGHT[..]].concat();
+    let ctx = Ctx::load_for(global, "deployer verify", &needs).await?;
     let (mut checks, _) = preflight::run(&ctx).await?;
 
     let image = match args.image {
@@ -30,7 +32,7 @@ pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result
         None => live_image(&ctx).await,
     };
     checks.push(match &image {
-        Some(image) => check_image(&ctx, image).await?,
+        Some(image) => preflight::check_image(&ctx, image).await?,
         None => Check {
             name: "image in ECR",
             ok: false,
@@ -79,56 +81,6 @@ async fn live_image(ctx: &Ctx) -> Option<ImageRef> {
     let (_, model) = ecs::describe_task_definition(ctx, &arn).await.ok()?;
     let image = model.container(&ctx.outputs.container_name)?.image.clone();
     image.parse().ok()
-}
-
-async fn check_image(ctx: &Ctx, image: &ImageRef) -> anyhow::Result<Check> {
-    const NAME: &str = "image in ECR";
-    let o = &ctx.outputs;
-    let ecr_registry = o.ecr_repository_url.split('/').next().unwrap_or_default();
-    let is_ecr = image.registry().is_some_and(|r| {
-        r == ecr_registry || (r.contains(".dkr.ecr.") && r.contains(".amazonaws.com"))
-    });
-    if !is_ecr {
-        return Ok(Check {
-            name: NAME,
-            ok: true,
-            detail: format!("{image}: not an ECR image, not checked"),
-            bad_input: false,
-        });
-    }
-    match ecr::describe_image(ctx, image).await {
-        Ok(found) => match found {
-            Some(d) => Ok(Check {
-                name: NAME,
-                ok: true,
-                detail: format!(
-                    "{image} ({}, pushed {})",
-                    d.image_digest.as_deref().unwrap_or("?"),
-                    d.image_pushed_at
-                        .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-                        .unwrap_or_else(|| "?".into())
-                ),
-                bad_input: false,
-            }),
-            None => Ok(missing_image(image)),
-        },
-        Err(err) if error_kind(&err) == Some(ErrorKind::NotFound) => Ok(Check {
-            name: NAME,
-            ok: false,
-            detail: format!("{err:#}"),
-            bad_input: false,
-        }),
-        Err(err) => Err(err),
-    }
-}
-
-fn missing_image(image: &ImageRef) -> Check {
-    Check {
-        name: "image in ECR",
-        ok: false,
-        detail: format!("{image} is not in ECR: push it first (the pipeline's build does)"),
-        bad_input: false,
-    }
 }
 
 async fn check_role(

@@ -3,6 +3,7 @@
 use clap::Args;
 
 use crate::args::{check_deployment_id, GlobalArgs, WatchArgs};
+use crate::aws::context::{GROUP, SERVICE};
 use crate::aws::{codedeploy, Ctx};
 use crate::exit::{bad_input, Code};
 use crate::watch::{follow, WatchOptions};
@@ -12,7 +13,7 @@ use crate::watch::{follow, WatchOptions};
 #[command(after_help = concat!("Examples:
   deployer wait                               # the latest deployment of the group
   deployer wait d-ABCDE1234 --output json     # one JSON event per line, then a summary
-  deployer wait --wait-until ReadyWait        # return once green waits for approval", "\n\n", crate::exit_codes!()))]
+  deployer wait --wait-until ReadyWait        # return once green waits for approval", "\n\n", crate::exit_codes!(watch)))]
 pub(crate) struct WaitArgs {
     /// The deployment to watch (`d-XXXXXXXXX`). Default: the latest of the deployment
     /// group.
@@ -24,7 +25,8 @@ pub(crate) struct WaitArgs {
 }
 
 pub(crate) async fn run(args: WaitArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let ctx = Ctx::load(global).await?;
+    let needs = [GROUP, SERVICE].concat();
+    let ctx = Ctx::load_for(global, "deployer wait", &needs).await?;
     let id = match args.deployment_id {
         Some(id) => {
             check_deployment_id(&id)?;
@@ -37,6 +39,8 @@ pub(crate) async fn run(args: WaitArgs, global: &GlobalArgs) -> anyhow::Result<C
             ))
         })?,
     };
+    let group = codedeploy::deployment_group(&ctx).await?;
+    crate::watch::check_wait_until(&group, args.watch.wait_until.as_deref())?;
     let opts = WatchOptions::resolve(&ctx, &args.watch, false, global.output).await?;
     follow(&ctx, &id, &opts).await
 }

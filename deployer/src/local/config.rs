@@ -32,6 +32,9 @@ pub struct Config {
     pub termination_wait: Duration,
     pub stop_timeout: Duration,
     pub auto_rollback: bool,
+    /// The templates the first task definition is rendered from (found by
+    /// `commands/local.rs` as for `deployer deploy`).
+    pub templates: crate::artifacts::render::Templates,
 }
 
 impl Config {

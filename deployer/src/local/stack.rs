@@ -153,8 +153,9 @@ async fn bind(port: u16, flag: &str) -> anyhow::Result<TcpListener> {
         })
 }
 
-/// The initial (blue) task definition: the repository's `taskdef.json` rendered for
-/// `image` from the local outputs, as the pipeline would register it.
+/// The initial (blue) task definition: the working tree's `taskdef.json` (as
+/// `deployer deploy` finds it) rendered for `image` from the local outputs, as the
+/// pipeline would register it.
 fn initial_task_definition(stack: &Stack) -> anyhow::Result<Value> {
     let outputs = crate::artifacts::outputs::Outputs::from_json_str(
         &stack.outputs().to_string(),
@@ -162,7 +163,10 @@ fn initial_task_definition(stack: &Stack) -> anyhow::Result<Value> {
     )?;
     let image = crate::artifacts::image::ImageRef::parse(&stack.cfg.image)
         .map_err(|e| anyhow!("--image {:?}: {}", e.value, e.reason))?;
-    let td = crate::artifacts::render::render_task_definition(&outputs, &image, &[])?;
+    let td = stack
+        .cfg
+        .templates
+        .render_task_definition(&outputs, &image, &[])?;
     Ok(serde_json::from_str(&td.to_canonical_json())?)
 }
 

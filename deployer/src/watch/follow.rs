@@ -13,7 +13,7 @@ use crate::aws::ecs::StoppedTask;
 use crate::aws::{codedeploy, ecs, error_kind, Ctx, ErrorKind};
 use crate::exit::{bad_input, Code};
 use crate::watch::machine::{Observation, Outcome, Watch};
-use crate::watch::observe::observe;
+use crate::watch::observe::Poller;
 use crate::watch::progress::{clock, Reporter};
 
 /// How many of a stopped task's last log lines a failure report shows.
@@ -23,7 +23,8 @@ const LAST_LINES: i32 = 10;
 #[derive(Debug, Clone)]
 pub(crate) struct WatchOptions {
     pub timeout: Duration,
-    pub interval: Duration,
+    /// A fixed poll period (`--interval`); `None`: adaptive ([`Pace`]).
+    pub interval: Option<Duration>,
     pub wait_until: Option<String>,
     pub on_interrupt: InterruptAction,
     /// Ask before the traffic switch (`deploy --approve`); needs a terminal.
@@ -44,7 +45,7 @@ impl WatchOptions {
         approve: bool,
         output: OutputFormat,
     ) -> anyhow::Result<WatchOptions> {
-        if args.interval.is_zero() {
+        if args.interval.is_some_and(|i| i.is_zero()) {
             return Err(bad_input("--interval must be more than 0"));
         }
         let timeout = match args.timeout {
@@ -66,6 +67,103 @@ impl WatchOptions {
             auto_approve: false,
         })
     }
+}
+
+/// How long to sleep between polls. Fixed with `--interval`; else adaptive: 250ms after
+/// anything changed, then 1.5x longer after each poll that saw nothing new, up to 5s;
+/// never past the predicted end of a ready or termination wait, and fast again once it
+/// passed (CodeDeploy completes the deployment shortly after).
+#[derive(Debug, Clone)]
+pub(crate) struct Pace {
+    fixed: Option<Duration>,
+    current: Duration,
+    passed_wait_end: Option<f64>,
+}
+
+impl Pace {
+    pub(crate) const MIN: Duration = Duration::from_millis(250);
+    pub(crate) const MAX: Duration = Duration::from_secs(5);
+
+    pub(crate) fn new(fixed: Option<Duration>) -> Pace {
+        Pace {
+            fixed,
+            current: Pace::MIN,
+            passed_wait_end: None,
+        }
+    }
+
+    /// The sleep before the next poll: `changed` when the last poll reported events,
+    /// `wait_end` the predicted end of the wait in progress and `now` (epoch seconds).
+    pub(crate) fn next(&mut self, changed: bool, wait_end: Option<f64>, now: f64) -> Duration {
+        if let Some(f) = self.fixed {
+            return f;
+        }
+        self.current = if changed {
+            Pace::MIN
+        } else {
+            self.current.mul_f64(1.5).min(Pace::MAX)
+        };
+        match wait_end {
+            Some(end) if end > now => self.current.min(Duration::from_secs_f64(end - now)),
+            Some(end) => {
+                // The wait just ended: back to fast polls (once per wait end).
+                if self.passed_wait_end != Some(end) {
+                    self.passed_wait_end = Some(end);
+                    self.current = Pace::MIN;
+                }
+                self.current
+            }
+            None => self.current,
+        }
+    }
+}
+
+fn epoch_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// The predicted end of the wait `obs` is in, if any.
+fn wait_end(obs: &Observation) -> Option<f64> {
+    if obs.status == "Ready" {
+        obs.ready_wait_until()
+    } else if obs.termination_wait_started {
+        obs.termination_wait_until()
+    } else {
+        None
+    }
+}
+
+/// Whether the group stops at the ready wait for approval (`deploymentReadyOption`
+/// `actionOnTimeout = STOP_DEPLOYMENT`).
+pub(crate) fn waits_for_approval(group: &DeploymentGroupInfo) -> bool {
+    group
+        .blue_green_deployment_configuration
+        .as_ref()
+        .and_then(|b| b.deployment_ready_option.as_ref())
+        .and_then(|r| r.action_on_timeout.clone())
+        == Some(aws_sdk_codedeploy::types::DeploymentReadyAction::StopDeployment)
+}
+
+/// `--wait-until ReadyWait` needs a group that waits for approval: otherwise traffic
+/// switches on its own and the watch would pass the point it was asked to stop at.
+pub(crate) fn check_wait_until(
+    group: &DeploymentGroupInfo,
+    wait_until: Option<&str>,
+) -> anyhow::Result<()> {
+    if wait_until == Some("ReadyWait") && !waits_for_approval(group) {
+        return Err(bad_input(format!(
+            "--wait-until ReadyWait: deployment group `{}` does not wait for approval \
+             (deploymentReadyOption.actionOnTimeout is CONTINUE_DEPLOYMENT): production \
+             traffic would switch without stopping there. Set deployment_ready_option \
+             {{ action_on_timeout = \"STOP_DEPLOYMENT\", wait_time_in_minutes = N }} on the \
+             deployment group in infra/, or wait until TerminationWait instead",
+            group.deployment_group_name.as_deref().unwrap_or("?")
+        )));
+    }
+    Ok(())
 }
 
 /// Ready wait (when the group waits for approval) + termination wait + 15 minutes for
@@ -124,6 +222,7 @@ pub(crate) async fn follow(ctx: &Ctx, id: &str, opts: &WatchOptions) -> anyhow::
         id,
         opts,
         reporter: Reporter::new(opts.output),
+        poller: std::cell::RefCell::new(None),
         started,
         deadline: started + opts.timeout,
     }
@@ -137,6 +236,8 @@ struct Follower<'a> {
     id: &'a str,
     opts: &'a WatchOptions,
     reporter: Reporter,
+    /// Remembers the deployment's target between polls (see [`Poller`]).
+    poller: std::cell::RefCell<Option<Poller>>,
     started: Instant,
     deadline: Instant,
 }
@@ -146,6 +247,7 @@ impl Follower<'_> {
         let (ctx, id, opts) = (self.ctx, self.id, self.opts);
         let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         let mut watch = Watch::new(opts.wait_until.clone());
+        let mut pace = Pace::new(opts.interval);
         let mut stopping = false;
         let mut asked_approval = false;
         // Registered before the first line is printed, so a Ctrl-C from then on is ours.
@@ -154,7 +256,7 @@ impl Follower<'_> {
 
         self.reporter.start(&format!("watching deployment {id}"));
         let outcome = loop {
-            let (obs, outcome) = self.poll(&mut watch, id).await?;
+            let (obs, outcome, changed) = self.poll(&mut watch, id).await?;
             if let Some(outcome) = outcome {
                 break outcome;
             }
@@ -173,7 +275,9 @@ impl Follower<'_> {
             if now >= self.deadline {
                 return Ok(self.timed_out(&obs));
             }
-            let sleep = opts.interval.min(self.deadline - now);
+            let sleep = pace
+                .next(changed, wait_end(&obs), epoch_now())
+                .min(self.deadline - now);
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
                 _ = sigint.recv() => {
@@ -216,14 +320,17 @@ impl Follower<'_> {
         &self,
         watch: &mut Watch,
         id: &str,
-    ) -> anyhow::Result<(Observation, Option<Outcome>)> {
-        let obs = observe(self.ctx, id).await?;
+    ) -> anyhow::Result<(Observation, Option<Outcome>, bool)> {
+        let mut poller = self.poller.borrow_mut().take().unwrap_or_default();
+        let result = poller.observe(self.ctx, id).await;
+        *self.poller.borrow_mut() = Some(poller);
+        let obs = result?;
         let (events, outcome) = watch.observe(&obs);
         for ev in &events {
             self.reporter.event(self.started.elapsed(), ev);
         }
         self.reporter.status(self.started.elapsed(), &obs);
-        Ok((obs, outcome))
+        Ok((obs, outcome, !events.is_empty()))
     }
 
     /// `deploy --approve`: asks whether to switch traffic; returns whether the
@@ -233,7 +340,7 @@ impl Follower<'_> {
         match self
             .reporter
             .ask(
-                "green is ready. Switch production traffic to it? \
+                "the replacement task set is ready. Switch production traffic to it? \
                  [y]es / [n]o, stop and roll back / [l]eave it waiting: ",
             )
             .await
@@ -241,7 +348,7 @@ impl Follower<'_> {
             Some('y') => {
                 codedeploy::continue_deployment(self.ctx, id, DeploymentWaitType::ReadyWait)
                     .await?;
-                self.line("approved: switching traffic to green");
+                self.line("approved: switching traffic to the replacement task set");
                 Ok(false)
             }
             Some('n') => {
@@ -390,8 +497,11 @@ impl Follower<'_> {
     async fn follow_rollback(&self, rb: &str) -> anyhow::Result<String> {
         self.line(&format!("following rollback deployment {rb}"));
         let mut rb_watch = Watch::new(None);
+        let mut pace = Pace::new(self.opts.interval);
+        // A new deployment: its own target.
+        *self.poller.borrow_mut() = None;
         loop {
-            let (o, end) = self.poll(&mut rb_watch, rb).await?;
+            let (o, end, changed) = self.poll(&mut rb_watch, rb).await?;
             if end.is_some() {
                 return Ok(o.status);
             }
@@ -401,7 +511,7 @@ impl Follower<'_> {
                 ));
                 return Ok(o.status);
             }
-            tokio::time::sleep(self.opts.interval).await;
+            tokio::time::sleep(pace.next(changed, wait_end(&o), epoch_now())).await;
         }
     }
 
@@ -439,5 +549,43 @@ impl Follower<'_> {
 
     fn line(&self, text: &str) {
         self.reporter.line(self.started.elapsed(), text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pace_is_fast_while_things_move_and_backs_off_when_they_do_not() {
+        let mut p = Pace::new(None);
+        assert_eq!(p.next(true, None, 0.0), Pace::MIN);
+        let quiet: Vec<Duration> = (0..10).map(|_| p.next(false, None, 0.0)).collect();
+        assert!(quiet.windows(2).all(|w| w[0] <= w[1]), "{quiet:?}");
+        assert_eq!(*quiet.last().unwrap(), Pace::MAX);
+        assert_eq!(p.next(true, None, 0.0), Pace::MIN, "a change resets it");
+    }
+
+    #[test]
+    fn pace_wakes_at_the_end_of_a_wait_then_polls_fast() {
+        let mut p = Pace::new(None);
+        for _ in 0..10 {
+            p.next(false, None, 0.0);
+        }
+        // 2s before the predicted end: sleep exactly until it.
+        assert_eq!(
+            p.next(false, Some(100.0), 98.0),
+            Duration::from_secs_f64(2.0)
+        );
+        // Past it: fast again, then backing off.
+        assert_eq!(p.next(false, Some(100.0), 100.5), Pace::MIN);
+        assert!(p.next(false, Some(100.0), 101.0) > Pace::MIN);
+    }
+
+    #[test]
+    fn a_fixed_interval_is_kept() {
+        let mut p = Pace::new(Some(Duration::from_secs(5)));
+        assert_eq!(p.next(true, None, 0.0), Duration::from_secs(5));
+        assert_eq!(p.next(false, Some(1.0), 0.0), Duration::from_secs(5));
     }
 }

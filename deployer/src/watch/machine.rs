@@ -17,8 +17,14 @@ pub(crate) struct Observation {
     pub error_message: Option<String>,
     pub rollback_deployment_id: Option<String>,
     pub rollback_message: Option<String>,
-    /// Traffic switched; the original (blue) task set is kept for the termination wait.
+    /// Traffic switched; the original task set is kept for the termination wait.
     pub termination_wait_started: bool,
+    /// The group's ready wait (when it waits for approval) and termination wait, in
+    /// minutes, as the deployment reports them.
+    #[serde(skip)]
+    pub ready_wait_minutes: Option<i64>,
+    #[serde(skip)]
+    pub termination_wait_minutes: Option<i64>,
     /// When the deployment was created (epoch seconds).
     #[serde(skip)]
     pub created_at: Option<i64>,
@@ -33,6 +39,9 @@ pub(crate) struct LifecycleObservation {
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnostics: Option<Diagnostics>,
+    /// When it ended (epoch seconds).
+    #[serde(skip)]
+    pub end_time: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -44,8 +53,13 @@ pub(crate) struct Diagnostics {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub(crate) struct TaskSetObservation {
-    /// `Blue` (the original) or `Green` (the replacement).
-    pub label: String,
+    /// `original` (CodeDeploy's `Blue` label: what served when the deployment began)
+    /// or `replacement` (`Green`: the new revision).
+    pub role: String,
+    /// The task set's name everywhere: the colour of its target group (`blue` for the
+    /// stack's `target_group_blue_name`, `green` for the other), as `deployer status`
+    /// names the live side; the target group's name when it is neither.
+    pub color: String,
     pub identifier: String,
     pub desired: i64,
     pub pending: i64,
@@ -57,13 +71,16 @@ pub(crate) struct TaskSetObservation {
 }
 
 impl TaskSetObservation {
+    /// `green (demo-green, replacement)`.
+    pub(crate) fn name(&self) -> String {
+        match &self.target_group {
+            Some(tg) if *tg != self.color => format!("{} ({tg}, {})", self.color, self.role),
+            _ => format!("{} ({})", self.color, self.role),
+        }
+    }
+
     fn summary(&self) -> String {
-        let mut s = format!(
-            "{} {}/{} running",
-            self.label.to_lowercase(),
-            self.running,
-            self.desired
-        );
+        let mut s = format!("{} {}/{} running", self.name(), self.running, self.desired);
         if self.pending > 0 {
             s.push_str(&format!(" ({} pending)", self.pending));
         }
@@ -77,6 +94,55 @@ fn fmt_weight(w: f64) -> String {
         format!("{}", w.round() as i64)
     } else {
         format!("{w:.1}")
+    }
+}
+
+impl Observation {
+    /// The task set in `role` (`original` or `replacement`).
+    pub(crate) fn task_set(&self, role: &str) -> Option<&TaskSetObservation> {
+        self.task_sets.iter().find(|t| t.role == role)
+    }
+
+    fn event_end(&self, names: &[&str]) -> Option<f64> {
+        names.iter().find_map(|n| {
+            self.lifecycle_events
+                .iter()
+                .find(|e| e.name == *n && e.status == "Succeeded")
+                .and_then(|e| e.end_time)
+        })
+    }
+
+    /// When the ready wait ends: it starts once test traffic is verified.
+    pub(crate) fn ready_wait_until(&self) -> Option<f64> {
+        let minutes = self.ready_wait_minutes.filter(|m| *m > 0)?;
+        let start =
+            self.event_end(&["AfterAllowTestTraffic", "AllowTestTraffic", "AfterInstall"])?;
+        Some(start + minutes as f64 * 60.0)
+    }
+
+    /// When the termination wait ends: it starts once production traffic switched.
+    pub(crate) fn termination_wait_until(&self) -> Option<f64> {
+        let minutes = self.termination_wait_minutes?;
+        let start = self.event_end(&["AfterAllowTraffic", "AllowTraffic"])?;
+        Some(start + minutes as f64 * 60.0)
+    }
+}
+
+/// `08:48:25 UTC` from epoch seconds (the date too when it is not today's).
+pub(crate) fn fmt_clock_time(secs: f64) -> String {
+    let dt = aws_smithy_types::DateTime::from_secs(secs.round() as i64);
+    let text = dt
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let same_day = now / 86_400 == dt.secs() / 86_400;
+    match text.split_once('T') {
+        Some((_, time)) if same_day => format!("{} UTC", time.trim_end_matches('Z')),
+        Some((day, time)) => format!("{day} {} UTC", time.trim_end_matches('Z')),
+        None => text,
     }
 }
 
@@ -98,11 +164,27 @@ pub(crate) enum Event {
     },
     /// Task set counts or traffic weights changed.
     TaskSets { task_sets: Vec<TaskSetObservation> },
-    /// Green is ready; production traffic waits for `deployer continue`.
-    ReadyWait { deployment_id: String },
-    /// Traffic is on green; blue is kept until the termination wait ends (`deployer
-    /// continue --termination` ends it now).
-    TerminationWait { deployment_id: String },
+    /// The replacement task set is ready; production traffic waits for `deployer
+    /// continue` (until `until`, when the deployment is stopped).
+    ReadyWait {
+        deployment_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        replacement: Option<String>,
+        /// When the ready wait ends (epoch seconds).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<f64>,
+    },
+    /// Traffic is on the replacement; the original task set is kept until the
+    /// termination wait ends, at `until` (`deployer continue --termination` ends it now).
+    TerminationWait {
+        deployment_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        live: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        original: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<f64>,
+    },
     /// CodeDeploy started a rollback deployment.
     Rollback {
         deployment_id: String,
@@ -137,13 +219,34 @@ impl Event {
                 let parts: Vec<String> = task_sets.iter().map(|t| t.summary()).collect();
                 format!("task sets: {}", parts.join(" · "))
             }
-            Event::ReadyWait { deployment_id } => format!(
-                "green is ready; production traffic waits for approval \
-                 (`deployer continue {deployment_id}`)"
+            Event::ReadyWait {
+                deployment_id,
+                replacement,
+                until,
+            } => format!(
+                "{} is ready; production traffic waits for approval{} \
+                 (`deployer continue {deployment_id}`)",
+                replacement.as_deref().unwrap_or("the replacement task set"),
+                until
+                    .map(|t| format!(
+                        " until {}, then the deployment is stopped",
+                        fmt_clock_time(t)
+                    ))
+                    .unwrap_or_default()
             ),
-            Event::TerminationWait { deployment_id } => format!(
-                "traffic is on green; blue is kept for the termination wait \
-                 (`deployer continue --termination {deployment_id}` ends it now)"
+            Event::TerminationWait {
+                deployment_id,
+                live,
+                original,
+                until,
+            } => format!(
+                "traffic is on {}; {} is kept for the termination wait{} \
+                 (`deployer continue --termination {deployment_id}` ends it now)",
+                live.as_deref().unwrap_or("the replacement task set"),
+                original.as_deref().unwrap_or("the original task set"),
+                until
+                    .map(|t| format!(" until {}", fmt_clock_time(t)))
+                    .unwrap_or_default()
             ),
             Event::Rollback {
                 deployment_id,
@@ -244,6 +347,8 @@ impl Watch {
         if obs.status == "Ready" && prev.status != "Ready" {
             events.push(Event::ReadyWait {
                 deployment_id: obs.deployment_id.clone(),
+                replacement: obs.task_set("replacement").map(|t| t.name()),
+                until: obs.ready_wait_until(),
             });
         }
         if obs.termination_wait_started
@@ -252,6 +357,9 @@ impl Watch {
         {
             events.push(Event::TerminationWait {
                 deployment_id: obs.deployment_id.clone(),
+                live: obs.task_set("replacement").map(|t| t.name()),
+                original: obs.task_set("original").map(|t| t.name()),
+                until: obs.termination_wait_until(),
             });
         }
         if let Some(rb) = &obs.rollback_deployment_id {
@@ -319,6 +427,7 @@ mod tests {
                 name: (*n).into(),
                 status: (*s).into(),
                 diagnostics: None,
+                end_time: Some(1_000.0),
             })
             .collect();
         o
@@ -431,7 +540,8 @@ mod tests {
         let mut w = Watch::new(None);
         let mut o = obs("InProgress");
         o.task_sets = vec![TaskSetObservation {
-            label: "Blue".into(),
+            role: "original".into(),
+            color: "blue".into(),
             desired: 1,
             running: 1,
             traffic_weight: 100.0,
@@ -443,9 +553,54 @@ mod tests {
             .find(|e| matches!(e, Event::TaskSets { .. }))
             .unwrap()
             .human();
-        assert_eq!(line, "task sets: blue 1/1 running, 100% traffic");
+        assert_eq!(line, "task sets: blue (original) 1/1 running, 100% traffic");
         let (ev, _) = w.observe(&o);
         assert!(ev.is_empty());
+    }
+
+    #[test]
+    fn waits_say_until_when_and_name_task_sets_by_target_group() {
+        let mut o = with_events(obs("InProgress"), &[("AllowTraffic", "Succeeded")]);
+        o.termination_wait_started = true;
+        o.termination_wait_minutes = Some(5);
+        o.task_sets = vec![
+            TaskSetObservation {
+                role: "original".into(),
+                color: "green".into(),
+                target_group: Some("demo-green".into()),
+                ..TaskSetObservation::default()
+            },
+            TaskSetObservation {
+                role: "replacement".into(),
+                color: "blue".into(),
+                target_group: Some("demo-blue".into()),
+                traffic_weight: 100.0,
+                ..TaskSetObservation::default()
+            },
+        ];
+        let mut w = Watch::new(None);
+        let (ev, _) = w.observe(&o);
+        let wait = ev
+            .iter()
+            .find(|e| matches!(e, Event::TerminationWait { .. }))
+            .expect("a termination wait event");
+        assert_eq!(
+            *wait,
+            Event::TerminationWait {
+                deployment_id: "d-ABCDE1234".into(),
+                live: Some("blue (demo-blue, replacement)".into()),
+                original: Some("green (demo-green, original)".into()),
+                until: Some(1_300.0),
+            }
+        );
+        let line = wait.human();
+        assert!(line.starts_with("traffic is on blue (demo-blue, replacement); green (demo-green, original) is kept for the termination wait until 1970-01-01 00:21:40 UTC"), "{line}");
+
+        let mut r = with_events(obs("Ready"), &[("AfterAllowTestTraffic", "Succeeded")]);
+        r.ready_wait_minutes = Some(10);
+        assert_eq!(r.ready_wait_until(), Some(1_600.0));
+        r.ready_wait_minutes = None;
+        assert_eq!(r.ready_wait_until(), None);
     }
 
     #[test]

@@ -79,11 +79,26 @@ impl Reporter {
         for t in &obs.task_sets {
             msg.push_str(&format!(
                 " · {} {}/{} {}%",
-                t.label.to_lowercase(),
+                t.color,
                 t.running,
                 t.desired,
                 t.traffic_weight.round() as i64
             ));
+        }
+        if obs.status == "Ready" {
+            if let Some(t) = obs.ready_wait_until() {
+                msg.push_str(&format!(
+                    " · waits for approval until {}",
+                    crate::watch::machine::fmt_clock_time(t)
+                ));
+            }
+        } else if obs.termination_wait_started {
+            if let Some(t) = obs.termination_wait_until() {
+                msg.push_str(&format!(
+                    " · original kept until {}",
+                    crate::watch::machine::fmt_clock_time(t)
+                ));
+            }
         }
         msg.push_str(&format!(" · {}", clock(elapsed)));
         bar.set_message(msg);

@@ -99,8 +99,18 @@ impl LocalStack {
         Self::start_in(temp_state_dir(), extra)
     }
 
+    /// A stack whose log records every API call (`RUST_LOG=api=debug`): see
+    /// [`LocalStack::api_calls`].
+    pub fn start_logging_calls(extra: &[&str]) -> LocalStack {
+        Self::start_full(temp_state_dir(), extra, &[("RUST_LOG", "info,api=debug")])
+    }
+
     /// A stack in a given state dir (e.g. one a crashed stack left behind).
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> LocalStack {
+        Self::start_full(dir, extra, &[])
+    }
+
+    fn start_full(dir: tempfile::TempDir, extra: &[&str], env: &[(&str, &str)]) -> LocalStack {
         let out = Command::new(deployer_bin())
             .args(["local", "up", "--detach", "--state-dir"])
             .arg(dir.path())
@@ -108,6 +118,7 @@ impl LocalStack {
             .args(extra)
             .env("DEPLOYER_DEMO_BIN", demo_bin())
             .env_remove("DEPLOYER_LOCAL_STATE_DIR")
+            .envs(env.iter().copied())
             .output()
             .expect("run deployer local up");
         if !out.status.success() {
@@ -153,6 +164,17 @@ impl LocalStack {
             .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
             .collect();
         stack
+    }
+
+    /// The API operations the stack answered so far (`Service.Operation`), oldest first;
+    /// only for a stack started with [`LocalStack::start_logging_calls`].
+    pub fn api_calls(&self) -> Vec<String> {
+        let log = std::fs::read_to_string(self.dir.path().join("stack.log")).unwrap_or_default();
+        log.lines()
+            .filter_map(|l| l.split_once(" api: ").map(|(_, rest)| rest))
+            .filter_map(|rest| rest.split([' ', ':']).next())
+            .map(str::to_owned)
+            .collect()
     }
 
     pub fn state_dir(&self) -> &Path {

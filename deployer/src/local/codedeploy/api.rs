@@ -438,8 +438,14 @@ fn target_json(w: &World, d: &Deployment) -> Value {
         })
         .collect();
     let mut sets = Vec::new();
+    // A task set removed at the end (the original after success, the replacement after
+    // a rollback) was on the other target group than the one that remains.
+    let tg_of = |id: &Option<String>| id.as_deref().and_then(|i| w.task_set(i)).map(|ts| ts.tg);
+    let (orig_tg, repl_tg) = (tg_of(&d.original), tg_of(&d.replacement));
     for (label, id) in [("Blue", &d.original), ("Green", &d.replacement)] {
         let Some(id) = id else { continue };
+        let other = if label == "Blue" { repl_tg } else { orig_tg };
+        let gone_tg = other.map_or(if label == "Blue" { 0 } else { 1 }, |t| 1 - t);
         let (desired, pending, running, status, tg) = match w.task_set(id) {
             Some(ts) => {
                 let v = ecs::api::task_set_json(w, ts);
@@ -451,7 +457,7 @@ fn target_json(w: &World, d: &Deployment) -> Value {
                     ts.tg,
                 )
             }
-            None => (0, 0, 0, "INACTIVE", if label == "Blue" { 0 } else { 1 }),
+            None => (0, 0, 0, "INACTIVE", gone_tg),
         };
         // Which one takes production traffic.
         let live = (label == "Green") == d.switched;

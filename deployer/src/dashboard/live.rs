@@ -1,0 +1,326 @@
+//! The real [`Source`]: the stack the Terraform outputs name, read through the deployer's
+//! AWS layer (on AWS, or on `deployer local` through `AWS_ENDPOINT_URL`), and the actions
+//! through the same calls as `deployer continue` and `deployer rollback`.
+//!
+//! Per poll: DescribeServices, ListTasks + DescribeTasks, DescribeListeners (each),
+//! DescribeTargetHealth (two), ListDeployments + BatchGetDeployments (only deployments
+//! not yet seen ended: an ended deployment never changes), and ListDeploymentTargets +
+//! GetDeploymentTarget for the deployment shown (once, when it has ended). Task
+//! definitions are read once each.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentWaitType};
+
+use super::snapshot::{ActionKind, Snapshot};
+use super::source::{ActionRequest, BoxFuture, Source};
+use super::stack::{self, Reading, TargetGroups};
+use crate::args::check_deployment_id;
+use crate::aws::{codedeploy, ecs, elbv2, Ctx};
+use crate::exit::bad_input;
+
+/// How many deployments the page lists.
+pub const RECENT: usize = 8;
+
+pub struct StackSource {
+    ctx: Ctx,
+    environment: String,
+    tgs: TargetGroups,
+    cache: Mutex<Cache>,
+}
+
+/// Ended deployments kept in full (at least [`RECENT`]); older ones are remembered by id only.
+const KEEP_ENDED: usize = 32;
+
+#[derive(Default)]
+struct Cache {
+    /// Task definition ARN -> image, for the task sets of the last poll.
+    images: HashMap<String, String>,
+    /// Deployments that ended (they never change again), the newest [`KEEP_ENDED`].
+    ended: HashMap<String, DeploymentInfo>,
+    /// The ECS target (lifecycle events) of the last ended deployment shown: it no longer
+    /// changes, so a page left open on a quiet stack costs no CodeDeploy target reads.
+    ended_target: Option<(String, Option<aws_sdk_codedeploy::types::EcsTarget>)>,
+    /// Ended deployments older than those: never read again (a deployment that ended is
+    /// older than any in flight, so these are never among the newest [`RECENT`]).
+    old: HashSet<String>,
+}
+
+impl StackSource {
+    pub fn new(ctx: Ctx, environment: &str) -> StackSource {
+        let o = &ctx.outputs;
+        let tgs = TargetGroups {
+            groups: vec![
+                (
+                    o.target_group_blue_arn.clone(),
+                    o.target_group_blue_name.clone(),
+                    "blue".into(),
+                ),
+                (
+                    o.target_group_green_arn.clone(),
+                    o.target_group_green_name.clone(),
+                    "green".into(),
+                ),
+            ],
+        };
+        StackSource {
+            ctx,
+            environment: environment.to_owned(),
+            tgs,
+            cache: Mutex::default(),
+        }
+    }
+
+    async fn read(&self) -> anyhow::Result<Snapshot> {
+        let ctx = &self.ctx;
+        let o = &ctx.outputs;
+        let (service, tasks, listeners, health, deployments) = tokio::try_join!(
+            ecs::service(ctx),
+            ecs::service_tasks(ctx),
+            self.listeners(),
+            self.target_health(),
+            self.deployments(),
+        )?;
+        let mut images = HashMap::new();
+        {
+            // Only the task sets' task definitions stay cached.
+            let mut cache = self.cache.lock().expect("cache lock");
+            let live: HashSet<&str> = service
+                .task_sets
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|t| t.task_definition.as_deref())
+                .collect();
+            cache.images.retain(|arn, _| live.contains(arn.as_str()));
+            images.extend(cache.images.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        for ts in service.task_sets.as_deref().unwrap_or_default() {
+            if let Some(arn) = &ts.task_definition {
+                if !images.contains_key(arn) {
+                    let image = self.image(arn).await?;
+                    images.insert(arn.clone(), image.clone());
+                    self.cache
+                        .lock()
+                        .expect("cache lock")
+                        .images
+                        .insert(arn.clone(), image);
+                }
+            }
+        }
+        let target = match stack::shown(&deployments) {
+            Some(d) => self.ecs_target(d).await?,
+            None => None,
+        };
+        let reading = Reading {
+            environment: self.environment.clone(),
+            cluster: o.cluster_name.clone(),
+            service_name: o.service_name.clone(),
+            service: Some(service),
+            images,
+            tasks,
+            listeners,
+            target_health: health,
+            deployments,
+            target,
+            logs: Vec::new(),
+        };
+        Ok(stack::assemble(&reading, &self.tgs))
+    }
+
+    async fn listeners(
+        &self,
+    ) -> anyhow::Result<Vec<(String, aws_sdk_elasticloadbalancingv2::types::Listener)>> {
+        let o = &self.ctx.outputs;
+        let mut out = vec![(
+            "production".to_owned(),
+            elbv2::listener(&self.ctx, &o.listener_arn).await?,
+        )];
+        if let Some(arn) = o.test_listener_arn.as_ref().filter(|a| !a.is_empty()) {
+            out.push(("test".to_owned(), elbv2::listener(&self.ctx, arn).await?));
+        }
+        Ok(out)
+    }
+
+    async fn target_health(
+        &self,
+    ) -> anyhow::Result<
+        Vec<(
+            String,
+            Vec<aws_sdk_elasticloadbalancingv2::types::TargetHealthDescription>,
+        )>,
+    > {
+        let mut out = Vec::new();
+        for (arn, name, _) in &self.tgs.groups {
+            out.push((
+                arn.clone(),
+                elbv2::target_health(&self.ctx, arn, name).await?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The newest [`RECENT`] deployments, newest first; ended ones from the cache.
+    async fn deployments(&self) -> anyhow::Result<Vec<DeploymentInfo>> {
+        let ids = codedeploy::list_deployments(&self.ctx, &[]).await?;
+        let (mut known, unknown): (Vec<DeploymentInfo>, Vec<String>) = {
+            let cache = self.cache.lock().expect("cache lock");
+            let mut known = Vec::new();
+            let mut unknown = Vec::new();
+            for id in &ids {
+                if cache.old.contains(id) {
+                    continue;
+                }
+                match cache.ended.get(id) {
+                    Some(d) => known.push(d.clone()),
+                    None => unknown.push(id.clone()),
+                }
+            }
+            (known, unknown)
+        };
+        let fresh = codedeploy::deployments(&self.ctx, &unknown).await?;
+        {
+            let mut cache = self.cache.lock().expect("cache lock");
+            for d in &fresh {
+                let ended = d
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| stack::is_terminal(s.as_str()));
+                if let (true, Some(id)) = (ended, &d.deployment_id) {
+                    cache.ended.insert(id.clone(), d.clone());
+                }
+            }
+            // Forget what the group no longer lists; keep the newest ended ones in full.
+            cache.ended.retain(|id, _| ids.contains(id));
+            cache.old.retain(|id| ids.contains(id));
+            if cache.ended.len() > KEEP_ENDED {
+                let mut by_age: Vec<(Option<(i64, u32)>, String)> = cache
+                    .ended
+                    .iter()
+                    .map(|(id, d)| {
+                        (
+                            d.create_time.map(|t| (t.secs(), t.subsec_nanos())),
+                            id.clone(),
+                        )
+                    })
+                    .collect();
+                by_age.sort();
+                let excess = by_age.len() - KEEP_ENDED;
+                for (_, id) in by_age.into_iter().take(excess) {
+                    cache.ended.remove(&id);
+                    known.retain(|d| d.deployment_id.as_deref() != Some(id.as_str()));
+                    cache.old.insert(id);
+                }
+            }
+        }
+        known.extend(fresh);
+        known.sort_by_key(|d| {
+            std::cmp::Reverse(d.create_time.map(|t| (t.secs(), t.subsec_nanos())))
+        });
+        known.truncate(RECENT);
+        Ok(known)
+    }
+
+    async fn ecs_target(
+        &self,
+        d: &DeploymentInfo,
+    ) -> anyhow::Result<Option<aws_sdk_codedeploy::types::EcsTarget>> {
+        let Some(id) = d.deployment_id.as_deref() else {
+            return Ok(None);
+        };
+        if matches!(
+            d.status.as_ref().map(|s| s.as_str()),
+            Some("Created" | "Queued")
+        ) {
+            return Ok(None);
+        }
+        let ended = d
+            .status
+            .as_ref()
+            .is_some_and(|s| stack::is_terminal(s.as_str()));
+        if ended {
+            let cache = self.cache.lock().expect("cache lock");
+            if let Some((cached, target)) = &cache.ended_target {
+                if cached == id {
+                    return Ok(target.clone());
+                }
+            }
+        }
+        let target = codedeploy::ecs_target(&self.ctx, id).await?;
+        if ended {
+            self.cache.lock().expect("cache lock").ended_target =
+                Some((id.to_owned(), target.clone()));
+        }
+        Ok(target)
+    }
+
+    async fn image(&self, arn: &str) -> anyhow::Result<String> {
+        let (_, model) = ecs::describe_task_definition(&self.ctx, arn).await?;
+        Ok(model
+            .container_definitions
+            .iter()
+            .find(|c| c.name == self.ctx.outputs.container_name)
+            .or(model.container_definitions.first())
+            .map(|c| c.image.clone())
+            .unwrap_or_default())
+    }
+
+    async fn act_on(&self, req: ActionRequest) -> anyhow::Result<String> {
+        let id = req.deployment_id.as_str();
+        check_deployment_id(id)?;
+        let d = codedeploy::deployment(&self.ctx, id).await?;
+        let allowed = stack::actions(&d);
+        let status = d
+            .status
+            .as_ref()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default();
+        if !allowed.contains(&req.kind) {
+            return Err(bad_input(format!(
+                "deployment {id} is {status}: {} is not possible now{}",
+                req.kind.as_str(),
+                if allowed.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (possible: {})",
+                        allowed
+                            .iter()
+                            .map(|k| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            )));
+        }
+        match req.kind {
+            ActionKind::Approve => {
+                codedeploy::continue_deployment(&self.ctx, id, DeploymentWaitType::ReadyWait)
+                    .await?;
+                Ok(format!("{id}: approved: production traffic is switching"))
+            }
+            ActionKind::EndWait => {
+                codedeploy::continue_deployment(&self.ctx, id, DeploymentWaitType::TerminationWait)
+                    .await?;
+                Ok(format!(
+                    "{id}: ended the termination wait: the original tasks are being removed"
+                ))
+            }
+            ActionKind::Rollback => {
+                codedeploy::stop_with_rollback(&self.ctx, id).await?;
+                Ok(format!("{id}: stopped; CodeDeploy rolls back"))
+            }
+        }
+    }
+}
+
+impl Source for StackSource {
+    fn snapshot(&self) -> BoxFuture<'_, anyhow::Result<Snapshot>> {
+        Box::pin(self.read())
+    }
+
+    fn act(&self, action: ActionRequest) -> BoxFuture<'_, anyhow::Result<String>> {
+        Box::pin(self.act_on(action))
+    }
+}

@@ -1,0 +1,258 @@
+//! What the page shows: one [`Snapshot`] per poll of the stack, and the probe's
+//! [`ProbeSeries`]. Plain data (serde), built by a [`super::Source`], serialized once per
+//! change and sent to every connected page.
+
+use serde::{Deserialize, Serialize};
+
+/// One poll of the stack: listeners, task sets, tasks, the deployment in flight and the
+/// last deployments. Times are epoch milliseconds (the page formats them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// `AWS` or `local`.
+    pub environment: String,
+    pub cluster: String,
+    pub service: String,
+    /// When the poll that built this snapshot finished.
+    pub taken_at_ms: u64,
+    /// Production first, then the test listener (if any).
+    pub listeners: Vec<Listener>,
+    pub task_sets: Vec<TaskSet>,
+    pub tasks: Vec<Task>,
+    /// The deployment in flight, or the last one when none is.
+    pub deployment: Option<Deployment>,
+    /// The last deployments, newest first.
+    pub recent: Vec<DeploymentLine>,
+    /// Where [`Snapshot::logs`] come from (a log group), or `None` when the source does
+    /// not read logs.
+    pub logs_source: Option<String>,
+    /// The tail of the service's logs, oldest first.
+    pub logs: Vec<LogLine>,
+    /// The error of the last poll, when it failed (the rest is then the last good poll's).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Listener {
+    /// `production` or `test`.
+    pub role: String,
+    pub port: Option<i32>,
+    /// Where it forwards, with weights.
+    pub forwards: Vec<Forward>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Forward {
+    pub target_group: String,
+    /// `blue`, `green` or empty when unknown.
+    pub color: String,
+    pub weight: i32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskSet {
+    pub id: String,
+    /// `PRIMARY` or `ACTIVE` (ECS), `DRAINING`.
+    pub status: String,
+    pub target_group: Option<String>,
+    pub color: String,
+    /// `family:revision`.
+    pub revision: Option<String>,
+    pub image: Option<String>,
+    pub desired: i32,
+    pub pending: i32,
+    pub running: i32,
+    /// ECS's scale of the task set (capacity), percent.
+    pub scale_percent: Option<f64>,
+    /// Share of production traffic that reaches this task set's target group, percent.
+    pub traffic_percent: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub task_set: Option<String>,
+    pub color: String,
+    pub availability_zone: Option<String>,
+    /// ECS `lastStatus`: `PROVISIONING`, `RUNNING`, `STOPPED`...
+    pub last_status: String,
+    /// ECS container health: `HEALTHY`, `UNHEALTHY`, `UNKNOWN`.
+    pub health: String,
+    /// ELB target health: `healthy`, `initial`, `unhealthy`, `draining`, or empty when the
+    /// task is not registered.
+    pub target_health: String,
+    /// `ip:port` of the target.
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub id: String,
+    /// CodeDeploy status: `Created`, `Queued`, `InProgress`, `Ready`, `Succeeded`,
+    /// `Failed`, `Stopped`.
+    pub status: String,
+    /// True while the deployment has not reached an end state.
+    pub in_flight: bool,
+    pub created_ms: Option<u64>,
+    pub completed_ms: Option<u64>,
+    pub description: Option<String>,
+    pub error: Option<String>,
+    /// CodeDeploy's `creator`: `user`, `codeDeployRollback` (a rollback CodeDeploy
+    /// started), `autoscaling`...
+    pub creator: Option<String>,
+    /// The deployment this one rolls back, when it is an automatic or manual rollback.
+    pub rollback_of: Option<String>,
+    /// The rollback deployment CodeDeploy started for this one.
+    pub rolled_back_by: Option<String>,
+    pub lifecycle: Vec<LifecycleEvent>,
+    /// What the page may offer now (only when actions are on).
+    pub actions: Vec<ActionKind>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleEvent {
+    pub name: String,
+    /// `Pending`, `InProgress`, `Succeeded`, `Failed`, `Skipped`.
+    pub status: String,
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentLine {
+    pub id: String,
+    pub status: String,
+    pub created_ms: Option<u64>,
+    pub completed_ms: Option<u64>,
+    pub description: Option<String>,
+    pub error: Option<String>,
+    pub rollback_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogLine {
+    pub at_ms: u64,
+    /// The log stream (task) it came from.
+    pub stream: String,
+    pub message: String,
+}
+
+/// What the dashboard can do to a deployment (with `--allow-actions`): the same calls as
+/// `deployer continue` and `deployer rollback`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionKind {
+    /// ContinueDeployment(READY_WAIT): let production traffic switch.
+    Approve,
+    /// ContinueDeployment(TERMINATION_WAIT): stop the original tasks now.
+    EndWait,
+    /// StopDeployment with auto-rollback.
+    Rollback,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 3] = [Self::Approve, Self::EndWait, Self::Rollback];
+
+    /// The name in URLs and JSON (`approve`, `end-wait`, `rollback`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::EndWait => "end-wait",
+            Self::Rollback => "rollback",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// Answers the NLB gave the probe, per second, by version, over the last minutes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProbeSeries {
+    /// What is probed (the production listener's URL).
+    pub target: String,
+    /// Probes per second.
+    pub rate_per_second: u32,
+    /// Width of the window, seconds.
+    pub window_seconds: u32,
+    /// One bucket per second that had answers, oldest first.
+    pub buckets: Vec<ProbeBucket>,
+    /// Every version seen in the window, in order of first appearance; `error` for
+    /// failed probes.
+    pub versions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProbeBucket {
+    /// Start of the second, epoch seconds.
+    pub second: u64,
+    /// Answers per version (same order as [`ProbeSeries::versions`]; zeros included).
+    pub counts: Vec<u32>,
+}
+
+/// Now, in epoch milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Share of the listener's traffic that goes to `target_group`, percent (0 when the
+/// listener forwards nowhere).
+pub fn traffic_percent(listener: &Listener, target_group: &str) -> f64 {
+    let total: i64 = listener
+        .forwards
+        .iter()
+        .map(|f| i64::from(f.weight.max(0)))
+        .sum();
+    if total == 0 {
+        return 0.0;
+    }
+    let mine: i64 = listener
+        .forwards
+        .iter()
+        .filter(|f| f.target_group == target_group)
+        .map(|f| i64::from(f.weight.max(0)))
+        .sum();
+    mine as f64 * 100.0 / total as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fwd(tg: &str, weight: i32) -> Forward {
+        Forward {
+            target_group: tg.into(),
+            color: String::new(),
+            weight,
+        }
+    }
+
+    #[test]
+    fn traffic_percent_follows_weights() {
+        let l = Listener {
+            role: "production".into(),
+            port: Some(80),
+            forwards: vec![fwd("demo-blue", 1), fwd("demo-green", 3)],
+        };
+        assert_eq!(traffic_percent(&l, "demo-blue"), 25.0);
+        assert_eq!(traffic_percent(&l, "demo-green"), 75.0);
+        assert_eq!(traffic_percent(&l, "other"), 0.0);
+        let none = Listener::default();
+        assert_eq!(traffic_percent(&none, "demo-blue"), 0.0);
+    }
+
+    #[test]
+    fn action_names_round_trip() {
+        for k in ActionKind::ALL {
+            assert_eq!(ActionKind::parse(k.as_str()), Some(k));
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::json!(k.as_str())
+            );
+        }
+        assert_eq!(ActionKind::parse("Approve"), None);
+    }
+}

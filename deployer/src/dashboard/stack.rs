@@ -1,0 +1,651 @@
+//! From what AWS answered to a [`Snapshot`]: pure, so it is tested on plain SDK values.
+//! The reads themselves (the same AWS layer the other commands use) live in the source.
+
+use std::collections::HashMap;
+
+use aws_sdk_codedeploy::types::{DeploymentInfo, EcsTarget};
+use aws_sdk_ecs::types::{Service, Task as EcsTask};
+use aws_sdk_elasticloadbalancingv2::types::{Listener as ElbListener, TargetHealthDescription};
+
+use super::snapshot::{
+    traffic_percent, ActionKind, Deployment, DeploymentLine, Forward, LifecycleEvent, Listener,
+    LogLine, Snapshot, Task, TaskSet,
+};
+
+/// The target groups' names and colors, from the Terraform outputs.
+#[derive(Debug, Clone, Default)]
+pub struct TargetGroups {
+    /// `(arn, name, color)`.
+    pub groups: Vec<(String, String, String)>,
+}
+
+impl TargetGroups {
+    fn by_arn(&self, arn: &str) -> (String, String) {
+        self.groups
+            .iter()
+            .find(|(a, _, _)| a == arn)
+            .map(|(_, n, c)| (n.clone(), c.clone()))
+            .unwrap_or_else(|| {
+                // targetgroup/<name>/<id>
+                let name = arn.rsplit('/').nth(1).unwrap_or(arn).to_owned();
+                (name, String::new())
+            })
+    }
+}
+
+/// Everything one poll read.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// `AWS` or `local`.
+    pub environment: String,
+    pub cluster: String,
+    pub service_name: String,
+    pub service: Option<Service>,
+    /// Task definition ARN -> its first container's image (cached by the source: task
+    /// definitions do not change).
+    pub images: HashMap<String, String>,
+    /// The service's tasks (running and recently stopped).
+    pub tasks: Vec<EcsTask>,
+    /// `(role, listener)`: production first.
+    pub listeners: Vec<(String, ElbListener)>,
+    /// Target group ARN -> its targets' health.
+    pub target_health: Vec<(String, Vec<TargetHealthDescription>)>,
+    /// The last deployments of the group, newest first.
+    pub deployments: Vec<DeploymentInfo>,
+    /// The shown deployment's ECS target (lifecycle events), when it has one.
+    pub target: Option<EcsTarget>,
+    pub logs: Vec<LogLine>,
+}
+
+fn ms(t: &aws_smithy_types::DateTime) -> Option<u64> {
+    t.to_millis().ok().and_then(|m| u64::try_from(m).ok())
+}
+
+/// CodeDeploy statuses after which nothing changes.
+pub fn is_terminal(status: &str) -> bool {
+    matches!(status, "Succeeded" | "Failed" | "Stopped")
+}
+
+/// Which deployment the page shows: the one in flight, else the newest.
+pub fn shown(deployments: &[DeploymentInfo]) -> Option<&DeploymentInfo> {
+    deployments
+        .iter()
+        .find(|d| d.status.as_ref().is_some_and(|s| !is_terminal(s.as_str())))
+        .or_else(|| deployments.first())
+}
+
+fn rollback_of(d: &DeploymentInfo) -> Option<String> {
+    d.rollback_info
+        .as_ref()
+        .and_then(|r| r.rollback_triggering_deployment_id.clone())
+}
+
+/// What the page may offer for `d` (the same checks as `deployer continue` and
+/// `deployer rollback`).
+pub fn actions(d: &DeploymentInfo) -> Vec<ActionKind> {
+    let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("");
+    if is_terminal(status) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if status == "Ready" {
+        out.push(ActionKind::Approve);
+    }
+    if d.instance_termination_wait_time_started {
+        out.push(ActionKind::EndWait);
+    }
+    // A rollback is not rolled back. In the termination wait the original tasks still
+    // run, so StopDeployment puts traffic back on them.
+    if rollback_of(d).is_none() {
+        out.push(ActionKind::Rollback);
+    }
+    out
+}
+
+fn line(d: &DeploymentInfo) -> DeploymentLine {
+    DeploymentLine {
+        id: d.deployment_id.clone().unwrap_or_default(),
+        status: d
+            .status
+            .as_ref()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        created_ms: d.create_time.as_ref().and_then(ms),
+        completed_ms: d.complete_time.as_ref().and_then(ms),
+        description: d.description.clone().filter(|s| !s.is_empty()),
+        error: d.error_information.as_ref().and_then(|e| e.message.clone()),
+        rollback_of: rollback_of(d),
+    }
+}
+
+fn listener(role: &str, l: &ElbListener, tgs: &TargetGroups) -> Listener {
+    let mut forwards = Vec::new();
+    for action in l.default_actions.as_deref().unwrap_or_default() {
+        let tuples = action
+            .forward_config
+            .as_ref()
+            .and_then(|f| f.target_groups.as_deref())
+            .unwrap_or_default();
+        if !tuples.is_empty() {
+            for t in tuples {
+                if let Some(arn) = &t.target_group_arn {
+                    let (name, color) = tgs.by_arn(arn);
+                    forwards.push(Forward {
+                        target_group: name,
+                        color,
+                        weight: t.weight.unwrap_or(1),
+                    });
+                }
+            }
+        } else if let Some(arn) = &action.target_group_arn {
+            let (name, color) = tgs.by_arn(arn);
+            forwards.push(Forward {
+                target_group: name,
+                color,
+                weight: 1,
+            });
+        }
+    }
+    Listener {
+        role: role.to_owned(),
+        port: l.port,
+        forwards,
+    }
+}
+
+/// `family:revision` of a task definition ARN.
+fn revision(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_owned()
+}
+
+fn task_ip_and_ports(t: &EcsTask) -> (Option<String>, Vec<i32>) {
+    let ip = t
+        .attachments
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|a| a.details.as_deref().unwrap_or_default())
+        .find(|kv| kv.name.as_deref() == Some("privateIPv4Address"))
+        .and_then(|kv| kv.value.clone());
+    let ports = t
+        .containers
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|c| c.network_bindings.as_deref().unwrap_or_default())
+        .filter_map(|b| b.host_port)
+        .collect();
+    (ip, ports)
+}
+
+/// Builds the snapshot from one poll's reading.
+pub fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
+    let listeners: Vec<Listener> = r
+        .listeners
+        .iter()
+        .map(|(role, l)| listener(role, l, tgs))
+        .collect();
+    let production = listeners.first().cloned().unwrap_or_default();
+
+    let mut task_sets: Vec<TaskSet> = Vec::new();
+    let mut set_color: HashMap<String, String> = HashMap::new();
+    if let Some(svc) = &r.service {
+        for ts in svc.task_sets.as_deref().unwrap_or_default() {
+            let tg_arn = ts
+                .load_balancers
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .find_map(|lb| lb.target_group_arn.clone());
+            let (tg_name, color) = match &tg_arn {
+                Some(a) => {
+                    let (n, c) = tgs.by_arn(a);
+                    (Some(n), c)
+                }
+                None => (None, String::new()),
+            };
+            let id = ts.id.clone().unwrap_or_default();
+            set_color.insert(id.clone(), color.clone());
+            task_sets.push(TaskSet {
+                traffic_percent: tg_name
+                    .as_deref()
+                    .map_or(0.0, |n| traffic_percent(&production, n)),
+                id,
+                status: ts.status.clone().unwrap_or_default(),
+                target_group: tg_name,
+                color,
+                revision: ts.task_definition.as_deref().map(revision),
+                image: ts
+                    .task_definition
+                    .as_ref()
+                    .and_then(|a| r.images.get(a).cloned()),
+                desired: ts.computed_desired_count,
+                pending: ts.pending_count,
+                running: ts.running_count,
+                scale_percent: ts.scale.as_ref().map(|s| s.value),
+            });
+        }
+    }
+    task_sets.sort_by_key(|t| (t.status != "PRIMARY", t.color.clone()));
+
+    // Targets by (ip, port) -> (health, target group color).
+    let mut targets: Vec<(String, i32, String, String)> = Vec::new();
+    for (tg_arn, descs) in &r.target_health {
+        let (_, color) = tgs.by_arn(tg_arn);
+        for d in descs {
+            let Some(t) = &d.target else { continue };
+            let state = d
+                .target_health
+                .as_ref()
+                .and_then(|h| h.state.as_ref())
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default();
+            targets.push((
+                t.id.clone().unwrap_or_default(),
+                t.port.unwrap_or(0),
+                state,
+                color.clone(),
+            ));
+        }
+    }
+    let mut tasks: Vec<Task> = r
+        .tasks
+        .iter()
+        .map(|t| {
+            let (ip, ports) = task_ip_and_ports(t);
+            let target = targets.iter().find(|(id, port, _, _)| {
+                ip.as_deref() == Some(id.as_str()) && (ports.is_empty() || ports.contains(port))
+            });
+            let set = t.started_by.clone().filter(|s| set_color.contains_key(s));
+            let color = set
+                .as_ref()
+                .and_then(|s| set_color.get(s).cloned())
+                .or_else(|| target.map(|t| t.3.clone()))
+                .unwrap_or_default();
+            Task {
+                id: t
+                    .task_arn
+                    .as_deref()
+                    .map(|a| a.rsplit('/').next().unwrap_or(a).to_owned())
+                    .unwrap_or_default(),
+                task_set: set,
+                color,
+                availability_zone: t.availability_zone.clone(),
+                last_status: t.last_status.clone().unwrap_or_default(),
+                health: t
+                    .health_status
+                    .as_ref()
+                    .map(|h| h.as_str().to_owned())
+                    .unwrap_or_else(|| "UNKNOWN".into()),
+                target_health: target.map(|t| t.2.clone()).unwrap_or_default(),
+                target: target.map(|(id, port, _, _)| format!("{id}:{port}")),
+            }
+        })
+        .collect();
+    tasks.sort_by(|a, b| (&a.color, &a.id).cmp(&(&b.color, &b.id)));
+
+    let deployment = shown(&r.deployments).map(|d| {
+        let l = line(d);
+        let lifecycle = r
+            .target
+            .as_ref()
+            .filter(|t| t.deployment_id.as_deref() == d.deployment_id.as_deref())
+            .map(|t| {
+                t.lifecycle_events
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|e| LifecycleEvent {
+                        name: e.lifecycle_event_name.clone().unwrap_or_default(),
+                        status: e
+                            .status
+                            .as_ref()
+                            .map(|s| s.as_str().to_owned())
+                            .unwrap_or_default(),
+                        start_ms: e.start_time.as_ref().and_then(ms),
+                        end_ms: e.end_time.as_ref().and_then(ms),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Deployment {
+            in_flight: !is_terminal(&l.status),
+            id: l.id,
+            status: l.status,
+            created_ms: l.created_ms,
+            completed_ms: l.completed_ms,
+            description: l.description,
+            error: l.error,
+            creator: d.creator.as_ref().map(|c| c.as_str().to_owned()),
+            rollback_of: l.rollback_of,
+            rolled_back_by: d
+                .rollback_info
+                .as_ref()
+                .and_then(|r| r.rollback_deployment_id.clone())
+                .filter(|id| Some(id) != d.deployment_id.as_ref()),
+            lifecycle,
+            actions: actions(d),
+        }
+    });
+
+    Snapshot {
+        environment: r.environment.clone(),
+        cluster: r.cluster.clone(),
+        service: r.service_name.clone(),
+        taken_at_ms: super::snapshot::now_ms(),
+        listeners,
+        task_sets,
+        tasks,
+        deployment,
+        recent: r.deployments.iter().map(line).collect(),
+        logs_source: None,
+        logs: r.logs.clone(),
+        error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_codedeploy::types::{
+        DeploymentCreator, DeploymentStatus, EcsTarget, ErrorInformation, LifecycleEvent as Ev,
+        LifecycleEventStatus, RollbackInfo,
+    };
+    use aws_sdk_ecs::types::{
+        Attachment, Container, HealthStatus, KeyValuePair, LoadBalancer, NetworkBinding, Scale,
+        TaskSet as EcsTaskSet,
+    };
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, ForwardActionConfig, TargetDescription, TargetGroupTuple,
+        TargetHealth, TargetHealthStateEnum,
+    };
+    use aws_smithy_types::DateTime;
+
+    use super::*;
+
+    const BLUE: &str = "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/demo-blue/aa";
+    const GREEN: &str = "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/demo-green/bb";
+
+    fn tgs() -> TargetGroups {
+        TargetGroups {
+            groups: vec![
+                (BLUE.into(), "demo-blue".into(), "blue".into()),
+                (GREEN.into(), "demo-green".into(), "green".into()),
+            ],
+        }
+    }
+
+    fn forward(weights: &[(&str, i32)]) -> ElbListener {
+        ElbListener::builder()
+            .port(80)
+            .default_actions(
+                Action::builder()
+                    .r#type(ActionTypeEnum::Forward)
+                    .forward_config(
+                        ForwardActionConfig::builder()
+                            .set_target_groups(Some(
+                                weights
+                                    .iter()
+                                    .map(|(a, w)| {
+                                        TargetGroupTuple::builder()
+                                            .target_group_arn(*a)
+                                            .weight(*w)
+                                            .build()
+                                    })
+                                    .collect(),
+                            ))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    }
+
+    fn task_set(id: &str, status: &str, tg: &str, td: &str) -> EcsTaskSet {
+        EcsTaskSet::builder()
+            .id(id)
+            .status(status)
+            .task_definition(td)
+            .computed_desired_count(2)
+            .running_count(2)
+            .scale(Scale::builder().value(100.0).build())
+            .load_balancers(LoadBalancer::builder().target_group_arn(tg).build())
+            .build()
+    }
+
+    fn task(id: &str, set: &str, port: i32, health: HealthStatus) -> EcsTask {
+        EcsTask::builder()
+            .task_arn(format!("arn:aws:ecs:eu-west-1:1:task/demo/{id}"))
+            .started_by(set)
+            .availability_zone("eu-west-1a")
+            .last_status("RUNNING")
+            .health_status(health)
+            .attachments(
+                Attachment::builder()
+                    .details(
+                        KeyValuePair::builder()
+                            .name("privateIPv4Address")
+                            .value("127.0.0.1")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .containers(
+                Container::builder()
+                    .network_bindings(NetworkBinding::builder().host_port(port).build())
+                    .build(),
+            )
+            .build()
+    }
+
+    fn health(port: i32, state: TargetHealthStateEnum) -> TargetHealthDescription {
+        TargetHealthDescription::builder()
+            .target(
+                TargetDescription::builder()
+                    .id("127.0.0.1")
+                    .port(port)
+                    .build(),
+            )
+            .target_health(TargetHealth::builder().state(state).build())
+            .build()
+    }
+
+    fn dep(id: &str, status: DeploymentStatus) -> DeploymentInfo {
+        DeploymentInfo::builder()
+            .deployment_id(id)
+            .status(status)
+            .creator(DeploymentCreator::User)
+            .create_time(DateTime::from_secs(1_700_000_000))
+            .build()
+    }
+
+    fn reading() -> Reading {
+        let td1 = "arn:aws:ecs:eu-west-1:1:task-definition/demo:1";
+        let td2 = "arn:aws:ecs:eu-west-1:1:task-definition/demo:2";
+        Reading {
+            environment: "local".into(),
+            cluster: "demo".into(),
+            service_name: "demo".into(),
+            service: Some(
+                Service::builder()
+                    .task_sets(task_set("ts-green", "ACTIVE", GREEN, td2))
+                    .task_sets(task_set("ts-blue", "PRIMARY", BLUE, td1))
+                    .build(),
+            ),
+            images: [(td1.to_owned(), "demo:v1".to_owned())]
+                .into_iter()
+                .collect(),
+            tasks: vec![
+                task("t-b1", "ts-blue", 4001, HealthStatus::Healthy),
+                task("t-g1", "ts-green", 4002, HealthStatus::from("UNKNOWN")),
+            ],
+            listeners: vec![
+                ("production".into(), forward(&[(BLUE, 0), (GREEN, 100)])),
+                ("test".into(), forward(&[(GREEN, 1)])),
+            ],
+            target_health: vec![
+                (
+                    BLUE.into(),
+                    vec![health(4001, TargetHealthStateEnum::Healthy)],
+                ),
+                (
+                    GREEN.into(),
+                    vec![health(4002, TargetHealthStateEnum::Initial)],
+                ),
+            ],
+            deployments: vec![
+                dep("d-2", DeploymentStatus::InProgress),
+                dep("d-1", DeploymentStatus::Succeeded),
+            ],
+            target: Some(
+                EcsTarget::builder()
+                    .deployment_id("d-2")
+                    .lifecycle_events(
+                        Ev::builder()
+                            .lifecycle_event_name("Install")
+                            .status(LifecycleEventStatus::Succeeded)
+                            .start_time(DateTime::from_secs(1_700_000_001))
+                            .end_time(DateTime::from_secs(1_700_000_004))
+                            .build(),
+                    )
+                    .build(),
+            ),
+            logs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn task_sets_get_color_revision_image_and_traffic() {
+        let s = assemble(&reading(), &tgs());
+        let sets: Vec<_> = s
+            .task_sets
+            .iter()
+            .map(|t| {
+                (
+                    t.color.as_str(),
+                    t.status.as_str(),
+                    t.revision.as_deref(),
+                    t.image.as_deref(),
+                    t.traffic_percent,
+                )
+            })
+            .collect();
+        assert_eq!(
+            sets,
+            vec![
+                ("blue", "PRIMARY", Some("demo:1"), Some("demo:v1"), 0.0),
+                ("green", "ACTIVE", Some("demo:2"), None, 100.0),
+            ]
+        );
+        assert_eq!(s.listeners[0].role, "production");
+        assert_eq!(s.listeners[0].forwards[1].target_group, "demo-green");
+        assert_eq!(s.listeners[0].forwards[1].color, "green");
+        assert_eq!(s.listeners[1].forwards.len(), 1);
+    }
+
+    #[test]
+    fn tasks_are_matched_to_their_targets() {
+        let s = assemble(&reading(), &tgs());
+        let tasks: Vec<_> = s
+            .tasks
+            .iter()
+            .map(|t| {
+                (
+                    t.id.as_str(),
+                    t.color.as_str(),
+                    t.health.as_str(),
+                    t.target_health.as_str(),
+                    t.target.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            tasks,
+            vec![
+                ("t-b1", "blue", "HEALTHY", "healthy", Some("127.0.0.1:4001")),
+                (
+                    "t-g1",
+                    "green",
+                    "UNKNOWN",
+                    "initial",
+                    Some("127.0.0.1:4002")
+                ),
+            ]
+        );
+        assert_eq!(s.tasks[0].availability_zone.as_deref(), Some("eu-west-1a"));
+    }
+
+    #[test]
+    fn the_deployment_in_flight_is_shown_with_its_events_and_actions() {
+        let s = assemble(&reading(), &tgs());
+        let d = s.deployment.unwrap();
+        assert_eq!(
+            (d.id.as_str(), d.status.as_str(), d.in_flight),
+            ("d-2", "InProgress", true)
+        );
+        assert_eq!(d.lifecycle.len(), 1);
+        assert_eq!(d.lifecycle[0].name, "Install");
+        assert_eq!(d.lifecycle[0].start_ms, Some(1_700_000_001_000));
+        assert_eq!(d.actions, vec![ActionKind::Rollback]);
+        assert_eq!(s.recent.len(), 2);
+        assert_eq!(s.recent[1].status, "Succeeded");
+    }
+
+    #[test]
+    fn actions_follow_the_deployment_state() {
+        let ready = dep("d", DeploymentStatus::Ready);
+        assert_eq!(
+            actions(&ready),
+            vec![ActionKind::Approve, ActionKind::Rollback]
+        );
+        let mut waiting = dep("d", DeploymentStatus::InProgress);
+        waiting.instance_termination_wait_time_started = true;
+        assert_eq!(
+            actions(&waiting),
+            vec![ActionKind::EndWait, ActionKind::Rollback]
+        );
+        assert!(actions(&dep("d", DeploymentStatus::Succeeded)).is_empty());
+        let mut rb = dep("d-4", DeploymentStatus::InProgress);
+        rb.rollback_info = Some(
+            RollbackInfo::builder()
+                .rollback_triggering_deployment_id("d-3")
+                .build(),
+        );
+        assert!(actions(&rb).is_empty(), "a rollback is not rolled back");
+    }
+
+    #[test]
+    fn a_finished_rollback_names_what_it_rolled_back() {
+        let mut r = reading();
+        let mut failed = dep("d-3", DeploymentStatus::Failed);
+        failed.error_information = Some(
+            ErrorInformation::builder()
+                .message("health checks failed")
+                .build(),
+        );
+        failed.rollback_info = Some(
+            RollbackInfo::builder()
+                .rollback_deployment_id("d-4")
+                .build(),
+        );
+        let mut rb = dep("d-4", DeploymentStatus::Succeeded);
+        rb.creator = Some(DeploymentCreator::CodeDeployRollback);
+        rb.rollback_info = Some(
+            RollbackInfo::builder()
+                .rollback_triggering_deployment_id("d-3")
+                .build(),
+        );
+        r.deployments = vec![rb, failed];
+        r.target = None;
+        let s = assemble(&r, &tgs());
+        let d = s.deployment.unwrap();
+        assert_eq!(d.id, "d-4");
+        assert_eq!(d.rollback_of.as_deref(), Some("d-3"));
+        assert_eq!(d.creator.as_deref(), Some("codeDeployRollback"));
+        assert!(!d.in_flight);
+        assert_eq!(s.recent[1].error.as_deref(), Some("health checks failed"));
+        assert!(
+            d.lifecycle.is_empty(),
+            "events of another deployment are not shown"
+        );
+    }
+}
