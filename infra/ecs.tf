@@ -154,8 +154,9 @@ resource "aws_ecs_service" "app" {
   # CODE_DEPLOY services anyway). ECS also refuses to change the network configuration of
   # a CODE_DEPLOY service, so moving the tasks between public and private subnets (NAT
   # gateway or VPC endpoints switched) replaces the service; see infra/README.md.
+  # desired_count is Application Auto Scaling's after creation (infra/autoscaling.tf).
   lifecycle {
-    ignore_changes       = [task_definition, load_balancer]
+    ignore_changes       = [task_definition, load_balancer, desired_count]
     replace_triggered_by = [terraform_data.task_placement]
 
     precondition {

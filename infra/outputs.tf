@@ -126,6 +126,26 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.app.name
 }
 
+output "autoscaling_resource_id" {
+  description = "Application Auto Scaling ResourceId of the service (service/<cluster>/<service>; dimension ecs:service:DesiredCount)."
+  value       = aws_appautoscaling_target.service.resource_id
+}
+
+output "autoscaling_min_capacity" {
+  description = "Fewest tasks auto scaling keeps (desired_count at apply time; `deployer scale --min` changes the live value)."
+  value       = aws_appautoscaling_target.service.min_capacity
+}
+
+output "autoscaling_max_capacity" {
+  description = "Most tasks auto scaling runs (max_count at apply time; `deployer scale --max` changes the live value)."
+  value       = aws_appautoscaling_target.service.max_capacity
+}
+
+output "autoscaling_cpu_policy_name" {
+  description = "Target tracking policy on the service's average CPU."
+  value       = aws_appautoscaling_policy.cpu.name
+}
+
 output "pipeline_name" {
   description = "CodePipeline (V2) that builds and deploys pushes to the branch."
   value       = aws_codepipeline.app.name

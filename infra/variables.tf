@@ -151,6 +151,51 @@ variable "desired_count" {
   }
 }
 
+# Service auto scaling (infra/autoscaling.tf): desired_count is the floor, max_count the ceiling.
+variable "max_count" {
+  description = "Most tasks Application Auto Scaling may run (its target's MaxCapacity); desired_count is the minimum. Equal to desired_count turns scaling off in effect."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = floor(var.max_count) == var.max_count && var.max_count >= var.desired_count && var.max_count <= 20
+    error_message = "max_count must be a whole number from desired_count to 20."
+  }
+}
+
+variable "autoscaling_cpu_target" {
+  description = "Target of the service's average CPU utilization (percent of the task's CPU units) that target tracking keeps."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.autoscaling_cpu_target >= 10 && var.autoscaling_cpu_target <= 90
+    error_message = "autoscaling_cpu_target must be a percentage from 10 to 90."
+  }
+}
+
+variable "autoscaling_scale_out_cooldown_seconds" {
+  description = "Seconds after a scale out before target tracking scales out again."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.autoscaling_scale_out_cooldown_seconds >= 0 && var.autoscaling_scale_out_cooldown_seconds <= 3600 && floor(var.autoscaling_scale_out_cooldown_seconds) == var.autoscaling_scale_out_cooldown_seconds
+    error_message = "autoscaling_scale_out_cooldown_seconds must be whole seconds from 0 to 3600."
+  }
+}
+
+variable "autoscaling_scale_in_cooldown_seconds" {
+  description = "Seconds after a scaling activity before target tracking scales in (removes tasks)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.autoscaling_scale_in_cooldown_seconds >= 0 && var.autoscaling_scale_in_cooldown_seconds <= 3600 && floor(var.autoscaling_scale_in_cooldown_seconds) == var.autoscaling_scale_in_cooldown_seconds
+    error_message = "autoscaling_scale_in_cooldown_seconds must be whole seconds from 0 to 3600."
+  }
+}
+
 variable "initial_image_tag" {
   description = "Tag of the image in the stack's ECR repository that the first task definition runs. Push it before the service is created (see infra/README.md, first deploy); later revisions come from the pipeline or the deployer."
   type        = string

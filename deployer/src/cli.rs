@@ -46,6 +46,14 @@ pub(crate) enum Command {
     Smoke(commands::smoke::SmokeArgs),
     /// The pipeline a push starts: status, watch an execution, release the last commit.
     Pipeline(commands::pipeline::PipelineArgs),
+    /// The service's CloudWatch Logs: all tasks or some, filtered, or followed.
+    Logs(commands::logs::LogsArgs),
+    /// Run a one-off task (`deployer run -- ARGS`), stream its log, exit with its outcome.
+    Run(commands::run::RunArgs),
+    /// Change the service's desired count, or its auto scaling bounds.
+    Scale(commands::scale::ScaleArgs),
+    /// List the service's tasks: target group, revision, AZ, address, health.
+    Tasks(commands::tasks::TasksArgs),
     /// Run the whole blue/green stack on this machine (no AWS account needed).
     Local(commands::local::LocalArgs),
     // issue 11 (rollouts): history and shell integration.
@@ -72,6 +80,10 @@ pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
         Command::Verify(args) => commands::verify::run(args, &g).await,
         Command::Smoke(args) => commands::smoke::run(args, &g).await,
         Command::Pipeline(args) => commands::pipeline::run(args, &g).await,
+        Command::Logs(args) => commands::logs::run(args, &g).await,
+        Command::Run(args) => commands::run::run(args, &g).await,
+        Command::Scale(args) => commands::scale::run(args, &g).await,
+        Command::Tasks(args) => commands::tasks::run(args, &g).await,
         Command::Local(args) => commands::local::run(args, &g).await,
         Command::Revisions(args) => commands::revisions::run(args, &g).await,
         Command::Completions(args) => commands::completions::completions(args, Cli::command()),

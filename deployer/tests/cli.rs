@@ -51,6 +51,10 @@ fn help_of_every_aws_command() {
         "smoke",
         "revisions",
         "dashboard",
+        "logs",
+        "scale",
+        "tasks",
+        "run",
     ] {
         let out = run(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help: {}", text(&out.stderr));

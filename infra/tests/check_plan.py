@@ -353,6 +353,35 @@ def check_state(repo: Path, state: dict) -> None:
             equal(f"state: container {w['name']!r} field {key!r} vs taskdef.json", gv, value)
 
 
+def check_autoscaling(repo: Path, plan: dict, changes: dict) -> None:
+    """Issue 12: the service's scalable target (min = desired_count, max = max_count, the
+    service-linked role), CPU target tracking, and the service ignoring desired_count."""
+    variables = {k: v.get("value") for k, v in plan.get("variables", {}).items()}
+    target = after(changes, "aws_appautoscaling_target.service")
+    equal("plan: scalable target namespace", target.get("service_namespace"), "ecs")
+    equal("plan: scalable target dimension", target.get("scalable_dimension"), "ecs:service:DesiredCount")
+    equal("plan: scalable target resource_id", target.get("resource_id"), "service/demo/demo")
+    equal("plan: scalable target min_capacity = desired_count", target.get("min_capacity"), variables.get("desired_count"))
+    equal("plan: scalable target max_capacity = max_count", target.get("max_capacity"), variables.get("max_count"))
+    # No role_arn in the configuration: the ECS service-linked role (least privilege, AWS-managed).
+    config = {r["address"]: r for r in plan["configuration"]["root_module"].get("resources", [])}
+    expr = config.get("aws_appautoscaling_target.service", {}).get("expressions", {})
+    check("role_arn" not in expr, "infra/autoscaling.tf: the scalable target sets role_arn (use the service-linked role)")
+    policy = after(changes, "aws_appautoscaling_policy.cpu")
+    equal("plan: scaling policy type", policy.get("policy_type"), "TargetTrackingScaling")
+    tt = (policy.get("target_tracking_scaling_policy_configuration") or [{}])[0]
+    metric = (tt.get("predefined_metric_specification") or [{}])[0]
+    equal("plan: scaling policy metric", metric.get("predefined_metric_type"), "ECSServiceAverageCPUUtilization")
+    equal("plan: scaling policy target", tt.get("target_value"), variables.get("autoscaling_cpu_target"))
+    # ignore_changes is not in the plan JSON: read it from the HCL.
+    ecs_tf = (repo / "infra" / "ecs.tf").read_text()
+    m = re.search(r'resource "aws_ecs_service" "app".*?ignore_changes\s*=\s*\[([^\]]*)\]', ecs_tf, re.S)
+    check(
+        bool(m) and "desired_count" in m.group(1),
+        "infra/ecs.tf: aws_ecs_service.app must ignore_changes desired_count (auto scaling owns it)",
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repo", type=Path, required=True)
@@ -373,6 +402,7 @@ def main() -> int:
         equal("plan: output tasks_in_private_subnets", outputs.get("tasks_in_private_subnets"), args.expect_private_tasks)
     else:
         check_consistency(args.repo, plan, changes, args.expect_private_tasks)
+        check_autoscaling(args.repo, plan, changes)
     if args.state:
         check_state(args.repo, json.loads(args.state.read_text()))
 

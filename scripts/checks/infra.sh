@@ -139,7 +139,7 @@ write_override() {
   echo '  skip_requesting_account_id  = true'
   echo '  s3_use_path_style           = true'
   echo '  endpoints {'
-  for svc in cloudwatch codebuild codeconnections codedeploy codepipeline codestarconnections \
+  for svc in appautoscaling cloudwatch codebuild codeconnections codedeploy codepipeline codestarconnections \
     ec2 ecr ecs elbv2 iam kms logs s3 sts; do
     printf '    %-19s = "%s"\n' "$svc" "$endpoint"
   done

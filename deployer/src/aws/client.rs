@@ -24,6 +24,7 @@ pub struct Aws {
     pub codepipeline: aws_sdk_codepipeline::Client,
     pub codebuild: aws_sdk_codebuild::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
     /// The region in use (from the environment/profile, else the Terraform outputs).
     pub region: String,
 }
@@ -59,6 +60,7 @@ impl Aws {
             codepipeline: aws_sdk_codepipeline::Client::new(&config),
             codebuild: aws_sdk_codebuild::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
             region,
         })
     }

@@ -305,6 +305,8 @@ pub(crate) struct StoppedTask {
     pub(crate) task_definition: Option<String>,
     pub(crate) stopped_reason: Option<String>,
     pub(crate) containers: Vec<String>,
+    /// The last lines of its log stream (CloudWatch Logs), oldest first.
+    pub(crate) last_lines: Vec<String>,
 }
 
 /// The service's tasks that stopped since `since` (epoch seconds), newest first, at
@@ -374,6 +376,7 @@ pub(crate) async fn stopped_tasks(
                     )
                 })
                 .collect(),
+            last_lines: Vec::new(),
         })
         .collect())
 }

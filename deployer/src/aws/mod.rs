@@ -4,6 +4,7 @@
 //! (`codedeploy::in_flight`, `codedeploy::create_deployment`,
 //! `ecs::live_task_definition`, ...). Nothing here prints: callers report.
 
+pub mod autoscaling;
 mod client;
 pub(crate) mod codedeploy;
 pub(crate) mod codepipeline;
@@ -15,6 +16,7 @@ pub(crate) mod elbv2;
 mod errors;
 pub(crate) mod history;
 pub(crate) mod iam;
+pub mod logs;
 
 pub use client::Aws;
 pub use context::Ctx;

@@ -92,6 +92,11 @@ fn config_of(args: &UpArgs) -> anyhow::Result<Config> {
         nlb_port: args.nlb_port,
         test_port: (!args.no_test_listener).then_some(args.test_port),
         tasks: args.tasks,
+        max_tasks: args.max_tasks.unwrap_or((args.tasks * 2).min(16)),
+        cpu_target: args.cpu_target,
+        scale_period: args.scale_period,
+        scale_out_cooldown: args.scale_out_cooldown,
+        scale_in_cooldown: args.scale_in_cooldown,
         image: args.image.clone(),
         region: args.region.clone(),
         health_interval: args.health_interval,
@@ -439,16 +444,30 @@ async fn status(arg: &StateDirArg, global: &GlobalArgs) -> anyhow::Result<Code> 
         );
         for t in ts["tasks"].as_array().into_iter().flatten() {
             println!(
-                "  task {} {:<8} version {:<10} 127.0.0.1:{:<5} pid {:<7} container {:<9} target {}",
+                "  task {} {:<8} version {:<10} az {:<11} 127.0.0.1:{:<5} pid {:<7} container {:<9} target {}",
                 t["id"].as_str().unwrap_or(""),
                 t["status"].as_str().unwrap_or(""),
                 t["version"].as_str().unwrap_or(""),
+                t["az"].as_str().unwrap_or(""),
                 t["port"],
                 t["pid"],
                 t["health"].as_str().unwrap_or(""),
                 t["target"].as_str().unwrap_or("-")
             );
         }
+    }
+    let sc = &v["scaling"];
+    if !sc.is_null() {
+        println!(
+            "scaling  desired {}, min {}, max {}, CPU {}",
+            sc["desired"],
+            sc["min"],
+            sc["max"],
+            sc["cpu_percent"]
+                .as_f64()
+                .map(|c| format!("{c:.1}%"))
+                .unwrap_or_else(|| "n/a".into())
+        );
     }
     for d in v["deployments"].as_array().into_iter().flatten() {
         println!(
@@ -492,6 +511,29 @@ pub(crate) struct UpArgs {
     /// Tasks per task set (the service's desired count).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
     pub tasks: u32,
+
+    /// Most tasks auto scaling may run (the scalable target's MaxCapacity; --tasks is the
+    /// minimum) [default: twice --tasks].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub max_tasks: Option<u32>,
+
+    /// Target of the service's average CPU use (percent of the task's CPU units) that
+    /// target tracking keeps.
+    #[arg(long, default_value_t = 60.0)]
+    pub cpu_target: f64,
+
+    /// Auto scaling's evaluation period (AWS: one minute); the high alarm needs 3 periods
+    /// above the target, the low one 15 below 90 % of it.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub scale_period: Duration,
+
+    /// Time after a scale out before the next one (AWS: seconds too; Terraform here: 60 s).
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub scale_out_cooldown: Duration,
+
+    /// Time after a scaling activity before a scale in (Terraform here: 300 s).
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub scale_in_cooldown: Duration,
 
     /// Image of the initial (blue) task set; its tag is the version `GET /` reports.
     #[arg(long, default_value = "demo:v1")]

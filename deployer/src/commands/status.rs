@@ -41,6 +41,8 @@ pub(crate) struct Status {
     pub service_status: String,
     pub desired_count: i32,
     pub running_count: i32,
+    /// Application Auto Scaling's bounds of the desired count (None: no scalable target).
+    pub autoscaling: Option<crate::aws::autoscaling::Bounds>,
     pub task_definition: Option<String>,
     /// `blue`, `green`, `none` or `both` (during a shift).
     pub live: String,
@@ -261,6 +263,15 @@ pub(crate) async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Stat
         service_status: service.status.clone().unwrap_or_default(),
         desired_count: service.desired_count,
         running_count: service.running_count,
+        autoscaling: crate::aws::autoscaling::bounds(
+            &ctx.aws.autoscaling,
+            &crate::aws::autoscaling::resource_id(&o.cluster_name, &o.service_name),
+        )
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!("cannot read the auto scaling target: {e:#}");
+            None
+        }),
         task_definition: service.task_definition.clone().or_else(|| {
             task_sets
                 .iter()
@@ -322,6 +333,16 @@ pub(crate) fn render_human(s: &Status) -> String {
         "service      {}/{} {}, {} of {} tasks running",
         s.cluster, s.service, s.service_status, s.running_count, s.desired_count
     ));
+    line(match s.autoscaling {
+        Some(b) => format!(
+            "scaling      desired {}, min {}, max {} (Application Auto Scaling)",
+            s.desired_count, b.min, b.max
+        ),
+        None => format!(
+            "scaling      desired {}, no auto scaling target",
+            s.desired_count
+        ),
+    });
     line(format!("live         {}{live_tg}", s.live));
     line(format!(
         "listener     port {} -> {}",

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, Common, ErrorCode};
 use super::stack::Stack;
-use super::{codedeploy, ecs, elbv2, registry};
+use super::{autoscaling, codedeploy, ecs, elbv2, logs, registry};
 
 pub type ApiResult = Result<Value, ApiError>;
 
@@ -73,10 +73,13 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         "AmazonEC2ContainerRegistry_V20150921" => registry::ecr(stack, op, &input),
         "CodePipeline_20150709" => super::pipeline::driver::codepipeline(stack, op, &input),
         "CodeBuild_20161006" => super::pipeline::driver::codebuild(stack, op, &input),
-        "Logs_20140328" => super::pipeline::driver::build_logs(stack, op, &input),
+        logs::api::TARGET_PREFIX => logs::api::handle(&stack.logs, op, &input, logs::now_ms()),
+        autoscaling::api::TARGET_PREFIX => {
+            autoscaling::api::handle(&stack.autoscaling, op, &input, super::model::now())
+        }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
-            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, CodePipeline, CodeBuild, ELBv2, IAM are)"),
+            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, CodePipeline, CodeBuild, CloudWatch Logs, Application Auto Scaling, ELBv2, IAM are)"),
         )),
     };
     tracing::debug!(target: "api", "{prefix}.{op} -> {}", if result.is_ok() { "ok" } else { "error" });

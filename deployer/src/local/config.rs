@@ -14,6 +14,12 @@ pub struct Config {
     pub nlb_port: u16,
     pub test_port: Option<u16>,
     pub tasks: u32,
+    /// Auto scaling: MaxCapacity, the CPU target (percent), the evaluation period, cooldowns.
+    pub max_tasks: u32,
+    pub cpu_target: f64,
+    pub scale_period: Duration,
+    pub scale_out_cooldown: Duration,
+    pub scale_in_cooldown: Duration,
     pub image: String,
     pub demo_bin: PathBuf,
     pub region: String,
@@ -38,6 +44,24 @@ impl Config {
             return Err(bad_input(format!(
                 "--health-interval {}: must be at least 50ms",
                 humantime::format_duration(self.health_interval)
+            )));
+        }
+        if self.max_tasks < self.tasks {
+            return Err(bad_input(format!(
+                "--max-tasks {}: must be at least --tasks ({})",
+                self.max_tasks, self.tasks
+            )));
+        }
+        if !(self.cpu_target > 0.0 && self.cpu_target <= 100.0) {
+            return Err(bad_input(format!(
+                "--cpu-target {}: a percentage above 0, at most 100",
+                self.cpu_target
+            )));
+        }
+        if self.scale_period < Duration::from_millis(100) {
+            return Err(bad_input(format!(
+                "--scale-period {}: must be at least 100ms",
+                humantime::format_duration(self.scale_period)
             )));
         }
         let image = crate::artifacts::image::ImageRef::parse(&self.image).map_err(|e| {

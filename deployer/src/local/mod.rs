@@ -10,6 +10,7 @@
 //! It uses the rest of the crate only through `artifacts/` and `exit`.
 
 pub mod api;
+pub mod autoscaling;
 pub mod build;
 pub mod codedeploy;
 pub mod config;
@@ -18,10 +19,13 @@ pub mod elb;
 pub mod elbv2;
 pub mod error;
 pub mod images;
+pub mod logs;
 pub mod model;
 pub mod nlb;
 pub mod pipeline;
+pub mod placement;
 pub mod registry;
+pub mod scaling;
 pub mod stack;
 pub mod state;
 pub mod tasks;

@@ -31,6 +31,12 @@ pub struct Stack {
     pub demo_digest: String,
     pub started_at: f64,
     pub ready: AtomicBool,
+    /// CloudWatch Logs: the tasks' output (and any other local service's groups).
+    pub logs: Arc<super::logs::Logs>,
+    /// Application Auto Scaling of the service's desired count.
+    pub autoscaling: Arc<super::autoscaling::AutoScaling>,
+    /// The last auto scaling evaluation (CPU, memory, desired count).
+    pub scaling_figures: super::scaling::Figures,
     exe: PathBuf,
     world: Mutex<World>,
     /// Serializes writes of `state.json`; `true` once shutdown removed it for good (a task
@@ -235,6 +241,16 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Stack)) -> anyhow::Result<(
         demo_digest: digest_of(&cfg.demo_bin)?,
         started_at: now(),
         ready: AtomicBool::new(false),
+        logs: Arc::new(super::logs::Logs::new(&cfg.region, model::ACCOUNT_ID)),
+        autoscaling: Arc::new(super::autoscaling::AutoScaling::new(
+            &cfg.region,
+            model::ACCOUNT_ID,
+            vec![super::autoscaling::resource_id(
+                model::CLUSTER,
+                model::SERVICE,
+            )],
+        )),
+        scaling_figures: Default::default(),
         exe: std::env::current_exe().context("cannot find this executable")?,
         world: Mutex::new(World::new(&cfg)),
         save_lock: Mutex::new(false),
@@ -336,6 +352,8 @@ async fn run_inner(
     }
     stack.ready.store(true, Ordering::Release);
     stack.save_state();
+    // Auto scaling, as infra/autoscaling.tf sets it up: the target and a CPU policy.
+    super::scaling::start(stack)?;
     on_ready(stack);
     stack.shutdown.cancelled().await;
     Ok(())
@@ -411,6 +429,16 @@ async fn reconcile(stack: Arc<Stack>) {
         tokio::select! {
             _ = stack.shutdown.cancelled() => return,
             _ = tokio::time::sleep(stack.cfg.health_interval.max(Duration::from_millis(500))) => {}
+        }
+        // A scale in: stop the newest tasks beyond the desired count.
+        let excess = stack.world().excess_tasks();
+        for id in excess {
+            tasks::stop_task(
+                &stack,
+                &id,
+                StopCode::ServiceSchedulerInitiated,
+                "Scaling activity initiated by (deployment of service demo)",
+            );
         }
         let missing = stack.world().missing_tasks();
         for (ts, n) in missing {
@@ -500,7 +528,7 @@ pub fn status_json(stack: &Stack) -> Value {
                 .filter(|t| t.last_status != TaskStatus::Stopped)
                 .map(|t| {
                     json!({
-                        "id": t.id, "status": t.last_status.as_str(), "version": t.version,
+                        "id": t.id, "status": t.last_status.as_str(), "version": t.version, "az": t.az,
                         "port": t.port, "pid": t.pid, "health": t.health.as_str(),
                         "target": stack.lb.target_state(ts.tg, &t.id).map(|s| s.as_str()),
                         "log": t.log
@@ -527,7 +555,21 @@ pub fn status_json(stack: &Stack) -> Value {
             json!({"id": d.id, "status": d.status.as_str(), "creator": d.creator, "summary": summary})
         })
         .collect();
-    json!({"listeners": listeners, "task_sets": sets, "deployments": deployments})
+    let desired = w.service.desired;
+    drop(w);
+    let target = stack.autoscaling.target(&super::autoscaling::resource_id(
+        model::CLUSTER,
+        model::SERVICE,
+    ));
+    let figures = super::scaling::figures(stack);
+    let scaling = json!({
+        "desired": desired,
+        "min": target.as_ref().map(|t| t.min),
+        "max": target.as_ref().map(|t| t.max),
+        "cpu_percent": figures.cpu,
+        "memory_percent": figures.memory,
+    });
+    json!({"listeners": listeners, "task_sets": sets, "deployments": deployments, "scaling": scaling})
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -14,9 +14,13 @@ use anyhow::{anyhow, Context};
 use nix::sys::signal::Signal;
 
 use super::ecs::backend::{launch_of, Health, HealthCheck, NewTask, StopCode, TaskStatus};
+use super::logs::{self, FileFollower};
 use super::model::{random_id, version_of_image, HEX};
 use super::stack::Stack;
 use super::state;
+
+/// How often a task's output file is read into its log stream.
+const LOG_POLL: Duration = Duration::from_millis(100);
 
 fn free_port() -> anyhow::Result<u16> {
     let l = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -98,12 +102,26 @@ pub fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Result<Strin
         .lb
         .register(tg, &id, SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
 
+    // The awslogs driver's part: the task's output, line by line, into its stream of the
+    // service's log group; the follower reads to the end once the process exited.
+    let output_done = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(
+        FileFollower::new(
+            Arc::clone(&stack.logs),
+            log_path.clone(),
+            logs::ECS_GROUP,
+            &logs::ecs_stream(&id),
+        )
+        .run(LOG_POLL, output_done.clone()),
+    );
+
     // Supervisor: records the exit.
     let st = Arc::clone(stack);
     let tid = id.clone();
     tokio::spawn(async move {
         let status = child.wait().await;
         let code = status.as_ref().ok().and_then(|s| s.code());
+        output_done.cancel();
         st.lb.deregister(tg, &tid);
         st.world().exited(&tid, code);
         st.save_state();
@@ -114,6 +132,92 @@ pub fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Result<Strin
         let tid = id.clone();
         tokio::spawn(async move { container_health(st, tid, port, launch.env, hc).await });
     }
+    Ok(id)
+}
+
+/// RunTask: a one-off task of `task_def_arn` (the `demo` binary with the container's
+/// command, or `command` when overridden, and the environment plus `env`), in no task set
+/// and behind no target group; its output goes to its log stream like any task's, and its
+/// exit is recorded (exit code, EssentialContainerExited). Returns its id.
+pub fn run_task(
+    stack: &Arc<Stack>,
+    task_def_arn: &str,
+    command: Option<Vec<String>>,
+    env: &[(String, String)],
+) -> anyhow::Result<String> {
+    let launch = {
+        let w = stack.world();
+        let td = w
+            .task_def(task_def_arn)
+            .ok_or_else(|| anyhow!("task definition {task_def_arn} is not registered"))?;
+        launch_of(td)?
+    };
+    let id = random_id(32, HEX);
+    let port = free_port()?;
+    let version = version_of_image(&launch.image);
+    let log_dir = stack.cfg.state_dir.join(state::TASK_LOG_DIR);
+    std::fs::create_dir_all(&log_dir)
+        .with_context(|| format!("cannot create {}", log_dir.display()))?;
+    let log_path = log_dir.join(format!("{id}.log"));
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("cannot create {}", log_path.display()))?;
+    let env = super::placement::merged_env(&launch.env, env);
+    let mut cmd = tokio::process::Command::new(&stack.cfg.demo_bin);
+    cmd.args(command.as_deref().unwrap_or(&launch.args))
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("DEMO_VERSION", &version)
+        .env(
+            "ECS_CONTAINER_METADATA_URI_V4",
+            format!("{}/v4/{id}", stack.api_url),
+        )
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0);
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start {}", stack.cfg.demo_bin.display()))?;
+    let pid = child.id().unwrap_or(0);
+    stack.world().record_task(
+        "",
+        task_def_arn,
+        NewTask {
+            id: id.clone(),
+            image: launch.image.clone(),
+            version,
+            port,
+            pid: Some(pid),
+            has_health_check: false,
+            log: log_path.display().to_string(),
+        },
+    );
+    if stack.shutdown.is_cancelled() {
+        let _ = child.start_kill();
+    }
+    stack.save_state();
+    let output_done = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(
+        FileFollower::new(
+            Arc::clone(&stack.logs),
+            log_path,
+            logs::ECS_GROUP,
+            &logs::ecs_stream(&id),
+        )
+        .run(LOG_POLL, output_done.clone()),
+    );
+    let st = Arc::clone(stack);
+    let tid = id.clone();
+    tokio::spawn(async move {
+        let status = child.wait().await;
+        let code = status.as_ref().ok().and_then(|s| s.code());
+        output_done.cancel();
+        st.world().exited(&tid, code);
+        st.save_state();
+    });
     Ok(id)
 }
 

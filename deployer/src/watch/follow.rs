@@ -16,6 +16,9 @@ use crate::watch::machine::{Observation, Outcome, Watch};
 use crate::watch::observe::Poller;
 use crate::watch::progress::{clock, Reporter};
 
+/// How many of a stopped task's last log lines a failure report shows.
+const LAST_LINES: i32 = 10;
+
 /// Resolved watch settings.
 #[derive(Debug, Clone)]
 pub(crate) struct WatchOptions {
@@ -436,8 +439,31 @@ impl Follower<'_> {
     /// cause); a failure to read them is reported, not returned.
     async fn report_stopped_tasks(&self, obs: &Observation) -> Vec<StoppedTask> {
         match ecs::stopped_tasks(self.ctx, obs.created_at).await {
-            Ok(tasks) => {
-                for t in &tasks {
+            Ok(mut tasks) => {
+                for t in &mut tasks {
+                    // Its last lines from CloudWatch Logs (awslogs stream ecs/<container>/<id>),
+                    // on AWS and on the local stack alike.
+                    let o = &self.ctx.outputs;
+                    let stream =
+                        crate::artifacts::logview::stream_name("ecs", &o.container_name, &t.task);
+                    match crate::aws::logs::last_lines(
+                        &self.ctx.aws.logs,
+                        &o.log_group_name,
+                        &stream,
+                        LAST_LINES,
+                    )
+                    .await
+                    {
+                        Ok(events) => {
+                            t.last_lines = events
+                                .iter()
+                                .map(crate::artifacts::logview::human)
+                                .collect()
+                        }
+                        Err(err) => {
+                            t.last_lines = vec![format!("(could not read its log: {err:#})")]
+                        }
+                    }
                     let mut text = format!(
                         "stopped task {}: {}",
                         t.task,
@@ -445,6 +471,15 @@ impl Follower<'_> {
                     );
                     for c in &t.containers {
                         text.push_str(&format!("\n  {c}"));
+                    }
+                    if !t.last_lines.is_empty() {
+                        text.push_str(&format!(
+                            "\n  last log lines ({} {stream}):",
+                            o.log_group_name
+                        ));
+                        for l in &t.last_lines {
+                            text.push_str(&format!("\n    {l}"));
+                        }
                     }
                     self.line(&text);
                 }

@@ -30,6 +30,30 @@ pub fn stream_of(build_id: &str) -> &str {
     build_id.split_once(':').map_or(build_id, |(_, s)| s)
 }
 
+/// Every sink of a list gets every event (the pipeline's own store, for its tail, and the
+/// stack's CloudWatch Logs, which `logs:GetLogEvents` reads).
+pub struct Tee(pub Vec<std::sync::Arc<dyn LogSink>>);
+
+impl LogSink for Tee {
+    fn put(&self, group: &str, stream: &str, events: Vec<LogEvent>) {
+        for sink in &self.0 {
+            sink.put(group, stream, events.clone());
+        }
+    }
+}
+
+/// The stack's CloudWatch Logs backend as a build log sink (group and stream created on
+/// first use, as CodeBuild does).
+impl LogSink for crate::local::logs::Logs {
+    fn put(&self, group: &str, stream: &str, events: Vec<LogEvent>) {
+        for e in events {
+            if let Err(err) = self.append(group, stream, &e.message, e.timestamp) {
+                tracing::warn!("build log {group} {stream}: {err:?}");
+            }
+        }
+    }
+}
+
 /// The store used until the local Logs backend serves log groups: events kept per
 /// (group, stream) in arrival order.
 #[derive(Debug, Default)]

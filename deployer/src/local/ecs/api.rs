@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::backend::{Task, TaskSet, TaskSetStatus, TaskStatus};
+use super::backend::{StopCode, Task, TaskSet, TaskSetStatus, TaskStatus};
 use super::Error;
 use crate::local::api::{opt_str, req_str, str_list, ApiResult};
 use crate::local::error::{ApiError, Common};
@@ -38,6 +38,7 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         }
         "ListTaskDefinitions" => list_task_definitions(stack, input),
         "DescribeServices" => describe_services(stack, input),
+        "UpdateService" => update_service(stack, input),
         "DescribeClusters" => {
             let w = stack.world();
             let running = w
@@ -56,6 +57,8 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"serviceArns": [stack.names().service_arn()]}))
         }
         "ListTasks" => list_tasks(stack, input),
+        "RunTask" => run_task(stack, input),
+        "StopTask" => stop_task(stack, input),
         "DescribeTasks" => describe_tasks(stack, input),
         "DescribeTaskSets" => {
             check_cluster(stack, input)?;
@@ -173,6 +176,122 @@ fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
     Ok(json!({"services": services, "failures": failures}))
 }
 
+/// UpdateService on a CODE_DEPLOY service: the desired count (the scheduler starts or
+/// stops tasks of the primary task set); the task definition, network configuration and
+/// load balancers belong to CodeDeploy, as ECS answers.
+fn update_service(stack: &Stack, input: &Value) -> ApiResult {
+    check_cluster(stack, input)?;
+    let s = req_str(input, "service", Error::InvalidParameterException)?;
+    if s != SERVICE && s != stack.names().service_arn() {
+        return Err(ApiError::new(
+            Error::ServiceNotFoundException,
+            "Service not found.",
+        ));
+    }
+    for key in [
+        "taskDefinition",
+        "networkConfiguration",
+        "loadBalancers",
+        "platformVersion",
+    ] {
+        if input.get(key).is_some_and(|v| !v.is_null()) {
+            return Err(ApiError::new(
+                Error::InvalidParameterException,
+                format!(
+                    "Unable to update {key} on services with a CODE_DEPLOY deployment controller. \
+                     Use AWS CodeDeploy to trigger a new deployment."
+                ),
+            ));
+        }
+    }
+    let desired = match input.get("desiredCount") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().filter(|n| *n <= 1000).ok_or_else(|| {
+            ApiError::new(
+                Error::InvalidParameterException,
+                format!("desiredCount {v}: must be a whole number from 0 to 1000"),
+            )
+        })? as u32),
+    };
+    let mut w = stack.world();
+    if let Some(n) = desired {
+        w.set_desired(n);
+    }
+    Ok(json!({"service": service_json(&w)}))
+}
+
+fn family_of(task_def_arn: &str) -> &str {
+    task_def_arn
+        .rsplit('/')
+        .next()
+        .and_then(|fr| fr.split(':').next())
+        .unwrap_or("")
+}
+
+/// RunTask: `count` one-off tasks of a task definition (`family`, `family:rev` or ARN),
+/// with `overrides.containerOverrides` (command, environment) for the `demo` container.
+fn run_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
+    check_cluster(stack, input)?;
+    let r = req_str(input, "taskDefinition", Error::InvalidParameterException)?;
+    let arn = {
+        let w = stack.world();
+        let td = w.resolve_task_def(r).ok_or_else(|| {
+            ApiError::new(
+                Error::InvalidParameterException,
+                "TaskDefinition not found.",
+            )
+        })?;
+        td["taskDefinitionArn"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let count = match input.get("count") {
+        None | Some(Value::Null) => 1,
+        Some(v) => v.as_u64().filter(|n| (1..=10).contains(n)).ok_or_else(|| {
+            ApiError::new(
+                Error::InvalidParameterException,
+                format!("count {v}: must be from 1 to 10"),
+            )
+        })?,
+    };
+    let o = crate::local::placement::overrides(input, CONTAINER)
+        .map_err(|m| ApiError::new(Error::InvalidParameterException, m))?;
+    let mut ids = Vec::new();
+    for _ in 0..count {
+        let id = crate::local::tasks::run_task(stack, &arn, o.command.clone(), &o.environment)
+            .map_err(|e| ApiError::new(Error::ClientException, format!("{e:#}")))?;
+        ids.push(id);
+    }
+    let w = stack.world();
+    let tasks: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| w.tasks.get(id))
+        .map(|t| task_json(&w, t))
+        .collect();
+    Ok(json!({"tasks": tasks, "failures": []}))
+}
+
+/// StopTask: a service task is replaced by the scheduler; a one-off one just stops.
+fn stop_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
+    check_cluster(stack, input)?;
+    let r = req_str(input, "task", Error::InvalidParameterException)?;
+    let id = r.rsplit('/').next().unwrap_or(r).to_string();
+    let reason = opt_str(input, "reason")?
+        .unwrap_or("Task stopped by the user")
+        .to_string();
+    if !stack.world().tasks.contains_key(&id) {
+        return Err(ApiError::new(
+            Error::InvalidParameterException,
+            "The referenced task was not found.",
+        ));
+    }
+    crate::local::tasks::stop_task(stack, &id, StopCode::UserInitiated, &reason);
+    let w = stack.world();
+    let t = w.tasks.get(&id).expect("checked above");
+    Ok(json!({"task": task_json(&w, t)}))
+}
+
 fn counts(w: &World, ts: &TaskSet) -> (usize, usize) {
     let mut running = 0;
     let mut pending = 0;
@@ -288,6 +407,7 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
             ))
         }
     };
+    let service_only = opt_str(input, "serviceName")?.is_some();
     let started_by = opt_str(input, "startedBy")?;
     let family = opt_str(input, "family")?;
     let w = stack.world();
@@ -295,6 +415,8 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
         .tasks
         .values()
         .filter(|t| t.desired_running == want_running)
+        // A one-off task (RunTask) belongs to no service.
+        .filter(|t| !service_only || !t.task_set_id.is_empty())
         .filter(|t| started_by.is_none_or(|s| s == t.task_set_id))
         .filter(|t| {
             family.is_none_or(|f| t.task_def_arn.contains(&format!("task-definition/{f}:")))
@@ -338,7 +460,7 @@ fn describe_tasks(stack: &Stack, input: &Value) -> ApiResult {
 
 fn task_json(w: &World, t: &Task) -> Value {
     let desired = desired_status(t);
-    let az = format!("{}a", w.names.region);
+    let az = &t.az;
     let container_status = match t.last_status {
         TaskStatus::Stopped => TaskStatus::Stopped,
         TaskStatus::Running | TaskStatus::Deprovisioning => TaskStatus::Running,
@@ -353,7 +475,11 @@ fn task_json(w: &World, t: &Task) -> Value {
         "desiredStatus": desired,
         "healthStatus": if t.has_health_check { t.health.as_str() } else { "UNKNOWN" },
         "startedBy": t.task_set_id,
-        "group": format!("service:{SERVICE}"),
+        "group": if t.task_set_id.is_empty() {
+            format!("family:{}", family_of(&t.task_def_arn))
+        } else {
+            format!("service:{SERVICE}")
+        },
         "launchType": "FARGATE",
         "platformVersion": "1.4.0",
         "platformFamily": "Linux",
@@ -421,7 +547,7 @@ pub fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
         "Revision": td.and_then(|d| d["revision"].as_u64()).map(|r| r.to_string()),
         "DesiredStatus": desired_status(t),
         "KnownStatus": t.last_status.as_str(),
-        "AvailabilityZone": format!("{}a", w.names.region),
+        "AvailabilityZone": t.az,
         "LaunchType": "FARGATE",
         "Containers": [{
             "DockerId": t.id,

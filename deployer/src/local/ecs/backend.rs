@@ -53,6 +53,9 @@ pub enum StopCode {
     EssentialContainerExited,
 }
 
+/// How many Availability Zones the local service spreads its tasks over.
+pub const AZ_COUNT: usize = 2;
+
 #[derive(Debug, Clone)]
 pub struct Task {
     pub id: String,
@@ -76,6 +79,8 @@ pub struct Task {
     pub stop_code: Option<StopCode>,
     pub exit_code: Option<i32>,
     pub log: String,
+    /// The Availability Zone it was placed in (spread as the ECS scheduler spreads).
+    pub az: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
@@ -443,6 +448,21 @@ impl World {
     pub fn record_task(&mut self, task_set_id: &str, task_def_arn: &str, new: NewTask) -> String {
         let arn = self.names.task_arn(&new.id);
         let t = now();
+        let zones = crate::local::placement::zones(&self.names.region, AZ_COUNT);
+        let az = {
+            let running: Vec<&str> = self
+                .task_set(task_set_id)
+                .map(|ts| {
+                    ts.tasks
+                        .iter()
+                        .filter_map(|id| self.tasks.get(id))
+                        .filter(|t| t.desired_running)
+                        .map(|t| t.az.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            crate::local::placement::pick_zone(&zones, &running).to_string()
+        };
         let id = new.id.clone();
         let event = format!(
             "(service demo, taskSet {task_set_id}) has started 1 tasks: (task {id}) version {} on 127.0.0.1:{} pid {}.",
@@ -473,6 +493,7 @@ impl World {
                 stop_code: None,
                 exit_code: None,
                 log: new.log,
+                az,
             },
         );
         if let Some(ts) = self.task_set_mut(task_set_id) {
@@ -552,16 +573,19 @@ impl World {
         for t in ts.tasks.iter().filter_map(|id| self.tasks.get(id)) {
             if t.health == Health::Unhealthy {
                 return Some(format!(
-                    "The replacement task {} failed its container health checks (see {}).",
-                    t.id, t.log
+                    "The replacement task {} failed its container health checks (its log: stream {} of {}).",
+                    t.id,
+                    crate::local::logs::ecs_stream(&t.id),
+                    crate::local::logs::ECS_GROUP
                 ));
             }
             if t.last_status == TaskStatus::Stopped || !t.desired_running {
                 return Some(format!(
-                    "The replacement task {} stopped: {} (see {}).",
+                    "The replacement task {} stopped: {} (its log: stream {} of {}).",
                     t.id,
                     t.stopped_reason.clone().unwrap_or_else(|| "exited".into()),
-                    t.log
+                    crate::local::logs::ecs_stream(&t.id),
+                    crate::local::logs::ECS_GROUP
                 ));
             }
         }
@@ -585,6 +609,56 @@ impl World {
             })
             .filter(|(_, n)| *n > 0)
             .collect()
+    }
+
+    /// UpdateService's desiredCount: the service's count and its primary task set's
+    /// (the scheduler then starts or stops tasks).
+    pub fn set_desired(&mut self, n: u32) {
+        self.service.desired = n;
+        let mut changed = None;
+        for ts in &mut self.service.task_sets {
+            if ts.status == TaskSetStatus::Primary && ts.desired != n {
+                ts.desired = n;
+                ts.updated_at = now();
+                changed = Some(ts.id.clone());
+            }
+        }
+        if let Some(id) = changed {
+            self.event(format!(
+                "(service demo, taskSet {id}) has a desired count of {n}."
+            ));
+        }
+    }
+
+    /// Tasks of the primary task sets beyond their desired count, newest first (the
+    /// scheduler stops these on a scale in).
+    pub fn excess_tasks(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for ts in self
+            .service
+            .task_sets
+            .iter()
+            .filter(|ts| ts.status == TaskSetStatus::Primary)
+        {
+            let mut live: Vec<&Task> = ts
+                .tasks
+                .iter()
+                .filter_map(|id| self.tasks.get(id))
+                .filter(|t| t.desired_running)
+                .collect();
+            live.sort_by(|a, b| b.created_at.total_cmp(&a.created_at));
+            let extra = live.len().saturating_sub(ts.desired as usize);
+            out.extend(live.into_iter().take(extra).map(|t| t.id.clone()));
+        }
+        out
+    }
+
+    /// A CodeDeploy deployment is in progress (task sets other than the primary exist).
+    pub fn deployment_in_progress(&self) -> bool {
+        self.service
+            .task_sets
+            .iter()
+            .any(|ts| ts.status != TaskSetStatus::Primary)
     }
 
     /// Keeps at most 200 stopped tasks (the oldest go first).

@@ -27,13 +27,6 @@ pub enum BuildErrorCode {
 }
 impl ErrorCode for BuildErrorCode {}
 
-/// CloudWatch Logs' error codes (botocore's `logs` model).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-pub enum LogsErrorCode {
-    ResourceNotFoundException,
-    InvalidParameterException,
-}
-impl ErrorCode for LogsErrorCode {}
 use crate::local::build::model::Build;
 
 /// What the actions are configured with (as `infra/codepipeline.tf`, local names).

@@ -20,8 +20,8 @@ use anyhow::Context;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::api::PipelineErrorCode;
 use super::api::{self as papi, PipelineNames};
-use super::api::{LogsErrorCode, PipelineErrorCode};
 use super::deploy;
 use super::engine::{Outcome, Pipeline, Revision, Stage, Trigger};
 use super::source;
@@ -68,6 +68,8 @@ pub struct Settings {
     pub deployment_group_name: String,
     pub artifact_bucket: String,
     pub ecr_repository: String,
+    /// The stack's CloudWatch Logs, where build logs go too.
+    pub cloudwatch: Option<Arc<crate::local::logs::Logs>>,
 }
 
 /// The cargo target directory shared by local builds.
@@ -348,7 +350,11 @@ impl LocalPipeline {
         };
         let repo = self.repo();
         let commit = rev.commit.clone();
-        let logs: Arc<dyn LogSink> = self.logs.clone();
+        let mut sinks: Vec<Arc<dyn LogSink>> = vec![self.logs.clone()];
+        if let Some(cw) = &self.settings.cloudwatch {
+            sinks.push(cw.clone());
+        }
+        let logs: Arc<dyn LogSink> = Arc::new(crate::local::build::logs::Tee(sinks));
         let cancel = Arc::clone(&self.cancel_builds);
         let rec = Arc::clone(&record);
         let artifacts_dir = spec.artifacts_dir.clone();
@@ -486,6 +492,7 @@ pub fn attach(stack: &Arc<crate::local::stack::Stack>) -> anyhow::Result<()> {
         deployment_group_name: out("codedeploy_group_name"),
         artifact_bucket: out("artifact_bucket"),
         ecr_repository: out("ecr_repository_name"),
+        cloudwatch: Some(Arc::clone(&stack.logs)),
     };
     let p = LocalPipeline::new(settings, stack.shutdown.clone())?;
     let _ = stack.pipeline.set(Arc::clone(&p));
@@ -514,60 +521,6 @@ pub fn codebuild(stack: &crate::local::stack::Stack, op: &str, input: &Value) ->
         .get()
         .ok_or_else(no_pipeline)?
         .handle_codebuild(op, input)
-}
-
-/// `Logs_20140328.GetLogEvents` for the build log groups only, from the pipeline's own
-/// store: a stop-gap until the local CloudWatch Logs backend (issue 12) is wired, when
-/// the builds' sink becomes that backend and this goes.
-pub fn build_logs(stack: &crate::local::stack::Stack, op: &str, input: &Value) -> ApiResult {
-    use crate::local::api::req_str;
-    if op != "GetLogEvents" {
-        return Err(ApiError::new(
-            Common::UnknownOperationException,
-            format!("CloudWatch Logs operation {op} is not served by the local stack (GetLogEvents of build logs is)"),
-        ));
-    }
-    let p = stack.pipeline.get().ok_or_else(no_pipeline)?;
-    let group = req_str(
-        input,
-        "logGroupName",
-        LogsErrorCode::InvalidParameterException,
-    )?;
-    let stream = req_str(
-        input,
-        "logStreamName",
-        LogsErrorCode::InvalidParameterException,
-    )?;
-    if group != BUILD_LOG_GROUP {
-        return Err(ApiError::new(
-            LogsErrorCode::ResourceNotFoundException,
-            "The specified log group does not exist.",
-        ));
-    }
-    let events = p.logs.tail(group, stream, usize::MAX);
-    if events.is_empty() && !lock(&p.builds).iter().any(|b| lock(b).log_stream == stream) {
-        return Err(ApiError::new(
-            LogsErrorCode::ResourceNotFoundException,
-            "The specified log stream does not exist.",
-        ));
-    }
-    let limit = input["limit"].as_u64().unwrap_or(10_000).clamp(1, 10_000) as usize;
-    let from_head = input["startFromHead"].as_bool().unwrap_or(false);
-    let n = events.len();
-    let (from, to) = if from_head {
-        (0, limit.min(n))
-    } else {
-        (n.saturating_sub(limit), n)
-    };
-    let out: Vec<Value> = events[from..to]
-        .iter()
-        .map(|e| serde_json::json!({"timestamp": e.timestamp, "message": e.message, "ingestionTime": e.timestamp}))
-        .collect();
-    Ok(serde_json::json!({
-        "events": out,
-        "nextForwardToken": format!("f/{to:056}"),
-        "nextBackwardToken": format!("b/{from:056}")
-    }))
 }
 
 /// The program a task with `image` runs: the binary of that image when a local build

@@ -1,0 +1,193 @@
+//! `deployer logs`: the service's CloudWatch Logs (group `log_group_name`, awslogs streams
+//! `ecs/<container>/<task-id>`), all tasks or some (`--task`, `--target-group`,
+//! `--deployment`), from `--since`, filtered with CloudWatch's own syntax (`--filter`),
+//! and `--follow` like `aws logs tail --follow`: new lines as they arrive, none twice,
+//! Ctrl-C ends with exit 0.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use crate::args::{GlobalArgs, OutputFormat};
+use crate::artifacts::logview::{self, Event, Follow};
+use crate::aws::{codedeploy, logs, AwsResultExt, Ctx};
+use crate::exit::{bad_input, Code};
+
+/// taskdef.json's `awslogs-stream-prefix`.
+const STREAM_PREFIX: &str = "ecs";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Color {
+    Blue,
+    Green,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!())]
+pub(crate) struct LogsArgs {
+    /// Start this long ago (`10m`, `1h30m`) or at this time (`2026-11-29T20:00:00Z`).
+    #[arg(long, default_value = "5m", value_name = "WHEN")]
+    pub since: String,
+
+    /// Keep printing new lines as they arrive (Ctrl-C stops, exit 0).
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+
+    /// Only this task's lines (id or ARN; repeatable).
+    #[arg(long = "task", value_name = "ID")]
+    pub tasks: Vec<String>,
+
+    /// Only the tasks of the task set behind this target group.
+    #[arg(long, value_enum, conflicts_with_all = ["tasks", "deployment"])]
+    pub target_group: Option<Color>,
+
+    /// Only the tasks of this deployment's replacement task set.
+    #[arg(long, value_name = "ID", conflicts_with = "tasks")]
+    pub deployment: Option<String>,
+
+    /// CloudWatch filter pattern, passed through (`ERROR`, `{ $.level = "ERROR" }`).
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+
+    /// At most this many lines (without --follow).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub limit: usize,
+
+    /// Time between polls with --follow.
+    #[arg(long, default_value = "2s", value_parser = crate::args::parse_duration, value_name = "DURATION")]
+    pub interval: Duration,
+}
+
+pub(crate) async fn run(args: LogsArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    let now = now_ms();
+    let start = logview::parse_since(&args.since, now).map_err(bad_input)?;
+    if let Some(id) = &args.deployment {
+        crate::args::check_deployment_id(id)?;
+    }
+    let ctx = Ctx::load(global).await?;
+    let streams = streams(&ctx, &args).await?;
+    if streams.as_ref().is_some_and(Vec::is_empty) {
+        eprintln!("logs: the selected task set has no tasks");
+        return Ok(Code::Success);
+    }
+    let mut q = logs::Query {
+        group: ctx.outputs.log_group_name.clone(),
+        streams: streams.unwrap_or_default(),
+        start_ms: start,
+        end_ms: None,
+        pattern: args.filter.clone(),
+        max_events: args.limit,
+    };
+    let json = global.output == OutputFormat::Json;
+    let print = |events: &[Event]| {
+        let mut out = std::io::stdout().lock();
+        for e in events {
+            let line = if json {
+                logview::json(e)
+            } else {
+                logview::human(e)
+            };
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    };
+    if !args.follow {
+        let events = logs::filter(&ctx.aws.logs, &q).await.with_context(|| {
+            format!(
+                "reading log group {} (Terraform output log_group_name)",
+                q.group
+            )
+        })?;
+        print(&events);
+        return Ok(Code::Success);
+    }
+    // Follow: poll from the newest timestamp seen; Ctrl-C ends it (exit 0).
+    q.max_events = usize::MAX;
+    let mut follow = Follow::new(start);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        q.start_ms = follow.start_time();
+        let poll = logs::filter(&ctx.aws.logs, &q);
+        let events = tokio::select! {
+            _ = &mut ctrl_c => return Ok(Code::Success),
+            r = poll => r.with_context(|| format!("reading log group {}", q.group))?,
+        };
+        print(&follow.admit(events));
+        tokio::select! {
+            _ = &mut ctrl_c => return Ok(Code::Success),
+            _ = tokio::time::sleep(args.interval) => {}
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The streams to read: `None` = the whole group.
+async fn streams(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<Option<Vec<String>>> {
+    let container = &ctx.outputs.container_name;
+    let stream = |id: &str| logview::stream_name(STREAM_PREFIX, container, logview::task_id(id));
+    if !args.tasks.is_empty() {
+        return Ok(Some(args.tasks.iter().map(|t| stream(t)).collect()));
+    }
+    let task_set = if let Some(color) = args.target_group {
+        let tg_arn = match color {
+            Color::Blue => &ctx.outputs.target_group_blue_arn,
+            Color::Green => &ctx.outputs.target_group_green_arn,
+        };
+        let service = crate::aws::ecs::service(ctx).await?;
+        service
+            .task_sets()
+            .iter()
+            .find(|ts| {
+                ts.load_balancers()
+                    .iter()
+                    .any(|lb| lb.target_group_arn() == Some(tg_arn.as_str()))
+            })
+            .and_then(|ts| ts.id().map(String::from))
+    } else if let Some(id) = &args.deployment {
+        let target = codedeploy::ecs_target(ctx, id).await?;
+        target.and_then(|t| {
+            t.task_sets_info()
+                .iter()
+                .find(|ts| {
+                    ts.task_set_label() == Some(&aws_sdk_codedeploy::types::TargetLabel::Green)
+                })
+                .and_then(|ts| ts.identifer().map(String::from))
+        })
+    } else {
+        return Ok(None);
+    };
+    let Some(task_set) = task_set else {
+        return Ok(Some(Vec::new()));
+    };
+    let o = &ctx.outputs;
+    let mut ids = Vec::new();
+    for status in [
+        aws_sdk_ecs::types::DesiredStatus::Running,
+        aws_sdk_ecs::types::DesiredStatus::Stopped,
+    ] {
+        let arns = ctx
+            .aws
+            .ecs
+            .list_tasks()
+            .cluster(&o.cluster_name)
+            .started_by(&task_set)
+            .desired_status(status)
+            .send()
+            .await
+            .aws("ecs:ListTasks")
+            .with_context(|| format!("listing the tasks of task set {task_set}"))?
+            .task_arns
+            .unwrap_or_default();
+        ids.extend(arns.iter().map(|a| stream(a)));
+    }
+    Ok(Some(ids))
+}

@@ -1,0 +1,231 @@
+//! `deployer run -- ARGS...`: a one-off task (a database migration, `--version`) from the
+//! live task definition (or `--revision`), its container command replaced by ARGS, with
+//! `--env K=V`, in the service's subnets and security groups with its launch type and
+//! platform version (RunTask). Streams the task's log lines while it runs, then prints the
+//! container's exit code: exit 0 when it is 0, else 3. Ctrl-C asks whether to stop the task
+//! (no terminal: `--on-interrupt stop|leave`; exit 130).
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use aws_sdk_ecs::types::{ContainerOverride, KeyValuePair, TaskOverride};
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use crate::args::{GlobalArgs, OutputFormat};
+use crate::artifacts::logview::{self, Event, Follow};
+use crate::aws::{ecs, logs, AwsResultExt, Ctx};
+use crate::exit::{bad_input, Code};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OnInterrupt {
+    /// StopTask, then report how it ended.
+    Stop,
+    /// Leave the task running.
+    Leave,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!())]
+pub(crate) struct RunArgs {
+    /// Task definition revision to run (`7`, `demo:7` or an ARN) instead of the live one.
+    #[arg(long, value_name = "REVISION")]
+    pub revision: Option<String>,
+
+    /// Extra environment variable for the container (repeatable).
+    #[arg(long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+
+    /// What Ctrl-C does when no terminal can be asked.
+    #[arg(long, value_enum, default_value_t = OnInterrupt::Leave)]
+    pub on_interrupt: OnInterrupt,
+
+    /// Give up waiting after this long (the task keeps running; exit 5).
+    #[arg(long, default_value = "30m", value_parser = crate::args::parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// Time between polls of the task and its log.
+    #[arg(long, default_value = "1s", value_parser = crate::args::parse_duration, value_name = "DURATION")]
+    pub interval: Duration,
+
+    /// The container's command (after `--`).
+    #[arg(last = true, required = true, value_name = "ARGS")]
+    pub command: Vec<String>,
+}
+
+fn parse_env(items: &[String]) -> anyhow::Result<Vec<KeyValuePair>> {
+    items
+        .iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok(KeyValuePair::builder().name(k).value(v).build()),
+            _ => Err(bad_input(format!("--env {kv:?}: expected NAME=VALUE"))),
+        })
+        .collect()
+}
+
+pub(crate) async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    let env = parse_env(&args.env)?;
+    let ctx = Ctx::load(global).await?;
+    let o = &ctx.outputs;
+    let service = ecs::service(&ctx).await?;
+    let task_def = match &args.revision {
+        Some(r) if r.chars().all(|c| c.is_ascii_digit()) => format!("{}:{r}", o.task_family),
+        Some(r) => r.clone(),
+        None => ecs::live_task_definition(&ctx).await?,
+    };
+    let overrides = TaskOverride::builder()
+        .container_overrides(
+            ContainerOverride::builder()
+                .name(&o.container_name)
+                .set_command(Some(args.command.clone()))
+                .set_environment((!env.is_empty()).then_some(env))
+                .build(),
+        )
+        .build();
+    let resp = ctx
+        .aws
+        .ecs
+        .run_task()
+        .cluster(&o.cluster_name)
+        .task_definition(&task_def)
+        .set_launch_type(service.launch_type().cloned())
+        .set_platform_version(service.platform_version().map(String::from))
+        .set_network_configuration(service.network_configuration().cloned())
+        .overrides(overrides)
+        .started_by("deployer-run")
+        .send()
+        .await
+        .aws("ecs:RunTask")
+        .with_context(|| format!("running a one-off task of {task_def}"))?;
+    let Some(task) = resp.tasks().first() else {
+        let why = resp
+            .failures()
+            .iter()
+            .map(|f| format!("{}: {}", f.arn().unwrap_or("-"), f.reason().unwrap_or("-")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        anyhow::bail!("RunTask started no task ({why})");
+    };
+    let arn = task.task_arn().unwrap_or_default().to_string();
+    let id = logview::task_id(&arn).to_string();
+    eprintln!("run: task {id} of {task_def}: {}", args.command.join(" "));
+    let json = global.output == OutputFormat::Json;
+    let stream = logview::stream_name("ecs", &o.container_name, &id);
+    let q = |start: i64| logs::Query {
+        group: o.log_group_name.clone(),
+        streams: vec![stream.clone()],
+        start_ms: start,
+        end_ms: None,
+        pattern: None,
+        max_events: usize::MAX,
+    };
+    // The task's output is the result: its lines go to stdout as they arrive.
+    let print = |events: &[Event]| {
+        let mut out = std::io::stdout().lock();
+        for e in events {
+            let line = if json {
+                logview::json(e)
+            } else {
+                logview::human(e)
+            };
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    };
+    let mut follow = Follow::new(0);
+    let deadline = Instant::now() + args.timeout;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let stopped = loop {
+        let t = describe(&ctx, &arn).await?;
+        let events = logs::filter(&ctx.aws.logs, &q(follow.start_time()))
+            .await
+            .unwrap_or_default();
+        print(&follow.admit(events));
+        if t.last_status() == Some("STOPPED") {
+            break t;
+        }
+        if Instant::now() >= deadline {
+            eprintln!(
+                "run: task {id} still runs after {} (left running)",
+                humantime::format_duration(args.timeout)
+            );
+            return Ok(Code::Timeout);
+        }
+        tokio::select! {
+            _ = &mut ctrl_c => {
+                let stop = if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+                    ask(&format!("stop task {id}? [y/N] "))
+                } else {
+                    args.on_interrupt == OnInterrupt::Stop
+                };
+                if stop {
+                    ctx.aws.ecs.stop_task().cluster(&o.cluster_name).task(&arn)
+                        .reason("Stopped by deployer run (Ctrl-C)")
+                        .send().await.aws("ecs:StopTask")?;
+                    eprintln!("run: stopped task {id}");
+                } else {
+                    eprintln!("run: left task {id} running");
+                }
+                return Ok(Code::Interrupted);
+            }
+            _ = tokio::time::sleep(args.interval) => {}
+        }
+    };
+    // Its last lines may reach the log a moment after it stopped.
+    let settle = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < settle {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let events = logs::filter(&ctx.aws.logs, &q(follow.start_time()))
+            .await
+            .unwrap_or_default();
+        print(&follow.admit(events));
+    }
+    let container = stopped
+        .containers()
+        .iter()
+        .find(|c| c.name() == Some(o.container_name.as_str()));
+    let code = container.and_then(|c| c.exit_code());
+    let reason = stopped.stopped_reason().unwrap_or_default().to_string();
+    if json {
+        println!(
+            "{}",
+            json!({"task": id, "task_definition": task_def, "exit_code": code, "stopped_reason": reason})
+        );
+    } else {
+        eprintln!(
+            "run: task {id} exited with code {}",
+            code.map(|c| c.to_string())
+                .unwrap_or_else(|| format!("none ({reason})"))
+        );
+    }
+    Ok(if code == Some(0) {
+        Code::Success
+    } else {
+        Code::Failed
+    })
+}
+
+async fn describe(ctx: &Ctx, arn: &str) -> anyhow::Result<aws_sdk_ecs::types::Task> {
+    ctx.aws
+        .ecs
+        .describe_tasks()
+        .cluster(&ctx.outputs.cluster_name)
+        .tasks(arn)
+        .send()
+        .await
+        .aws("ecs:DescribeTasks")?
+        .tasks
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .with_context(|| format!("DescribeTasks does not know task {arn}"))
+}
+
+fn ask(question: &str) -> bool {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).is_ok() && line.trim().eq_ignore_ascii_case("y")
+}

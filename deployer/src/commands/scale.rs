@@ -1,0 +1,126 @@
+//! `deployer scale`: the service's desired count (`--tasks N`, UpdateService) and its
+//! Application Auto Scaling bounds (`--min N --max N`, RegisterScalableTarget). Checked
+//! first against the live service and target ([`crate::artifacts::scaling`] says what is
+//! refused and why); `--wait` until the service runs the new count.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use serde_json::json;
+
+use crate::args::{GlobalArgs, OutputFormat};
+use crate::artifacts::scaling::{self, Current, Request};
+use crate::aws::{autoscaling, codedeploy, ecs, AwsResultExt, Ctx};
+use crate::exit::{bad_input, Code};
+
+#[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!())]
+pub(crate) struct ScaleArgs {
+    /// The service's desired count (UpdateService).
+    #[arg(long, value_name = "N")]
+    pub tasks: Option<u32>,
+
+    /// Auto scaling's minimum (the scalable target's MinCapacity).
+    #[arg(long, value_name = "N")]
+    pub min: Option<u32>,
+
+    /// Auto scaling's maximum (the scalable target's MaxCapacity).
+    #[arg(long, value_name = "N")]
+    pub max: Option<u32>,
+
+    /// Wait until the service runs `--tasks` tasks.
+    #[arg(long, requires = "tasks")]
+    pub wait: bool,
+
+    /// How long `--wait` waits (exit 5 after).
+    #[arg(long, default_value = "5m", value_parser = crate::args::parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+}
+
+pub(crate) async fn run(args: ScaleArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+    let req = Request {
+        tasks: args.tasks,
+        min: args.min,
+        max: args.max,
+    };
+    let ctx = Ctx::load(global).await?;
+    let o = &ctx.outputs;
+    let resource = autoscaling::resource_id(&o.cluster_name, &o.service_name);
+    let service = ecs::service(&ctx).await?;
+    let bounds = autoscaling::bounds(&ctx.aws.autoscaling, &resource).await?;
+    let in_flight = codedeploy::in_flight(&ctx).await?;
+    let cur = Current {
+        desired: service.desired_count.max(0) as u32,
+        bounds: bounds.map(|b| (b.min.max(0) as u32, b.max.max(0) as u32)),
+        deployment_in_flight: !in_flight.is_empty(),
+    };
+    let plan = scaling::plan(req, cur).map_err(|r| bad_input(r.0))?;
+    if let Some((min, max)) = plan.bounds {
+        autoscaling::set_bounds(
+            &ctx.aws.autoscaling,
+            &resource,
+            min.map(|n| n as i32),
+            max.map(|n| n as i32),
+        )
+        .await
+        .with_context(|| format!("changing the auto scaling bounds of {resource}"))?;
+    }
+    if let Some(n) = plan.tasks {
+        ctx.aws
+            .ecs
+            .update_service()
+            .cluster(&o.cluster_name)
+            .service(&o.service_name)
+            .desired_count(n as i32)
+            .send()
+            .await
+            .aws("ecs:UpdateService")
+            .with_context(|| format!("setting the desired count of `{}` to {n}", o.service_name))?;
+    }
+    let after = autoscaling::bounds(&ctx.aws.autoscaling, &resource).await?;
+    let desired = plan.tasks.unwrap_or(cur.desired);
+    let summary = format!(
+        "desired count {} -> {desired}{}",
+        cur.desired,
+        after
+            .map(|b| format!(" (auto scaling min {}, max {})", b.min, b.max))
+            .unwrap_or_default()
+    );
+    let mut running = service.running_count;
+    let mut code = Code::Success;
+    if args.wait {
+        eprintln!("{summary}; waiting for {desired} running tasks");
+        let deadline = Instant::now() + args.timeout;
+        loop {
+            let s = ecs::service(&ctx).await?;
+            running = s.running_count;
+            if running == desired as i32 && s.pending_count == 0 {
+                break;
+            }
+            if Instant::now() >= deadline {
+                eprintln!(
+                    "timed out after {} with {running} of {desired} tasks running",
+                    humantime::format_duration(args.timeout)
+                );
+                code = Code::Timeout;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    match global.output {
+        OutputFormat::Json => println!(
+            "{}",
+            json!({
+                "desired_count_before": cur.desired,
+                "desired_count": desired,
+                "running_count": running,
+                "min": after.map(|b| b.min),
+                "max": after.map(|b| b.max),
+            })
+        ),
+        OutputFormat::Human => println!("{summary}, {running} running"),
+    }
+    Ok(code)
+}
