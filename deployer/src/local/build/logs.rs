@@ -1,6 +1,6 @@
 //! Where build log lines go: one narrow trait, so the runner does not care whether the
 //! lines land in this module's small in-memory store or in the local CloudWatch Logs
-//! backend (issue 12's, once it is on main). Names follow CodeBuild: group
+//! backend ([`crate::local::logs`]); the pipeline writes to both ([`Tee`]). Names follow CodeBuild: group
 //! `/aws/codebuild/<project>` unless the project's `logs_config` names one (infra/ does:
 //! `/codebuild/<name>`, see `pipeline::driver::BUILD_LOG_GROUP`), stream = the part of
 //! the build id after `<project>:`.
@@ -54,7 +54,7 @@ impl LogSink for crate::local::logs::Logs {
     }
 }
 
-/// The store used until the local Logs backend serves log groups: events kept per
+/// The pipeline's own store (its build log tail): events kept per
 /// (group, stream) in arrival order.
 #[derive(Debug, Default)]
 pub struct MemoryLogs {
