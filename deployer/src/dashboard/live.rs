@@ -5,8 +5,9 @@
 //! Per poll: DescribeServices, ListTasks + DescribeTasks, DescribeListeners (each),
 //! DescribeTargetHealth (two), ListDeployments + BatchGetDeployments (only deployments
 //! not yet seen ended: an ended deployment never changes), and ListDeploymentTargets +
-//! GetDeploymentTarget for the deployment shown (once, when it has ended). Task
-//! definitions are read once each.
+//! GetDeploymentTarget for the deployment shown (once, when it has ended), and
+//! FilterLogEvents on the log group from the newest event already read (as `deployer logs
+//! --follow`; its failure shows in the Logs panel only). Task definitions are read once each.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
