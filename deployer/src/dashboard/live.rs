@@ -5,8 +5,9 @@
 //! Per poll: DescribeServices, ListTasks + DescribeTasks, DescribeListeners (each),
 //! DescribeTargetHealth (two), ListDeployments + BatchGetDeployments (only deployments
 //! not yet seen ended: an ended deployment never changes), and ListDeploymentTargets +
-//! GetDeploymentTarget for the deployment shown (once, when it has ended). Task
-//! definitions are read once each.
+//! GetDeploymentTarget for the deployment shown (once, when it has ended), and
+//! FilterLogEvents on the log group from the newest event already read (as `deployer logs
+//! --follow`; its failure shows in the Logs panel only). Task definitions are read once each.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -17,17 +18,29 @@ use super::snapshot::{ActionKind, Snapshot};
 use super::source::{ActionRequest, BoxFuture, Source};
 use super::stack::{self, Reading, TargetGroups};
 use crate::args::check_deployment_id;
-use crate::aws::{codedeploy, ecs, elbv2, Ctx};
+use crate::aws::{codedeploy, ecs, elbv2, logs, Ctx};
 use crate::exit::bad_input;
 
 /// How many deployments the page lists.
 pub const RECENT: usize = 8;
+
+/// How many log lines the page shows (the newest).
+pub const LOG_LINES: usize = 50;
+
+/// How far back the first read of the logs looks, milliseconds.
+const LOG_LOOKBACK_MS: i64 = 10 * 60 * 1000;
+
+/// At most this many events per read (a busy service catches up over the next polls).
+const LOG_EVENTS_PER_READ: usize = 500;
 
 pub struct StackSource {
     ctx: Ctx,
     environment: String,
     tgs: TargetGroups,
     cache: Mutex<Cache>,
+    /// The tail of the service's logs, read incrementally (only when a poll runs, that
+    /// is while a page is open).
+    tail: Mutex<stack::LogTail>,
 }
 
 /// Ended deployments kept in full (at least [`RECENT`]); older ones are remembered by id only.
@@ -69,6 +82,10 @@ impl StackSource {
             environment: environment.to_owned(),
             tgs,
             cache: Mutex::default(),
+            tail: Mutex::new(stack::LogTail::new(
+                super::snapshot::now_ms() as i64 - LOG_LOOKBACK_MS,
+                LOG_LINES,
+            )),
         }
     }
 
@@ -109,6 +126,8 @@ impl StackSource {
                 }
             }
         }
+        let logs_error = self.read_logs().await.err().map(|e| format!("{e:#}"));
+        let logs = self.tail.lock().expect("tail lock").lines();
         let target = match stack::shown(&deployments) {
             Some(d) => self.ecs_target(d).await?,
             None => None,
@@ -124,9 +143,26 @@ impl StackSource {
             target_health: health,
             deployments,
             target,
-            logs: Vec::new(),
+            logs_source: Some(o.log_group_name.clone()),
+            logs,
+            logs_error,
         };
         Ok(stack::assemble(&reading, &self.tgs))
+    }
+
+    /// One incremental read of the log group (FilterLogEvents, as `deployer logs`), from
+    /// the newest event seen.
+    async fn read_logs(&self) -> anyhow::Result<()> {
+        let start_ms = self.tail.lock().expect("tail lock").start_time();
+        let q = logs::Query {
+            group: self.ctx.outputs.log_group_name.clone(),
+            start_ms,
+            max_events: LOG_EVENTS_PER_READ,
+            ..logs::Query::default()
+        };
+        let events = logs::filter(&self.ctx.aws.logs, &q).await?;
+        self.tail.lock().expect("tail lock").admit(events);
+        Ok(())
     }
 
     async fn listeners(

@@ -27,6 +27,8 @@ pub struct Snapshot {
     pub logs_source: Option<String>,
     /// The tail of the service's logs, oldest first.
     pub logs: Vec<LogLine>,
+    /// Why the last read of the logs failed (the rest of the snapshot is still good).
+    pub logs_error: Option<String>,
     /// The error of the last poll, when it failed (the rest is then the last good poll's).
     pub error: Option<String>,
 }
@@ -133,6 +135,11 @@ pub struct LogLine {
     pub at_ms: u64,
     /// The log stream (task) it came from.
     pub stream: String,
+    /// The task's id, shortened (8 characters, as the ECS console shows them).
+    pub task: String,
+    /// The line's level (`INFO`, `WARN`...), `-` when it has none.
+    pub level: String,
+    /// The message, then the line's other fields as `key=value` (as `deployer logs` shows).
     pub message: String,
 }
 

@@ -7,6 +7,8 @@ use aws_sdk_codedeploy::types::{DeploymentInfo, EcsTarget};
 use aws_sdk_ecs::types::{Service, Task as EcsTask};
 use aws_sdk_elasticloadbalancingv2::types::{Listener as ElbListener, TargetHealthDescription};
 
+use crate::artifacts::logview::{self, Event};
+
 use super::snapshot::{
     traffic_percent, ActionKind, Deployment, DeploymentLine, Forward, LifecycleEvent, Listener,
     LogLine, Snapshot, Task, TaskSet,
@@ -54,7 +56,96 @@ pub struct Reading {
     pub deployments: Vec<DeploymentInfo>,
     /// The shown deployment's ECS target (lifecycle events), when it has one.
     pub target: Option<EcsTarget>,
+    /// The log group read, when logs are read.
+    pub logs_source: Option<String>,
     pub logs: Vec<LogLine>,
+    pub logs_error: Option<String>,
+}
+
+/// One log event as the page shows it: the task's short id, the level, then the message
+/// and fields, as `deployer logs` formats them ([`logview::human`]'s columns).
+pub fn log_line(ev: &Event) -> LogLine {
+    let task = logview::short_id(logview::task_of_stream(&ev.stream)).to_owned();
+    let at_ms = u64::try_from(ev.timestamp).unwrap_or(0);
+    let parsed: Option<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(ev.message.trim()).ok();
+    let Some(mut obj) = parsed else {
+        return LogLine {
+            at_ms,
+            stream: ev.stream.clone(),
+            task,
+            level: "-".into(),
+            message: ev.message.trim_end().to_owned(),
+        };
+    };
+    let text = |v: serde_json::Value| match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    };
+    obj.shift_remove("timestamp");
+    let level = obj
+        .shift_remove("level")
+        .map(text)
+        .unwrap_or_else(|| "-".into());
+    let mut message = obj
+        .shift_remove("message")
+        .or_else(|| obj.shift_remove("msg"))
+        .map(text)
+        .unwrap_or_default();
+    for (k, v) in obj {
+        let v = match v {
+            serde_json::Value::String(s) if !s.is_empty() && !s.contains([' ', '"', '=']) => s,
+            serde_json::Value::String(s) => format!("{s:?}"),
+            other => other.to_string(),
+        };
+        message.push_str(&format!("  {k}={v}"));
+    }
+    LogLine {
+        at_ms,
+        stream: ev.stream.clone(),
+        task,
+        level,
+        message,
+    }
+}
+
+/// The tail the page shows: the newest [`LogTail::cap`] lines, read incrementally (each
+/// read asks from the newest timestamp seen; [`logview::Follow`] drops what was shown).
+#[derive(Debug, Clone)]
+pub struct LogTail {
+    follow: logview::Follow,
+    lines: std::collections::VecDeque<LogLine>,
+    cap: usize,
+}
+
+impl LogTail {
+    pub fn new(start_ms: i64, cap: usize) -> LogTail {
+        LogTail {
+            follow: logview::Follow::new(start_ms),
+            lines: std::collections::VecDeque::with_capacity(cap),
+            cap,
+        }
+    }
+
+    /// The `startTime` of the next read.
+    pub fn start_time(&self) -> i64 {
+        self.follow.start_time()
+    }
+
+    /// Adds the events not seen yet (oldest first); keeps the newest `cap`.
+    pub fn admit(&mut self, events: Vec<Event>) {
+        for ev in self.follow.admit(events) {
+            if self.lines.len() == self.cap {
+                self.lines.pop_front();
+            }
+            self.lines.push_back(log_line(&ev));
+        }
+    }
+
+    /// The lines, oldest first.
+    pub fn lines(&self) -> Vec<LogLine> {
+        self.lines.iter().cloned().collect()
+    }
 }
 
 fn ms(t: &aws_smithy_types::DateTime) -> Option<u64> {
@@ -338,8 +429,9 @@ pub fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
         tasks,
         deployment,
         recent: r.deployments.iter().map(line).collect(),
-        logs_source: None,
+        logs_source: r.logs_source.clone(),
         logs: r.logs.clone(),
+        logs_error: r.logs_error.clone(),
         error: None,
     }
 }
@@ -509,7 +601,9 @@ mod tests {
                     )
                     .build(),
             ),
+            logs_source: None,
             logs: Vec::new(),
+            logs_error: None,
         }
     }
 
@@ -647,5 +741,64 @@ mod tests {
             d.lifecycle.is_empty(),
             "events of another deployment are not shown"
         );
+    }
+
+    fn event(ts: i64, id: &str, msg: &str) -> Event {
+        Event {
+            stream: "ecs/demo/0123456789abcdef".into(),
+            timestamp: ts,
+            message: msg.into(),
+            event_id: Some(id.into()),
+        }
+    }
+
+    #[test]
+    fn log_lines_show_task_level_message_and_fields() {
+        let access = r#"{"timestamp":"2026-11-29T20:00:00Z","level":"INFO","message":"request","method":"GET","path":"/","request_id":"a b"}"#;
+        let l = log_line(&event(1_795_982_400_000, "1", access));
+        assert_eq!(l.at_ms, 1_795_982_400_000);
+        assert_eq!(l.task, "01234567");
+        assert_eq!(l.level, "INFO");
+        assert_eq!(l.message, "request  method=GET  path=/  request_id=\"a b\"");
+        let plain = log_line(&event(5, "2", "<b>plain</b>\n"));
+        assert_eq!(
+            (plain.level.as_str(), plain.message.as_str()),
+            ("-", "<b>plain</b>")
+        );
+    }
+
+    #[test]
+    fn the_log_tail_is_incremental_bounded_and_never_repeats() {
+        let mut tail = LogTail::new(100, 3);
+        tail.admit(vec![
+            event(90, "old", "before the start"),
+            event(100, "a", "a"),
+            event(200, "b", "b"),
+        ]);
+        assert_eq!(tail.start_time(), 200);
+        // The next read starts at the newest timestamp: "b" comes back and is dropped.
+        tail.admit(vec![
+            event(200, "b", "b"),
+            event(200, "c", "c"),
+            event(300, "d", "d"),
+        ]);
+        let msgs: Vec<String> = tail.lines().into_iter().map(|l| l.message).collect();
+        assert_eq!(msgs, ["b", "c", "d"], "newest 3, oldest first, none twice");
+        assert_eq!(tail.start_time(), 300);
+        tail.admit(vec![event(300, "d", "d")]);
+        assert_eq!(tail.lines().len(), 3);
+    }
+
+    #[test]
+    fn the_snapshot_carries_the_logs_and_their_error() {
+        let mut r = reading();
+        r.logs_source = Some("/ecs/demo".into());
+        r.logs = vec![log_line(&event(1, "1", "hi"))];
+        r.logs_error = Some("logs:FilterLogEvents: AccessDeniedException".into());
+        let s = assemble(&r, &tgs());
+        assert_eq!(s.logs_source.as_deref(), Some("/ecs/demo"));
+        assert_eq!(s.logs.len(), 1);
+        assert_eq!(s.error, None, "a log read failure is not the dashboard's");
+        assert!(s.logs_error.unwrap().contains("AccessDenied"));
     }
 }

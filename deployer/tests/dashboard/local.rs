@@ -147,6 +147,40 @@ async fn local_deployments_live_in_the_browser() {
     .await;
     text(&page, "window.__sameDocument = 'yes'").await;
 
+    // The Logs panel tails the service's log group: a request made through the NLB shows
+    // as its access line (the app logs the request's x-request-id).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let request_id = format!("dash-{}-{nanos}", std::process::id());
+    let (status, _) = crate::support::http_get_with(
+        &stack.nlb_url,
+        "/",
+        &[("x-request-id", request_id.as_str())],
+    )
+    .expect("GET / through the NLB");
+    assert_eq!(status, 200);
+    let line = wait_for(
+        &page,
+        &format!(
+            "[...document.querySelectorAll('#logs .logline')].map((r) => r.textContent)\
+             .find((t) => t.includes('{request_id}')) || ''"
+        ),
+        WAIT,
+        |v| !v.is_empty(),
+    )
+    .await;
+    assert!(line.contains("INFO") && line.contains("path=/"), "{line}");
+    assert_eq!(
+        text(
+            &page,
+            "document.querySelector('#logs').getAttribute('role')"
+        )
+        .await,
+        "log"
+    );
+
     // A good release: the replacement takes all the traffic, the deployment succeeds.
     let run = deploy(&stack, &["--image", "demo:v2"]);
     wait_for(&page, GREEN_TRAFFIC, WAIT, |v| v == "100 %").await;

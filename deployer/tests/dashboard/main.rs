@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use deployer::dashboard::snapshot::Deployment;
+use deployer::dashboard::snapshot::{Deployment, LogLine};
 use deployer::dashboard::{self, ActionKind, ActionRequest, Options, Snapshot};
 
 use browser::{save_screenshot, text, wait_for, Chromium};
@@ -161,7 +161,18 @@ fn rollback_script() -> Vec<Snapshot> {
         line("d-3", "Failed", None, Some(error)),
         line("d-1", "Succeeded", None, None),
     ];
-    vec![idle(), idle(), r1.clone(), r1, r2.clone(), r2, finish(r3)]
+    let mut r3 = finish(r3);
+    // The log read failed this time (the logs already read stay); a line's text is text.
+    r3.logs_source = Some("/ecs/demo".into());
+    r3.logs = vec![LogLine {
+        at_ms: t0() + 49_000,
+        stream: "ecs/demo/0123456789abcdef".into(),
+        task: "01234567".into(),
+        level: "WARN".into(),
+        message: "<img src=x onerror=\"window.__injected=1\"> path=/".into(),
+    }];
+    r3.logs_error = Some("logs:FilterLogEvents: AccessDeniedException: not allowed".into());
+    vec![idle(), idle(), r1.clone(), r1, r2.clone(), r2, r3]
 }
 
 const GREEN_TRAFFIC: &str =
@@ -283,6 +294,27 @@ async fn page_shows_the_automatic_rollback_of_a_failing_release() {
         "yes",
         "the page was reloaded"
     );
+    // A failed log read shows in the Logs panel, not as the dashboard's failure; the
+    // line's markup shows as text.
+    let status = wait_for(
+        &page,
+        "document.querySelector('#logs-status').textContent",
+        WAIT,
+        |v| v.contains("AccessDeniedException"),
+    )
+    .await;
+    assert!(status.contains("/ecs/demo"), "{status}");
+    let row = text(
+        &page,
+        "document.querySelector('#logs .logline').textContent",
+    )
+    .await;
+    assert!(row.contains("01234567 WARN <img src=x"), "{row}");
+    assert_eq!(
+        text(&page, "document.querySelectorAll('#logs img').length").await,
+        "0"
+    );
+    assert_eq!(text(&page, "String(window.__injected)").await, "undefined");
     save_screenshot(&page, "rollback").await;
     drop(chrome);
     dash.shutdown().await.unwrap();

@@ -148,13 +148,34 @@
     replace($('#recent tbody'), ...(rows.length ? rows : [el('tr', {}, el('td', { colSpan: 5, class: 'empty' }, 'None yet.'))]));
   }
 
+  // The tail of the logs: one row per line (time, task, level, message), appended as new
+  // lines arrive (role=log is polite: only the new rows are announced); the view follows
+  // the newest line unless the user scrolled up.
+  const logKey = (l) => `${l.at_ms}\n${l.stream}\n${l.message}`;
   function renderLogs(s) {
-    const pre = $('#logs');
-    if (!s.logs_source) { pre.textContent = 'This dashboard does not read the service\'s logs yet.'; return; }
-    if (!s.logs.length) { pre.textContent = `No log lines in ${s.logs_source} yet.`; return; }
-    const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
-    pre.textContent = s.logs.map((l) => `${time(l.at_ms)} ${l.stream} ${l.message}`).join('\n');
-    if (atEnd) pre.scrollTop = pre.scrollHeight;
+    const box = $('#logs');
+    const status = $('#logs-status');
+    if (!s.logs_source) { status.textContent = 'This dashboard does not read the service\'s logs.'; return; }
+    if (s.logs_error) status.textContent = `Could not read the logs of ${s.logs_source}: ${s.logs_error}`;
+    else if (!s.logs.length) status.textContent = `No log lines in ${s.logs_source} yet.`;
+    else status.textContent = `The last ${s.logs.length} lines of ${s.logs_source}, newest at the bottom.`;
+    status.classList.toggle('bad', Boolean(s.logs_error));
+    const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
+    const keep = new Set(s.logs.map(logKey));
+    for (const row of [...box.children]) if (!keep.has(row.dataset.key)) row.remove();
+    const shown = new Set([...box.children].map((r) => r.dataset.key));
+    for (const l of s.logs) {
+      const key = logKey(l);
+      if (shown.has(key)) continue;
+      const row = el('div', { class: 'logline', 'data-key': key },
+        el('time', { dateTime: new Date(l.at_ms).toISOString() }, time(l.at_ms)), ' ',
+        el('span', { class: 'task', title: l.stream }, l.task), ' ',
+        el('span', { class: `level level-${String(l.level).toLowerCase()}` }, l.level), ' ',
+        el('span', { class: 'msg' }, l.message));
+      row.dataset.key = key;
+      box.append(row);
+    }
+    if (atEnd) box.scrollTop = box.scrollHeight;
   }
 
   function render(s) {
