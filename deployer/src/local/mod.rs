@@ -11,6 +11,8 @@
 
 pub mod api;
 pub mod autoscaling;
+#[cfg(test)]
+mod botocore_check;
 pub mod build;
 pub mod codedeploy;
 pub mod config;

@@ -309,43 +309,8 @@ mod tests {
         base
     }
 
-    /// Checks an answer against botocore's output shape (timestamps as epoch numbers).
     fn fits_botocore(op: &str, value: &Value) {
-        let script = r#"
-import json, sys, botocore.session
-m = botocore.session.get_session().get_service_model('application-autoscaling')
-op, value = sys.argv[1], json.loads(sys.argv[2])
-def check(shape, v, path):
-    t = shape.type_name
-    if t == 'structure':
-        assert isinstance(v, dict), path
-        for k in shape.required_members: assert k in v, f'{path}.{k} missing'
-        for k, x in v.items():
-            assert k in shape.members, f'{path}.{k} unknown'
-            check(shape.members[k], x, f'{path}.{k}')
-    elif t == 'list':
-        assert isinstance(v, list), path
-        for i, x in enumerate(v): check(shape.member, x, f'{path}[{i}]')
-    elif t in ('long', 'integer'): assert isinstance(v, int) and not isinstance(v, bool), path
-    elif t == 'double': assert isinstance(v, (int, float)) and not isinstance(v, bool), path
-    elif t == 'timestamp': assert isinstance(v, (int, float)) and not isinstance(v, bool), f'{path}: epoch number'
-    elif t == 'boolean': assert isinstance(v, bool), path
-    elif t == 'string':
-        assert isinstance(v, str), path
-        if shape.enum: assert v in shape.enum, f'{path}: {v} not in enum'
-check(m.operation_model(op).output_shape, value, op)
-"#;
-        let out = std::process::Command::new("python3")
-            .args(["-c", script, op, &value.to_string()])
-            .output()
-            .expect(
-                "python3 with botocore is needed for this test (apt-get install python3-botocore)",
-            );
-        assert!(
-            out.status.success(),
-            "{op} answer does not fit botocore's model: {}\n{value}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::local::botocore_check::fits_botocore("application-autoscaling", op, value);
     }
 
     #[test]
