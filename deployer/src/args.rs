@@ -45,8 +45,8 @@ pub(crate) struct TemplateArgs {
 
 impl TemplateArgs {
     /// Reads the templates (exit 2 naming a missing or unreadable file).
-    pub(crate) fn load(&self) -> anyhow::Result<crate::artifacts::render::Templates> {
-        crate::artifacts::render::Templates::find(self.taskdef.as_deref(), self.appspec.as_deref())
+    pub(crate) fn load(&self) -> anyhow::Result<deployer_models::render::Templates> {
+        deployer_models::render::Templates::find(self.taskdef.as_deref(), self.appspec.as_deref())
     }
 }
 

@@ -120,13 +120,4 @@ impl From<Code> for ExitCode {
     }
 }
 
-/// Marks an error as the user's input being wrong (exit code 2). The message must name
-/// the file, the field or position, and the value.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BadInput(pub String);
-
-/// Shorthand: `return Err(bad_input(format!(...)))`.
-pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(BadInput(msg.into()))
-}
+pub use deployer_models::{bad_input, BadInput};

@@ -19,13 +19,11 @@
 // nothing uses, and `unreachable_pub` (on in each private layer) keeps `pub` meaning
 // "used from outside the crate".
 mod args;
-pub mod artifacts;
 pub mod aws;
 mod cli;
 mod commands;
 pub mod dashboard;
 pub mod exit;
-pub mod local;
 mod preflight;
 mod watch;
 

@@ -14,9 +14,9 @@ use aws_sdk_codedeploy::types::{
 use aws_sdk_ecs::types::DeploymentControllerType;
 use serde::Serialize;
 
-use crate::artifacts::image::ImageRef;
 use crate::aws::{codedeploy, ecr, ecs, elbv2, error_kind, Ctx, ErrorKind};
 use crate::exit::bad_input;
+use deployer_models::image::ImageRef;
 
 /// The only deployment configuration CodeDeploy accepts for ECS behind an NLB.
 pub(crate) const NLB_CONFIG: &str = "CodeDeployDefault.ECSAllAtOnce";
@@ -410,7 +410,7 @@ const MUTABLE_TAGS: [&str; 14] = [
 /// 2. A tag that looks mutable (`latest`, `main`, ...) exits 2 unless `allow_mutable`:
 /// the repository's tags are immutable, so such a tag is not what the pipeline pushes.
 pub(crate) fn stack_image(
-    o: &crate::artifacts::outputs::Outputs,
+    o: &deployer_models::outputs::Outputs,
     image: &ImageRef,
     allow_mutable: bool,
 ) -> anyhow::Result<ImageRef> {

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use deployer::artifacts::appspec::AppSpec;
-use deployer::artifacts::outputs::Outputs;
-use deployer::artifacts::render::Templates;
-use deployer::artifacts::taskdef::{Protocol, TaskDefinition};
+use deployer_models::appspec::AppSpec;
+use deployer_models::outputs::Outputs;
+use deployer_models::render::Templates;
+use deployer_models::taskdef::{Protocol, TaskDefinition};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -365,7 +365,7 @@ fn outputs_fixture_matches_the_contract_and_infra() {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let fixture: std::collections::BTreeSet<String> =
         fixture.as_object().unwrap().keys().cloned().collect();
-    for name in deployer::artifacts::outputs::OUTPUT_NAMES {
+    for name in deployer_models::outputs::OUTPUT_NAMES {
         assert!(
             fixture.contains(*name),
             "fixture lacks contract output `{name}`"

@@ -13,12 +13,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use deployer::local::build::logs::MemoryLogs;
-use deployer::local::build::model::{Build, BuildStatus, PhaseType};
-use deployer::local::build::runner::{self, RunSpec};
-use deployer::local::build::standin::{self, StandInConfig};
-use deployer::local::images::ImageStore;
-use deployer::local::pipeline::source;
+use deployer_emulator::build::logs::MemoryLogs;
+use deployer_emulator::build::model::{Build, BuildStatus, PhaseType};
+use deployer_emulator::build::runner::{self, RunSpec};
+use deployer_emulator::build::standin::{self, StandInConfig};
+use deployer_emulator::images::ImageStore;
+use deployer_emulator::pipeline::source;
 
 const REGION: &str = "us-east-1";
 const REGISTRY: &str = "000000000000";

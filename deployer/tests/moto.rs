@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use deployer::artifacts::outputs::Outputs;
 use deployer::aws::Aws;
 use deployer::aws::Ctx;
+use deployer_models::outputs::Outputs;
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -309,7 +309,7 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
 
     let ctx = ctx(&stack).await;
     let env = [("DEMO_FAIL_HEALTH".to_owned(), "1".to_owned())];
-    let templates = deployer::artifacts::render::Templates::find(None, None).unwrap();
+    let templates = deployer_models::render::Templates::find(None, None).unwrap();
     let rendered = templates
         .render_task_definition(&ctx.outputs, &image.parse().unwrap(), &env)
         .unwrap();

@@ -6,11 +6,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use deployer::local::pipeline::driver::{
+use deployer_emulator::pipeline::driver::{
     BUILD_LOG_GROUP, BUILD_TIMEOUT_MINUTES, PIPELINE_NAME, PROJECT_ENV, PROJECT_NAME,
 };
-use deployer::local::pipeline::engine::Stage;
-use deployer::local::pipeline::source::BRANCH;
+use deployer_emulator::pipeline::engine::Stage;
+use deployer_emulator::pipeline::source::BRANCH;
 use regex::Regex;
 
 fn read(rel: &str) -> String {

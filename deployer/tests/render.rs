@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use deployer::artifacts::appspec::AppSpec;
-use deployer::artifacts::image::ImageRef;
-use deployer::artifacts::outputs::{Outputs, OUTPUT_NAMES};
-use deployer::artifacts::render::{self, Templates};
-use deployer::artifacts::taskdef::TaskDefinition;
 use deployer::exit::Code;
+use deployer_models::appspec::AppSpec;
+use deployer_models::image::ImageRef;
+use deployer_models::outputs::{Outputs, OUTPUT_NAMES};
+use deployer_models::render::{self, Templates};
+use deployer_models::taskdef::TaskDefinition;
 use serde_json::Value;
 
 const IMAGE: &str =

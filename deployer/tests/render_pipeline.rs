@@ -13,7 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use deployer::artifacts::outputs::Outputs;
+use deployer_models::outputs::Outputs;
 use serde_yaml_ng::Value;
 
 const COMMIT: &str = "3f9c2ab1d4e5f60718293a4b5c6d7e8f90a1b2c3";
@@ -232,11 +232,10 @@ fn pipeline_and_deployer_render_give_identical_bytes() {
             .expect("imageDetail.json is JSON");
     assert_eq!(image_detail, serde_json::json!({ "ImageURI": image_uri }));
     let taskdef_artifact = std::fs::read_to_string(src.join("taskdef.json")).unwrap();
-    let placeholders: Vec<String> =
-        deployer::artifacts::render::find_placeholders(&taskdef_artifact)
-            .into_iter()
-            .map(|(p, _, _)| p)
-            .collect();
+    let placeholders: Vec<String> = deployer_models::render::find_placeholders(&taskdef_artifact)
+        .into_iter()
+        .map(|(p, _, _)| p)
+        .collect();
     assert_eq!(placeholders, ["<IMAGE1_NAME>"], "{taskdef_artifact}");
     let appspec_artifact = std::fs::read_to_string(src.join("appspec.yaml")).unwrap();
 
@@ -359,7 +358,7 @@ fn missing_codebuild_variable_fails_before_anything_is_written() {
         assert!(!src.join("imageDetail.json").exists());
         assert_eq!(
             std::fs::read_to_string(src.join("taskdef.json")).unwrap(),
-            deployer::artifacts::render::Templates::find(None, None)
+            deployer_models::render::Templates::find(None, None)
                 .unwrap()
                 .taskdef
                 .text

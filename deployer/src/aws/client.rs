@@ -10,8 +10,8 @@
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::BehaviorVersion;
 
-use crate::artifacts::outputs::Outputs;
 use crate::exit::bad_input;
+use deployer_models::outputs::Outputs;
 
 /// Every client the deployer uses, built from one configuration load.
 #[derive(Clone, Debug)]

@@ -9,8 +9,8 @@ use aws_sdk_codedeploy::types::{
     DeploymentWaitType, EcsTarget, RevisionLocation, RevisionLocationType,
 };
 
-use crate::artifacts::render::Templates;
 use crate::aws::{AwsResultExt, Ctx};
+use deployer_models::render::Templates;
 
 /// Statuses of a deployment in flight (the ones `ListDeployments` filters on).
 pub(crate) const IN_FLIGHT: [DeploymentStatus; 5] = [

@@ -4,9 +4,9 @@
 #![warn(unreachable_pub)]
 
 use crate::args::GlobalArgs;
-use crate::artifacts::outputs::Outputs;
 use crate::aws::Aws;
 use crate::exit::bad_input;
+use deployer_models::outputs::Outputs;
 
 pub struct Ctx {
     pub outputs: Outputs,

@@ -5,8 +5,8 @@
 use anyhow::Context;
 use aws_sdk_ecr::types::{ImageDetail, ImageIdentifier};
 
-use crate::artifacts::image::ImageRef;
 use crate::aws::{AwsResultExt, Ctx};
+use deployer_models::image::ImageRef;
 
 /// The image's details (DescribeImages by digest, else by tag), or `None` when the
 /// answer lists none. A missing repository or image is an error of kind `NotFound`.

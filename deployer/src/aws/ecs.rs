@@ -5,9 +5,9 @@ use anyhow::Context;
 use aws_sdk_ecs::types::{SortOrder, TaskDefinitionField, TaskDefinitionStatus};
 use serde::Serialize;
 
-use crate::artifacts::taskdef::TaskDefinition;
 use crate::aws::{ecs_taskdef, AwsError, AwsResultExt, Ctx};
 use crate::exit::bad_input;
+use deployer_models::taskdef::TaskDefinition;
 
 /// The ECS service (DescribeServices), with a clear error when it is missing.
 pub(crate) async fn service(ctx: &Ctx) -> anyhow::Result<aws_sdk_ecs::types::Service> {

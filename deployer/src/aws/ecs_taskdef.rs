@@ -1,4 +1,4 @@
-//! Between the typed task definition ([`crate::artifacts::taskdef::TaskDefinition`], the shape of
+//! Between the typed task definition ([`deployer_models::taskdef::TaskDefinition`], the shape of
 //! `taskdef.json`) and the ECS SDK: the RegisterTaskDefinition request, and the way
 //! back from DescribeTaskDefinition so a live revision can be compared with (and
 //! diffed against) a rendered one.
@@ -15,7 +15,7 @@ use aws_sdk_ecs::types as ecs;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::artifacts::taskdef::{
+use deployer_models::taskdef::{
     Capabilities, ContainerDefinition, ContainerDependency, EphemeralStorage, HealthCheck,
     KeyValuePair, LinuxParameters, LogConfiguration, MountPoint, PortMapping, RuntimePlatform,
     Secret, Tag, TaskDefinition, Ulimit, Volume,

@@ -3,8 +3,8 @@
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use crate::artifacts::logview::Event;
 use crate::aws::AwsResultExt;
+use deployer_models::logview::Event;
 
 /// FilterLogEvents takes at most 100 stream names per call.
 const STREAMS_PER_CALL: usize = 100;

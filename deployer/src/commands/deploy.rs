@@ -8,15 +8,15 @@ use clap::Args;
 use serde_json::json;
 
 use crate::args::{GlobalArgs, OutputFormat, TemplateArgs, WatchArgs};
-use crate::artifacts::image::ImageRef;
-use crate::artifacts::render::{self, Templates};
-use crate::artifacts::taskdef::TaskDefinition;
 use crate::aws::context::{GROUP, PREFLIGHT, RENDER, SERVICE};
 use crate::aws::ecs::{self, Plan};
 use crate::aws::{codedeploy, Ctx};
 use crate::exit::{bad_input, Code};
 use crate::preflight;
 use crate::watch::{self, WatchOptions};
+use deployer_models::image::ImageRef;
+use deployer_models::render::{self, Templates};
+use deployer_models::taskdef::TaskDefinition;
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["image", "task_definition"])))]

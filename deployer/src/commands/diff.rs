@@ -6,11 +6,11 @@ use clap::Args;
 use serde_json::json;
 
 use crate::args::{GlobalArgs, OutputFormat, TemplateArgs};
-use crate::artifacts::image::ImageRef;
-use crate::artifacts::render;
 use crate::aws::context::{RENDER, SERVICE};
 use crate::aws::{ecs, ecs_taskdef, Ctx};
 use crate::exit::Code;
+use deployer_models::image::ImageRef;
+use deployer_models::render;
 
 #[derive(Debug, Args)]
 #[command(

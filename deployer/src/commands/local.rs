@@ -16,8 +16,8 @@ use serde_json::json;
 
 use crate::args::{GlobalArgs, OutputFormat, TemplateArgs};
 use crate::exit::Code;
-use crate::local::config::{self, Config};
-use crate::local::{stack, state};
+use deployer_emulator::config::{self, Config};
+use deployer_emulator::{stack, state};
 
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit_codes!(read))]
@@ -120,7 +120,7 @@ pub(crate) async fn run(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<
         LocalCommand::Down(a) => down(&a.state, global),
         LocalCommand::Env(a) => env(&a.state, global),
         LocalCommand::Status(a) => status(&a.state, global).await,
-        LocalCommand::StandIn(a) => crate::local::build::standin::main(&a.tool, &a.args),
+        LocalCommand::StandIn(a) => deployer_emulator::build::standin::main(&a.tool, &a.args),
     }
 }
 
@@ -184,11 +184,11 @@ fn detach(args: &UpArgs, cfg: &Config, global: &GlobalArgs) -> anyhow::Result<Co
         .env("DEPLOYER_DEMO_BIN", &cfg.demo_bin)
         // The daemon renders from the very files found here, whatever its cwd.
         .env(
-            crate::artifacts::render::TASKDEF_ENV,
+            deployer_models::render::TASKDEF_ENV,
             absolute(&cfg.templates.taskdef.path),
         )
         .env(
-            crate::artifacts::render::APPSPEC_ENV,
+            deployer_models::render::APPSPEC_ENV,
             absolute(&cfg.templates.appspec.path),
         )
         .stdin(Stdio::null())
@@ -374,7 +374,7 @@ fn git_remote(st: &state::StackState) -> String {
     st.outputs
         .parent()
         .unwrap_or(Path::new("."))
-        .join(crate::local::pipeline::driver::REPO_DIR)
+        .join(deployer_emulator::pipeline::driver::REPO_DIR)
         .display()
         .to_string()
 }

@@ -11,9 +11,9 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use crate::args::{GlobalArgs, OutputFormat};
-use crate::artifacts::logview::{self, Event, Follow};
 use crate::aws::{codedeploy, logs, AwsResultExt, Ctx};
 use crate::exit::{bad_input, Code};
+use deployer_models::logview::{self, Event, Follow};
 
 /// taskdef.json's `awslogs-stream-prefix`.
 const STREAM_PREFIX: &str = "ecs";

@@ -8,10 +8,10 @@ use clap::Args;
 
 use crate::args::TemplateArgs;
 use crate::args::{GlobalArgs, OutputFormat};
-use crate::artifacts::image::ImageRef;
-use crate::artifacts::outputs::Outputs;
-use crate::artifacts::render::{APPSPEC_FILE, TASKDEF_FILE};
 use crate::exit::{bad_input, Code};
+use deployer_models::image::ImageRef;
+use deployer_models::outputs::Outputs;
+use deployer_models::render::{APPSPEC_FILE, TASKDEF_FILE};
 
 /// Render the task definition and appspec from the templates and Terraform outputs.
 ///

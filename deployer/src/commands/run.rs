@@ -14,9 +14,9 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use crate::args::{GlobalArgs, OutputFormat};
-use crate::artifacts::logview::{self, Event, Follow};
 use crate::aws::{ecs, logs, AwsResultExt, Ctx};
 use crate::exit::{bad_input, Code};
+use deployer_models::logview::{self, Event, Follow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum OnInterrupt {

@@ -1,6 +1,6 @@
 //! `deployer scale`: the service's desired count (`--tasks N`, UpdateService) and its
 //! Application Auto Scaling bounds (`--min N --max N`, RegisterScalableTarget). Checked
-//! first against the live service and target ([`crate::artifacts::scaling`] says what is
+//! first against the live service and target ([`deployer_models::scaling`] says what is
 //! refused and why); `--wait` until the service runs the new count.
 
 use std::time::{Duration, Instant};
@@ -10,9 +10,9 @@ use clap::Args;
 use serde_json::json;
 
 use crate::args::{GlobalArgs, OutputFormat};
-use crate::artifacts::scaling::{self, Current, Request};
 use crate::aws::{autoscaling, codedeploy, ecs, AwsResultExt, Ctx};
 use crate::exit::{bad_input, Code};
+use deployer_models::scaling::{self, Current, Request};
 
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit_codes!())]

@@ -120,7 +120,7 @@ pub(crate) async fn run(args: SmokeArgs, global: &GlobalArgs) -> anyhow::Result<
                      DEPLOYER_OUTPUTS) for nlb_url",
                 )
             })?;
-            crate::artifacts::outputs::Outputs::load_for(path, "deployer smoke", &["nlb_url"])?
+            deployer_models::outputs::Outputs::load_for(path, "deployer smoke", &["nlb_url"])?
                 .nlb_url
         }
     };

@@ -53,7 +53,7 @@ pub(crate) struct StopArgs {
 async fn stop(args: StopArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let o = &ctx.outputs;
-    let id = crate::artifacts::logview::task_id(&args.id).to_string();
+    let id = deployer_models::logview::task_id(&args.id).to_string();
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(crate::exit::bad_input(format!(
             "task {:?}: expected a task id (32 hex digits) or ARN",
@@ -268,7 +268,7 @@ fn row(
     TaskRow {
         id: t
             .task_arn()
-            .map(crate::artifacts::logview::task_id)
+            .map(deployer_models::logview::task_id)
             .unwrap_or_default()
             .to_string(),
         target_group: t

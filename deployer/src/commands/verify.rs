@@ -5,11 +5,11 @@ use clap::Args;
 use serde_json::json;
 
 use crate::args::{GlobalArgs, OutputFormat};
-use crate::artifacts::image::ImageRef;
 use crate::aws::context::{GROUP, PREFLIGHT, RENDER, SERVICE};
 use crate::aws::{ecs, error_kind, iam, Ctx, ErrorKind};
 use crate::exit::Code;
 use crate::preflight::{self, Check};
+use deployer_models::image::ImageRef;
 
 #[derive(Debug, Args)]
 #[command(

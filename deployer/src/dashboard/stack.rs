@@ -7,7 +7,7 @@ use aws_sdk_codedeploy::types::{DeploymentInfo, EcsTarget};
 use aws_sdk_ecs::types::{Service, Task as EcsTask};
 use aws_sdk_elasticloadbalancingv2::types::{Listener as ElbListener, TargetHealthDescription};
 
-use crate::artifacts::logview::{self, Event};
+use deployer_models::logview::{self, Event};
 
 use super::snapshot::{
     traffic_percent, ActionKind, Deployment, DeploymentLine, Forward, LifecycleEvent, Listener,

@@ -445,7 +445,7 @@ impl Follower<'_> {
                     // on AWS and on the local stack alike.
                     let o = &self.ctx.outputs;
                     let stream =
-                        crate::artifacts::logview::stream_name("ecs", &o.container_name, &t.task);
+                        deployer_models::logview::stream_name("ecs", &o.container_name, &t.task);
                     match crate::aws::logs::last_lines(
                         &self.ctx.aws.logs,
                         &o.log_group_name,
@@ -455,10 +455,8 @@ impl Follower<'_> {
                     .await
                     {
                         Ok(events) => {
-                            t.last_lines = events
-                                .iter()
-                                .map(crate::artifacts::logview::human)
-                                .collect()
+                            t.last_lines =
+                                events.iter().map(deployer_models::logview::human).collect()
                         }
                         Err(err) => {
                             t.last_lines = vec![format!("(could not read its log: {err:#})")]

@@ -3,7 +3,7 @@
 
 use aws_sdk_codedeploy::types::{DeploymentInfo, EcsTarget, TargetLabel};
 
-use crate::artifacts::outputs::Outputs;
+use deployer_models::outputs::Outputs;
 
 use crate::aws::{codedeploy, Ctx};
 use crate::watch::machine::{Diagnostics, LifecycleObservation, Observation, TaskSetObservation};

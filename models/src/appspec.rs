@@ -1,0 +1,261 @@
+//! The CodeDeploy AppSpec for an Amazon ECS deployment, typed (PascalCase keys like the
+//! AppSpec reference; `version` is lowercase there).
+//!
+//! `appspec.yaml` is stored in the canonical form [`AppSpec::to_yaml`] emits, so the
+//! pipeline's copy and `deployer render`'s output are the same bytes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The resource type of an ECS service target.
+pub const ECS_SERVICE_TYPE: &str = "AWS::ECS::Service";
+
+/// An ECS AppSpec file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSpec {
+    /// Always `0.0` (the only AppSpec version).
+    pub version: AppSpecVersion,
+    /// Exactly one entry, `{<name>: <resource>}` (CodeDeploy ECS deploys one service).
+    #[serde(rename = "Resources")]
+    pub resources: Vec<BTreeMap<String, Resource>>,
+    /// Lambda hooks, in order: `{<event>: <function name or ARN>}`.
+    #[serde(rename = "Hooks", default, skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<BTreeMap<HookEvent, String>>,
+}
+
+/// `version: 0.0`, written as the YAML number the AppSpec reference uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AppSpecVersion;
+
+impl Serialize for AppSpecVersion {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(0.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for AppSpecVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<AppSpecVersion, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(0.0) => Ok(AppSpecVersion),
+            Raw::Text(t) if t == "0.0" => Ok(AppSpecVersion),
+            Raw::Number(n) => Err(serde::de::Error::custom(format!(
+                "version {n}: the AppSpec version must be 0.0"
+            ))),
+            Raw::Text(t) => Err(serde::de::Error::custom(format!(
+                "version {t:?}: the AppSpec version must be 0.0"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Resource {
+    /// `AWS::ECS::Service`.
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub properties: EcsServiceProperties,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct EcsServiceProperties {
+    /// The task definition ARN (`<TASK_DEFINITION>` in the template: CodeDeployToECS
+    /// fills it with the revision it registered).
+    pub task_definition: String,
+    pub load_balancer_info: LoadBalancerInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_configuration: Option<NetworkConfiguration>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct LoadBalancerInfo {
+    pub container_name: String,
+    pub container_port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct NetworkConfiguration {
+    pub awsvpc_configuration: AwsvpcConfiguration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct AwsvpcConfiguration {
+    pub subnets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign_public_ip: Option<AssignPublicIp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AssignPublicIp {
+    Enabled,
+    Disabled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct CapacityProviderStrategyItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<u32>,
+    pub capacity_provider: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+}
+
+/// The lifecycle events an ECS AppSpec can hook a Lambda function into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum HookEvent {
+    BeforeInstall,
+    AfterInstall,
+    AfterAllowTestTraffic,
+    BeforeAllowTraffic,
+    AfterAllowTraffic,
+}
+
+impl AppSpec {
+    /// Parses an AppSpec; errors give line and column (`origin` names the file).
+    pub fn from_yaml_str(text: &str, origin: &str) -> anyhow::Result<AppSpec> {
+        let spec: AppSpec = serde_yaml_ng::from_str(text).map_err(|err| {
+            let at = err
+                .location()
+                .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
+                .unwrap_or_default();
+            crate::bad_input(format!("{origin}: not a valid ECS AppSpec{at}: {err}"))
+        })?;
+        let problems = spec.validate();
+        if problems.is_empty() {
+            Ok(spec)
+        } else {
+            Err(crate::bad_input(format!(
+                "{origin}: not a valid ECS AppSpec:\n  - {}",
+                problems.join("\n  - ")
+            )))
+        }
+    }
+
+    /// The canonical YAML (serde_yaml_ng's layout, final newline).
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(self).expect("an appspec serializes")
+    }
+
+    /// The one ECS service resource (its name and properties).
+    pub fn service(&self) -> Option<(&str, &Resource)> {
+        self.resources
+            .iter()
+            .flat_map(|m| m.iter())
+            .map(|(k, v)| (k.as_str(), v))
+            .next()
+    }
+
+    /// What CodeDeploy would reject in an ECS AppSpec.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let count: usize = self.resources.iter().map(BTreeMap::len).sum();
+        if count != 1 {
+            problems.push(format!(
+                "Resources: an ECS AppSpec has exactly one target service, found {count}"
+            ));
+        }
+        for (name, r) in self.resources.iter().flat_map(|m| m.iter()) {
+            if r.kind != ECS_SERVICE_TYPE {
+                problems.push(format!(
+                    "Resources.{name}.Type {:?}: must be {ECS_SERVICE_TYPE:?}",
+                    r.kind
+                ));
+            }
+            if r.properties.load_balancer_info.container_port == 0 {
+                problems.push(format!(
+                    "Resources.{name}.Properties.LoadBalancerInfo.ContainerPort: must be 1-65535"
+                ));
+            }
+        }
+        for (i, h) in self.hooks.iter().enumerate() {
+            if h.len() != 1 {
+                problems.push(format!(
+                    "Hooks[{i}]: one event per entry, found {}",
+                    h.len()
+                ));
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_must_be_zero() {
+        let text = "version: 1.0\nResources: []\n";
+        let msg = format!("{:#}", AppSpec::from_yaml_str(text, "a.yaml").unwrap_err());
+        assert!(
+            msg.contains("a.yaml") && msg.contains("must be 0.0"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn hooks_round_trip_in_order() {
+        let text = "\
+version: 0.0
+Resources:
+- TargetService:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: <TASK_DEFINITION>
+      LoadBalancerInfo:
+        ContainerName: demo
+        ContainerPort: 3000
+Hooks:
+- BeforeInstall: check-before
+- AfterAllowTestTraffic: arn:aws:lambda:eu-west-1:123456789012:function:smoke
+";
+        let spec = AppSpec::from_yaml_str(text, "a.yaml").unwrap();
+        assert_eq!(spec.hooks.len(), 2);
+        assert_eq!(spec.to_yaml(), text);
+    }
+
+    #[test]
+    fn wrong_type_and_two_services_are_rejected() {
+        let text = "\
+version: 0.0
+Resources:
+- A:
+    Type: AWS::Lambda::Function
+    Properties:
+      TaskDefinition: x
+      LoadBalancerInfo:
+        ContainerName: demo
+        ContainerPort: 3000
+- B:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: x
+      LoadBalancerInfo:
+        ContainerName: demo
+        ContainerPort: 3000
+";
+        let msg = format!("{:#}", AppSpec::from_yaml_str(text, "a.yaml").unwrap_err());
+        assert!(msg.contains("exactly one target service, found 2"), "{msg}");
+        assert!(msg.contains("AWS::Lambda::Function"), "{msg}");
+    }
+}

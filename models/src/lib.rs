@@ -1,0 +1,16 @@
+//! The deployer's models crate. What a deployment is made of, as typed models: the Terraform outputs ([`outputs`]),
+//! the image reference ([`image`]), the task definition ([`taskdef`]), the appspec
+//! ([`appspec`]), and rendering them from the repository's templates ([`render`]).
+//! Pure: no AWS, no network; the only I/O is reading a file (the outputs).
+//! Also the pure side of the day-2 commands: how log events read ([`logview`]) and what
+//! `deployer scale` may change ([`scaling`]).
+
+pub mod appspec;
+mod bad_input;
+pub use bad_input::{bad_input, BadInput};
+pub mod image;
+pub mod logview;
+pub mod outputs;
+pub mod render;
+pub mod scaling;
+pub mod taskdef;
