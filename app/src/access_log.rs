@@ -58,7 +58,7 @@ where
             uri: req.uri().clone(),
             request_id: req
                 .headers()
-                .get(crate::startup::REQUEST_ID_HEADER)
+                .get(crate::request_id::REQUEST_ID_HEADER)
                 .cloned(),
         });
         AccessLogFuture {

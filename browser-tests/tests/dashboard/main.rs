@@ -6,7 +6,7 @@
 mod browser;
 mod fake;
 mod local;
-#[path = "../support/mod.rs"]
+#[path = "../../../deployer/tests/suite/support/mod.rs"]
 mod support;
 
 use std::io::{Read, Write};

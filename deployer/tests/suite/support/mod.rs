@@ -37,8 +37,26 @@ pub const FAST: &[&str] = &[
     "5s",
 ];
 
+/// The `deployer` binary under test. Cargo names it to the deployer's own tests; the browser
+/// tests (another crate of the workspace, which includes this file) find the one that
+/// `cargo test --workspace` builds beside their own binary (`<target>/<profile>/deployer`).
 pub fn deployer_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_deployer"))
+    if let Some(exe) = option_env!("CARGO_BIN_EXE_deployer") {
+        return PathBuf::from(exe);
+    }
+    let test_exe = std::env::current_exe().expect("test binary path");
+    let bin = test_exe
+        .ancestors()
+        .nth(2)
+        .expect("test binary is under <target>/<profile>/deps")
+        .join("deployer");
+    assert!(
+        bin.is_file(),
+        "no deployer binary at {}: build it first (`cargo build -p deployer`; \
+         `cargo test --workspace` does)",
+        bin.display()
+    );
+    bin
 }
 
 /// The `demo` binary the stack runs: `DEPLOYER_DEMO_BIN`, else built with

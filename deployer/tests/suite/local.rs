@@ -1,7 +1,7 @@
 //! End-to-end tests of `deployer local`: real `demo` processes behind the local NLB,
 //! driven through the AWS SDK (the deployer's code path) and the real AWS CLI.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};

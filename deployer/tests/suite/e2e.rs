@@ -4,7 +4,7 @@
 //! success, a failed deployment with automatic rollback, Ctrl-C by a real SIGINT, and
 //! the exit codes of each.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Output, Stdio};

@@ -5,7 +5,7 @@
 //! `describe-log-streams`; `application-autoscaling describe-scalable-targets`) against
 //! the local APIs.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Output, Stdio};

@@ -3,7 +3,7 @@
 //! and every refusal exits 2 before any AWS write (the endpoint's request log shows no
 //! RegisterTaskDefinition or CreateDeployment).
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Output, Stdio};

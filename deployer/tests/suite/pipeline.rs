@@ -8,7 +8,7 @@
 //! Builds share `<target>/local-codebuild` with tests/local_build.rs (one cold release
 //! build of demo's dependencies per machine, then the `demo` crate only).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

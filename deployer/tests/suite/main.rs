@@ -1,0 +1,19 @@
+//! The deployer's integration tests, one binary (one link of the AWS SDK instead of one per
+//! file): each module is one area, `support` starts a local stack for those that need one.
+//! The dashboard's browser tests live in their own crate (`browser-tests/`), so Chromium's
+//! driver is built only for them.
+
+mod cli;
+mod consistency;
+mod day2;
+mod e2e;
+mod faults;
+mod local;
+mod local_build;
+mod moto;
+mod pipeline;
+mod pipeline_names;
+mod render;
+mod render_pipeline;
+mod rollouts;
+mod support;
