@@ -7,6 +7,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use crate::faults::Faults;
 use crate::fd_limit;
 
 /// The service name reported by `GET /`.
@@ -54,6 +55,9 @@ pub struct Settings {
     pub commit: String,
     /// `DEMO_FAIL_HEALTH`: `/health` answers 503 on purpose.
     pub fail_health: bool,
+    /// `DEMO_FAIL_REQUESTS`, `DEMO_FAIL_AFTER_SECS`, `DEMO_SLOW_MS`: the fault modes
+    /// ([`crate::faults`]).
+    pub faults: Faults,
     /// `DEMO_SHUTDOWN_TIMEOUT_SECS`: how long in-flight requests may take after SIGTERM.
     pub shutdown_timeout: Duration,
     /// `DEMO_REQUEST_TIMEOUT_SECS`: requests slower than this get 408.
@@ -117,6 +121,7 @@ impl Settings {
                 parse_label,
             )?,
             fail_health: env.parse_or("DEMO_FAIL_HEALTH", false, parse_bool)?,
+            faults: env.faults()?,
             shutdown_timeout: env.parse_or(
                 "DEMO_SHUTDOWN_TIMEOUT_SECS",
                 Duration::from_secs(20),
@@ -247,6 +252,26 @@ where
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<T, ConfigError> {
         Ok(self.parse_opt(var, parse)?.unwrap_or(default))
+    }
+
+    fn faults(&self) -> Result<Faults, ConfigError> {
+        let faults = Faults {
+            fail_requests: self.parse_or("DEMO_FAIL_REQUESTS", false, parse_bool)?,
+            fail_after: self.parse_opt("DEMO_FAIL_AFTER_SECS", parse_secs)?,
+            slow: self.parse_opt("DEMO_SLOW_MS", |v| {
+                parse_count(v, 60_000).map(|ms| Duration::from_millis(ms as u64))
+            })?,
+        };
+        if let (Some(after), false) = (faults.fail_after, faults.fail_requests) {
+            return Err(ConfigError {
+                var: "DEMO_FAIL_AFTER_SECS",
+                value: format!("{}", after.as_secs_f64()),
+                reason: "it says when DEMO_FAIL_REQUESTS starts failing: set DEMO_FAIL_REQUESTS=1 \
+                         too"
+                .into(),
+            });
+        }
+        Ok(faults)
     }
 
     fn host(&self) -> Result<IpAddr, ConfigError> {

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod configuration;
 pub mod connections;
+pub mod faults;
 pub mod fd_limit;
 pub mod healthcheck;
 pub mod log_format;

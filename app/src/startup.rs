@@ -24,6 +24,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use crate::access_log::AccessLogLayer;
 use crate::configuration::Settings;
 use crate::connections::{Connections, Tracked};
+use crate::faults::Faults;
 use crate::fd_limit;
 use crate::metadata;
 use crate::request_id::RequestIdLayer;
@@ -56,6 +57,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Serve the `/debug/...` fault-injection routes.
     pub debug_endpoints: bool,
+    /// The fault modes (`DEMO_FAIL_REQUESTS`, ...; none by default).
+    pub faults: Faults,
 }
 
 impl From<&Settings> for Limits {
@@ -64,6 +67,7 @@ impl From<&Settings> for Limits {
             request_timeout: s.request_timeout,
             max_body_bytes: s.max_body_bytes,
             debug_endpoints: s.debug_endpoints,
+            faults: s.faults,
         }
     }
 }
@@ -101,6 +105,9 @@ where
         // Not tower-http's TimeoutLayer: it arms a timer on every request, see
         // crate::timeout.
         .layer(RequestTimeoutLayer::new(limits.request_timeout))
+        // Only when a fault mode is on (crate::faults); inside the access log, which then
+        // records the injected 500 or delay.
+        .option_layer(limits.faults.layer())
         .service(routes)
 }
 

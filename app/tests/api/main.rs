@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod drain;
+mod faults;
 mod flood;
 mod healthcheck;
 mod helpers;
