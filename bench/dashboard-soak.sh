@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak of `deployer dashboard` (issue 16; not part of CI): a local stack, the dashboard with
+# Soak of `deployer dashboard` (not part of CI): a local stack, the dashboard with
 # its probe on, the page open in headless Chromium, and a deployment every SOAK_EVERY
 # seconds for SOAK_SECONDS (default: 20 s for 10 minutes; every 5th release fails its health
 # checks and is rolled back). Every SOAK_EVERY seconds it samples the dashboard's memory

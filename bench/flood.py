@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Connection-flood benchmark for bench/flood.sh (issue 15; standard library only).
+"""Connection-flood benchmark for bench/flood.sh (standard library only).
 
 Normal load (wrk -t1 -c64 on GET /health) against `demo` as shipped, without a flood and
 with one running beside it, interleaved over several rounds, each on a fresh server:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The connection-flood benchmark (issue 15), one command from a fresh clone:
+# The connection-flood benchmark, one command from a fresh clone:
 #   bash bench/flood.sh [options]          e.g. --rounds 3 --duration 5, --kinds none,idle
 #   bash bench/flood.sh --realtime         SCHED_FIFO 1 (root); distorts new-connection latency,
 #                                          see bench/README.md, "Connection flood"

@@ -758,7 +758,7 @@ def main() -> int:
     print()
     print(table)
     print()
-    print("Targets (issue 7):")
+    print("Targets (bench/README.md):")
     print("\n".join(checks))
     busy = [sc.key for sc in scs if (med[sc.key]["cpu_util"] or 0) < 0.9]
     if busy:

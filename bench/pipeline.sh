@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Push to deploy on one machine (issue 13): from `git push` to the new version serving
+# Push to deploy on one machine: from `git push` to the new version serving
 # through the local NLB, with the time of each stage, against a baseline measured in the
 # same run: `deployer deploy` of an already built image (the same blue/green, no build).
 #   bash bench/pipeline.sh [ROUNDS]      (default 2 rounds after one warm-up push)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance benchmark (issue 7), one command from a fresh clone:
+# The performance benchmark, one command from a fresh clone:
 #   bash bench/run.sh [harness options]     e.g. --rounds 3 --duration 3, --only hyper,demo-health
 # Installs what is missing (wrk from Debian, Node.js if absent, the Express peer with npm ci),
 # builds the release binaries once, then runs bench/harness.py, which starts every server

@@ -4,7 +4,7 @@
 Runs deployments against `deployer local` (Python standard library only), interleaved
 between two watch modes in the same run:
 
-- baseline: `--interval 5s`, a fixed 5 s poll (the deployer's behaviour before issue 11);
+- baseline: `--interval 5s`, a fixed 5 s poll (the deployer's behaviour before the adaptive watch);
 - adaptive: the default (fast while the lifecycle moves, backing off in waits).
 
 Per deployment it records the deployer's wall time, the deployment's createTime ->

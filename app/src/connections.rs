@@ -1,7 +1,7 @@
 //! The open connections: what each is doing, and which to close when the cap is full.
 //!
 //! A flood of idle connections must not lock out the load balancer's health checks
-//! (issue 15). Each connection is in one of these phases, kept in one atomic word
+//! (a flood that fills the cap must still leave room for them). Each connection is in one of these phases, kept in one atomic word
 //! (phase and a millisecond timestamp) that its own task updates without locks:
 //!
 //! | phase | from | to |

@@ -1,4 +1,4 @@
-//! Connection floods (issue 15): with the cap full of idle or slowloris connections, new
+//! Connection floods: with the cap full of idle or slowloris connections, new
 //! connections are still served, and requests in flight are never cut.
 //!
 //! Each test runs its own server on 127.0.0.1 with a small cap (`CAP`), opens `CAP + 500`

@@ -1,4 +1,4 @@
-//! Day-2 operations (issue 12) against `deployer local`: `deployer logs` (an access line,
+//! Day-2 operations against `deployer local`: `deployer logs` (an access line,
 //! `--follow` seeing a later line and ending on Ctrl-C with exit 0, `--filter`, JSON),
 //! a failed deployment's report with the replacement's last log lines from CloudWatch
 //! Logs, and the real AWS CLI (v1: `logs filter-log-events`, `get-log-events`,

@@ -277,7 +277,8 @@ fn pipeline_and_deployer_render_give_identical_bytes() {
         format!("--tag {image_uri}"),
         "--push".to_owned(),
         "--target runtime".to_owned(),
-        // One linux/amd64 image (taskdef.json: X86_64), no provenance index (issue 14).
+        // One linux/amd64 image (taskdef.json: X86_64), no provenance index: an attestation index would be
+        // what ECR stores under the tag, and ECS would pull the index, not the image.
         "--platform linux/amd64".to_owned(),
         "--provenance=false".to_owned(),
         format!(

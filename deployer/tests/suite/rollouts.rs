@@ -1,4 +1,4 @@
-//! Manual rollouts against `deployer local` (issue 11): the templates come from the
+//! Manual rollouts against `deployer local`: the templates come from the
 //! working tree, rollback goes back to what was live, `revisions` tells the history,
 //! and every refusal exits 2 before any AWS write (the endpoint's request log shows no
 //! RegisterTaskDefinition or CreateDeployment).
