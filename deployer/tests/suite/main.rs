@@ -13,6 +13,7 @@ mod local_build;
 mod moto;
 mod pipeline;
 mod pipeline_names;
+mod reference;
 mod render;
 mod render_pipeline;
 mod rollouts;
