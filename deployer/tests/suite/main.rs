@@ -6,6 +6,7 @@
 mod cli;
 mod consistency;
 mod day2;
+mod docs;
 mod e2e;
 mod faults;
 mod local;
