@@ -17,5 +17,5 @@ mod probe;
 mod report;
 
 pub use compare::{compare, Rules, Verdict};
-pub use probe::{probe, Probe};
+pub use probe::{probe, probe_targets, Probe};
 pub use report::{percentiles, render_human, version_of, Percentiles, Report};

@@ -39,6 +39,30 @@ enum One {
 /// Sends `probe.requests` GETs (`Accept: application/json`, a new connection each, so a
 /// load balancer spreads them over its targets) to `url` and reports what answered.
 pub async fn probe(url: &reqwest::Url, probe: &Probe) -> Report {
+    probe_targets(std::slice::from_ref(url), probe).await
+}
+
+/// Like [`probe`], with the requests spread in turn over several URLs (each task of a
+/// target group): one report, latency samples pooled. No URL at all is one error.
+pub async fn probe_targets(urls: &[reqwest::Url], probe: &Probe) -> Report {
+    let label = match urls {
+        [one] => one.to_string(),
+        many => format!(
+            "{} targets: {}",
+            many.len(),
+            many.iter()
+                .map(|u| u.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    };
+    if urls.is_empty() {
+        let mut r = empty(&label, probe.requests);
+        r.errors = probe.requests.max(1);
+        r.error_samples
+            .insert("no target to send requests to".to_owned(), r.errors);
+        return r;
+    }
     let client = match reqwest::Client::builder()
         .timeout(probe.timeout)
         .pool_max_idle_per_host(0)
@@ -47,7 +71,7 @@ pub async fn probe(url: &reqwest::Url, probe: &Probe) -> Report {
         Ok(c) => c,
         Err(e) => {
             // Only a broken TLS setup gets here: every request is an error, said once.
-            let mut r = empty(url, probe.requests);
+            let mut r = empty(&label, probe.requests);
             r.errors = probe.requests;
             r.error_samples.insert(describe(&e), probe.requests);
             return r;
@@ -60,17 +84,21 @@ pub async fn probe(url: &reqwest::Url, probe: &Probe) -> Report {
     for _ in 0..probe.concurrency.clamp(1, probe.requests.max(1)) {
         let client = client.clone();
         let next = Arc::clone(&next);
-        let url = url.clone();
+        let urls = urls.to_vec();
         workers.push(tokio::spawn(async move {
             let mut results = Vec::new();
-            while next.fetch_add(1, Ordering::Relaxed) < total {
-                results.push(one(&client, &url).await);
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                results.push(one(&client, &urls[i % urls.len()]).await);
             }
             results
         }));
     }
     let mut latencies = Vec::new();
-    let mut report = empty(url, probe.requests);
+    let mut report = empty(&label, probe.requests);
     for w in workers {
         let results = match w.await {
             Ok(r) => r,
@@ -102,9 +130,9 @@ pub async fn probe(url: &reqwest::Url, probe: &Probe) -> Report {
     report
 }
 
-fn empty(url: &reqwest::Url, requests: u32) -> Report {
+fn empty(label: &str, requests: u32) -> Report {
     Report {
-        url: url.to_string(),
+        url: label.to_owned(),
         requests,
         ok: 0,
         errors: 0,

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::routing::get;
-use release_checks::{compare, probe, Probe, Rules};
+use release_checks::{compare, probe, probe_targets, Probe, Rules};
 
 async fn server(router: axum::Router) -> (reqwest::Url, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -90,4 +90,23 @@ async fn a_slow_green_loses_to_a_fast_blue() {
     let v = compare(green, Some(blue), Rules::default());
     assert!(!v.passed, "{v:?}");
     assert!(v.failures[0].contains("p99"), "{:?}", v.failures);
+}
+
+#[tokio::test]
+async fn requests_are_spread_over_targets_and_none_is_an_error() {
+    let (a, sa) =
+        server(axum::Router::new().route("/", get(|| async { r#"{"version":"v2"}"# }))).await;
+    let (b, sb) = server(axum::Router::new().route(
+        "/",
+        get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no") }),
+    ))
+    .await;
+    let r = probe_targets(&[a, b], &quick(None)).await;
+    sa.abort();
+    sb.abort();
+    assert_eq!((r.ok, r.errors), (5, 5), "{r:?}");
+    assert!(r.url.starts_with("2 targets: "), "{}", r.url);
+
+    let r = probe_targets(&[], &quick(None)).await;
+    assert!(r.errors > 0 && !r.passed(), "{r:?}");
 }
