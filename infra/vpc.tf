@@ -166,6 +166,8 @@ data "aws_iam_policy_document" "flow_logs_assume" {
       type        = "Service"
       identifiers = ["vpc-flow-logs.amazonaws.com"]
     }
+    # Both keys from the flow logs role page, aws:SourceArn = this account's flow logs
+    # (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
