@@ -150,9 +150,11 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 }
 
 resource "aws_flow_log" "main" {
-  count                    = var.enable_flow_logs ? 1 : 0
-  vpc_id                   = aws_vpc.main.id
-  traffic_type             = "ALL"
+  count  = var.enable_flow_logs ? 1 : 0
+  vpc_id = aws_vpc.main.id
+  # REJECT by default: on for a security record of what the groups refused, without paying
+  # ingestion for every accepted flow of an internet-facing NLB (infra/README.md, cost).
+  traffic_type             = var.flow_logs_traffic_type
   log_destination_type     = "cloud-watch-logs"
   log_destination          = aws_cloudwatch_log_group.flow_logs[0].arn
   iam_role_arn             = aws_iam_role.flow_logs[0].arn
