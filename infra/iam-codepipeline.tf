@@ -108,6 +108,9 @@ data "aws_iam_policy_document" "codepipeline" {
     # only to ecs-tasks), and it runs only where CodeDeploy (scoped to this service) puts it.
     # The first run's CloudTrail RegisterTaskDefinition event shows the evaluated resource
     # (infra/README.md, what to look at on the first real deploy).
+    # No ecs:DescribeTaskDefinition beside it: the action registers the template and never
+    # reads a revision back (CDK's action above grants RegisterTaskDefinition and PassRole
+    # only, and the deployer's own reads use the caller's credentials, not this role).
     sid       = "RegisterTaskDefinitionRevisions"
     actions   = ["ecs:RegisterTaskDefinition"]
     resources = ["*"]
