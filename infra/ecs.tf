@@ -102,7 +102,8 @@ locals {
 
 # Every input of the service's network configuration, in one place: ECS rejects any change
 # of it for a CODE_DEPLOY service (UpdateService: "Unable to update network parameters on
-# services with a CODE_DEPLOY deployment controller"; hashicorp/terraform-provider-aws#37410),
+# services with a CODE_DEPLOY deployment controller"; hashicorp/terraform-provider-aws#37410,
+# and #8005 for a changed security group),
 # so a change of any of them (public/private switch, az_count, a replaced security group)
 # must replace the service instead of updating it in place.
 locals {
