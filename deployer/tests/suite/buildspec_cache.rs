@@ -11,9 +11,8 @@
 //! line as it would in the Dockerfile's builder stage. The test fills the cache directory
 //! with known files, runs the broken commit's build and compares every file afterwards.
 //!
-//! Its own test binary (not a module of `tests/suite/`) on purpose: it uses only the
-//! emulator's build API, as `tests/suite/local_build.rs` does, and shares that file's
-//! cargo target directory for the stand-in's builds (`<target>/local-codebuild`).
+//! It uses only the emulator's build API, as `local_build.rs` does, and shares that
+//! module's cargo target directory for the stand-in's builds (`<target>/local-codebuild`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
