@@ -54,10 +54,7 @@ pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
         return Ok(now_ms - d.as_millis().min(i64::MAX as u128) as i64);
     }
     match humantime::parse_rfc3339_weak(t) {
-        Ok(at) => Ok(at
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)),
+        Ok(at) => Ok(crate::time::millis_of(at)),
         Err(_) => Err(format!(
             "--since {text:?} is neither a duration (10m, 1h30m) nor a time (2026-11-29T20:00:00Z)"
         )),

@@ -61,7 +61,7 @@ pub(crate) struct LogsArgs {
 }
 
 pub(crate) async fn run(args: LogsArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let now = now_ms();
+    let now = deployer_models::time::now_millis();
     let start = logview::parse_since(&args.since, now).map_err(bad_input)?;
     if let Some(id) = &args.deployment {
         crate::args::check_deployment_id(id)?;
@@ -121,13 +121,6 @@ pub(crate) async fn run(args: LogsArgs, global: &GlobalArgs) -> anyhow::Result<C
             _ = tokio::time::sleep(args.interval) => {}
         }
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// The streams to read: `None` = the whole group.

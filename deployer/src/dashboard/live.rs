@@ -83,7 +83,7 @@ impl StackSource {
             tgs,
             cache: Mutex::default(),
             tail: Mutex::new(stack::LogTail::new(
-                super::snapshot::now_ms() as i64 - LOG_LOOKBACK_MS,
+                deployer_models::time::now_millis() - LOG_LOOKBACK_MS,
                 LOG_LINES,
             )),
         }

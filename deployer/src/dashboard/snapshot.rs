@@ -197,14 +197,6 @@ pub struct ProbeBucket {
     pub counts: Vec<u32>,
 }
 
-/// Now, in epoch milliseconds.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 /// Share of the listener's traffic that goes to `target_group`, percent (0 when the
 /// listener forwards nowhere).
 pub fn traffic_percent(listener: &Listener, target_group: &str) -> f64 {

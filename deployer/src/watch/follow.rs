@@ -118,13 +118,6 @@ impl Pace {
     }
 }
 
-fn epoch_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 /// The predicted end of the wait `obs` is in, if any.
 fn wait_end(obs: &Observation) -> Option<f64> {
     if obs.status == "Ready" {
@@ -276,7 +269,7 @@ impl Follower<'_> {
                 return Ok(self.timed_out(&obs));
             }
             let sleep = pace
-                .next(changed, wait_end(&obs), epoch_now())
+                .next(changed, wait_end(&obs), deployer_models::time::now_secs())
                 .min(self.deadline - now);
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
@@ -509,7 +502,8 @@ impl Follower<'_> {
                 ));
                 return Ok(o.status);
             }
-            tokio::time::sleep(pace.next(changed, wait_end(&o), epoch_now())).await;
+            tokio::time::sleep(pace.next(changed, wait_end(&o), deployer_models::time::now_secs()))
+                .await;
         }
     }
 

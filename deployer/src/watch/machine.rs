@@ -134,10 +134,7 @@ pub(crate) fn fmt_clock_time(secs: f64) -> String {
     let text = dt
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = deployer_models::time::now_millis() / 1000;
     let same_day = now / 86_400 == dt.secs() / 86_400;
     match text.split_once('T') {
         Some((_, time)) if same_day => format!("{} UTC", time.trim_end_matches('Z')),
