@@ -50,7 +50,7 @@ pub fn short_id(task_id: &str) -> &str {
 /// `--since`: a duration back from `now_ms` (`10m`, `1h30m`) or an RFC 3339 time.
 pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
     let t = text.trim();
-    if let Ok(d) = humantime::parse_duration(t) {
+    if let Ok(d) = crate::time::parse_duration(t) {
         return Ok(now_ms - d.as_millis().min(i64::MAX as u128) as i64);
     }
     match humantime::parse_rfc3339_weak(t) {

@@ -19,10 +19,11 @@ use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::args::{parse_duration, GlobalArgs, InterruptAction, OutputFormat};
+use crate::args::parse_duration;
 use crate::aws::codepipeline as cp;
 use crate::aws::Ctx;
 use crate::exit::{bad_input, Code};
+use crate::options::{Global, InterruptAction, OutputFormat};
 use crate::watch::{follow, WatchOptions};
 
 #[derive(Debug, Args)]
@@ -79,7 +80,7 @@ struct ReleaseArgs {
     follow: FollowArgs,
 }
 
-pub(crate) async fn run(args: PipelineArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: PipelineArgs, global: &Global) -> anyhow::Result<Code> {
     if let PipelineCommand::Watch(a) = &args.command {
         if let Some(id) = &a.execution_id {
             check_execution_id(id)?;

@@ -17,7 +17,7 @@ use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentWaitType};
 use super::snapshot::{ActionKind, Snapshot};
 use super::source::{ActionRequest, BoxFuture, Source};
 use super::stack::{self, Reading, TargetGroups};
-use crate::args::check_deployment_id;
+use crate::aws::codedeploy::check_deployment_id;
 use crate::aws::{codedeploy, ecs, elbv2, logs, Ctx};
 use crate::exit::bad_input;
 
@@ -94,7 +94,7 @@ impl StackSource {
         let o = &ctx.outputs;
         let (service, tasks, listeners, health, deployments) = tokio::try_join!(
             ecs::service(ctx),
-            ecs::service_tasks(ctx),
+            ecs::service_tasks(ctx, None),
             self.listeners(),
             self.target_health(),
             self.deployments(),

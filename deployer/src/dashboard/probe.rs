@@ -148,7 +148,7 @@ pub async fn run(
             },
             _ => ERROR.to_owned(),
         };
-        let now = deployer_models::time::now_millis() as u64 / 1000;
+        let now = super::snapshot::now_ms() / 1000;
         recorder.record(now, &version);
         if now != published {
             published = now;

@@ -37,10 +37,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::assets;
 use super::probe;
-use super::snapshot::{ActionKind, Snapshot};
+use super::snapshot::{now_ms, ActionKind, Snapshot};
 use super::source::{ActionRequest, Source};
 use crate::exit::BadInput;
-use deployer_models::time::now_millis;
 
 /// Pages that may follow the stream at once (each holds one connection).
 pub const MAX_STREAMS: usize = 32;
@@ -519,7 +518,7 @@ async fn poll_loop(
                 tracing::warn!("dashboard poll failed: {err:#}");
                 let mut s = last_good.clone().unwrap_or_default();
                 s.error = Some(format!("{err:#}"));
-                s.taken_at_ms = now_millis() as u64;
+                s.taken_at_ms = now_ms();
                 s
             }
         };

@@ -197,6 +197,11 @@ pub struct ProbeBucket {
     pub counts: Vec<u32>,
 }
 
+/// Now, in epoch milliseconds, as snapshots stamp it (`deployer_models::time`'s clock).
+pub fn now_ms() -> u64 {
+    deployer_models::time::now_millis() as u64
+}
+
 /// Share of the listener's traffic that goes to `target_group`, percent (0 when the
 /// listener forwards nowhere).
 pub fn traffic_percent(listener: &Listener, target_group: &str) -> f64 {

@@ -423,7 +423,7 @@ pub fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
         environment: r.environment.clone(),
         cluster: r.cluster.clone(),
         service: r.service_name.clone(),
-        taken_at_ms: deployer_models::time::now_millis() as u64,
+        taken_at_ms: super::snapshot::now_ms(),
         listeners,
         task_sets,
         tasks,

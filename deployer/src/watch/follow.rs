@@ -6,18 +6,28 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use aws_sdk_codedeploy::types::{DeploymentGroupInfo, DeploymentWaitType};
-use serde::Serialize;
 
-use crate::args::{InterruptAction, OutputFormat, WatchArgs};
 use crate::aws::ecs::StoppedTask;
 use crate::aws::{codedeploy, ecs, error_kind, Ctx, ErrorKind};
 use crate::exit::{bad_input, Code};
+use crate::options::{InterruptAction, OutputFormat};
 use crate::watch::machine::{Observation, Outcome, Watch};
 use crate::watch::observe::Poller;
-use crate::watch::progress::{clock, Reporter};
+use crate::watch::progress::{clock, Reporter, Summary};
 
 /// How many of a stopped task's last log lines a failure report shows.
 const LAST_LINES: i32 = 10;
+
+/// What the person asked of a watch (`--timeout`, `--interval`, `--wait-until`,
+/// `--on-interrupt`), before the defaults are filled in.
+#[derive(Debug, Clone)]
+pub(crate) struct WatchSettings {
+    /// `None`: what the deployment group implies ([`default_timeout`]).
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) interval: Option<Duration>,
+    pub(crate) wait_until: Option<String>,
+    pub(crate) on_interrupt: InterruptAction,
+}
 
 /// Resolved watch settings.
 #[derive(Debug, Clone)]
@@ -41,7 +51,7 @@ impl WatchOptions {
     /// Fills the default timeout from the deployment group's settings.
     pub(crate) async fn resolve(
         ctx: &Ctx,
-        args: &WatchArgs,
+        args: &WatchSettings,
         approve: bool,
         output: OutputFormat,
     ) -> anyhow::Result<WatchOptions> {
@@ -177,28 +187,6 @@ pub(crate) fn default_timeout(group: &DeploymentGroupInfo) -> Duration {
         }
     }
     Duration::from_secs(minutes * 60)
-}
-
-/// The end of a watch, as a summary line (human) or object (JSON).
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Summary {
-    pub event: &'static str,
-    pub deployment_id: String,
-    pub outcome: String,
-    pub status: String,
-    /// The `--wait-until` point, when the watch stopped there.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub milestone: Option<String>,
-    pub exit_code: u8,
-    pub elapsed_secs: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rollback_deployment_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rollback_status: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub stopped_tasks: Vec<StoppedTask>,
 }
 
 enum Interrupt {
