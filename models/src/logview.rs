@@ -78,42 +78,70 @@ fn field_value(v: &Value) -> String {
     }
 }
 
-/// One event for a person: `time  task  LEVEL  message  key=value ...`. A JSON line
-/// (the app's format) shows its own timestamp, level and message, then its other fields
-/// in order; any other line shows as it is, with the event's time.
-pub fn human(ev: &Event) -> String {
-    let task = short_id(task_of_stream(&ev.stream));
+/// One event in columns: what `deployer logs` prints ([`human`]) and the dashboard shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// The line's own `timestamp` (the app's JSON), else the event's time (RFC 3339).
+    pub time: String,
+    /// The task's short id.
+    pub task: String,
+    /// The line's `level`, or `-`.
+    pub level: String,
+    /// The message, then the line's other fields as `  key=value`, in order.
+    pub text: String,
+}
+
+/// Splits an event into [`Line`]'s columns. A JSON line (the app's format) gives its own
+/// timestamp, level and message, then its other fields in order; any other line shows as
+/// it is, with the event's time.
+pub fn line(ev: &Event) -> Line {
+    let task = short_id(task_of_stream(&ev.stream)).to_owned();
     let parsed: Option<Map<String, Value>> = serde_json::from_str(ev.message.trim()).ok();
     let Some(mut obj) = parsed else {
-        return format!(
-            "{}  {task:<8}  {:<5}  {}",
-            iso_ms(ev.timestamp),
-            "-",
-            ev.message.trim_end()
-        );
+        return Line {
+            time: iso_ms(ev.timestamp),
+            task,
+            level: "-".into(),
+            text: ev.message.trim_end().to_owned(),
+        };
+    };
+    let text_of = |v: Value| match v {
+        Value::String(s) => s,
+        other => other.to_string(),
     };
     let time = match obj.shift_remove("timestamp") {
         Some(Value::String(s)) => s,
         _ => iso_ms(ev.timestamp),
     };
-    let level = match obj.shift_remove("level") {
-        Some(Value::String(s)) => s,
-        Some(other) => other.to_string(),
-        None => "-".into(),
-    };
-    let message = match obj
+    let level = obj
+        .shift_remove("level")
+        .map(text_of)
+        .unwrap_or_else(|| "-".into());
+    let mut text = obj
         .shift_remove("message")
         .or_else(|| obj.shift_remove("msg"))
-    {
-        Some(Value::String(s)) => s,
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
-    let mut line = format!("{time}  {task:<8}  {level:<5}  {message}");
+        .map(text_of)
+        .unwrap_or_default();
     for (k, v) in &obj {
-        line.push_str(&format!("  {k}={}", field_value(v)));
+        text.push_str(&format!("  {k}={}", field_value(v)));
     }
-    line
+    Line {
+        time,
+        task,
+        level,
+        text,
+    }
+}
+
+/// One event for a person: `time  task  LEVEL  message  key=value ...` ([`line`]).
+pub fn human(ev: &Event) -> String {
+    let Line {
+        time,
+        task,
+        level,
+        text,
+    } = line(ev);
+    format!("{time}  {task:<8}  {level:<5}  {text}")
 }
 
 /// One event for `--output json`: the app's JSON line as it was written; any other line

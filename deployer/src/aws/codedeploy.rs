@@ -278,6 +278,11 @@ pub(crate) async fn stop_with_rollback(ctx: &Ctx, id: &str) -> anyhow::Result<()
     Ok(())
 }
 
+/// Whether CodeDeploy is done with a deployment in this status (nothing changes after).
+pub(crate) fn is_finished(status: &str) -> bool {
+    matches!(status, "Succeeded" | "Failed" | "Stopped")
+}
+
 /// Checks the shape of a deployment id before asking AWS about it.
 pub(crate) fn check_deployment_id(id: &str) -> anyhow::Result<()> {
     let ok = id.len() == 11

@@ -37,7 +37,7 @@ pub(crate) async fn run(args: ContinueArgs, global: &Global) -> anyhow::Result<C
     };
     let obs = watch::observe(&ctx, &id).await?;
     let (wait, what) = if args.termination {
-        if !obs.termination_wait_started || watch::is_terminal_status(&obs.status) {
+        if !obs.termination_wait_started || crate::aws::codedeploy::is_finished(&obs.status) {
             return Err(bad_input(format!(
                 "deployment {id} is {} and not in its termination wait{}",
                 obs.status,
@@ -54,7 +54,9 @@ pub(crate) async fn run(args: ContinueArgs, global: &Global) -> anyhow::Result<C
         )
     } else {
         if obs.status != "Ready" {
-            let hint = if obs.termination_wait_started && !watch::is_terminal_status(&obs.status) {
+            let hint = if obs.termination_wait_started
+                && !crate::aws::codedeploy::is_finished(&obs.status)
+            {
                 "; traffic is already on the replacement task set: `deployer continue --termination` ends the \
                  termination wait"
             } else {

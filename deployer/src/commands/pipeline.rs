@@ -419,10 +419,10 @@ async fn build_failure(c: &Ctx, id: &str, n: i32) -> Vec<String> {
         lines.push("the build has no CloudWatch Logs location".into());
         return lines;
     };
-    match cp::log_tail(c, &group, &stream, n).await {
+    match crate::aws::logs::last_lines(&c.aws.logs, &group, &stream, n).await {
         Ok(tail) => {
             lines.push(format!("last log lines of {group} {stream}:"));
-            lines.extend(tail.into_iter().map(|m| format!("  {m}")));
+            lines.extend(tail.into_iter().map(|e| format!("  {}", e.message)));
         }
         Err(e) => lines.push(format!("cannot read the build log: {e:#}")),
     }

@@ -222,7 +222,7 @@ impl StackSource {
                 let ended = d
                     .status
                     .as_ref()
-                    .is_some_and(|s| stack::is_terminal(s.as_str()));
+                    .is_some_and(|s| crate::aws::codedeploy::is_finished(s.as_str()));
                 if let (true, Some(id)) = (ended, &d.deployment_id) {
                     cache.ended.insert(id.clone(), d.clone());
                 }
@@ -274,7 +274,7 @@ impl StackSource {
         let ended = d
             .status
             .as_ref()
-            .is_some_and(|s| stack::is_terminal(s.as_str()));
+            .is_some_and(|s| crate::aws::codedeploy::is_finished(s.as_str()));
         if ended {
             let cache = self.cache.lock().expect("cache lock");
             if let Some((cached, target)) = &cache.ended_target {

@@ -63,49 +63,15 @@ pub struct Reading {
 }
 
 /// One log event as the page shows it: the task's short id, the level, then the message
-/// and fields, as `deployer logs` formats them ([`logview::human`]'s columns).
+/// and fields, as `deployer logs` formats them ([`logview::line`]).
 pub fn log_line(ev: &Event) -> LogLine {
-    let task = logview::short_id(logview::task_of_stream(&ev.stream)).to_owned();
-    let at_ms = u64::try_from(ev.timestamp).unwrap_or(0);
-    let parsed: Option<serde_json::Map<String, serde_json::Value>> =
-        serde_json::from_str(ev.message.trim()).ok();
-    let Some(mut obj) = parsed else {
-        return LogLine {
-            at_ms,
-            stream: ev.stream.clone(),
-            task,
-            level: "-".into(),
-            message: ev.message.trim_end().to_owned(),
-        };
-    };
-    let text = |v: serde_json::Value| match v {
-        serde_json::Value::String(s) => s,
-        other => other.to_string(),
-    };
-    obj.shift_remove("timestamp");
-    let level = obj
-        .shift_remove("level")
-        .map(text)
-        .unwrap_or_else(|| "-".into());
-    let mut message = obj
-        .shift_remove("message")
-        .or_else(|| obj.shift_remove("msg"))
-        .map(text)
-        .unwrap_or_default();
-    for (k, v) in obj {
-        let v = match v {
-            serde_json::Value::String(s) if !s.is_empty() && !s.contains([' ', '"', '=']) => s,
-            serde_json::Value::String(s) => format!("{s:?}"),
-            other => other.to_string(),
-        };
-        message.push_str(&format!("  {k}={v}"));
-    }
+    let line = logview::line(ev);
     LogLine {
-        at_ms,
+        at_ms: u64::try_from(ev.timestamp).unwrap_or(0),
         stream: ev.stream.clone(),
-        task,
-        level,
-        message,
+        task: line.task,
+        level: line.level,
+        message: line.text,
     }
 }
 
@@ -152,16 +118,15 @@ fn ms(t: &aws_smithy_types::DateTime) -> Option<u64> {
     t.to_millis().ok().and_then(|m| u64::try_from(m).ok())
 }
 
-/// CodeDeploy statuses after which nothing changes.
-pub fn is_terminal(status: &str) -> bool {
-    matches!(status, "Succeeded" | "Failed" | "Stopped")
-}
-
 /// Which deployment the page shows: the one in flight, else the newest.
 pub fn shown(deployments: &[DeploymentInfo]) -> Option<&DeploymentInfo> {
     deployments
         .iter()
-        .find(|d| d.status.as_ref().is_some_and(|s| !is_terminal(s.as_str())))
+        .find(|d| {
+            d.status
+                .as_ref()
+                .is_some_and(|s| !crate::aws::codedeploy::is_finished(s.as_str()))
+        })
         .or_else(|| deployments.first())
 }
 
@@ -175,7 +140,7 @@ fn rollback_of(d: &DeploymentInfo) -> Option<String> {
 /// `deployer rollback`).
 pub fn actions(d: &DeploymentInfo) -> Vec<ActionKind> {
     let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("");
-    if is_terminal(status) {
+    if crate::aws::codedeploy::is_finished(status) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -400,7 +365,7 @@ pub fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
             })
             .unwrap_or_default();
         Deployment {
-            in_flight: !is_terminal(&l.status),
+            in_flight: !crate::aws::codedeploy::is_finished(&l.status),
             id: l.id,
             status: l.status,
             created_ms: l.created_ms,

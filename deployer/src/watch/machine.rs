@@ -350,7 +350,7 @@ impl Watch {
         }
         if obs.termination_wait_started
             && !prev.termination_wait_started
-            && !is_terminal_status(&obs.status)
+            && !crate::aws::codedeploy::is_finished(&obs.status)
         {
             events.push(Event::TerminationWait {
                 deployment_id: obs.deployment_id.clone(),
@@ -398,11 +398,6 @@ fn reached(obs: &Observation, milestone: &str) -> bool {
             .iter()
             .any(|e| e.name == name && (e.status == "Succeeded" || e.status == "Skipped")),
     }
-}
-
-/// Whether CodeDeploy is done with a deployment in this status.
-pub(crate) fn is_terminal_status(status: &str) -> bool {
-    matches!(status, "Succeeded" | "Failed" | "Stopped")
 }
 
 #[cfg(test)]

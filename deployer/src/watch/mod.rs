@@ -17,5 +17,4 @@ pub(crate) mod progress;
 pub(crate) use follow::{
     check_wait_until, follow, waits_for_approval, WatchOptions, WatchSettings,
 };
-pub(crate) use machine::is_terminal_status;
 pub(crate) use observe::observe;
