@@ -61,6 +61,26 @@ impl Reporter {
         Reporter { output, bar }
     }
 
+    /// A reporter of plain lines only (no live status line): a pipeline execution's
+    /// watch, which hands the terminal to a deployment's reporter later.
+    pub(crate) fn plain(output: OutputFormat) -> Reporter {
+        Reporter { output, bar: None }
+    }
+
+    /// One line of a pipeline execution's progress: `{"elapsed_secs", "execution",
+    /// "event"}` on stdout (`--output json`), or `[m:ss] line` on stderr.
+    pub(crate) fn execution_line(&self, elapsed: Duration, execution: &str, line: &str) {
+        let t = elapsed.as_secs();
+        match self.output {
+            OutputFormat::Json => self.stdout_json(&serde_json::json!({
+                "elapsed_secs": t, "execution": execution, "event": line
+            })),
+            OutputFormat::Human => {
+                self.stderr_line(&format!("[{:>2}:{:02}] {line}", t / 60, t % 60))
+            }
+        }
+    }
+
     /// A first line on stderr.
     pub(crate) fn start(&self, text: &str) {
         self.stderr_line(text);
