@@ -3,16 +3,20 @@
 //! The dashboard's browser tests live in their own crate (`browser-tests/`), so Chromium's
 //! driver is built only for them.
 
+mod buildspec_cache;
 mod cli;
 mod consistency;
 mod day2;
+mod docs;
 mod e2e;
+mod emulated_operations;
 mod faults;
 mod local;
 mod local_build;
 mod moto;
 mod pipeline;
 mod pipeline_names;
+mod reference;
 mod render;
 mod render_pipeline;
 mod rollouts;
