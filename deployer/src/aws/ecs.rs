@@ -512,4 +512,153 @@ mod tests {
         assert_eq!(family_revision("demo:12"), Some(("demo", 12)));
         assert_eq!(family_revision("demo"), None);
     }
+
+    use crate::aws::mock::{ctx, mock};
+    use aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionError;
+    use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
+    use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
+    use aws_sdk_ecs::types::error::ClientException;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    fn arns(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("arn:aws:ecs:eu-west-1:123456789012:task/demo/{i:032x}"))
+            .collect()
+    }
+
+    /// DescribeTasks answering with one task per ARN asked, stopped at second `10 + i`.
+    fn describe_echo() -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_ecs::Client::describe_tasks).then_compute_output(|req| {
+            let tasks = req.tasks().iter().map(|arn| {
+                let i = i64::from_str_radix(arn.rsplit('/').next().unwrap(), 16).unwrap();
+                Task::builder()
+                    .task_arn(arn)
+                    .stopped_reason(format!("reason {i}"))
+                    .stopped_at(aws_smithy_types::DateTime::from_secs(10 + i))
+                    .build()
+            });
+            DescribeTasksOutput::builder()
+                .set_tasks(Some(tasks.collect()))
+                .build()
+        })
+    }
+
+    #[tokio::test]
+    async fn service_tasks_are_described_100_at_a_time() {
+        let list = mock!(aws_sdk_ecs::Client::list_tasks)
+            .match_requests(|r| {
+                r.cluster() == Some("demo")
+                    && r.service_name() == Some("demo")
+                    && r.desired_status() == Some(&DesiredStatus::Running)
+            })
+            .then_output(|| {
+                ListTasksOutput::builder()
+                    .set_task_arns(Some(arns(150)))
+                    .build()
+            });
+        let describe = mock!(aws_sdk_ecs::Client::describe_tasks)
+            .match_requests(|r| r.tasks().len() <= 100)
+            .sequence()
+            .output(|| {
+                DescribeTasksOutput::builder()
+                    .set_tasks(Some(vec![Task::builder().build(); 100]))
+                    .build()
+            })
+            .output(|| {
+                DescribeTasksOutput::builder()
+                    .set_tasks(Some(vec![Task::builder().build(); 50]))
+                    .build()
+            })
+            .build();
+        let ctx = ctx(&[&list, &describe]);
+        let tasks = service_tasks(&ctx, Some(DesiredStatus::Running))
+            .await
+            .unwrap();
+        assert_eq!(tasks.len(), 150);
+        assert_eq!(describe.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn stopped_tasks_are_the_newest_five_since_the_deployment() {
+        let list = mock!(aws_sdk_ecs::Client::list_tasks)
+            .match_requests(|r| r.desired_status() == Some(&DesiredStatus::Stopped))
+            .then_output(|| {
+                ListTasksOutput::builder()
+                    .set_task_arns(Some(arns(8)))
+                    .build()
+            });
+        let describe = describe_echo();
+        let ctx = ctx(&[&list, &describe]);
+        // Tasks 0..8 stopped at 10..18; the deployment began at 11: task 0 is older.
+        let stopped = stopped_tasks(&ctx, Some(11)).await.unwrap();
+        let reasons: Vec<_> = stopped
+            .iter()
+            .map(|t| t.stopped_reason.clone().unwrap())
+            .collect();
+        assert_eq!(
+            reasons,
+            ["reason 7", "reason 6", "reason 5", "reason 4", "reason 3"]
+        );
+        assert_eq!(stopped[0].task, format!("{:032x}", 7));
+    }
+
+    #[tokio::test]
+    async fn no_stopped_tasks_means_no_describe_call() {
+        let list = mock!(aws_sdk_ecs::Client::list_tasks)
+            .then_output(|| ListTasksOutput::builder().build());
+        let describe = describe_echo();
+        let ctx = ctx(&[&list, &describe]);
+        assert!(stopped_tasks(&ctx, None).await.unwrap().is_empty());
+        assert_eq!(describe.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_revision_ecs_does_not_know_exits_2_naming_it() {
+        let missing = mock!(aws_sdk_ecs::Client::describe_task_definition)
+            .match_requests(|r| r.task_definition() == Some("demo:99"))
+            .then_error(|| {
+                DescribeTaskDefinitionError::ClientException(
+                    ClientException::builder()
+                        .message("Unable to describe task definition.")
+                        .meta(
+                            ErrorMetadata::builder()
+                                .code("ClientException")
+                                .message("Unable to describe task definition.")
+                                .build(),
+                        )
+                        .build(),
+                )
+            });
+        let ctx = ctx(&[&missing]);
+        let err = resolve_task_definition(&ctx, "99", "--revision")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            crate::exit::Code::from_error(&err),
+            crate::exit::Code::BadInput
+        );
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("--revision 99: no such task definition (demo:99)"),
+            "{text}"
+        );
+        // The latest revision of a family that has none is no revision, not an error.
+        let none = mock!(aws_sdk_ecs::Client::describe_task_definition)
+            .sequence()
+            .error(|| {
+                DescribeTaskDefinitionError::ClientException(
+                    ClientException::builder()
+                        .meta(
+                            ErrorMetadata::builder()
+                                .code("ClientException")
+                                .message("Unable to describe task definition.")
+                                .build(),
+                        )
+                        .build(),
+                )
+            })
+            .build();
+        let ctx = crate::aws::mock::ctx(&[&none]);
+        assert!(latest_revision(&ctx, "demo").await.unwrap().is_none());
+    }
 }

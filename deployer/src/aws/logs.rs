@@ -103,3 +103,111 @@ pub async fn last_lines(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::mock::{ctx, mock};
+    use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput;
+    use aws_sdk_cloudwatchlogs::operation::get_log_events::{
+        GetLogEventsError, GetLogEventsOutput,
+    };
+    use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
+    use aws_sdk_cloudwatchlogs::types::{FilteredLogEvent, OutputLogEvent};
+
+    #[tokio::test]
+    async fn last_lines_of_a_stream_and_of_one_that_does_not_exist() {
+        let lines = mock!(Client::get_log_events)
+            .match_requests(|r| {
+                r.log_stream_name() == Some("ecs/demo/abc")
+                    && r.start_from_head() == Some(false)
+                    && r.limit() == Some(2)
+            })
+            .then_output(|| {
+                GetLogEventsOutput::builder()
+                    .events(
+                        OutputLogEvent::builder()
+                            .timestamp(1)
+                            .message("one")
+                            .build(),
+                    )
+                    .events(
+                        OutputLogEvent::builder()
+                            .timestamp(2)
+                            .message("two")
+                            .build(),
+                    )
+                    .build()
+            });
+        let missing = mock!(Client::get_log_events)
+            .match_requests(|r| r.log_stream_name() == Some("ecs/demo/none"))
+            .then_error(|| {
+                GetLogEventsError::ResourceNotFoundException(
+                    ResourceNotFoundException::builder().build(),
+                )
+            });
+        let ctx = ctx(&[&lines, &missing]);
+        let got = last_lines(&ctx.aws.logs, "/ecs/demo", "ecs/demo/abc", 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            got.iter()
+                .map(|e| (e.timestamp, e.message.as_str(), e.stream.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "one", "ecs/demo/abc"), (2, "two", "ecs/demo/abc")]
+        );
+        assert!(last_lines(&ctx.aws.logs, "/ecs/demo", "ecs/demo/none", 2)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    #[tokio::test]
+    async fn filter_reads_every_page_oldest_first_up_to_the_cap() {
+        let pages = mock!(Client::filter_log_events)
+            .sequence()
+            .output(|| {
+                FilterLogEventsOutput::builder()
+                    .events(
+                        FilteredLogEvent::builder()
+                            .timestamp(5)
+                            .message("b")
+                            .event_id("2")
+                            .build(),
+                    )
+                    .next_token("page-2")
+                    .build()
+            })
+            .output(|| {
+                FilterLogEventsOutput::builder()
+                    .events(
+                        FilteredLogEvent::builder()
+                            .timestamp(1)
+                            .message("a")
+                            .event_id("1")
+                            .build(),
+                    )
+                    .events(
+                        FilteredLogEvent::builder()
+                            .timestamp(9)
+                            .message("c")
+                            .event_id("3")
+                            .build(),
+                    )
+                    .build()
+            })
+            .build();
+        let ctx = ctx(&[&pages]);
+        let q = Query {
+            group: "/ecs/demo".into(),
+            max_events: 2,
+            ..Query::default()
+        };
+        let got = filter(&ctx.aws.logs, &q).await.unwrap();
+        assert_eq!(
+            got.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(pages.num_calls(), 2);
+    }
+}

@@ -17,6 +17,8 @@ mod errors;
 pub(crate) mod history;
 pub(crate) mod iam;
 pub mod logs;
+#[cfg(test)]
+pub(crate) mod mock;
 
 pub use client::Aws;
 pub use context::Ctx;

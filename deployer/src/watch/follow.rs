@@ -562,6 +562,65 @@ mod tests {
         assert!(p.next(false, Some(100.0), 101.0) > Pace::MIN);
     }
 
+    #[tokio::test]
+    async fn the_default_timeout_comes_from_the_deployment_group() {
+        use crate::aws::mock::{ctx, mock};
+        use aws_sdk_codedeploy::operation::get_deployment_group::GetDeploymentGroupOutput;
+        use aws_sdk_codedeploy::types::{
+            BlueGreenDeploymentConfiguration, BlueInstanceTerminationOption, DeploymentReadyAction,
+            DeploymentReadyOption, InstanceAction,
+        };
+        let group = mock!(aws_sdk_codedeploy::Client::get_deployment_group)
+            .match_requests(|r| {
+                r.application_name() == Some("demo") && r.deployment_group_name() == Some("demo")
+            })
+            .then_output(|| {
+                let bg = BlueGreenDeploymentConfiguration::builder()
+                    .deployment_ready_option(
+                        DeploymentReadyOption::builder()
+                            .action_on_timeout(DeploymentReadyAction::StopDeployment)
+                            .wait_time_in_minutes(30)
+                            .build(),
+                    )
+                    .terminate_blue_instances_on_deployment_success(
+                        BlueInstanceTerminationOption::builder()
+                            .action(InstanceAction::Terminate)
+                            .termination_wait_time_in_minutes(5)
+                            .build(),
+                    )
+                    .build();
+                GetDeploymentGroupOutput::builder()
+                    .deployment_group_info(
+                        DeploymentGroupInfo::builder()
+                            .blue_green_deployment_configuration(bg)
+                            .build(),
+                    )
+                    .build()
+            });
+        let ctx = ctx(&[&group]);
+        let settings = WatchSettings {
+            timeout: None,
+            interval: None,
+            wait_until: None,
+            on_interrupt: InterruptAction::Leave,
+        };
+        let opts = WatchOptions::resolve(&ctx, &settings, false, OutputFormat::Json)
+            .await
+            .unwrap();
+        // 30 min ready wait + 5 min termination wait + 15 min.
+        assert_eq!(opts.timeout, Duration::from_secs(50 * 60));
+        // A timeout given is kept, and the group is not read.
+        let given = WatchSettings {
+            timeout: Some(Duration::from_secs(90)),
+            ..settings
+        };
+        let opts = WatchOptions::resolve(&ctx, &given, false, OutputFormat::Json)
+            .await
+            .unwrap();
+        assert_eq!(opts.timeout, Duration::from_secs(90));
+        assert_eq!(group.num_calls(), 1);
+    }
+
     #[test]
     fn a_fixed_interval_is_kept() {
         let mut p = Pace::new(Some(Duration::from_secs(5)));

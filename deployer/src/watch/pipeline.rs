@@ -201,3 +201,132 @@ pub(crate) async fn follow_execution(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::mock::{ctx, mock};
+    use aws_sdk_codebuild::operation::batch_get_builds::BatchGetBuildsOutput;
+    use aws_sdk_codebuild::types::{Build, BuildPhase, BuildPhaseType, StatusType};
+    use aws_sdk_codepipeline::operation::get_pipeline_execution::GetPipelineExecutionOutput;
+    use aws_sdk_codepipeline::operation::list_action_executions::ListActionExecutionsOutput;
+    use aws_sdk_codepipeline::types::{
+        ActionExecutionDetail, ActionExecutionOutput, ActionExecutionResult, ActionExecutionStatus,
+        PipelineExecution, PipelineExecutionStatus,
+    };
+
+    fn action(
+        stage: &str,
+        status: ActionExecutionStatus,
+        external: &str,
+        at: i64,
+    ) -> ActionExecutionDetail {
+        ActionExecutionDetail::builder()
+            .stage_name(stage)
+            .status(status)
+            .start_time(aws_smithy_types::DateTime::from_secs(at))
+            .output(
+                ActionExecutionOutput::builder()
+                    .execution_result(
+                        ActionExecutionResult::builder()
+                            .external_execution_id(external)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    }
+
+    #[tokio::test]
+    async fn one_poll_reads_the_execution_its_actions_in_order_and_the_build_phases() {
+        const ID: &str = "0a1b2c3d-0000-4000-8000-000000000000";
+        let execution = mock!(aws_sdk_codepipeline::Client::get_pipeline_execution)
+            .match_requests(|r| r.pipeline_execution_id() == Some(ID))
+            .then_output(|| {
+                GetPipelineExecutionOutput::builder()
+                    .pipeline_execution(
+                        PipelineExecution::builder()
+                            .status(PipelineExecutionStatus::InProgress)
+                            .build(),
+                    )
+                    .build()
+            });
+        let actions = mock!(aws_sdk_codepipeline::Client::list_action_executions)
+            .match_requests(|r| r.filter().and_then(|f| f.pipeline_execution_id()) == Some(ID))
+            .then_output(|| {
+                // Newest first, as CodePipeline lists them: the poll puts them in order.
+                ListActionExecutionsOutput::builder()
+                    .action_execution_details(action(
+                        "Build",
+                        ActionExecutionStatus::InProgress,
+                        "demo:7",
+                        20,
+                    ))
+                    .action_execution_details(action(
+                        "Source",
+                        ActionExecutionStatus::Succeeded,
+                        "abc123",
+                        10,
+                    ))
+                    .build()
+            });
+        let build = mock!(aws_sdk_codebuild::Client::batch_get_builds)
+            .match_requests(|r| r.ids() == ["demo:7"])
+            .then_output(|| {
+                BatchGetBuildsOutput::builder()
+                    .builds(
+                        Build::builder()
+                            .phases(
+                                BuildPhase::builder()
+                                    .phase_type(BuildPhaseType::Submitted)
+                                    .phase_status(StatusType::Succeeded)
+                                    .duration_in_seconds(0)
+                                    .build(),
+                            )
+                            .phases(
+                                BuildPhase::builder()
+                                    .phase_type(BuildPhaseType::Build)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            });
+        let ctx = ctx(&[&execution, &actions, &build]);
+        let obs = observe(&ctx, ID).await.unwrap();
+        assert_eq!(obs.status, "InProgress");
+        assert_eq!(
+            obs.actions,
+            [
+                (
+                    "Source".into(),
+                    "Succeeded".into(),
+                    Some("abc123".into()),
+                    None
+                ),
+                (
+                    "Build".into(),
+                    "InProgress".into(),
+                    Some("demo:7".into()),
+                    None
+                ),
+            ]
+        );
+        assert_eq!(
+            obs.build_phases,
+            [
+                ("SUBMITTED".into(), Some("SUCCEEDED".into()), Some(0)),
+                ("BUILD".into(), None, None),
+            ]
+        );
+        let mut w = ExecutionWatch::default();
+        assert_eq!(
+            w.observe(&obs),
+            [
+                "Source: Succeeded (abc123)",
+                "Build: InProgress (demo:7)",
+                "  build phase SUBMITTED SUCCEEDED (0s)"
+            ]
+        );
+    }
+}
