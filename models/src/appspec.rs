@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The resource type of an ECS service target.
-pub const ECS_SERVICE_TYPE: &str = "AWS::ECS::Service";
+pub(crate) const ECS_SERVICE_TYPE: &str = "AWS::ECS::Service";
 
 /// An ECS AppSpec file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

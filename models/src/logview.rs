@@ -7,7 +7,6 @@
 //! this stack: taskdef.json's `awslogs-stream-prefix` is `ecs`).
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use serde_json::{Map, Value};
 
@@ -28,7 +27,7 @@ pub fn stream_name(prefix: &str, container: &str, task_id: &str) -> String {
 }
 
 /// The task id at the end of an awslogs stream name (or the whole name).
-pub fn task_of_stream(stream: &str) -> &str {
+pub(crate) fn task_of_stream(stream: &str) -> &str {
     stream.rsplit('/').next().unwrap_or(stream)
 }
 
@@ -38,7 +37,7 @@ pub fn task_id(id_or_arn: &str) -> &str {
 }
 
 /// The first 8 characters of a task id, as the ECS console shortens them.
-pub fn short_id(task_id: &str) -> &str {
+pub(crate) fn short_id(task_id: &str) -> &str {
     let end = task_id
         .char_indices()
         .nth(8)
@@ -204,10 +203,6 @@ impl Follow {
         out
     }
 }
-
-/// How long `--follow` waits between polls (`aws logs tail --follow` polls every 5 s
-/// against AWS; FilterLogEvents allows 5 calls/s per account and region).
-pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(2);
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,8 @@
 //! ECS: the service, its live task definition, task definition revisions, its tasks and
 //! stopped tasks.
 
+#![warn(unreachable_pub)]
+
 use anyhow::Context;
 use aws_sdk_ecs::types::{
     DesiredStatus, SortOrder, Task, TaskDefinitionField, TaskDefinitionStatus, TaskOverride,

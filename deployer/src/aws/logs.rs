@@ -1,6 +1,8 @@
 //! CloudWatch Logs reads (aws-sdk-cloudwatchlogs): the service's log events for `deployer
 //! logs`, and a stopped task's last lines for a failed deployment's report. Never prints.
 
+#![warn(unreachable_pub)]
+
 use aws_sdk_cloudwatchlogs::Client;
 
 use crate::aws::AwsResultExt;
@@ -11,7 +13,7 @@ const STREAMS_PER_CALL: usize = 100;
 
 /// What to read: one group; `streams` empty means every stream of the group.
 #[derive(Debug, Clone, Default)]
-pub struct Query {
+pub(crate) struct Query {
     pub group: String,
     pub streams: Vec<String>,
     pub start_ms: i64,
@@ -23,7 +25,7 @@ pub struct Query {
 }
 
 /// The matching events, oldest first, over every page (at most `q.max_events`).
-pub async fn filter(client: &Client, q: &Query) -> anyhow::Result<Vec<Event>> {
+pub(crate) async fn filter(client: &Client, q: &Query) -> anyhow::Result<Vec<Event>> {
     let chunks: Vec<Vec<String>> = if q.streams.is_empty() {
         vec![Vec::new()]
     } else {
@@ -68,7 +70,7 @@ pub async fn filter(client: &Client, q: &Query) -> anyhow::Result<Vec<Event>> {
 
 /// The last `n` events of one stream (GetLogEvents from the tail). A stream that does not
 /// exist (the task never wrote a line) gives no events.
-pub async fn last_lines(
+pub(crate) async fn last_lines(
     client: &Client,
     group: &str,
     stream: &str,

@@ -2,6 +2,8 @@
 //! [`ProbeSeries`]. Plain data (serde), built by a [`super::Source`], serialized once per
 //! change and sent to every connected page.
 
+#![warn(unreachable_pub)]
+
 use serde::{Deserialize, Serialize};
 
 /// One poll of the stack: listeners, task sets, tasks, the deployment in flight and the
@@ -168,7 +170,7 @@ impl ActionKind {
         }
     }
 
-    pub fn parse(name: &str) -> Option<Self> {
+    pub(crate) fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 }

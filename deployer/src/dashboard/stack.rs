@@ -1,6 +1,8 @@
 //! From what AWS answered to a [`Snapshot`]: pure, so it is tested on plain SDK values.
 //! The reads themselves (the same AWS layer the other commands use) live in the source.
 
+#![warn(unreachable_pub)]
+
 use std::collections::HashMap;
 
 use aws_sdk_codedeploy::types::{DeploymentInfo, EcsTarget};
@@ -16,7 +18,7 @@ use super::snapshot::{
 
 /// The target groups' names and colors, from the Terraform outputs.
 #[derive(Debug, Clone, Default)]
-pub struct TargetGroups {
+pub(crate) struct TargetGroups {
     /// `(arn, name, color)`.
     pub groups: Vec<(String, String, String)>,
 }
@@ -37,7 +39,7 @@ impl TargetGroups {
 
 /// Everything one poll read.
 #[derive(Debug, Clone, Default)]
-pub struct Reading {
+pub(crate) struct Reading {
     /// `AWS` or `local`.
     pub environment: String,
     pub cluster: String,
@@ -64,7 +66,7 @@ pub struct Reading {
 
 /// One log event as the page shows it: the task's short id, the level, then the message
 /// and fields, as `deployer logs` formats them ([`logview::line`]).
-pub fn log_line(ev: &Event) -> LogLine {
+pub(crate) fn log_line(ev: &Event) -> LogLine {
     let line = logview::line(ev);
     LogLine {
         at_ms: u64::try_from(ev.timestamp).unwrap_or(0),
@@ -78,14 +80,14 @@ pub fn log_line(ev: &Event) -> LogLine {
 /// The tail the page shows: the newest [`LogTail::cap`] lines, read incrementally (each
 /// read asks from the newest timestamp seen; [`logview::Follow`] drops what was shown).
 #[derive(Debug, Clone)]
-pub struct LogTail {
+pub(crate) struct LogTail {
     follow: logview::Follow,
     lines: std::collections::VecDeque<LogLine>,
     cap: usize,
 }
 
 impl LogTail {
-    pub fn new(start_ms: i64, cap: usize) -> LogTail {
+    pub(crate) fn new(start_ms: i64, cap: usize) -> LogTail {
         LogTail {
             follow: logview::Follow::new(start_ms),
             lines: std::collections::VecDeque::with_capacity(cap),
@@ -94,12 +96,12 @@ impl LogTail {
     }
 
     /// The `startTime` of the next read.
-    pub fn start_time(&self) -> i64 {
+    pub(crate) fn start_time(&self) -> i64 {
         self.follow.start_time()
     }
 
     /// Adds the events not seen yet (oldest first); keeps the newest `cap`.
-    pub fn admit(&mut self, events: Vec<Event>) {
+    pub(crate) fn admit(&mut self, events: Vec<Event>) {
         for ev in self.follow.admit(events) {
             if self.lines.len() == self.cap {
                 self.lines.pop_front();
@@ -109,7 +111,7 @@ impl LogTail {
     }
 
     /// The lines, oldest first.
-    pub fn lines(&self) -> Vec<LogLine> {
+    pub(crate) fn lines(&self) -> Vec<LogLine> {
         self.lines.iter().cloned().collect()
     }
 }
@@ -119,7 +121,7 @@ fn ms(t: &aws_smithy_types::DateTime) -> Option<u64> {
 }
 
 /// Which deployment the page shows: the one in flight, else the newest.
-pub fn shown(deployments: &[DeploymentInfo]) -> Option<&DeploymentInfo> {
+pub(crate) fn shown(deployments: &[DeploymentInfo]) -> Option<&DeploymentInfo> {
     deployments
         .iter()
         .find(|d| {
@@ -138,7 +140,7 @@ fn rollback_of(d: &DeploymentInfo) -> Option<String> {
 
 /// What the page may offer for `d` (the same checks as `deployer continue` and
 /// `deployer rollback`).
-pub fn actions(d: &DeploymentInfo) -> Vec<ActionKind> {
+pub(crate) fn actions(d: &DeploymentInfo) -> Vec<ActionKind> {
     let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("");
     if crate::aws::codedeploy::is_finished(status) {
         return Vec::new();
@@ -235,7 +237,7 @@ fn task_ip_and_ports(t: &EcsTask) -> (Option<String>, Vec<i32>) {
 }
 
 /// Builds the snapshot from one poll's reading.
-pub fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
+pub(crate) fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
     let listeners: Vec<Listener> = r
         .listeners
         .iter()
