@@ -180,3 +180,8 @@ output "tasks_in_private_subnets" {
   description = "Whether the tasks run in private subnets without public IPs (NAT gateway or VPC endpoints on)."
   value       = local.private_tasks
 }
+
+output "http_5xx_alarm_name" {
+  description = "The alarm on the service's 5xx answers that CodeDeploy watches (rollback on ALARM)."
+  value       = aws_cloudwatch_metric_alarm.http_5xx.alarm_name
+}

@@ -376,3 +376,38 @@ variable "artifact_retention_days" {
     error_message = "artifact_retention_days must be a whole number of at least 1."
   }
 }
+
+# ---------------------------------------------------------------- 5xx rollback alarm
+
+variable "errors_alarm_threshold" {
+  description = "5xx answers of the service (counted from its access log) within one period that put the alarm in ALARM; CodeDeploy then rolls the deployment back (DEPLOYMENT_STOP_ON_ALARM), termination wait included. 5 by default: a demo serves little traffic, and a release that fails every request crosses it within seconds of a curl loop."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.errors_alarm_threshold >= 1 && floor(var.errors_alarm_threshold) == var.errors_alarm_threshold
+    error_message = "errors_alarm_threshold must be a whole number of at least 1."
+  }
+}
+
+variable "errors_alarm_period_seconds" {
+  description = "Period of the 5xx alarm in seconds: 60 or a multiple of 60 (metrics from log filters are standard resolution)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.errors_alarm_period_seconds >= 60 && var.errors_alarm_period_seconds % 60 == 0 && var.errors_alarm_period_seconds <= 3600
+    error_message = "errors_alarm_period_seconds must be a multiple of 60 from 60 to 3600."
+  }
+}
+
+variable "errors_alarm_evaluation_periods" {
+  description = "Consecutive breaching periods before the 5xx alarm fires. 1 by default, so a failing release is rolled back within about two minutes, well inside the termination wait."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.errors_alarm_evaluation_periods >= 1 && var.errors_alarm_evaluation_periods <= 10 && floor(var.errors_alarm_evaluation_periods) == var.errors_alarm_evaluation_periods
+    error_message = "errors_alarm_evaluation_periods must be a whole number from 1 to 10."
+  }
+}

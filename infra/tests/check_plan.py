@@ -267,7 +267,10 @@ def check_consistency(repo: Path, plan: dict, changes: dict, expect_private: boo
           f"plan: CodeDeploy auto rollback must cover failures and alarms: {rb}")
     equal("plan: CodeDeploy deployment_style", dg.get("deployment_style"), [{"deployment_option": "WITH_TRAFFIC_CONTROL", "deployment_type": "BLUE_GREEN"}])
     alarms = dg.get("alarm_configuration", [{}])[0]
-    check(alarms.get("enabled") and len(alarms.get("alarms", [])) == 2, f"plan: CodeDeploy alarm_configuration: {alarms}")
+    # The two unhealthy-hosts alarms (one per target group) and the service's 5xx alarm.
+    equal("plan: CodeDeploy alarm_configuration alarms", sorted(alarms.get("alarms", [])),
+          sorted([f"{stack}-blue-unhealthy-hosts", f"{stack}-green-unhealthy-hosts", f"{stack}-http-5xx"]))
+    check(alarms.get("enabled") is True, f"plan: CodeDeploy alarm_configuration must be enabled: {alarms}")
 
     cb = after(changes, "aws_codebuild_project.app")
     env = cb.get("environment", [{}])[0]

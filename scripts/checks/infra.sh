@@ -213,7 +213,8 @@ pids+=("$plan_tls_pid")
 bad=(-var name=Demo_Stack -var az_count=1 -var region=europe -var listener_port=70000
   -var 'test_listener_cidrs=["203.0.113.0/33"]' -var log_retention_days=8 -var github_repository=no-owner
   -var codebuild_compute_type=HUGE -var 'ingress_cidrs=["10.0.0.0/33"]' -var tls_certificate_arn=not-an-arn
-  -var flow_logs_traffic_type=SOME)
+  -var flow_logs_traffic_type=SOME -var errors_alarm_threshold=0 -var errors_alarm_period_seconds=90
+  -var errors_alarm_evaluation_periods=0)
 terraform -chdir="$work/plan/infra" plan -input=false -lock=false -no-color "${bad[@]}" >"$work/plan-bad.log" 2>&1 &
 plan_bad_pid=$!
 pids+=("$plan_bad_pid")
@@ -223,14 +224,15 @@ wait "$plan_default_pid" || fail "terraform plan with the defaults failed (see p
 wait "$plan_tls_pid" || fail "terraform plan with tls_certificate_arn failed (see plan-tls.log)"
 if wait "$plan_bad_pid"; then fail "terraform plan accepted invalid variables (see plan-bad.log)"; fi
 for var in name az_count region listener_port test_listener_cidrs log_retention_days github_repository \
-  codebuild_compute_type ingress_cidrs tls_certificate_arn flow_logs_traffic_type; do
+  codebuild_compute_type ingress_cidrs tls_certificate_arn flow_logs_traffic_type errors_alarm_threshold \
+  errors_alarm_period_seconds errors_alarm_evaluation_periods; do
   grep -q "var\.$var" "$work/plan-bad.log" || fail "terraform plan did not reject the invalid variable $var (see plan-bad.log)"
 done
 echo "  invalid variables rejected with their messages: $(grep -c '^Error: Invalid value for variable' "$work/plan-bad.log")"
 grep -h -e '^Plan:' "$work/plan-all.log" "$work/plan-default.log" "$work/plan-tls.log" | sed 's/^/  /'
 
 step "the defaults and the TLS option, as planned"
-python3 - "$work/default.json" "$work/tls.json" "$tls_cert" <<'PY' || fail "the planned listener or flow log is not what infra/README.md says (above)"
+python3 - "$work/default.json" "$work/tls.json" "$tls_cert" <<'PY' || fail "the planned listener, flow log or 5xx alarm are not what infra/README.md says (above)"
 import json, sys
 def changes(path):
     return {r["address"]: r["change"]["after"] for r in json.load(open(path))["resource_changes"]
@@ -260,12 +262,27 @@ ports = sorted(v.get("from_port") for k, v in tls.items() if k.startswith("aws_v
 want("tls plan: NLB ingress ports of the production listener", ports, [443])
 listeners = sorted(k for k in tls if k.startswith("aws_lb_listener."))
 want("tls plan: listeners", listeners, ["aws_lb_listener.production", "aws_lb_listener.test[0]"])
+# The 5xx alarm: the access-line filter on the service's log group, missing data not breaching,
+# and watched by the deployment group beside the unhealthy-hosts alarms.
+mf = default["aws_cloudwatch_log_metric_filter.http_5xx"]
+want("5xx metric filter pattern", mf.get("pattern"), '{ $.message = "request" && $.status >= 500 }')
+want("5xx metric filter log group", mf.get("log_group_name"), "/ecs/demo")
+alarm = default["aws_cloudwatch_metric_alarm.http_5xx"]
+want("5xx alarm (statistic, period, evaluation periods, threshold, missing data)",
+     (alarm.get("statistic"), alarm.get("period"), alarm.get("evaluation_periods"), alarm.get("threshold"), alarm.get("treat_missing_data")),
+     ("Sum", 60, 1, 5, "notBreaching"))
+dg = default["aws_codedeploy_deployment_group.app"]
+want("deployment group alarms", sorted(dg["alarm_configuration"][0]["alarms"]),
+     ["demo-blue-unhealthy-hosts", "demo-green-unhealthy-hosts", "demo-http-5xx"])
+want("deployment group rollback events", sorted(dg["auto_rollback_configuration"][0]["events"]),
+     ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"])
 for e in errors:
     print(f"  {e}", file=sys.stderr)
 if errors:
     sys.exit(1)
 print("  defaults: flow logs REJECT, production TCP 80; tls_certificate_arn: production TLS 443 "
       "(ELBSecurityPolicy-TLS13-1-2-2021-06), targets and test listener TCP")
+print("  the 5xx filter and alarm watched by the deployment group beside the unhealthy-hosts alarms")
 PY
 
 step "waiting for the first-deploy test"
