@@ -411,3 +411,60 @@ variable "errors_alarm_evaluation_periods" {
     error_message = "errors_alarm_evaluation_periods must be a whole number from 1 to 10."
   }
 }
+
+# ---------------------------------------------------------------- validation hook (hook.tf)
+
+variable "hook_timeout_seconds" {
+  description = "Timeout of the validation hook function (AfterAllowTestTraffic). It sends hook_requests_per_task requests to every task of both sides, each bounded by hook_request_timeout_ms; a function that times out reports nothing and CodeDeploy fails the hook (rollback) when its own hook timeout ends."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.hook_timeout_seconds >= 10 && var.hook_timeout_seconds <= 900 && floor(var.hook_timeout_seconds) == var.hook_timeout_seconds
+    error_message = "hook_timeout_seconds must be a whole number from 10 to 900 (Lambda's limit)."
+  }
+}
+
+variable "hook_requests_per_task" {
+  description = "HOOK_REQUESTS_PER_TASK: requests the hook sends to each green task and each healthy blue task."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.hook_requests_per_task >= 1 && var.hook_requests_per_task <= 1000 && floor(var.hook_requests_per_task) == var.hook_requests_per_task
+    error_message = "hook_requests_per_task must be a whole number from 1 to 1000 (what the hook accepts)."
+  }
+}
+
+variable "hook_request_timeout_ms" {
+  description = "HOOK_REQUEST_TIMEOUT_MS: bound of each request the hook sends."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.hook_request_timeout_ms >= 1 && var.hook_request_timeout_ms <= 60000 && floor(var.hook_request_timeout_ms) == var.hook_request_timeout_ms
+    error_message = "hook_request_timeout_ms must be a whole number of milliseconds from 1 to 60000 (what the hook accepts)."
+  }
+}
+
+variable "hook_max_p99_ratio" {
+  description = "HOOK_MAX_P99_RATIO: green's latency p99 may be at most this many times blue's (or hook_p99_floor_ms, whichever is larger)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.hook_max_p99_ratio >= 1
+    error_message = "hook_max_p99_ratio must be at least 1."
+  }
+}
+
+variable "hook_p99_floor_ms" {
+  description = "HOOK_P99_FLOOR_MS: a p99 under this many milliseconds always passes (blue's p99 of a few ms would otherwise make the ratio fail on noise)."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.hook_p99_floor_ms >= 0
+    error_message = "hook_p99_floor_ms must be 0 or more."
+  }
+}
