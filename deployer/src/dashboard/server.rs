@@ -172,12 +172,20 @@ pub async fn start(opts: Options, source: Arc<dyn Source>) -> anyhow::Result<Run
         token: token.clone(),
     });
     let app = router(&base, state, guard);
+    // loopback-http's accept loop: a silent or half-sent connection is closed after the
+    // header-read bound instead of holding a slot (server-sent-event streams are responses
+    // in progress, not bound by it).
     let server = tokio::spawn({
         let stop = stop.clone();
         async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stop.cancelled_owned())
-                .await
+            loopback_http::serve(
+                listener,
+                app,
+                loopback_http::Limits::default(),
+                stop.cancelled_owned(),
+            )
+            .await;
+            Ok(())
         }
     });
     Ok(Running {
@@ -215,7 +223,9 @@ fn new_token() -> String {
     )
 }
 
-/// The checks every request goes through before routing.
+/// The checks every request goes through before routing: loopback-http's Host and Origin
+/// guard (the one every loopback server of the project uses; the page's own origin is
+/// allowed), then the per-run token when actions are on.
 #[derive(Debug)]
 pub(crate) struct Guard {
     pub port: u16,
@@ -225,41 +235,16 @@ pub(crate) struct Guard {
 impl Guard {
     /// `Err((status, why))` when the request must be refused.
     pub(crate) fn check(&self, uri: &Uri, headers: &HeaderMap) -> Result<(), (StatusCode, String)> {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .ok_or((StatusCode::FORBIDDEN, "no Host header".to_owned()))?;
-        let host_ok = [
-            format!("127.0.0.1:{}", self.port),
-            format!("localhost:{}", self.port),
-        ]
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(host));
-        if !host_ok {
-            return Err((
-                StatusCode::FORBIDDEN,
-                format!(
-                    "Host {host:?} refused: open http://127.0.0.1:{}/ (the dashboard answers only to 127.0.0.1 or localhost)",
-                    self.port
-                ),
-            ));
-        }
-        if let Some(origin) = headers.get(header::ORIGIN) {
-            let origin = origin.to_str().unwrap_or("");
-            if !origin.eq_ignore_ascii_case(&format!("http://{host}")) {
-                return Err((
-                    StatusCode::FORBIDDEN,
-                    format!("Origin {origin:?} refused: only the dashboard's own page may call it"),
-                ));
-            }
-        }
+        loopback_http::Guard::new(self.port, loopback_http::OriginRule::Own)
+            .check(headers)
+            .map_err(|refusal| (StatusCode::FORBIDDEN, refusal.to_string()))?;
         if let Some(token) = &self.token {
             let given = uri
                 .path()
                 .strip_prefix('/')
                 .and_then(|p| p.split_once('/'))
                 .map_or("", |(t, _)| t);
-            if !same_secret(given.as_bytes(), token.as_bytes()) {
+            if !loopback_http::same_secret(given.as_bytes(), token.as_bytes()) {
                 return Err((
                     StatusCode::FORBIDDEN,
                     "this dashboard has actions on: open the URL it printed (with its token)"
@@ -269,11 +254,6 @@ impl Guard {
         }
         Ok(())
     }
-}
-
-/// Compares two secrets in time that depends only on their lengths.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn guard_layer(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
@@ -627,8 +607,5 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_ne!(a, new_token());
-        assert!(same_secret(b"abc", b"abc"));
-        assert!(!same_secret(b"abc", b"abd"));
-        assert!(!same_secret(b"abc", b"abcd"));
     }
 }
