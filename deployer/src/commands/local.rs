@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::args::{GlobalArgs, OutputFormat, TemplateArgs};
 use crate::exit::Code;
 use deployer_emulator::config::{self, Config};
-use deployer_emulator::{stack, state};
+use deployer_emulator::runtime::state;
 
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit_codes!(read))]
@@ -120,7 +120,7 @@ pub(crate) async fn run(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<
         LocalCommand::Down(a) => down(&a.state, global),
         LocalCommand::Env(a) => env(&a.state, global),
         LocalCommand::Status(a) => status(&a.state, global).await,
-        LocalCommand::StandIn(a) => deployer_emulator::build::standin::main(&a.tool, &a.args),
+        LocalCommand::StandIn(a) => deployer_emulator::codebuild::standin::main(&a.tool, &a.args),
     }
 }
 
@@ -155,7 +155,7 @@ async fn up(args: UpArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
-    stack::run(cfg, |s| {
+    deployer_emulator::run(cfg, |s| {
         tracing::info!(
             "local stack ready: NLB {} (test listener {}), AWS API {}; `eval \"$(deployer local env)\"` to use it",
             s.nlb_url,
@@ -374,7 +374,7 @@ fn git_remote(st: &state::StackState) -> String {
     st.outputs
         .parent()
         .unwrap_or(Path::new("."))
-        .join(deployer_emulator::pipeline::driver::REPO_DIR)
+        .join(deployer_emulator::codepipeline::driver::REPO_DIR)
         .display()
         .to_string()
 }

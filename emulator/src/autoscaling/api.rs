@@ -6,16 +6,16 @@
 
 use serde_json::{json, Value};
 
-use super::engine::{Metric, TargetTracking};
-use super::{
+use super::backend::{
     target_json, AutoScaling, Registration, ScalingCode, ScalingError, Suspended, DIMENSION,
     NAMESPACE,
 };
-use crate::api::{opt_str, str_list, ApiResult};
-use crate::error::{ApiError, Common};
+use super::engine::{Metric, TargetTracking};
+use crate::wire::error::{ApiError, Common};
+use crate::wire::json::{opt_str, str_list, ApiResult};
 
 /// The JSON 1.1 target prefix of Application Auto Scaling.
-pub const TARGET_PREFIX: &str = "AnyScaleFrontendService";
+pub(crate) const TARGET_PREFIX: &str = "AnyScaleFrontendService";
 
 impl From<ScalingError> for ApiError {
     fn from(e: ScalingError) -> Self {
@@ -157,7 +157,7 @@ fn target_tracking(config: &Value) -> Result<TargetTracking, ApiError> {
 }
 
 /// Handles one operation; `now` is epoch seconds.
-pub fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -> ApiResult {
+pub(crate) fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -> ApiResult {
     match op {
         "RegisterScalableTarget" => {
             check_scope(input, true)?;

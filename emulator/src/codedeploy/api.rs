@@ -5,19 +5,20 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::backend::{
-    not_found, AppSpec, Deployment, DeploymentKind, DeploymentStatus, EventStatus, NewDeployment,
-    WaitType,
+use super::backend::not_found;
+use super::model::{
+    AppSpec, Deployment, DeploymentKind, DeploymentStatus, EventStatus, NewDeployment, WaitType,
 };
 use super::{lifecycle, Error};
-use crate::api::{opt_str, req_str, str_list, ApiResult};
 use crate::config::minutes_ceil;
 use crate::ecs;
-use crate::error::{ApiError, Common};
-use crate::model::{
-    World, APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, TG_NAMES, UPPER_ALNUM,
+use crate::names::{
+    APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, TG_NAMES, UPPER_ALNUM,
 };
-use crate::stack::Stack;
+use crate::runtime::stack::Stack;
+use crate::wire::error::{ApiError, Common};
+use crate::wire::json::{opt_str, req_str, str_list, ApiResult};
+use crate::world::World;
 
 /// The names `aws ecs deploy` uses when it is not given `--codedeploy-application` /
 /// `--codedeploy-deployment-group` (`AppECS-<cluster>-<service>`, `DgpECS-<cluster>-<service>`):
@@ -38,7 +39,7 @@ const ECS_CONFIGS: [&str; 5] = [
     "CodeDeployDefault.ECSCanary10Percent15Minutes",
 ];
 
-pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
+pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
         "GetApplication" => {
             check_app(input)?;
@@ -346,7 +347,7 @@ fn blue_green_json(w: &World) -> Value {
     })
 }
 
-pub fn deployment_json(w: &World, d: &Deployment) -> Value {
+pub(crate) fn deployment_json(w: &World, d: &Deployment) -> Value {
     let mut overview = json!({"Pending": 0, "InProgress": 0, "Succeeded": 0, "Failed": 0, "Skipped": 0, "Ready": 0});
     let key: &str = d.target_status.into();
     overview[key] = json!(1);

@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::backend::{StopCode, Task, TaskSet, TaskSetStatus, TaskStatus};
+use super::model::{StopCode, Task, TaskSet, TaskSetStatus, TaskStatus};
 use super::Error;
-use crate::api::{opt_str, req_str, str_list, ApiResult};
-use crate::error::{ApiError, Common};
-use crate::model::{World, CLUSTER, CONTAINER, CONTAINER_PORT, SERVICE, TG_NAMES};
-use crate::stack::Stack;
+use crate::names::{CLUSTER, CONTAINER, CONTAINER_PORT, SERVICE, TG_NAMES};
+use crate::runtime::stack::Stack;
+use crate::wire::error::{ApiError, Common};
+use crate::wire::json::{opt_str, req_str, str_list, ApiResult};
+use crate::world::World;
 
-pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
+pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
         "RegisterTaskDefinition" => {
             let mut td = input.clone();
@@ -255,11 +256,11 @@ fn run_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
             )
         })?,
     };
-    let o = crate::placement::overrides(input, CONTAINER)
+    let o = crate::ecs::placement::overrides(input, CONTAINER)
         .map_err(|m| ApiError::new(Error::InvalidParameterException, m))?;
     let mut ids = Vec::new();
     for _ in 0..count {
-        let id = crate::tasks::run_task(stack, &arn, o.command.clone(), &o.environment)
+        let id = crate::runtime::tasks::run_task(stack, &arn, o.command.clone(), &o.environment)
             .map_err(|e| ApiError::new(Error::ClientException, format!("{e:#}")))?;
         ids.push(id);
     }
@@ -286,7 +287,7 @@ fn stop_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
             "The referenced task was not found.",
         ));
     }
-    crate::tasks::stop_task(stack, &id, StopCode::UserInitiated, &reason);
+    crate::runtime::tasks::stop_task(stack, &id, StopCode::UserInitiated, &reason);
     let w = stack.world();
     let t = w.tasks.get(&id).expect("checked above");
     Ok(json!({"task": task_json(&w, t)}))
@@ -298,14 +299,14 @@ fn counts(w: &World, ts: &TaskSet) -> (usize, usize) {
     for t in ts.tasks.iter().filter_map(|id| w.tasks.get(id)) {
         match t.last_status {
             TaskStatus::Running => running += 1,
-            TaskStatus::Provisioning | TaskStatus::Pending => pending += 1,
+            TaskStatus::Pending => pending += 1,
             _ => {}
         }
     }
     (running, pending)
 }
 
-pub fn task_set_json(w: &World, ts: &TaskSet) -> Value {
+pub(crate) fn task_set_json(w: &World, ts: &TaskSet) -> Value {
     let (running, pending) = counts(w, ts);
     let steady = running >= ts.desired as usize && pending == 0;
     json!({
@@ -536,7 +537,7 @@ fn task_json(w: &World, t: &Task) -> Value {
 }
 
 /// ECS task metadata v4 (`/task`) for a task of this stack.
-pub fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
+pub(crate) fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
     let w = stack.world();
     let t = w.tasks.get(id)?;
     let td = w.task_def(&t.task_def_arn);

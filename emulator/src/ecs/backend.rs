@@ -1,253 +1,18 @@
-//! The ECS model and its operations on the [`World`]: task definitions, task sets and the
-//! records of their tasks. Starting and stopping the processes is [`crate::tasks`]'s
-//! job; this module only keeps the books.
+//! ECS's operations on the [`World`]: task definitions, task sets and the records of
+//! their tasks. Starting and stopping the processes is [`crate::runtime::tasks`]'s job;
+//! this module only keeps the books.
 
-use std::time::Duration;
-
-use serde_json::{json, Value};
-
+use super::model::*;
 use super::Error;
-use crate::error::{ApiError, Common};
-use crate::model::{now, random_id, World, ACCOUNT_ID, CONTAINER, DIGITS, TG_NAMES};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum TaskStatus {
-    Provisioning,
-    Pending,
-    Running,
-    Deprovisioning,
-    Stopped,
-}
-
-impl TaskStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum Health {
-    Unknown,
-    Healthy,
-    Unhealthy,
-}
-
-impl Health {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
-/// Why a task stopped (ECS `stopCode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-pub enum StopCode {
-    /// `deployer local down` or Ctrl-C.
-    UserInitiated,
-    /// Its task set was deleted.
-    ServiceSchedulerInitiated,
-    /// It failed its container health check.
-    TaskFailedToStart,
-    /// The process exited on its own.
-    EssentialContainerExited,
-}
-
-/// How many Availability Zones the local service spreads its tasks over.
-pub const AZ_COUNT: usize = 2;
-
-#[derive(Debug, Clone)]
-pub struct Task {
-    pub id: String,
-    pub arn: String,
-    pub task_set_id: String,
-    pub task_def_arn: String,
-    pub image: String,
-    pub version: String,
-    pub port: u16,
-    pub pid: Option<u32>,
-    pub last_status: TaskStatus,
-    pub desired_running: bool,
-    pub health: Health,
-    /// Whether the task definition has a container health check.
-    pub has_health_check: bool,
-    pub created_at: f64,
-    pub started_at: Option<f64>,
-    pub stopping_at: Option<f64>,
-    pub stopped_at: Option<f64>,
-    pub stopped_reason: Option<String>,
-    pub stop_code: Option<StopCode>,
-    pub exit_code: Option<i32>,
-    pub log: String,
-    /// The Availability Zone it was placed in (spread as the ECS scheduler spreads).
-    pub az: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum TaskSetStatus {
-    Primary,
-    Active,
-    Draining,
-}
-
-impl TaskSetStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct TaskSet {
-    pub id: String,
-    pub arn: String,
-    pub task_def_arn: String,
-    /// Index into [`TG_NAMES`].
-    pub tg: usize,
-    pub status: TaskSetStatus,
-    /// The CodeDeploy deployment that created it.
-    pub external_id: Option<String>,
-    pub created_at: f64,
-    pub updated_at: f64,
-    pub desired: u32,
-    pub tasks: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ServiceEvent {
-    pub id: String,
-    pub at: f64,
-    pub message: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Service {
-    pub created_at: f64,
-    pub desired: u32,
-    pub task_sets: Vec<TaskSet>,
-    pub events: Vec<ServiceEvent>,
-}
-
-/// A task being started: what [`World::record_task`] needs to know of it.
-#[derive(Debug, Clone)]
-pub struct NewTask {
-    pub id: String,
-    pub image: String,
-    pub version: String,
-    pub port: u16,
-    pub pid: Option<u32>,
-    pub has_health_check: bool,
-    pub log: String,
-}
-
-/// What a task runs, read from its task definition.
-#[derive(Debug, Clone)]
-pub struct Launch {
-    pub image: String,
-    pub env: Vec<(String, String)>,
-    pub args: Vec<String>,
-    pub health: Option<HealthCheck>,
-    pub stop_timeout: Option<Duration>,
-}
-
-#[derive(Debug, Clone)]
-pub struct HealthCheck {
-    /// Program and arguments (`/demo` mapped to the local demo binary).
-    pub argv: Vec<String>,
-    pub shell: bool,
-    pub timeout: Duration,
-    pub retries: u32,
-    pub start_period: Duration,
-}
-
-/// Reads the container named `demo` (else the first essential one) of a task definition.
-pub fn launch_of(task_def: &Value) -> anyhow::Result<Launch> {
-    use anyhow::anyhow;
-    let containers = task_def["containerDefinitions"]
-        .as_array()
-        .ok_or_else(|| anyhow!("task definition has no containerDefinitions"))?;
-    let c = containers
-        .iter()
-        .find(|c| c["name"].as_str() == Some(CONTAINER))
-        .or_else(|| {
-            containers
-                .iter()
-                .find(|c| c["essential"].as_bool() != Some(false))
-        })
-        .ok_or_else(|| anyhow!("task definition has no container named {CONTAINER:?}"))?;
-    let image = c["image"]
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| anyhow!("container {:?} has no image", c["name"]))?
-        .to_string();
-    let env = c["environment"]
-        .as_array()
-        .map(|vars| {
-            vars.iter()
-                .filter_map(|v| {
-                    Some((
-                        v["name"].as_str()?.to_string(),
-                        v["value"].as_str().unwrap_or("").to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let args = c["command"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    let health = match c["healthCheck"]["command"].as_array() {
-        Some(cmd) if !cmd.is_empty() => {
-            let words: Vec<String> = cmd
-                .iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect();
-            let (shell, argv) = match words.first().map(String::as_str) {
-                Some("CMD") => (false, words[1..].to_vec()),
-                Some("CMD-SHELL") => (true, words[1..].to_vec()),
-                _ => (false, words.clone()),
-            };
-            if argv.is_empty() {
-                return Err(anyhow!("healthCheck.command {words:?} has no program"));
-            }
-            let secs = |key: &str, default: u64| {
-                Duration::from_secs(c["healthCheck"][key].as_u64().unwrap_or(default))
-            };
-            Some(HealthCheck {
-                argv,
-                shell,
-                timeout: secs("timeout", 5),
-                retries: c["healthCheck"]["retries"].as_u64().unwrap_or(3).max(1) as u32,
-                start_period: secs("startPeriod", 0),
-            })
-        }
-        _ => None,
-    };
-    let stop_timeout = c["stopTimeout"].as_u64().map(Duration::from_secs);
-    Ok(Launch {
-        image,
-        env,
-        args,
-        health,
-        stop_timeout,
-    })
-}
-
-fn valid_family(f: &str) -> bool {
-    !f.is_empty()
-        && f.len() <= 255
-        && f.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
+use crate::clock::now;
+use crate::names::{random_id, ACCOUNT_ID, DIGITS, TG_NAMES};
+use crate::wire::error::{ApiError, Common};
+use crate::world::World;
+use serde_json::{json, Value};
 
 impl World {
     /// Registers a task definition (the next revision of its family); returns its ARN.
-    pub fn register_task_definition(&mut self, mut td: Value) -> Result<String, ApiError> {
+    pub(crate) fn register_task_definition(&mut self, mut td: Value) -> Result<String, ApiError> {
         let family = match td.get("family") {
             Some(Value::String(f)) if !f.is_empty() => f.clone(),
             Some(Value::Null) | None => {
@@ -329,14 +94,14 @@ impl World {
         Ok(arn)
     }
 
-    pub fn task_def(&self, arn: &str) -> Option<&Value> {
+    pub(crate) fn task_def(&self, arn: &str) -> Option<&Value> {
         self.task_defs
             .iter()
             .find(|td| td["taskDefinitionArn"].as_str() == Some(arn))
     }
 
     /// `family`, `family:revision` or a full ARN.
-    pub fn resolve_task_def(&self, r: &str) -> Option<&Value> {
+    pub(crate) fn resolve_task_def(&self, r: &str) -> Option<&Value> {
         if r.starts_with("arn:") {
             return self.task_def(r);
         }
@@ -351,7 +116,7 @@ impl World {
     }
 
     /// A service event (newest first, the last 100 kept), logged too.
-    pub fn event(&mut self, message: impl Into<String>) {
+    pub(crate) fn event(&mut self, message: impl Into<String>) {
         let message = message.into();
         tracing::info!(target: "ecs", "{message}");
         self.service.events.insert(
@@ -365,24 +130,24 @@ impl World {
         self.service.events.truncate(100);
     }
 
-    pub fn primary(&self) -> Option<&TaskSet> {
+    pub(crate) fn primary(&self) -> Option<&TaskSet> {
         self.service
             .task_sets
             .iter()
             .find(|ts| ts.status == TaskSetStatus::Primary)
     }
 
-    pub fn task_set(&self, id: &str) -> Option<&TaskSet> {
+    pub(crate) fn task_set(&self, id: &str) -> Option<&TaskSet> {
         self.service.task_sets.iter().find(|ts| ts.id == id)
     }
 
-    pub fn task_set_mut(&mut self, id: &str) -> Option<&mut TaskSet> {
+    pub(crate) fn task_set_mut(&mut self, id: &str) -> Option<&mut TaskSet> {
         self.service.task_sets.iter_mut().find(|ts| ts.id == id)
     }
 
     /// Records a new task set for `td_arn` behind target group `tg` (no tasks yet: the
     /// caller starts `desired` of them); returns its id.
-    pub fn create_task_set(
+    pub(crate) fn create_task_set(
         &mut self,
         td_arn: &str,
         tg: usize,
@@ -416,7 +181,7 @@ impl World {
     }
 
     /// Starts deleting a task set: it drains; returns the tasks to stop (`None`: no such set).
-    pub fn drain_task_set(&mut self, ts_id: &str, reason: &str) -> Option<Vec<String>> {
+    pub(crate) fn drain_task_set(&mut self, ts_id: &str, reason: &str) -> Option<Vec<String>> {
         let ts = self.task_set_mut(ts_id)?;
         ts.status = TaskSetStatus::Draining;
         ts.updated_at = now();
@@ -428,12 +193,12 @@ impl World {
     }
 
     /// Forgets a drained task set (its tasks stopped).
-    pub fn remove_task_set(&mut self, ts_id: &str) {
+    pub(crate) fn remove_task_set(&mut self, ts_id: &str) {
         self.service.task_sets.retain(|ts| ts.id != ts_id);
     }
 
     /// Makes a task set the primary one (after the traffic switch).
-    pub fn promote(&mut self, ts_id: &str) {
+    pub(crate) fn promote(&mut self, ts_id: &str) {
         for ts in self.service.task_sets.iter_mut() {
             if ts.id == ts_id {
                 ts.status = TaskSetStatus::Primary;
@@ -445,10 +210,15 @@ impl World {
     }
 
     /// Records a task of task set `task_set_id` that has just started; returns its ARN.
-    pub fn record_task(&mut self, task_set_id: &str, task_def_arn: &str, new: NewTask) -> String {
+    pub(crate) fn record_task(
+        &mut self,
+        task_set_id: &str,
+        task_def_arn: &str,
+        new: NewTask,
+    ) -> String {
         let arn = self.names.task_arn(&new.id);
         let t = now();
-        let zones = crate::placement::zones(&self.names.region, AZ_COUNT);
+        let zones = crate::ecs::placement::zones(&self.names.region, AZ_COUNT);
         let az = {
             let running: Vec<&str> = self
                 .task_set(task_set_id)
@@ -461,7 +231,7 @@ impl World {
                         .collect()
                 })
                 .unwrap_or_default();
-            crate::placement::pick_zone(&zones, &running).to_string()
+            crate::ecs::placement::pick_zone(&zones, &running).to_string()
         };
         let id = new.id.clone();
         let event = format!(
@@ -505,7 +275,7 @@ impl World {
     }
 
     /// Marks a task as stopping (desired STOPPED); `false` if it was not running.
-    pub fn stopping(&mut self, task_id: &str, code: StopCode, reason: &str) -> bool {
+    pub(crate) fn stopping(&mut self, task_id: &str, code: StopCode, reason: &str) -> bool {
         let Some(t) = self.tasks.get_mut(task_id) else {
             return false;
         };
@@ -523,7 +293,7 @@ impl World {
     }
 
     /// Records that a task's process exited (with `code`, `None` if killed by a signal).
-    pub fn exited(&mut self, task_id: &str, code: Option<i32>) {
+    pub(crate) fn exited(&mut self, task_id: &str, code: Option<i32>) {
         let Some(t) = self.tasks.get_mut(task_id) else {
             return;
         };
@@ -550,7 +320,7 @@ impl World {
     /// The tasks of a task set that should run, when there are `desired` of them, all
     /// running and passing their container health check (if any); `None` otherwise. The
     /// target group's view is the load balancer's to add.
-    pub fn task_set_running(&self, ts_id: &str) -> Option<(usize, Vec<&str>)> {
+    pub(crate) fn task_set_running(&self, ts_id: &str) -> Option<(usize, Vec<&str>)> {
         let ts = self.task_set(ts_id)?;
         let live: Vec<&Task> = ts
             .tasks
@@ -568,15 +338,15 @@ impl World {
 
     /// Why a task set cannot become healthy: one of its tasks failed its container
     /// health check or stopped.
-    pub fn task_set_problem(&self, ts_id: &str) -> Option<String> {
+    pub(crate) fn task_set_problem(&self, ts_id: &str) -> Option<String> {
         let ts = self.task_set(ts_id)?;
         for t in ts.tasks.iter().filter_map(|id| self.tasks.get(id)) {
             if t.health == Health::Unhealthy {
                 return Some(format!(
                     "The replacement task {} failed its container health checks (its log: stream {} of {}).",
                     t.id,
-                    crate::logs::ecs_stream(&t.id),
-                    crate::logs::ECS_GROUP
+                    crate::logs::backend::ecs_stream(&t.id),
+                    crate::logs::backend::ECS_GROUP
                 ));
             }
             if t.last_status == TaskStatus::Stopped || !t.desired_running {
@@ -584,8 +354,8 @@ impl World {
                     "The replacement task {} stopped: {} (its log: stream {} of {}).",
                     t.id,
                     t.stopped_reason.clone().unwrap_or_else(|| "exited".into()),
-                    crate::logs::ecs_stream(&t.id),
-                    crate::logs::ECS_GROUP
+                    crate::logs::backend::ecs_stream(&t.id),
+                    crate::logs::backend::ECS_GROUP
                 ));
             }
         }
@@ -593,7 +363,7 @@ impl World {
     }
 
     /// How many tasks of each primary task set the scheduler must start to reach `desired`.
-    pub fn missing_tasks(&self) -> Vec<(String, u32)> {
+    pub(crate) fn missing_tasks(&self) -> Vec<(String, u32)> {
         self.service
             .task_sets
             .iter()
@@ -613,7 +383,7 @@ impl World {
 
     /// UpdateService's desiredCount: the service's count and its primary task set's
     /// (the scheduler then starts or stops tasks).
-    pub fn set_desired(&mut self, n: u32) {
+    pub(crate) fn set_desired(&mut self, n: u32) {
         self.service.desired = n;
         let mut changed = None;
         for ts in &mut self.service.task_sets {
@@ -632,7 +402,7 @@ impl World {
 
     /// Tasks of the primary task sets beyond their desired count, newest first (the
     /// scheduler stops these on a scale in).
-    pub fn excess_tasks(&self) -> Vec<String> {
+    pub(crate) fn excess_tasks(&self) -> Vec<String> {
         let mut out = Vec::new();
         for ts in self
             .service
@@ -654,7 +424,7 @@ impl World {
     }
 
     /// A CodeDeploy deployment is in progress (task sets other than the primary exist).
-    pub fn deployment_in_progress(&self) -> bool {
+    pub(crate) fn deployment_in_progress(&self) -> bool {
         self.service
             .task_sets
             .iter()
@@ -662,7 +432,7 @@ impl World {
     }
 
     /// Keeps at most 200 stopped tasks (the oldest go first).
-    pub fn prune_stopped(&mut self) {
+    pub(crate) fn prune_stopped(&mut self) {
         let mut stopped: Vec<(f64, String)> = self
             .tasks
             .values()
@@ -676,4 +446,11 @@ impl World {
             }
         }
     }
+}
+
+fn valid_family(f: &str) -> bool {
+    !f.is_empty()
+        && f.len() <= 255
+        && f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

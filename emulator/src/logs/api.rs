@@ -5,14 +5,14 @@
 
 use serde_json::{json, Value};
 
-use super::{
+use super::backend::{
     FilterQuery, GetQuery, InputEvent, Logs, LogsCode, LogsError, StreamOrder, StreamsQuery,
 };
-use crate::api::{opt_str, str_list, ApiResult};
-use crate::error::{ApiError, Common};
+use crate::wire::error::{ApiError, Common};
+use crate::wire::json::{opt_str, str_list, ApiResult};
 
 /// The JSON 1.1 target prefix of CloudWatch Logs.
-pub const TARGET_PREFIX: &str = "Logs_20140328";
+pub(crate) const TARGET_PREFIX: &str = "Logs_20140328";
 
 impl From<LogsError> for ApiError {
     fn from(e: LogsError) -> Self {
@@ -79,7 +79,7 @@ fn required<'a>(input: &'a Value, key: &str) -> Result<&'a str, ApiError> {
 }
 
 /// Handles one operation; `now` is epoch milliseconds.
-pub fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResult {
+pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResult {
     match op {
         "FilterLogEvents" => {
             let q = FilterQuery {

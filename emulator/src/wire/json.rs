@@ -1,0 +1,100 @@
+//! AWS JSON 1.1: the request body as a JSON object, members read with the errors AWS
+//! answers, and the response and error shapes (`__type` plus `x-amzn-ErrorType`).
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::error::{ApiError, Common, ErrorCode};
+
+/// What a JSON 1.1 operation answers: the response document, or an AWS error.
+pub(crate) type ApiResult = Result<Value, ApiError>;
+
+/// The body of a JSON 1.1 request: a JSON object (an empty body is `{}`).
+pub(crate) fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(ApiError::new(
+            Common::SerializationException,
+            "the request body is not a JSON object",
+        )),
+        Err(e) => Err(ApiError::new(
+            Common::SerializationException,
+            format!("the request body is not JSON: {e}"),
+        )),
+    }
+}
+
+/// A 200 JSON 1.1 response.
+pub(crate) fn ok(v: &Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/x-amz-json-1.1")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+pub(crate) fn error(e: &ApiError) -> Response {
+    let mut resp = (
+        e.status,
+        [(header::CONTENT_TYPE, "application/x-amz-json-1.1")],
+        json!({"__type": e.code, "message": e.message}).to_string(),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(e.code) {
+        resp.headers_mut().insert("x-amzn-errortype", v);
+    }
+    resp
+}
+
+/// Input helpers for JSON handlers: a required string member, with the AWS-style error.
+pub(crate) fn req_str<'a>(
+    input: &'a Value,
+    key: &str,
+    code: impl ErrorCode,
+) -> Result<&'a str, ApiError> {
+    match input.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        Some(Value::Null) | None => Err(ApiError::new(code, format!("{key} is required"))),
+        Some(Value::String(_)) => Err(ApiError::new(code, format!("{key} must not be empty"))),
+        Some(other) => Err(ApiError::new(
+            Common::SerializationException,
+            format!("{key}: expected a string, got {other}"),
+        )),
+    }
+}
+
+pub(crate) fn opt_str<'a>(input: &'a Value, key: &str) -> Result<Option<&'a str>, ApiError> {
+    match input.get(key) {
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Null) | None => Ok(None),
+        Some(other) => Err(ApiError::new(
+            Common::SerializationException,
+            format!("{key}: expected a string, got {other}"),
+        )),
+    }
+}
+
+pub(crate) fn str_list(input: &Value, key: &str) -> Result<Vec<String>, ApiError> {
+    match input.get(key) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str().map(String::from).ok_or_else(|| {
+                    ApiError::new(
+                        Common::SerializationException,
+                        format!("{key}: expected a list of strings, got {v}"),
+                    )
+                })
+            })
+            .collect(),
+        Some(Value::Null) | None => Ok(Vec::new()),
+        Some(other) => Err(ApiError::new(
+            Common::SerializationException,
+            format!("{key}: expected a list, got {other}"),
+        )),
+    }
+}
