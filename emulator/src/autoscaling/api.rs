@@ -7,8 +7,7 @@
 use serde_json::{json, Value};
 
 use super::backend::{
-    target_json, AutoScaling, Registration, ScalingCode, ScalingError, Suspended, DIMENSION,
-    NAMESPACE,
+    target_json, AutoScaling, Registration, ScalingCode, Suspended, DIMENSION, NAMESPACE,
 };
 use super::engine::{Metric, TargetTracking};
 use crate::wire::error::{ApiError, Common};
@@ -16,12 +15,6 @@ use crate::wire::json::{opt_str, str_list, ApiResult};
 
 /// The JSON 1.1 target prefix of Application Auto Scaling.
 pub(crate) const TARGET_PREFIX: &str = "AnyScaleFrontendService";
-
-impl From<ScalingError> for ApiError {
-    fn from(e: ScalingError) -> Self {
-        ApiError::new(e.kind(), e.to_string())
-    }
-}
 
 fn validation(message: impl Into<String>) -> ApiError {
     ApiError::new(ScalingCode::ValidationException, message)

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::engine::{Bounds, Decision, Metric, Observation, Params, TargetTracking, Tracker};
+use crate::wire::error::{AwsError, ErrorCode};
 
 pub(crate) const NAMESPACE: &str = "ecs";
 pub(crate) const DIMENSION: &str = "ecs:service:DesiredCount";
@@ -29,14 +30,6 @@ pub(crate) fn resource_id(cluster: &str, service: &str) -> String {
     format!("service/{cluster}/{service}")
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub(crate) enum ScalingError {
-    #[error("{0}")]
-    Validation(String),
-    #[error("{0}")]
-    ObjectNotFound(String),
-}
-
 /// Application Auto Scaling's error codes, spelled as AWS spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 pub(crate) enum ScalingCode {
@@ -44,20 +37,17 @@ pub(crate) enum ScalingCode {
     ObjectNotFoundException,
     InvalidNextTokenException,
 }
-impl crate::wire::error::ErrorCode for ScalingCode {}
+impl ErrorCode for ScalingCode {}
+
+/// An Application Auto Scaling error: one of its codes and a message.
+pub(crate) type ScalingError = AwsError<ScalingCode>;
 
 impl ScalingError {
-    /// The AWS error code (the tests' spelling of it).
-    #[cfg(test)]
-    pub(crate) fn code(&self) -> &'static str {
-        self.kind().into()
+    fn validation(message: impl Into<String>) -> Self {
+        AwsError::new(ScalingCode::ValidationException, message)
     }
-
-    pub(crate) fn kind(&self) -> ScalingCode {
-        match self {
-            ScalingError::Validation(_) => ScalingCode::ValidationException,
-            ScalingError::ObjectNotFound(_) => ScalingCode::ObjectNotFoundException,
-        }
+    fn object_not_found(message: impl Into<String>) -> Self {
+        AwsError::new(ScalingCode::ObjectNotFoundException, message)
     }
 }
 
@@ -154,14 +144,14 @@ impl AutoScaling {
         if self.resources.iter().any(|r| r == id) {
             Ok(())
         } else {
-            Err(ScalingError::Validation(format!(
+            Err(ScalingError::validation(format!(
                 "ECS service doesn't exist: {id}"
             )))
         }
     }
 
     fn not_registered(id: &str) -> ScalingError {
-        ScalingError::ObjectNotFound(format!(
+        ScalingError::object_not_found(format!(
             "No scalable target registered for service namespace: {NAMESPACE}, resource ID: {id}, \
              scalable dimension: {DIMENSION}"
         ))
@@ -184,15 +174,15 @@ impl AutoScaling {
             None => match (r.min, r.max) {
                 (Some(min), Some(max)) => (min, max),
                 _ => {
-                    return Err(ScalingError::Validation(
+                    return Err(ScalingError::validation(
                         "MinCapacity and MaxCapacity are required for registering a new scalable target"
-                            .into(),
+                            ,
                     ))
                 }
             },
         };
         if min > max {
-            return Err(ScalingError::Validation(format!(
+            return Err(ScalingError::validation(format!(
                 "Minimum capacity cannot be greater than maximum capacity (min {min}, max {max})"
             )));
         }
@@ -268,7 +258,7 @@ impl AutoScaling {
         now: f64,
     ) -> ScalingResult<Policy> {
         if !(config.target_value > 0.0 && config.target_value.is_finite()) {
-            return Err(ScalingError::Validation(format!(
+            return Err(ScalingError::validation(format!(
                 "TargetValue must be greater than 0 (got {})",
                 config.target_value
             )));
@@ -327,7 +317,7 @@ impl AutoScaling {
             .policies
             .retain(|p| !(p.resource_id == resource_id && p.name == name));
         if inner.policies.len() == before {
-            return Err(ScalingError::ObjectNotFound(format!(
+            return Err(ScalingError::object_not_found(format!(
                 "No scaling policy found for service namespace: {NAMESPACE}, resource ID: {resource_id}, \
                  scalable dimension: {DIMENSION}, policy name: {name}"
             )));
@@ -625,7 +615,7 @@ mod tests {
     fn register_creates_then_updates_what_is_given() {
         let b = backend();
         let e = b.register(&reg(Some(2), None), 1.0).unwrap_err();
-        assert_eq!(e.code(), "ValidationException");
+        assert_eq!(e.code_str(), "ValidationException");
         let arn = b.register(&reg(Some(2), Some(4)), 1.0).unwrap();
         assert!(arn.starts_with(
             "arn:aws:application-autoscaling:us-east-1:000000000000:scalable-target/"
@@ -662,7 +652,7 @@ mod tests {
         let e = b
             .put_policy("service/demo/demo", "cpu", cpu_policy(50.0), json!({}), 1.0)
             .unwrap_err();
-        assert_eq!(e.code(), "ObjectNotFoundException");
+        assert_eq!(e.code_str(), "ObjectNotFoundException");
         b.register(&reg(Some(1), Some(3)), 1.0).unwrap();
         let p = b
             .put_policy("service/demo/demo", "cpu", cpu_policy(50.0), json!({}), 1.0)
@@ -672,12 +662,12 @@ mod tests {
         let e = b
             .put_policy("service/demo/demo", "bad", cpu_policy(0.0), json!({}), 1.0)
             .unwrap_err();
-        assert_eq!(e.code(), "ValidationException");
+        assert_eq!(e.code_str(), "ValidationException");
         assert_eq!(b.policies(None, &[]).len(), 1);
         b.deregister("service/demo/demo").unwrap();
         assert!(b.policies(None, &[]).is_empty());
         assert_eq!(
-            b.deregister("service/demo/demo").unwrap_err().code(),
+            b.deregister("service/demo/demo").unwrap_err().code_str(),
             "ObjectNotFoundException"
         );
     }

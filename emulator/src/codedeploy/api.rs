@@ -3,46 +3,97 @@
 
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::backend::not_found;
-use super::model::{
-    AppSpec, Deployment, DeploymentKind, DeploymentStatus, EventStatus, NewDeployment, WaitType,
+use super::backend::{
+    check_application, check_config, check_deployment_id, check_group, check_id_format,
+    check_started, check_target, not_found, target_id, CreateDeployment, ListDeployments,
+    CLI_DEFAULT_APP, ECS_CONFIGS,
 };
+use super::model::{Deployment, DeploymentKind, EventStatus, WaitType};
 use super::{lifecycle, Error};
 use crate::config::minutes_ceil;
 use crate::ecs;
-use crate::names::{
-    APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, TG_NAMES, UPPER_ALNUM,
-};
+use crate::names::{APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, TG_NAMES};
 use crate::runtime::stack::Stack;
 use crate::wire::error::{ApiError, Common};
-use crate::wire::json::{opt_str, req_str, str_list, ApiResult};
+use crate::wire::json::{request, str_list, ApiResult};
 use crate::world::World;
-
-/// The names `aws ecs deploy` uses when it is not given `--codedeploy-application` /
-/// `--codedeploy-deployment-group` (`AppECS-<cluster>-<service>`, `DgpECS-<cluster>-<service>`):
-/// accepted as aliases of `demo`/`demo`, so the bare `aws ecs deploy --service demo --cluster demo
-/// --task-definition FILE --codedeploy-appspec FILE` works locally.
-const CLI_DEFAULT_APP: &str = "AppECS-demo-demo";
-const CLI_DEFAULT_GROUP: &str = "DgpECS-demo-demo";
 
 const APP_ID: &str = "00000000-0000-0000-0000-00000000a001";
 const GROUP_ID: &str = "00000000-0000-0000-0000-00000000d001";
 
-/// The built-in ECS deployment configurations; an NLB allows only the first.
-const ECS_CONFIGS: [&str; 5] = [
-    "CodeDeployDefault.ECSAllAtOnce",
-    "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
-    "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
-    "CodeDeployDefault.ECSCanary10Percent5Minutes",
-    "CodeDeployDefault.ECSCanary10Percent15Minutes",
-];
+/// The members the operations name their application, group, config and deployment by
+/// (botocore's `codedeploy` shapes; each operation reads the ones it has).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Names {
+    application_name: Option<String>,
+    deployment_group_name: Option<String>,
+    deployment_config_name: Option<String>,
+    deployment_id: Option<String>,
+    target_id: Option<String>,
+}
+
+/// CreateDeploymentInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateDeploymentInput {
+    application_name: Option<String>,
+    deployment_group_name: Option<String>,
+    deployment_config_name: Option<String>,
+    description: Option<String>,
+    revision: Option<Value>,
+    auto_rollback_configuration: Option<AutoRollbackConfiguration>,
+}
+
+/// AutoRollbackConfiguration.
+#[derive(Debug, Default, Deserialize)]
+struct AutoRollbackConfiguration {
+    enabled: Option<bool>,
+    events: Option<Vec<String>>,
+}
+
+/// ListDeploymentsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListDeploymentsInput {
+    application_name: Option<String>,
+    deployment_group_name: Option<String>,
+    #[serde(default)]
+    include_only_statuses: Vec<String>,
+    create_time_range: Option<TimeRange>,
+    next_token: Option<String>,
+}
+
+/// TimeRange (epoch seconds).
+#[derive(Debug, Default, Deserialize)]
+struct TimeRange {
+    start: Option<f64>,
+    end: Option<f64>,
+}
+
+/// ContinueDeploymentInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContinueDeploymentInput {
+    deployment_id: Option<String>,
+    deployment_wait_type: Option<String>,
+}
+
+/// StopDeploymentInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StopDeploymentInput {
+    deployment_id: Option<String>,
+    auto_rollback_enabled: Option<bool>,
+}
 
 pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
         "GetApplication" => {
-            check_app(input)?;
+            check_application(request::<Names>(input)?.application_name.as_deref())?;
             Ok(json!({"application": application_json(stack)}))
         }
         "ListApplications" => Ok(json!({"applications": [APP_NAME]})),
@@ -60,34 +111,25 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"applicationsInfo": infos}))
         }
         "GetDeploymentGroup" => {
-            check_app(input)?;
-            check_group(input, "deploymentGroupName")?;
+            let n: Names = request(input)?;
+            check_application(n.application_name.as_deref())?;
+            check_group(n.deployment_group_name.as_deref())?;
             let w = stack.world();
             Ok(json!({"deploymentGroupInfo": group_json(stack, &w)}))
         }
         "ListDeploymentGroups" => {
-            check_app(input)?;
+            check_application(request::<Names>(input)?.application_name.as_deref())?;
             Ok(json!({"applicationName": APP_NAME, "deploymentGroups": [GROUP_NAME]}))
         }
         "GetDeploymentConfig" => {
-            let name = req_str(
-                input,
-                "deploymentConfigName",
-                Error::DeploymentConfigNameRequiredException,
-            )?;
-            if !ECS_CONFIGS.contains(&name) {
-                return Err(ApiError::new(
-                    Error::DeploymentConfigDoesNotExistException,
-                    format!(
-                        "The deployment config {name} does not exist for the ECS compute platform"
-                    ),
-                ));
-            }
+            let n: Names = request(input)?;
+            let name = check_config(n.deployment_config_name.as_deref())?;
             Ok(json!({"deploymentConfigInfo": config_json(stack, name)}))
         }
         "CreateDeployment" => create_deployment(stack, input),
         "GetDeployment" => {
-            let id = deployment_id(input)?;
+            let n: Names = request(input)?;
+            let id = check_deployment_id(n.deployment_id.as_deref())?;
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
             Ok(json!({"deploymentInfo": deployment_json(&w, d)}))
@@ -112,19 +154,27 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         }
         "ListDeployments" => list_deployments(stack, input),
         "ListDeploymentTargets" => {
-            let id = deployment_id(input)?;
+            let n: Names = request(input)?;
+            let id = check_deployment_id(n.deployment_id.as_deref())?;
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
             check_started(d)?;
             Ok(json!({"targetIds": [target_id()]}))
         }
         "GetDeploymentTarget" => {
-            let id = deployment_id(input)?;
-            let target = req_str(
-                input,
-                "targetId",
-                Error::DeploymentTargetIdRequiredException,
-            )?;
+            let n: Names = request(input)?;
+            let id = check_deployment_id(n.deployment_id.as_deref())?;
+            let target = match n.target_id.as_deref() {
+                None => Err(ApiError::new(
+                    Error::DeploymentTargetIdRequiredException,
+                    "targetId is required",
+                )),
+                Some("") => Err(ApiError::new(
+                    Error::DeploymentTargetIdRequiredException,
+                    "targetId must not be empty",
+                )),
+                Some(t) => Ok(t),
+            }?;
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
             check_started(d)?;
@@ -132,7 +182,8 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"deploymentTarget": target_json(&w, d)}))
         }
         "BatchGetDeploymentTargets" => {
-            let id = deployment_id(input)?;
+            let n: Names = request(input)?;
+            let id = check_deployment_id(n.deployment_id.as_deref())?;
             let targets = str_list(input, "targetIds")?;
             if targets.is_empty() {
                 return Err(ApiError::new(
@@ -162,82 +213,6 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Common::UnknownOperationException,
             format!("CodeDeploy operation {op} is not served by the local stack"),
         )),
-    }
-}
-
-fn check_app(input: &Value) -> Result<(), ApiError> {
-    let app = req_str(
-        input,
-        "applicationName",
-        Error::ApplicationNameRequiredException,
-    )?;
-    if app != APP_NAME && app != CLI_DEFAULT_APP {
-        return Err(ApiError::new(
-            Error::ApplicationDoesNotExistException,
-            format!("No application found for name: {app}"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_group(input: &Value, key: &str) -> Result<(), ApiError> {
-    let group = req_str(input, key, Error::DeploymentGroupNameRequiredException)?;
-    if group != GROUP_NAME && group != CLI_DEFAULT_GROUP {
-        return Err(ApiError::new(
-            Error::DeploymentGroupDoesNotExistException,
-            format!("No Deployment Group found for name: {group}"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_id_format(id: &str) -> Result<(), ApiError> {
-    let ok =
-        id.len() == 11 && id.starts_with("d-") && id[2..].bytes().all(|b| UPPER_ALNUM.contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            Error::InvalidDeploymentIdException,
-            format!("Specified DeploymentId is not in the valid format: {id}"),
-        ))
-    }
-}
-
-fn deployment_id(input: &Value) -> Result<&str, ApiError> {
-    let id = req_str(input, "deploymentId", Error::DeploymentIdRequiredException)?;
-    check_id_format(id)?;
-    Ok(id)
-}
-
-fn check_started(d: &Deployment) -> Result<(), ApiError> {
-    if matches!(
-        d.status,
-        DeploymentStatus::Created | DeploymentStatus::Queued
-    ) {
-        return Err(ApiError::new(
-            Error::DeploymentNotStartedException,
-            format!("The deployment {} has not started yet.", d.id),
-        ));
-    }
-    Ok(())
-}
-
-fn target_id() -> String {
-    format!("{CLUSTER}:{SERVICE}")
-}
-
-fn check_target(t: &str) -> Result<(), ApiError> {
-    if t == target_id() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            Error::DeploymentTargetDoesNotExistException,
-            format!(
-                "The provided target ID {t} does not belong to the deployment (its target is {}).",
-                target_id()
-            ),
-        ))
     }
 }
 
@@ -488,152 +463,43 @@ fn target_json(w: &World, d: &Deployment) -> Value {
 }
 
 fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
-    check_app(input)?;
-    check_group(input, "deploymentGroupName")?;
-    if let Some(cfg) = opt_str(input, "deploymentConfigName")? {
-        if !ECS_CONFIGS.contains(&cfg) {
-            return Err(ApiError::new(
-                Error::DeploymentConfigDoesNotExistException,
-                format!("The deployment config {cfg} does not exist for the ECS compute platform"),
-            ));
-        }
-        if cfg != DEPLOYMENT_CONFIG {
-            return Err(ApiError::new(
-                Error::InvalidDeploymentConfigNameException,
-                format!("{cfg}: a deployment behind a Network Load Balancer supports only {DEPLOYMENT_CONFIG}"),
-            ));
-        }
-    }
-    let description = opt_str(input, "description")?;
-    if description.is_some_and(|d| d.chars().count() > 512) {
-        return Err(ApiError::new(
-            Error::DescriptionTooLongException,
-            "The description is too long (512 characters at most).",
-        ));
-    }
-    let revision = match input.get("revision") {
-        Some(r @ Value::Object(_)) => r.clone(),
-        _ => {
-            return Err(ApiError::new(
-                Error::RevisionRequiredException,
-                "The revision ID was not specified.",
-            ))
-        }
-    };
-    let content = match revision["revisionType"].as_str() {
-        Some("AppSpecContent") => revision["appSpecContent"]["content"].as_str(),
-        Some("String") => revision["string"]["content"].as_str(),
-        Some(other) => {
-            return Err(ApiError::new(
-                Error::InvalidRevisionException,
-                format!("revisionType {other}: the local stack takes the AppSpec inline (AppSpecContent or String), not from S3 or GitHub"),
-            ))
-        }
-        None => None,
-    };
-    let content = content.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
-        ApiError::new(
-            Error::InvalidRevisionException,
-            "The revision has no AppSpec content.",
-        )
-    })?;
-    let appspec =
-        AppSpec::parse(content).map_err(|m| ApiError::new(Error::InvalidRevisionException, m))?;
-    let auto_rollback = match input.get("autoRollbackConfiguration") {
-        Some(c @ Value::Object(_)) => {
-            c["enabled"].as_bool().unwrap_or(false)
-                && c["events"]
-                    .as_array()
-                    .is_none_or(|e| e.iter().any(|x| x == "DEPLOYMENT_FAILURE"))
-        }
-        _ => stack.world().group.auto_rollback,
-    };
-    let id = stack.world().create_deployment(NewDeployment {
-        revision,
-        appspec,
-        description: description.map(String::from),
-        auto_rollback,
+    let req: CreateDeploymentInput = request(input)?;
+    let id = stack.world().create_deployment_from(CreateDeployment {
+        application_name: req.application_name,
+        deployment_group_name: req.deployment_group_name,
+        deployment_config_name: req.deployment_config_name,
+        description: req.description,
+        revision: req.revision,
+        auto_rollback: req
+            .auto_rollback_configuration
+            .map(|c| (c.enabled.unwrap_or(false), c.events)),
     })?;
     lifecycle::spawn(Arc::clone(stack), id.clone());
     Ok(json!({"deploymentId": id}))
 }
 
 fn list_deployments(stack: &Stack, input: &Value) -> ApiResult {
-    let app = opt_str(input, "applicationName")?;
-    let group = opt_str(input, "deploymentGroupName")?;
-    match (app, group) {
-        (Some(_), _) => check_app(input)?,
-        (None, Some(_)) => {
-            return Err(ApiError::new(
-                Error::ApplicationNameRequiredException,
-                "The minimum number of required application names was not specified (deploymentGroupName needs applicationName).",
-            ))
-        }
-        (None, None) => {}
-    }
-    if app.is_some() {
-        if group.is_none() {
-            return Err(ApiError::new(
-                Error::DeploymentGroupNameRequiredException,
-                "The deployment group name was not specified (applicationName needs deploymentGroupName).",
-            ));
-        }
-        check_group(input, "deploymentGroupName")?;
-    }
-    let statuses = str_list(input, "includeOnlyStatuses")?;
-    let mut wanted = Vec::new();
-    for s in &statuses {
-        match s.parse::<DeploymentStatus>() {
-            Ok(st) => wanted.push(st),
-            Err(_) => {
-                return Err(ApiError::new(
-                    Error::InvalidDeploymentStatusException,
-                    format!("The specified deployment status {s:?} is not valid."),
-                ))
-            }
-        }
-    }
-    let range = &input["createTimeRange"];
-    let start = range["start"].as_f64();
-    let end = range["end"].as_f64();
-    if let (Some(s), Some(e)) = (start, end) {
-        if s > e {
-            return Err(ApiError::new(
-                Error::InvalidTimeRangeException,
-                "The specified time range is not valid: start is after end.",
-            ));
-        }
-    }
-    let w = stack.world();
-    let ids: Vec<String> = w
-        .deployments
-        .iter()
-        .rev()
-        .filter(|d| statuses.is_empty() || wanted.contains(&d.status))
-        .filter(|d| start.is_none_or(|s| d.create_time >= s))
-        .filter(|d| end.is_none_or(|e| d.create_time <= e))
-        .map(|d| d.id.clone())
-        .collect();
-    let from = match opt_str(input, "nextToken")? {
-        Some(t) => t.parse::<usize>().map_err(|_| {
-            ApiError::new(
-                Error::InvalidNextTokenException,
-                format!("The next token {t:?} is not valid."),
-            )
-        })?,
-        None => 0,
-    };
-    let page: Vec<&String> = ids.iter().skip(from).take(100).collect();
-    let mut out = json!({"deployments": page});
-    if from + 100 < ids.len() {
-        out["nextToken"] = json!((from + 100).to_string());
+    let req: ListDeploymentsInput = request(input)?;
+    let range = req.create_time_range.unwrap_or_default();
+    let page = stack.world().list_deployments(&ListDeployments {
+        application_name: req.application_name,
+        deployment_group_name: req.deployment_group_name,
+        include_only_statuses: req.include_only_statuses,
+        start: range.start,
+        end: range.end,
+        next_token: req.next_token,
+    })?;
+    let mut out = json!({"deployments": page.ids});
+    if let Some(t) = page.next_token {
+        out["nextToken"] = json!(t);
     }
     Ok(out)
 }
 
 fn continue_deployment(stack: &Stack, input: &Value) -> ApiResult {
-    let id = deployment_id(input)?;
-    let wait = opt_str(input, "deploymentWaitType")?.unwrap_or("READY_WAIT");
+    let req: ContinueDeploymentInput = request(input)?;
+    let id = check_deployment_id(req.deployment_id.as_deref())?;
+    let wait = req.deployment_wait_type.as_deref().unwrap_or("READY_WAIT");
     let wait: WaitType = wait.parse().map_err(|_| {
         ApiError::new(
             Error::InvalidDeploymentWaitTypeException,
@@ -645,36 +511,11 @@ fn continue_deployment(stack: &Stack, input: &Value) -> ApiResult {
 }
 
 fn stop_deployment(stack: &Stack, input: &Value) -> ApiResult {
-    let id = deployment_id(input)?;
-    let rollback = match input.get("autoRollbackEnabled") {
-        Some(Value::Bool(b)) => *b,
-        None | Some(Value::Null) => false,
-        Some(other) => {
-            return Err(ApiError::new(
-                Common::SerializationException,
-                format!("autoRollbackEnabled: expected a boolean, got {other}"),
-            ))
-        }
-    };
+    let req: StopDeploymentInput = request(input)?;
+    let id = check_deployment_id(req.deployment_id.as_deref())?;
+    let rollback = req.auto_rollback_enabled.unwrap_or(false);
     stack.world().stop_deployment(id, rollback)?;
     Ok(
         json!({"status": "Pending", "statusMessage": format!("Stopping deployment {id}{}", if rollback { " and rolling back" } else { "" })}),
     )
-}
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deployment_id_format() {
-        assert!(check_id_format("d-ABCDEF123").is_ok());
-        assert_eq!(
-            check_id_format("d-abc").unwrap_err().code,
-            "InvalidDeploymentIdException"
-        );
-        assert_eq!(
-            check_id_format("x-ABCDEF123").unwrap_err().code,
-            "InvalidDeploymentIdException"
-        );
-    }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use super::backend;
 use super::model::{StopCode, Task, TaskSet, TaskSetStatus, TaskStatus};
 use super::Error;
 use crate::names::{CLUSTER, CONTAINER, CONTAINER_PORT, SERVICE, TG_NAMES};
@@ -138,15 +139,10 @@ fn paginate(items: Vec<String>, input: &Value, key: &str) -> ApiResult {
 }
 
 fn check_cluster(stack: &Stack, input: &Value) -> Result<(), ApiError> {
-    let cluster = opt_str(input, "cluster")?.unwrap_or("default");
-    if cluster == CLUSTER || cluster == stack.names().cluster_arn() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            Error::ClusterNotFoundException,
-            "Cluster not found.",
-        ))
-    }
+    Ok(backend::check_cluster(
+        &stack.names(),
+        opt_str(input, "cluster")?,
+    )?)
 }
 
 fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
@@ -177,47 +173,23 @@ fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
     Ok(json!({"services": services, "failures": failures}))
 }
 
-/// UpdateService on a CODE_DEPLOY service: the desired count (the scheduler starts or
-/// stops tasks of the primary task set); the task definition, network configuration and
-/// load balancers belong to CodeDeploy, as ECS answers.
+/// UpdateService (the rules are the backend's).
 fn update_service(stack: &Stack, input: &Value) -> ApiResult {
     check_cluster(stack, input)?;
-    let s = req_str(input, "service", Error::InvalidParameterException)?;
-    if s != SERVICE && s != stack.names().service_arn() {
-        return Err(ApiError::new(
-            Error::ServiceNotFoundException,
-            "Service not found.",
-        ));
-    }
-    for key in [
-        "taskDefinition",
-        "networkConfiguration",
-        "loadBalancers",
-        "platformVersion",
-    ] {
-        if input.get(key).is_some_and(|v| !v.is_null()) {
-            return Err(ApiError::new(
-                Error::InvalidParameterException,
-                format!(
-                    "Unable to update {key} on services with a CODE_DEPLOY deployment controller. \
-                     Use AWS CodeDeploy to trigger a new deployment."
-                ),
-            ));
-        }
-    }
-    let desired = match input.get("desiredCount") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().filter(|n| *n <= 1000).ok_or_else(|| {
-            ApiError::new(
-                Error::InvalidParameterException,
-                format!("desiredCount {v}: must be a whole number from 0 to 1000"),
-            )
-        })? as u32),
+    let req = backend::UpdateService {
+        service: opt_str(input, "service")?.map(String::from),
+        desired_count: input.get("desiredCount").cloned(),
+        code_deploy_owned: [
+            "taskDefinition",
+            "networkConfiguration",
+            "loadBalancers",
+            "platformVersion",
+        ]
+        .into_iter()
+        .find(|key| input.get(*key).is_some_and(|v| !v.is_null())),
     };
     let mut w = stack.world();
-    if let Some(n) = desired {
-        w.set_desired(n);
-    }
+    w.update_service(&req)?;
     Ok(json!({"service": service_json(&w)}))
 }
 

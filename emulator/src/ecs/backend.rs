@@ -5,34 +5,106 @@
 use super::model::*;
 use super::Error;
 use crate::clock::now;
-use crate::names::{random_id, ACCOUNT_ID, DIGITS, TG_NAMES};
-use crate::wire::error::{ApiError, Common};
+use crate::names::{random_id, Names, ACCOUNT_ID, CLUSTER, DIGITS, SERVICE, TG_NAMES};
+use crate::wire::error::AwsError;
 use crate::world::World;
 use serde_json::{json, Value};
 
+/// The cluster a request names (`default` when none): `demo`, by name or ARN.
+pub(crate) fn check_cluster(names: &Names, cluster: Option<&str>) -> Result<(), AwsError<Error>> {
+    let cluster = cluster.unwrap_or("default");
+    if cluster == CLUSTER || cluster == names.cluster_arn() {
+        Ok(())
+    } else {
+        Err(AwsError::new(
+            Error::ClusterNotFoundException,
+            "Cluster not found.",
+        ))
+    }
+}
+
+/// UpdateService's request, as the API read it: the service, the desired count, and which
+/// of the members a CODE_DEPLOY service refuses were given.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UpdateService {
+    pub(crate) service: Option<String>,
+    pub(crate) desired_count: Option<Value>,
+    /// `taskDefinition`, `networkConfiguration`, `loadBalancers`, `platformVersion`: the
+    /// first one given.
+    pub(crate) code_deploy_owned: Option<&'static str>,
+}
+
 impl World {
+    /// UpdateService on a CODE_DEPLOY service: the desired count (the scheduler starts or
+    /// stops tasks of the primary task set); the task definition, network configuration and
+    /// load balancers belong to CodeDeploy, as ECS answers.
+    pub(crate) fn update_service(&mut self, req: &UpdateService) -> Result<(), AwsError<Error>> {
+        let s = match req.service.as_deref() {
+            None => Err(AwsError::new(
+                Error::InvalidParameterException,
+                "service is required",
+            )),
+            Some("") => Err(AwsError::new(
+                Error::InvalidParameterException,
+                "service must not be empty",
+            )),
+            Some(s) => Ok(s),
+        }?;
+        if s != SERVICE && s != self.names.service_arn() {
+            return Err(AwsError::new(
+                Error::ServiceNotFoundException,
+                "Service not found.",
+            ));
+        }
+        if let Some(key) = req.code_deploy_owned {
+            return Err(AwsError::new(
+                Error::InvalidParameterException,
+                format!(
+                    "Unable to update {key} on services with a CODE_DEPLOY deployment controller. \
+                     Use AWS CodeDeploy to trigger a new deployment."
+                ),
+            ));
+        }
+        let desired = match &req.desired_count {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_u64().filter(|n| *n <= 1000).ok_or_else(|| {
+                AwsError::new(
+                    Error::InvalidParameterException,
+                    format!("desiredCount {v}: must be a whole number from 0 to 1000"),
+                )
+            })? as u32),
+        };
+        if let Some(n) = desired {
+            self.set_desired(n);
+        }
+        Ok(())
+    }
+
     /// Registers a task definition (the next revision of its family); returns its ARN.
-    pub(crate) fn register_task_definition(&mut self, mut td: Value) -> Result<String, ApiError> {
+    pub(crate) fn register_task_definition(
+        &mut self,
+        mut td: Value,
+    ) -> Result<String, AwsError<Error>> {
         let family = match td.get("family") {
             Some(Value::String(f)) if !f.is_empty() => f.clone(),
             Some(Value::Null) | None => {
-                return Err(ApiError::new(Error::ClientException, "family is required"))
+                return Err(AwsError::new(Error::ClientException, "family is required"))
             }
             Some(Value::String(_)) => {
-                return Err(ApiError::new(
+                return Err(AwsError::new(
                     Error::ClientException,
                     "family must not be empty",
                 ))
             }
             Some(other) => {
-                return Err(ApiError::new(
-                    Common::SerializationException,
+                return Err(AwsError::new(
+                    Error::SerializationException,
                     format!("family: expected a string, got {other}"),
                 ))
             }
         };
         if !valid_family(&family) {
-            return Err(ApiError::new(
+            return Err(AwsError::new(
                 Error::ClientException,
                 format!("Family {family:?} contains invalid characters: up to 255 letters, numbers, hyphens and underscores are allowed."),
             ));
@@ -42,14 +114,14 @@ impl World {
             .cloned()
             .unwrap_or_default();
         if containers.is_empty() {
-            return Err(ApiError::new(
+            return Err(AwsError::new(
                 Error::ClientException,
                 "TaskDefinition must contain at least one container definition.",
             ));
         }
         for (i, c) in containers.iter().enumerate() {
             if c["name"].as_str().is_none_or(str::is_empty) {
-                return Err(ApiError::new(
+                return Err(AwsError::new(
                     Error::ClientException,
                     format!(
                         "Container.name should not be null or empty (containerDefinitions[{i}])."
@@ -57,7 +129,7 @@ impl World {
                 ));
             }
             if c["image"].as_str().is_none_or(str::is_empty) {
-                return Err(ApiError::new(
+                return Err(AwsError::new(
                     Error::ClientException,
                     format!(
                         "Container.image should not be null or empty (container {:?}).",
@@ -453,4 +525,65 @@ fn valid_family(f: &str) -> bool {
         && f.len() <= 255
         && f.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(f: impl FnOnce(&mut UpdateService)) -> UpdateService {
+        let mut r = UpdateService {
+            service: Some(SERVICE.into()),
+            ..UpdateService::default()
+        };
+        f(&mut r);
+        r
+    }
+
+    #[test]
+    fn update_service_refuses_what_codedeploy_owns_and_sets_the_desired_count() {
+        let mut w = World::with(
+            "us-east-1",
+            2,
+            crate::codedeploy::model::GroupSettings {
+                ready_stop: false,
+                ready_wait: std::time::Duration::ZERO,
+                termination_wait: std::time::Duration::ZERO,
+                auto_rollback: false,
+            },
+        );
+        let code = |w: &mut World, r: UpdateService| w.update_service(&r).unwrap_err().code;
+        assert_eq!(
+            code(&mut w, update(|r| r.service = Some("other".into()))),
+            Error::ServiceNotFoundException
+        );
+        assert_eq!(
+            code(
+                &mut w,
+                update(|r| r.code_deploy_owned = Some("taskDefinition"))
+            ),
+            Error::InvalidParameterException
+        );
+        assert_eq!(
+            code(&mut w, update(|r| r.desired_count = Some(json!(1001)))),
+            Error::InvalidParameterException
+        );
+        assert_eq!(w.service.desired, 2, "unchanged by refused requests");
+        w.update_service(&update(|r| r.desired_count = Some(json!(3))))
+            .unwrap();
+        assert_eq!(w.service.desired, 3);
+    }
+
+    #[test]
+    fn the_cluster_is_demo_by_name_or_arn() {
+        let names = Names {
+            region: "us-east-1".into(),
+        };
+        assert!(check_cluster(&names, Some("demo")).is_ok());
+        assert!(check_cluster(&names, Some(&names.cluster_arn())).is_ok());
+        assert_eq!(
+            check_cluster(&names, None).unwrap_err().code,
+            Error::ClusterNotFoundException
+        );
+    }
 }

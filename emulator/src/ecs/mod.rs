@@ -17,5 +17,7 @@ pub(crate) enum Error {
     InvalidParameterException,
     ClusterNotFoundException,
     ServiceNotFoundException,
+    /// A member of the wrong type (a task definition's `family`, for one).
+    SerializationException,
 }
 impl ErrorCode for Error {}

@@ -1,5 +1,6 @@
 //! IAM's query API: GetRole.
 
+use axum::http::StatusCode;
 use serde_json::json;
 
 use crate::names::{EXECUTION_ROLE, TASK_ROLE};
@@ -13,7 +14,14 @@ pub(crate) enum IamError {
     ValidationError,
     NoSuchEntity,
 }
-impl ErrorCode for IamError {}
+impl ErrorCode for IamError {
+    fn status(self) -> StatusCode {
+        match self {
+            IamError::NoSuchEntity => StatusCode::NOT_FOUND,
+            IamError::ValidationError => StatusCode::BAD_REQUEST,
+        }
+    }
+}
 
 pub(crate) fn handle(stack: &Stack, action: &str, form: &Form) -> QueryResult {
     match action {
@@ -22,7 +30,7 @@ pub(crate) fn handle(stack: &Stack, action: &str, form: &Form) -> QueryResult {
                 .get("RoleName")
                 .ok_or_else(|| ApiError::new(IamError::ValidationError, "RoleName is required"))?;
             if name != EXECUTION_ROLE && name != TASK_ROLE {
-                return Err(ApiError::not_found(
+                return Err(ApiError::new(
                     IamError::NoSuchEntity,
                     format!("The role with name {name} cannot be found."),
                 ));

@@ -6,19 +6,13 @@
 use serde_json::{json, Value};
 
 use super::backend::{
-    FilterQuery, GetQuery, InputEvent, Logs, LogsCode, LogsError, StreamOrder, StreamsQuery,
+    FilterQuery, GetQuery, InputEvent, Logs, LogsCode, StreamOrder, StreamsQuery,
 };
 use crate::wire::error::{ApiError, Common};
 use crate::wire::json::{opt_str, str_list, ApiResult};
 
 /// The JSON 1.1 target prefix of CloudWatch Logs.
 pub(crate) const TARGET_PREFIX: &str = "Logs_20140328";
-
-impl From<LogsError> for ApiError {
-    fn from(e: LogsError) -> Self {
-        ApiError::new(e.kind(), e.to_string())
-    }
-}
 
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(LogsCode::InvalidParameterException, message)

@@ -11,6 +11,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::filter::Pattern;
+use crate::wire::error::{AwsError, ErrorCode};
 
 /// The ECS service's log group (the `log_group_name` output).
 pub(crate) const ECS_GROUP: &str = crate::names::LOG_GROUP;
@@ -28,17 +29,6 @@ pub(crate) const MAX_EVENT_BYTES: usize = 256 * 1024 - 26;
 const MAX_LIMIT: usize = 10_000;
 const PAGE_BYTES: usize = 1024 * 1024;
 
-/// A typed error with the AWS error code it maps to.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum LogsError {
-    #[error("{0}")]
-    ResourceNotFound(String),
-    #[error("{0}")]
-    ResourceAlreadyExists(String),
-    #[error("{0}")]
-    InvalidParameter(String),
-}
-
 /// CloudWatch Logs' error codes, spelled as AWS spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 pub(crate) enum LogsCode {
@@ -46,30 +36,29 @@ pub(crate) enum LogsCode {
     ResourceAlreadyExistsException,
     InvalidParameterException,
 }
-impl crate::wire::error::ErrorCode for LogsCode {}
+impl ErrorCode for LogsCode {}
+
+/// A CloudWatch Logs error: one of its codes and a message.
+pub(crate) type LogsError = AwsError<LogsCode>;
 
 impl LogsError {
-    /// The AWS error code (the tests' spelling of it).
-    #[cfg(test)]
-    pub(crate) fn code(&self) -> &'static str {
-        self.kind().into()
+    fn not_found(message: impl Into<String>) -> Self {
+        AwsError::new(LogsCode::ResourceNotFoundException, message)
     }
-
-    pub(crate) fn kind(&self) -> LogsCode {
-        match self {
-            LogsError::ResourceNotFound(_) => LogsCode::ResourceNotFoundException,
-            LogsError::ResourceAlreadyExists(_) => LogsCode::ResourceAlreadyExistsException,
-            LogsError::InvalidParameter(_) => LogsCode::InvalidParameterException,
-        }
+    fn exists(message: impl Into<String>) -> Self {
+        AwsError::new(LogsCode::ResourceAlreadyExistsException, message)
+    }
+    fn invalid(message: impl Into<String>) -> Self {
+        AwsError::new(LogsCode::InvalidParameterException, message)
     }
     fn no_group() -> Self {
-        LogsError::ResourceNotFound("The specified log group does not exist.".into())
+        LogsError::not_found("The specified log group does not exist.")
     }
     fn no_stream() -> Self {
-        LogsError::ResourceNotFound("The specified log stream does not exist.".into())
+        LogsError::not_found("The specified log stream does not exist.")
     }
     fn bad_token() -> Self {
-        LogsError::InvalidParameter("The specified nextToken is invalid.".into())
+        LogsError::invalid("The specified nextToken is invalid.")
     }
 }
 
@@ -254,7 +243,7 @@ fn check_group_name(name: &str) -> LogsResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(LogsError::InvalidParameter(format!(
+        Err(LogsError::invalid(format!(
             "1 validation error detected: Value '{name}' at 'logGroupName' failed to satisfy constraint: \
              Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+"
         )))
@@ -265,7 +254,7 @@ fn check_stream_name(name: &str) -> LogsResult<()> {
     if !name.is_empty() && name.len() <= 512 && !name.contains([':', '*']) {
         Ok(())
     } else {
-        Err(LogsError::InvalidParameter(format!(
+        Err(LogsError::invalid(format!(
             "1 validation error detected: Value '{name}' at 'logStreamName' failed to satisfy constraint: \
              Member must satisfy regular expression pattern: [^:*]*"
         )))
@@ -276,7 +265,7 @@ fn check_limit(limit: Option<usize>, max: usize) -> LogsResult<usize> {
     match limit {
         None => Ok(max),
         Some(n) if (1..=max).contains(&n) => Ok(n),
-        Some(n) => Err(LogsError::InvalidParameter(format!(
+        Some(n) => Err(LogsError::invalid(format!(
             "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: \
              Member must have value between 1 and {max}"
         ))),
@@ -388,9 +377,7 @@ impl Logs {
         check_group_name(name)?;
         let mut inner = self.lock();
         if inner.groups.contains_key(name) {
-            return Err(LogsError::ResourceAlreadyExists(
-                "The specified log group already exists".into(),
-            ));
+            return Err(LogsError::exists("The specified log group already exists"));
         }
         inner.groups.insert(
             name.to_string(),
@@ -411,9 +398,7 @@ impl Logs {
             .get_mut(group)
             .ok_or_else(LogsError::no_group)?;
         if g.streams.contains_key(stream) {
-            return Err(LogsError::ResourceAlreadyExists(
-                "The specified log stream already exists".into(),
-            ));
+            return Err(LogsError::exists("The specified log stream already exists"));
         }
         g.streams.insert(stream.to_string(), Stream::new(now));
         Ok(())
@@ -447,22 +432,21 @@ impl Logs {
         now: i64,
     ) -> LogsResult<()> {
         if events.is_empty() || events.len() > MAX_LIMIT {
-            return Err(LogsError::InvalidParameter(format!(
+            return Err(LogsError::invalid(format!(
                 "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: \
                  Member must have length between 1 and {MAX_LIMIT}"
             )));
         }
         if events.windows(2).any(|w| w[1].timestamp < w[0].timestamp) {
-            return Err(LogsError::InvalidParameter(
-                "Log events in a single PutLogEvents request must be in chronological order."
-                    .into(),
+            return Err(LogsError::invalid(
+                "Log events in a single PutLogEvents request must be in chronological order.",
             ));
         }
         if let Some(e) = events
             .iter()
             .find(|e| e.message.is_empty() || e.message.len() > MAX_EVENT_BYTES)
         {
-            return Err(LogsError::InvalidParameter(format!(
+            return Err(LogsError::invalid(format!(
                 "Log event message must be between 1 and {MAX_EVENT_BYTES} bytes long (got {})",
                 e.message.len()
             )));
@@ -516,13 +500,12 @@ impl Logs {
     /// FilterLogEvents: matching events of the selected streams, interleaved by time.
     pub(crate) fn filter(&self, q: &FilterQuery) -> LogsResult<FilterPage> {
         if !q.stream_names.is_empty() && q.stream_prefix.is_some() {
-            return Err(LogsError::InvalidParameter(
-                "logStreamNames and logStreamNamePrefix are mutually exclusive".into(),
+            return Err(LogsError::invalid(
+                "logStreamNames and logStreamNamePrefix are mutually exclusive",
             ));
         }
         let limit = check_limit(q.limit, MAX_LIMIT)?;
-        let pattern =
-            Pattern::parse(&q.pattern).map_err(|e| LogsError::InvalidParameter(e.to_string()))?;
+        let pattern = Pattern::parse(&q.pattern).map_err(|e| LogsError::invalid(e.to_string()))?;
         // The token is the (timestamp, seq) key of the last event of the previous page.
         let after: Option<(i64, u64)> = match &q.next_token {
             None => None,
@@ -654,8 +637,8 @@ impl Logs {
     /// DescribeLogStreams.
     pub(crate) fn describe_streams(&self, q: &StreamsQuery) -> LogsResult<StreamsPage> {
         if q.prefix.is_some() && q.order_by == StreamOrder::LastEventTime {
-            return Err(LogsError::InvalidParameter(
-                "Cannot order by LastEventTime with a logStreamNamePrefix.".into(),
+            return Err(LogsError::invalid(
+                "Cannot order by LastEventTime with a logStreamNamePrefix.",
             ));
         }
         let limit = check_limit(q.limit, 50)?;
@@ -897,22 +880,22 @@ mod tests {
         let l = logs();
         l.create_group("/aws/codebuild/demo", 1).unwrap();
         let e = l.create_group("/aws/codebuild/demo", 2).unwrap_err();
-        assert_eq!(e.code(), "ResourceAlreadyExistsException");
+        assert_eq!(e.code_str(), "ResourceAlreadyExistsException");
         let e = l.create_stream("/nope", "s", 1).unwrap_err();
-        assert_eq!(e.code(), "ResourceNotFoundException");
+        assert_eq!(e.code_str(), "ResourceNotFoundException");
         assert_eq!(e.to_string(), "The specified log group does not exist.");
         l.create_stream("/aws/codebuild/demo", "build/1", 1)
             .unwrap();
         let e = l
             .create_stream("/aws/codebuild/demo", "build/1", 1)
             .unwrap_err();
-        assert_eq!(e.code(), "ResourceAlreadyExistsException");
+        assert_eq!(e.code_str(), "ResourceAlreadyExistsException");
         let e = l.create_group("bad name!", 1).unwrap_err();
-        assert_eq!(e.code(), "InvalidParameterException");
+        assert_eq!(e.code_str(), "InvalidParameterException");
         let e = l
             .create_stream("/aws/codebuild/demo", "a:b", 1)
             .unwrap_err();
-        assert_eq!(e.code(), "InvalidParameterException");
+        assert_eq!(e.code_str(), "InvalidParameterException");
     }
 
     #[test]
@@ -923,7 +906,7 @@ mod tests {
             message: m.into(),
         };
         let e = l.put_events("/g", "s", &[ev(1, "x")], 1).unwrap_err();
-        assert_eq!(e.code(), "ResourceNotFoundException");
+        assert_eq!(e.code_str(), "ResourceNotFoundException");
         l.create_group("/g", 1).unwrap();
         let e = l.put_events("/g", "s", &[ev(1, "x")], 1).unwrap_err();
         assert_eq!(e.to_string(), "The specified log stream does not exist.");
@@ -931,9 +914,9 @@ mod tests {
         let e = l
             .put_events("/g", "s", &[ev(2, "b"), ev(1, "a")], 3)
             .unwrap_err();
-        assert_eq!(e.code(), "InvalidParameterException");
+        assert_eq!(e.code_str(), "InvalidParameterException");
         let e = l.put_events("/g", "s", &[ev(1, "")], 3).unwrap_err();
-        assert_eq!(e.code(), "InvalidParameterException");
+        assert_eq!(e.code_str(), "InvalidParameterException");
         l.put_events("/g", "s", &[ev(1, "a"), ev(2, "b")], 3)
             .unwrap();
         let page = l
@@ -1005,14 +988,14 @@ mod tests {
                 ..q.clone()
             })
             .unwrap_err();
-        assert_eq!(e.code(), "InvalidParameterException");
+        assert_eq!(e.code_str(), "InvalidParameterException");
         let e = l
             .filter(&FilterQuery {
                 group: "/nope".into(),
                 ..q
             })
             .unwrap_err();
-        assert_eq!(e.code(), "ResourceNotFoundException");
+        assert_eq!(e.code_str(), "ResourceNotFoundException");
     }
 
     #[test]
@@ -1058,7 +1041,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap_err();
-        assert_eq!(e.code(), "InvalidParameterException");
+        assert_eq!(e.code_str(), "InvalidParameterException");
     }
 
     #[test]
@@ -1142,7 +1125,7 @@ mod tests {
                     ..q.clone()
                 })
                 .unwrap_err();
-            assert_eq!(e.code(), "InvalidParameterException", "{bad}");
+            assert_eq!(e.code_str(), "InvalidParameterException", "{bad}");
         }
         let e = l
             .get(&GetQuery {
@@ -1157,7 +1140,7 @@ mod tests {
                 ..q
             })
             .unwrap_err();
-        assert_eq!(e.code(), "InvalidParameterException");
+        assert_eq!(e.code_str(), "InvalidParameterException");
     }
 
     #[test]
@@ -1217,7 +1200,7 @@ mod tests {
                 ..q
             })
             .unwrap_err();
-        assert_eq!(e.code(), "InvalidParameterException");
+        assert_eq!(e.code_str(), "InvalidParameterException");
     }
 
     #[test]

@@ -1,13 +1,51 @@
-//! AWS errors as the backends and API modules raise them: a typed code (one enum per
-//! service, spelled as AWS spells it), an HTTP status and a message. [`super::json`] and [`super::query`]
-//! renders them in the protocol's shape (JSON 1.1 `__type` or query `<Error><Code>`).
+//! AWS errors, one way for every service: each service has an enum of its error codes
+//! (variants spelled as AWS spells the codes) that implements [`ErrorCode`]; its backend
+//! raises an [`AwsError`] of that enum (a code and a message, no HTTP); the API layer turns
+//! it into an [`ApiError`] (the code's HTTP status added), which [`super::json`] and
+//! [`super::query`] render in the protocol's shape (JSON 1.1 `__type` or query
+//! `<Error><Code>`).
 
 use axum::http::StatusCode;
 
 /// An error code enum of one service; its variant names are the AWS codes.
-pub(crate) trait ErrorCode: Copy + Into<&'static str> {}
+pub(crate) trait ErrorCode: Copy + Into<&'static str> {
+    /// The HTTP status AWS answers the code with (400 unless the service says otherwise).
+    fn status(self) -> StatusCode {
+        StatusCode::BAD_REQUEST
+    }
+}
 
-/// An AWS error: HTTP status, error code, message.
+/// An error a backend raises: one of its service's codes and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AwsError<C> {
+    pub(crate) code: C,
+    pub(crate) message: String,
+}
+
+impl<C: ErrorCode> AwsError<C> {
+    pub(crate) fn new(code: C, message: impl Into<String>) -> Self {
+        AwsError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The code as AWS spells it (what tests compare).
+    #[cfg(test)]
+    pub(crate) fn code_str(&self) -> &'static str {
+        self.code.into()
+    }
+}
+
+impl<C: ErrorCode> std::fmt::Display for AwsError<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl<C: ErrorCode + std::fmt::Debug> std::error::Error for AwsError<C> {}
+
+/// An AWS error on the wire: HTTP status, error code, message.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
@@ -16,22 +54,19 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    /// A 400 client error.
+    /// An error with `code`'s status.
     pub(crate) fn new(code: impl ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
-            status: StatusCode::BAD_REQUEST,
+            status: code.status(),
             code: code.into(),
             message: message.into(),
         }
     }
+}
 
-    /// A 404 (IAM's `NoSuchEntity`).
-    pub(crate) fn not_found(code: impl ErrorCode, message: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            code: code.into(),
-            message: message.into(),
-        }
+impl<C: ErrorCode> From<AwsError<C>> for ApiError {
+    fn from(e: AwsError<C>) -> Self {
+        ApiError::new(e.code, e.message)
     }
 }
 

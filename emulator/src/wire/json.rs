@@ -28,6 +28,13 @@ pub(crate) fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
     }
 }
 
+/// A request as its serde type (botocore's input shape): a member of the wrong type is a
+/// `SerializationException`, as AWS answers it; members this stack does not read are
+/// ignored.
+pub(crate) fn request<T: serde::de::DeserializeOwned>(input: &Value) -> Result<T, ApiError> {
+    T::deserialize(input).map_err(|e| ApiError::new(Common::SerializationException, e.to_string()))
+}
+
 /// A 200 JSON 1.1 response.
 pub(crate) fn ok(v: &Value) -> Response {
     (
