@@ -3,15 +3,15 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use super::backend::{
     check_application, check_config, check_deployment_id, check_group, check_id_format,
     check_started, check_target, not_found, target_id, CreateDeployment, ListDeployments,
     CLI_DEFAULT_APP, ECS_CONFIGS,
 };
-use super::model::{Deployment, DeploymentKind, EventStatus, WaitType};
+use super::model::{Deployment, DeploymentKind, EventStatus, TargetStatus, WaitType};
 use super::{lifecycle, Error};
 use crate::config::minutes_ceil;
 use crate::ecs;
@@ -24,16 +24,50 @@ use crate::world::World;
 const APP_ID: &str = "00000000-0000-0000-0000-00000000a001";
 const GROUP_ID: &str = "00000000-0000-0000-0000-00000000d001";
 
-/// The members the operations name their application, group, config and deployment by
-/// (botocore's `codedeploy` shapes; each operation reads the ones it has).
+/// GetApplicationInput (and ListDeploymentGroupsInput's name).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Names {
+struct GetApplicationInput {
+    application_name: Option<String>,
+}
+
+/// GetDeploymentGroupInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetDeploymentGroupInput {
     application_name: Option<String>,
     deployment_group_name: Option<String>,
+}
+
+/// GetDeploymentConfigInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetDeploymentConfigInput {
     deployment_config_name: Option<String>,
+}
+
+/// GetDeploymentInput (and ListDeploymentTargetsInput's id).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetDeploymentInput {
+    deployment_id: Option<String>,
+}
+
+/// GetDeploymentTargetInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetDeploymentTargetInput {
     deployment_id: Option<String>,
     target_id: Option<String>,
+}
+
+/// BatchGetDeploymentTargetsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchGetDeploymentTargetsInput {
+    deployment_id: Option<String>,
+    #[serde(default)]
+    target_ids: Vec<String>,
 }
 
 /// CreateDeploymentInput.
@@ -93,7 +127,11 @@ struct StopDeploymentInput {
 pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
         "GetApplication" => {
-            check_application(request::<Names>(input)?.application_name.as_deref())?;
+            check_application(
+                request::<GetApplicationInput>(input)?
+                    .application_name
+                    .as_deref(),
+            )?;
             Ok(json!({"application": application_json(stack)}))
         }
         "ListApplications" => Ok(json!({"applications": [APP_NAME]})),
@@ -111,24 +149,28 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"applicationsInfo": infos}))
         }
         "GetDeploymentGroup" => {
-            let n: Names = request(input)?;
+            let n: GetDeploymentGroupInput = request(input)?;
             check_application(n.application_name.as_deref())?;
             check_group(n.deployment_group_name.as_deref())?;
             let w = stack.world();
             Ok(json!({"deploymentGroupInfo": group_json(stack, &w)}))
         }
         "ListDeploymentGroups" => {
-            check_application(request::<Names>(input)?.application_name.as_deref())?;
+            check_application(
+                request::<GetApplicationInput>(input)?
+                    .application_name
+                    .as_deref(),
+            )?;
             Ok(json!({"applicationName": APP_NAME, "deploymentGroups": [GROUP_NAME]}))
         }
         "GetDeploymentConfig" => {
-            let n: Names = request(input)?;
+            let n: GetDeploymentConfigInput = request(input)?;
             let name = check_config(n.deployment_config_name.as_deref())?;
             Ok(json!({"deploymentConfigInfo": config_json(stack, name)}))
         }
         "CreateDeployment" => create_deployment(stack, input),
         "GetDeployment" => {
-            let n: Names = request(input)?;
+            let n: GetDeploymentInput = request(input)?;
             let id = check_deployment_id(n.deployment_id.as_deref())?;
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
@@ -154,7 +196,7 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         }
         "ListDeployments" => list_deployments(stack, input),
         "ListDeploymentTargets" => {
-            let n: Names = request(input)?;
+            let n: GetDeploymentInput = request(input)?;
             let id = check_deployment_id(n.deployment_id.as_deref())?;
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
@@ -162,7 +204,7 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"targetIds": [target_id()]}))
         }
         "GetDeploymentTarget" => {
-            let n: Names = request(input)?;
+            let n: GetDeploymentTargetInput = request(input)?;
             let id = check_deployment_id(n.deployment_id.as_deref())?;
             let target = match n.target_id.as_deref() {
                 None => Err(ApiError::new(
@@ -182,9 +224,9 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"deploymentTarget": target_json(&w, d)}))
         }
         "BatchGetDeploymentTargets" => {
-            let n: Names = request(input)?;
+            let n: BatchGetDeploymentTargetsInput = request(input)?;
             let id = check_deployment_id(n.deployment_id.as_deref())?;
-            let targets = str_list(input, "targetIds")?;
+            let targets = n.target_ids;
             if targets.is_empty() {
                 return Err(ApiError::new(
                     Error::DeploymentTargetIdRequiredException,
@@ -277,11 +319,8 @@ fn group_json(stack: &Stack, w: &World) -> Value {
         "serviceRoleArn": n.role_arn("demo-codedeploy"),
         "triggerConfigurations": [],
         "alarmConfiguration": {"enabled": false, "ignorePollAlarmFailure": false, "alarms": []},
-        "autoRollbackConfiguration": {
-            "enabled": w.group.auto_rollback,
-            "events": if w.group.auto_rollback { json!(["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]) } else { json!([]) }
-        },
-        "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        "autoRollbackConfiguration": AutoRollbackInfo::new(w.group.auto_rollback),
+        "deploymentStyle": BLUE_GREEN,
         "outdatedInstancesStrategy": "UPDATE",
         "blueGreenDeploymentConfiguration": blue_green_json(w),
         "loadBalancerInfo": {"targetGroupPairInfoList": [{
@@ -322,70 +361,161 @@ fn blue_green_json(w: &World) -> Value {
     })
 }
 
+/// DeploymentInfo, as GetDeployment and BatchGetDeployments answer it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentInfo<'a> {
+    application_name: &'static str,
+    deployment_group_name: &'static str,
+    deployment_config_name: &'static str,
+    deployment_id: &'a str,
+    revision: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_revision: Option<&'a Value>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_information: Option<ErrorInformation<'a>>,
+    create_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    complete_time: Option<f64>,
+    deployment_overview: DeploymentOverview,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    creator: &'static str,
+    ignore_application_stop_failures: bool,
+    auto_rollback_configuration: AutoRollbackInfo,
+    update_outdated_instances_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback_info: Option<RollbackInfo<'a>>,
+    deployment_style: DeploymentStyle,
+    instance_termination_wait_time_started: bool,
+    blue_green_deployment_configuration: Value,
+    load_balancer_info: Value,
+    file_exists_behavior: &'static str,
+    deployment_status_messages: &'a [String],
+    compute_platform: &'static str,
+}
+
+/// ErrorInformation.
+#[derive(Debug, Serialize)]
+struct ErrorInformation<'a> {
+    code: &'static str,
+    message: &'a str,
+}
+
+/// DeploymentOverview: how many targets are in each status (the one ECS service).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeploymentOverview {
+    pending: u32,
+    in_progress: u32,
+    succeeded: u32,
+    failed: u32,
+    skipped: u32,
+    ready: u32,
+}
+
+/// AutoRollbackConfiguration, as the answers show it.
+#[derive(Debug, Serialize)]
+struct AutoRollbackInfo {
+    enabled: bool,
+    events: &'static [&'static str],
+}
+
+impl AutoRollbackInfo {
+    fn new(enabled: bool) -> Self {
+        AutoRollbackInfo {
+            enabled,
+            events: if enabled {
+                &["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]
+            } else {
+                &[]
+            },
+        }
+    }
+}
+
+/// RollbackInfo.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RollbackInfo<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback_deployment_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback_triggering_deployment_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback_message: Option<&'a str>,
+}
+
+/// DeploymentStyle: blue/green with traffic control, always.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentStyle {
+    deployment_type: &'static str,
+    deployment_option: &'static str,
+}
+
+const BLUE_GREEN: DeploymentStyle = DeploymentStyle {
+    deployment_type: "BLUE_GREEN",
+    deployment_option: "WITH_TRAFFIC_CONTROL",
+};
+
 pub(crate) fn deployment_json(w: &World, d: &Deployment) -> Value {
-    let mut overview = json!({"Pending": 0, "InProgress": 0, "Succeeded": 0, "Failed": 0, "Skipped": 0, "Ready": 0});
-    let key: &str = d.target_status.into();
-    overview[key] = json!(1);
-    let mut v = json!({
-        "applicationName": APP_NAME,
-        "deploymentGroupName": GROUP_NAME,
-        "deploymentConfigName": DEPLOYMENT_CONFIG,
-        "deploymentId": d.id,
-        "revision": d.revision,
-        "status": d.status.as_str(),
-        "createTime": d.create_time,
-        "deploymentOverview": overview,
-        "creator": d.creator,
-        "ignoreApplicationStopFailures": false,
-        "autoRollbackConfiguration": {
-            "enabled": d.auto_rollback,
-            "events": if d.auto_rollback { json!(["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]) } else { json!([]) }
+    let mut overview = DeploymentOverview::default();
+    *match d.target_status {
+        TargetStatus::Pending => &mut overview.pending,
+        TargetStatus::InProgress => &mut overview.in_progress,
+        TargetStatus::Succeeded => &mut overview.succeeded,
+        TargetStatus::Failed => &mut overview.failed,
+        TargetStatus::Ready => &mut overview.ready,
+    } = 1;
+    let rollback = RollbackInfo {
+        rollback_deployment_id: d.rollback_id.as_deref(),
+        rollback_triggering_deployment_id: match &d.kind {
+            DeploymentKind::Rollback { of } => Some(of.as_str()),
+            DeploymentKind::Rollout => None,
         },
-        "updateOutdatedInstancesOnly": false,
-        "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
-        "instanceTerminationWaitTimeStarted": d.termination_wait_started,
-        "blueGreenDeploymentConfiguration": blue_green_json(w),
-        "loadBalancerInfo": {"targetGroupPairInfoList": [{
+        rollback_message: d.rollback_message.as_deref(),
+    };
+    let has_rollback = rollback.rollback_deployment_id.is_some()
+        || rollback.rollback_triggering_deployment_id.is_some()
+        || rollback.rollback_message.is_some();
+    let info = DeploymentInfo {
+        application_name: APP_NAME,
+        deployment_group_name: GROUP_NAME,
+        deployment_config_name: DEPLOYMENT_CONFIG,
+        deployment_id: &d.id,
+        revision: &d.revision,
+        previous_revision: d.previous_revision.as_ref(),
+        status: d.status.as_str(),
+        error_information: d.error.as_ref().map(|(code, message)| ErrorInformation {
+            code: (*code).into(),
+            message,
+        }),
+        create_time: d.create_time,
+        start_time: d.start_time,
+        complete_time: d.complete_time,
+        deployment_overview: overview,
+        description: d.description.as_deref(),
+        creator: d.creator,
+        ignore_application_stop_failures: false,
+        auto_rollback_configuration: AutoRollbackInfo::new(d.auto_rollback),
+        update_outdated_instances_only: false,
+        rollback_info: has_rollback.then_some(rollback),
+        deployment_style: BLUE_GREEN,
+        instance_termination_wait_time_started: d.termination_wait_started,
+        blue_green_deployment_configuration: blue_green_json(w),
+        load_balancer_info: json!({"targetGroupPairInfoList": [{
             "targetGroups": [{"name": TG_NAMES[0]}, {"name": TG_NAMES[1]}],
             "prodTrafficRoute": {"listenerArns": [w.names.listener_arn("prod")]},
-        }]},
-        "fileExistsBehavior": "DISALLOW",
-        "deploymentStatusMessages": d.status_messages,
-        "computePlatform": "ECS"
-    });
-    let o = v.as_object_mut().expect("object");
-    if let Some(p) = &d.previous_revision {
-        o.insert("previousRevision".into(), p.clone());
-    }
-    if let Some(t) = d.start_time {
-        o.insert("startTime".into(), json!(t));
-    }
-    if let Some(t) = d.complete_time {
-        o.insert("completeTime".into(), json!(t));
-    }
-    if let Some(desc) = &d.description {
-        o.insert("description".into(), json!(desc));
-    }
-    if let Some((code, message)) = &d.error {
-        o.insert(
-            "errorInformation".into(),
-            json!({"code": <&str>::from(*code), "message": message}),
-        );
-    }
-    let mut rb = Map::new();
-    if let Some(id) = &d.rollback_id {
-        rb.insert("rollbackDeploymentId".into(), json!(id));
-    }
-    if let DeploymentKind::Rollback { of } = &d.kind {
-        rb.insert("rollbackTriggeringDeploymentId".into(), json!(of));
-    }
-    if let Some(m) = &d.rollback_message {
-        rb.insert("rollbackMessage".into(), json!(m));
-    }
-    if !rb.is_empty() {
-        o.insert("rollbackInfo".into(), Value::Object(rb));
-    }
-    v
+        }]}),
+        file_exists_behavior: "DISALLOW",
+        deployment_status_messages: &d.status_messages,
+        compute_platform: "ECS",
+    };
+    serde_json::to_value(info).expect("a DeploymentInfo serializes")
 }
 
 fn target_json(w: &World, d: &Deployment) -> Value {
@@ -518,4 +648,63 @@ fn stop_deployment(stack: &Stack, input: &Value) -> ApiResult {
     Ok(
         json!({"status": "Pending", "statusMessage": format!("Stopping deployment {id}{}", if rollback { " and rolling back" } else { "" })}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::botocore_check::request_fits_botocore;
+
+    #[test]
+    fn a_deployment_fits_botocore() {
+        let mut w = World::with(
+            "us-east-1",
+            1,
+            crate::codedeploy::model::GroupSettings {
+                ready_stop: false,
+                ready_wait: std::time::Duration::ZERO,
+                termination_wait: std::time::Duration::ZERO,
+                auto_rollback: true,
+            },
+        );
+        let revision = json!({"revisionType": "AppSpecContent", "appSpecContent": {"content":
+            "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: demo:1\n"}});
+        let id = w
+            .create_deployment_from(CreateDeployment {
+                application_name: Some("demo".into()),
+                deployment_group_name: Some("demo".into()),
+                description: Some("a test".into()),
+                revision: Some(revision),
+                ..CreateDeployment::default()
+            })
+            .unwrap();
+        let v = json!({"deploymentInfo": deployment_json(&w, w.deployment(&id).unwrap())});
+        assert_eq!(v["deploymentInfo"]["deploymentOverview"]["Pending"], 1);
+        assert_eq!(v["deploymentInfo"]["deploymentOverview"]["Succeeded"], 0);
+        assert_eq!(
+            v["deploymentInfo"]["autoRollbackConfiguration"]["events"][0],
+            "DEPLOYMENT_FAILURE"
+        );
+        assert!(v["deploymentInfo"].get("rollbackInfo").is_none());
+        crate::botocore_check::fits_botocore("codedeploy", "GetDeployment", &v);
+    }
+
+    #[test]
+    fn requests_fit_botocore() {
+        request_fits_botocore::<CreateDeploymentInput>("codedeploy", "CreateDeployment");
+        request_fits_botocore::<ListDeploymentsInput>("codedeploy", "ListDeployments");
+        request_fits_botocore::<ContinueDeploymentInput>("codedeploy", "ContinueDeployment");
+        request_fits_botocore::<StopDeploymentInput>("codedeploy", "StopDeployment");
+        request_fits_botocore::<GetApplicationInput>("codedeploy", "GetApplication");
+        request_fits_botocore::<GetApplicationInput>("codedeploy", "ListDeploymentGroups");
+        request_fits_botocore::<GetDeploymentGroupInput>("codedeploy", "GetDeploymentGroup");
+        request_fits_botocore::<GetDeploymentConfigInput>("codedeploy", "GetDeploymentConfig");
+        request_fits_botocore::<GetDeploymentInput>("codedeploy", "GetDeployment");
+        request_fits_botocore::<GetDeploymentInput>("codedeploy", "ListDeploymentTargets");
+        request_fits_botocore::<GetDeploymentTargetInput>("codedeploy", "GetDeploymentTarget");
+        request_fits_botocore::<BatchGetDeploymentTargetsInput>(
+            "codedeploy",
+            "BatchGetDeploymentTargets",
+        );
+    }
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::names::{
     random_id, APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, UPPER_ALNUM,
 };
-use crate::wire::error::AwsError;
+use crate::wire::error::{required, AwsError};
 use crate::world::World;
 
 /// How a deployment ended that did not succeed, and what is left to undo.
@@ -60,19 +60,6 @@ pub(crate) const ECS_CONFIGS: [&str; 5] = [
     "CodeDeployDefault.ECSCanary10Percent5Minutes",
     "CodeDeployDefault.ECSCanary10Percent15Minutes",
 ];
-
-/// A required name: missing or empty is `code`, as CodeDeploy answers.
-fn required<'a>(
-    value: Option<&'a str>,
-    key: &str,
-    code: Error,
-) -> Result<&'a str, AwsError<Error>> {
-    match value {
-        None => Err(AwsError::new(code, format!("{key} is required"))),
-        Some("") => Err(AwsError::new(code, format!("{key} must not be empty"))),
-        Some(v) => Ok(v),
-    }
-}
 
 /// The application `demo` (or `aws ecs deploy`'s default name for it).
 pub(crate) fn check_application(name: Option<&str>) -> Result<(), AwsError<Error>> {

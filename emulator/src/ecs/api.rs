@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::backend;
@@ -10,9 +12,108 @@ use super::model::{StopCode, Task, TaskSet, TaskSetStatus, TaskStatus};
 use super::Error;
 use crate::names::{CLUSTER, CONTAINER, CONTAINER_PORT, SERVICE, TG_NAMES};
 use crate::runtime::stack::Stack;
+use crate::wire::error::required;
 use crate::wire::error::{ApiError, Common};
-use crate::wire::json::{opt_str, req_str, str_list, ApiResult};
+use crate::wire::json::{request, ApiResult};
 use crate::world::World;
+
+/// DescribeTaskDefinitionRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeTaskDefinitionRequest {
+    task_definition: Option<String>,
+}
+
+/// ListTaskDefinitionsRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListTaskDefinitionsRequest {
+    family_prefix: Option<String>,
+    status: Option<String>,
+    sort: Option<String>,
+    next_token: Option<String>,
+    max_results: Option<i64>,
+}
+
+/// The cluster member every other request has (ListServicesRequest's, for one).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterRequest {
+    cluster: Option<String>,
+}
+
+/// DescribeServicesRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeServicesRequest {
+    cluster: Option<String>,
+    #[serde(default)]
+    services: Vec<String>,
+}
+
+/// UpdateServiceRequest: what a CODE_DEPLOY service lets change, and the members it
+/// refuses (only whether they are given matters).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateServiceRequest {
+    cluster: Option<String>,
+    service: Option<String>,
+    desired_count: Option<i64>,
+    task_definition: Option<IgnoredAny>,
+    network_configuration: Option<IgnoredAny>,
+    load_balancers: Option<IgnoredAny>,
+    platform_version: Option<IgnoredAny>,
+}
+
+/// RunTaskRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RunTaskRequest {
+    cluster: Option<String>,
+    task_definition: Option<String>,
+    count: Option<i64>,
+    overrides: Option<crate::ecs::placement::TaskOverride>,
+}
+
+/// StopTaskRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StopTaskRequest {
+    cluster: Option<String>,
+    task: Option<String>,
+    reason: Option<String>,
+}
+
+/// ListTasksRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListTasksRequest {
+    cluster: Option<String>,
+    service_name: Option<String>,
+    desired_status: Option<String>,
+    started_by: Option<String>,
+    family: Option<String>,
+    next_token: Option<String>,
+    max_results: Option<i64>,
+}
+
+/// DescribeTasksRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeTasksRequest {
+    cluster: Option<String>,
+    #[serde(default)]
+    tasks: Vec<String>,
+}
+
+/// DescribeTaskSetsRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeTaskSetsRequest {
+    cluster: Option<String>,
+    #[serde(default)]
+    task_sets: Vec<String>,
+}
 
 pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
@@ -28,7 +129,12 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"taskDefinition": td, "tags": tags}))
         }
         "DescribeTaskDefinition" => {
-            let r = req_str(input, "taskDefinition", Error::ClientException)?;
+            let req: DescribeTaskDefinitionRequest = request(input)?;
+            let r = required(
+                req.task_definition.as_deref(),
+                "taskDefinition",
+                Error::ClientException,
+            )?;
             let w = stack.world();
             let td = w.resolve_task_def(r).ok_or_else(|| {
                 ApiError::new(
@@ -55,7 +161,7 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             }], "failures": []}))
         }
         "ListServices" => {
-            check_cluster(stack, input)?;
+            check_cluster(stack, request::<ClusterRequest>(input)?.cluster)?;
             Ok(json!({"serviceArns": [stack.names().service_arn()]}))
         }
         "ListTasks" => list_tasks(stack, input),
@@ -63,9 +169,10 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         "StopTask" => stop_task(stack, input),
         "DescribeTasks" => describe_tasks(stack, input),
         "DescribeTaskSets" => {
-            check_cluster(stack, input)?;
+            let req: DescribeTaskSetsRequest = request(input)?;
+            check_cluster(stack, req.cluster)?;
             let w = stack.world();
-            let wanted = str_list(input, "taskSets")?;
+            let wanted = req.task_sets;
             let sets: Vec<Value> = w
                 .service
                 .task_sets
@@ -85,15 +192,16 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
 }
 
 fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {
-    let prefix = opt_str(input, "familyPrefix")?;
-    let status = opt_str(input, "status")?.unwrap_or("ACTIVE");
+    let req: ListTaskDefinitionsRequest = request(input)?;
+    let prefix = req.family_prefix.as_deref();
+    let status = req.status.as_deref().unwrap_or("ACTIVE");
     if !matches!(status, "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS") {
         return Err(ApiError::new(
             Error::InvalidParameterException,
             format!("status {status:?} is not valid"),
         ));
     }
-    let desc = match opt_str(input, "sort")? {
+    let desc = match req.sort.as_deref() {
         None | Some("ASC") => false,
         Some("DESC") => true,
         Some(other) => {
@@ -114,12 +222,22 @@ fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {
     if desc {
         arns.reverse();
     }
-    paginate(arns, input, "taskDefinitionArns")
+    paginate(
+        arns,
+        req.next_token.as_deref(),
+        req.max_results,
+        "taskDefinitionArns",
+    )
 }
 
 /// `nextToken` is the index of the next item; `maxResults` defaults to 100.
-fn paginate(items: Vec<String>, input: &Value, key: &str) -> ApiResult {
-    let start = match opt_str(input, "nextToken")? {
+fn paginate(
+    items: Vec<String>,
+    next_token: Option<&str>,
+    max_results: Option<i64>,
+    key: &str,
+) -> ApiResult {
+    let start = match next_token {
         Some(t) => t.parse::<usize>().map_err(|_| {
             ApiError::new(
                 Error::InvalidParameterException,
@@ -128,7 +246,7 @@ fn paginate(items: Vec<String>, input: &Value, key: &str) -> ApiResult {
         })?,
         None => 0,
     };
-    let max = input["maxResults"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+    let max = max_results.unwrap_or(100).clamp(1, 100) as usize;
     let page: Vec<String> = items.iter().skip(start).take(max).cloned().collect();
     let mut out = Map::new();
     out.insert(key.into(), json!(page));
@@ -138,16 +256,14 @@ fn paginate(items: Vec<String>, input: &Value, key: &str) -> ApiResult {
     Ok(Value::Object(out))
 }
 
-fn check_cluster(stack: &Stack, input: &Value) -> Result<(), ApiError> {
-    Ok(backend::check_cluster(
-        &stack.names(),
-        opt_str(input, "cluster")?,
-    )?)
+fn check_cluster(stack: &Stack, cluster: Option<String>) -> Result<(), ApiError> {
+    Ok(backend::check_cluster(&stack.names(), cluster.as_deref())?)
 }
 
 fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    let wanted = str_list(input, "services")?;
+    let req: DescribeServicesRequest = request(input)?;
+    check_cluster(stack, req.cluster)?;
+    let wanted = req.services;
     if wanted.is_empty() {
         return Err(ApiError::new(
             Error::InvalidParameterException,
@@ -175,18 +291,19 @@ fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
 
 /// UpdateService (the rules are the backend's).
 fn update_service(stack: &Stack, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
+    let r: UpdateServiceRequest = request(input)?;
+    check_cluster(stack, r.cluster)?;
     let req = backend::UpdateService {
-        service: opt_str(input, "service")?.map(String::from),
-        desired_count: input.get("desiredCount").cloned(),
+        service: r.service,
+        desired_count: r.desired_count,
         code_deploy_owned: [
-            "taskDefinition",
-            "networkConfiguration",
-            "loadBalancers",
-            "platformVersion",
+            ("taskDefinition", r.task_definition.is_some()),
+            ("networkConfiguration", r.network_configuration.is_some()),
+            ("loadBalancers", r.load_balancers.is_some()),
+            ("platformVersion", r.platform_version.is_some()),
         ]
         .into_iter()
-        .find(|key| input.get(*key).is_some_and(|v| !v.is_null())),
+        .find_map(|(key, given)| given.then_some(key)),
     };
     let mut w = stack.world();
     w.update_service(&req)?;
@@ -204,8 +321,13 @@ fn family_of(task_def_arn: &str) -> &str {
 /// RunTask: `count` one-off tasks of a task definition (`family`, `family:rev` or ARN),
 /// with `overrides.containerOverrides` (command, environment) for the `demo` container.
 fn run_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    let r = req_str(input, "taskDefinition", Error::InvalidParameterException)?;
+    let req: RunTaskRequest = request(input)?;
+    check_cluster(stack, req.cluster)?;
+    let r = required(
+        req.task_definition.as_deref(),
+        "taskDefinition",
+        Error::InvalidParameterException,
+    )?;
     let arn = {
         let w = stack.world();
         let td = w.resolve_task_def(r).ok_or_else(|| {
@@ -219,16 +341,17 @@ fn run_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
             .unwrap_or_default()
             .to_string()
     };
-    let count = match input.get("count") {
-        None | Some(Value::Null) => 1,
-        Some(v) => v.as_u64().filter(|n| (1..=10).contains(n)).ok_or_else(|| {
-            ApiError::new(
+    let count = match req.count {
+        None => 1,
+        Some(v) if (1..=10).contains(&v) => v,
+        Some(v) => {
+            return Err(ApiError::new(
                 Error::InvalidParameterException,
                 format!("count {v}: must be from 1 to 10"),
-            )
-        })?,
+            ))
+        }
     };
-    let o = crate::ecs::placement::overrides(input, CONTAINER)
+    let o = crate::ecs::placement::overrides(req.overrides.as_ref(), CONTAINER)
         .map_err(|m| ApiError::new(Error::InvalidParameterException, m))?;
     let mut ids = Vec::new();
     for _ in 0..count {
@@ -247,10 +370,17 @@ fn run_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
 
 /// StopTask: a service task is replaced by the scheduler; a one-off one just stops.
 fn stop_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    let r = req_str(input, "task", Error::InvalidParameterException)?;
+    let req: StopTaskRequest = request(input)?;
+    check_cluster(stack, req.cluster)?;
+    let r = required(
+        req.task.as_deref(),
+        "task",
+        Error::InvalidParameterException,
+    )?;
     let id = r.rsplit('/').next().unwrap_or(r).to_string();
-    let reason = opt_str(input, "reason")?
+    let reason = req
+        .reason
+        .as_deref()
         .unwrap_or("Task stopped by the user")
         .to_string();
     if !stack.world().tasks.contains_key(&id) {
@@ -360,8 +490,9 @@ fn service_json(w: &World) -> Value {
 }
 
 fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    if let Some(s) = opt_str(input, "serviceName")? {
+    let req: ListTasksRequest = request(input)?;
+    check_cluster(stack, req.cluster)?;
+    if let Some(s) = req.service_name.as_deref() {
         if s != SERVICE && s != stack.names().service_arn() {
             return Err(ApiError::new(
                 Error::ServiceNotFoundException,
@@ -369,7 +500,7 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
             ));
         }
     }
-    let desired = opt_str(input, "desiredStatus")?.unwrap_or("RUNNING");
+    let desired = req.desired_status.as_deref().unwrap_or("RUNNING");
     let want_running = match desired {
         "RUNNING" | "PENDING" => true,
         "STOPPED" => false,
@@ -380,9 +511,9 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
             ))
         }
     };
-    let service_only = opt_str(input, "serviceName")?.is_some();
-    let started_by = opt_str(input, "startedBy")?;
-    let family = opt_str(input, "family")?;
+    let service_only = req.service_name.is_some();
+    let started_by = req.started_by.as_deref();
+    let family = req.family.as_deref();
     let w = stack.world();
     let mut tasks: Vec<&Task> = w
         .tasks
@@ -398,14 +529,16 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
     tasks.sort_by(|a, b| a.created_at.total_cmp(&b.created_at));
     paginate(
         tasks.iter().map(|t| t.arn.clone()).collect(),
-        input,
+        req.next_token.as_deref(),
+        req.max_results,
         "taskArns",
     )
 }
 
 fn describe_tasks(stack: &Stack, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    let wanted = str_list(input, "tasks")?;
+    let req: DescribeTasksRequest = request(input)?;
+    check_cluster(stack, req.cluster)?;
+    let wanted = req.tasks;
     if wanted.is_empty() {
         return Err(ApiError::new(
             Error::InvalidParameterException,
@@ -546,5 +679,25 @@ fn desired_status(t: &Task) -> &'static str {
         TaskStatus::Running.as_str()
     } else {
         TaskStatus::Stopped.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::botocore_check::request_fits_botocore;
+
+    #[test]
+    fn requests_fit_botocore() {
+        request_fits_botocore::<DescribeTaskDefinitionRequest>("ecs", "DescribeTaskDefinition");
+        request_fits_botocore::<ListTaskDefinitionsRequest>("ecs", "ListTaskDefinitions");
+        request_fits_botocore::<ClusterRequest>("ecs", "ListServices");
+        request_fits_botocore::<DescribeServicesRequest>("ecs", "DescribeServices");
+        request_fits_botocore::<UpdateServiceRequest>("ecs", "UpdateService");
+        request_fits_botocore::<RunTaskRequest>("ecs", "RunTask");
+        request_fits_botocore::<StopTaskRequest>("ecs", "StopTask");
+        request_fits_botocore::<ListTasksRequest>("ecs", "ListTasks");
+        request_fits_botocore::<DescribeTasksRequest>("ecs", "DescribeTasks");
+        request_fits_botocore::<DescribeTaskSetsRequest>("ecs", "DescribeTaskSets");
     }
 }

@@ -28,7 +28,7 @@ pub(crate) fn check_cluster(names: &Names, cluster: Option<&str>) -> Result<(), 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct UpdateService {
     pub(crate) service: Option<String>,
-    pub(crate) desired_count: Option<Value>,
+    pub(crate) desired_count: Option<i64>,
     /// `taskDefinition`, `networkConfiguration`, `loadBalancers`, `platformVersion`: the
     /// first one given.
     pub(crate) code_deploy_owned: Option<&'static str>,
@@ -65,14 +65,19 @@ impl World {
                 ),
             ));
         }
-        let desired = match &req.desired_count {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(v.as_u64().filter(|n| *n <= 1000).ok_or_else(|| {
-                AwsError::new(
-                    Error::InvalidParameterException,
-                    format!("desiredCount {v}: must be a whole number from 0 to 1000"),
-                )
-            })? as u32),
+        let desired = match req.desired_count {
+            None => None,
+            Some(v) => Some(
+                u32::try_from(v)
+                    .ok()
+                    .filter(|n| *n <= 1000)
+                    .ok_or_else(|| {
+                        AwsError::new(
+                            Error::InvalidParameterException,
+                            format!("desiredCount {v}: must be a whole number from 0 to 1000"),
+                        )
+                    })?,
+            ),
         };
         if let Some(n) = desired {
             self.set_desired(n);
@@ -565,11 +570,11 @@ mod tests {
             Error::InvalidParameterException
         );
         assert_eq!(
-            code(&mut w, update(|r| r.desired_count = Some(json!(1001)))),
+            code(&mut w, update(|r| r.desired_count = Some(1001))),
             Error::InvalidParameterException
         );
         assert_eq!(w.service.desired, 2, "unchanged by refused requests");
-        w.update_service(&update(|r| r.desired_count = Some(json!(3))))
+        w.update_service(&update(|r| r.desired_count = Some(3)))
             .unwrap();
         assert_eq!(w.service.desired, 3);
     }

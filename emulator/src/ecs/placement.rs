@@ -3,7 +3,7 @@
 //! the service's running tasks, ties in AZ order, which is round-robin as tasks start),
 //! and the one-off task a RunTask asks for (`overrides.containerOverrides`).
 
-use serde_json::Value;
+use serde::Deserialize;
 
 /// The AZs of the local region: `<region>a`, `<region>b`, ... (`count` of them, 2 to 6).
 pub(crate) fn zones(region: &str, count: usize) -> Vec<String> {
@@ -30,35 +30,54 @@ pub(crate) struct Overrides {
     pub(crate) environment: Vec<(String, String)>,
 }
 
-/// Reads `overrides.containerOverrides` of a RunTask input for `container`; an override
+/// RunTask's `overrides` (botocore's TaskOverride), the members the local stack reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TaskOverride {
+    #[serde(default)]
+    container_overrides: Vec<ContainerOverride>,
+}
+
+/// ContainerOverride.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContainerOverride {
+    name: Option<String>,
+    command: Option<Vec<String>>,
+    #[serde(default)]
+    environment: Vec<KeyValuePair>,
+}
+
+/// KeyValuePair.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct KeyValuePair {
+    name: Option<String>,
+    value: Option<String>,
+}
+
+/// What `overrides.containerOverrides` of a RunTask change for `container`; an override
 /// for another container is refused, as ECS refuses names not in the task definition.
-pub(crate) fn overrides(input: &Value, container: &str) -> Result<Overrides, String> {
+pub(crate) fn overrides(o: Option<&TaskOverride>, container: &str) -> Result<Overrides, String> {
     let mut out = Overrides::default();
-    let Some(list) = input["overrides"]["containerOverrides"].as_array() else {
-        return Ok(out);
-    };
-    for o in list {
-        let name = o["name"].as_str().unwrap_or("");
+    for o in o
+        .map(|o| o.container_overrides.as_slice())
+        .unwrap_or_default()
+    {
+        let name = o.name.as_deref().unwrap_or("");
         if name != container {
             return Err(format!(
                 "Override for container named {name} is not a container in the TaskDefinition."
             ));
         }
-        if let Some(cmd) = o.get("command").filter(|c| !c.is_null()) {
-            let words = cmd
-                .as_array()
-                .ok_or("containerOverrides.command must be a list of strings")?
-                .iter()
-                .map(|w| w.as_str().map(String::from))
-                .collect::<Option<Vec<_>>>()
-                .ok_or("containerOverrides.command must be a list of strings")?;
-            out.command = Some(words);
+        if let Some(cmd) = &o.command {
+            out.command = Some(cmd.clone());
         }
-        for kv in o["environment"].as_array().into_iter().flatten() {
-            let k = kv["name"]
-                .as_str()
+        for kv in &o.environment {
+            let k = kv
+                .name
+                .as_deref()
                 .ok_or("containerOverrides.environment[].name is required")?;
-            let v = kv["value"].as_str().unwrap_or("");
+            let v = kv.value.as_deref().unwrap_or("");
             out.environment.retain(|(name, _)| name != k);
             out.environment.push((k.to_string(), v.to_string()));
         }
@@ -120,22 +139,29 @@ mod tests {
         assert_eq!(pick_zone(&z, &refs), "us-east-1b");
     }
 
+    /// A RunTask input's overrides, read as the API reads them.
+    fn ov(input: &serde_json::Value, container: &str) -> Result<Overrides, String> {
+        let o: Option<TaskOverride> =
+            serde_json::from_value(input["overrides"].clone()).map_err(|e| e.to_string())?;
+        overrides(o.as_ref(), container)
+    }
+
     #[test]
     fn run_task_overrides() {
         let input = json!({"overrides": {"containerOverrides": [
             {"name": "demo", "command": ["--version"], "environment": [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]}
         ]}});
-        let o = overrides(&input, "demo").unwrap();
+        let o = ov(&input, "demo").unwrap();
         assert_eq!(o.command, Some(vec!["--version".to_string()]));
         assert_eq!(o.environment, [("A".to_string(), "2".to_string())]);
-        assert_eq!(overrides(&json!({}), "demo").unwrap(), Overrides::default());
-        let e = overrides(
+        assert_eq!(ov(&json!({}), "demo").unwrap(), Overrides::default());
+        let e = ov(
             &json!({"overrides": {"containerOverrides": [{"name": "web"}]}}),
             "demo",
         )
         .unwrap_err();
         assert!(e.contains("web"), "{e}");
-        assert!(overrides(
+        assert!(ov(
             &json!({"overrides": {"containerOverrides": [{"name": "demo", "command": "x"}]}}),
             "demo"
         )

@@ -45,6 +45,20 @@ impl<C: ErrorCode> std::fmt::Display for AwsError<C> {
 
 impl<C: ErrorCode + std::fmt::Debug> std::error::Error for AwsError<C> {}
 
+/// A required string member of a request: missing or empty is `code`, as AWS answers
+/// (with the member's name in the message).
+pub(crate) fn required<'a, C: ErrorCode>(
+    value: Option<&'a str>,
+    key: &str,
+    code: C,
+) -> Result<&'a str, AwsError<C>> {
+    match value {
+        None => Err(AwsError::new(code, format!("{key} is required"))),
+        Some("") => Err(AwsError::new(code, format!("{key} must not be empty"))),
+        Some(v) => Ok(v),
+    }
+}
+
 /// An AWS error on the wire: HTTP status, error code, message.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiError {
