@@ -8,8 +8,10 @@
 # (scripts/checks/container.sh): it passes `--build-context builder=DIR`, where
 # DIR/out/demo is a static binary built on the host, so no base image is pulled.
 
-# The official rust image through ECR Public (no Docker Hub pull-rate limits in CodeBuild).
-FROM public.ecr.aws/docker/library/rust:1.95.0-slim-bookworm AS chef
+# The official rust image through ECR Public (no Docker Hub pull-rate limits in CodeBuild),
+# pinned by digest: the tag is for people, the digest is what is pulled (docker verifies the
+# content against it). Refreshing it: infra/README.md, "Image pins".
+FROM public.ecr.aws/docker/library/rust:1.95.0-slim-bookworm@sha256:d7482085ff5b415f84dba5647ae71606650bdef00db7aeb69f4b3d170c3e4082 AS chef
 RUN cargo install cargo-chef --locked --version 0.1.78 \
     && rm -rf "${CARGO_HOME}/registry" "${CARGO_HOME}/git"
 WORKDIR /src

@@ -100,8 +100,22 @@ locals {
   ), "")
 }
 
-resource "terraform_data" "task_placement" {
-  input = local.private_tasks ? "private" : "public"
+# Every input of the service's network configuration, in one place: ECS rejects any change
+# of it for a CODE_DEPLOY service (UpdateService: "Unable to update network parameters on
+# services with a CODE_DEPLOY deployment controller"; hashicorp/terraform-provider-aws#37410,
+# and #8005 for a changed security group),
+# so a change of any of them (public/private switch, az_count, a replaced security group)
+# must replace the service instead of updating it in place.
+locals {
+  task_network = {
+    subnets          = local.private_tasks ? aws_subnet.private[*].id : aws_subnet.public[*].id
+    security_groups  = [aws_security_group.tasks.id]
+    assign_public_ip = !local.private_tasks
+  }
+}
+
+resource "terraform_data" "task_network" {
+  input = local.task_network
 }
 
 # A warning (not an error) at plan and apply time when the first image is not pushed yet:
@@ -143,21 +157,22 @@ resource "aws_ecs_service" "app" {
     container_port   = local.container_port
   }
 
+  # Only from local.task_network, which replace_triggered_by watches (below).
   network_configuration {
-    subnets          = local.private_tasks ? aws_subnet.private[*].id : aws_subnet.public[*].id
-    security_groups  = [aws_security_group.tasks.id]
-    assign_public_ip = !local.private_tasks
+    subnets          = local.task_network.subnets
+    security_groups  = local.task_network.security_groups
+    assign_public_ip = local.task_network.assign_public_ip
   }
 
   # CodeDeploy owns the running task definition and the target group (blue or green) after
   # the first deployment; changing them here would fight it (ECS rejects such updates for
   # CODE_DEPLOY services anyway). ECS also refuses to change the network configuration of
-  # a CODE_DEPLOY service, so moving the tasks between public and private subnets (NAT
-  # gateway or VPC endpoints switched) replaces the service; see infra/README.md.
+  # a CODE_DEPLOY service, so any change of it (public/private subnets, az_count, the tasks'
+  # security group replaced) replaces the service; see infra/README.md.
   # desired_count is Application Auto Scaling's after creation (infra/autoscaling.tf).
   lifecycle {
     ignore_changes       = [task_definition, load_balancer, desired_count]
-    replace_triggered_by = [terraform_data.task_placement]
+    replace_triggered_by = [terraform_data.task_network]
 
     precondition {
       condition     = contains([for tg in aws_lb_target_group.app : tg.arn], local.production_target_group_arn)

@@ -5,6 +5,8 @@ data "aws_iam_policy_document" "codebuild_assume" {
       type        = "Service"
       identifiers = ["codebuild.amazonaws.com"]
     }
+    # Both keys from CodeBuild's confused-deputy page, aws:SourceArn = the project's ARN
+    # (https://docs.aws.amazon.com/codebuild/latest/userguide/cross-service-confused-deputy-prevention.html).
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
@@ -69,7 +71,7 @@ data "aws_iam_policy_document" "codebuild" {
   }
 
   statement {
-    # Issue 14. The S3 cache (codebuild.tf) lives under codebuild-cache/ in this bucket. Without
+    # On purpose: the S3 cache (codebuild.tf) lives under codebuild-cache/ in this bucket. Without
     # s3:ListBucket, S3 answers a GetObject of a missing key with 403 instead of 404 (S3 API
     # reference, GetObject, "Permissions": "If you don't have the s3:ListBucket permission,
     # Amazon S3 returns an HTTP status code 403"), so the first build, and every build after

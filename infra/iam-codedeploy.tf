@@ -11,10 +11,18 @@ data "aws_iam_policy_document" "codedeploy_assume" {
       type        = "Service"
       identifiers = ["codedeploy.amazonaws.com"]
     }
+    # Both keys from CodeDeploy's confused-deputy page: aws:SourceArn is the deployment
+    # group's ARN for ECS deployments through a deployment group (not CloudFormation's hook)
+    # (https://docs.aws.amazon.com/codedeploy/latest/userguide/security_confused_deputy.html).
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.codedeploy_group]
     }
   }
 }
@@ -66,11 +74,11 @@ data "aws_iam_policy_document" "codedeploy" {
   }
 
   statement {
-    # Describe* calls of Elastic Load Balancing have no resource-level permissions.
+    # Describe* calls of Elastic Load Balancing have no resource-level permissions. No
+    # DescribeRules: NLB listeners have no rules (AWSCodeDeployRoleForECS grants it for ALBs).
     sid = "ReadLoadBalancerState"
     actions = [
       "elasticloadbalancing:DescribeListeners",
-      "elasticloadbalancing:DescribeRules",
       "elasticloadbalancing:DescribeTargetGroups",
     ]
     resources = ["*"]
@@ -84,7 +92,7 @@ data "aws_iam_policy_document" "codedeploy" {
   }
 
   statement {
-    # "*" on purpose (issue 14). The CloudWatch API reference for DescribeAlarms: "To use
+    # "*" on purpose. The CloudWatch API reference for DescribeAlarms: "To use
     # this operation and return information about composite alarms, you must be signed on
     # with the cloudwatch:DescribeAlarms permission that is scoped to *"
     # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html),

@@ -1,19 +1,16 @@
 data "aws_iam_policy_document" "codepipeline_assume" {
   statement {
+    # No condition on purpose. AWS's CodePipeline service-role trust policy has none
+    # (https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-service-role-cli.html),
+    # and no AWS document says CodePipeline sends aws:SourceArn or aws:SourceAccount when it
+    # assumes the role: a condition on a key that is absent denies, and CreatePipeline would
+    # fail with "not authorized to perform AssumeRole". The confused-deputy risk is bounded
+    # by iam:PassRole instead: only a principal of this account allowed to pass this role
+    # can name it in a pipeline (IAM does not let a role be passed across accounts).
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
       identifiers = ["codepipeline.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [local.pipeline_arn]
     }
   }
 }
@@ -37,8 +34,9 @@ data "aws_iam_policy_document" "codepipeline" {
   }
 
   statement {
+    # No s3:PutObjectAcl: the bucket's ACLs are disabled (BucketOwnerEnforced, s3.tf).
     sid       = "ReadAndWriteArtifacts"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"]
+    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
     resources = ["${aws_s3_bucket.artifacts.arn}/*"]
   }
 
@@ -49,6 +47,8 @@ data "aws_iam_policy_document" "codepipeline" {
   }
 
   statement {
+    # No kms:ReEncrypt* or GenerateDataKeyWithoutPlaintext: the pipeline only encrypts new
+    # artifacts (GenerateDataKey) and reads them (Decrypt).
     sid = "UseArtifactKey"
     actions = [
       "kms:Decrypt",
@@ -93,14 +93,14 @@ data "aws_iam_policy_document" "codepipeline" {
   statement {
     # CodeDeployToECS registers taskdef.json (with the image from imageDetail.json) as a new
     # revision of this family before it starts the deployment.
-    # "*" on purpose (issue 14): the revision does not exist when the call is authorized, and
+    # "*" on purpose: the revision does not exist when the call is authorized, and
     # which ARN IAM evaluates for it is not settled by AWS's documents. The Service
     # Authorization Reference lists task-definition/<family>:<revision> as its resource;
     # AWS CDK's CodeDeployEcsDeployAction, which drives this same CodeDeployToECS action,
     # grants it on "*" (aws/aws-cdk, packages/aws-cdk-lib/aws-codepipeline-actions/lib/
     # codedeploy/ecs-deploy-action.ts, "Allow action to register the task definition
     # template file with ECS"); the open ECS roadmap item aws/containers-roadmap#929 asks for
-    # resource-level permissions on task definition actions; issue 14 reports denials
+    # resource-level permissions on task definition actions; users report denials
     # evaluated "on resource: *" and managed policies scoped as task-definition/<family>*
     # (not checked offline). A denial fails every Deploy stage, and the former
     # task-definition/demo:* matches neither "*" nor task-definition/demo. What a registered
@@ -108,15 +108,11 @@ data "aws_iam_policy_document" "codepipeline" {
     # only to ecs-tasks), and it runs only where CodeDeploy (scoped to this service) puts it.
     # The first run's CloudTrail RegisterTaskDefinition event shows the evaluated resource
     # (infra/README.md, what to look at on the first real deploy).
+    # No ecs:DescribeTaskDefinition beside it: the action registers the template and never
+    # reads a revision back (CDK's action above grants RegisterTaskDefinition and PassRole
+    # only, and the deployer's own reads use the caller's credentials, not this role).
     sid       = "RegisterTaskDefinitionRevisions"
     actions   = ["ecs:RegisterTaskDefinition"]
-    resources = ["*"]
-  }
-
-  statement {
-    # DescribeTaskDefinition has no resource-level permissions: AWS requires "*".
-    sid       = "ReadTaskDefinitions"
-    actions   = ["ecs:DescribeTaskDefinition"]
     resources = ["*"]
   }
 

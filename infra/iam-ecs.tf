@@ -1,7 +1,26 @@
 # Two roles for the tasks: the execution role (ECS agent: pull the image, write logs) and the
-# task role (the app's own AWS access: none needed). Both trust only ECS tasks of this
-# account, and only these two may be passed by CodePipeline and CodeDeploy.
+# task role (the app's own AWS access: none needed). Both trust only ECS tasks, the task
+# role only those of this account, and only these two may be passed by CodePipeline and
+# CodeDeploy.
 
+# The execution role: no condition on purpose. AWS's task execution role trust policy has
+# none (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html),
+# and no AWS document says the ECS/Fargate agent sends aws:SourceArn or aws:SourceAccount
+# when it assumes the role to pull the image; an absent key would deny, and no task could
+# start. Only principals allowed to pass it (iam:PassRole: the pipeline and CodeDeploy
+# roles, towards ecs-tasks only) can put it in a task definition.
+data "aws_iam_policy_document" "ecs_execution_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+# The task role: the trust policy of ECS's task role page, with both keys
+# (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html).
 data "aws_iam_policy_document" "ecs_tasks_assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -9,7 +28,6 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
       type        = "Service"
       identifiers = ["ecs-tasks.amazonaws.com"]
     }
-    # Confused-deputy guard recommended by the ECS documentation.
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
@@ -26,7 +44,7 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 resource "aws_iam_role" "execution" {
   name               = "${var.name}-ecs-execution"
   description        = "ECS agent for ${var.name} tasks: pull the image from ECR, write container logs"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+  assume_role_policy = data.aws_iam_policy_document.ecs_execution_assume.json
 }
 
 data "aws_iam_policy_document" "execution" {

@@ -64,14 +64,14 @@ data "aws_iam_policy_document" "artifacts_key" {
       type        = "AWS"
       identifiers = [aws_iam_role.codepipeline.arn, aws_iam_role.codebuild.arn]
     }
+    # What S3 (SSE-KMS on their behalf) and CodeBuild need to write and read artifacts;
+    # no ReEncrypt* (nothing re-encrypts under another key) and no
+    # GenerateDataKeyWithoutPlaintext (nothing stores a data key for later).
     actions = [
       "kms:Decrypt",
       "kms:DescribeKey",
       "kms:Encrypt",
       "kms:GenerateDataKey",
-      "kms:GenerateDataKeyWithoutPlaintext",
-      "kms:ReEncryptFrom",
-      "kms:ReEncryptTo",
     ]
     resources = ["*"]
   }

@@ -1,3 +1,12 @@
+locals {
+  # TLS terminated at the NLB when a certificate is given: the production listener is then
+  # TLS on tls_listener_port instead of TCP on listener_port (one production listener:
+  # CodeDeploy's TrafficRoute takes "an array of strings with a maximum size of one",
+  # https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_TrafficRoute.html).
+  tls             = var.tls_certificate_arn != null
+  production_port = local.tls ? var.tls_listener_port : var.listener_port
+}
+
 # ---------------------------------------------------------------- security groups
 # An NLB accepts security groups only when it is created (adding the first one later
 # replaces the load balancer), so it gets one from the start, and the tasks accept the
@@ -18,8 +27,8 @@ resource "aws_vpc_security_group_ingress_rule" "nlb_listener" {
   description       = "Production listener"
   cidr_ipv4         = each.value
   ip_protocol       = "tcp"
-  from_port         = var.listener_port
-  to_port           = var.listener_port
+  from_port         = local.production_port
+  to_port           = local.production_port
 }
 
 resource "aws_vpc_security_group_ingress_rule" "nlb_test_listener" {
@@ -76,7 +85,7 @@ resource "aws_vpc_security_group_egress_rule" "tasks_https" {
 
 resource "aws_lb" "main" {
   #checkov:skip=CKV_AWS_150:Deletion protection is var.deletion_protection, off by default so the demo tears down with `terraform destroy`.
-  #checkov:skip=CKV_AWS_91:NLB access logs exist only for TLS listeners; this NLB has TCP listeners (the health of each flow is in VPC flow logs).
+  #checkov:skip=CKV_AWS_91:NLB access logs cover TLS listeners only; the listeners are TCP unless tls_certificate_arn is set, and a log bucket for that case is left to the user (rejected flows are in the VPC flow logs).
   #checkov:skip=CKV2_AWS_20:Applies to ALBs; an NLB TCP listener cannot redirect to HTTPS.
   name               = var.name
   load_balancer_type = "network"
@@ -125,8 +134,14 @@ resource "aws_lb_target_group" "app" {
 
 resource "aws_lb_listener" "production" {
   load_balancer_arn = aws_lb.main.arn
-  port              = var.listener_port
-  protocol          = "TCP"
+  port              = local.production_port
+  protocol          = local.tls ? "TLS" : "TCP"
+  # TLS ends here; the NLB opens plain TCP to the targets (the target groups are TCP), so
+  # the tasks and their health checks are the same either way. The recommended policy for
+  # NLBs: TLS 1.3 and 1.2 only
+  # (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/describe-ssl-policies.html).
+  certificate_arn = var.tls_certificate_arn
+  ssl_policy      = local.tls ? var.tls_ssl_policy : null
 
   default_action {
     type             = "forward"
@@ -139,7 +154,7 @@ resource "aws_lb_listener" "production" {
   }
 }
 
-# On by default (issue 14): CodeDeploy points it at green before it moves production, so the
+# On by default: CodeDeploy points it at green before it moves production, so the
 # NLB health-checks green's targets before any client reaches them (a target group that no
 # listener uses gets no health checks). The NLB's security group opens its port only to
 # test_listener_cidrs (none by default); health checks are not affected by that.

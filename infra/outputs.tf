@@ -77,7 +77,7 @@ output "target_group_green_arn" {
 }
 
 output "listener_arn" {
-  description = "Production listener (TCP) that CodeDeploy switches."
+  description = "Production listener (TCP, or TLS with tls_certificate_arn) that CodeDeploy switches."
   value       = aws_lb_listener.production.arn
 }
 
@@ -98,7 +98,12 @@ output "nlb_dns_name" {
 
 output "nlb_url" {
   description = "URL of the service through the NLB."
-  value       = var.listener_port == 80 ? "http://${aws_lb.main.dns_name}/" : "http://${aws_lb.main.dns_name}:${var.listener_port}/"
+  # With TLS the certificate names your domain (a DNS alias of nlb_dns_name), not this name.
+  value = local.tls ? (
+    var.tls_listener_port == 443 ? "https://${aws_lb.main.dns_name}/" : "https://${aws_lb.main.dns_name}:${var.tls_listener_port}/"
+    ) : (
+    var.listener_port == 80 ? "http://${aws_lb.main.dns_name}/" : "http://${aws_lb.main.dns_name}:${var.listener_port}/"
+  )
 }
 
 output "ecr_repository_name" {

@@ -64,9 +64,20 @@ variable "enable_vpc_endpoints" {
 }
 
 variable "enable_flow_logs" {
-  description = "Send VPC flow logs (rejected and accepted traffic) to CloudWatch Logs."
+  description = "Send VPC flow logs to CloudWatch Logs (flow_logs_traffic_type: rejected traffic only by default)."
   type        = bool
   default     = true
+}
+
+variable "flow_logs_traffic_type" {
+  description = "Which flows the VPC flow log records: REJECT (default: what the security groups turned away, a small share of an internet-facing NLB's traffic), ACCEPT or ALL (every flow; CloudWatch Logs bills each GB ingested, see infra/README.md cost notes)."
+  type        = string
+  default     = "REJECT"
+
+  validation {
+    condition     = contains(["REJECT", "ACCEPT", "ALL"], var.flow_logs_traffic_type)
+    error_message = "flow_logs_traffic_type must be REJECT, ACCEPT or ALL."
+  }
 }
 
 variable "ingress_cidrs" {
@@ -90,6 +101,39 @@ variable "listener_port" {
   validation {
     condition     = var.listener_port >= 1 && var.listener_port <= 65535
     error_message = "listener_port must be a TCP port (1-65535)."
+  }
+}
+
+variable "tls_certificate_arn" {
+  description = "ACM certificate ARN (this Region) for TLS on the production listener, terminated at the NLB (targets stay TCP on the container port). Null (default): plain TCP on listener_port. When set, the production listener is TLS on tls_listener_port and the plain one is not kept: CodeDeploy moves exactly one production listener, so a second one would stay on the old tasks."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.tls_certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$", var.tls_certificate_arn))
+    error_message = "tls_certificate_arn must be null or an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+  }
+}
+
+variable "tls_listener_port" {
+  description = "Port of the production listener when tls_certificate_arn is set."
+  type        = number
+  default     = 443
+
+  validation {
+    condition     = var.tls_listener_port >= 1 && var.tls_listener_port <= 65535 && var.tls_listener_port != var.test_listener_port
+    error_message = "tls_listener_port must be a TCP port (1-65535) different from test_listener_port."
+  }
+}
+
+variable "tls_ssl_policy" {
+  description = "Security policy of the TLS listener (TLS 1.3 and 1.2 only by default)."
+  type        = string
+  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+  validation {
+    condition     = can(regex("^ELBSecurityPolicy-", var.tls_ssl_policy))
+    error_message = "tls_ssl_policy must be an ELBSecurityPolicy-* name (aws elbv2 describe-ssl-policies)."
   }
 }
 

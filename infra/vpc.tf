@@ -150,9 +150,11 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 }
 
 resource "aws_flow_log" "main" {
-  count                    = var.enable_flow_logs ? 1 : 0
-  vpc_id                   = aws_vpc.main.id
-  traffic_type             = "ALL"
+  count  = var.enable_flow_logs ? 1 : 0
+  vpc_id = aws_vpc.main.id
+  # REJECT by default: on for a security record of what the groups refused, without paying
+  # ingestion for every accepted flow of an internet-facing NLB (infra/README.md, cost).
+  traffic_type             = var.flow_logs_traffic_type
   log_destination_type     = "cloud-watch-logs"
   log_destination          = aws_cloudwatch_log_group.flow_logs[0].arn
   iam_role_arn             = aws_iam_role.flow_logs[0].arn
@@ -166,6 +168,8 @@ data "aws_iam_policy_document" "flow_logs_assume" {
       type        = "Service"
       identifiers = ["vpc-flow-logs.amazonaws.com"]
     }
+    # Both keys from the flow logs role page, aws:SourceArn = this account's flow logs
+    # (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"

@@ -1,5 +1,29 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     deployer::run()
+}
+
+/// `deployer revisions | head -1`: once the reader has gone, the next write to stdout fails
+/// with EPIPE (Rust ignores SIGPIPE, so no signal ends the process as it would a C
+/// program), and `println!` panics on it ("failed printing to stdout: Broken pipe", exit
+/// 101). A closed pipe is the reader saying it has enough: end quietly with 0, as ripgrep
+/// does, for every command and every print. Other panics keep the default report.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        let printing = message.starts_with("failed printing to stdout")
+            || message.starts_with("failed printing to stderr");
+        if printing && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }

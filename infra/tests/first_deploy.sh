@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The first deploy of infra/README.md, run as written (issue 14), offline:
+# The first deploy and the teardown of infra/README.md, run as written, offline:
 #
 #   infra/tests/first_deploy.sh [--readme FILE] [--state-out FILE]   (run by scripts/checks/infra.sh)
 #
@@ -19,7 +19,12 @@
 # outputs, push, full apply); the image `initial` is in ECR before the full apply, which
 # printed no initial_image_pushed warning; the service runs `<repo>:initial` in blue; the
 # lifecycle policy keeps `initial`; and after CodeDeploy's listener move (simulated:
-# ModifyListener to green) a network switch recreates the service in green.
+# ModifyListener to green) a network switch recreates the service in green, as do a change
+# of az_count and a replaced tasks' security group (the trigger, not an in-place update).
+# Then the ```sh blocks of "## Teardown" (run from infra/, a `destroy` gets -auto-approve):
+# with an artifact in the bucket, force_destroy is applied before the destroy, and nothing
+# is left. moto has no CodeDeploy delete: those two resources leave the state first.
+# Each terraform call is bounded (timeout 600 s; 124 in calls.log names the one that hung).
 # A README edit that breaks a step fails here. KEEP_INFRA_TMP=1 keeps the directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -80,21 +85,24 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- the README's commands
-step "extracting the sh blocks of the '## Apply' section of ${readme#"$repo"/}"
-python3 - "$readme" "$work/readme.sh" <<'EOF'
+step "extracting the sh blocks of the '## Apply' and '## Teardown' sections of ${readme#"$repo"/}"
+python3 - "$readme" "$work/readme.sh" "$work/teardown.sh" <<'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
-m = re.search(r"^## Apply\n(.*?)(?=^## )", text, re.S | re.M)
-if not m:
-    sys.exit(f"{sys.argv[1]}: no '## Apply' section")
-blocks = re.findall(r"^```sh\n(.*?)^```$", m.group(1), re.S | re.M)
-if len(blocks) < 2:
-    sys.exit(f"{sys.argv[1]}: '## Apply' has {len(blocks)} sh blocks; expected the setup and the first deploy")
-with open(sys.argv[2], "w") as out:
-    out.write("set -euo pipefail\n")
-    for i, b in enumerate(blocks, 1):
-        out.write(f"echo '>>> README block {i}' >&2\n{b}\n")
-print(f"  {len(blocks)} blocks, {sum(b.count(chr(10)) for b in blocks)} lines")
+def section(title, at_least, what, out_path):
+    m = re.search(rf"^## {title}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    if not m:
+        sys.exit(f"{sys.argv[1]}: no '## {title}' section")
+    blocks = re.findall(r"^```sh\n(.*?)^```$", m.group(1), re.S | re.M)
+    if len(blocks) < at_least:
+        sys.exit(f"{sys.argv[1]}: '## {title}' has {len(blocks)} sh blocks; expected {what}")
+    with open(out_path, "w") as out:
+        out.write("set -euo pipefail\n")
+        for i, b in enumerate(blocks, 1):
+            out.write(f"echo '>>> README {title} block {i}' >&2\n{b}\n")
+    print(f"  {title}: {len(blocks)} blocks, {sum(b.count(chr(10)) for b in blocks)} lines")
+section("Apply", 2, "the setup and the first deploy", sys.argv[2])
+section("Teardown", 1, "the teardown", sys.argv[3])
 EOF
 
 # ---------------------------------------------------------------- moto
@@ -144,7 +152,7 @@ cp taskdef.json Dockerfile "$copy/"
 
 # What moto cannot hold, and what names it (a dependent left out would pull them back in
 # and fail the apply: nothing is skipped silently).
-# Application Auto Scaling (issue 12, infra/autoscaling.tf): moto 5.2 has no
+# Application Auto Scaling (infra/autoscaling.tf): moto 5.2 has no
 # ListTagsForResource for it, which the provider reads after each create (it retries the
 # 500s until the apply times out); plan-checked by scripts/checks/infra.sh instead.
 moto_gaps=(aws_codeconnections_connection.github aws_codebuild_project.app aws_codepipeline.app
@@ -176,9 +184,13 @@ if [ "\${1:-}" = apply ] && ! printf '%s\n' "\$@" | grep -q '^-target'; then
   args=(apply -auto-approve -lock=false -parallelism=20 "\${targets[@]}" "\${@:2}")
 elif [ "\${1:-}" = apply ]; then
   args=(apply -auto-approve -lock=false "\${@:2}")
+elif [ "\${1:-}" = destroy ]; then
+  args=(destroy -auto-approve -lock=false -parallelism=20 "\${@:2}")
 fi
 rc=0 t0=\$SECONDS
-"$real_tf" "\${args[@]}" || rc=\$?
+# Bounded: a resource whose delete moto does not implement makes the provider retry until
+# its own timeout (tens of minutes); 124 in calls.log then says which call it was.
+timeout -k 20 600 "$real_tf" "\${args[@]}" || rc=\$?
 printf 'terraform %s -> %s (%ss)\n' "\$*" "\$rc" "\$((SECONDS - t0))" >>"$work/calls.log"
 exit \$rc
 EOF
@@ -281,7 +293,7 @@ if image != f"{repo_url}:initial":
 tg = svc["loadBalancers"][0]["targetGroupArn"]
 if tg != out["target_group_blue_arn"]:
     sys.exit(f"the first service registers in {tg}, want blue {out['target_group_blue_arn']}")
-print(f"  service demo runs {image} in demo-blue; test listener on (issue 14: on by default)")
+print(f"  service demo runs {image} in demo-blue; test listener on (on by default)")
 rules = sorted(json.loads(ecr.get_lifecycle_policy(repositoryName="demo")["lifecyclePolicyText"])["rules"],
                key=lambda r: r["rulePriority"])
 first = rules[0]["selection"]
@@ -315,5 +327,91 @@ if tg != green:
     sys.exit(f"the recreated service would register in {tg}, but production forwards to green {green}")
 print("  the network switch replaces the service, in green (where the listener points)")
 PY
+
+# Every other input of the network configuration: ECS refuses to change any of them in place
+# for a CODE_DEPLOY service, so each must replace the service (by the trigger), not update it.
+network_change() {
+  local what=$1
+  shift
+  step "network change, $what: plan"
+  tf plan -input=false -lock=false -no-color -refresh=false -target=aws_ecs_service.app \
+    "$@" -out="$work/net.tfplan" >"$work/net.log" 2>&1 ||
+    { tail -30 "$work/net.log" >&2; fail "the plan of the network change ($what) failed"; }
+  tf show -json "$work/net.tfplan" >"$work/net.json"
+  python3 - "$work/net.json" "$what" <<'PY' || fail "a network change ($what) would update the CODE_DEPLOY service in place (ECS rejects that)"
+import json, sys
+plan, what = json.load(open(sys.argv[1])), sys.argv[2]
+rc = [r for r in plan["resource_changes"] if r["address"] == "aws_ecs_service.app"]
+actions = rc and rc[0]["change"]["actions"]
+if actions not in (["delete", "create"], ["create", "delete"]):
+    sys.exit(f"{what}: aws_ecs_service.app plans {actions}, want a replacement")
+reason = rc[0].get("action_reason")
+if reason != "replace_by_triggers":
+    sys.exit(f"{what}: the service is replaced for {reason!r}, want replace_by_triggers (terraform_data.task_network)")
+print(f"  {what}: the service is replaced (replace_by_triggers), not updated in place")
+PY
+}
+network_change "az_count 2 -> 3" -var az_count=3
+network_change "the tasks' security group replaced" -replace=aws_security_group.tasks
+
 if [ -n "$state_pid" ]; then wait "$state_pid" || fail "terraform show -json of the state failed"; fi
+state_pid=
+
+# ---------------------------------------------------------------- teardown
+step "teardown: an artifact in the bucket, then the README's teardown blocks"
+# Something in each store, as on a real account: the image `initial` is in ECR already; the
+# bucket gets an artifact (versioned: the destroy must delete every version).
+python3 - "$work/outputs.json" <<'PY' || fail "could not put a test artifact into the bucket"
+import json, sys
+import boto3
+out = {k: v["value"] for k, v in json.load(open(sys.argv[1])).items()}
+s3 = boto3.client("s3", region_name=out["region"])
+bucket = out["artifact_bucket"]
+# moto reads the bucket's TLS-only Deny as denying plain-HTTP object writes (its endpoint
+# here), so the policy steps aside for the two writes and comes back as it was.
+policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+s3.delete_bucket_policy(Bucket=bucket)
+for body in (b"first", b"second"):
+    s3.put_object(Bucket=bucket, Key="demo/BuildArtif/x.zip", Body=body)
+s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+versions = s3.list_object_versions(Bucket=bucket).get("Versions", [])
+if len(versions) != 2:
+    sys.exit(f"expected two versions of the test artifact, found {len(versions)}")
+PY
+# moto 5.2 implements neither DeleteDeploymentGroup nor DeleteApplication for CodeDeploy
+# (it answers 500, which the provider retries until its timeout): those two leave the state
+# here, the only step of the teardown that is not the README's; everything else is
+# destroyed by the README's commands as written.
+tf state rm -lock=false aws_codedeploy_deployment_group.app aws_codedeploy_app.app >"$work/state-rm.log" 2>&1 ||
+  { cat "$work/state-rm.log" >&2; fail "terraform state rm of the CodeDeploy resources failed"; }
+: >"$work/calls.log"
+(cd "$copy/infra" && PATH="$work/bin:$PATH" bash "$work/teardown.sh") >"$work/teardown.log" 2>&1 ||
+  { tail -40 "$work/teardown.log" >&2; fail "the README's teardown failed (teardown.log above; 124 in calls.log: a call timed out)"; }
+failed=$(grep -E -e '-> ([^0 ]|0[0-9])' "$work/calls.log" || true)
+[ -z "$failed" ] || fail "commands of the README's teardown failed:
+$failed"
+python3 - "$work/calls.log" <<'PY' || fail "the teardown's calls are not the README's"
+import re, sys
+calls = [l.rstrip("\n") for l in open(sys.argv[1])]
+apply = [i for i, c in enumerate(calls) if re.match(r"terraform apply .*-var force_destroy=true", c)]
+destroy = [i for i, c in enumerate(calls) if re.match(r"terraform destroy .*-var force_destroy=true", c)]
+if not apply or not destroy or apply[0] > destroy[0]:
+    sys.exit("first-deploy: the teardown must apply force_destroy=true, then destroy:\n" + "\n".join(calls))
+print("  calls in order: apply -var force_destroy=true (ECR, bucket), destroy -var force_destroy=true")
+PY
+left=$(tf state list 2>/dev/null || true)
+[ -z "$left" ] || fail "resources left in the state after the teardown:
+$left"
+python3 - "$work/outputs.json" <<'PY' || fail "the teardown left the repository or the bucket behind"
+import json, sys
+import boto3
+out = {k: v["value"] for k, v in json.load(open(sys.argv[1])).items()}
+ecr = boto3.client("ecr", region_name=out["region"])
+s3 = boto3.client("s3", region_name=out["region"])
+repos = [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]]
+buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+if "demo" in repos or out["artifact_bucket"] in buckets:
+    sys.exit(f"still there: repositories {repos}, buckets {buckets}")
+print("  state empty; the ECR repository (with its image) and the bucket (with two versions) are gone")
+PY
 step "ok"

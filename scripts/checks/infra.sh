@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks of infra/ (issue 4), offline, run by scripts/test:
+# Checks of infra/, offline, run by scripts/test:
 #   1. terraform fmt -check -recursive, init -backend=false (provider from the offline mirror,
 #      lock file read-only) and validate, with the CLI config the project ships
 #      (infra/offline.tfrc);
@@ -8,14 +8,17 @@
 #      - terraform plan with every optional part on (NAT, VPC endpoints, test listener):
 #        completes and creates every resource of the configuration;
 #      - terraform plan with the defaults: complete, tasks in public subnets with a public IP;
+#      - terraform plan with tls_certificate_arn: the production listener is TLS on 443, the
+#        targets unchanged; the defaults: TCP 80, flow logs REJECT;
 #      - terraform plan with wrong inputs: each is rejected with its message;
-#   4. infra/tests/first_deploy.sh (issue 14; in the background from the start, with its own
+#   4. infra/tests/first_deploy.sh (in the background from the start, with its own
 #      moto): infra/README.md's first-deploy commands as written, with a stand-in docker,
 #      up to the full apply; its state feeds 5 and 6;
 #   5. infra/tests/check_plan.py: the planned and applied values agree with taskdef.json,
 #      appspec.yaml, the app's default port and docs/CONTRACTS.md;
 #   6. infra/tests/check_iam.py: least privilege of every IAM policy in infra/ (HCL), the
-#      scope decisions of issue 14, and parliament's lint of the policies moto holds.
+#      documented trust conditions, the removed grants, the scope decisions, and parliament's
+#      lint of the policies moto holds.
 # Nothing is written into infra/: state, plans, .terraform and the moto log live in a
 # throwaway directory under .tmp/ (kept only with KEEP_INFRA_TMP=1).
 set -euo pipefail
@@ -95,6 +98,33 @@ terraform -chdir=infra init -backend=false -input=false -lockfile=readonly -no-c
   fail "terraform init failed (see init.log above)"
 terraform -chdir=infra validate -no-color || fail "terraform validate failed"
 
+# ---------------------------------------------------------------- image pins
+# What the build pulls is pinned by digest (infra/README.md, "Image pins"): every FROM of the
+# Dockerfile that is not scratch or an earlier stage, and the BuildKit builder of buildspec.yml.
+step "image pins: Dockerfile FROM lines and the buildspec's BuildKit image carry a digest"
+python3 - Dockerfile buildspec.yml <<'EOF' || fail "an image is not pinned by digest (infra/README.md, Image pins, says how)"
+import re, sys
+dockerfile, buildspec = (open(p).read() for p in sys.argv[1:3])
+pinned = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$")
+stages, images, bad = set(), [], []
+for m in re.finditer(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", dockerfile, re.M | re.I):
+    image, stage = m.group(1), m.group(2)
+    if image != "scratch" and image not in stages:
+        images.append(("Dockerfile", image))
+    if stage:
+        stages.add(stage)
+builders = re.findall(r"--driver-opt\s+\"?image=([^\s\"]+)", buildspec)
+if not builders:
+    bad.append("buildspec.yml: no `docker buildx create --driver-opt image=...` found")
+images += [("buildspec.yml", b) for b in builders]
+bad += [f"{where}: {image}" for where, image in images if not pinned.match(image)]
+for b in bad:
+    print(f"  not pinned (registry/name:tag@sha256:<digest>): {b}", file=sys.stderr)
+if bad:
+    sys.exit(1)
+print("  " + ", ".join(image.split("@")[0] for _, image in images) + ": pinned by digest")
+EOF
+
 # ---------------------------------------------------------------- 2. checkov (in the background)
 step "checkov -d infra (in the background)"
 checkov -d infra --framework terraform --compact --quiet --skip-download --output cli >"$work/checkov.log" 2>&1 &
@@ -155,7 +185,7 @@ unset AWS_PROFILE AWS_ENDPOINT_URL
 # The plans use the validated data dir: same lock file, same provider.
 
 all_on=(-var enable_nat_gateway=true -var enable_vpc_endpoints=true -var enable_test_listener=true
-  -var 'test_listener_cidrs=["203.0.113.0/24"]' -var ready_wait_minutes=10)
+  -var 'test_listener_cidrs=["203.0.113.0/24"]' -var ready_wait_minutes=10 -var flow_logs_traffic_type=ALL)
 step "against moto, in parallel: plan with every optional part on; plan with the defaults; plan with wrong inputs"
 # Each job ends with its `show -json` (which loads the provider schema: seconds each).
 {
@@ -170,23 +200,73 @@ pids+=("$plan_all_pid")
 } >"$work/plan-default.log" 2>&1 &
 plan_default_pid=$!
 pids+=("$plan_default_pid")
+# TLS on (a certificate ARN of the right form; the plan does not read the certificate).
+tls_cert=arn:aws:acm:eu-west-1:123456789012:certificate/0b8c3f5e-1d2a-4c6b-9e7f-2a1b3c4d5e6f
+{
+  terraform -chdir="$work/plan/infra" plan -input=false -lock=false -no-color -out="$work/tls.tfplan" \
+    -var "tls_certificate_arn=$tls_cert" &&
+    terraform -chdir="$work/plan/infra" show -json "$work/tls.tfplan" >"$work/tls.json"
+} >"$work/plan-tls.log" 2>&1 &
+plan_tls_pid=$!
+pids+=("$plan_tls_pid")
 # Wrong inputs: one plan with several bad variables must fail with each variable's message.
 bad=(-var name=Demo_Stack -var az_count=1 -var region=europe -var listener_port=70000
   -var 'test_listener_cidrs=["203.0.113.0/33"]' -var log_retention_days=8 -var github_repository=no-owner
-  -var codebuild_compute_type=HUGE -var 'ingress_cidrs=["10.0.0.0/33"]')
+  -var codebuild_compute_type=HUGE -var 'ingress_cidrs=["10.0.0.0/33"]' -var tls_certificate_arn=not-an-arn
+  -var flow_logs_traffic_type=SOME)
 terraform -chdir="$work/plan/infra" plan -input=false -lock=false -no-color "${bad[@]}" >"$work/plan-bad.log" 2>&1 &
 plan_bad_pid=$!
 pids+=("$plan_bad_pid")
 
 wait "$plan_all_pid" || fail "terraform plan with every option on failed (see plan-all.log)"
 wait "$plan_default_pid" || fail "terraform plan with the defaults failed (see plan-default.log)"
+wait "$plan_tls_pid" || fail "terraform plan with tls_certificate_arn failed (see plan-tls.log)"
 if wait "$plan_bad_pid"; then fail "terraform plan accepted invalid variables (see plan-bad.log)"; fi
 for var in name az_count region listener_port test_listener_cidrs log_retention_days github_repository \
-  codebuild_compute_type ingress_cidrs; do
+  codebuild_compute_type ingress_cidrs tls_certificate_arn flow_logs_traffic_type; do
   grep -q "var\.$var" "$work/plan-bad.log" || fail "terraform plan did not reject the invalid variable $var (see plan-bad.log)"
 done
 echo "  invalid variables rejected with their messages: $(grep -c '^Error: Invalid value for variable' "$work/plan-bad.log")"
-grep -h -e '^Plan:' "$work/plan-all.log" "$work/plan-default.log" | sed 's/^/  /'
+grep -h -e '^Plan:' "$work/plan-all.log" "$work/plan-default.log" "$work/plan-tls.log" | sed 's/^/  /'
+
+step "the defaults and the TLS option, as planned"
+python3 - "$work/default.json" "$work/tls.json" "$tls_cert" <<'PY' || fail "the planned listener or flow log is not what infra/README.md says (above)"
+import json, sys
+def changes(path):
+    return {r["address"]: r["change"]["after"] for r in json.load(open(path))["resource_changes"]
+            if r["change"]["actions"] != ["no-op"]}
+default, tls, cert = changes(sys.argv[1]), changes(sys.argv[2]), sys.argv[3]
+errors = []
+def want(what, got, expected):
+    if got != expected:
+        errors.append(f"{what}: {got!r}, want {expected!r}")
+# Flow logs: on, rejected traffic only (cost: infra/README.md).
+want("default plan: aws_flow_log.main[0] traffic_type", default.get("aws_flow_log.main[0]", {}).get("traffic_type"), "REJECT")
+# TLS off by default: the production listener is plain TCP on 80, no certificate.
+d = default["aws_lb_listener.production"]
+want("default plan: production listener", (d.get("protocol"), d.get("port"), d.get("certificate_arn")), ("TCP", 80, None))
+# TLS on: one production listener, TLS on 443 with the certificate and a TLS 1.3/1.2 policy;
+# the target groups and the test listener unchanged (TCP), the NLB's group opens 443.
+t = tls["aws_lb_listener.production"]
+want("tls plan: production listener", (t.get("protocol"), t.get("port"), t.get("certificate_arn"), t.get("ssl_policy")),
+     ("TLS", 443, cert, "ELBSecurityPolicy-TLS13-1-2-2021-06"))
+for color in ("blue", "green"):
+    key = f'aws_lb_target_group.app["{color}"]'
+    want(f"tls plan: target group {color}", (tls[key].get("protocol"), tls[key].get("port")),
+         (default[key].get("protocol"), default[key].get("port")))
+    want(f"tls plan: target group {color} protocol", tls[key].get("protocol"), "TCP")
+want("tls plan: test listener", tls["aws_lb_listener.test[0]"].get("protocol"), "TCP")
+ports = sorted(v.get("from_port") for k, v in tls.items() if k.startswith("aws_vpc_security_group_ingress_rule.nlb_listener["))
+want("tls plan: NLB ingress ports of the production listener", ports, [443])
+listeners = sorted(k for k in tls if k.startswith("aws_lb_listener."))
+want("tls plan: listeners", listeners, ["aws_lb_listener.production", "aws_lb_listener.test[0]"])
+for e in errors:
+    print(f"  {e}", file=sys.stderr)
+if errors:
+    sys.exit(1)
+print("  defaults: flow logs REJECT, production TCP 80; tls_certificate_arn: production TLS 443 "
+      "(ELBSecurityPolicy-TLS13-1-2-2021-06), targets and test listener TCP")
+PY
 
 step "waiting for the first-deploy test"
 if ! wait "$first_deploy_pid"; then

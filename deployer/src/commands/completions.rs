@@ -40,7 +40,10 @@ pub(crate) struct ManArgs {
 }
 
 pub(crate) fn completions(args: CompletionsArgs, mut cmd: clap::Command) -> anyhow::Result<Code> {
-    clap_complete::generate(args.shell, &mut cmd, "deployer", &mut std::io::stdout());
+    // Into memory, then one print: a closed stdout (`| head`) ends quietly (main.rs).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "deployer", &mut script);
+    print!("{}", String::from_utf8_lossy(&script));
     Ok(Code::Success)
 }
 
@@ -53,9 +56,13 @@ pub(crate) fn man(args: ManArgs, cmd: clap::Command) -> anyhow::Result<Code> {
                 .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
             eprintln!("wrote the man pages into {}", dir.display());
         }
-        None => clap_mangen::Man::new(cmd)
-            .render(&mut std::io::stdout())
-            .context("cannot write the man page to stdout")?,
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut page)
+                .context("cannot render the man page")?;
+            print!("{}", String::from_utf8_lossy(&page));
+        }
     }
     Ok(Code::Success)
 }

@@ -357,3 +357,37 @@ fn smoke_refuses_a_bad_url_and_reports_a_closed_port() {
         text(&out.stdout)
     );
 }
+
+/// `deployer … | head -1`: the reader has closed the pipe; the command ends quietly with 0
+/// (no "Broken pipe" panic, no exit 101). The pipe's read end is closed before the command
+/// starts, so its first write meets EPIPE whatever the size of its output.
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    let out_dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["completions", "bash"][..],
+        &["man"][..],
+        &["--help"][..],
+        &[
+            "render",
+            "--outputs",
+            fixture().to_str().unwrap(),
+            "--image",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:v1",
+            "--out-dir",
+            out_dir.path().to_str().unwrap(),
+        ][..],
+    ] {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = deployer()
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("run the deployer binary");
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

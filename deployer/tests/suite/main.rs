@@ -3,6 +3,7 @@
 //! The dashboard's browser tests live in their own crate (`browser-tests/`), so Chromium's
 //! driver is built only for them.
 
+mod buildspec_cache;
 mod cli;
 mod consistency;
 mod day2;

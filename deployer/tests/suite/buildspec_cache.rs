@@ -1,0 +1,261 @@
+//! A build that fails leaves the BuildKit cache as it was.
+//!
+//! `buildspec.yml` exports the BuildKit cache to `$BUILDX_CACHE_DIR.new`, then replaces the
+//! contents of `$BUILDX_CACHE_DIR` with it (CodeBuild saves that directory to S3). Each
+//! multi-line command starts with `set -euo pipefail`: without it, a failed
+//! `docker buildx build` went on to empty the cache directory and failed only at the `mv`,
+//! so the next build (CodeBuild uploads the cache whatever the outcome) started cold.
+//!
+//! The local CodeBuild runs the repository's own `buildspec.yml` unchanged; the `docker`
+//! stand-in builds `demo` with cargo, so a commit with a syntax error fails at the build
+//! line as it would in the Dockerfile's builder stage. The test fills the cache directory
+//! with known files, runs the broken commit's build and compares every file afterwards.
+//!
+//! It uses only the emulator's build API, as `local_build.rs` does, and shares that
+//! module's cargo target directory for the stand-in's builds (`<target>/local-codebuild`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use deployer_emulator::codebuild::logs::MemoryLogs;
+use deployer_emulator::codebuild::model::{Build, BuildStatus, PhaseType};
+use deployer_emulator::codebuild::runner::{self, RunSpec};
+use deployer_emulator::codebuild::standin::{self, StandInConfig};
+use deployer_emulator::codepipeline::source;
+use deployer_emulator::ecr::backend::ImageStore;
+
+const REGION: &str = "us-east-1";
+const REGISTRY: &str = "000000000000";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the deployer crate is in the workspace")
+        .to_path_buf()
+}
+
+/// `<target>/local-codebuild`, the directory `tests/suite/local_build.rs` uses too.
+fn shared_target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("DEPLOYER_LOCAL_BUILD_TARGET_DIR") {
+        return dir.into();
+    }
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_deployer"));
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("the deployer binary is in <target>/<profile>/")
+        .join("local-codebuild")
+}
+
+fn sh(dir: &Path, script: &str) -> String {
+    let out = Command::new("bash")
+        .arg("-ec")
+        .arg(script)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{script}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The workspace's tracked files as they are on disk (this buildspec.yml, not the last
+/// commit's), committed in a throwaway repository and pushed to a fresh bare remote.
+fn repository(root: &Path) -> (PathBuf, PathBuf) {
+    let work = root.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let ws = workspace();
+    let files = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(&ws)
+        .output()
+        .expect("git runs (apt-get install git)");
+    assert!(
+        files.status.success(),
+        "the workspace must be a git checkout: {}",
+        String::from_utf8_lossy(&files.stderr)
+    );
+    for rel in files.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
+        let rel = Path::new(std::str::from_utf8(rel).unwrap());
+        let src = ws.join(rel);
+        if !src.is_file() {
+            continue; // deleted in the work tree
+        }
+        let dest = work.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&src, &dest).unwrap();
+    }
+    let bare = root.join("state/source.git");
+    source::init(&bare, &root.join("state/pushes")).unwrap();
+    sh(
+        &work,
+        &format!(
+            "git init -q -b main . && git add -A && git commit -qm 'workspace as it is' \
+             && git remote add local '{}' && git push -q local main",
+            bare.display()
+        ),
+    );
+    (work, bare)
+}
+
+/// Every entry under `dir`: relative path -> file contents (`None` for a directory).
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Option<Vec<u8>>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(base).unwrap().to_path_buf();
+            if path.is_dir() {
+                out.insert(rel, None);
+                walk(base, &path, out);
+            } else {
+                out.insert(rel, Some(std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[test]
+fn a_build_that_does_not_compile_leaves_the_buildkit_cache_as_it_was() {
+    let root = tempfile::tempdir().unwrap();
+    let cfg = StandInConfig {
+        ecr_dir: root.path().join("state/ecr"),
+        docker_dir: root.path().join("state/codebuild/docker"),
+        target_dir: shared_target_dir(),
+        registry_id: REGISTRY.into(),
+        region: REGION.into(),
+    };
+    ImageStore::new(&cfg.ecr_dir, REGISTRY)
+        .create_repository("demo")
+        .unwrap();
+    let bin = root.path().join("state/codebuild/bin");
+    standin::write_scripts(&bin, Path::new(env!("CARGO_BIN_EXE_deployer")), &cfg).unwrap();
+
+    // The cache a previous build exported (the shape of BuildKit's type=local export).
+    let cache = root.path().join("state/codebuild/cache/demo-buildx");
+    let blobs = cache.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    std::fs::write(
+        cache.join("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cache.join("oci-layout"),
+        "{\"imageLayoutVersion\":\"1.0.0\"}\n",
+    )
+    .unwrap();
+    std::fs::write(blobs.join("0123abcd"), b"a cached layer\n").unwrap();
+    let before = snapshot(&cache);
+
+    // A commit that does not compile.
+    let (work, bare) = repository(root.path());
+    sh(
+        &work,
+        "printf '\\nfn broken( {{\\n' >> app/src/main.rs && git commit -qam 'broken build' && git push -q local main",
+    );
+    let commit = sh(&work, "git rev-parse HEAD");
+
+    let dir = root.path().join("state/codebuild/builds/1");
+    let spec = RunSpec {
+        source_dir: dir.join("src"),
+        artifacts_dir: dir.join("artifacts"),
+        work_dir: dir.join("work"),
+        region: REGION.into(),
+        project_env: vec![
+            (
+                "ECR_REPOSITORY_URL".into(),
+                format!("{REGISTRY}.dkr.ecr.{REGION}.amazonaws.com/demo"),
+            ),
+            (
+                "EXECUTION_ROLE_ARN".into(),
+                format!("arn:aws:iam::{REGISTRY}:role/demo-ecs-task-execution"),
+            ),
+            (
+                "TASK_ROLE_ARN".into(),
+                format!("arn:aws:iam::{REGISTRY}:role/demo-ecs-task"),
+            ),
+            ("LOG_GROUP".into(), "/ecs/demo".into()),
+            ("BUILDX_CACHE_DIR".into(), cache.display().to_string()),
+        ],
+        path_prefix: vec![bin],
+        timeout: Duration::from_secs(1800),
+    };
+    let record = Mutex::new(Build::new(
+        "demo",
+        &format!("arn:aws:codebuild:{REGION}:{REGISTRY}"),
+        1,
+        &commit,
+        "codepipeline/demo",
+        0.0,
+    ));
+    let logs = MemoryLogs::default();
+    let commit_owned = commit.clone();
+    runner::run(
+        &record,
+        &spec,
+        &logs,
+        &AtomicBool::new(false),
+        &move |dest: &Path| {
+            source::export(&bare, &commit_owned, dest).map_err(|e| format!("{e:#}"))
+        },
+    );
+    let b = record.into_inner().unwrap();
+    let lines: Vec<String> = logs
+        .tail(&b.log_group, &b.log_stream, usize::MAX)
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    let log = lines.join("\n");
+
+    // It failed where it should: the image build, with the compiler's error.
+    assert_eq!(b.status, BuildStatus::Failed, "{log}");
+    assert_eq!(
+        b.phases
+            .iter()
+            .find(|p| p.kind == PhaseType::Build)
+            .and_then(|p| p.status),
+        Some(BuildStatus::Failed),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("ERROR: failed to solve: process")),
+        "the build failed at docker buildx build:\n{log}"
+    );
+
+    // The cache directory holds exactly what it held before.
+    let after = if cache.is_dir() {
+        snapshot(&cache)
+    } else {
+        BTreeMap::new()
+    };
+    let names = |s: &BTreeMap<PathBuf, Option<Vec<u8>>>| {
+        s.keys()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&after),
+        names(&before),
+        "the failed build changed the cache directory's entries:\n{log}"
+    );
+    assert!(
+        after == before,
+        "the failed build changed a cache file's contents:\n{log}"
+    );
+}
