@@ -53,6 +53,137 @@ impl ScalingError {
 
 pub(crate) type ScalingResult<T> = Result<T, ScalingError>;
 
+/// A required member: missing is a ValidationException naming it as AWS does.
+fn required<'a>(value: Option<&'a str>, key: &str) -> ScalingResult<&'a str> {
+    value.ok_or_else(|| {
+        ScalingError::validation(format!(
+            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+            lower_first(key)
+        ))
+    })
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The ServiceNamespace and ScalableDimension a request names.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Scope<'a> {
+    pub(crate) namespace: Option<&'a str>,
+    pub(crate) dimension: Option<&'a str>,
+}
+
+/// ServiceNamespace must be `ecs` and ScalableDimension (when required or given)
+/// `ecs:service:DesiredCount`: the only ones served locally.
+pub(crate) fn check_scope(scope: Scope<'_>, dimension_required: bool) -> ScalingResult<()> {
+    let ns = required(scope.namespace, "ServiceNamespace")?;
+    if ns != NAMESPACE {
+        return Err(ScalingError::validation(format!(
+            "the local stack serves only the {NAMESPACE:?} service namespace, not {ns:?}"
+        )));
+    }
+    let dim = if dimension_required {
+        Some(required(scope.dimension, "ScalableDimension")?)
+    } else {
+        scope.dimension
+    };
+    match dim {
+        Some(d) if d != DIMENSION => Err(ScalingError::validation(format!(
+            "Unsupported scalable dimension {d:?} for service namespace {ns}: the local stack serves {DIMENSION}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A member the requests need (ResourceId, PolicyName).
+pub(crate) fn member<'a>(value: Option<&'a str>, key: &str) -> ScalingResult<&'a str> {
+    required(value, key)
+}
+
+/// A PutScalingPolicy request's policy, as the API read it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PolicyRequest {
+    pub(crate) policy_type: Option<String>,
+    /// `TargetTrackingScalingPolicyConfiguration` given (as an object).
+    pub(crate) configured: bool,
+    pub(crate) target_value: Option<f64>,
+    pub(crate) customized_metric: bool,
+    pub(crate) metric_type: Option<String>,
+    pub(crate) scale_out_cooldown: Option<u32>,
+    pub(crate) scale_in_cooldown: Option<u32>,
+    pub(crate) disable_scale_in: Option<bool>,
+}
+
+/// The target tracking policy a request asks for: only TargetTrackingScaling on the
+/// predefined ECS metrics is served; cooldowns default to 300 s, as AWS's.
+pub(crate) fn target_tracking(req: &PolicyRequest) -> ScalingResult<TargetTracking> {
+    match req.policy_type.as_deref() {
+        Some("TargetTrackingScaling") => {}
+        other => {
+            return Err(ScalingError::validation(format!(
+                "the local stack supports only TargetTrackingScaling policies, not {}",
+                other.unwrap_or("StepScaling (the default)")
+            )))
+        }
+    }
+    if !req.configured {
+        return Err(ScalingError::validation(
+            "TargetTrackingScalingPolicyConfiguration is required for TargetTrackingScaling",
+        ));
+    }
+    let target_value = req.target_value.ok_or_else(|| {
+        ScalingError::validation("TargetTrackingScalingPolicyConfiguration.TargetValue is required")
+    })?;
+    if req.customized_metric {
+        return Err(ScalingError::validation(
+            "the local stack supports only PredefinedMetricSpecification \
+             (ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization)",
+        ));
+    }
+    let kind = req.metric_type.as_deref().ok_or_else(|| {
+        ScalingError::validation("PredefinedMetricSpecification.PredefinedMetricType is required")
+    })?;
+    let metric = Metric::parse(kind).ok_or_else(|| {
+        ScalingError::validation(format!(
+            "Unsupported metric type {kind} for service namespace ecs locally \
+             (ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization are)"
+        ))
+    })?;
+    let cooldown = |c: Option<u32>| c.map(f64::from).unwrap_or(300.0);
+    Ok(TargetTracking {
+        metric,
+        target_value,
+        scale_out_cooldown: cooldown(req.scale_out_cooldown),
+        scale_in_cooldown: cooldown(req.scale_in_cooldown),
+        disable_scale_in: req.disable_scale_in.unwrap_or(false),
+    })
+}
+
+/// MaxResults (1..=50, default 50) and NextToken (an offset): the page's (offset, size).
+pub(crate) fn page_bounds(
+    max_results: Option<u32>,
+    next_token: Option<&str>,
+) -> ScalingResult<(usize, usize)> {
+    let max = max_results.unwrap_or(50);
+    if !(1..=50).contains(&max) {
+        return Err(ScalingError::validation(format!(
+            "1 validation error detected: Value '{max}' at 'maxResults' failed to satisfy constraint: \
+             Member must have value between 1 and 50"
+        )));
+    }
+    let offset = match next_token {
+        None => 0,
+        Some(t) => t
+            .parse()
+            .map_err(|_| AwsError::new(ScalingCode::InvalidNextTokenException, "Invalid token"))?,
+    };
+    Ok((offset, max as usize))
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Suspended {
     pub(crate) dynamic_in: bool,
@@ -583,6 +714,54 @@ pub(crate) fn target_json(t: &ScalableTarget) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_ecs_desired_count_and_cpu_or_memory_target_tracking_are_served() {
+        let scope = |ns, dim| Scope {
+            namespace: ns,
+            dimension: dim,
+        };
+        assert!(check_scope(scope(Some("ecs"), Some(DIMENSION)), true).is_ok());
+        assert!(check_scope(scope(Some("ecs"), None), false).is_ok());
+        assert_eq!(
+            check_scope(scope(Some("ecs"), None), true)
+                .unwrap_err()
+                .code,
+            ScalingCode::ValidationException
+        );
+        assert!(check_scope(scope(Some("dynamodb"), Some(DIMENSION)), true).is_err());
+        let policy = PolicyRequest {
+            policy_type: Some("TargetTrackingScaling".into()),
+            configured: true,
+            target_value: Some(50.0),
+            metric_type: Some("ECSServiceAverageCPUUtilization".into()),
+            ..PolicyRequest::default()
+        };
+        let t = target_tracking(&policy).unwrap();
+        assert_eq!((t.scale_out_cooldown, t.scale_in_cooldown), (300.0, 300.0));
+        for bad in [
+            PolicyRequest {
+                policy_type: None,
+                ..policy.clone()
+            },
+            PolicyRequest {
+                customized_metric: true,
+                ..policy.clone()
+            },
+            PolicyRequest {
+                metric_type: Some("ALBRequestCountPerTarget".into()),
+                ..policy.clone()
+            },
+        ] {
+            assert!(target_tracking(&bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(page_bounds(None, Some("10")).unwrap(), (10, 50));
+        assert_eq!(
+            page_bounds(None, Some("x")).unwrap_err().code,
+            ScalingCode::InvalidNextTokenException
+        );
+        assert!(page_bounds(Some(51), None).is_err());
+    }
 
     fn backend() -> AutoScaling {
         AutoScaling::new(
