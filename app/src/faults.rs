@@ -10,20 +10,20 @@
 //! - `DEMO_SLOW_MS=N`: every request but `/health` waits N ms before it is answered (what
 //!   a latency comparison with blue has to catch).
 //!
-//! The layer is only in the stack when a mode is set ([`crate::startup::router`] adds it
-//! with `option_layer`): with none, the request path is the same as without this module.
-//! It sits inside the access log, so the access line records the 500 or the delay, as it
-//! would for a real fault.
+//! The check lives in [`crate::routes::hot::HotPaths`], which already looks at every
+//! request's path: `GET /health` is answered before it, and with no mode set nothing else
+//! changes either (a wrapping tower layer, even one added only when a mode is on, cost every
+//! `/health` request 133 instructions under callgrind: a larger future, one more poll). It
+//! sits inside the access log, so the access line records the 500 or the delay, as it would
+//! for a real fault.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::response::{IntoResponse, Response};
-use http::{header, HeaderValue, Request, StatusCode};
-use tower::{Layer, Service};
+use http::{header, HeaderValue, StatusCode};
 
 /// The fault modes set in the environment (all off by default).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,41 +37,26 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// The layer for these modes, or `None` when no mode is on.
-    pub fn layer(self) -> Option<FaultLayer> {
-        (self.fail_requests || self.slow.is_some()).then(|| FaultLayer {
+    /// The modes in force from now on, or `None` when no mode is on.
+    pub fn start(self) -> Option<Active> {
+        (self.fail_requests || self.slow.is_some()).then(|| Active {
             faults: self,
             started: Instant::now(),
         })
     }
 }
 
-/// Adds [`FaultService`] around a service; the failure clock starts when it is made.
+/// The fault modes of a running server; the failure clock started when it was made.
 #[derive(Debug, Clone, Copy)]
-pub struct FaultLayer {
+pub struct Active {
     faults: Faults,
     started: Instant,
 }
 
-impl<S> Layer<S> for FaultLayer {
-    type Service = FaultService<S>;
+/// The answer to a request the fault modes apply to.
+pub type FaultedAnswer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
-    fn layer(&self, inner: S) -> Self::Service {
-        FaultService {
-            inner,
-            layer: *self,
-        }
-    }
-}
-
-/// See the module docs.
-#[derive(Debug, Clone)]
-pub struct FaultService<S> {
-    inner: S,
-    layer: FaultLayer,
-}
-
-impl FaultLayer {
+impl Active {
     fn failing(&self) -> bool {
         self.faults.fail_requests
             && self
@@ -79,30 +64,15 @@ impl FaultLayer {
                 .fail_after
                 .is_none_or(|after| self.started.elapsed() >= after)
     }
-}
 
-impl<S, B> Service<Request<B>> for FaultService<S>
-where
-    S: Service<Request<B>, Response = Response, Error = Infallible>,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<B>) -> Self::Future {
-        if req.uri().path() == "/health" {
-            return Box::pin(self.inner.call(req));
-        }
-        let slow = self.layer.faults.slow;
-        // The inner service is always called once it was polled ready (tower's contract);
-        // a failing request drops its answer unpolled.
-        let answer = self.inner.call(req);
-        let fail = self.layer.failing();
+    /// `answer` as the fault modes change it: delayed by `DEMO_SLOW_MS`, replaced by a 500
+    /// while `DEMO_FAIL_REQUESTS` is failing. (Not for `/health`: the caller answers it first.)
+    pub fn intercept<F>(&self, answer: F) -> FaultedAnswer
+    where
+        F: Future<Output = Result<Response, Infallible>> + Send + 'static,
+    {
+        let slow = self.faults.slow;
+        let fail = self.failing();
         Box::pin(async move {
             if let Some(delay) = slow {
                 tokio::time::sleep(delay).await;

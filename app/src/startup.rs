@@ -96,7 +96,8 @@ where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let routes = routes::hot::HotPaths::new(state.clone(), axum_routes(state, &limits));
+    let routes = routes::hot::HotPaths::new(state.clone(), axum_routes(state, &limits))
+        .with_faults(limits.faults.start());
     ServiceBuilder::new()
         .layer(RequestIdLayer)
         .layer(AccessLogLayer)
@@ -105,9 +106,6 @@ where
         // Not tower-http's TimeoutLayer: it arms a timer on every request, see
         // crate::timeout.
         .layer(RequestTimeoutLayer::new(limits.request_timeout))
-        // Only when a fault mode is on (crate::faults); inside the access log, which then
-        // records the injected 500 or delay.
-        .option_layer(limits.faults.layer())
         .service(routes)
 }
 

@@ -43,7 +43,11 @@ trap 'exit 130' INT TERM
 
 echo "== static release build of demo (commit $COMMIT)"
 t0=$(date +%s)
+# A faster profile than the shipped image's (no LTO, 16 codegen units instead of fat LTO and
+# one): this check is about how the image runs (user, health check, signals), not how fast;
+# the shipped profile is built and measured by bench/image-size.sh and the Dockerfile.
 DEMO_GIT_COMMIT="$COMMIT" RUSTFLAGS='-C target-feature=+crt-static' \
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
   cargo build --release --locked --target "$TARGET" -p demo
 bin="target/$TARGET/release/demo"
 ldd "$bin" 2>&1 | grep -Eq "statically linked|not a dynamic executable" \

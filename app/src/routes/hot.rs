@@ -18,20 +18,33 @@ use axum::Router;
 use http::{Method, Request};
 use tower::Service;
 
+use crate::faults::{Active, FaultedAnswer};
 use crate::routes::{health, index};
 use crate::state::AppState;
 
-/// The router, with `GET /health` and `GET /` answered in front of it.
+/// The router, with `GET /health` and `GET /` answered in front of it, and the fault modes
+/// (`crate::faults`) applied to everything but `/health`.
 #[derive(Clone)]
 pub struct HotPaths {
     state: AppState,
     router: Router,
+    faults: Option<Active>,
 }
 
 impl HotPaths {
     /// Wraps `router`, which must serve the same `/health` and `/` handlers.
     pub fn new(state: AppState, router: Router) -> Self {
-        Self { state, router }
+        Self {
+            state,
+            router,
+            faults: None,
+        }
+    }
+
+    /// Applies the fault modes in force (`None`: none).
+    pub fn with_faults(mut self, faults: Option<Active>) -> Self {
+        self.faults = faults;
+        self
     }
 }
 
@@ -41,6 +54,7 @@ pin_project_lite::pin_project! {
     pub enum HotFuture<F> {
         Ready { #[pin] response: Ready<Result<Response, Infallible>> },
         Routed { #[pin] future: F },
+        Faulted { #[pin] future: FaultedAnswer },
     }
 }
 
@@ -54,6 +68,7 @@ where
         match self.project() {
             HotFutureProj::Ready { response } => response.poll(cx),
             HotFutureProj::Routed { future } => future.poll(cx),
+            HotFutureProj::Faulted { future } => future.poll(cx),
         }
     }
 }
@@ -61,6 +76,7 @@ where
 impl<B> Service<Request<B>> for HotPaths
 where
     Router: Service<Request<B>, Response = Response, Error = Infallible>,
+    <Router as Service<Request<B>>>::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
@@ -78,13 +94,23 @@ where
                 _ => None,
             };
             if let Some(response) = response {
-                return HotFuture::Ready {
-                    response: ready(Ok(response)),
+                return match &self.faults {
+                    Some(faults) if req.uri().path() != "/health" => HotFuture::Faulted {
+                        future: faults.intercept(ready(Ok(response))),
+                    },
+                    _ => HotFuture::Ready {
+                        response: ready(Ok(response)),
+                    },
                 };
             }
         }
-        HotFuture::Routed {
-            future: self.router.call(req),
+        match &self.faults {
+            Some(faults) if req.uri().path() != "/health" => HotFuture::Faulted {
+                future: faults.intercept(self.router.call(req)),
+            },
+            _ => HotFuture::Routed {
+                future: self.router.call(req),
+            },
         }
     }
 }

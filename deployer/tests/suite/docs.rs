@@ -107,14 +107,31 @@ fn run_block(file: &Path, line: usize, block: &str) {
 
 #[test]
 fn marked_blocks_in_the_docs_run_as_written() {
-    let mut ran = 0;
+    let mut blocks = Vec::new();
     for file in doc_files() {
         let text = std::fs::read_to_string(&file).unwrap();
         for (line, block) in marked_blocks(&text) {
-            run_block(&file, line, &block);
-            ran += 1;
+            blocks.push((file.clone(), line, block));
         }
     }
+    let ran = blocks.len();
+    // Each block has a stack of its own: they run at once (mostly waiting on deployments).
+    std::thread::scope(|s| {
+        let runs: Vec<_> = blocks
+            .iter()
+            .map(|(file, line, block)| s.spawn(move || run_block(file, *line, block)))
+            .collect();
+        let failures: Vec<String> = runs
+            .into_iter()
+            .filter_map(|r| r.join().err())
+            .map(|e| {
+                e.downcast_ref::<String>()
+                    .cloned()
+                    .unwrap_or_else(|| "a block's thread panicked".to_owned())
+            })
+            .collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    });
     // README's "manual rollouts in five commands" at least: a mark lost in an edit must not
     // turn this test into one that runs nothing.
     assert!(ran >= 1, "no marked block found in README.md or docs/");

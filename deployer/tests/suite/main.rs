@@ -9,6 +9,7 @@ mod consistency;
 mod day2;
 mod docs;
 mod e2e;
+mod emulated_operations;
 mod faults;
 mod local;
 mod local_build;
