@@ -2,12 +2,20 @@
 //! local CodeBuild ran (the pipeline's Build action starts them; StartBuild is not served).
 //! Timestamps are epoch seconds, as the JSON protocols carry them.
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::model::Build;
 use super::Error;
 use crate::wire::error::{ApiError, Common};
-use crate::wire::json::{str_list, ApiResult};
+use crate::wire::json::{request, ApiResult};
+
+/// BatchGetBuildsInput.
+#[derive(Debug, Default, Deserialize)]
+struct BatchGetBuildsInput {
+    #[serde(default)]
+    ids: Vec<String>,
+}
 
 /// `CodeBuild_20161006.<op>` over `builds`.
 pub(crate) fn handle(builds: &[Build], region: &str, op: &str, input: &Value) -> ApiResult {
@@ -22,7 +30,7 @@ pub(crate) fn handle(builds: &[Build], region: &str, op: &str, input: &Value) ->
 
 /// BatchGetBuilds over the builds the local CodeBuild ran.
 fn batch_get_builds(builds: &[Build], region: &str, input: &Value) -> ApiResult {
-    let ids = str_list(input, "ids")?;
+    let ids = request::<BatchGetBuildsInput>(input)?.ids;
     if ids.is_empty() || ids.len() > 100 {
         return Err(ApiError::new(
             Error::InvalidInputException,
@@ -48,6 +56,14 @@ fn batch_get_builds(builds: &[Build], region: &str, input: &Value) -> ApiResult 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_fit_botocore() {
+        crate::botocore_check::request_fits_botocore::<BatchGetBuildsInput>(
+            "codebuild",
+            "BatchGetBuilds",
+        );
+    }
 
     #[test]
     fn batch_get_builds_splits_found_and_missing() {

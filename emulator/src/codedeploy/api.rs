@@ -18,7 +18,7 @@ use crate::ecs;
 use crate::names::{APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, TG_NAMES};
 use crate::runtime::stack::Stack;
 use crate::wire::error::{ApiError, Common};
-use crate::wire::json::{request, str_list, ApiResult};
+use crate::wire::json::{request, ApiResult};
 use crate::world::World;
 
 const APP_ID: &str = "00000000-0000-0000-0000-00000000a001";
@@ -68,6 +68,22 @@ struct BatchGetDeploymentTargetsInput {
     deployment_id: Option<String>,
     #[serde(default)]
     target_ids: Vec<String>,
+}
+
+/// BatchGetApplicationsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchGetApplicationsInput {
+    #[serde(default)]
+    application_names: Vec<String>,
+}
+
+/// BatchGetDeploymentsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchGetDeploymentsInput {
+    #[serde(default)]
+    deployment_ids: Vec<String>,
 }
 
 /// CreateDeploymentInput.
@@ -136,7 +152,7 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         }
         "ListApplications" => Ok(json!({"applications": [APP_NAME]})),
         "BatchGetApplications" => {
-            let names = str_list(input, "applicationNames")?;
+            let names = request::<BatchGetApplicationsInput>(input)?.application_names;
             for n in &names {
                 if n != APP_NAME && n != CLI_DEFAULT_APP {
                     return Err(ApiError::new(
@@ -177,7 +193,7 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"deploymentInfo": deployment_json(&w, d)}))
         }
         "BatchGetDeployments" => {
-            let ids = str_list(input, "deploymentIds")?;
+            let ids = request::<BatchGetDeploymentsInput>(input)?.deployment_ids;
             if ids.len() > 25 {
                 return Err(ApiError::new(
                     Error::BatchLimitExceededException,
@@ -696,6 +712,8 @@ mod tests {
         request_fits_botocore::<ContinueDeploymentInput>("codedeploy", "ContinueDeployment");
         request_fits_botocore::<StopDeploymentInput>("codedeploy", "StopDeployment");
         request_fits_botocore::<GetApplicationInput>("codedeploy", "GetApplication");
+        request_fits_botocore::<BatchGetApplicationsInput>("codedeploy", "BatchGetApplications");
+        request_fits_botocore::<BatchGetDeploymentsInput>("codedeploy", "BatchGetDeployments");
         request_fits_botocore::<GetApplicationInput>("codedeploy", "ListDeploymentGroups");
         request_fits_botocore::<GetDeploymentGroupInput>("codedeploy", "GetDeploymentGroup");
         request_fits_botocore::<GetDeploymentConfigInput>("codedeploy", "GetDeploymentConfig");

@@ -4,14 +4,63 @@
 //! GetPipelineExecution, ListActionExecutions, StartPipelineExecution; BatchGetBuilds.
 //! Timestamps are epoch seconds, as the JSON protocols carry them.
 
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::driver::LocalPipeline;
 use super::engine::{revision_summary, PipelineNames};
 use super::engine::{ActionRun, Execution, Pipeline, Stage, StageRun};
 use super::Error;
-use crate::wire::error::{ApiError, Common};
-use crate::wire::json::{opt_str, req_str, ApiResult};
+use crate::wire::error::{required, ApiError, Common};
+use crate::wire::json::{request, ApiResult};
+
+/// GetPipelineStateInput and StartPipelineExecutionInput (whose `sourceRevisions` the
+/// local pipeline refuses: it releases the last commit pushed).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NameInput {
+    name: Option<String>,
+    source_revisions: Option<IgnoredAny>,
+}
+
+/// ListPipelineExecutionsInput (its `filter` is not served: every execution is listed).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListPipelineExecutionsInput {
+    pipeline_name: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+/// GetPipelineExecutionInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetPipelineExecutionInput {
+    pipeline_name: Option<String>,
+    pipeline_execution_id: Option<String>,
+}
+
+/// ListActionExecutionsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListActionExecutionsInput {
+    pipeline_name: Option<String>,
+    filter: Option<ActionExecutionFilter>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+/// ActionExecutionFilter.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionExecutionFilter {
+    pipeline_execution_id: Option<String>,
+}
+
+fn name_of<'a>(v: &'a Option<String>, key: &str) -> Result<&'a str, ApiError> {
+    Ok(required(v.as_deref(), key, Error::ValidationException)?)
+}
 
 /// `CodePipeline_20150709.<op>`.
 pub(crate) fn handle(pipeline: &LocalPipeline, op: &str, input: &Value) -> ApiResult {
@@ -134,7 +183,8 @@ fn execution_of<'a>(p: &'a Pipeline, id: &str) -> Result<&'a Execution, ApiError
 }
 
 pub(crate) fn get_pipeline_state(p: &Pipeline, n: &PipelineNames, input: &Value) -> ApiResult {
-    let name = req_str(input, "name", Error::ValidationException)?;
+    let r: NameInput = request(input)?;
+    let name = name_of(&r.name, "name")?;
     check_name(p, n, name)?;
     let stages: Vec<Value> = Stage::ALL
         .iter()
@@ -186,11 +236,16 @@ pub(crate) fn get_pipeline_state(p: &Pipeline, n: &PipelineNames, input: &Value)
     }))
 }
 
-fn page(input: &Value, len: usize, default_max: u64) -> Result<(usize, usize), ApiError> {
-    let max = match input.get("maxResults") {
-        None | Some(Value::Null) => default_max,
-        Some(v) => match v.as_u64() {
-            Some(m @ 1..=100) => m,
+fn page(
+    max_results: Option<i64>,
+    next_token: Option<&str>,
+    len: usize,
+    default_max: u64,
+) -> Result<(usize, usize), ApiError> {
+    let max = match max_results {
+        None => default_max,
+        Some(v) => match u64::try_from(v) {
+            Ok(m @ 1..=100) => m,
             _ => {
                 return Err(ApiError::new(
                     Error::ValidationException,
@@ -199,7 +254,7 @@ fn page(input: &Value, len: usize, default_max: u64) -> Result<(usize, usize), A
             }
         },
     } as usize;
-    let start = match opt_str(input, "nextToken")? {
+    let start = match next_token {
         None => 0,
         Some(t) => t
             .parse::<usize>()
@@ -241,10 +296,16 @@ pub(crate) fn list_pipeline_executions(
     n: &PipelineNames,
     input: &Value,
 ) -> ApiResult {
-    let name = req_str(input, "pipelineName", Error::ValidationException)?;
+    let r: ListPipelineExecutionsInput = request(input)?;
+    let name = name_of(&r.pipeline_name, "pipelineName")?;
     check_name(p, n, name)?;
     let newest_first: Vec<&Execution> = p.executions.iter().rev().collect();
-    let (from, to) = page(input, newest_first.len(), 100)?;
+    let (from, to) = page(
+        r.max_results,
+        r.next_token.as_deref(),
+        newest_first.len(),
+        100,
+    )?;
     let mut v = json!({
         "pipelineExecutionSummaries": newest_first[from..to].iter().map(|e| summary(e)).collect::<Vec<_>>()
     });
@@ -255,9 +316,10 @@ pub(crate) fn list_pipeline_executions(
 }
 
 pub(crate) fn get_pipeline_execution(p: &Pipeline, n: &PipelineNames, input: &Value) -> ApiResult {
-    let name = req_str(input, "pipelineName", Error::ValidationException)?;
+    let r: GetPipelineExecutionInput = request(input)?;
+    let name = name_of(&r.pipeline_name, "pipelineName")?;
     check_name(p, n, name)?;
-    let id = req_str(input, "pipelineExecutionId", Error::ValidationException)?;
+    let id = name_of(&r.pipeline_execution_id, "pipelineExecutionId")?;
     let e = execution_of(p, id)?;
     let mut v = json!({
         "pipelineName": p.name,
@@ -329,18 +391,13 @@ fn action_detail(e: &Execution, run: &StageRun, n: &PipelineNames) -> Value {
 }
 
 pub(crate) fn list_action_executions(p: &Pipeline, n: &PipelineNames, input: &Value) -> ApiResult {
-    let name = req_str(input, "pipelineName", Error::ValidationException)?;
+    let r: ListActionExecutionsInput = request(input)?;
+    let name = name_of(&r.pipeline_name, "pipelineName")?;
     check_name(p, n, name)?;
-    let filter_id = match input.get("filter") {
-        None | Some(Value::Null) => None,
-        Some(f @ Value::Object(_)) => opt_str(f, "pipelineExecutionId")?,
-        Some(other) => {
-            return Err(ApiError::new(
-                Common::SerializationException,
-                format!("filter: expected an object, got {other}"),
-            ))
-        }
-    };
+    let filter_id = r
+        .filter
+        .as_ref()
+        .and_then(|f| f.pipeline_execution_id.as_deref());
     if let Some(id) = filter_id {
         execution_of(p, id)?;
     }
@@ -356,7 +413,7 @@ pub(crate) fn list_action_executions(p: &Pipeline, n: &PipelineNames, input: &Va
             .total_cmp(&a.1.action.start)
             .then(b.1.stage.cmp(&a.1.stage))
     });
-    let (from, to) = page(input, runs.len(), 100)?;
+    let (from, to) = page(r.max_results, r.next_token.as_deref(), runs.len(), 100)?;
     let mut v = json!({
         "actionExecutionDetails": runs[from..to].iter().map(|(e, r)| action_detail(e, r, n)).collect::<Vec<_>>()
     });
@@ -374,9 +431,10 @@ pub(crate) fn start_pipeline_execution(
     input: &Value,
     start: impl FnOnce() -> Result<String, ApiError>,
 ) -> ApiResult {
-    let name = req_str(input, "name", Error::ValidationException)?;
+    let r: NameInput = request(input)?;
+    let name = name_of(&r.name, "name")?;
     check_name(p, n, name)?;
-    if input.get("sourceRevisions").is_some_and(|v| !v.is_null()) {
+    if r.source_revisions.is_some() {
         return Err(ApiError::new(
             Error::ValidationException,
             "sourceRevisions: the local pipeline releases the last commit pushed to main; push the revision instead",
@@ -390,6 +448,15 @@ pub(crate) fn start_pipeline_execution(
 mod tests {
     use super::super::engine::{Outcome, Revision, Trigger};
     use super::*;
+
+    #[test]
+    fn requests_fit_botocore() {
+        use crate::botocore_check::request_fits_botocore as fits;
+        fits::<NameInput>("codepipeline", "StartPipelineExecution");
+        fits::<ListPipelineExecutionsInput>("codepipeline", "ListPipelineExecutions");
+        fits::<GetPipelineExecutionInput>("codepipeline", "GetPipelineExecution");
+        fits::<ListActionExecutionsInput>("codepipeline", "ListActionExecutions");
+    }
 
     fn names() -> PipelineNames {
         PipelineNames {

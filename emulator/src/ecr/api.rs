@@ -5,12 +5,13 @@
 
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::names::{ACCOUNT_ID, ECR_REPOSITORY};
 use crate::runtime::stack::Stack;
-use crate::wire::error::{ApiError, Common, ErrorCode};
-use crate::wire::json::{opt_str, req_str, ApiResult};
+use crate::wire::error::{required, ApiError, Common, ErrorCode};
+use crate::wire::json::{request, ApiResult};
 
 /// ECR error codes this stack answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
@@ -21,11 +22,34 @@ pub(crate) enum EcrError {
 }
 impl ErrorCode for EcrError {}
 
+/// DescribeImagesRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeImagesRequest {
+    registry_id: Option<String>,
+    repository_name: Option<String>,
+    #[serde(default)]
+    image_ids: Vec<ImageIdentifier>,
+}
+
+/// ImageIdentifier.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ImageIdentifier {
+    image_digest: Option<String>,
+    image_tag: Option<String>,
+}
+
 pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
         "DescribeImages" => {
-            let repo = req_str(input, "repositoryName", EcrError::InvalidParameterException)?;
-            if let Some(reg) = opt_str(input, "registryId")? {
+            let r: DescribeImagesRequest = request(input)?;
+            let repo = required(
+                r.repository_name.as_deref(),
+                "repositoryName",
+                EcrError::InvalidParameterException,
+            )?;
+            if let Some(reg) = r.registry_id.as_deref() {
                 if reg != ACCOUNT_ID {
                     return Err(ApiError::new(
                         EcrError::RepositoryNotFoundException,
@@ -54,7 +78,7 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
                     "artifactMediaType": "application/vnd.oci.image.config.v1+json"
                 })
             };
-            let ids = input["imageIds"].as_array().cloned().unwrap_or_default();
+            let ids = r.image_ids;
             if ids.is_empty() {
                 // Every tag the stack knows of: those in registered task definitions.
                 let mut tags: Vec<String> = stack
@@ -75,7 +99,7 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             }
             let mut out = Vec::new();
             for id in ids {
-                match (id["imageTag"].as_str(), id["imageDigest"].as_str()) {
+                match (id.image_tag.as_deref(), id.image_digest.as_deref()) {
                     // An image a local build pushed: its own digest, size and push time.
                     (Some(tag), _) => match stack.pipeline.get().and_then(|p| p.image(repo, tag)) {
                         Some(rec) => out.push(json!({
@@ -108,5 +132,18 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Common::UnknownOperationException,
             format!("ECR operation {op} is not served by the local stack"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_fit_botocore() {
+        crate::botocore_check::request_fits_botocore::<DescribeImagesRequest>(
+            "ecr",
+            "DescribeImages",
+        );
     }
 }

@@ -1,11 +1,11 @@
-//! AWS JSON 1.1: the request body as a JSON object, members read with the errors AWS
-//! answers, and the response and error shapes (`__type` plus `x-amzn-ErrorType`).
+//! AWS JSON 1.1: the request body as a JSON object, read into each operation's serde type
+//! ([`request`]), and the response and error shapes (`__type` plus `x-amzn-ErrorType`).
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::error::{ApiError, Common, ErrorCode};
+use super::error::{ApiError, Common};
 
 /// What a JSON 1.1 operation answers: the response document, or an AWS error.
 pub(crate) type ApiResult = Result<Value, ApiError>;
@@ -55,53 +55,4 @@ pub(crate) fn error(e: &ApiError) -> Response {
         resp.headers_mut().insert("x-amzn-errortype", v);
     }
     resp
-}
-
-/// Input helpers for JSON handlers: a required string member, with the AWS-style error.
-pub(crate) fn req_str<'a>(
-    input: &'a Value,
-    key: &str,
-    code: impl ErrorCode,
-) -> Result<&'a str, ApiError> {
-    match input.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        Some(Value::Null) | None => Err(ApiError::new(code, format!("{key} is required"))),
-        Some(Value::String(_)) => Err(ApiError::new(code, format!("{key} must not be empty"))),
-        Some(other) => Err(ApiError::new(
-            Common::SerializationException,
-            format!("{key}: expected a string, got {other}"),
-        )),
-    }
-}
-
-pub(crate) fn opt_str<'a>(input: &'a Value, key: &str) -> Result<Option<&'a str>, ApiError> {
-    match input.get(key) {
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(Value::Null) | None => Ok(None),
-        Some(other) => Err(ApiError::new(
-            Common::SerializationException,
-            format!("{key}: expected a string, got {other}"),
-        )),
-    }
-}
-
-pub(crate) fn str_list(input: &Value, key: &str) -> Result<Vec<String>, ApiError> {
-    match input.get(key) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| {
-                v.as_str().map(String::from).ok_or_else(|| {
-                    ApiError::new(
-                        Common::SerializationException,
-                        format!("{key}: expected a list of strings, got {v}"),
-                    )
-                })
-            })
-            .collect(),
-        Some(Value::Null) | None => Ok(Vec::new()),
-        Some(other) => Err(ApiError::new(
-            Common::SerializationException,
-            format!("{key}: expected a list, got {other}"),
-        )),
-    }
 }
