@@ -12,9 +12,12 @@
 //! Shaped like moto, in layers (imports only go down):
 //! - [`serve`]: starts the stack, ties the layers together, stops it;
 //! - [`router`]: one router, which tells the services apart;
-//! - one folder per service: its `backend` (state and operations, typed statuses, an
-//!   error enum with AWS's codes; no HTTP) and its `api` (requests and responses with
-//!   AWS's shapes, one backend call per operation);
+//! - one folder per service: its `backend` (state and operations, typed statuses; no
+//!   HTTP; errors are `wire::error::AwsError` of the service's enum of AWS's codes; ECS
+//!   and CodeDeploy keep their data types in a `model` of their own, under the shared
+//!   `World`) and its `api` (serde request types checked against botocore's input shapes,
+//!   responses with AWS's shapes, one backend call per operation); CodePipeline and
+//!   CodeBuild add their engines (`engine`, `driver`, `runner`...);
 //! - [`runtime`] beside them: the stack's shared state, task processes, the NLB's data
 //!   plane, the state dir;
 //! - under them [`wire`] (the JSON 1.1 and query protocols, the error shape), the names
