@@ -24,7 +24,6 @@ use tower_http::limit::RequestBodyLimitLayer;
 use crate::access_log::AccessLogLayer;
 use crate::configuration::Settings;
 use crate::connections::{Connections, Tracked};
-use crate::faults::Faults;
 use crate::fd_limit;
 use crate::metadata;
 use crate::request_id::RequestIdLayer;
@@ -57,8 +56,6 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Serve the `/debug/...` fault-injection routes.
     pub debug_endpoints: bool,
-    /// The fault modes (`DEMO_FAIL_REQUESTS`, ...; none by default).
-    pub faults: Faults,
 }
 
 impl From<&Settings> for Limits {
@@ -67,7 +64,6 @@ impl From<&Settings> for Limits {
             request_timeout: s.request_timeout,
             max_body_bytes: s.max_body_bytes,
             debug_endpoints: s.debug_endpoints,
-            faults: s.faults,
         }
     }
 }
@@ -96,8 +92,7 @@ where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    let routes = routes::hot::HotPaths::new(state.clone(), axum_routes(state, &limits))
-        .with_faults(limits.faults.start());
+    let routes = routes::hot::HotPaths::new(state.clone(), axum_routes(state, &limits));
     ServiceBuilder::new()
         .layer(RequestIdLayer)
         .layer(AccessLogLayer)
@@ -198,7 +193,8 @@ impl Application {
             },
         };
         let identity = Identity::new(&settings, metadata::hostname(), task);
-        let state = AppState::new(identity, settings.fail_health);
+        // The fault clock (DEMO_FAIL_AFTER_SECS) starts here, with the process.
+        let state = AppState::with_faults(identity, settings.fail_health, settings.faults.start());
         let nofile = fd_limit::current().context("reading the open-file limit (RLIMIT_NOFILE)")?;
         let cap = settings.connection_cap(nofile.soft)?;
         let connections = Arc::new(Connections::new(cap));

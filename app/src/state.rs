@@ -7,6 +7,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::configuration::{Settings, SERVICE_NAME};
+use crate::faults::Active;
 use crate::metadata::TaskInfo;
 
 /// Who answers `GET /` (the JSON shape is in `docs/CONTRACTS.md`).
@@ -63,11 +64,19 @@ struct Inner {
     index_json: Bytes,
     fail_health: bool,
     draining: AtomicBool,
+    /// Behind the `Arc` rather than in the request path's service, which is moved on every
+    /// request: there it cost /health ~60 instructions of copying (callgrind).
+    faults: Option<Active>,
 }
 
 impl AppState {
     /// Renders the `GET /` bodies once.
     pub fn new(identity: Identity, fail_health: bool) -> Self {
+        Self::with_faults(identity, fail_health, None)
+    }
+
+    /// Like [`AppState::new`], with the fault modes in force (`crate::faults`).
+    pub fn with_faults(identity: Identity, fail_health: bool, faults: Option<Active>) -> Self {
         let index_text = Bytes::from(identity.to_line());
         let mut json = serde_json::to_vec(&identity).expect("Identity serializes");
         json.push(b'\n');
@@ -77,7 +86,13 @@ impl AppState {
             index_json: Bytes::from(json),
             fail_health,
             draining: AtomicBool::new(false),
+            faults,
         }))
+    }
+
+    /// The fault modes in force, if any.
+    pub fn faults(&self) -> Option<&Active> {
+        self.0.faults.as_ref()
     }
 
     /// Who we are.

@@ -1,7 +1,8 @@
 //! The clap types every command shares: the global flags, the output format, the watch
-//! flags, and the parsing of durations and deployment ids. Each subcommand's own flags
-//! live beside its `run` in `commands/`; nothing outside `args.rs` and `commands/` holds
-//! clap types.
+//! flags, and the duration grammar every flag uses. Each subcommand's own flags live
+//! beside its `run` in `commands/`; nothing outside `args.rs`, `cli.rs` and `commands/`
+//! holds clap types: each turns into its plain counterpart of `options` (or
+//! `watch::WatchSettings`) before any work starts.
 
 #![warn(unreachable_pub)]
 
@@ -10,22 +11,36 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::exit::bad_input;
+use crate::options::{Global, InterruptAction, OutputFormat};
+use crate::watch::WatchSettings;
 
 /// Flags that every subcommand accepts.
 #[derive(Debug, Clone, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// `terraform output -json` of the stack (a file, or `-` for stdin).
     #[arg(long, global = true, env = "DEPLOYER_OUTPUTS", value_name = "FILE")]
     pub outputs: Option<PathBuf>,
 
     /// Output format: human-readable text, or JSON (one event per line when watching).
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
-    pub output: OutputFormat,
+    #[arg(long, global = true, value_enum, default_value_t = OutputArg::Human)]
+    pub output: OutputArg,
+}
+
+impl GlobalArgs {
+    /// The plain options every command starts from.
+    pub(crate) fn resolve(&self) -> Global {
+        Global {
+            outputs: self.outputs.clone(),
+            output: match self.output {
+                OutputArg::Human => OutputFormat::Human,
+                OutputArg::Json => OutputFormat::Json,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputArg {
     Human,
     Json,
 }
@@ -89,97 +104,33 @@ pub(crate) struct WatchArgs {
 
     /// What Ctrl-C does when no terminal can be asked: leave the deployment running
     /// (exit 130), or stop it with rollback and follow the rollback (exit 4).
-    #[arg(long, value_enum, value_name = "ACTION", default_value_t = InterruptAction::Leave)]
-    pub on_interrupt: InterruptAction,
+    #[arg(long, value_enum, value_name = "ACTION", default_value_t = InterruptArg::Leave)]
+    pub on_interrupt: InterruptArg,
+}
+
+impl WatchArgs {
+    /// The watch flags as plain settings.
+    pub(crate) fn settings(&self) -> WatchSettings {
+        WatchSettings {
+            timeout: self.timeout,
+            interval: self.interval,
+            wait_until: self.wait_until.clone(),
+            on_interrupt: match self.on_interrupt {
+                InterruptArg::Leave => InterruptAction::Leave,
+                InterruptArg::Rollback => InterruptAction::Rollback,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum InterruptAction {
+pub(crate) enum InterruptArg {
     /// Stop watching; the deployment continues.
     Leave,
     /// StopDeployment with automatic rollback, then follow it to the end.
     Rollback,
 }
 
-/// Checks the shape of a deployment id before asking AWS about it.
-pub(crate) fn check_deployment_id(id: &str) -> anyhow::Result<()> {
-    let ok = id.len() == 11
-        && id.starts_with("d-")
-        && id[2..]
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(bad_input(format!(
-            "deployment id {id:?}: expected `d-` and 9 upper-case letters or digits \
-             (e.g. d-ABCDE1234)"
-        )))
-    }
-}
-
-/// Parses `90s`, `20m`, `1h`, `500ms`, `1h30m`, or a bare number of seconds.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err("empty duration (e.g. 90s, 20m, 1h)".into());
-    }
-    if let Ok(secs) = t.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 {
-            return Err(format!(
-                "{text:?}: expected a number then a unit (ms, s, m, h)"
-            ));
-        }
-        let n: u64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("{text:?}: number too large"))?;
-        rest = &rest[digits..];
-        let unit_len = rest.chars().take_while(|c| c.is_ascii_alphabetic()).count();
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        total += match unit {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n * 60),
-            "h" => Duration::from_secs(n * 3600),
-            other => {
-                return Err(format!(
-                    "{text:?}: unknown unit {other:?} (use ms, s, m or h)"
-                ))
-            }
-        };
-    }
-    Ok(total)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::exit::Code;
-
-    #[test]
-    fn durations_parse_and_reject() {
-        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("20m").unwrap(), Duration::from_secs(1200));
-        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("42").unwrap(), Duration::from_secs(42));
-        assert!(parse_duration("5x").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("m").is_err());
-        assert!(parse_duration("").is_err());
-    }
-
-    #[test]
-    fn deployment_ids_are_checked() {
-        assert!(check_deployment_id("d-ABCDE1234").is_ok());
-        let err = check_deployment_id("abc").unwrap_err();
-        assert_eq!(Code::from_error(&err), Code::BadInput);
-        assert!(check_deployment_id("d-abcde1234").is_err());
-    }
-}
+/// The duration grammar of every flag (`deployer_models::time::parse_duration`: `90s`,
+/// `20m`, `1h30m`, `500ms`, or a bare number of seconds).
+pub(crate) use deployer_models::time::parse_duration;

@@ -68,7 +68,7 @@ pub(crate) enum Command {
 }
 
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
-    let g = cli.global;
+    let g = cli.global.resolve();
     match cli.command {
         Command::Render(args) => commands::render::run(args, &g).await,
         Command::Deploy(args) => commands::deploy::run(args, &g).await,
@@ -116,7 +116,7 @@ pub(crate) fn run() -> ExitCode {
             err.exit();
         }
     };
-    let json = cli.global.output == crate::args::OutputFormat::Json;
+    let json = cli.global.output == crate::args::OutputArg::Json;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,5 +1,7 @@
 //! Exit codes, one per outcome, documented in `--help` and the README.
 
+#![warn(unreachable_pub)]
+
 use std::process::ExitCode;
 
 /// The exit code table as a literal, for the top-level help (`exit_codes!()`), and the

@@ -6,6 +6,7 @@
 //! - [`cli`]: the parser and the dispatch, the only module that names every command;
 //! - [`commands`]: one module per subcommand (its flags and its `run`);
 //! - [`args`]: the clap types the commands share (global flags, watch flags);
+//! - [`options`]: the plain options those flags resolve to, all the library below sees;
 //! - [`watch`]: following a deployment (state machine, polling loop, progress);
 //! - [`dashboard`]: the browser view's server, page and data (its source reads `aws`);
 //! - [`preflight`]: the checks made before a deployment;
@@ -24,6 +25,7 @@ mod cli;
 mod commands;
 pub mod dashboard;
 pub mod exit;
+mod options;
 mod preflight;
 mod watch;
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The resource type of an ECS service target.
-pub const ECS_SERVICE_TYPE: &str = "AWS::ECS::Service";
+pub(crate) const ECS_SERVICE_TYPE: &str = "AWS::ECS::Service";
 
 /// An ECS AppSpec file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,6 +199,65 @@ impl AppSpec {
     }
 }
 
+/// What a deployment's AppSpec says, read as CodeDeploy reads a revision: YAML or JSON,
+/// keys in any case (as `aws ecs deploy` and CodeDeploy accept them), only what a
+/// deployment needs. [`AppSpec`] is the strict model of the template; this is the one
+/// reader of an AppSpec someone else wrote (a revision CodeDeploy holds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub task_definition: String,
+    pub container_name: Option<String>,
+    pub container_port: Option<u64>,
+}
+
+impl Target {
+    /// Reads the ECS target of an AppSpec; the error says what is missing.
+    pub fn parse(content: &str) -> Result<Target, String> {
+        use serde_json::Value;
+        let doc: Value = serde_yaml_ng::from_str(content)
+            .map_err(|e| format!("the AppSpec is not YAML or JSON: {e}"))?;
+        fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+            v.as_object()?
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        }
+        let resources = get(&doc, "Resources")
+            .and_then(Value::as_array)
+            .ok_or("the AppSpec has no Resources list")?;
+        let first = resources
+            .first()
+            .and_then(Value::as_object)
+            .and_then(|o| o.values().next())
+            .ok_or("the AppSpec's Resources list is empty")?;
+        let ty = get(first, "Type").and_then(Value::as_str).unwrap_or("");
+        if ty != ECS_SERVICE_TYPE {
+            return Err(format!(
+                "the AppSpec resource Type is {ty:?}, not {ECS_SERVICE_TYPE:?}"
+            ));
+        }
+        let props = get(first, "Properties").ok_or("the AppSpec resource has no Properties")?;
+        let td = get(props, "TaskDefinition")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or("the AppSpec resource has no Properties.TaskDefinition")?;
+        let lb = get(props, "LoadBalancerInfo");
+        let container_name = lb
+            .and_then(|l| get(l, "ContainerName"))
+            .and_then(Value::as_str)
+            .map(String::from);
+        let container_port = lb.and_then(|l| get(l, "ContainerPort")).and_then(|p| {
+            p.as_u64()
+                .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
+        });
+        Ok(Target {
+            task_definition: td.to_string(),
+            container_name,
+            container_port,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +316,27 @@ Resources:
         let msg = format!("{:#}", AppSpec::from_yaml_str(text, "a.yaml").unwrap_err());
         assert!(msg.contains("exactly one target service, found 2"), "{msg}");
         assert!(msg.contains("AWS::Lambda::Function"), "{msg}");
+    }
+
+    #[test]
+    fn a_revision_is_read_in_yaml_or_json_with_keys_in_any_case() {
+        let yaml = "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: arn:x:7\n        LoadBalancerInfo:\n          ContainerName: demo\n          ContainerPort: \"3000\"\n";
+        assert_eq!(
+            Target::parse(yaml),
+            Ok(Target {
+                task_definition: "arn:x:7".into(),
+                container_name: Some("demo".into()),
+                container_port: Some(3000),
+            })
+        );
+        let json = r#"{"version":0.0,"resources":[{"TargetService":{"type":"AWS::ECS::Service","properties":{"taskDefinition":"arn:y:1"}}}]}"#;
+        assert_eq!(Target::parse(json).unwrap().task_definition, "arn:y:1");
+        assert!(Target::parse("nope").is_err());
+        let lambda = "Resources:\n  - F:\n      Type: AWS::Lambda::Function\n";
+        assert!(Target::parse(lambda)
+            .unwrap_err()
+            .contains("AWS::Lambda::Function"));
+        let none = "Resources:\n  - S:\n      Type: AWS::ECS::Service\n      Properties: {}\n";
+        assert!(Target::parse(none).unwrap_err().contains("TaskDefinition"));
     }
 }

@@ -3,7 +3,8 @@
 //! ([`appspec`]), and rendering them from the repository's templates ([`render`]).
 //! Pure: no AWS, no network; the only I/O is reading a file (the outputs).
 //! Also the pure side of the day-2 commands: how log events read ([`logview`]) and what
-//! `deployer scale` may change ([`scaling`]).
+//! `deployer scale` may change ([`scaling`]). Two small helpers every crate shares: the clock
+//! ([`time`]) and a poison-tolerant lock ([`sync`]).
 
 pub mod appspec;
 mod bad_input;
@@ -13,4 +14,6 @@ pub mod logview;
 pub mod outputs;
 pub mod render;
 pub mod scaling;
+pub mod sync;
 pub mod taskdef;
+pub mod time;

@@ -7,7 +7,6 @@
 //! this stack: taskdef.json's `awslogs-stream-prefix` is `ecs`).
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use serde_json::{Map, Value};
 
@@ -28,7 +27,7 @@ pub fn stream_name(prefix: &str, container: &str, task_id: &str) -> String {
 }
 
 /// The task id at the end of an awslogs stream name (or the whole name).
-pub fn task_of_stream(stream: &str) -> &str {
+pub(crate) fn task_of_stream(stream: &str) -> &str {
     stream.rsplit('/').next().unwrap_or(stream)
 }
 
@@ -38,7 +37,7 @@ pub fn task_id(id_or_arn: &str) -> &str {
 }
 
 /// The first 8 characters of a task id, as the ECS console shortens them.
-pub fn short_id(task_id: &str) -> &str {
+pub(crate) fn short_id(task_id: &str) -> &str {
     let end = task_id
         .char_indices()
         .nth(8)
@@ -50,14 +49,11 @@ pub fn short_id(task_id: &str) -> &str {
 /// `--since`: a duration back from `now_ms` (`10m`, `1h30m`) or an RFC 3339 time.
 pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
     let t = text.trim();
-    if let Ok(d) = humantime::parse_duration(t) {
+    if let Ok(d) = crate::time::parse_duration(t) {
         return Ok(now_ms - d.as_millis().min(i64::MAX as u128) as i64);
     }
     match humantime::parse_rfc3339_weak(t) {
-        Ok(at) => Ok(at
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)),
+        Ok(at) => Ok(crate::time::millis_of(at)),
         Err(_) => Err(format!(
             "--since {text:?} is neither a duration (10m, 1h30m) nor a time (2026-11-29T20:00:00Z)"
         )),
@@ -81,42 +77,70 @@ fn field_value(v: &Value) -> String {
     }
 }
 
-/// One event for a person: `time  task  LEVEL  message  key=value ...`. A JSON line
-/// (the app's format) shows its own timestamp, level and message, then its other fields
-/// in order; any other line shows as it is, with the event's time.
-pub fn human(ev: &Event) -> String {
-    let task = short_id(task_of_stream(&ev.stream));
+/// One event in columns: what `deployer logs` prints ([`human`]) and the dashboard shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// The line's own `timestamp` (the app's JSON), else the event's time (RFC 3339).
+    pub time: String,
+    /// The task's short id.
+    pub task: String,
+    /// The line's `level`, or `-`.
+    pub level: String,
+    /// The message, then the line's other fields as `  key=value`, in order.
+    pub text: String,
+}
+
+/// Splits an event into [`Line`]'s columns. A JSON line (the app's format) gives its own
+/// timestamp, level and message, then its other fields in order; any other line shows as
+/// it is, with the event's time.
+pub fn line(ev: &Event) -> Line {
+    let task = short_id(task_of_stream(&ev.stream)).to_owned();
     let parsed: Option<Map<String, Value>> = serde_json::from_str(ev.message.trim()).ok();
     let Some(mut obj) = parsed else {
-        return format!(
-            "{}  {task:<8}  {:<5}  {}",
-            iso_ms(ev.timestamp),
-            "-",
-            ev.message.trim_end()
-        );
+        return Line {
+            time: iso_ms(ev.timestamp),
+            task,
+            level: "-".into(),
+            text: ev.message.trim_end().to_owned(),
+        };
+    };
+    let text_of = |v: Value| match v {
+        Value::String(s) => s,
+        other => other.to_string(),
     };
     let time = match obj.shift_remove("timestamp") {
         Some(Value::String(s)) => s,
         _ => iso_ms(ev.timestamp),
     };
-    let level = match obj.shift_remove("level") {
-        Some(Value::String(s)) => s,
-        Some(other) => other.to_string(),
-        None => "-".into(),
-    };
-    let message = match obj
+    let level = obj
+        .shift_remove("level")
+        .map(text_of)
+        .unwrap_or_else(|| "-".into());
+    let mut text = obj
         .shift_remove("message")
         .or_else(|| obj.shift_remove("msg"))
-    {
-        Some(Value::String(s)) => s,
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
-    let mut line = format!("{time}  {task:<8}  {level:<5}  {message}");
+        .map(text_of)
+        .unwrap_or_default();
     for (k, v) in &obj {
-        line.push_str(&format!("  {k}={}", field_value(v)));
+        text.push_str(&format!("  {k}={}", field_value(v)));
     }
-    line
+    Line {
+        time,
+        task,
+        level,
+        text,
+    }
+}
+
+/// One event for a person: `time  task  LEVEL  message  key=value ...` ([`line`]).
+pub fn human(ev: &Event) -> String {
+    let Line {
+        time,
+        task,
+        level,
+        text,
+    } = line(ev);
+    format!("{time}  {task:<8}  {level:<5}  {text}")
 }
 
 /// One event for `--output json`: the app's JSON line as it was written; any other line
@@ -179,10 +203,6 @@ impl Follow {
         out
     }
 }
-
-/// How long `--follow` waits between polls (`aws logs tail --follow` polls every 5 s
-/// against AWS; FilterLogEvents allows 5 calls/s per account and region).
-pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(2);
 
 #[cfg(test)]
 mod tests {

@@ -122,16 +122,6 @@ impl Outputs {
         Outputs::parse(&text, &origin, Some((command, needs)))
     }
 
-    /// [`Outputs::load_for`] from text.
-    pub fn from_json_str_for(
-        text: &str,
-        origin: &str,
-        command: &str,
-        needs: &[&str],
-    ) -> anyhow::Result<Outputs> {
-        Outputs::parse(text, origin, Some((command, needs)))
-    }
-
     fn read(path: &Path) -> anyhow::Result<(String, String)> {
         if path == Path::new("-") {
             let mut text = String::new();

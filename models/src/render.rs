@@ -34,14 +34,14 @@ pub const TASKDEF_FILE: &str = "taskdef.json";
 pub const APPSPEC_FILE: &str = "appspec.yaml";
 
 /// Filled by the CodeDeployToECS action from `imageDetail.json` (`ImageURI`).
-pub const IMAGE_PLACEHOLDER: &str = "<IMAGE1_NAME>";
+pub(crate) const IMAGE_PLACEHOLDER: &str = "<IMAGE1_NAME>";
 /// Filled by CodeDeploy with the task definition revision it registered.
-pub const TASK_DEFINITION_PLACEHOLDER: &str = "<TASK_DEFINITION>";
+pub(crate) const TASK_DEFINITION_PLACEHOLDER: &str = "<TASK_DEFINITION>";
 /// Filled by the buildspec (CodeBuild environment) or by `deployer render` (outputs).
-pub const EXECUTION_ROLE_PLACEHOLDER: &str = "<EXECUTION_ROLE_ARN>";
-pub const TASK_ROLE_PLACEHOLDER: &str = "<TASK_ROLE_ARN>";
-pub const LOG_GROUP_PLACEHOLDER: &str = "<LOG_GROUP>";
-pub const REGION_PLACEHOLDER: &str = "<AWS_REGION>";
+pub(crate) const EXECUTION_ROLE_PLACEHOLDER: &str = "<EXECUTION_ROLE_ARN>";
+pub(crate) const TASK_ROLE_PLACEHOLDER: &str = "<TASK_ROLE_ARN>";
+pub(crate) const LOG_GROUP_PLACEHOLDER: &str = "<LOG_GROUP>";
+pub(crate) const REGION_PLACEHOLDER: &str = "<AWS_REGION>";
 
 /// Every placeholder `taskdef.json` may contain.
 pub const TASKDEF_PLACEHOLDERS: [&str; 5] = [
@@ -52,7 +52,7 @@ pub const TASKDEF_PLACEHOLDERS: [&str; 5] = [
     REGION_PLACEHOLDER,
 ];
 /// Every placeholder `appspec.yaml` may contain.
-pub const APPSPEC_PLACEHOLDERS: [&str; 1] = [TASK_DEFINITION_PLACEHOLDER];
+pub(crate) const APPSPEC_PLACEHOLDERS: [&str; 1] = [TASK_DEFINITION_PLACEHOLDER];
 
 /// Where the templates are looked up when no flag names them: env vars of `--taskdef`
 /// and `--appspec`.
@@ -177,7 +177,7 @@ impl Template {
 
 /// The account-specific placeholders of `taskdef.json` and their values from the
 /// outputs (the buildspec takes the same values from the CodeBuild environment).
-pub fn account_values(outputs: &Outputs) -> [(&'static str, &str); 4] {
+pub(crate) fn account_values(outputs: &Outputs) -> [(&'static str, &str); 4] {
     [
         (
             EXECUTION_ROLE_PLACEHOLDER,

@@ -56,7 +56,7 @@ impl std::error::Error for Refusal {}
 
 /// The most tasks `--tasks` accepts (ECS allows more; this stack's subnets and the local
 /// stack's ports make more than this a mistake).
-pub const MAX_TASKS: u32 = 100;
+pub(crate) const MAX_TASKS: u32 = 100;
 
 pub fn plan(req: Request, cur: Current) -> Result<Plan, Refusal> {
     if req.tasks.is_none() && req.min.is_none() && req.max.is_none() {

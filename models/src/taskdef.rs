@@ -287,7 +287,7 @@ impl TaskDefinition {
     }
 
     /// Mutable access to the container named `name`.
-    pub fn container_mut(&mut self, name: &str) -> Option<&mut ContainerDefinition> {
+    pub(crate) fn container_mut(&mut self, name: &str) -> Option<&mut ContainerDefinition> {
         self.container_definitions
             .iter_mut()
             .find(|c| c.name == name)

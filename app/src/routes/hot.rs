@@ -18,7 +18,7 @@ use axum::Router;
 use http::{Method, Request};
 use tower::Service;
 
-use crate::faults::{Active, FaultedAnswer};
+use crate::faults::FaultedAnswer;
 use crate::routes::{health, index};
 use crate::state::AppState;
 
@@ -28,23 +28,13 @@ use crate::state::AppState;
 pub struct HotPaths {
     state: AppState,
     router: Router,
-    faults: Option<Active>,
 }
 
 impl HotPaths {
-    /// Wraps `router`, which must serve the same `/health` and `/` handlers.
+    /// Wraps `router`, which must serve the same `/health` and `/` handlers; the fault modes
+    /// are the state's ([`AppState::faults`]).
     pub fn new(state: AppState, router: Router) -> Self {
-        Self {
-            state,
-            router,
-            faults: None,
-        }
-    }
-
-    /// Applies the fault modes in force (`None`: none).
-    pub fn with_faults(mut self, faults: Option<Active>) -> Self {
-        self.faults = faults;
-        self
+        Self { state, router }
     }
 }
 
@@ -94,7 +84,7 @@ where
                 _ => None,
             };
             if let Some(response) = response {
-                return match &self.faults {
+                return match self.state.faults() {
                     Some(faults) if req.uri().path() != "/health" => HotFuture::Faulted {
                         future: faults.intercept(ready(Ok(response))),
                     },
@@ -104,7 +94,7 @@ where
                 };
             }
         }
-        match &self.faults {
+        match self.state.faults() {
             Some(faults) if req.uri().path() != "/health" => HotFuture::Faulted {
                 future: faults.intercept(self.router.call(req)),
             },

@@ -19,7 +19,11 @@ struct App(BoxCloneService<Request<Body>, http::Response<Body>, Infallible>);
 
 fn app(vars: &[(&'static str, &str)]) -> App {
     let settings: Settings = crate::helpers::settings(vars);
-    let state = AppState::new(Identity::new(&settings, "host-1".into(), None), false);
+    let state = AppState::with_faults(
+        Identity::new(&settings, "host-1".into(), None),
+        false,
+        settings.faults.start(),
+    );
     let svc = router(state, Limits::from(&settings)).map_response(|r| r.map(Body::new));
     App(BoxCloneService::new(svc))
 }
@@ -117,4 +121,17 @@ fn slow_ms_out_of_range_is_refused_by_name() {
     let err = Settings::from_lookup(|var| Ok((var == "DEMO_SLOW_MS").then(|| "0".to_owned())))
         .unwrap_err();
     assert!(err.to_string().contains("DEMO_SLOW_MS"), "{err}");
+}
+
+#[tokio::test]
+async fn a_served_app_applies_the_fault_modes_from_its_settings() {
+    let app = crate::helpers::spawn_app(&[("DEMO_FAIL_REQUESTS", "1")]).await;
+    let client = crate::helpers::client();
+
+    let index = client.get(app.url("/")).send().await.unwrap();
+    let health = client.get(app.url("/health")).send().await.unwrap();
+
+    assert_eq!(index.status().as_u16(), 500);
+    assert_eq!(health.status().as_u16(), 200);
+    app.stop().await;
 }

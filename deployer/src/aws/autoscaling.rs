@@ -2,6 +2,8 @@
 //! (`ecs:service:DesiredCount`), read for `status` and changed by `deployer scale --min
 //! --max`. Never prints.
 
+#![warn(unreachable_pub)]
+
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_applicationautoscaling::Client;
 
@@ -9,18 +11,18 @@ use crate::aws::AwsResultExt;
 
 /// The bounds of the service's scalable target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Bounds {
+pub(crate) struct Bounds {
     pub min: i32,
     pub max: i32,
 }
 
 /// `service/<cluster>/<service>`.
-pub fn resource_id(cluster: &str, service: &str) -> String {
+pub(crate) fn resource_id(cluster: &str, service: &str) -> String {
     format!("service/{cluster}/{service}")
 }
 
 /// The service's scalable target, if one is registered.
-pub async fn bounds(client: &Client, resource_id: &str) -> anyhow::Result<Option<Bounds>> {
+pub(crate) async fn bounds(client: &Client, resource_id: &str) -> anyhow::Result<Option<Bounds>> {
     let resp = client
         .describe_scalable_targets()
         .service_namespace(ServiceNamespace::Ecs)
@@ -37,7 +39,7 @@ pub async fn bounds(client: &Client, resource_id: &str) -> anyhow::Result<Option
 
 /// Sets the bounds (RegisterScalableTarget on the existing target: only what is given
 /// changes).
-pub async fn set_bounds(
+pub(crate) async fn set_bounds(
     client: &Client,
     resource_id: &str,
     min: Option<i32>,

@@ -33,7 +33,7 @@ impl Aws {
     /// Loads the shared configuration. The region comes from the usual chain
     /// (`AWS_REGION`, the profile); when none is set, the stack's region from the
     /// Terraform outputs is used, so a bare `deployer status` talks to the right region.
-    pub async fn load(outputs: &Outputs) -> anyhow::Result<Aws> {
+    pub(crate) async fn load(outputs: &Outputs) -> anyhow::Result<Aws> {
         let fallback = aws_config::Region::new(outputs.region.clone());
         let region = RegionProviderChain::default_provider().or_else(fallback);
         let config = aws_config::defaults(BehaviorVersion::latest())

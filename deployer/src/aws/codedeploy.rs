@@ -277,3 +277,39 @@ pub(crate) async fn stop_with_rollback(ctx: &Ctx, id: &str) -> anyhow::Result<()
         .with_context(|| format!("stopping deployment {id} with rollback"))?;
     Ok(())
 }
+
+/// Whether CodeDeploy is done with a deployment in this status (nothing changes after).
+pub(crate) fn is_finished(status: &str) -> bool {
+    matches!(status, "Succeeded" | "Failed" | "Stopped")
+}
+
+/// Checks the shape of a deployment id before asking AWS about it.
+pub(crate) fn check_deployment_id(id: &str) -> anyhow::Result<()> {
+    let ok = id.len() == 11
+        && id.starts_with("d-")
+        && id[2..]
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::exit::bad_input(format!(
+            "deployment id {id:?}: expected `d-` and 9 upper-case letters or digits \
+             (e.g. d-ABCDE1234)"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::Code;
+
+    #[test]
+    fn deployment_ids_are_checked() {
+        assert!(check_deployment_id("d-ABCDE1234").is_ok());
+        let err = check_deployment_id("abc").unwrap_err();
+        assert_eq!(Code::from_error(&err), Code::BadInput);
+        assert!(check_deployment_id("d-abcde1234").is_err());
+    }
+}

@@ -109,29 +109,3 @@ pub(crate) async fn build(ctx: &Ctx, id: &str) -> anyhow::Result<Option<Build>> 
         .into_iter()
         .next())
 }
-
-/// The last `n` messages of a log stream.
-pub(crate) async fn log_tail(
-    ctx: &Ctx,
-    group: &str,
-    stream: &str,
-    n: i32,
-) -> anyhow::Result<Vec<String>> {
-    Ok(ctx
-        .aws
-        .logs
-        .get_log_events()
-        .log_group_name(group)
-        .log_stream_name(stream)
-        .start_from_head(false)
-        .limit(n)
-        .send()
-        .await
-        .aws("logs:GetLogEvents")
-        .with_context(|| format!("reading log stream {stream} of {group}"))?
-        .events
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|e| e.message)
-        .collect())
-}

@@ -3,9 +3,9 @@
 
 #![warn(unreachable_pub)]
 
-use crate::args::GlobalArgs;
 use crate::aws::Aws;
 use crate::exit::bad_input;
+use crate::options::Global;
 use deployer_models::outputs::Outputs;
 
 pub struct Ctx {
@@ -15,7 +15,7 @@ pub struct Ctx {
 
 impl Ctx {
     /// Reads `--outputs`/`DEPLOYER_OUTPUTS` and loads the AWS configuration.
-    pub async fn load(global: &GlobalArgs) -> anyhow::Result<Ctx> {
+    pub(crate) async fn load(global: &Global) -> anyhow::Result<Ctx> {
         let outputs = load_outputs(global)?;
         let aws = Aws::load(&outputs).await?;
         Ok(Ctx { outputs, aws })
@@ -26,7 +26,7 @@ impl Ctx {
     /// [`Ctx::load`] needing only the outputs in `needs` (`command` names the command in
     /// the error when one is missing; `region` is always needed).
     pub(crate) async fn load_for(
-        global: &GlobalArgs,
+        global: &Global,
         command: &str,
         needs: &[&str],
     ) -> anyhow::Result<Ctx> {
@@ -39,7 +39,7 @@ impl Ctx {
     }
 }
 
-fn outputs_path(global: &GlobalArgs) -> anyhow::Result<&std::path::Path> {
+fn outputs_path(global: &Global) -> anyhow::Result<&std::path::Path> {
     global.outputs.as_deref().ok_or_else(|| {
         bad_input(
             "no Terraform outputs: give --outputs FILE or set DEPLOYER_OUTPUTS \
@@ -72,7 +72,7 @@ pub(crate) const RENDER: [&str; 10] = [
 pub(crate) const PREFLIGHT: [&str; 2] = ["target_group_blue_name", "target_group_green_name"];
 
 /// Reads the Terraform outputs named by `--outputs` / `DEPLOYER_OUTPUTS`.
-pub(crate) fn load_outputs(global: &GlobalArgs) -> anyhow::Result<Outputs> {
+pub(crate) fn load_outputs(global: &Global) -> anyhow::Result<Outputs> {
     let path = global.outputs.as_ref().ok_or_else(|| {
         bad_input(
             "no Terraform outputs: give --outputs FILE or set DEPLOYER_OUTPUTS \

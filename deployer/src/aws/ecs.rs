@@ -1,8 +1,12 @@
 //! ECS: the service, its live task definition, task definition revisions, its tasks and
 //! stopped tasks.
 
+#![warn(unreachable_pub)]
+
 use anyhow::Context;
-use aws_sdk_ecs::types::{SortOrder, TaskDefinitionField, TaskDefinitionStatus};
+use aws_sdk_ecs::types::{
+    DesiredStatus, SortOrder, Task, TaskDefinitionField, TaskDefinitionStatus, TaskOverride,
+};
 use serde::Serialize;
 
 use crate::aws::{ecs_taskdef, AwsError, AwsResultExt, Ctx};
@@ -266,36 +270,155 @@ pub(crate) async fn register_task_definition(
         .context("RegisterTaskDefinition: the answer has no taskDefinitionArn")
 }
 
-/// The service's running and pending tasks (ListTasks, then DescribeTasks 100 at a time).
-pub(crate) async fn service_tasks(ctx: &Ctx) -> anyhow::Result<Vec<aws_sdk_ecs::types::Task>> {
+/// Which of the cluster's tasks [`task_arns`] lists.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tasks<'a> {
+    /// The service's.
+    Service,
+    /// One task set's (its id is their `startedBy`).
+    StartedBy(&'a str),
+}
+
+/// ListTasks: the ARNs of `which` tasks in `status` (`None`: ECS's default, RUNNING);
+/// `what` names them in the error.
+pub(crate) async fn task_arns(
+    ctx: &Ctx,
+    which: Tasks<'_>,
+    status: Option<DesiredStatus>,
+    what: &str,
+) -> anyhow::Result<Vec<String>> {
     let o = &ctx.outputs;
-    let arns = ctx
-        .aws
-        .ecs
-        .list_tasks()
-        .cluster(&o.cluster_name)
-        .service_name(&o.service_name)
+    let req = ctx.aws.ecs.list_tasks().cluster(&o.cluster_name);
+    let req = match which {
+        Tasks::Service => req.service_name(&o.service_name),
+        Tasks::StartedBy(id) => req.started_by(id),
+    };
+    Ok(req
+        .set_desired_status(status)
         .send()
         .await
         .aws("ecs:ListTasks")
-        .context("listing the service's tasks")?
+        .with_context(|| format!("listing {what}"))?
         .task_arns
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+/// DescribeTasks, 100 at a time (the API's limit); `what` names them in the error.
+pub(crate) async fn describe_tasks(
+    ctx: &Ctx,
+    arns: &[String],
+    what: &str,
+) -> anyhow::Result<Vec<Task>> {
     let mut tasks = Vec::new();
     for chunk in arns.chunks(100) {
         let out = ctx
             .aws
             .ecs
             .describe_tasks()
-            .cluster(&o.cluster_name)
+            .cluster(&ctx.outputs.cluster_name)
             .set_tasks(Some(chunk.to_vec()))
             .send()
             .await
             .aws("ecs:DescribeTasks")
-            .context("describing the service's tasks")?;
+            .with_context(|| format!("describing {what}"))?;
         tasks.extend(out.tasks.unwrap_or_default());
     }
     Ok(tasks)
+}
+
+/// The service's tasks in `status` (`None`: running and pending).
+pub(crate) async fn service_tasks(
+    ctx: &Ctx,
+    status: Option<DesiredStatus>,
+) -> anyhow::Result<Vec<Task>> {
+    let arns = task_arns(ctx, Tasks::Service, status, "the service's tasks").await?;
+    describe_tasks(ctx, &arns, "the service's tasks").await
+}
+
+/// One task (DescribeTasks), by ARN or id.
+pub(crate) async fn task(ctx: &Ctx, arn: &str) -> anyhow::Result<Task> {
+    ctx.aws
+        .ecs
+        .describe_tasks()
+        .cluster(&ctx.outputs.cluster_name)
+        .tasks(arn)
+        .send()
+        .await
+        .aws("ecs:DescribeTasks")?
+        .tasks
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .with_context(|| format!("DescribeTasks does not know task {arn}"))
+}
+
+/// StopTask; returns the task as it was when stopped.
+pub(crate) async fn stop_task(ctx: &Ctx, id: &str, reason: &str) -> anyhow::Result<Option<Task>> {
+    Ok(ctx
+        .aws
+        .ecs
+        .stop_task()
+        .cluster(&ctx.outputs.cluster_name)
+        .task(id)
+        .reason(reason)
+        .send()
+        .await
+        .aws("ecs:StopTask")
+        .with_context(|| format!("stopping task {id}"))?
+        .task)
+}
+
+/// RunTask of `task_definition` with `overrides`, placed as the service's tasks are
+/// (launch type, platform version, network); `started_by` tags it. The started task,
+/// or an error naming why none started.
+pub(crate) async fn run_task(
+    ctx: &Ctx,
+    service: &aws_sdk_ecs::types::Service,
+    task_definition: &str,
+    overrides: TaskOverride,
+    started_by: &str,
+) -> anyhow::Result<Task> {
+    let resp = ctx
+        .aws
+        .ecs
+        .run_task()
+        .cluster(&ctx.outputs.cluster_name)
+        .task_definition(task_definition)
+        .set_launch_type(service.launch_type().cloned())
+        .set_platform_version(service.platform_version().map(String::from))
+        .set_network_configuration(service.network_configuration().cloned())
+        .overrides(overrides)
+        .started_by(started_by)
+        .send()
+        .await
+        .aws("ecs:RunTask")
+        .with_context(|| format!("running a one-off task of {task_definition}"))?;
+    if let Some(task) = resp.tasks().first() {
+        return Ok(task.clone());
+    }
+    let why = resp
+        .failures()
+        .iter()
+        .map(|f| format!("{}: {}", f.arn().unwrap_or("-"), f.reason().unwrap_or("-")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    anyhow::bail!("RunTask started no task ({why})")
+}
+
+/// UpdateService: the service's desired count.
+pub(crate) async fn set_desired_count(ctx: &Ctx, n: i32) -> anyhow::Result<()> {
+    let o = &ctx.outputs;
+    ctx.aws
+        .ecs
+        .update_service()
+        .cluster(&o.cluster_name)
+        .service(&o.service_name)
+        .desired_count(n)
+        .send()
+        .await
+        .aws("ecs:UpdateService")
+        .with_context(|| format!("setting the desired count of `{}` to {n}", o.service_name))?;
+    Ok(())
 }
 
 /// A task of the service that stopped, and why.
@@ -315,35 +438,15 @@ pub(crate) async fn stopped_tasks(
     ctx: &Ctx,
     since: Option<i64>,
 ) -> anyhow::Result<Vec<StoppedTask>> {
-    let o = &ctx.outputs;
-    let arns = ctx
-        .aws
-        .ecs
-        .list_tasks()
-        .cluster(&o.cluster_name)
-        .service_name(&o.service_name)
-        .desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped)
-        .send()
-        .await
-        .aws("ecs:ListTasks")
-        .context("listing the service's stopped tasks")?
-        .task_arns
-        .unwrap_or_default();
-    if arns.is_empty() {
-        return Ok(Vec::new());
-    }
-    let tasks = ctx
-        .aws
-        .ecs
-        .describe_tasks()
-        .cluster(&o.cluster_name)
-        .set_tasks(Some(arns.into_iter().take(100).collect()))
-        .send()
-        .await
-        .aws("ecs:DescribeTasks")
-        .context("describing the service's stopped tasks")?
-        .tasks
-        .unwrap_or_default();
+    let arns = task_arns(
+        ctx,
+        Tasks::Service,
+        Some(DesiredStatus::Stopped),
+        "the service's stopped tasks",
+    )
+    .await?;
+    let newest: Vec<String> = arns.into_iter().take(100).collect();
+    let tasks = describe_tasks(ctx, &newest, "the service's stopped tasks").await?;
     let since = since.unwrap_or(i64::MIN);
     let mut tasks: Vec<_> = tasks
         .into_iter()
@@ -410,5 +513,154 @@ mod tests {
         );
         assert_eq!(family_revision("demo:12"), Some(("demo", 12)));
         assert_eq!(family_revision("demo"), None);
+    }
+
+    use crate::aws::mock::{ctx, mock};
+    use aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionError;
+    use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
+    use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
+    use aws_sdk_ecs::types::error::ClientException;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    fn arns(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| format!("arn:aws:ecs:eu-west-1:123456789012:task/demo/{i:032x}"))
+            .collect()
+    }
+
+    /// DescribeTasks answering with one task per ARN asked, stopped at second `10 + i`.
+    fn describe_echo() -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_ecs::Client::describe_tasks).then_compute_output(|req| {
+            let tasks = req.tasks().iter().map(|arn| {
+                let i = i64::from_str_radix(arn.rsplit('/').next().unwrap(), 16).unwrap();
+                Task::builder()
+                    .task_arn(arn)
+                    .stopped_reason(format!("reason {i}"))
+                    .stopped_at(aws_smithy_types::DateTime::from_secs(10 + i))
+                    .build()
+            });
+            DescribeTasksOutput::builder()
+                .set_tasks(Some(tasks.collect()))
+                .build()
+        })
+    }
+
+    #[tokio::test]
+    async fn service_tasks_are_described_100_at_a_time() {
+        let list = mock!(aws_sdk_ecs::Client::list_tasks)
+            .match_requests(|r| {
+                r.cluster() == Some("demo")
+                    && r.service_name() == Some("demo")
+                    && r.desired_status() == Some(&DesiredStatus::Running)
+            })
+            .then_output(|| {
+                ListTasksOutput::builder()
+                    .set_task_arns(Some(arns(150)))
+                    .build()
+            });
+        let describe = mock!(aws_sdk_ecs::Client::describe_tasks)
+            .match_requests(|r| r.tasks().len() <= 100)
+            .sequence()
+            .output(|| {
+                DescribeTasksOutput::builder()
+                    .set_tasks(Some(vec![Task::builder().build(); 100]))
+                    .build()
+            })
+            .output(|| {
+                DescribeTasksOutput::builder()
+                    .set_tasks(Some(vec![Task::builder().build(); 50]))
+                    .build()
+            })
+            .build();
+        let ctx = ctx(&[&list, &describe]);
+        let tasks = service_tasks(&ctx, Some(DesiredStatus::Running))
+            .await
+            .unwrap();
+        assert_eq!(tasks.len(), 150);
+        assert_eq!(describe.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn stopped_tasks_are_the_newest_five_since_the_deployment() {
+        let list = mock!(aws_sdk_ecs::Client::list_tasks)
+            .match_requests(|r| r.desired_status() == Some(&DesiredStatus::Stopped))
+            .then_output(|| {
+                ListTasksOutput::builder()
+                    .set_task_arns(Some(arns(8)))
+                    .build()
+            });
+        let describe = describe_echo();
+        let ctx = ctx(&[&list, &describe]);
+        // Tasks 0..8 stopped at 10..18; the deployment began at 11: task 0 is older.
+        let stopped = stopped_tasks(&ctx, Some(11)).await.unwrap();
+        let reasons: Vec<_> = stopped
+            .iter()
+            .map(|t| t.stopped_reason.clone().unwrap())
+            .collect();
+        assert_eq!(
+            reasons,
+            ["reason 7", "reason 6", "reason 5", "reason 4", "reason 3"]
+        );
+        assert_eq!(stopped[0].task, format!("{:032x}", 7));
+    }
+
+    #[tokio::test]
+    async fn no_stopped_tasks_means_no_describe_call() {
+        let list = mock!(aws_sdk_ecs::Client::list_tasks)
+            .then_output(|| ListTasksOutput::builder().build());
+        let describe = describe_echo();
+        let ctx = ctx(&[&list, &describe]);
+        assert!(stopped_tasks(&ctx, None).await.unwrap().is_empty());
+        assert_eq!(describe.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_revision_ecs_does_not_know_exits_2_naming_it() {
+        let missing = mock!(aws_sdk_ecs::Client::describe_task_definition)
+            .match_requests(|r| r.task_definition() == Some("demo:99"))
+            .then_error(|| {
+                DescribeTaskDefinitionError::ClientException(
+                    ClientException::builder()
+                        .message("Unable to describe task definition.")
+                        .meta(
+                            ErrorMetadata::builder()
+                                .code("ClientException")
+                                .message("Unable to describe task definition.")
+                                .build(),
+                        )
+                        .build(),
+                )
+            });
+        let ctx = ctx(&[&missing]);
+        let err = resolve_task_definition(&ctx, "99", "--revision")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            crate::exit::Code::from_error(&err),
+            crate::exit::Code::BadInput
+        );
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("--revision 99: no such task definition (demo:99)"),
+            "{text}"
+        );
+        // The latest revision of a family that has none is no revision, not an error.
+        let none = mock!(aws_sdk_ecs::Client::describe_task_definition)
+            .sequence()
+            .error(|| {
+                DescribeTaskDefinitionError::ClientException(
+                    ClientException::builder()
+                        .meta(
+                            ErrorMetadata::builder()
+                                .code("ClientException")
+                                .message("Unable to describe task definition.")
+                                .build(),
+                        )
+                        .build(),
+                )
+            })
+            .build();
+        let ctx = crate::aws::mock::ctx(&[&none]);
+        assert!(latest_revision(&ctx, "demo").await.unwrap().is_none());
     }
 }

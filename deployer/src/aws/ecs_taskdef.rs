@@ -7,6 +7,8 @@
 //! the defaults ECS applies on registration (essential, hostPort, protocol, health check
 //! timings) so that "identical" means "ECS would store the same thing".
 
+#![warn(unreachable_pub)]
+
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;

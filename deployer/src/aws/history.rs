@@ -11,7 +11,6 @@
 
 use aws_sdk_codedeploy::types::{DeploymentInfo, RevisionLocation, RevisionLocationType};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::aws::{codedeploy, Ctx};
 
@@ -70,24 +69,9 @@ pub(crate) fn revision_task_definition(rev: &RevisionLocation) -> Option<String>
         RevisionLocationType::String => rev.string.as_ref()?.content.clone()?,
         _ => return None,
     };
-    appspec_task_definition(&content)
-}
-
-/// `Resources[*].<name>.Properties.TaskDefinition` of an appspec (YAML or JSON).
-pub(crate) fn appspec_task_definition(content: &str) -> Option<String> {
-    let v: Value = serde_yaml_ng::from_str(content).ok()?;
-    let get = |v: &Value, key: &str| -> Option<Value> {
-        v.as_object()?
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.clone())
-    };
-    let resources = get(&v, "Resources")?;
-    resources.as_array()?.iter().find_map(|r| {
-        let (_, service) = r.as_object()?.iter().next()?;
-        let props = get(service, "Properties")?;
-        get(&props, "TaskDefinition")?.as_str().map(str::to_owned)
-    })
+    deployer_models::appspec::Target::parse(&content)
+        .ok()
+        .map(|t| t.task_definition)
 }
 
 /// A time a revision served production traffic.
@@ -309,14 +293,5 @@ mod tests {
         let p5 = live_periods(&r, &td(5));
         assert_eq!(p5[0].replaced_by, None);
         assert!(describe_period(&p5[0]).ends_with("live now"));
-    }
-
-    #[test]
-    fn task_definition_from_appspec_yaml_and_json() {
-        let yaml = "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: arn:x:7\n";
-        assert_eq!(appspec_task_definition(yaml).as_deref(), Some("arn:x:7"));
-        let json = r#"{"version":0.0,"Resources":[{"TargetService":{"Type":"AWS::ECS::Service","Properties":{"TaskDefinition":"arn:y:1"}}}]}"#;
-        assert_eq!(appspec_task_definition(json).as_deref(), Some("arn:y:1"));
-        assert_eq!(appspec_task_definition("nope"), None);
     }
 }

@@ -1,6 +1,8 @@
 //! CloudWatch Logs reads (aws-sdk-cloudwatchlogs): the service's log events for `deployer
 //! logs`, and a stopped task's last lines for a failed deployment's report. Never prints.
 
+#![warn(unreachable_pub)]
+
 use aws_sdk_cloudwatchlogs::Client;
 
 use crate::aws::AwsResultExt;
@@ -11,7 +13,7 @@ const STREAMS_PER_CALL: usize = 100;
 
 /// What to read: one group; `streams` empty means every stream of the group.
 #[derive(Debug, Clone, Default)]
-pub struct Query {
+pub(crate) struct Query {
     pub group: String,
     pub streams: Vec<String>,
     pub start_ms: i64,
@@ -23,7 +25,7 @@ pub struct Query {
 }
 
 /// The matching events, oldest first, over every page (at most `q.max_events`).
-pub async fn filter(client: &Client, q: &Query) -> anyhow::Result<Vec<Event>> {
+pub(crate) async fn filter(client: &Client, q: &Query) -> anyhow::Result<Vec<Event>> {
     let chunks: Vec<Vec<String>> = if q.streams.is_empty() {
         vec![Vec::new()]
     } else {
@@ -68,7 +70,7 @@ pub async fn filter(client: &Client, q: &Query) -> anyhow::Result<Vec<Event>> {
 
 /// The last `n` events of one stream (GetLogEvents from the tail). A stream that does not
 /// exist (the task never wrote a line) gives no events.
-pub async fn last_lines(
+pub(crate) async fn last_lines(
     client: &Client,
     group: &str,
     stream: &str,
@@ -102,4 +104,112 @@ pub async fn last_lines(
             event_id: None,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::mock::{ctx, mock};
+    use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput;
+    use aws_sdk_cloudwatchlogs::operation::get_log_events::{
+        GetLogEventsError, GetLogEventsOutput,
+    };
+    use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
+    use aws_sdk_cloudwatchlogs::types::{FilteredLogEvent, OutputLogEvent};
+
+    #[tokio::test]
+    async fn last_lines_of_a_stream_and_of_one_that_does_not_exist() {
+        let lines = mock!(Client::get_log_events)
+            .match_requests(|r| {
+                r.log_stream_name() == Some("ecs/demo/abc")
+                    && r.start_from_head() == Some(false)
+                    && r.limit() == Some(2)
+            })
+            .then_output(|| {
+                GetLogEventsOutput::builder()
+                    .events(
+                        OutputLogEvent::builder()
+                            .timestamp(1)
+                            .message("one")
+                            .build(),
+                    )
+                    .events(
+                        OutputLogEvent::builder()
+                            .timestamp(2)
+                            .message("two")
+                            .build(),
+                    )
+                    .build()
+            });
+        let missing = mock!(Client::get_log_events)
+            .match_requests(|r| r.log_stream_name() == Some("ecs/demo/none"))
+            .then_error(|| {
+                GetLogEventsError::ResourceNotFoundException(
+                    ResourceNotFoundException::builder().build(),
+                )
+            });
+        let ctx = ctx(&[&lines, &missing]);
+        let got = last_lines(&ctx.aws.logs, "/ecs/demo", "ecs/demo/abc", 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            got.iter()
+                .map(|e| (e.timestamp, e.message.as_str(), e.stream.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "one", "ecs/demo/abc"), (2, "two", "ecs/demo/abc")]
+        );
+        assert!(last_lines(&ctx.aws.logs, "/ecs/demo", "ecs/demo/none", 2)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    #[tokio::test]
+    async fn filter_reads_every_page_oldest_first_up_to_the_cap() {
+        let pages = mock!(Client::filter_log_events)
+            .sequence()
+            .output(|| {
+                FilterLogEventsOutput::builder()
+                    .events(
+                        FilteredLogEvent::builder()
+                            .timestamp(5)
+                            .message("b")
+                            .event_id("2")
+                            .build(),
+                    )
+                    .next_token("page-2")
+                    .build()
+            })
+            .output(|| {
+                FilterLogEventsOutput::builder()
+                    .events(
+                        FilteredLogEvent::builder()
+                            .timestamp(1)
+                            .message("a")
+                            .event_id("1")
+                            .build(),
+                    )
+                    .events(
+                        FilteredLogEvent::builder()
+                            .timestamp(9)
+                            .message("c")
+                            .event_id("3")
+                            .build(),
+                    )
+                    .build()
+            })
+            .build();
+        let ctx = ctx(&[&pages]);
+        let q = Query {
+            group: "/ecs/demo".into(),
+            max_events: 2,
+            ..Query::default()
+        };
+        let got = filter(&ctx.aws.logs, &q).await.unwrap();
+        assert_eq!(
+            got.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(pages.num_calls(), 2);
+    }
 }

@@ -4,7 +4,7 @@
 //! (`codedeploy::in_flight`, `codedeploy::create_deployment`,
 //! `ecs::live_task_definition`, ...). Nothing here prints: callers report.
 
-pub mod autoscaling;
+pub(crate) mod autoscaling;
 mod client;
 pub(crate) mod codedeploy;
 pub(crate) mod codepipeline;
@@ -16,7 +16,9 @@ pub(crate) mod elbv2;
 mod errors;
 pub(crate) mod history;
 pub(crate) mod iam;
-pub mod logs;
+pub(crate) mod logs;
+#[cfg(test)]
+pub(crate) mod mock;
 
 pub use client::Aws;
 pub use context::Ctx;

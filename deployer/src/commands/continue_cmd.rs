@@ -5,9 +5,10 @@ use aws_sdk_codedeploy::types::DeploymentWaitType;
 use clap::Args;
 use serde_json::json;
 
-use crate::args::{check_deployment_id, GlobalArgs, OutputFormat};
+use crate::aws::codedeploy::check_deployment_id;
 use crate::aws::{codedeploy, Ctx};
 use crate::exit::{bad_input, Code};
+use crate::options::{Global, OutputFormat};
 use crate::watch;
 
 #[derive(Debug, Args)]
@@ -25,7 +26,7 @@ pub(crate) struct ContinueArgs {
     pub termination: bool,
 }
 
-pub(crate) async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: ContinueArgs, global: &Global) -> anyhow::Result<Code> {
     let ctx = Ctx::load_for(global, "deployer continue", &crate::aws::context::GROUP).await?;
     let id = match args.deployment_id {
         Some(id) => {
@@ -36,7 +37,7 @@ pub(crate) async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Resu
     };
     let obs = watch::observe(&ctx, &id).await?;
     let (wait, what) = if args.termination {
-        if !obs.termination_wait_started || watch::is_terminal_status(&obs.status) {
+        if !obs.termination_wait_started || crate::aws::codedeploy::is_finished(&obs.status) {
             return Err(bad_input(format!(
                 "deployment {id} is {} and not in its termination wait{}",
                 obs.status,
@@ -53,7 +54,9 @@ pub(crate) async fn run(args: ContinueArgs, global: &GlobalArgs) -> anyhow::Resu
         )
     } else {
         if obs.status != "Ready" {
-            let hint = if obs.termination_wait_started && !watch::is_terminal_status(&obs.status) {
+            let hint = if obs.termination_wait_started
+                && !crate::aws::codedeploy::is_finished(&obs.status)
+            {
                 "; traffic is already on the replacement task set: `deployer continue --termination` ends the \
                  termination wait"
             } else {

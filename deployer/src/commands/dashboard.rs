@@ -8,11 +8,12 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::args::{parse_duration, GlobalArgs, OutputFormat};
+use crate::args::parse_duration;
 use crate::aws::Ctx;
 use crate::dashboard::live::StackSource;
 use crate::dashboard::server::{self, Options, ProbeOptions};
 use crate::exit::{bad_input, Code};
+use crate::options::{Global, OutputFormat};
 
 /// The Terraform outputs the dashboard reads (besides `region`).
 const OUTPUTS: [&str; 11] = [
@@ -83,7 +84,7 @@ fn is_loopback_url(url: &str) -> bool {
     }
 }
 
-pub(crate) async fn run(args: DashboardArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: DashboardArgs, global: &Global) -> anyhow::Result<Code> {
     if args.interval < MIN_INTERVAL {
         return Err(bad_input(format!(
             "--interval {:?}: at least {:?} (every open page shares one poll, but AWS \

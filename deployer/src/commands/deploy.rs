@@ -7,11 +7,12 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::args::{GlobalArgs, OutputFormat, TemplateArgs, WatchArgs};
+use crate::args::{TemplateArgs, WatchArgs};
 use crate::aws::context::{GROUP, PREFLIGHT, RENDER, SERVICE};
 use crate::aws::ecs::{self, Plan};
 use crate::aws::{codedeploy, Ctx};
 use crate::exit::{bad_input, Code};
+use crate::options::{Global, OutputFormat};
 use crate::preflight;
 use crate::watch::{self, WatchOptions};
 use deployer_models::image::ImageRef;
@@ -70,7 +71,7 @@ pub(crate) struct DeployArgs {
     pub watch: WatchArgs,
 }
 
-pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: DeployArgs, global: &Global) -> anyhow::Result<Code> {
     if args.approve && !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(bad_input(
             "--approve asks on the terminal, and there is none; instead use \
@@ -187,12 +188,13 @@ pub(crate) async fn run(args: DeployArgs, global: &GlobalArgs) -> anyhow::Result
         }
         return Ok(Code::Success);
     }
-    let opts = WatchOptions::resolve(&ctx, &args.watch, args.approve, global.output).await?;
+    let opts =
+        WatchOptions::resolve(&ctx, &args.watch.settings(), args.approve, global.output).await?;
     watch::follow(&ctx, &id, &opts).await
 }
 
 /// With `--output json`, one event of the deploy stream on stdout (before the watch's).
-fn json_event(global: &GlobalArgs, event: serde_json::Value) {
+fn json_event(global: &Global, event: serde_json::Value) {
     if global.output == OutputFormat::Json {
         println!("{event}");
     }

@@ -5,10 +5,11 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::args::{GlobalArgs, OutputFormat, TemplateArgs};
+use crate::args::TemplateArgs;
 use crate::aws::context::{RENDER, SERVICE};
 use crate::aws::{ecs, ecs_taskdef, Ctx};
 use crate::exit::Code;
+use crate::options::{Global, OutputFormat};
 use deployer_models::image::ImageRef;
 use deployer_models::render;
 
@@ -42,7 +43,7 @@ pub(crate) struct DiffArgs {
 
 /// Like diff(1): exit 0 when equal, 1 when different, 2 on any trouble (bad input, and
 /// AWS or network errors too, so that 1 always means "different").
-pub(crate) async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: DiffArgs, global: &Global) -> anyhow::Result<Code> {
     match compare(args, global).await {
         Ok(code) => Ok(code),
         Err(err) if crate::aws::exit_code(&err) == Code::BadInput => Err(err),
@@ -52,7 +53,7 @@ pub(crate) async fn run(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<C
     }
 }
 
-async fn compare(args: DiffArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+async fn compare(args: DiffArgs, global: &Global) -> anyhow::Result<Code> {
     let needs = [&SERVICE[..], &RENDER[..]].concat();
     let ctx = Ctx::load_for(global, "deployer diff", &needs).await?;
     let o = &ctx.outputs;

@@ -14,8 +14,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use nix::sys::signal::Signal;
 use serde_json::json;
 
-use crate::args::{GlobalArgs, OutputFormat, TemplateArgs};
+use crate::args::{parse_duration, TemplateArgs};
 use crate::exit::Code;
+use crate::options::{Global, OutputFormat};
 use deployer_emulator::config::{self, Config};
 use deployer_emulator::runtime::state;
 
@@ -114,7 +115,7 @@ fn config_of(args: &UpArgs) -> anyhow::Result<Config> {
     Ok(cfg)
 }
 
-pub(crate) async fn run(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: LocalArgs, global: &Global) -> anyhow::Result<Code> {
     match args.command {
         LocalCommand::Up(a) => up(*a, global).await,
         LocalCommand::Down(a) => down(&a.state, global),
@@ -124,7 +125,7 @@ pub(crate) async fn run(args: LocalArgs, global: &GlobalArgs) -> anyhow::Result<
     }
 }
 
-async fn up(args: UpArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+async fn up(args: UpArgs, global: &Global) -> anyhow::Result<Code> {
     let cfg = config_of(&args)?;
     std::fs::create_dir_all(&cfg.state_dir)
         .with_context(|| format!("cannot create the state dir {}", cfg.state_dir.display()))?;
@@ -169,7 +170,7 @@ async fn up(args: UpArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
 
 /// Re-runs `up` in the background (own process group, output in the log file) and
 /// returns once its state file says it is ready.
-fn detach(args: &UpArgs, cfg: &Config, global: &GlobalArgs) -> anyhow::Result<Code> {
+fn detach(args: &UpArgs, cfg: &Config, global: &Global) -> anyhow::Result<Code> {
     let log_path = cfg.state_dir.join(state::LOG_FILE);
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("cannot create {}", log_path.display()))?;
@@ -245,7 +246,7 @@ fn tail(path: &Path, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-fn print_summary(st: &state::StackState, global: &GlobalArgs) {
+fn print_summary(st: &state::StackState, global: &Global) {
     let mut out = std::io::stdout().lock();
     if global.output == OutputFormat::Json {
         let _ = writeln!(out, "{}", serde_json::to_string(st).unwrap_or_default());
@@ -275,7 +276,7 @@ fn print_summary(st: &state::StackState, global: &GlobalArgs) {
     );
 }
 
-fn down(arg: &StateDirArg, global: &GlobalArgs) -> anyhow::Result<Code> {
+fn down(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
     let dir = state::resolve_dir(arg.state_dir.as_deref())?;
     let Some(mut st) = state::read(&dir)? else {
         report(
@@ -324,7 +325,7 @@ fn down(arg: &StateDirArg, global: &GlobalArgs) -> anyhow::Result<Code> {
     Ok(Code::Success)
 }
 
-fn report(global: &GlobalArgs, human: &str, value: serde_json::Value) {
+fn report(global: &Global, human: &str, value: serde_json::Value) {
     if global.output == OutputFormat::Json {
         println!("{value}");
     } else {
@@ -383,7 +384,7 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-fn env(arg: &StateDirArg, global: &GlobalArgs) -> anyhow::Result<Code> {
+fn env(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
     let dir = state::resolve_dir(arg.state_dir.as_deref())?;
     let st = running(&dir)?;
     let vars = env_vars(&st);
@@ -401,7 +402,7 @@ fn env(arg: &StateDirArg, global: &GlobalArgs) -> anyhow::Result<Code> {
     Ok(Code::Success)
 }
 
-async fn status(arg: &StateDirArg, global: &GlobalArgs) -> anyhow::Result<Code> {
+async fn status(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
     let dir = state::resolve_dir(arg.state_dir.as_deref())?;
     let st = running(&dir)?;
     let client = reqwest::Client::builder().no_proxy().build()?;
@@ -524,15 +525,15 @@ pub(crate) struct UpArgs {
 
     /// Auto scaling's evaluation period (AWS: one minute); the high alarm needs 3 periods
     /// above the target, the low one 15 below 90 % of it.
-    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub scale_period: Duration,
 
     /// Time after a scale out before the next one (AWS: seconds too; Terraform here: 60 s).
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub scale_out_cooldown: Duration,
 
     /// Time after a scaling activity before a scale in (Terraform here: 300 s).
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub scale_in_cooldown: Duration,
 
     /// Image of the initial (blue) task set; its tag is the version `GET /` reports.
@@ -548,7 +549,7 @@ pub(crate) struct UpArgs {
     pub region: String,
 
     /// Target group health check interval (AWS: 10-300 s); also the container health check interval.
-    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub health_interval: Duration,
 
     /// Consecutive successful checks before a target is healthy.
@@ -560,7 +561,7 @@ pub(crate) struct UpArgs {
     pub unhealthy_threshold: u32,
 
     /// How long the replacement task set may take to become healthy before the deployment fails.
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub install_timeout: Duration,
 
     /// What the deployment does once the replacement is healthy: reroute traffic at
@@ -569,15 +570,15 @@ pub(crate) struct UpArgs {
     pub ready_action: ReadyAction,
 
     /// With `--ready-action stop`: how long to wait for approval before stopping the deployment.
-    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub ready_wait: Duration,
 
     /// Time between the traffic switch and stopping the original tasks (rollback window).
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub termination_wait: Duration,
 
     /// Stop timeout: SIGKILL a task this long after SIGTERM (ECS: 30 s).
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub stop_timeout: Duration,
 
     /// Do not roll back automatically when a deployment fails.
@@ -585,7 +586,7 @@ pub(crate) struct UpArgs {
     pub no_auto_rollback: bool,
 
     /// With --detach: how long to wait for the stack to become ready.
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub ready_timeout: Duration,
 
     #[command(flatten)]

@@ -10,9 +10,11 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
-use crate::args::{GlobalArgs, OutputFormat};
-use crate::aws::{codedeploy, logs, AwsResultExt, Ctx};
+use crate::aws::ecs::{self, Tasks};
+use crate::aws::{codedeploy, logs, Ctx};
 use crate::exit::{bad_input, Code};
+use crate::options::{Global, OutputFormat};
+use aws_sdk_ecs::types::DesiredStatus;
 use deployer_models::logview::{self, Event, Follow};
 
 /// taskdef.json's `awslogs-stream-prefix`.
@@ -60,11 +62,11 @@ pub(crate) struct LogsArgs {
     pub interval: Duration,
 }
 
-pub(crate) async fn run(args: LogsArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
-    let now = now_ms();
+pub(crate) async fn run(args: LogsArgs, global: &Global) -> anyhow::Result<Code> {
+    let now = deployer_models::time::now_millis();
     let start = logview::parse_since(&args.since, now).map_err(bad_input)?;
     if let Some(id) = &args.deployment {
-        crate::args::check_deployment_id(id)?;
+        crate::aws::codedeploy::check_deployment_id(id)?;
     }
     let ctx = Ctx::load(global).await?;
     let streams = streams(&ctx, &args).await?;
@@ -123,13 +125,6 @@ pub(crate) async fn run(args: LogsArgs, global: &GlobalArgs) -> anyhow::Result<C
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// The streams to read: `None` = the whole group.
 async fn streams(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<Option<Vec<String>>> {
     let container = &ctx.outputs.container_name;
@@ -142,7 +137,7 @@ async fn streams(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<Option<Vec<String
             Color::Blue => &ctx.outputs.target_group_blue_arn,
             Color::Green => &ctx.outputs.target_group_green_arn,
         };
-        let service = crate::aws::ecs::service(ctx).await?;
+        let service = ecs::service(ctx).await?;
         service
             .task_sets()
             .iter()
@@ -168,25 +163,10 @@ async fn streams(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<Option<Vec<String
     let Some(task_set) = task_set else {
         return Ok(Some(Vec::new()));
     };
-    let o = &ctx.outputs;
     let mut ids = Vec::new();
-    for status in [
-        aws_sdk_ecs::types::DesiredStatus::Running,
-        aws_sdk_ecs::types::DesiredStatus::Stopped,
-    ] {
-        let arns = ctx
-            .aws
-            .ecs
-            .list_tasks()
-            .cluster(&o.cluster_name)
-            .started_by(&task_set)
-            .desired_status(status)
-            .send()
-            .await
-            .aws("ecs:ListTasks")
-            .with_context(|| format!("listing the tasks of task set {task_set}"))?
-            .task_arns
-            .unwrap_or_default();
+    for status in [DesiredStatus::Running, DesiredStatus::Stopped] {
+        let what = format!("the tasks of task set {task_set}");
+        let arns = ecs::task_arns(ctx, Tasks::StartedBy(&task_set), Some(status), &what).await?;
         ids.extend(arns.iter().map(|a| stream(a)));
     }
     Ok(Some(ids))

@@ -19,11 +19,12 @@ use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::args::{parse_duration, GlobalArgs, InterruptAction, OutputFormat};
+use crate::args::parse_duration;
 use crate::aws::codepipeline as cp;
 use crate::aws::Ctx;
 use crate::exit::{bad_input, Code};
-use crate::watch::{follow, WatchOptions};
+use crate::options::{Global, OutputFormat};
+use crate::watch::{follow_execution, ExecutionOptions};
 
 #[derive(Debug, Args)]
 pub(crate) struct PipelineArgs {
@@ -60,6 +61,16 @@ struct FollowArgs {
     interval: Duration,
 }
 
+impl FollowArgs {
+    fn options(&self, output: OutputFormat) -> ExecutionOptions {
+        ExecutionOptions {
+            timeout: self.timeout,
+            interval: self.interval,
+            output,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 struct WatchArgs {
     /// The execution to follow (a UUID). Default: the newest in progress, else the newest.
@@ -79,7 +90,7 @@ struct ReleaseArgs {
     follow: FollowArgs,
 }
 
-pub(crate) async fn run(args: PipelineArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: PipelineArgs, global: &Global) -> anyhow::Result<Code> {
     if let PipelineCommand::Watch(a) = &args.command {
         if let Some(id) = &a.execution_id {
             check_execution_id(id)?;
@@ -93,7 +104,7 @@ pub(crate) async fn run(args: PipelineArgs, global: &GlobalArgs) -> anyhow::Resu
                 Some(id) => id,
                 None => pick_execution(&c, a.wait_start).await?,
             };
-            watch(&c, &id, &a.follow, global.output).await
+            follow_execution(&c, &id, &a.follow.options(global.output)).await
         }
         PipelineCommand::Release(a) => {
             let id = cp::start_execution(&c).await?;
@@ -101,7 +112,7 @@ pub(crate) async fn run(args: PipelineArgs, global: &GlobalArgs) -> anyhow::Resu
                 "started execution {id} of pipeline {}",
                 c.outputs.pipeline_name
             );
-            watch(&c, &id, &a.follow, global.output).await
+            follow_execution(&c, &id, &a.follow.options(global.output)).await
         }
     }
 }
@@ -271,318 +282,9 @@ async fn live_revision(c: &Ctx) -> anyhow::Result<String> {
     Ok(format!("{td} (image {image})"))
 }
 
-/// What one poll of an execution shows.
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Observation {
-    status: String,
-    summary: Option<String>,
-    /// (stage, status, external id, error message), in stage order.
-    actions: Vec<(String, String, Option<String>, Option<String>)>,
-    /// The running or last build's phases: (phase, status, seconds).
-    build_phases: Vec<(String, Option<String>, Option<i64>)>,
-}
-
-/// Turns successive observations into lines to print (a pure state machine).
-#[derive(Debug, Default)]
-struct ExecutionWatch {
-    last: Observation,
-}
-
-impl ExecutionWatch {
-    fn observe(&mut self, obs: &Observation) -> Vec<String> {
-        let mut lines = Vec::new();
-        for a in &obs.actions {
-            if !self.last.actions.contains(a) {
-                let (stage, status, ext, err) = a;
-                lines.push(format!(
-                    "{stage}: {status}{}{}",
-                    ext.as_deref()
-                        .map(|e| format!(" ({e})"))
-                        .unwrap_or_default(),
-                    err.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
-                ));
-            }
-        }
-        for p in &obs.build_phases {
-            if p.1.is_some() && !self.last.build_phases.contains(p) {
-                lines.push(format!(
-                    "  build phase {} {}{}",
-                    p.0,
-                    p.1.as_deref().unwrap_or(""),
-                    p.2.map(|s| format!(" ({s}s)")).unwrap_or_default()
-                ));
-            }
-        }
-        if obs.status != self.last.status && obs.status != "InProgress" {
-            lines.push(format!(
-                "execution {}{}",
-                obs.status,
-                obs.summary
-                    .as_deref()
-                    .map(|s| format!(": {s}"))
-                    .unwrap_or_default()
-            ));
-        }
-        self.last = obs.clone();
-        lines
-    }
-}
-
-/// The exit code of an execution that ended without a deployment to follow.
-fn code_of(status: &str) -> Code {
-    match status {
-        "Succeeded" => Code::Success,
-        "Stopped" | "Stopping" | "Superseded" | "Cancelled" => Code::RolledBack,
-        _ => Code::Failed,
-    }
-}
-
-async fn observe(c: &Ctx, id: &str) -> anyhow::Result<Observation> {
-    let e = cp::execution(c, id).await?;
-    let acts = cp::actions(c, id).await?;
-    let mut obs = Observation {
-        status: e.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
-        summary: e.status_summary,
-        ..Observation::default()
-    };
-    let mut build_id = None;
-    for a in &acts {
-        let result = a.output.as_ref().and_then(|o| o.execution_result.as_ref());
-        let ext = result.and_then(|r| r.external_execution_id.clone());
-        let stage = a.stage_name.clone().unwrap_or_default();
-        if stage == "Build" {
-            build_id = ext.clone();
-        }
-        obs.actions.push((
-            stage,
-            a.status
-                .as_ref()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-            ext,
-            result
-                .and_then(|r| r.error_details.as_ref())
-                .and_then(|d| d.message.clone()),
-        ));
-    }
-    if let Some(b) = build_id {
-        if let Some(build) = cp::build(c, &b).await? {
-            obs.build_phases = build
-                .phases
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| {
-                    (
-                        p.phase_type
-                            .map(|t| t.as_str().to_string())
-                            .unwrap_or_default(),
-                        p.phase_status.map(|s| s.as_str().to_string()),
-                        p.duration_in_seconds,
-                    )
-                })
-                .collect();
-        }
-    }
-    Ok(obs)
-}
-
-/// The failed phases and the last log lines of a build.
-async fn build_failure(c: &Ctx, id: &str, n: i32) -> Vec<String> {
-    let mut lines = Vec::new();
-    let b = match cp::build(c, id).await {
-        Ok(Some(b)) => b,
-        Ok(None) => return vec![format!("build {id} not found")],
-        Err(e) => return vec![format!("cannot read build {id}: {e:#}")],
-    };
-    for p in b.phases.clone().unwrap_or_default() {
-        if p.phase_status.as_ref().map(|s| s.as_str()) == Some("FAILED") {
-            for ctx in p.contexts.unwrap_or_default() {
-                // A multi-line command is quoted whole in the message: its first line is enough.
-                let message = ctx.message.unwrap_or_default();
-                let mut first = message.lines().next().unwrap_or_default().to_string();
-                if message.lines().nth(1).is_some() {
-                    first.push_str(" ...");
-                }
-                lines.push(format!(
-                    "build phase {} FAILED: {} {first}",
-                    p.phase_type.as_ref().map(|t| t.as_str()).unwrap_or("?"),
-                    ctx.status_code.unwrap_or_default(),
-                ));
-            }
-        }
-    }
-    let (Some(group), Some(stream)) = (
-        b.logs.as_ref().and_then(|l| l.group_name.clone()),
-        b.logs.as_ref().and_then(|l| l.stream_name.clone()),
-    ) else {
-        lines.push("the build has no CloudWatch Logs location".into());
-        return lines;
-    };
-    match cp::log_tail(c, &group, &stream, n).await {
-        Ok(tail) => {
-            lines.push(format!("last log lines of {group} {stream}:"));
-            lines.extend(tail.into_iter().map(|m| format!("  {m}")));
-        }
-        Err(e) => lines.push(format!("cannot read the build log: {e:#}")),
-    }
-    lines
-}
-
-async fn watch(c: &Ctx, id: &str, f: &FollowArgs, output: OutputFormat) -> anyhow::Result<Code> {
-    if f.interval.is_zero() || f.timeout.is_zero() {
-        return Err(bad_input("--interval and --timeout must be more than 0"));
-    }
-    let started = Instant::now();
-    let deadline = started + f.timeout;
-    let mut w = ExecutionWatch::default();
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| anyhow!("listening for Ctrl-C: {e}"))?;
-    let say = |line: &str| {
-        let t = started.elapsed().as_secs();
-        if output == OutputFormat::Json {
-            println!(
-                "{}",
-                json!({"elapsed_secs": t, "execution": id, "event": line})
-            );
-        } else {
-            eprintln!("[{:>2}:{:02}] {line}", t / 60, t % 60);
-        }
-    };
-    say(&format!(
-        "watching execution {id} of pipeline {}",
-        c.outputs.pipeline_name
-    ));
-    loop {
-        let obs = observe(c, id).await?;
-        for line in w.observe(&obs) {
-            say(&line);
-        }
-        let deploy = obs.actions.iter().find(|a| a.0 == "Deploy");
-        if let Some((_, status, Some(deployment), _)) = deploy {
-            if status == "InProgress" || obs.status != "InProgress" {
-                say(&format!("following deployment {deployment}"));
-                let opts = WatchOptions {
-                    timeout: deadline
-                        .saturating_duration_since(Instant::now())
-                        .max(Duration::from_secs(1)),
-                    interval: Some(f.interval),
-                    wait_until: None,
-                    on_interrupt: InterruptAction::Leave,
-                    approve: false,
-                    output,
-                    follow_rollback: true,
-                    auto_approve: false,
-                };
-                let code = follow(c, deployment, &opts).await?;
-                // The action ends with the deployment; show the execution's end too.
-                for _ in 0..20 {
-                    let obs = observe(c, id).await?;
-                    for line in w.observe(&obs) {
-                        say(&line);
-                    }
-                    if obs.status != "InProgress" {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-                return Ok(code);
-            }
-        }
-        if obs.status != "InProgress" {
-            if let Some((_, s, Some(build_id), _)) = obs.actions.iter().find(|a| a.0 == "Build") {
-                if s == "Failed" {
-                    for line in build_failure(c, build_id, 20).await {
-                        say(&line);
-                    }
-                }
-            }
-            return Ok(code_of(&obs.status));
-        }
-        if Instant::now() >= deadline {
-            say(&format!(
-                "timed out after {}; execution {id} goes on",
-                humantime::format_duration(f.timeout)
-            ));
-            return Ok(Code::Timeout);
-        }
-        tokio::select! {
-            _ = sigint.recv() => {
-                say(&format!("interrupted; execution {id} goes on (deployer pipeline watch {id})"));
-                return Ok(Code::Interrupted);
-            }
-            _ = tokio::time::sleep(f.interval) => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn obs(status: &str, actions: &[(&str, &str, Option<&str>)]) -> Observation {
-        Observation {
-            status: status.into(),
-            summary: None,
-            actions: actions
-                .iter()
-                .map(|(s, st, e)| (s.to_string(), st.to_string(), e.map(String::from), None))
-                .collect(),
-            build_phases: vec![],
-        }
-    }
-
-    #[test]
-    fn lines_for_changes_only() {
-        let mut w = ExecutionWatch::default();
-        let a = w.observe(&obs("InProgress", &[("Source", "InProgress", None)]));
-        assert_eq!(a, ["Source: InProgress"]);
-        assert!(w
-            .observe(&obs("InProgress", &[("Source", "InProgress", None)]))
-            .is_empty());
-        let mut o = obs(
-            "InProgress",
-            &[
-                ("Source", "Succeeded", Some("abc")),
-                ("Build", "InProgress", Some("demo:1")),
-            ],
-        );
-        o.build_phases = vec![
-            ("SUBMITTED".into(), Some("SUCCEEDED".into()), Some(0)),
-            ("BUILD".into(), None, None),
-        ];
-        assert_eq!(
-            w.observe(&o),
-            [
-                "Source: Succeeded (abc)",
-                "Build: InProgress (demo:1)",
-                "  build phase SUBMITTED SUCCEEDED (0s)"
-            ]
-        );
-        let mut end = o.clone();
-        end.status = "Failed".into();
-        end.summary = Some("Stage Build failed".into());
-        end.actions[1] = (
-            "Build".into(),
-            "Failed".into(),
-            Some("demo:1".into()),
-            Some("Build terminated with state: FAILED".into()),
-        );
-        assert_eq!(
-            w.observe(&end),
-            [
-                "Build: Failed (demo:1): Build terminated with state: FAILED",
-                "execution Failed: Stage Build failed"
-            ]
-        );
-    }
-
-    #[test]
-    fn exit_codes_follow_deploys() {
-        assert_eq!(code_of("Succeeded"), Code::Success);
-        assert_eq!(code_of("Failed"), Code::Failed);
-        assert_eq!(code_of("Superseded"), Code::RolledBack);
-        assert_eq!(code_of("Stopped"), Code::RolledBack);
-    }
 
     #[test]
     fn commit_messages_from_revision_summaries() {

@@ -7,8 +7,8 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::args::TemplateArgs;
-use crate::args::{GlobalArgs, OutputFormat};
 use crate::exit::{bad_input, Code};
+use crate::options::{Global, OutputFormat};
 use deployer_models::image::ImageRef;
 use deployer_models::outputs::Outputs;
 use deployer_models::render::{APPSPEC_FILE, TASKDEF_FILE};
@@ -41,7 +41,7 @@ pub(crate) struct RenderArgs {
     pub templates: TemplateArgs,
 }
 
-pub(crate) async fn run(args: RenderArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Code> {
     let outputs_path = global.outputs.as_deref().ok_or_else(|| {
         bad_input(
             "deployer render needs the stack's Terraform outputs: --outputs FILE \

@@ -6,11 +6,11 @@
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{GlobalArgs, OutputFormat};
 use crate::aws::context::{GROUP, SERVICE};
 use crate::aws::history::{self, LivePeriod};
 use crate::aws::{ecs, Ctx};
 use crate::exit::Code;
+use crate::options::{Global, OutputFormat};
 
 #[derive(Debug, Args)]
 #[command(after_help = concat!("Examples:
@@ -38,7 +38,7 @@ struct Revision {
     failed_by: Vec<String>,
 }
 
-pub(crate) async fn run(args: RevisionsArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: RevisionsArgs, global: &Global) -> anyhow::Result<Code> {
     let needs = [&GROUP[..], &SERVICE[..], &["task_family"]].concat();
     let ctx = Ctx::load_for(global, "deployer revisions", &needs).await?;
     let o = &ctx.outputs;

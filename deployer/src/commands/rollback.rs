@@ -8,11 +8,12 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::args::{GlobalArgs, OutputFormat, TemplateArgs, WatchArgs};
+use crate::args::{TemplateArgs, WatchArgs};
 use crate::aws::context::{GROUP, SERVICE};
 use crate::aws::history::{self, RollbackTarget};
 use crate::aws::{codedeploy, ecs, Ctx};
 use crate::exit::{bad_input, Code};
+use crate::options::{Global, OutputFormat};
 use crate::preflight;
 use crate::watch::{self, WatchOptions};
 
@@ -48,7 +49,7 @@ pub(crate) struct RollbackArgs {
     pub watch: WatchArgs,
 }
 
-pub(crate) async fn run(args: RollbackArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<Code> {
     let needs = [
         &GROUP[..],
         &SERVICE[..],
@@ -86,7 +87,8 @@ pub(crate) async fn run(args: RollbackArgs, global: &GlobalArgs) -> anyhow::Resu
             print_id(global.output, &id);
             return Ok(Code::Success);
         }
-        let opts = WatchOptions::resolve(&ctx, &args.watch, false, global.output).await?;
+        let opts =
+            WatchOptions::resolve(&ctx, &args.watch.settings(), false, global.output).await?;
         let code = watch::follow(&ctx, &id, &opts).await?;
         // Stopped with rollback is what was asked for.
         return Ok(if code == Code::RolledBack {
@@ -177,7 +179,8 @@ pub(crate) async fn run(args: RollbackArgs, global: &GlobalArgs) -> anyhow::Resu
         print_id(global.output, &id);
         return Ok(Code::Success);
     }
-    let mut opts = WatchOptions::resolve(&ctx, &args.watch, false, global.output).await?;
+    let mut opts =
+        WatchOptions::resolve(&ctx, &args.watch.settings(), false, global.output).await?;
     opts.auto_approve = true;
     // Traffic is back on the previous revision once the termination wait starts; the
     // wait only keeps the bad task set around, so the rollback is done there.

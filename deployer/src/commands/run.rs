@@ -8,14 +8,13 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use aws_sdk_ecs::types::{ContainerOverride, KeyValuePair, TaskOverride};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use crate::args::{GlobalArgs, OutputFormat};
-use crate::aws::{ecs, logs, AwsResultExt, Ctx};
+use crate::aws::{ecs, logs, Ctx};
 use crate::exit::{bad_input, Code};
+use crate::options::{Global, OutputFormat};
 use deployer_models::logview::{self, Event, Follow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -64,7 +63,7 @@ fn parse_env(items: &[String]) -> anyhow::Result<Vec<KeyValuePair>> {
         .collect()
 }
 
-pub(crate) async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: RunArgs, global: &Global) -> anyhow::Result<Code> {
     let env = parse_env(&args.env)?;
     let ctx = Ctx::load(global).await?;
     let o = &ctx.outputs;
@@ -83,30 +82,7 @@ pub(crate) async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Co
                 .build(),
         )
         .build();
-    let resp = ctx
-        .aws
-        .ecs
-        .run_task()
-        .cluster(&o.cluster_name)
-        .task_definition(&task_def)
-        .set_launch_type(service.launch_type().cloned())
-        .set_platform_version(service.platform_version().map(String::from))
-        .set_network_configuration(service.network_configuration().cloned())
-        .overrides(overrides)
-        .started_by("deployer-run")
-        .send()
-        .await
-        .aws("ecs:RunTask")
-        .with_context(|| format!("running a one-off task of {task_def}"))?;
-    let Some(task) = resp.tasks().first() else {
-        let why = resp
-            .failures()
-            .iter()
-            .map(|f| format!("{}: {}", f.arn().unwrap_or("-"), f.reason().unwrap_or("-")))
-            .collect::<Vec<_>>()
-            .join("; ");
-        anyhow::bail!("RunTask started no task ({why})");
-    };
+    let task = ecs::run_task(&ctx, &service, &task_def, overrides, "deployer-run").await?;
     let arn = task.task_arn().unwrap_or_default().to_string();
     let id = logview::task_id(&arn).to_string();
     eprintln!("run: task {id} of {task_def}: {}", args.command.join(" "));
@@ -138,7 +114,7 @@ pub(crate) async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Co
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let stopped = loop {
-        let t = describe(&ctx, &arn).await?;
+        let t = ecs::task(&ctx, &arn).await?;
         let events = logs::filter(&ctx.aws.logs, &q(follow.start_time()))
             .await
             .unwrap_or_default();
@@ -161,9 +137,7 @@ pub(crate) async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Co
                     args.on_interrupt == OnInterrupt::Stop
                 };
                 if stop {
-                    ctx.aws.ecs.stop_task().cluster(&o.cluster_name).task(&arn)
-                        .reason("Stopped by deployer run (Ctrl-C)")
-                        .send().await.aws("ecs:StopTask")?;
+                    ecs::stop_task(&ctx, &arn, "Stopped by deployer run (Ctrl-C)").await?;
                     eprintln!("run: stopped task {id}");
                 } else {
                     eprintln!("run: left task {id} running");
@@ -205,22 +179,6 @@ pub(crate) async fn run(args: RunArgs, global: &GlobalArgs) -> anyhow::Result<Co
     } else {
         Code::Failed
     })
-}
-
-async fn describe(ctx: &Ctx, arn: &str) -> anyhow::Result<aws_sdk_ecs::types::Task> {
-    ctx.aws
-        .ecs
-        .describe_tasks()
-        .cluster(&ctx.outputs.cluster_name)
-        .tasks(arn)
-        .send()
-        .await
-        .aws("ecs:DescribeTasks")?
-        .tasks
-        .unwrap_or_default()
-        .into_iter()
-        .next()
-        .with_context(|| format!("DescribeTasks does not know task {arn}"))
 }
 
 fn ask(question: &str) -> bool {

@@ -9,9 +9,9 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::args::{GlobalArgs, OutputFormat};
-use crate::aws::{autoscaling, codedeploy, ecs, AwsResultExt, Ctx};
+use crate::aws::{autoscaling, codedeploy, ecs, Ctx};
 use crate::exit::{bad_input, Code};
+use crate::options::{Global, OutputFormat};
 use deployer_models::scaling::{self, Current, Request};
 
 #[derive(Debug, Args)]
@@ -38,7 +38,7 @@ pub(crate) struct ScaleArgs {
     pub timeout: Duration,
 }
 
-pub(crate) async fn run(args: ScaleArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: ScaleArgs, global: &Global) -> anyhow::Result<Code> {
     let req = Request {
         tasks: args.tasks,
         min: args.min,
@@ -67,16 +67,7 @@ pub(crate) async fn run(args: ScaleArgs, global: &GlobalArgs) -> anyhow::Result<
         .with_context(|| format!("changing the auto scaling bounds of {resource}"))?;
     }
     if let Some(n) = plan.tasks {
-        ctx.aws
-            .ecs
-            .update_service()
-            .cluster(&o.cluster_name)
-            .service(&o.service_name)
-            .desired_count(n as i32)
-            .send()
-            .await
-            .aws("ecs:UpdateService")
-            .with_context(|| format!("setting the desired count of `{}` to {n}", o.service_name))?;
+        ecs::set_desired_count(&ctx, n as i32).await?;
     }
     let after = autoscaling::bounds(&ctx.aws.autoscaling, &resource).await?;
     let desired = plan.tasks.unwrap_or(cur.desired);

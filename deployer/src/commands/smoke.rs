@@ -10,8 +10,9 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{parse_duration, GlobalArgs, OutputFormat};
+use crate::args::parse_duration;
 use crate::exit::{bad_input, Code};
+use crate::options::{Global, OutputFormat};
 
 #[derive(Debug, Args)]
 #[command(after_help = concat!("Examples:
@@ -110,7 +111,7 @@ enum One {
     Err(String),
 }
 
-pub(crate) async fn run(args: SmokeArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: SmokeArgs, global: &Global) -> anyhow::Result<Code> {
     let url = match &args.url {
         Some(u) => u.clone(),
         None => {

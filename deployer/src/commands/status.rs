@@ -8,9 +8,9 @@ use aws_smithy_types::date_time::Format;
 use clap::Args;
 use serde::Serialize;
 
-use crate::args::{GlobalArgs, OutputFormat};
 use crate::aws::{codedeploy, ecs, elbv2, Ctx};
 use crate::exit::Code;
+use crate::options::{Global, OutputFormat};
 
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit_codes!(read))]
@@ -100,7 +100,7 @@ pub(crate) struct DeploymentStatusLine {
     pub error: Option<String>,
 }
 
-pub(crate) async fn run(args: StatusArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: StatusArgs, global: &Global) -> anyhow::Result<Code> {
     let ctx = Ctx::load_for(global, "deployer status", &STATUS_OUTPUTS).await?;
     let status = gather(&ctx, args.deployments).await?;
     match global.output {

@@ -5,15 +5,14 @@
 
 use std::collections::HashMap;
 
-use anyhow::Context;
 use aws_sdk_ecs::types::{DesiredStatus, Task};
 use aws_smithy_types::date_time::Format;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::args::{GlobalArgs, OutputFormat};
-use crate::aws::{ecs, elbv2, AwsResultExt, Ctx};
+use crate::aws::{ecs, elbv2, Ctx};
 use crate::exit::Code;
+use crate::options::{Global, OutputFormat};
 
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit_codes!(), args_conflicts_with_subcommands = true)]
@@ -50,7 +49,7 @@ pub(crate) struct StopArgs {
     pub timeout: std::time::Duration,
 }
 
-async fn stop(args: StopArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+async fn stop(args: StopArgs, global: &Global) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let o = &ctx.outputs;
     let id = deployer_models::logview::task_id(&args.id).to_string();
@@ -60,18 +59,8 @@ async fn stop(args: StopArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
             args.id
         )));
     }
-    let out = ctx
-        .aws
-        .ecs
-        .stop_task()
-        .cluster(&o.cluster_name)
-        .task(&id)
-        .reason(&args.reason)
-        .send()
-        .await
-        .aws("ecs:StopTask")
-        .with_context(|| format!("stopping task {id}"))?;
-    let group = out.task().and_then(|t| t.group()).unwrap_or_default();
+    let stopped = ecs::stop_task(&ctx, &id, &args.reason).await?;
+    let group = stopped.as_ref().and_then(|t| t.group()).unwrap_or_default();
     let service_task = group == format!("service:{}", o.service_name);
     if service_task {
         eprintln!(
@@ -141,7 +130,7 @@ pub(crate) struct TaskRow {
     pub exit_code: Option<i32>,
 }
 
-pub(crate) async fn run(args: TasksArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: TasksArgs, global: &Global) -> anyhow::Result<Code> {
     if let Some(TasksAction::Stop(a)) = args.action {
         return stop(a, global).await;
     }
@@ -199,38 +188,9 @@ async fn rows(ctx: &Ctx, stopped: bool) -> anyhow::Result<Vec<TaskRow>> {
             }
         }
     }
-    let mut statuses = vec![DesiredStatus::Running];
+    let mut tasks = ecs::service_tasks(ctx, Some(DesiredStatus::Running)).await?;
     if stopped {
-        statuses.push(DesiredStatus::Stopped);
-    }
-    let mut tasks: Vec<Task> = Vec::new();
-    for status in statuses {
-        let arns = ctx
-            .aws
-            .ecs
-            .list_tasks()
-            .cluster(&o.cluster_name)
-            .service_name(&o.service_name)
-            .desired_status(status)
-            .send()
-            .await
-            .aws("ecs:ListTasks")
-            .context("listing the service's tasks")?
-            .task_arns
-            .unwrap_or_default();
-        for chunk in arns.chunks(100) {
-            let out = ctx
-                .aws
-                .ecs
-                .describe_tasks()
-                .cluster(&o.cluster_name)
-                .set_tasks(Some(chunk.to_vec()))
-                .send()
-                .await
-                .aws("ecs:DescribeTasks")
-                .context("describing the service's tasks")?;
-            tasks.extend(out.tasks.unwrap_or_default());
-        }
+        tasks.extend(ecs::service_tasks(ctx, Some(DesiredStatus::Stopped)).await?);
     }
     Ok(tasks
         .iter()

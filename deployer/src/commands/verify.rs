@@ -4,10 +4,10 @@
 use clap::Args;
 use serde_json::json;
 
-use crate::args::{GlobalArgs, OutputFormat};
 use crate::aws::context::{GROUP, PREFLIGHT, RENDER, SERVICE};
 use crate::aws::{ecs, error_kind, iam, Ctx, ErrorKind};
 use crate::exit::Code;
+use crate::options::{Global, OutputFormat};
 use crate::preflight::{self, Check};
 use deployer_models::image::ImageRef;
 
@@ -22,7 +22,7 @@ pub(crate) struct VerifyArgs {
     pub image: Option<ImageRef>,
 }
 
-pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<Code> {
     let needs = [&GROUP[..], &SERVICE[..], &RENDER[..], &PREFLIGHT[..]].concat();
     let ctx = Ctx::load_for(global, "deployer verify", &needs).await?;
     let (mut checks, _) = preflight::run(&ctx).await?;

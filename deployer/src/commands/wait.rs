@@ -2,10 +2,12 @@
 
 use clap::Args;
 
-use crate::args::{check_deployment_id, GlobalArgs, WatchArgs};
+use crate::args::WatchArgs;
+use crate::aws::codedeploy::check_deployment_id;
 use crate::aws::context::{GROUP, SERVICE};
 use crate::aws::{codedeploy, Ctx};
 use crate::exit::{bad_input, Code};
+use crate::options::Global;
 use crate::watch::{follow, WatchOptions};
 
 /// `deployer wait`: follow a deployment to its end.
@@ -24,7 +26,7 @@ pub(crate) struct WaitArgs {
     pub watch: WatchArgs,
 }
 
-pub(crate) async fn run(args: WaitArgs, global: &GlobalArgs) -> anyhow::Result<Code> {
+pub(crate) async fn run(args: WaitArgs, global: &Global) -> anyhow::Result<Code> {
     let needs = [GROUP, SERVICE].concat();
     let ctx = Ctx::load_for(global, "deployer wait", &needs).await?;
     let id = match args.deployment_id {
@@ -41,6 +43,6 @@ pub(crate) async fn run(args: WaitArgs, global: &GlobalArgs) -> anyhow::Result<C
     };
     let group = codedeploy::deployment_group(&ctx).await?;
     crate::watch::check_wait_until(&group, args.watch.wait_until.as_deref())?;
-    let opts = WatchOptions::resolve(&ctx, &args.watch, false, global.output).await?;
+    let opts = WatchOptions::resolve(&ctx, &args.watch.settings(), false, global.output).await?;
     follow(&ctx, &id, &opts).await
 }

@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
-pub const APP_JS: &str = include_str!("assets/app.js");
-pub const APP_CSS: &str = include_str!("assets/app.css");
+pub(crate) const APP_JS: &str = include_str!("assets/app.js");
+pub(crate) const APP_CSS: &str = include_str!("assets/app.css");
 
 /// The page, with the run's settings in `<body data-...>` (no secret in it: the token is
 /// already in the page's own URL, and the page uses relative URLs).
-pub fn index_html(allow_actions: bool, interval: Duration, probe: bool) -> String {
+pub(crate) fn index_html(allow_actions: bool, interval: Duration, probe: bool) -> String {
     INDEX_HTML
         .replace("{{ACTIONS}}", if allow_actions { "on" } else { "off" })
         .replace("{{INTERVAL_MS}}", &interval.as_millis().to_string())

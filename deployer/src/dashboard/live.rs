@@ -9,6 +9,8 @@
 //! FilterLogEvents on the log group from the newest event already read (as `deployer logs
 //! --follow`; its failure shows in the Logs panel only). Task definitions are read once each.
 
+#![warn(unreachable_pub)]
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -17,15 +19,16 @@ use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentWaitType};
 use super::snapshot::{ActionKind, Snapshot};
 use super::source::{ActionRequest, BoxFuture, Source};
 use super::stack::{self, Reading, TargetGroups};
-use crate::args::check_deployment_id;
+use crate::aws::codedeploy::check_deployment_id;
 use crate::aws::{codedeploy, ecs, elbv2, logs, Ctx};
 use crate::exit::bad_input;
+use deployer_models::sync::lock;
 
 /// How many deployments the page lists.
-pub const RECENT: usize = 8;
+pub(crate) const RECENT: usize = 8;
 
 /// How many log lines the page shows (the newest).
-pub const LOG_LINES: usize = 50;
+pub(crate) const LOG_LINES: usize = 50;
 
 /// How far back the first read of the logs looks, milliseconds.
 const LOG_LOOKBACK_MS: i64 = 10 * 60 * 1000;
@@ -33,7 +36,7 @@ const LOG_LOOKBACK_MS: i64 = 10 * 60 * 1000;
 /// At most this many events per read (a busy service catches up over the next polls).
 const LOG_EVENTS_PER_READ: usize = 500;
 
-pub struct StackSource {
+pub(crate) struct StackSource {
     ctx: Ctx,
     environment: String,
     tgs: TargetGroups,
@@ -61,7 +64,7 @@ struct Cache {
 }
 
 impl StackSource {
-    pub fn new(ctx: Ctx, environment: &str) -> StackSource {
+    pub(crate) fn new(ctx: Ctx, environment: &str) -> StackSource {
         let o = &ctx.outputs;
         let tgs = TargetGroups {
             groups: vec![
@@ -83,7 +86,7 @@ impl StackSource {
             tgs,
             cache: Mutex::default(),
             tail: Mutex::new(stack::LogTail::new(
-                super::snapshot::now_ms() as i64 - LOG_LOOKBACK_MS,
+                deployer_models::time::now_millis() - LOG_LOOKBACK_MS,
                 LOG_LINES,
             )),
         }
@@ -94,7 +97,7 @@ impl StackSource {
         let o = &ctx.outputs;
         let (service, tasks, listeners, health, deployments) = tokio::try_join!(
             ecs::service(ctx),
-            ecs::service_tasks(ctx),
+            ecs::service_tasks(ctx, None),
             self.listeners(),
             self.target_health(),
             self.deployments(),
@@ -102,7 +105,7 @@ impl StackSource {
         let mut images = HashMap::new();
         {
             // Only the task sets' task definitions stay cached.
-            let mut cache = self.cache.lock().expect("cache lock");
+            let mut cache = lock(&self.cache);
             let live: HashSet<&str> = service
                 .task_sets
                 .as_deref()
@@ -118,16 +121,12 @@ impl StackSource {
                 if !images.contains_key(arn) {
                     let image = self.image(arn).await?;
                     images.insert(arn.clone(), image.clone());
-                    self.cache
-                        .lock()
-                        .expect("cache lock")
-                        .images
-                        .insert(arn.clone(), image);
+                    lock(&self.cache).images.insert(arn.clone(), image);
                 }
             }
         }
         let logs_error = self.read_logs().await.err().map(|e| format!("{e:#}"));
-        let logs = self.tail.lock().expect("tail lock").lines();
+        let logs = lock(&self.tail).lines();
         let target = match stack::shown(&deployments) {
             Some(d) => self.ecs_target(d).await?,
             None => None,
@@ -153,7 +152,7 @@ impl StackSource {
     /// One incremental read of the log group (FilterLogEvents, as `deployer logs`), from
     /// the newest event seen.
     async fn read_logs(&self) -> anyhow::Result<()> {
-        let start_ms = self.tail.lock().expect("tail lock").start_time();
+        let start_ms = lock(&self.tail).start_time();
         let q = logs::Query {
             group: self.ctx.outputs.log_group_name.clone(),
             start_ms,
@@ -161,7 +160,7 @@ impl StackSource {
             ..logs::Query::default()
         };
         let events = logs::filter(&self.ctx.aws.logs, &q).await?;
-        self.tail.lock().expect("tail lock").admit(events);
+        lock(&self.tail).admit(events);
         Ok(())
     }
 
@@ -201,7 +200,7 @@ impl StackSource {
     async fn deployments(&self) -> anyhow::Result<Vec<DeploymentInfo>> {
         let ids = codedeploy::list_deployments(&self.ctx, &[]).await?;
         let (mut known, unknown): (Vec<DeploymentInfo>, Vec<String>) = {
-            let cache = self.cache.lock().expect("cache lock");
+            let cache = lock(&self.cache);
             let mut known = Vec::new();
             let mut unknown = Vec::new();
             for id in &ids {
@@ -217,12 +216,12 @@ impl StackSource {
         };
         let fresh = codedeploy::deployments(&self.ctx, &unknown).await?;
         {
-            let mut cache = self.cache.lock().expect("cache lock");
+            let mut cache = lock(&self.cache);
             for d in &fresh {
                 let ended = d
                     .status
                     .as_ref()
-                    .is_some_and(|s| stack::is_terminal(s.as_str()));
+                    .is_some_and(|s| crate::aws::codedeploy::is_finished(s.as_str()));
                 if let (true, Some(id)) = (ended, &d.deployment_id) {
                     cache.ended.insert(id.clone(), d.clone());
                 }
@@ -274,9 +273,9 @@ impl StackSource {
         let ended = d
             .status
             .as_ref()
-            .is_some_and(|s| stack::is_terminal(s.as_str()));
+            .is_some_and(|s| crate::aws::codedeploy::is_finished(s.as_str()));
         if ended {
-            let cache = self.cache.lock().expect("cache lock");
+            let cache = lock(&self.cache);
             if let Some((cached, target)) = &cache.ended_target {
                 if cached == id {
                     return Ok(target.clone());
@@ -285,8 +284,7 @@ impl StackSource {
         }
         let target = codedeploy::ecs_target(&self.ctx, id).await?;
         if ended {
-            self.cache.lock().expect("cache lock").ended_target =
-                Some((id.to_owned(), target.clone()));
+            lock(&self.cache).ended_target = Some((id.to_owned(), target.clone()));
         }
         Ok(target)
     }

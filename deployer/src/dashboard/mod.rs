@@ -12,12 +12,12 @@
 //! - `assets`: the page (HTML, JS, CSS compiled in).
 
 mod assets;
-pub mod live;
-pub mod probe;
-pub mod server;
+pub(crate) mod live;
+pub(crate) mod probe;
+pub(crate) mod server;
 pub mod snapshot;
-pub mod source;
-pub mod stack;
+pub(crate) mod source;
+pub(crate) mod stack;
 
 pub use server::{start, Options, ProbeOptions, Running};
 pub use snapshot::{ActionKind, Snapshot};

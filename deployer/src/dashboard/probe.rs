@@ -3,6 +3,8 @@
 //! connection would hide the switch), counting the answers per second by the version
 //! the service reports. Off by default on AWS (`--probe`), on for `deployer local`.
 
+#![warn(unreachable_pub)]
+
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,21 +15,21 @@ use tokio_util::sync::CancellationToken;
 use super::snapshot::{ProbeBucket, ProbeSeries};
 
 /// The label for a probe that got no version (connection refused, timeout, not JSON).
-pub const ERROR: &str = "error";
+pub(crate) const ERROR: &str = "error";
 
 /// Most probes per second the dashboard sends, whatever it is asked.
-pub const MAX_RATE: u32 = 10;
+pub(crate) const MAX_RATE: u32 = 10;
 
 /// The answers of the last `window` seconds, per second and version. Pure: the probe
 /// loop feeds it, tests drive it with their own clock.
 #[derive(Debug, Clone)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     window: u64,
     buckets: VecDeque<(u64, Vec<(String, u32)>)>,
 }
 
 impl Recorder {
-    pub fn new(window_seconds: u64) -> Self {
+    pub(crate) fn new(window_seconds: u64) -> Self {
         Self {
             window: window_seconds.max(1),
             buckets: VecDeque::new(),
@@ -35,7 +37,7 @@ impl Recorder {
     }
 
     /// Counts one answer of `version` in epoch second `second`.
-    pub fn record(&mut self, second: u64, version: &str) {
+    pub(crate) fn record(&mut self, second: u64, version: &str) {
         match self.buckets.back_mut() {
             Some((s, counts)) if *s == second => {
                 match counts.iter_mut().find(|(v, _)| v == version) {
@@ -57,7 +59,7 @@ impl Recorder {
     }
 
     /// Drops the buckets older than the window ending at `now`.
-    pub fn expire(&mut self, now: u64) {
+    pub(crate) fn expire(&mut self, now: u64) {
         let oldest = now.saturating_sub(self.window - 1);
         while self.buckets.front().is_some_and(|(s, _)| *s < oldest) {
             self.buckets.pop_front();
@@ -65,7 +67,7 @@ impl Recorder {
     }
 
     /// The series as the page draws it, for the window ending at `now`.
-    pub fn series(&mut self, now: u64, target: &str, rate: u32) -> ProbeSeries {
+    pub(crate) fn series(&mut self, now: u64, target: &str, rate: u32) -> ProbeSeries {
         self.expire(now);
         let mut versions: Vec<String> = Vec::new();
         for (_, counts) in &self.buckets {
@@ -97,7 +99,7 @@ impl Recorder {
 }
 
 /// The version a `GET /` JSON answer names, or [`ERROR`].
-pub fn version_of(body: &[u8]) -> String {
+pub(crate) fn version_of(body: &[u8]) -> String {
     serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v.get("version")?.as_str().map(str::to_owned))
@@ -107,7 +109,7 @@ pub fn version_of(body: &[u8]) -> String {
 
 /// Probes `url` `rate` times a second (at most [`MAX_RATE`]) until `stop`, publishing
 /// the series (serialized) once a second.
-pub async fn run(
+pub(crate) async fn run(
     url: String,
     rate: u32,
     window_seconds: u64,

@@ -17,6 +17,8 @@
 //! - `Referrer-Policy: no-referrer` (the token is in the URL), a CSP that allows only the
 //!   bundle itself, `X-Frame-Options: DENY`, `Cache-Control: no-store`.
 
+#![warn(unreachable_pub)]
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -42,7 +44,7 @@ use super::source::{ActionRequest, Source};
 use crate::exit::BadInput;
 
 /// Pages that may follow the stream at once (each holds one connection).
-pub const MAX_STREAMS: usize = 32;
+pub(crate) const MAX_STREAMS: usize = 32;
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -81,7 +83,7 @@ pub struct Running {
 
 impl Running {
     /// A token that stops the server when cancelled (e.g. from a Ctrl-C handler).
-    pub fn stop_token(&self) -> CancellationToken {
+    pub(crate) fn stop_token(&self) -> CancellationToken {
         self.stop.clone()
     }
 
@@ -215,14 +217,14 @@ fn new_token() -> String {
 
 /// The checks every request goes through before routing.
 #[derive(Debug)]
-pub struct Guard {
+pub(crate) struct Guard {
     pub port: u16,
     pub token: Option<String>,
 }
 
 impl Guard {
     /// `Err((status, why))` when the request must be refused.
-    pub fn check(&self, uri: &Uri, headers: &HeaderMap) -> Result<(), (StatusCode, String)> {
+    pub(crate) fn check(&self, uri: &Uri, headers: &HeaderMap) -> Result<(), (StatusCode, String)> {
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())

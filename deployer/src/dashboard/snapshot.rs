@@ -2,6 +2,8 @@
 //! [`ProbeSeries`]. Plain data (serde), built by a [`super::Source`], serialized once per
 //! change and sent to every connected page.
 
+#![warn(unreachable_pub)]
+
 use serde::{Deserialize, Serialize};
 
 /// One poll of the stack: listeners, task sets, tasks, the deployment in flight and the
@@ -168,7 +170,7 @@ impl ActionKind {
         }
     }
 
-    pub fn parse(name: &str) -> Option<Self> {
+    pub(crate) fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 }
@@ -197,12 +199,9 @@ pub struct ProbeBucket {
     pub counts: Vec<u32>,
 }
 
-/// Now, in epoch milliseconds.
+/// Now, in epoch milliseconds, as snapshots stamp it (`deployer_models::time`'s clock).
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    deployer_models::time::now_millis() as u64
 }
 
 /// Share of the listener's traffic that goes to `target_group`, percent (0 when the

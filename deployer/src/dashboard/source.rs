@@ -2,6 +2,8 @@
 //! deployer's AWS layer (the same calls as `deployer status`, on AWS or on `deployer
 //! local`); tests use a scripted fake. The server never talks to AWS itself.
 
+#![warn(unreachable_pub)]
+
 use std::future::Future;
 use std::pin::Pin;
 

@@ -1,6 +1,8 @@
 //! From what AWS answered to a [`Snapshot`]: pure, so it is tested on plain SDK values.
 //! The reads themselves (the same AWS layer the other commands use) live in the source.
 
+#![warn(unreachable_pub)]
+
 use std::collections::HashMap;
 
 use aws_sdk_codedeploy::types::{DeploymentInfo, EcsTarget};
@@ -16,7 +18,7 @@ use super::snapshot::{
 
 /// The target groups' names and colors, from the Terraform outputs.
 #[derive(Debug, Clone, Default)]
-pub struct TargetGroups {
+pub(crate) struct TargetGroups {
     /// `(arn, name, color)`.
     pub groups: Vec<(String, String, String)>,
 }
@@ -37,7 +39,7 @@ impl TargetGroups {
 
 /// Everything one poll read.
 #[derive(Debug, Clone, Default)]
-pub struct Reading {
+pub(crate) struct Reading {
     /// `AWS` or `local`.
     pub environment: String,
     pub cluster: String,
@@ -63,63 +65,29 @@ pub struct Reading {
 }
 
 /// One log event as the page shows it: the task's short id, the level, then the message
-/// and fields, as `deployer logs` formats them ([`logview::human`]'s columns).
-pub fn log_line(ev: &Event) -> LogLine {
-    let task = logview::short_id(logview::task_of_stream(&ev.stream)).to_owned();
-    let at_ms = u64::try_from(ev.timestamp).unwrap_or(0);
-    let parsed: Option<serde_json::Map<String, serde_json::Value>> =
-        serde_json::from_str(ev.message.trim()).ok();
-    let Some(mut obj) = parsed else {
-        return LogLine {
-            at_ms,
-            stream: ev.stream.clone(),
-            task,
-            level: "-".into(),
-            message: ev.message.trim_end().to_owned(),
-        };
-    };
-    let text = |v: serde_json::Value| match v {
-        serde_json::Value::String(s) => s,
-        other => other.to_string(),
-    };
-    obj.shift_remove("timestamp");
-    let level = obj
-        .shift_remove("level")
-        .map(text)
-        .unwrap_or_else(|| "-".into());
-    let mut message = obj
-        .shift_remove("message")
-        .or_else(|| obj.shift_remove("msg"))
-        .map(text)
-        .unwrap_or_default();
-    for (k, v) in obj {
-        let v = match v {
-            serde_json::Value::String(s) if !s.is_empty() && !s.contains([' ', '"', '=']) => s,
-            serde_json::Value::String(s) => format!("{s:?}"),
-            other => other.to_string(),
-        };
-        message.push_str(&format!("  {k}={v}"));
-    }
+/// and fields, as `deployer logs` formats them ([`logview::line`]).
+pub(crate) fn log_line(ev: &Event) -> LogLine {
+    let line = logview::line(ev);
     LogLine {
-        at_ms,
+        at_ms: u64::try_from(ev.timestamp).unwrap_or(0),
         stream: ev.stream.clone(),
-        task,
-        level,
-        message,
+        task: line.task,
+        level: line.level,
+        message: line.text,
     }
 }
 
 /// The tail the page shows: the newest [`LogTail::cap`] lines, read incrementally (each
 /// read asks from the newest timestamp seen; [`logview::Follow`] drops what was shown).
 #[derive(Debug, Clone)]
-pub struct LogTail {
+pub(crate) struct LogTail {
     follow: logview::Follow,
     lines: std::collections::VecDeque<LogLine>,
     cap: usize,
 }
 
 impl LogTail {
-    pub fn new(start_ms: i64, cap: usize) -> LogTail {
+    pub(crate) fn new(start_ms: i64, cap: usize) -> LogTail {
         LogTail {
             follow: logview::Follow::new(start_ms),
             lines: std::collections::VecDeque::with_capacity(cap),
@@ -128,12 +96,12 @@ impl LogTail {
     }
 
     /// The `startTime` of the next read.
-    pub fn start_time(&self) -> i64 {
+    pub(crate) fn start_time(&self) -> i64 {
         self.follow.start_time()
     }
 
     /// Adds the events not seen yet (oldest first); keeps the newest `cap`.
-    pub fn admit(&mut self, events: Vec<Event>) {
+    pub(crate) fn admit(&mut self, events: Vec<Event>) {
         for ev in self.follow.admit(events) {
             if self.lines.len() == self.cap {
                 self.lines.pop_front();
@@ -143,7 +111,7 @@ impl LogTail {
     }
 
     /// The lines, oldest first.
-    pub fn lines(&self) -> Vec<LogLine> {
+    pub(crate) fn lines(&self) -> Vec<LogLine> {
         self.lines.iter().cloned().collect()
     }
 }
@@ -152,16 +120,15 @@ fn ms(t: &aws_smithy_types::DateTime) -> Option<u64> {
     t.to_millis().ok().and_then(|m| u64::try_from(m).ok())
 }
 
-/// CodeDeploy statuses after which nothing changes.
-pub fn is_terminal(status: &str) -> bool {
-    matches!(status, "Succeeded" | "Failed" | "Stopped")
-}
-
 /// Which deployment the page shows: the one in flight, else the newest.
-pub fn shown(deployments: &[DeploymentInfo]) -> Option<&DeploymentInfo> {
+pub(crate) fn shown(deployments: &[DeploymentInfo]) -> Option<&DeploymentInfo> {
     deployments
         .iter()
-        .find(|d| d.status.as_ref().is_some_and(|s| !is_terminal(s.as_str())))
+        .find(|d| {
+            d.status
+                .as_ref()
+                .is_some_and(|s| !crate::aws::codedeploy::is_finished(s.as_str()))
+        })
         .or_else(|| deployments.first())
 }
 
@@ -173,9 +140,9 @@ fn rollback_of(d: &DeploymentInfo) -> Option<String> {
 
 /// What the page may offer for `d` (the same checks as `deployer continue` and
 /// `deployer rollback`).
-pub fn actions(d: &DeploymentInfo) -> Vec<ActionKind> {
+pub(crate) fn actions(d: &DeploymentInfo) -> Vec<ActionKind> {
     let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("");
-    if is_terminal(status) {
+    if crate::aws::codedeploy::is_finished(status) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -270,7 +237,7 @@ fn task_ip_and_ports(t: &EcsTask) -> (Option<String>, Vec<i32>) {
 }
 
 /// Builds the snapshot from one poll's reading.
-pub fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
+pub(crate) fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
     let listeners: Vec<Listener> = r
         .listeners
         .iter()
@@ -400,7 +367,7 @@ pub fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
             })
             .unwrap_or_default();
         Deployment {
-            in_flight: !is_terminal(&l.status),
+            in_flight: !crate::aws::codedeploy::is_finished(&l.status),
             id: l.id,
             status: l.status,
             created_ms: l.created_ms,

@@ -6,18 +6,28 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use aws_sdk_codedeploy::types::{DeploymentGroupInfo, DeploymentWaitType};
-use serde::Serialize;
 
-use crate::args::{InterruptAction, OutputFormat, WatchArgs};
 use crate::aws::ecs::StoppedTask;
 use crate::aws::{codedeploy, ecs, error_kind, Ctx, ErrorKind};
 use crate::exit::{bad_input, Code};
+use crate::options::{InterruptAction, OutputFormat};
 use crate::watch::machine::{Observation, Outcome, Watch};
 use crate::watch::observe::Poller;
-use crate::watch::progress::{clock, Reporter};
+use crate::watch::progress::{clock, Reporter, Summary};
 
 /// How many of a stopped task's last log lines a failure report shows.
 const LAST_LINES: i32 = 10;
+
+/// What the person asked of a watch (`--timeout`, `--interval`, `--wait-until`,
+/// `--on-interrupt`), before the defaults are filled in.
+#[derive(Debug, Clone)]
+pub(crate) struct WatchSettings {
+    /// `None`: what the deployment group implies ([`default_timeout`]).
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) interval: Option<Duration>,
+    pub(crate) wait_until: Option<String>,
+    pub(crate) on_interrupt: InterruptAction,
+}
 
 /// Resolved watch settings.
 #[derive(Debug, Clone)]
@@ -41,7 +51,7 @@ impl WatchOptions {
     /// Fills the default timeout from the deployment group's settings.
     pub(crate) async fn resolve(
         ctx: &Ctx,
-        args: &WatchArgs,
+        args: &WatchSettings,
         approve: bool,
         output: OutputFormat,
     ) -> anyhow::Result<WatchOptions> {
@@ -118,13 +128,6 @@ impl Pace {
     }
 }
 
-fn epoch_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 /// The predicted end of the wait `obs` is in, if any.
 fn wait_end(obs: &Observation) -> Option<f64> {
     if obs.status == "Ready" {
@@ -184,28 +187,6 @@ pub(crate) fn default_timeout(group: &DeploymentGroupInfo) -> Duration {
         }
     }
     Duration::from_secs(minutes * 60)
-}
-
-/// The end of a watch, as a summary line (human) or object (JSON).
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Summary {
-    pub event: &'static str,
-    pub deployment_id: String,
-    pub outcome: String,
-    pub status: String,
-    /// The `--wait-until` point, when the watch stopped there.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub milestone: Option<String>,
-    pub exit_code: u8,
-    pub elapsed_secs: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rollback_deployment_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rollback_status: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub stopped_tasks: Vec<StoppedTask>,
 }
 
 enum Interrupt {
@@ -276,7 +257,7 @@ impl Follower<'_> {
                 return Ok(self.timed_out(&obs));
             }
             let sleep = pace
-                .next(changed, wait_end(&obs), epoch_now())
+                .next(changed, wait_end(&obs), deployer_models::time::now_secs())
                 .min(self.deadline - now);
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
@@ -509,7 +490,8 @@ impl Follower<'_> {
                 ));
                 return Ok(o.status);
             }
-            tokio::time::sleep(pace.next(changed, wait_end(&o), epoch_now())).await;
+            tokio::time::sleep(pace.next(changed, wait_end(&o), deployer_models::time::now_secs()))
+                .await;
         }
     }
 
@@ -578,6 +560,65 @@ mod tests {
         // Past it: fast again, then backing off.
         assert_eq!(p.next(false, Some(100.0), 100.5), Pace::MIN);
         assert!(p.next(false, Some(100.0), 101.0) > Pace::MIN);
+    }
+
+    #[tokio::test]
+    async fn the_default_timeout_comes_from_the_deployment_group() {
+        use crate::aws::mock::{ctx, mock};
+        use aws_sdk_codedeploy::operation::get_deployment_group::GetDeploymentGroupOutput;
+        use aws_sdk_codedeploy::types::{
+            BlueGreenDeploymentConfiguration, BlueInstanceTerminationOption, DeploymentReadyAction,
+            DeploymentReadyOption, InstanceAction,
+        };
+        let group = mock!(aws_sdk_codedeploy::Client::get_deployment_group)
+            .match_requests(|r| {
+                r.application_name() == Some("demo") && r.deployment_group_name() == Some("demo")
+            })
+            .then_output(|| {
+                let bg = BlueGreenDeploymentConfiguration::builder()
+                    .deployment_ready_option(
+                        DeploymentReadyOption::builder()
+                            .action_on_timeout(DeploymentReadyAction::StopDeployment)
+                            .wait_time_in_minutes(30)
+                            .build(),
+                    )
+                    .terminate_blue_instances_on_deployment_success(
+                        BlueInstanceTerminationOption::builder()
+                            .action(InstanceAction::Terminate)
+                            .termination_wait_time_in_minutes(5)
+                            .build(),
+                    )
+                    .build();
+                GetDeploymentGroupOutput::builder()
+                    .deployment_group_info(
+                        DeploymentGroupInfo::builder()
+                            .blue_green_deployment_configuration(bg)
+                            .build(),
+                    )
+                    .build()
+            });
+        let ctx = ctx(&[&group]);
+        let settings = WatchSettings {
+            timeout: None,
+            interval: None,
+            wait_until: None,
+            on_interrupt: InterruptAction::Leave,
+        };
+        let opts = WatchOptions::resolve(&ctx, &settings, false, OutputFormat::Json)
+            .await
+            .unwrap();
+        // 30 min ready wait + 5 min termination wait + 15 min.
+        assert_eq!(opts.timeout, Duration::from_secs(50 * 60));
+        // A timeout given is kept, and the group is not read.
+        let given = WatchSettings {
+            timeout: Some(Duration::from_secs(90)),
+            ..settings
+        };
+        let opts = WatchOptions::resolve(&ctx, &given, false, OutputFormat::Json)
+            .await
+            .unwrap();
+        assert_eq!(opts.timeout, Duration::from_secs(90));
+        assert_eq!(group.num_calls(), 1);
     }
 
     #[test]

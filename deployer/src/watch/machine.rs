@@ -134,10 +134,7 @@ pub(crate) fn fmt_clock_time(secs: f64) -> String {
     let text = dt
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = deployer_models::time::now_millis() / 1000;
     let same_day = now / 86_400 == dt.secs() / 86_400;
     match text.split_once('T') {
         Some((_, time)) if same_day => format!("{} UTC", time.trim_end_matches('Z')),
@@ -353,7 +350,7 @@ impl Watch {
         }
         if obs.termination_wait_started
             && !prev.termination_wait_started
-            && !is_terminal_status(&obs.status)
+            && !crate::aws::codedeploy::is_finished(&obs.status)
         {
             events.push(Event::TerminationWait {
                 deployment_id: obs.deployment_id.clone(),
@@ -401,11 +398,6 @@ fn reached(obs: &Observation, milestone: &str) -> bool {
             .iter()
             .any(|e| e.name == name && (e.status == "Succeeded" || e.status == "Skipped")),
     }
-}
-
-/// Whether CodeDeploy is done with a deployment in this status.
-pub(crate) fn is_terminal_status(status: &str) -> bool {
-    matches!(status, "Succeeded" | "Failed" | "Stopped")
 }
 
 #[cfg(test)]

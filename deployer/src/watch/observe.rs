@@ -39,7 +39,7 @@ impl Poller {
             return Ok(obs);
         }
         let waiting = obs.status == "Ready"
-            || (obs.termination_wait_started && !crate::watch::is_terminal_status(&obs.status));
+            || (obs.termination_wait_started && !crate::aws::codedeploy::is_finished(&obs.status));
         if let Some(prev) = self.last.as_ref().filter(|p| {
             waiting
                 && p.status == obs.status

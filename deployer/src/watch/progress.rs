@@ -8,9 +8,31 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::args::OutputFormat;
-use crate::watch::follow::Summary;
+use crate::aws::ecs::StoppedTask;
+use crate::options::OutputFormat;
 use crate::watch::machine::{Event, Observation};
+
+/// The end of a watch, as a summary line (human) or object (JSON).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Summary {
+    pub event: &'static str,
+    pub deployment_id: String,
+    pub outcome: String,
+    pub status: String,
+    /// The `--wait-until` point, when the watch stopped there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
+    pub exit_code: u8,
+    pub elapsed_secs: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_deployment_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_status: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stopped_tasks: Vec<StoppedTask>,
+}
 
 pub(crate) struct Reporter {
     output: OutputFormat,
@@ -37,6 +59,26 @@ impl Reporter {
             None
         };
         Reporter { output, bar }
+    }
+
+    /// A reporter of plain lines only (no live status line): a pipeline execution's
+    /// watch, which hands the terminal to a deployment's reporter later.
+    pub(crate) fn plain(output: OutputFormat) -> Reporter {
+        Reporter { output, bar: None }
+    }
+
+    /// One line of a pipeline execution's progress: `{"elapsed_secs", "execution",
+    /// "event"}` on stdout (`--output json`), or `[m:ss] line` on stderr.
+    pub(crate) fn execution_line(&self, elapsed: Duration, execution: &str, line: &str) {
+        let t = elapsed.as_secs();
+        match self.output {
+            OutputFormat::Json => self.stdout_json(&serde_json::json!({
+                "elapsed_secs": t, "execution": execution, "event": line
+            })),
+            OutputFormat::Human => {
+                self.stderr_line(&format!("[{:>2}:{:02}] {line}", t / 60, t % 60))
+            }
+        }
     }
 
     /// A first line on stderr.
