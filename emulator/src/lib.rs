@@ -21,8 +21,8 @@
 //! - [`runtime`] beside them: the stack's shared state, task processes, the NLB's data
 //!   plane, the state dir;
 //! - under them [`wire`] (the JSON 1.1 and query protocols, the error shape), the names
-//!   every service shares, the [`world::World`] that ECS and CodeDeploy share, the clock
-//!   and the lock helper.
+//!   every service shares, the [`world::World`] that ECS and CodeDeploy share (the clock
+//!   and the lock helper are the workspace's, `deployer_models::time` and `::sync`).
 //!
 //! The public surface is what `deployer local` and its tests use: [`config`], [`run`],
 //! [`runtime::state`], the build stand-ins ([`codebuild`]), the pipeline's names
@@ -34,7 +34,6 @@
 mod autoscaling;
 #[cfg(test)]
 mod botocore_check;
-mod clock;
 pub mod codebuild;
 mod codedeploy;
 pub mod codepipeline;
@@ -43,7 +42,6 @@ pub mod ecr;
 mod ecs;
 mod elbv2;
 mod iam;
-mod lock;
 mod logs;
 mod names;
 mod router;

@@ -17,13 +17,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::clock::{now, now_ms};
 use crate::codepipeline::driver::LocalPipeline;
 use crate::runtime::stack::Stack;
 use crate::wire::error::{ApiError, Common};
 use crate::wire::json;
 use crate::wire::query::{xml_error, xml_response, Form};
 use crate::{autoscaling, codebuild, codedeploy, codepipeline, ecr, ecs, elbv2, iam, logs};
+use deployer_models::time::{now_millis as now_ms, now_secs as now};
 
 pub(crate) fn router(stack: Arc<Stack>) -> Router {
     Router::new()

@@ -15,7 +15,6 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::autoscaling::backend::{resource_id, AutoScaling};
-use crate::clock::now;
 use crate::codedeploy::lifecycle::Platform;
 use crate::codepipeline::driver;
 use crate::config::Config;
@@ -28,6 +27,7 @@ use crate::router;
 use crate::runtime::stack::Stack;
 use crate::runtime::{nlb, scaling, state, tasks};
 use crate::world::World;
+use deployer_models::time::now_secs as now;
 
 /// Where the running stack listens, for its caller's "ready" message.
 #[derive(Debug, Clone)]

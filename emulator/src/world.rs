@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::clock::now;
 use crate::codedeploy::model::{Deployment, GroupSettings};
 use crate::config::Config;
 use crate::ecs::model::{Service, Task};
 use crate::names::Names;
+use deployer_models::time::now_secs as now;
 
 #[derive(Debug)]
 pub(crate) struct World {

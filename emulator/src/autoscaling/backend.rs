@@ -268,7 +268,7 @@ impl AutoScaling {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        crate::lock::lock(&self.inner)
+        deployer_models::sync::lock(&self.inner)
     }
 
     fn check_resource(&self, id: &str) -> ScalingResult<()> {
@@ -645,7 +645,7 @@ pub(crate) async fn run(
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(period) => {}
         }
-        let now = crate::clock::now();
+        let now = deployer_models::time::now_secs();
         let tasks = service.task_processes();
         let secs = started.elapsed().as_secs_f64();
         let usage = meter.sample(&tasks, secs, ticks, |pid| {
@@ -665,7 +665,7 @@ pub(crate) async fn run(
             metric: None,
             deployment_in_progress: service.deployment_in_progress(),
         };
-        *crate::lock::lock(&last) = LastEvaluation {
+        *deployer_models::sync::lock(&last) = LastEvaluation {
             at: now,
             desired,
             cpu: usage.cpu,

@@ -59,7 +59,7 @@ pub struct MemoryLogs {
 impl MemoryLogs {
     /// The last `n` events of a stream (all of them when it has fewer).
     pub fn tail(&self, group: &str, stream: &str, n: usize) -> Vec<LogEvent> {
-        let streams = crate::lock::lock(&self.streams);
+        let streams = deployer_models::sync::lock(&self.streams);
         streams
             .get(&(group.to_string(), stream.to_string()))
             .map(|events| events[events.len().saturating_sub(n)..].to_vec())
@@ -69,7 +69,7 @@ impl MemoryLogs {
 
 impl LogSink for MemoryLogs {
     fn put(&self, group: &str, stream: &str, events: Vec<LogEvent>) {
-        let mut streams = crate::lock::lock(&self.streams);
+        let mut streams = deployer_models::sync::lock(&self.streams);
         streams
             .entry((group.to_string(), stream.to_string()))
             .or_default()

@@ -19,6 +19,7 @@
 //! Environment precedence is CodeBuild's: the project's variables override the
 //! buildspec's `env.variables`; CodeBuild's own (`CODEBUILD_*`, `AWS_REGION`) come last.
 
+use deployer_models::time::now_secs as now;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -91,13 +92,6 @@ pub(crate) fn container_line(at: f64, message: &str) -> String {
     )
 }
 
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 struct Ctx<'a> {
     build: &'a Mutex<Build>,
     logs: &'a dyn LogSink,
@@ -121,7 +115,7 @@ impl Ctx<'_> {
     }
 
     fn advance(&self, status: BuildStatus, ctx: Option<(String, String)>, next: PhaseType) {
-        let mut b = crate::lock::lock(self.build);
+        let mut b = deployer_models::sync::lock(self.build);
         let current = b.current_phase();
         b.advance(status, ctx.clone(), next, now());
         drop(b);
@@ -164,7 +158,7 @@ pub fn run(
     download_source: &dyn Fn(&Path) -> Result<(), String>,
 ) -> BuildStatus {
     let (group, stream, id) = {
-        let b = crate::lock::lock(build);
+        let b = deployer_models::sync::lock(build);
         (b.log_group.clone(), b.log_stream.clone(), b.id.clone())
     };
     let ctx = Ctx {
@@ -176,7 +170,7 @@ pub fn run(
         deadline: Instant::now() + spec.timeout,
     };
     let finish = |status: BuildStatus| {
-        let mut b = crate::lock::lock(build);
+        let mut b = deployer_models::sync::lock(build);
         b.complete(status, now());
         status
     };
@@ -218,7 +212,7 @@ pub fn run(
     ctx.log("Processing environment variables");
     let env = build_env(build, spec, &buildspec);
     {
-        let mut b = crate::lock::lock(build);
+        let mut b = deployer_models::sync::lock(build);
         b.environment_variables = spec.project_env.clone();
     }
     let state_file = spec.work_dir.join("shell-state.sh");
@@ -338,7 +332,7 @@ pub fn run(
 /// The build's environment: kept variables of this process, PATH with the stand-ins
 /// first, the buildspec's variables, the project's, then CodeBuild's own.
 fn build_env(build: &Mutex<Build>, spec: &RunSpec, buildspec: &Buildspec) -> Vec<(String, String)> {
-    let b = crate::lock::lock(build).clone();
+    let b = deployer_models::sync::lock(build).clone();
     let mut env: Vec<(String, String)> = KEPT_ENV
         .iter()
         .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
@@ -461,14 +455,14 @@ fn run_command(
             if let Some(out) = stdout {
                 for line in BufReader::new(out).split(b'\n').map_while(Result::ok) {
                     let text = String::from_utf8_lossy(&line).into_owned();
-                    crate::lock::lock(&lines).push(text);
+                    deployer_models::sync::lock(&lines).push(text);
                 }
             }
         })
     };
     // Output goes to the log as it comes (flushed every poll), not only at the end.
     let flush = |ctx: &Ctx<'_>| {
-        let batch: Vec<String> = std::mem::take(&mut *crate::lock::lock(&logs_lines));
+        let batch: Vec<String> = std::mem::take(&mut *deployer_models::sync::lock(&logs_lines));
         if !batch.is_empty() {
             let ts = (now() * 1000.0) as i64;
             ctx.logs.put(

@@ -4,7 +4,7 @@
 
 use super::model::*;
 use super::Error;
-use crate::clock::now;
+use deployer_models::time::now_secs as now;
 use serde_json::Value;
 
 use crate::names::{

@@ -2,7 +2,7 @@
 //! status, the group's blue/green settings, with AWS's statuses. [`super::backend`] holds
 //! the operations on them.
 
-use crate::clock::now;
+use deployer_models::time::now_secs as now;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]

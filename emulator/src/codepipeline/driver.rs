@@ -10,6 +10,7 @@
 //! else `$XDG_CACHE_HOME/deployer/local-codebuild` (`~/.cache/...`): it outlives stacks,
 //! as CodeBuild's cache outlives builds.
 
+use deployer_models::time::now_secs as now;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -96,15 +97,8 @@ pub(crate) struct LocalPipeline {
     shutdown: CancellationToken,
 }
 
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    crate::lock::lock(m)
+    deployer_models::sync::lock(m)
 }
 
 impl LocalPipeline {

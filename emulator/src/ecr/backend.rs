@@ -7,6 +7,7 @@
 //! Layout: `<root>/<repository>/<tag>/{demo,image.json}`; an image appears at once
 //! (written to a temporary directory, then renamed), so a reader never sees half of one.
 
+use deployer_models::time::now_secs as now;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -205,13 +206,6 @@ fn valid_component(s: &str) -> bool {
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
 }
 
 #[cfg(test)]

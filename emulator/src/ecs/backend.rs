@@ -4,10 +4,10 @@
 
 use super::model::*;
 use super::Error;
-use crate::clock::now;
 use crate::names::{random_id, Names, ACCOUNT_ID, CLUSTER, DIGITS, SERVICE, TG_NAMES};
 use crate::wire::error::AwsError;
 use crate::world::World;
+use deployer_models::time::now_secs as now;
 use serde_json::{json, Value};
 
 /// The cluster a request names (`default` when none): `demo`, by name or ARN.

@@ -144,11 +144,7 @@ impl Lb {
     /// Where a new connection on listener `idx` may go, and a round-robin start index.
     pub(crate) fn targets_for(&self, idx: usize) -> (Arc<Vec<SocketAddr>>, usize) {
         let tg = &self.tgs[self.listeners[idx].target_group()];
-        let list = tg
-            .routable
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let list = deployer_models::sync::read(&tg.routable).clone();
         let start = tg.rr.fetch_add(1, Ordering::Relaxed);
         (list, start)
     }
@@ -246,7 +242,7 @@ impl Lb {
 
 impl TargetGroup {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Target>> {
-        crate::lock::lock(&self.targets)
+        deployer_models::sync::lock(&self.targets)
     }
 
     /// Applies one check result; false when the target is no longer registered.
@@ -315,7 +311,7 @@ impl TargetGroup {
                 healthy
             }
         };
-        *self.routable.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(list);
+        *deployer_models::sync::write(&self.routable) = Arc::new(list);
     }
 }
 

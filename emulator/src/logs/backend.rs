@@ -349,7 +349,7 @@ impl Logs {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        crate::lock::lock(&self.inner)
+        deployer_models::sync::lock(&self.inner)
     }
 
     pub(crate) fn group_arn(&self, group: &str) -> String {
@@ -741,14 +741,6 @@ fn take_backward(s: &Stream, lo: u64, to: u64, limit: usize) -> u64 {
     from
 }
 
-/// Epoch milliseconds now.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// Feeds a file that a process appends to (a task's stdout/stderr) into a stream, line by
 /// line, each stamped when read, as the awslogs driver does with a container's output.
 pub(crate) struct FileFollower {
@@ -827,13 +819,17 @@ impl FileFollower {
 
     /// Polls every `interval` until `done` is cancelled, then reads to the end once more.
     pub(crate) async fn run(mut self, interval: Duration, done: CancellationToken) {
-        let _ = self.logs.ensure_stream(&self.group, &self.stream, now_ms());
+        let _ = self.logs.ensure_stream(
+            &self.group,
+            &self.stream,
+            deployer_models::time::now_millis(),
+        );
         loop {
             let stop = tokio::select! {
                 _ = done.cancelled() => true,
                 _ = tokio::time::sleep(interval) => false,
             };
-            if let Err(e) = self.poll(now_ms(), stop) {
+            if let Err(e) = self.poll(deployer_models::time::now_millis(), stop) {
                 tracing::warn!(target: "logs", "cannot read {}: {e}", self.path.display());
             }
             if stop {

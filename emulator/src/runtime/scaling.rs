@@ -12,10 +12,10 @@ use serde_json::json;
 use crate::autoscaling::backend::{self as autoscaling, Registration, ScalableService};
 use crate::autoscaling::cpu::TaskProc;
 use crate::autoscaling::engine::{Metric, Params, TargetTracking};
-use crate::clock::now;
 use crate::ecs::model::TaskStatus;
 use crate::names::{CLUSTER, SERVICE};
 use crate::runtime::stack::Stack;
+use deployer_models::time::now_secs as now;
 
 /// The name of the local CPU policy (Terraform's is `<name>-cpu-target-tracking`).
 pub(crate) const CPU_POLICY: &str = "demo-cpu-target-tracking";

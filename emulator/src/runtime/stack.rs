@@ -15,11 +15,11 @@ use crate::codepipeline::driver::LocalPipeline;
 use crate::config::Config;
 use crate::ecs::model::TaskStatus;
 use crate::elbv2::backend::{Lb, TargetState};
-use crate::lock::lock;
 use crate::logs::backend::Logs;
 use crate::names::{self, Names};
 use crate::runtime::state::{self, StackState, TaskProcess};
 use crate::world::World;
+use deployer_models::sync::lock;
 
 pub(crate) struct Stack {
     pub(crate) cfg: Config,
