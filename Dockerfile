@@ -1,8 +1,10 @@
-# Container image of the `demo` service.
+# Container image of the `demo` service, and of its CodeDeploy validation hook.
 #
 # Stages: chef (Rust toolchain + cargo-chef) -> planner (dependency recipe) -> builder
 # (dependency layer, then the static `demo` binary at /out/demo) -> runtime (FROM
-# scratch: that one binary, non-root).
+# scratch: that one binary, non-root). The hook: chef + planner -> hook-builder (the static
+# `bootstrap` of crate hook/) -> hook (FROM scratch: `bootstrap` and the CA bundle, the
+# Lambda function `demo-validate`, infra/hook.tf).
 #
 # CodeBuild builds every stage (buildspec.yml). Offline CI builds only `runtime`
 # (scripts/checks/container.sh): it passes `--build-context builder=DIR`, where
@@ -37,6 +39,34 @@ RUN DEMO_GIT_COMMIT="${GIT_COMMIT}" \
     && mkdir -p /out \
     && cp target/x86_64-unknown-linux-gnu/release/demo /out/demo
 
+# ---------------------------------------------------------------- the validation hook
+# A Lambda function packaged as a container image with a custom runtime: the image must
+# implement the Lambda Runtime API itself (lambda_runtime does, in `bootstrap`) and be
+# linux/amd64 or arm64, one platform (infra/README.md, "The validation hook").
+FROM chef AS hook-builder
+COPY --from=planner /src/recipe.json recipe.json
+RUN cargo chef cook --release --locked --target x86_64-unknown-linux-gnu -p release-hook \
+    --recipe-path recipe.json
+COPY . .
+RUN cargo build --release --locked --target x86_64-unknown-linux-gnu -p release-hook \
+    && mkdir -p /out \
+    && cp target/x86_64-unknown-linux-gnu/release/bootstrap /out/bootstrap
+
+FROM scratch AS hook
+ARG GIT_COMMIT=unknown
+LABEL org.opencontainers.image.title="demo-validate" \
+      org.opencontainers.image.description="CodeDeploy AfterAllowTestTraffic validation hook of the demo service (Lambda, custom runtime)" \
+      org.opencontainers.image.source="https://github.com/example/codepipeline-bluegreen-demo" \
+      org.opencontainers.image.revision="${GIT_COMMIT}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+# The AWS SDK's TLS trusts the system's roots (rustls-native-certs), which scratch lacks: the
+# Debian bundle of the builder, where OpenSSL's default path expects it.
+COPY --from=hook-builder /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=hook-builder /out/bootstrap /bootstrap
+USER 65532:65532
+ENTRYPOINT ["/bootstrap"]
+
+# ---------------------------------------------------------------- the service (last: the default target)
 FROM scratch AS runtime
 ARG GIT_COMMIT=unknown
 ARG VERSION=unknown
@@ -55,3 +85,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
     CMD ["/demo", "healthcheck"]
 ENTRYPOINT ["/demo"]
 CMD ["serve"]
+

@@ -1,5 +1,7 @@
 locals {
   listener_arns = concat([aws_lb_listener.production.arn], aws_lb_listener.test[*].arn)
+  # Custom metrics of the stack (the 5xx count of the access log).
+  metrics_namespace = "${var.name}/service"
 }
 
 resource "aws_codedeploy_app" "app" {
@@ -27,6 +29,47 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   # No data (no targets registered, e.g. the idle colour) is not a failure.
+  treat_missing_data = "notBreaching"
+}
+
+# Rollback trigger after traffic moved: the service's own 5xx answers, counted from its JSON
+# access lines ({"message":"request",...,"status":500,...}, docs/service.md) by a metric
+# filter on the log group the tasks already write. A metric filter rather than the Embedded
+# Metric Format: the access line exists today, so the app stays free of CloudWatch-specific
+# output and no log byte is added per request; EMF would need the app to write its own
+# `_aws` metadata block per line (CloudWatch user guide, "Embedded metric format
+# specification": https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+# Numeric comparisons on JSON fields are part of the filter syntax ("Using metric filters to
+# match terms in JSON log events":
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+# A filter counts events ingested after it exists; it reads both colours' tasks (one group).
+resource "aws_cloudwatch_log_metric_filter" "http_5xx" {
+  name           = "${var.name}-http-5xx"
+  log_group_name = aws_cloudwatch_log_group.app.name
+  pattern        = "{ $.message = \"request\" && $.status >= 500 }"
+
+  metric_transformation {
+    name      = "Http5xx"
+    namespace = local.metrics_namespace
+    value     = "1"
+    unit      = "Count"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "http_5xx" {
+  alarm_name        = "${var.name}-http-5xx"
+  alarm_description = "The ${var.name} service answers 5xx (from its access log); CodeDeploy stops and rolls back a deployment on it, termination wait included."
+  namespace         = local.metrics_namespace
+  metric_name       = aws_cloudwatch_log_metric_filter.http_5xx.metric_transformation[0].name
+  statistic         = "Sum"
+  period            = var.errors_alarm_period_seconds
+  # One breaching period is enough by default: the termination wait is a few minutes, and a
+  # release that fails every request must be rolled back within it.
+  evaluation_periods  = var.errors_alarm_evaluation_periods
+  datapoints_to_alarm = var.errors_alarm_evaluation_periods
+  threshold           = var.errors_alarm_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  # The filter publishes only when a 5xx line arrives: no data is a healthy service.
   treat_missing_data = "notBreaching"
 }
 
@@ -62,7 +105,7 @@ resource "aws_codedeploy_deployment_group" "app" {
 
   alarm_configuration {
     enabled = true
-    alarms  = [for a in aws_cloudwatch_metric_alarm.unhealthy : a.alarm_name]
+    alarms  = concat([for a in aws_cloudwatch_metric_alarm.unhealthy : a.alarm_name], [aws_cloudwatch_metric_alarm.http_5xx.alarm_name])
   }
 
   ecs_service {

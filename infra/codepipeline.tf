@@ -68,6 +68,14 @@ resource "aws_codepipeline" "app" {
       output_artifacts = ["BuildOutput"]
       configuration = {
         ProjectName = aws_codebuild_project.app.name
+        # Only this pipeline's builds update the AWS validation hook (buildspec.yml); the
+        # local stack runs the same buildspec without them and its hook from its own binary.
+        # Action variables, not the project's: the project's set is shared with the local
+        # stack (docs/CONTRACTS.md, CodeBuild environment).
+        EnvironmentVariables = jsonencode([
+          { name = "HOOK_FUNCTION_NAME", value = aws_lambda_function.hook.function_name, type = "PLAINTEXT" },
+          { name = "HOOK_REPOSITORY_URL", value = aws_ecr_repository.hook.repository_url, type = "PLAINTEXT" },
+        ])
       }
     }
   }

@@ -44,7 +44,7 @@ data "aws_iam_policy_document" "codebuild" {
   }
 
   statement {
-    sid = "PushAndPullTheServiceImage"
+    sid = "PushAndPullTheImages"
     actions = [
       "ecr:BatchCheckLayerAvailability",
       "ecr:BatchGetImage",
@@ -55,7 +55,18 @@ data "aws_iam_policy_document" "codebuild" {
       "ecr:PutImage",
       "ecr:UploadLayerPart",
     ]
-    resources = [aws_ecr_repository.app.arn]
+    resources = [aws_ecr_repository.app.arn, aws_ecr_repository.hook.arn]
+  }
+
+  statement {
+    # buildspec.yml moves the validation hook to the commit's image before the Deploy stage
+    # runs it: UpdateFunctionCode, then `aws lambda wait function-updated` (which polls
+    # GetFunctionConfiguration until LastUpdateStatus is Successful:
+    # https://docs.aws.amazon.com/cli/latest/reference/lambda/wait/function-updated.html).
+    # On purpose only that function. No iam:PassRole: the update does not change the role.
+    sid       = "UpdateTheValidationHook"
+    actions   = ["lambda:GetFunctionConfiguration", "lambda:UpdateFunctionCode"]
+    resources = [local.hook_function_arn]
   }
 
   statement {

@@ -106,6 +106,16 @@ data "aws_iam_policy_document" "codedeploy" {
   }
 
   statement {
+    # The AfterAllowTestTraffic hook named in appspec.yaml (hook.tf): CodeDeploy invokes it
+    # with this role. On purpose exactly that function; AWS's AWSCodeDeployRoleForECS grants the same
+    # action on function:CodeDeployHook_* instead
+    # (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForECS.html).
+    sid       = "InvokeTheValidationHook"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [local.hook_function_arn]
+  }
+
+  statement {
     # The green task set runs the new revision with the stack's two ECS roles.
     sid       = "PassTheTaskRoles"
     actions   = ["iam:PassRole"]

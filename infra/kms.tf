@@ -87,6 +87,7 @@ locals {
     "/ecs/${var.name}",
     "/codebuild/${var.name}",
     var.enable_flow_logs ? "/vpc/${var.name}/flow-logs" : "",
+    local.hook_log_group,
   ])
 }
 

@@ -180,3 +180,18 @@ output "tasks_in_private_subnets" {
   description = "Whether the tasks run in private subnets without public IPs (NAT gateway or VPC endpoints on)."
   value       = local.private_tasks
 }
+
+output "hook_function_name" {
+  description = "The CodeDeploy validation hook (AfterAllowTestTraffic), as appspec.yaml names it."
+  value       = aws_lambda_function.hook.function_name
+}
+
+output "hook_repository_url" {
+  description = "ECR repository URL of the validation hook's image (tags are immutable)."
+  value       = aws_ecr_repository.hook.repository_url
+}
+
+output "http_5xx_alarm_name" {
+  description = "The alarm on the service's 5xx answers that CodeDeploy watches (rollback on ALARM)."
+  value       = aws_cloudwatch_metric_alarm.http_5xx.alarm_name
+}

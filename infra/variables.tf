@@ -376,3 +376,95 @@ variable "artifact_retention_days" {
     error_message = "artifact_retention_days must be a whole number of at least 1."
   }
 }
+
+# ---------------------------------------------------------------- 5xx rollback alarm
+
+variable "errors_alarm_threshold" {
+  description = "5xx answers of the service (counted from its access log) within one period that put the alarm in ALARM; CodeDeploy then rolls the deployment back (DEPLOYMENT_STOP_ON_ALARM), termination wait included. 5 by default: a demo serves little traffic, and a release that fails every request crosses it within seconds of a curl loop."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.errors_alarm_threshold >= 1 && floor(var.errors_alarm_threshold) == var.errors_alarm_threshold
+    error_message = "errors_alarm_threshold must be a whole number of at least 1."
+  }
+}
+
+variable "errors_alarm_period_seconds" {
+  description = "Period of the 5xx alarm in seconds: 60 or a multiple of 60 (metrics from log filters are standard resolution)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.errors_alarm_period_seconds >= 60 && var.errors_alarm_period_seconds % 60 == 0 && var.errors_alarm_period_seconds <= 3600
+    error_message = "errors_alarm_period_seconds must be a multiple of 60 from 60 to 3600."
+  }
+}
+
+variable "errors_alarm_evaluation_periods" {
+  description = "Consecutive breaching periods before the 5xx alarm fires. 1 by default, so a failing release is rolled back within about two minutes, well inside the termination wait."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.errors_alarm_evaluation_periods >= 1 && var.errors_alarm_evaluation_periods <= 10 && floor(var.errors_alarm_evaluation_periods) == var.errors_alarm_evaluation_periods
+    error_message = "errors_alarm_evaluation_periods must be a whole number from 1 to 10."
+  }
+}
+
+# ---------------------------------------------------------------- validation hook (hook.tf)
+
+variable "hook_timeout_seconds" {
+  description = "Timeout of the validation hook function (AfterAllowTestTraffic). It sends hook_requests_per_task requests to every task of both sides, each bounded by hook_request_timeout_ms; a function that times out reports nothing and CodeDeploy fails the hook (rollback) when its own hook timeout ends."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.hook_timeout_seconds >= 10 && var.hook_timeout_seconds <= 900 && floor(var.hook_timeout_seconds) == var.hook_timeout_seconds
+    error_message = "hook_timeout_seconds must be a whole number from 10 to 900 (Lambda's limit)."
+  }
+}
+
+variable "hook_requests_per_task" {
+  description = "HOOK_REQUESTS_PER_TASK: requests the hook sends to each green task and each healthy blue task."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.hook_requests_per_task >= 1 && var.hook_requests_per_task <= 1000 && floor(var.hook_requests_per_task) == var.hook_requests_per_task
+    error_message = "hook_requests_per_task must be a whole number from 1 to 1000 (what the hook accepts)."
+  }
+}
+
+variable "hook_request_timeout_ms" {
+  description = "HOOK_REQUEST_TIMEOUT_MS: bound of each request the hook sends."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.hook_request_timeout_ms >= 1 && var.hook_request_timeout_ms <= 60000 && floor(var.hook_request_timeout_ms) == var.hook_request_timeout_ms
+    error_message = "hook_request_timeout_ms must be a whole number of milliseconds from 1 to 60000 (what the hook accepts)."
+  }
+}
+
+variable "hook_max_p99_ratio" {
+  description = "HOOK_MAX_P99_RATIO: green's latency p99 may be at most this many times blue's (or hook_p99_floor_ms, whichever is larger)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.hook_max_p99_ratio >= 1
+    error_message = "hook_max_p99_ratio must be at least 1."
+  }
+}
+
+variable "hook_p99_floor_ms" {
+  description = "HOOK_P99_FLOOR_MS: a p99 under this many milliseconds always passes (blue's p99 of a few ms would otherwise make the ratio fail on noise)."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.hook_p99_floor_ms >= 0
+    error_message = "hook_p99_floor_ms must be 0 or more."
+  }
+}

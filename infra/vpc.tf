@@ -94,14 +94,30 @@ resource "aws_route" "private_nat" {
   nat_gateway_id         = aws_nat_gateway.main[0].id
 }
 
-# ---------------------------------------------------------------- VPC endpoints (optional)
+# ---------------------------------------------------------------- VPC endpoints
 # What a Fargate task in a private subnet needs without a NAT gateway: ECR's API and
-# registry (interface), S3 for the image layers (gateway) and CloudWatch Logs (interface).
+# registry (interface), S3 for the image layers (gateway) and CloudWatch Logs (interface);
+# optional (enable_vpc_endpoints).
+# What the validation hook function (hook.tf) needs whenever there is no NAT gateway: the
+# CodeDeploy and ELBv2 APIs (interface endpoints `codedeploy` and `elasticloadbalancing`:
+# https://docs.aws.amazon.com/codedeploy/latest/userguide/vpc-endpoints.html,
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/load-balancer-vpc-endpoints.html).
+# A function in a VPC never gets a public IP, so without a NAT gateway these endpoints are
+# its only way to CodeDeploy; without them it could not even report Failed, and every
+# deployment would wait for the hook's timeout. Its logs need no endpoint: Lambda's service
+# delivers them, not the function's network interface.
+
+locals {
+  interface_endpoints = toset(concat(
+    var.enable_vpc_endpoints ? ["ecr.api", "ecr.dkr", "logs"] : [],
+    var.enable_nat_gateway ? [] : ["codedeploy", "elasticloadbalancing"],
+  ))
+}
 
 resource "aws_security_group" "endpoints" {
-  count       = var.enable_vpc_endpoints ? 1 : 0
+  count       = length(local.interface_endpoints) > 0 ? 1 : 0
   name        = "${var.name}-endpoints"
-  description = "Interface VPC endpoints: HTTPS from the tasks only"
+  description = "Interface VPC endpoints: HTTPS from the tasks and the validation hook only"
   vpc_id      = aws_vpc.main.id
   tags        = { Name = "${var.name}-endpoints" }
 }
@@ -116,8 +132,18 @@ resource "aws_vpc_security_group_ingress_rule" "endpoints_from_tasks" {
   to_port                      = 443
 }
 
+resource "aws_vpc_security_group_ingress_rule" "endpoints_from_hook" {
+  count                        = length(local.interface_endpoints) > 0 ? 1 : 0
+  security_group_id            = aws_security_group.endpoints[0].id
+  description                  = "HTTPS from the validation hook function"
+  referenced_security_group_id = aws_security_group.hook.id
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+}
+
 resource "aws_vpc_endpoint" "interface" {
-  for_each = var.enable_vpc_endpoints ? toset(["ecr.api", "ecr.dkr", "logs"]) : toset([])
+  for_each = local.interface_endpoints
 
   vpc_id              = aws_vpc.main.id
   service_name        = "com.amazonaws.${local.region}.${each.key}"

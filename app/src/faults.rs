@@ -10,18 +10,18 @@
 //! - `DEMO_SLOW_MS=N`: every request but `/health` waits N ms before it is answered (what
 //!   a latency comparison with blue has to catch).
 //!
-//! The check lives in [`crate::routes::hot::HotPaths`], which already looks at every
-//! request's path: `GET /health` is answered before it, and with no mode set nothing else
-//! changes either (a wrapping tower layer, even one added only when a mode is on, cost every
-//! `/health` request 133 instructions under callgrind: a larger future, one more poll). It
-//! sits inside the access log, so the access line records the 500 or the delay, as it would
-//! for a real fault.
+//! With a mode on, the router gets [`middleware`] and `GET /` leaves the hot path for the
+//! router ([`crate::routes::hot::HotPaths`]); `GET /health` stays on the hot path, before
+//! any of it. With none, the request path is exactly the one without this module: a tower
+//! layer around the whole service, even one added only when a mode is on, cost every
+//! `/health` request about 100 instructions under callgrind (a larger future to move, one
+//! more poll). It sits inside the access log, so the access line records the 500 or the
+//! delay, as it would for a real fault.
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use axum::extract::{Request, State};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, StatusCode};
 
@@ -53,9 +53,6 @@ pub struct Active {
     started: Instant,
 }
 
-/// The answer to a request the fault modes apply to.
-pub type FaultedAnswer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
 impl Active {
     fn failing(&self) -> bool {
         self.faults.fail_requests
@@ -64,25 +61,21 @@ impl Active {
                 .fail_after
                 .is_none_or(|after| self.started.elapsed() >= after)
     }
+}
 
-    /// `answer` as the fault modes change it: delayed by `DEMO_SLOW_MS`, replaced by a 500
-    /// while `DEMO_FAIL_REQUESTS` is failing. (Not for `/health`: the caller answers it first.)
-    pub fn intercept<F>(&self, answer: F) -> FaultedAnswer
-    where
-        F: Future<Output = Result<Response, Infallible>> + Send + 'static,
-    {
-        let slow = self.faults.slow;
-        let fail = self.failing();
-        Box::pin(async move {
-            if let Some(delay) = slow {
-                tokio::time::sleep(delay).await;
-            }
-            if fail {
-                return Ok(injected_failure());
-            }
-            answer.await
-        })
+/// The router's middleware while a mode is on: every request but `/health` is delayed by
+/// `DEMO_SLOW_MS` and answered 500 while `DEMO_FAIL_REQUESTS` is failing.
+pub async fn middleware(State(active): State<Active>, req: Request, next: Next) -> Response {
+    if req.uri().path() == "/health" {
+        return next.run(req).await;
     }
+    if let Some(delay) = active.faults.slow {
+        tokio::time::sleep(delay).await;
+    }
+    if active.failing() {
+        return injected_failure();
+    }
+    next.run(req).await
 }
 
 fn injected_failure() -> Response {

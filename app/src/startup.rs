@@ -115,9 +115,17 @@ pub fn axum_routes(state: AppState, limits: &Limits) -> Router {
             .route("/debug/delay/{ms}", get(routes::debug::delay))
             .route("/debug/panic", get(routes::debug::panic));
     }
-    routes
+    let faults = state.faults().copied();
+    let routes = routes
         .fallback(routes::not_found::not_found)
-        .with_state(state)
+        .with_state(state);
+    match faults {
+        Some(active) => routes.layer(axum::middleware::from_fn_with_state(
+            active,
+            crate::faults::middleware,
+        )),
+        None => routes,
+    }
 }
 
 /// The error type of boxed errors (bodies, the router's request body bound).

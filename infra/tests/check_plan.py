@@ -208,6 +208,21 @@ def check_consistency(repo: Path, plan: dict, changes: dict, expect_private: boo
     equal("plan: aws_ecs_service.app assign_public_ip (tasks private iff NAT or endpoints)", net.get("assign_public_ip"), not expect_private)
     equal("plan: output tasks_in_private_subnets", outputs.get("tasks_in_private_subnets"), expect_private)
 
+    # The validation hook: the function appspec.yaml names at AfterAllowTestTraffic is the one
+    # docs/CONTRACTS.md names and the one Terraform creates (CodeDeploy fails every deployment
+    # whose hook function does not exist), packaged as the hook's image.
+    appspec = yaml.safe_load((repo / "appspec.yaml").read_text())
+    hooks = [h["AfterAllowTestTraffic"] for h in appspec.get("Hooks", []) if "AfterAllowTestTraffic" in h]
+    contract_hook = table.get("validation hook function", "").split("`")[1] if "`" in table.get("validation hook function", "") else None
+    equal("appspec.yaml: Hooks AfterAllowTestTraffic vs docs/CONTRACTS.md", hooks, [contract_hook])
+    fn = after(changes, "aws_lambda_function.hook")
+    equal("plan: aws_lambda_function.hook function_name vs appspec.yaml", fn.get("function_name"), contract_hook)
+    equal("plan: output hook_function_name", outputs.get("hook_function_name"), contract_hook)
+    equal("plan: aws_lambda_function.hook package_type", fn.get("package_type"), "Image")
+    env = ((fn.get("environment") or [{}])[0].get("variables") or {})
+    equal("plan: aws_lambda_function.hook environment (the hook's settings)", sorted(env),
+          ["HOOK_MAX_P99_RATIO", "HOOK_P99_FLOOR_MS", "HOOK_PATH", "HOOK_REQUESTS_PER_TASK", "HOOK_REQUEST_TIMEOUT_MS"])
+
     td_plan = after(changes, "aws_ecs_task_definition.initial")
     equal("plan: aws_ecs_task_definition.initial family", td_plan.get("family"), td["family"])
     equal("plan: aws_ecs_task_definition.initial cpu", td_plan.get("cpu"), str(td.get("cpu")))
@@ -267,7 +282,10 @@ def check_consistency(repo: Path, plan: dict, changes: dict, expect_private: boo
           f"plan: CodeDeploy auto rollback must cover failures and alarms: {rb}")
     equal("plan: CodeDeploy deployment_style", dg.get("deployment_style"), [{"deployment_option": "WITH_TRAFFIC_CONTROL", "deployment_type": "BLUE_GREEN"}])
     alarms = dg.get("alarm_configuration", [{}])[0]
-    check(alarms.get("enabled") and len(alarms.get("alarms", [])) == 2, f"plan: CodeDeploy alarm_configuration: {alarms}")
+    # The two unhealthy-hosts alarms (one per target group) and the service's 5xx alarm.
+    equal("plan: CodeDeploy alarm_configuration alarms", sorted(alarms.get("alarms", [])),
+          sorted([f"{stack}-blue-unhealthy-hosts", f"{stack}-green-unhealthy-hosts", f"{stack}-http-5xx"]))
+    check(alarms.get("enabled") is True, f"plan: CodeDeploy alarm_configuration must be enabled: {alarms}")
 
     cb = after(changes, "aws_codebuild_project.app")
     env = cb.get("environment", [{}])[0]

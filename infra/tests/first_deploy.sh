@@ -131,7 +131,7 @@ export AWS_ENDPOINT_URL=$endpoint
 copy=$work/repo
 mkdir -p "$copy/infra" "$work/bin" "$work/state"
 cp infra/*.tf infra/.terraform.lock.hcl "$copy/infra/"
-cp taskdef.json Dockerfile "$copy/"
+cp taskdef.json appspec.yaml Dockerfile "$copy/"
 {
   echo '# Written by infra/tests/first_deploy.sh: every AWS API of the provider goes to moto.'
   echo 'provider "aws" {'
@@ -143,7 +143,7 @@ cp taskdef.json Dockerfile "$copy/"
   echo '  s3_use_path_style           = true'
   echo '  endpoints {'
   for svc in appautoscaling cloudwatch codebuild codeconnections codedeploy codepipeline codestarconnections \
-    ec2 ecr ecs elbv2 iam kms logs s3 sts; do
+    ec2 ecr ecs elbv2 iam kms lambda logs s3 sts; do
     printf '    %-19s = "%s"\n' "$svc" "$endpoint"
   done
   echo '  }'
@@ -243,20 +243,29 @@ def index(pred, what):
 init = index(lambda c: c.startswith("terraform init"), "terraform init")
 step1 = index(lambda c: re.match(r"terraform apply .*-target=aws_ecr_repository\.app( |$)", c), "step 1 (apply -target=aws_ecr_repository.app)")
 out = index(lambda c: c.startswith("terraform output -raw ecr_repository_url"), "terraform output -raw ecr_repository_url")
+hook_out = index(lambda c: c.startswith("terraform output -raw hook_repository_url"), "terraform output -raw hook_repository_url")
 login = index(lambda c: c.startswith("docker login"), "docker login")
-pushed = index(lambda c: c.startswith("pushed ") and c.endswith(":initial"), "push of <repo>:initial")
+pushed = index(lambda c: c.startswith("pushed ") and c.endswith("/demo:initial"), "push of <repo>:initial")
+hook_pushed = index(lambda c: c.startswith("pushed ") and c.endswith("/demo-validate:initial"), "push of <hook repo>:initial")
 full = index(lambda c: re.match(r"terraform apply(?!.*-target)", c), "full terraform apply (step 3)")
 order = [init, step1, out, login, pushed, full]
-if order != sorted(order):
-    sys.exit(f"first-deploy: steps out of order (init, step 1, output, login, push, full apply): {order}\n" + "\n".join(calls))
+if order != sorted(order) or not (step1 < hook_out < login < hook_pushed < full):
+    sys.exit(f"first-deploy: steps out of order (init, step 1, outputs, login, pushes, full apply): {order}\n" + "\n".join(calls))
+# The hook's image is the `hook` stage (the function's ENTRYPOINT /bootstrap), not the service's.
+hook_build = [c for c in calls if c.startswith("docker buildx build") and "demo-validate:initial" in c]
+if not hook_build or "--target hook" not in hook_build[0]:
+    sys.exit(f"first-deploy: the hook image must be built from the Dockerfile's `hook` stage: {hook_build}")
 step1_targets = re.findall(r"-target=(\S+)", calls[step1])
-if step1_targets != ["aws_ecr_repository.app"]:
-    sys.exit(f"first-deploy: step 1 targets {step1_targets}, want only aws_ecr_repository.app")
-print("  calls in order: init, apply -target=aws_ecr_repository.app, output, login, push :initial, full apply")
+if sorted(step1_targets) != ["aws_ecr_repository.app", "aws_ecr_repository.hook"]:
+    sys.exit(f"first-deploy: step 1 targets {step1_targets}, want only the two repositories")
+print("  calls in order: init, apply -target= the two repositories, outputs, login, push :initial (service, hook), full apply")
 EOF
 
 if grep -q 'initial_image_pushed' "$work/readme.log"; then
   fail "the full apply warned that the image is missing (initial_image_pushed): the push did not reach ECR first"
+fi
+if grep -q 'hook_image_pushed' "$work/readme.log"; then
+  fail "the full apply warned that the hook's image is missing (hook_image_pushed): the push did not reach ECR first"
 fi
 
 cd "$copy/infra"
@@ -294,6 +303,23 @@ tg = svc["loadBalancers"][0]["targetGroupArn"]
 if tg != out["target_group_blue_arn"]:
     sys.exit(f"the first service registers in {tg}, want blue {out['target_group_blue_arn']}")
 print(f"  service demo runs {image} in demo-blue; test listener on (on by default)")
+# The validation hook: the function appspec.yaml names, on the hook's first image, in the
+# private subnets with its own group, which the tasks' group admits on the container port.
+lam = boto3.client("lambda", region_name=region)
+ec2 = boto3.client("ec2", region_name=region)
+fn = lam.get_function(FunctionName=out["hook_function_name"])
+conf = fn["Configuration"]
+if fn["Code"].get("ImageUri") != out["hook_repository_url"] + ":initial" or conf.get("PackageType") != "Image":
+    sys.exit(f"the hook function runs {fn['Code']}, want the image {out['hook_repository_url']}:initial")
+hook_sgs = conf.get("VpcConfig", {}).get("SecurityGroupIds", [])
+if len(hook_sgs) != 1 or len(conf["VpcConfig"].get("SubnetIds", [])) < 2:
+    sys.exit(f"the hook function's VPC config: {conf.get('VpcConfig')}")
+tasks_sg = svc["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"][0]
+rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [tasks_sg]}])["SecurityGroupRules"]
+if not any(not r["IsEgress"] and r.get("ReferencedGroupInfo", {}).get("GroupId") == hook_sgs[0]
+           and r["FromPort"] == 3000 for r in rules):
+    sys.exit(f"the tasks' group {tasks_sg} does not admit the hook's group {hook_sgs[0]} on 3000: {rules}")
+print(f"  hook {conf['FunctionName']} runs {fn['Code']['ImageUri']} in the VPC; the tasks admit its group on 3000")
 rules = sorted(json.loads(ecr.get_lifecycle_policy(repositoryName="demo")["lifecyclePolicyText"])["rules"],
                key=lambda r: r["rulePriority"])
 first = rules[0]["selection"]
@@ -410,8 +436,8 @@ ecr = boto3.client("ecr", region_name=out["region"])
 s3 = boto3.client("s3", region_name=out["region"])
 repos = [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]]
 buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
-if "demo" in repos or out["artifact_bucket"] in buckets:
+if "demo" in repos or "demo-validate" in repos or out["artifact_bucket"] in buckets:
     sys.exit(f"still there: repositories {repos}, buckets {buckets}")
-print("  state empty; the ECR repository (with its image) and the bucket (with two versions) are gone")
+print("  state empty; the ECR repositories (service and hook, with their images) and the bucket (with two versions) are gone")
 PY
 step "ok"

@@ -157,7 +157,8 @@ for attempt in 1 2 3; do
 done
 
 # A copy of the configuration plus a provider override that only this test uses; taskdef.json
-# sits next to it as at the repo root (infra/ecs.tf reads ../taskdef.json). The plans share
+# and appspec.yaml sit next to it as at the repo root (infra/ecs.tf reads ../taskdef.json,
+# infra/hook.tf ../appspec.yaml). The plans share
 # it (the applied state comes from first_deploy.sh, which has its own copy and moto).
 write_override() {
   echo 'provider "aws" {'
@@ -170,7 +171,7 @@ write_override() {
   echo '  s3_use_path_style           = true'
   echo '  endpoints {'
   for svc in appautoscaling cloudwatch codebuild codeconnections codedeploy codepipeline codestarconnections \
-    ec2 ecr ecs elbv2 iam kms logs s3 sts; do
+    ec2 ecr ecs elbv2 iam kms lambda logs s3 sts; do
     printf '    %-19s = "%s"\n' "$svc" "$endpoint"
   done
   echo '  }'
@@ -178,7 +179,7 @@ write_override() {
 }
 mkdir -p "$work/plan/infra"
 cp infra/*.tf infra/.terraform.lock.hcl "$work/plan/infra/"
-cp taskdef.json "$work/plan/taskdef.json"
+cp taskdef.json appspec.yaml "$work/plan/"
 write_override >"$work/plan/infra/moto_override.tf"
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_ENDPOINT_URL
@@ -213,7 +214,9 @@ pids+=("$plan_tls_pid")
 bad=(-var name=Demo_Stack -var az_count=1 -var region=europe -var listener_port=70000
   -var 'test_listener_cidrs=["203.0.113.0/33"]' -var log_retention_days=8 -var github_repository=no-owner
   -var codebuild_compute_type=HUGE -var 'ingress_cidrs=["10.0.0.0/33"]' -var tls_certificate_arn=not-an-arn
-  -var flow_logs_traffic_type=SOME)
+  -var flow_logs_traffic_type=SOME -var errors_alarm_threshold=0 -var errors_alarm_period_seconds=90
+  -var errors_alarm_evaluation_periods=0 -var hook_timeout_seconds=5 -var hook_requests_per_task=0
+  -var hook_max_p99_ratio=0.5)
 terraform -chdir="$work/plan/infra" plan -input=false -lock=false -no-color "${bad[@]}" >"$work/plan-bad.log" 2>&1 &
 plan_bad_pid=$!
 pids+=("$plan_bad_pid")
@@ -223,14 +226,16 @@ wait "$plan_default_pid" || fail "terraform plan with the defaults failed (see p
 wait "$plan_tls_pid" || fail "terraform plan with tls_certificate_arn failed (see plan-tls.log)"
 if wait "$plan_bad_pid"; then fail "terraform plan accepted invalid variables (see plan-bad.log)"; fi
 for var in name az_count region listener_port test_listener_cidrs log_retention_days github_repository \
-  codebuild_compute_type ingress_cidrs tls_certificate_arn flow_logs_traffic_type; do
+  codebuild_compute_type ingress_cidrs tls_certificate_arn flow_logs_traffic_type errors_alarm_threshold \
+  errors_alarm_period_seconds errors_alarm_evaluation_periods hook_timeout_seconds hook_requests_per_task \
+  hook_max_p99_ratio; do
   grep -q "var\.$var" "$work/plan-bad.log" || fail "terraform plan did not reject the invalid variable $var (see plan-bad.log)"
 done
 echo "  invalid variables rejected with their messages: $(grep -c '^Error: Invalid value for variable' "$work/plan-bad.log")"
 grep -h -e '^Plan:' "$work/plan-all.log" "$work/plan-default.log" "$work/plan-tls.log" | sed 's/^/  /'
 
 step "the defaults and the TLS option, as planned"
-python3 - "$work/default.json" "$work/tls.json" "$tls_cert" <<'PY' || fail "the planned listener or flow log is not what infra/README.md says (above)"
+python3 - "$work/default.json" "$work/tls.json" "$tls_cert" "$work/all.json" <<'PY' || fail "the planned listener, flow log, hook endpoints or 5xx alarm are not what infra/README.md says (above)"
 import json, sys
 def changes(path):
     return {r["address"]: r["change"]["after"] for r in json.load(open(path))["resource_changes"]
@@ -260,12 +265,41 @@ ports = sorted(v.get("from_port") for k, v in tls.items() if k.startswith("aws_v
 want("tls plan: NLB ingress ports of the production listener", ports, [443])
 listeners = sorted(k for k in tls if k.startswith("aws_lb_listener."))
 want("tls plan: listeners", listeners, ["aws_lb_listener.production", "aws_lb_listener.test[0]"])
+# The validation hook reaches CodeDeploy and ELBv2 without a NAT gateway: their interface
+# endpoints exist exactly when the NAT gateway is off (defaults), not beside it (all on).
+all_on = changes(sys.argv[4])
+hook_eps = ['aws_vpc_endpoint.interface["codedeploy"]', 'aws_vpc_endpoint.interface["elasticloadbalancing"]']
+for key in hook_eps:
+    want(f"default plan (no NAT): {key} service", default.get(key, {}).get("service_name"),
+         "com.amazonaws.eu-west-1." + key.split('"')[1])
+    want(f"default plan (no NAT): {key} private DNS", default.get(key, {}).get("private_dns_enabled"), True)
+    want(f"all-on plan (NAT): {key} planned", key in all_on, False)
+want("all-on plan: the tasks' endpoints", sorted(k for k in all_on if k.startswith("aws_vpc_endpoint.interface[")),
+     ['aws_vpc_endpoint.interface["ecr.api"]', 'aws_vpc_endpoint.interface["ecr.dkr"]', 'aws_vpc_endpoint.interface["logs"]'])
+want("default plan: the hook's group may reach the endpoints",
+     default.get("aws_vpc_security_group_ingress_rule.endpoints_from_hook[0]", {}).get("from_port"), 443)
+# The 5xx alarm: the access-line filter on the service's log group, missing data not breaching,
+# and watched by the deployment group beside the unhealthy-hosts alarms.
+mf = default["aws_cloudwatch_log_metric_filter.http_5xx"]
+want("5xx metric filter pattern", mf.get("pattern"), '{ $.message = "request" && $.status >= 500 }')
+want("5xx metric filter log group", mf.get("log_group_name"), "/ecs/demo")
+alarm = default["aws_cloudwatch_metric_alarm.http_5xx"]
+want("5xx alarm (statistic, period, evaluation periods, threshold, missing data)",
+     (alarm.get("statistic"), alarm.get("period"), alarm.get("evaluation_periods"), alarm.get("threshold"), alarm.get("treat_missing_data")),
+     ("Sum", 60, 1, 5, "notBreaching"))
+dg = default["aws_codedeploy_deployment_group.app"]
+want("deployment group alarms", sorted(dg["alarm_configuration"][0]["alarms"]),
+     ["demo-blue-unhealthy-hosts", "demo-green-unhealthy-hosts", "demo-http-5xx"])
+want("deployment group rollback events", sorted(dg["auto_rollback_configuration"][0]["events"]),
+     ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"])
 for e in errors:
     print(f"  {e}", file=sys.stderr)
 if errors:
     sys.exit(1)
 print("  defaults: flow logs REJECT, production TCP 80; tls_certificate_arn: production TLS 443 "
       "(ELBSecurityPolicy-TLS13-1-2-2021-06), targets and test listener TCP")
+print("  the hook's codedeploy/elasticloadbalancing endpoints without NAT only; the 5xx filter and alarm "
+      "watched by the deployment group beside the unhealthy-hosts alarms")
 PY
 
 step "waiting for the first-deploy test"

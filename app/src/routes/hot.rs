@@ -18,12 +18,11 @@ use axum::Router;
 use http::{Method, Request};
 use tower::Service;
 
-use crate::faults::FaultedAnswer;
 use crate::routes::{health, index};
 use crate::state::AppState;
 
-/// The router, with `GET /health` and `GET /` answered in front of it, and the fault modes
-/// (`crate::faults`) applied to everything but `/health`.
+/// The router, with `GET /health` and `GET /` answered in front of it (`/` only while no
+/// fault mode is on: the router applies those, `crate::faults`).
 #[derive(Clone)]
 pub struct HotPaths {
     state: AppState,
@@ -44,7 +43,6 @@ pin_project_lite::pin_project! {
     pub enum HotFuture<F> {
         Ready { #[pin] response: Ready<Result<Response, Infallible>> },
         Routed { #[pin] future: F },
-        Faulted { #[pin] future: FaultedAnswer },
     }
 }
 
@@ -58,7 +56,6 @@ where
         match self.project() {
             HotFutureProj::Ready { response } => response.poll(cx),
             HotFutureProj::Routed { future } => future.poll(cx),
-            HotFutureProj::Faulted { future } => future.poll(cx),
         }
     }
 }
@@ -66,7 +63,6 @@ where
 impl<B> Service<Request<B>> for HotPaths
 where
     Router: Service<Request<B>, Response = Response, Error = Infallible>,
-    <Router as Service<Request<B>>>::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
@@ -80,27 +76,20 @@ where
         if req.method() == Method::GET {
             let response = match req.uri().path() {
                 "/health" => Some(health::respond(&self.state)),
-                "/" => Some(index::respond(&self.state, req.headers())),
+                // With a fault mode on, `/` goes through the router, where the modes apply.
+                "/" if self.state.faults().is_none() => {
+                    Some(index::respond(&self.state, req.headers()))
+                }
                 _ => None,
             };
             if let Some(response) = response {
-                return match self.state.faults() {
-                    Some(faults) if req.uri().path() != "/health" => HotFuture::Faulted {
-                        future: faults.intercept(ready(Ok(response))),
-                    },
-                    _ => HotFuture::Ready {
-                        response: ready(Ok(response)),
-                    },
+                return HotFuture::Ready {
+                    response: ready(Ok(response)),
                 };
             }
         }
-        match self.state.faults() {
-            Some(faults) if req.uri().path() != "/health" => HotFuture::Faulted {
-                future: faults.intercept(self.router.call(req)),
-            },
-            _ => HotFuture::Routed {
-                future: self.router.call(req),
-            },
+        HotFuture::Routed {
+            future: self.router.call(req),
         }
     }
 }
