@@ -1,8 +1,11 @@
 //! Test support: checks a local API answer against botocore's output shape of the
 //! operation (types, required members, no unknown keys, enums, timestamps as epoch
-//! numbers), with the system Python's botocore: AWS's own service models. One copy for
-//! every emulated service's unit tests.
+//! numbers), and a serde request type against its input shape (every member it reads is
+//! one of the operation's, and a request with every member botocore allows deserializes),
+//! with the system Python's botocore: AWS's own service models. One copy for every
+//! emulated service's unit tests.
 
+use serde::de::{DeserializeOwned, Error as _, Visitor};
 use serde_json::Value;
 
 const SCRIPT: &str = r#"
@@ -45,4 +48,87 @@ pub(crate) fn fits_botocore(service: &str, op: &str, value: &Value) {
         "{service} {op} answer does not fit botocore's model: {}\n{value}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+const INPUT_SCRIPT: &str = r#"
+import json, sys, botocore.session
+service, op = sys.argv[1], sys.argv[2]
+m = botocore.session.get_session().get_service_model(service)
+def example(shape, depth):
+    t = shape.type_name
+    if t == 'structure':
+        return {k: example(v, depth + 1) for k, v in shape.members.items()} if depth < 6 else {}
+    if t == 'list': return [example(shape.member, depth + 1)] if depth < 6 else []
+    if t == 'map': return {'k': example(shape.value, depth + 1)} if depth < 6 else {}
+    if t in ('long', 'integer'): return 1
+    if t in ('double', 'float', 'timestamp'): return 1.5
+    if t == 'boolean': return True
+    if t == 'blob': return 'eA=='
+    return shape.enum[0] if shape.enum else 'x'
+shape = m.operation_model(op).input_shape
+print(json.dumps({'members': list(shape.members), 'example': example(shape, 0)}))
+"#;
+
+/// The member names a serde request type reads (its struct fields, as serde names them).
+fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for Fields<'_> {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(Self::Error::custom("a request type is a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(Self::Error::custom("fields read"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
+}
+
+/// Panics (failing the test) when the request type `T` reads a member that `service`'s
+/// operation `op` does not have in botocore's model, or cannot read a request that has
+/// every member botocore allows (a type that disagrees with the model).
+pub(crate) fn request_fits_botocore<T: DeserializeOwned>(service: &str, op: &str) {
+    let out = std::process::Command::new("python3")
+        .args(["-c", INPUT_SCRIPT, service, op])
+        .output()
+        .expect("python3 with botocore is needed for this test (apt-get install python3-botocore)");
+    assert!(
+        out.status.success(),
+        "{service} {op}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("the script prints JSON");
+    let members: Vec<&str> = v["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let fields = fields_of::<T>();
+    assert!(!fields.is_empty(), "{op}: the request type is not a struct");
+    for f in fields {
+        assert!(
+            members.contains(f),
+            "{service} {op}: the request type reads {f:?}, which botocore's input shape does not have ({members:?})"
+        );
+    }
+    if let Err(e) = T::deserialize(&v["example"]) {
+        panic!(
+            "{service} {op}: a request with every member botocore allows does not deserialize: {e}\n{}",
+            v["example"]
+        );
+    }
 }

@@ -18,7 +18,7 @@ use crate::args::{parse_duration, TemplateArgs};
 use crate::exit::Code;
 use crate::options::{Global, OutputFormat};
 use deployer_emulator::config::{self, Config};
-use deployer_emulator::{stack, state};
+use deployer_emulator::runtime::state;
 
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit_codes!(read))]
@@ -121,7 +121,7 @@ pub(crate) async fn run(args: LocalArgs, global: &Global) -> anyhow::Result<Code
         LocalCommand::Down(a) => down(&a.state, global),
         LocalCommand::Env(a) => env(&a.state, global),
         LocalCommand::Status(a) => status(&a.state, global).await,
-        LocalCommand::StandIn(a) => deployer_emulator::build::standin::main(&a.tool, &a.args),
+        LocalCommand::StandIn(a) => deployer_emulator::codebuild::standin::main(&a.tool, &a.args),
     }
 }
 
@@ -156,7 +156,7 @@ async fn up(args: UpArgs, global: &Global) -> anyhow::Result<Code> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
-    stack::run(cfg, |s| {
+    deployer_emulator::run(cfg, |s| {
         tracing::info!(
             "local stack ready: NLB {} (test listener {}), AWS API {}; `eval \"$(deployer local env)\"` to use it",
             s.nlb_url,
@@ -375,7 +375,7 @@ fn git_remote(st: &state::StackState) -> String {
     st.outputs
         .parent()
         .unwrap_or(Path::new("."))
-        .join(deployer_emulator::pipeline::driver::REPO_DIR)
+        .join(deployer_emulator::codepipeline::driver::REPO_DIR)
         .display()
         .to_string()
 }

@@ -21,12 +21,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use deployer_emulator::build::logs::MemoryLogs;
-use deployer_emulator::build::model::{Build, BuildStatus, PhaseType};
-use deployer_emulator::build::runner::{self, RunSpec};
-use deployer_emulator::build::standin::{self, StandInConfig};
-use deployer_emulator::images::ImageStore;
-use deployer_emulator::pipeline::source;
+use deployer_emulator::codebuild::logs::MemoryLogs;
+use deployer_emulator::codebuild::model::{Build, BuildStatus, PhaseType};
+use deployer_emulator::codebuild::runner::{self, RunSpec};
+use deployer_emulator::codebuild::standin::{self, StandInConfig};
+use deployer_emulator::codepipeline::source;
+use deployer_emulator::ecr::backend::ImageStore;
 
 const REGION: &str = "us-east-1";
 const REGISTRY: &str = "000000000000";

@@ -6,11 +6,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use deployer_emulator::pipeline::driver::{
+use deployer_emulator::codepipeline::driver::{
     BUILD_LOG_GROUP, BUILD_TIMEOUT_MINUTES, PIPELINE_NAME, PROJECT_ENV, PROJECT_NAME,
 };
-use deployer_emulator::pipeline::engine::Stage;
-use deployer_emulator::pipeline::source::BRANCH;
+use deployer_emulator::codepipeline::engine::Stage;
+use deployer_emulator::codepipeline::source::BRANCH;
 use regex::Regex;
 
 fn read(rel: &str) -> String {

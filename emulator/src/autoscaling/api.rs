@@ -4,177 +4,170 @@
 //! DeregisterScalableTarget, DescribeScalableTargets, PutScalingPolicy,
 //! DeleteScalingPolicy, DescribeScalingPolicies, DescribeScalingActivities.
 
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::engine::{Metric, TargetTracking};
-use super::{
-    target_json, AutoScaling, Registration, ScalingCode, ScalingError, Suspended, DIMENSION,
-    NAMESPACE,
+use super::backend::{
+    check_scope, member, page_bounds, target_json, target_tracking, AutoScaling, PolicyRequest,
+    Registration, Scope, Suspended, DIMENSION, NAMESPACE,
 };
-use crate::api::{opt_str, str_list, ApiResult};
-use crate::error::{ApiError, Common};
+use crate::wire::error::{ApiError, Common};
+use crate::wire::json::{request, ApiResult};
 
 /// The JSON 1.1 target prefix of Application Auto Scaling.
-pub const TARGET_PREFIX: &str = "AnyScaleFrontendService";
+pub(crate) const TARGET_PREFIX: &str = "AnyScaleFrontendService";
 
-impl From<ScalingError> for ApiError {
-    fn from(e: ScalingError) -> Self {
-        ApiError::new(e.kind(), e.to_string())
+/// The members every request names its target by.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TargetRequest {
+    service_namespace: Option<String>,
+    resource_id: Option<String>,
+    scalable_dimension: Option<String>,
+}
+
+impl TargetRequest {
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            namespace: self.service_namespace.as_deref(),
+            dimension: self.scalable_dimension.as_deref(),
+        }
     }
 }
 
-fn validation(message: impl Into<String>) -> ApiError {
-    ApiError::new(ScalingCode::ValidationException, message)
+/// RegisterScalableTargetRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RegisterScalableTargetRequest {
+    service_namespace: Option<String>,
+    resource_id: Option<String>,
+    scalable_dimension: Option<String>,
+    min_capacity: Option<u32>,
+    max_capacity: Option<u32>,
+    #[serde(rename = "RoleARN")]
+    role_arn: Option<String>,
+    suspended_state: Option<SuspendedState>,
 }
 
-fn required<'a>(input: &'a Value, key: &str) -> Result<&'a str, ApiError> {
-    opt_str(input, key)?.ok_or_else(|| {
-        validation(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            lower_first(key)
-        ))
-    })
+/// SuspendedState.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SuspendedState {
+    dynamic_scaling_in_suspended: Option<bool>,
+    dynamic_scaling_out_suspended: Option<bool>,
+    scheduled_scaling_suspended: Option<bool>,
 }
 
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_lowercase().chain(c).collect())
-        .unwrap_or_default()
+/// DescribeScalableTargetsRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeScalableTargetsRequest {
+    service_namespace: Option<String>,
+    #[serde(default)]
+    resource_ids: Vec<String>,
+    scalable_dimension: Option<String>,
+    max_results: Option<u32>,
+    next_token: Option<String>,
 }
 
-/// ServiceNamespace must be `ecs` and ScalableDimension (when required or given)
-/// `ecs:service:DesiredCount`: the only ones served locally.
-fn check_scope(input: &Value, dimension_required: bool) -> Result<(), ApiError> {
-    let ns = required(input, "ServiceNamespace")?;
-    if ns != NAMESPACE {
-        return Err(validation(format!(
-            "the local stack serves only the {NAMESPACE:?} service namespace, not {ns:?}"
-        )));
+/// PutScalingPolicyRequest (the configuration is kept as given: DescribeScalingPolicies
+/// answers it back).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutScalingPolicyRequest {
+    policy_name: Option<String>,
+    service_namespace: Option<String>,
+    resource_id: Option<String>,
+    scalable_dimension: Option<String>,
+    policy_type: Option<String>,
+    target_tracking_scaling_policy_configuration: Option<Value>,
+}
+
+/// TargetTrackingScalingPolicyConfiguration, the members the local stack reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TargetTrackingConfiguration {
+    target_value: Option<f64>,
+    predefined_metric_specification: Option<PredefinedMetricSpecification>,
+    customized_metric_specification: Option<IgnoredAny>,
+    scale_out_cooldown: Option<u32>,
+    scale_in_cooldown: Option<u32>,
+    disable_scale_in: Option<bool>,
+}
+
+/// PredefinedMetricSpecification.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PredefinedMetricSpecification {
+    predefined_metric_type: Option<String>,
+}
+
+/// DeleteScalingPolicyRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteScalingPolicyRequest {
+    policy_name: Option<String>,
+    service_namespace: Option<String>,
+    resource_id: Option<String>,
+    scalable_dimension: Option<String>,
+}
+
+/// DescribeScalingPoliciesRequest and DescribeScalingActivitiesRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeRequest {
+    #[serde(default)]
+    policy_names: Vec<String>,
+    service_namespace: Option<String>,
+    resource_id: Option<String>,
+    scalable_dimension: Option<String>,
+    max_results: Option<u32>,
+    next_token: Option<String>,
+}
+
+fn scope<'a>(namespace: &'a Option<String>, dimension: &'a Option<String>) -> Scope<'a> {
+    Scope {
+        namespace: namespace.as_deref(),
+        dimension: dimension.as_deref(),
     }
-    let dim = if dimension_required {
-        Some(required(input, "ScalableDimension")?)
-    } else {
-        opt_str(input, "ScalableDimension")?
-    };
-    match dim {
-        Some(d) if d != DIMENSION => Err(validation(format!(
-            "Unsupported scalable dimension {d:?} for service namespace {ns}: the local stack serves {DIMENSION}"
-        ))),
-        _ => Ok(()),
-    }
 }
 
-fn opt_u32(input: &Value, key: &str) -> Result<Option<u32>, ApiError> {
-    match input.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .map(Some)
-            .ok_or_else(|| {
-                ApiError::new(
-                    Common::SerializationException,
-                    format!("{key}: expected a non-negative integer, got {v}"),
-                )
-            }),
-    }
-}
-
-fn opt_bool(input: &Value, key: &str) -> Result<Option<bool>, ApiError> {
-    match input.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(v) => Err(ApiError::new(
-            Common::SerializationException,
-            format!("{key}: expected a boolean, got {v}"),
-        )),
-    }
-}
-
-/// MaxResults (1..=50, default 50) and NextToken (an offset) over `items`.
-fn page(input: &Value, items: Vec<Value>, key: &str) -> ApiResult {
-    let max = opt_u32(input, "MaxResults")?.unwrap_or(50);
-    if !(1..=50).contains(&max) {
-        return Err(validation(format!(
-            "1 validation error detected: Value '{max}' at 'maxResults' failed to satisfy constraint: \
-             Member must have value between 1 and 50"
-        )));
-    }
-    let offset: usize = match opt_str(input, "NextToken")? {
-        None => 0,
-        Some(t) => t
-            .parse()
-            .map_err(|_| ApiError::new(ScalingCode::InvalidNextTokenException, "Invalid token"))?,
-    };
+/// One page of `items` under `key`, with the NextToken of the next.
+fn page(
+    items: Vec<Value>,
+    max_results: Option<u32>,
+    next_token: Option<&str>,
+    key: &str,
+) -> ApiResult {
+    let (offset, max) = page_bounds(max_results, next_token)?;
     let total = items.len();
-    let page: Vec<Value> = items.into_iter().skip(offset).take(max as usize).collect();
+    let page: Vec<Value> = items.into_iter().skip(offset).take(max).collect();
+    let len = page.len();
     let mut out = json!({ key: page });
-    if offset + page_len(&out, key) < total {
-        out["NextToken"] = json!((offset + page_len(&out, key)).to_string());
+    if offset + len < total {
+        out["NextToken"] = json!((offset + len).to_string());
     }
     Ok(out)
 }
 
-fn page_len(v: &Value, key: &str) -> usize {
-    v[key].as_array().map(Vec::len).unwrap_or(0)
-}
-
-fn target_tracking(config: &Value) -> Result<TargetTracking, ApiError> {
-    let target_value = config
-        .get("TargetValue")
-        .and_then(Value::as_f64)
-        .ok_or_else(|| {
-            validation("TargetTrackingScalingPolicyConfiguration.TargetValue is required")
-        })?;
-    if config.get("CustomizedMetricSpecification").is_some() {
-        return Err(validation(
-            "the local stack supports only PredefinedMetricSpecification \
-             (ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization)",
-        ));
-    }
-    let kind = config["PredefinedMetricSpecification"]["PredefinedMetricType"]
-        .as_str()
-        .ok_or_else(|| {
-            validation("PredefinedMetricSpecification.PredefinedMetricType is required")
-        })?;
-    let metric = Metric::parse(kind).ok_or_else(|| {
-        validation(format!(
-            "Unsupported metric type {kind} for service namespace ecs locally \
-             (ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization are)"
-        ))
-    })?;
-    let cooldown = |key: &str| -> Result<f64, ApiError> {
-        Ok(opt_u32(config, key)?.map(f64::from).unwrap_or(300.0))
-    };
-    Ok(TargetTracking {
-        metric,
-        target_value,
-        scale_out_cooldown: cooldown("ScaleOutCooldown")?,
-        scale_in_cooldown: cooldown("ScaleInCooldown")?,
-        disable_scale_in: opt_bool(config, "DisableScaleIn")?.unwrap_or(false),
-    })
-}
-
 /// Handles one operation; `now` is epoch seconds.
-pub fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -> ApiResult {
+pub(crate) fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -> ApiResult {
     match op {
         "RegisterScalableTarget" => {
-            check_scope(input, true)?;
-            let suspended = match input.get("SuspendedState") {
-                None | Some(Value::Null) => None,
-                Some(s) => Some(Suspended {
-                    dynamic_in: opt_bool(s, "DynamicScalingInSuspended")?.unwrap_or(false),
-                    dynamic_out: opt_bool(s, "DynamicScalingOutSuspended")?.unwrap_or(false),
-                    scheduled: opt_bool(s, "ScheduledScalingSuspended")?.unwrap_or(false),
-                }),
-            };
+            let r: RegisterScalableTargetRequest = request(input)?;
+            check_scope(scope(&r.service_namespace, &r.scalable_dimension), true)?;
+            let suspended = r.suspended_state.map(|s| Suspended {
+                dynamic_in: s.dynamic_scaling_in_suspended.unwrap_or(false),
+                dynamic_out: s.dynamic_scaling_out_suspended.unwrap_or(false),
+                scheduled: s.scheduled_scaling_suspended.unwrap_or(false),
+            });
             let arn = backend.register(
                 &Registration {
-                    resource_id: required(input, "ResourceId")?.to_string(),
-                    min: opt_u32(input, "MinCapacity")?,
-                    max: opt_u32(input, "MaxCapacity")?,
-                    role_arn: opt_str(input, "RoleARN")?.map(String::from),
+                    resource_id: member(r.resource_id.as_deref(), "ResourceId")?.to_string(),
+                    min: r.min_capacity,
+                    max: r.max_capacity,
+                    role_arn: r.role_arn,
                     suspended,
                 },
                 now,
@@ -182,53 +175,70 @@ pub fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -> ApiRe
             Ok(json!({"ScalableTargetARN": arn}))
         }
         "DeregisterScalableTarget" => {
-            check_scope(input, true)?;
-            backend.deregister(required(input, "ResourceId")?)?;
+            let r: TargetRequest = request(input)?;
+            check_scope(r.scope(), true)?;
+            backend.deregister(member(r.resource_id.as_deref(), "ResourceId")?)?;
             Ok(json!({}))
         }
         "DescribeScalableTargets" => {
-            check_scope(input, false)?;
-            let ids = str_list(input, "ResourceIds")?;
-            let items = backend.targets(&ids).iter().map(target_json).collect();
-            page(input, items, "ScalableTargets")
+            let r: DescribeScalableTargetsRequest = request(input)?;
+            check_scope(scope(&r.service_namespace, &r.scalable_dimension), false)?;
+            let items = backend
+                .targets(&r.resource_ids)
+                .iter()
+                .map(target_json)
+                .collect();
+            page(
+                items,
+                r.max_results,
+                r.next_token.as_deref(),
+                "ScalableTargets",
+            )
         }
         "PutScalingPolicy" => {
-            check_scope(input, true)?;
-            let name = required(input, "PolicyName")?;
-            let resource = required(input, "ResourceId")?;
-            match opt_str(input, "PolicyType")? {
-                Some("TargetTrackingScaling") => {}
-                other => {
-                    return Err(validation(format!(
-                        "the local stack supports only TargetTrackingScaling policies, not {}",
-                        other.unwrap_or("StepScaling (the default)")
-                    )))
-                }
-            }
-            let raw = input
-                .get("TargetTrackingScalingPolicyConfiguration")
-                .cloned()
-                .filter(Value::is_object)
-                .ok_or_else(|| {
-                    validation("TargetTrackingScalingPolicyConfiguration is required for TargetTrackingScaling")
-                })?;
-            let config = target_tracking(&raw)?;
-            let p = backend.put_policy(resource, name, config, raw, now)?;
+            let r: PutScalingPolicyRequest = request(input)?;
+            check_scope(scope(&r.service_namespace, &r.scalable_dimension), true)?;
+            let name = member(r.policy_name.as_deref(), "PolicyName")?;
+            let resource = member(r.resource_id.as_deref(), "ResourceId")?;
+            let raw = r
+                .target_tracking_scaling_policy_configuration
+                .filter(Value::is_object);
+            let c: TargetTrackingConfiguration = match &raw {
+                Some(v) => request(v)?,
+                None => TargetTrackingConfiguration::default(),
+            };
+            let config = target_tracking(&PolicyRequest {
+                policy_type: r.policy_type,
+                configured: raw.is_some(),
+                target_value: c.target_value,
+                customized_metric: c.customized_metric_specification.is_some(),
+                metric_type: c
+                    .predefined_metric_specification
+                    .and_then(|p| p.predefined_metric_type),
+                scale_out_cooldown: c.scale_out_cooldown,
+                scale_in_cooldown: c.scale_in_cooldown,
+                disable_scale_in: c.disable_scale_in,
+            })?;
+            let p = backend.put_policy(resource, name, config, raw.unwrap_or_default(), now)?;
             Ok(json!({
                 "PolicyARN": p.arn,
                 "Alarms": p.alarms.iter().map(|(n, a)| json!({"AlarmName": n, "AlarmARN": a})).collect::<Vec<_>>(),
             }))
         }
         "DeleteScalingPolicy" => {
-            check_scope(input, true)?;
-            backend.delete_policy(required(input, "ResourceId")?, required(input, "PolicyName")?)?;
+            let r: DeleteScalingPolicyRequest = request(input)?;
+            check_scope(scope(&r.service_namespace, &r.scalable_dimension), true)?;
+            backend.delete_policy(
+                member(r.resource_id.as_deref(), "ResourceId")?,
+                member(r.policy_name.as_deref(), "PolicyName")?,
+            )?;
             Ok(json!({}))
         }
         "DescribeScalingPolicies" => {
-            check_scope(input, false)?;
-            let names = str_list(input, "PolicyNames")?;
+            let r: DescribeRequest = request(input)?;
+            check_scope(scope(&r.service_namespace, &r.scalable_dimension), false)?;
             let items = backend
-                .policies(opt_str(input, "ResourceId")?, &names)
+                .policies(r.resource_id.as_deref(), &r.policy_names)
                 .iter()
                 .map(|p| {
                     json!({
@@ -244,12 +254,18 @@ pub fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -> ApiRe
                     })
                 })
                 .collect();
-            page(input, items, "ScalingPolicies")
+            page(
+                items,
+                r.max_results,
+                r.next_token.as_deref(),
+                "ScalingPolicies",
+            )
         }
         "DescribeScalingActivities" => {
-            check_scope(input, false)?;
+            let r: DescribeRequest = request(input)?;
+            check_scope(scope(&r.service_namespace, &r.scalable_dimension), false)?;
             let items = backend
-                .activities(opt_str(input, "ResourceId")?)
+                .activities(r.resource_id.as_deref())
                 .iter()
                 .map(|a| {
                     let mut v = json!({
@@ -271,7 +287,12 @@ pub fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -> ApiRe
                     v
                 })
                 .collect();
-            page(input, items, "ScalingActivities")
+            page(
+                items,
+                r.max_results,
+                r.next_token.as_deref(),
+                "ScalingActivities",
+            )
         }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
@@ -288,6 +309,18 @@ pub fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -> ApiRe
 mod tests {
     use super::super::engine::{Observation, Params};
     use super::*;
+
+    #[test]
+    fn requests_fit_botocore() {
+        use crate::botocore_check::request_fits_botocore as fits;
+        const S: &str = "application-autoscaling";
+        fits::<TargetRequest>(S, "DeregisterScalableTarget");
+        fits::<RegisterScalableTargetRequest>(S, "RegisterScalableTarget");
+        fits::<DescribeScalableTargetsRequest>(S, "DescribeScalableTargets");
+        fits::<PutScalingPolicyRequest>(S, "PutScalingPolicy");
+        fits::<DeleteScalingPolicyRequest>(S, "DeleteScalingPolicy");
+        fits::<DescribeRequest>(S, "DescribeScalingPolicies");
+    }
 
     fn backend() -> AutoScaling {
         AutoScaling::new(

@@ -11,27 +11,27 @@ use std::collections::HashMap;
 
 /// One task to measure.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TaskProc {
-    pub task_id: String,
-    pub pid: u32,
+pub(crate) struct TaskProc {
+    pub(crate) task_id: String,
+    pub(crate) pid: u32,
     /// The task definition's `cpu` (units; 1024 = one vCPU).
-    pub cpu_units: u32,
+    pub(crate) cpu_units: u32,
     /// The task definition's `memory` (MiB).
-    pub memory_mib: u32,
+    pub(crate) memory_mib: u32,
 }
 
 /// The service's utilization over one interval.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ServiceUse {
+pub(crate) struct ServiceUse {
     /// Percent of the reserved CPU; `None` when no task could be measured twice yet.
-    pub cpu: Option<f64>,
-    pub memory: Option<f64>,
+    pub(crate) cpu: Option<f64>,
+    pub(crate) memory: Option<f64>,
     /// Per task: (id, CPU %, memory %).
-    pub tasks: Vec<(String, Option<f64>, Option<f64>)>,
+    pub(crate) tasks: Vec<(String, Option<f64>, Option<f64>)>,
 }
 
 /// Clock ticks per second of `/proc` times.
-pub fn clock_ticks() -> u64 {
+pub(crate) fn clock_ticks() -> u64 {
     nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
         .flatten()
@@ -42,7 +42,7 @@ pub fn clock_ticks() -> u64 {
 
 /// utime + stime (ticks) from the text of `/proc/<pid>/stat`: fields 14 and 15, counted
 /// after the parenthesised command name (which may contain spaces).
-pub fn parse_stat_ticks(stat: &str) -> Option<u64> {
+pub(crate) fn parse_stat_ticks(stat: &str) -> Option<u64> {
     let (_, rest) = stat.rsplit_once(") ")?;
     // rest starts at field 3 (state); utime is field 14.
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -52,22 +52,22 @@ pub fn parse_stat_ticks(stat: &str) -> Option<u64> {
 }
 
 /// `VmRSS` in bytes from the text of `/proc/<pid>/status`.
-pub fn parse_status_rss(status: &str) -> Option<u64> {
+pub(crate) fn parse_status_rss(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
 
-pub fn cpu_ticks(pid: u32) -> Option<u64> {
+pub(crate) fn cpu_ticks(pid: u32) -> Option<u64> {
     parse_stat_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
-pub fn rss_bytes(pid: u32) -> Option<u64> {
+pub(crate) fn rss_bytes(pid: u32) -> Option<u64> {
     parse_status_rss(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
 }
 
 /// CPU percent of a reservation: `ticks` used over `seconds` of wall time.
-pub fn cpu_percent(ticks: u64, ticks_per_sec: u64, seconds: f64, cpu_units: u32) -> f64 {
+pub(crate) fn cpu_percent(ticks: u64, ticks_per_sec: u64, seconds: f64, cpu_units: u32) -> f64 {
     if seconds <= 0.0 || cpu_units == 0 || ticks_per_sec == 0 {
         return 0.0;
     }
@@ -77,14 +77,14 @@ pub fn cpu_percent(ticks: u64, ticks_per_sec: u64, seconds: f64, cpu_units: u32)
 
 /// Remembers each task's last CPU reading, to turn counters into rates.
 #[derive(Debug, Default)]
-pub struct Meter {
+pub(crate) struct Meter {
     last: HashMap<String, (u32, u64, f64)>,
 }
 
 impl Meter {
     /// Measures `tasks` at `now` (seconds) through `read` (pid -> (ticks, rss bytes));
     /// a task's first reading only sets its baseline.
-    pub fn sample(
+    pub(crate) fn sample(
         &mut self,
         tasks: &[TaskProc],
         now: f64,

@@ -18,10 +18,10 @@ use serde::Serialize;
 
 /// Evaluation settings (the local stack's, in seconds; AWS: minutes).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Params {
-    pub high_periods: u32,
-    pub low_periods: u32,
-    pub low_ratio: f64,
+pub(crate) struct Params {
+    pub(crate) high_periods: u32,
+    pub(crate) low_periods: u32,
+    pub(crate) low_ratio: f64,
 }
 
 impl Default for Params {
@@ -36,7 +36,7 @@ impl Default for Params {
 
 /// The metric a target tracking policy follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Metric {
+pub(crate) enum Metric {
     #[serde(rename = "ECSServiceAverageCPUUtilization")]
     Cpu,
     #[serde(rename = "ECSServiceAverageMemoryUtilization")]
@@ -44,13 +44,13 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Metric::Cpu => "ECSServiceAverageCPUUtilization",
             Metric::Memory => "ECSServiceAverageMemoryUtilization",
         }
     }
-    pub fn parse(s: &str) -> Option<Metric> {
+    pub(crate) fn parse(s: &str) -> Option<Metric> {
         match s {
             "ECSServiceAverageCPUUtilization" => Some(Metric::Cpu),
             "ECSServiceAverageMemoryUtilization" => Some(Metric::Memory),
@@ -61,38 +61,38 @@ impl Metric {
 
 /// A target tracking policy's settings.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TargetTracking {
-    pub metric: Metric,
+pub(crate) struct TargetTracking {
+    pub(crate) metric: Metric,
     /// Percent.
-    pub target_value: f64,
+    pub(crate) target_value: f64,
     /// Seconds.
-    pub scale_out_cooldown: f64,
-    pub scale_in_cooldown: f64,
-    pub disable_scale_in: bool,
+    pub(crate) scale_out_cooldown: f64,
+    pub(crate) scale_in_cooldown: f64,
+    pub(crate) disable_scale_in: bool,
 }
 
 /// The scalable target's bounds and suspension flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bounds {
-    pub min: u32,
-    pub max: u32,
-    pub scale_in_suspended: bool,
-    pub scale_out_suspended: bool,
+pub(crate) struct Bounds {
+    pub(crate) min: u32,
+    pub(crate) max: u32,
+    pub(crate) scale_in_suspended: bool,
+    pub(crate) scale_out_suspended: bool,
 }
 
 /// One evaluation period's view of the service.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Observation {
+pub(crate) struct Observation {
     /// Seconds (any epoch; only differences matter).
-    pub now: f64,
-    pub desired: u32,
+    pub(crate) now: f64,
+    pub(crate) desired: u32,
     /// The period's average utilization in percent; `None` when nothing was measured.
-    pub metric: Option<f64>,
-    pub deployment_in_progress: bool,
+    pub(crate) metric: Option<f64>,
+    pub(crate) deployment_in_progress: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Direction {
+pub(crate) enum Direction {
     Out,
     In,
     /// Into the bounds after they changed.
@@ -101,19 +101,19 @@ pub enum Direction {
 
 /// What to do: set the desired count from `from` to `to`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Decision {
-    pub direction: Direction,
-    pub from: u32,
-    pub to: u32,
+pub(crate) struct Decision {
+    pub(crate) direction: Direction,
+    pub(crate) from: u32,
+    pub(crate) to: u32,
     /// Why, as Application Auto Scaling's activity `Cause` reads.
-    pub cause: String,
+    pub(crate) cause: String,
 }
 
 /// The state target tracking keeps between periods. [`Tracker::observe`] only counts the
 /// alarm periods and proposes; the caller applies at most one proposal per period (several
 /// policies may propose) and tells every tracker with [`Tracker::applied`].
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Tracker {
+pub(crate) struct Tracker {
     high: u32,
     low: u32,
     last_out: Option<f64>,
@@ -121,7 +121,7 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    pub fn observe(
+    pub(crate) fn observe(
         &mut self,
         obs: Observation,
         bounds: Bounds,
@@ -203,7 +203,7 @@ impl Tracker {
 
     /// Records that `d` was applied at `now` (whichever policy asked for it): the alarms
     /// start over and the cooldowns run from here.
-    pub fn applied(&mut self, d: &Decision, now: f64) {
+    pub(crate) fn applied(&mut self, d: &Decision, now: f64) {
         self.high = 0;
         self.low = 0;
         self.last_activity = Some(now);

@@ -3,50 +3,156 @@
 
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use super::backend::{
-    not_found, AppSpec, Deployment, DeploymentKind, DeploymentStatus, EventStatus, NewDeployment,
-    WaitType,
+    check_application, check_config, check_deployment_id, check_group, check_id_format,
+    check_started, check_target, not_found, target_id, CreateDeployment, ListDeployments,
+    CLI_DEFAULT_APP, ECS_CONFIGS,
 };
+use super::model::{Deployment, DeploymentKind, EventStatus, TargetStatus, WaitType};
 use super::{lifecycle, Error};
-use crate::api::{opt_str, req_str, str_list, ApiResult};
 use crate::config::minutes_ceil;
 use crate::ecs;
-use crate::error::{ApiError, Common};
-use crate::model::{
-    World, APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, TG_NAMES, UPPER_ALNUM,
-};
-use crate::stack::Stack;
-
-/// The names `aws ecs deploy` uses when it is not given `--codedeploy-application` /
-/// `--codedeploy-deployment-group` (`AppECS-<cluster>-<service>`, `DgpECS-<cluster>-<service>`):
-/// accepted as aliases of `demo`/`demo`, so the bare `aws ecs deploy --service demo --cluster demo
-/// --task-definition FILE --codedeploy-appspec FILE` works locally.
-const CLI_DEFAULT_APP: &str = "AppECS-demo-demo";
-const CLI_DEFAULT_GROUP: &str = "DgpECS-demo-demo";
+use crate::names::{APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, TG_NAMES};
+use crate::runtime::stack::Stack;
+use crate::wire::error::{ApiError, Common};
+use crate::wire::json::{request, ApiResult};
+use crate::world::World;
 
 const APP_ID: &str = "00000000-0000-0000-0000-00000000a001";
 const GROUP_ID: &str = "00000000-0000-0000-0000-00000000d001";
 
-/// The built-in ECS deployment configurations; an NLB allows only the first.
-const ECS_CONFIGS: [&str; 5] = [
-    "CodeDeployDefault.ECSAllAtOnce",
-    "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
-    "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
-    "CodeDeployDefault.ECSCanary10Percent5Minutes",
-    "CodeDeployDefault.ECSCanary10Percent15Minutes",
-];
+/// GetApplicationInput (and ListDeploymentGroupsInput's name).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetApplicationInput {
+    application_name: Option<String>,
+}
 
-pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
+/// GetDeploymentGroupInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetDeploymentGroupInput {
+    application_name: Option<String>,
+    deployment_group_name: Option<String>,
+}
+
+/// GetDeploymentConfigInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetDeploymentConfigInput {
+    deployment_config_name: Option<String>,
+}
+
+/// GetDeploymentInput (and ListDeploymentTargetsInput's id).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetDeploymentInput {
+    deployment_id: Option<String>,
+}
+
+/// GetDeploymentTargetInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetDeploymentTargetInput {
+    deployment_id: Option<String>,
+    target_id: Option<String>,
+}
+
+/// BatchGetDeploymentTargetsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchGetDeploymentTargetsInput {
+    deployment_id: Option<String>,
+    #[serde(default)]
+    target_ids: Vec<String>,
+}
+
+/// BatchGetApplicationsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchGetApplicationsInput {
+    #[serde(default)]
+    application_names: Vec<String>,
+}
+
+/// BatchGetDeploymentsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchGetDeploymentsInput {
+    #[serde(default)]
+    deployment_ids: Vec<String>,
+}
+
+/// CreateDeploymentInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateDeploymentInput {
+    application_name: Option<String>,
+    deployment_group_name: Option<String>,
+    deployment_config_name: Option<String>,
+    description: Option<String>,
+    revision: Option<Value>,
+    auto_rollback_configuration: Option<AutoRollbackConfiguration>,
+}
+
+/// AutoRollbackConfiguration.
+#[derive(Debug, Default, Deserialize)]
+struct AutoRollbackConfiguration {
+    enabled: Option<bool>,
+    events: Option<Vec<String>>,
+}
+
+/// ListDeploymentsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListDeploymentsInput {
+    application_name: Option<String>,
+    deployment_group_name: Option<String>,
+    #[serde(default)]
+    include_only_statuses: Vec<String>,
+    create_time_range: Option<TimeRange>,
+    next_token: Option<String>,
+}
+
+/// TimeRange (epoch seconds).
+#[derive(Debug, Default, Deserialize)]
+struct TimeRange {
+    start: Option<f64>,
+    end: Option<f64>,
+}
+
+/// ContinueDeploymentInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContinueDeploymentInput {
+    deployment_id: Option<String>,
+    deployment_wait_type: Option<String>,
+}
+
+/// StopDeploymentInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StopDeploymentInput {
+    deployment_id: Option<String>,
+    auto_rollback_enabled: Option<bool>,
+}
+
+pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
         "GetApplication" => {
-            check_app(input)?;
+            check_application(
+                request::<GetApplicationInput>(input)?
+                    .application_name
+                    .as_deref(),
+            )?;
             Ok(json!({"application": application_json(stack)}))
         }
         "ListApplications" => Ok(json!({"applications": [APP_NAME]})),
         "BatchGetApplications" => {
-            let names = str_list(input, "applicationNames")?;
+            let names = request::<BatchGetApplicationsInput>(input)?.application_names;
             for n in &names {
                 if n != APP_NAME && n != CLI_DEFAULT_APP {
                     return Err(ApiError::new(
@@ -59,40 +165,35 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"applicationsInfo": infos}))
         }
         "GetDeploymentGroup" => {
-            check_app(input)?;
-            check_group(input, "deploymentGroupName")?;
+            let n: GetDeploymentGroupInput = request(input)?;
+            check_application(n.application_name.as_deref())?;
+            check_group(n.deployment_group_name.as_deref())?;
             let w = stack.world();
             Ok(json!({"deploymentGroupInfo": group_json(stack, &w)}))
         }
         "ListDeploymentGroups" => {
-            check_app(input)?;
+            check_application(
+                request::<GetApplicationInput>(input)?
+                    .application_name
+                    .as_deref(),
+            )?;
             Ok(json!({"applicationName": APP_NAME, "deploymentGroups": [GROUP_NAME]}))
         }
         "GetDeploymentConfig" => {
-            let name = req_str(
-                input,
-                "deploymentConfigName",
-                Error::DeploymentConfigNameRequiredException,
-            )?;
-            if !ECS_CONFIGS.contains(&name) {
-                return Err(ApiError::new(
-                    Error::DeploymentConfigDoesNotExistException,
-                    format!(
-                        "The deployment config {name} does not exist for the ECS compute platform"
-                    ),
-                ));
-            }
+            let n: GetDeploymentConfigInput = request(input)?;
+            let name = check_config(n.deployment_config_name.as_deref())?;
             Ok(json!({"deploymentConfigInfo": config_json(stack, name)}))
         }
         "CreateDeployment" => create_deployment(stack, input),
         "GetDeployment" => {
-            let id = deployment_id(input)?;
+            let n: GetDeploymentInput = request(input)?;
+            let id = check_deployment_id(n.deployment_id.as_deref())?;
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
             Ok(json!({"deploymentInfo": deployment_json(&w, d)}))
         }
         "BatchGetDeployments" => {
-            let ids = str_list(input, "deploymentIds")?;
+            let ids = request::<BatchGetDeploymentsInput>(input)?.deployment_ids;
             if ids.len() > 25 {
                 return Err(ApiError::new(
                     Error::BatchLimitExceededException,
@@ -111,19 +212,27 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         }
         "ListDeployments" => list_deployments(stack, input),
         "ListDeploymentTargets" => {
-            let id = deployment_id(input)?;
+            let n: GetDeploymentInput = request(input)?;
+            let id = check_deployment_id(n.deployment_id.as_deref())?;
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
             check_started(d)?;
             Ok(json!({"targetIds": [target_id()]}))
         }
         "GetDeploymentTarget" => {
-            let id = deployment_id(input)?;
-            let target = req_str(
-                input,
-                "targetId",
-                Error::DeploymentTargetIdRequiredException,
-            )?;
+            let n: GetDeploymentTargetInput = request(input)?;
+            let id = check_deployment_id(n.deployment_id.as_deref())?;
+            let target = match n.target_id.as_deref() {
+                None => Err(ApiError::new(
+                    Error::DeploymentTargetIdRequiredException,
+                    "targetId is required",
+                )),
+                Some("") => Err(ApiError::new(
+                    Error::DeploymentTargetIdRequiredException,
+                    "targetId must not be empty",
+                )),
+                Some(t) => Ok(t),
+            }?;
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
             check_started(d)?;
@@ -131,8 +240,9 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"deploymentTarget": target_json(&w, d)}))
         }
         "BatchGetDeploymentTargets" => {
-            let id = deployment_id(input)?;
-            let targets = str_list(input, "targetIds")?;
+            let n: BatchGetDeploymentTargetsInput = request(input)?;
+            let id = check_deployment_id(n.deployment_id.as_deref())?;
+            let targets = n.target_ids;
             if targets.is_empty() {
                 return Err(ApiError::new(
                     Error::DeploymentTargetIdRequiredException,
@@ -161,82 +271,6 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Common::UnknownOperationException,
             format!("CodeDeploy operation {op} is not served by the local stack"),
         )),
-    }
-}
-
-fn check_app(input: &Value) -> Result<(), ApiError> {
-    let app = req_str(
-        input,
-        "applicationName",
-        Error::ApplicationNameRequiredException,
-    )?;
-    if app != APP_NAME && app != CLI_DEFAULT_APP {
-        return Err(ApiError::new(
-            Error::ApplicationDoesNotExistException,
-            format!("No application found for name: {app}"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_group(input: &Value, key: &str) -> Result<(), ApiError> {
-    let group = req_str(input, key, Error::DeploymentGroupNameRequiredException)?;
-    if group != GROUP_NAME && group != CLI_DEFAULT_GROUP {
-        return Err(ApiError::new(
-            Error::DeploymentGroupDoesNotExistException,
-            format!("No Deployment Group found for name: {group}"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_id_format(id: &str) -> Result<(), ApiError> {
-    let ok =
-        id.len() == 11 && id.starts_with("d-") && id[2..].bytes().all(|b| UPPER_ALNUM.contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            Error::InvalidDeploymentIdException,
-            format!("Specified DeploymentId is not in the valid format: {id}"),
-        ))
-    }
-}
-
-fn deployment_id(input: &Value) -> Result<&str, ApiError> {
-    let id = req_str(input, "deploymentId", Error::DeploymentIdRequiredException)?;
-    check_id_format(id)?;
-    Ok(id)
-}
-
-fn check_started(d: &Deployment) -> Result<(), ApiError> {
-    if matches!(
-        d.status,
-        DeploymentStatus::Created | DeploymentStatus::Queued
-    ) {
-        return Err(ApiError::new(
-            Error::DeploymentNotStartedException,
-            format!("The deployment {} has not started yet.", d.id),
-        ));
-    }
-    Ok(())
-}
-
-fn target_id() -> String {
-    format!("{CLUSTER}:{SERVICE}")
-}
-
-fn check_target(t: &str) -> Result<(), ApiError> {
-    if t == target_id() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            Error::DeploymentTargetDoesNotExistException,
-            format!(
-                "The provided target ID {t} does not belong to the deployment (its target is {}).",
-                target_id()
-            ),
-        ))
     }
 }
 
@@ -301,11 +335,8 @@ fn group_json(stack: &Stack, w: &World) -> Value {
         "serviceRoleArn": n.role_arn("demo-codedeploy"),
         "triggerConfigurations": [],
         "alarmConfiguration": {"enabled": false, "ignorePollAlarmFailure": false, "alarms": []},
-        "autoRollbackConfiguration": {
-            "enabled": w.group.auto_rollback,
-            "events": if w.group.auto_rollback { json!(["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]) } else { json!([]) }
-        },
-        "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        "autoRollbackConfiguration": AutoRollbackInfo::new(w.group.auto_rollback),
+        "deploymentStyle": BLUE_GREEN,
         "outdatedInstancesStrategy": "UPDATE",
         "blueGreenDeploymentConfiguration": blue_green_json(w),
         "loadBalancerInfo": {"targetGroupPairInfoList": [{
@@ -346,70 +377,161 @@ fn blue_green_json(w: &World) -> Value {
     })
 }
 
-pub fn deployment_json(w: &World, d: &Deployment) -> Value {
-    let mut overview = json!({"Pending": 0, "InProgress": 0, "Succeeded": 0, "Failed": 0, "Skipped": 0, "Ready": 0});
-    let key: &str = d.target_status.into();
-    overview[key] = json!(1);
-    let mut v = json!({
-        "applicationName": APP_NAME,
-        "deploymentGroupName": GROUP_NAME,
-        "deploymentConfigName": DEPLOYMENT_CONFIG,
-        "deploymentId": d.id,
-        "revision": d.revision,
-        "status": d.status.as_str(),
-        "createTime": d.create_time,
-        "deploymentOverview": overview,
-        "creator": d.creator,
-        "ignoreApplicationStopFailures": false,
-        "autoRollbackConfiguration": {
-            "enabled": d.auto_rollback,
-            "events": if d.auto_rollback { json!(["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]) } else { json!([]) }
+/// DeploymentInfo, as GetDeployment and BatchGetDeployments answer it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentInfo<'a> {
+    application_name: &'static str,
+    deployment_group_name: &'static str,
+    deployment_config_name: &'static str,
+    deployment_id: &'a str,
+    revision: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_revision: Option<&'a Value>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_information: Option<ErrorInformation<'a>>,
+    create_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    complete_time: Option<f64>,
+    deployment_overview: DeploymentOverview,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    creator: &'static str,
+    ignore_application_stop_failures: bool,
+    auto_rollback_configuration: AutoRollbackInfo,
+    update_outdated_instances_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback_info: Option<RollbackInfo<'a>>,
+    deployment_style: DeploymentStyle,
+    instance_termination_wait_time_started: bool,
+    blue_green_deployment_configuration: Value,
+    load_balancer_info: Value,
+    file_exists_behavior: &'static str,
+    deployment_status_messages: &'a [String],
+    compute_platform: &'static str,
+}
+
+/// ErrorInformation.
+#[derive(Debug, Serialize)]
+struct ErrorInformation<'a> {
+    code: &'static str,
+    message: &'a str,
+}
+
+/// DeploymentOverview: how many targets are in each status (the one ECS service).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeploymentOverview {
+    pending: u32,
+    in_progress: u32,
+    succeeded: u32,
+    failed: u32,
+    skipped: u32,
+    ready: u32,
+}
+
+/// AutoRollbackConfiguration, as the answers show it.
+#[derive(Debug, Serialize)]
+struct AutoRollbackInfo {
+    enabled: bool,
+    events: &'static [&'static str],
+}
+
+impl AutoRollbackInfo {
+    fn new(enabled: bool) -> Self {
+        AutoRollbackInfo {
+            enabled,
+            events: if enabled {
+                &["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]
+            } else {
+                &[]
+            },
+        }
+    }
+}
+
+/// RollbackInfo.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RollbackInfo<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback_deployment_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback_triggering_deployment_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback_message: Option<&'a str>,
+}
+
+/// DeploymentStyle: blue/green with traffic control, always.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentStyle {
+    deployment_type: &'static str,
+    deployment_option: &'static str,
+}
+
+const BLUE_GREEN: DeploymentStyle = DeploymentStyle {
+    deployment_type: "BLUE_GREEN",
+    deployment_option: "WITH_TRAFFIC_CONTROL",
+};
+
+pub(crate) fn deployment_json(w: &World, d: &Deployment) -> Value {
+    let mut overview = DeploymentOverview::default();
+    *match d.target_status {
+        TargetStatus::Pending => &mut overview.pending,
+        TargetStatus::InProgress => &mut overview.in_progress,
+        TargetStatus::Succeeded => &mut overview.succeeded,
+        TargetStatus::Failed => &mut overview.failed,
+        TargetStatus::Ready => &mut overview.ready,
+    } = 1;
+    let rollback = RollbackInfo {
+        rollback_deployment_id: d.rollback_id.as_deref(),
+        rollback_triggering_deployment_id: match &d.kind {
+            DeploymentKind::Rollback { of } => Some(of.as_str()),
+            DeploymentKind::Rollout => None,
         },
-        "updateOutdatedInstancesOnly": false,
-        "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
-        "instanceTerminationWaitTimeStarted": d.termination_wait_started,
-        "blueGreenDeploymentConfiguration": blue_green_json(w),
-        "loadBalancerInfo": {"targetGroupPairInfoList": [{
+        rollback_message: d.rollback_message.as_deref(),
+    };
+    let has_rollback = rollback.rollback_deployment_id.is_some()
+        || rollback.rollback_triggering_deployment_id.is_some()
+        || rollback.rollback_message.is_some();
+    let info = DeploymentInfo {
+        application_name: APP_NAME,
+        deployment_group_name: GROUP_NAME,
+        deployment_config_name: DEPLOYMENT_CONFIG,
+        deployment_id: &d.id,
+        revision: &d.revision,
+        previous_revision: d.previous_revision.as_ref(),
+        status: d.status.as_str(),
+        error_information: d.error.as_ref().map(|(code, message)| ErrorInformation {
+            code: (*code).into(),
+            message,
+        }),
+        create_time: d.create_time,
+        start_time: d.start_time,
+        complete_time: d.complete_time,
+        deployment_overview: overview,
+        description: d.description.as_deref(),
+        creator: d.creator,
+        ignore_application_stop_failures: false,
+        auto_rollback_configuration: AutoRollbackInfo::new(d.auto_rollback),
+        update_outdated_instances_only: false,
+        rollback_info: has_rollback.then_some(rollback),
+        deployment_style: BLUE_GREEN,
+        instance_termination_wait_time_started: d.termination_wait_started,
+        blue_green_deployment_configuration: blue_green_json(w),
+        load_balancer_info: json!({"targetGroupPairInfoList": [{
             "targetGroups": [{"name": TG_NAMES[0]}, {"name": TG_NAMES[1]}],
             "prodTrafficRoute": {"listenerArns": [w.names.listener_arn("prod")]},
-        }]},
-        "fileExistsBehavior": "DISALLOW",
-        "deploymentStatusMessages": d.status_messages,
-        "computePlatform": "ECS"
-    });
-    let o = v.as_object_mut().expect("object");
-    if let Some(p) = &d.previous_revision {
-        o.insert("previousRevision".into(), p.clone());
-    }
-    if let Some(t) = d.start_time {
-        o.insert("startTime".into(), json!(t));
-    }
-    if let Some(t) = d.complete_time {
-        o.insert("completeTime".into(), json!(t));
-    }
-    if let Some(desc) = &d.description {
-        o.insert("description".into(), json!(desc));
-    }
-    if let Some((code, message)) = &d.error {
-        o.insert(
-            "errorInformation".into(),
-            json!({"code": <&str>::from(*code), "message": message}),
-        );
-    }
-    let mut rb = Map::new();
-    if let Some(id) = &d.rollback_id {
-        rb.insert("rollbackDeploymentId".into(), json!(id));
-    }
-    if let DeploymentKind::Rollback { of } = &d.kind {
-        rb.insert("rollbackTriggeringDeploymentId".into(), json!(of));
-    }
-    if let Some(m) = &d.rollback_message {
-        rb.insert("rollbackMessage".into(), json!(m));
-    }
-    if !rb.is_empty() {
-        o.insert("rollbackInfo".into(), Value::Object(rb));
-    }
-    v
+        }]}),
+        file_exists_behavior: "DISALLOW",
+        deployment_status_messages: &d.status_messages,
+        compute_platform: "ECS",
+    };
+    serde_json::to_value(info).expect("a DeploymentInfo serializes")
 }
 
 fn target_json(w: &World, d: &Deployment) -> Value {
@@ -487,152 +609,43 @@ fn target_json(w: &World, d: &Deployment) -> Value {
 }
 
 fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
-    check_app(input)?;
-    check_group(input, "deploymentGroupName")?;
-    if let Some(cfg) = opt_str(input, "deploymentConfigName")? {
-        if !ECS_CONFIGS.contains(&cfg) {
-            return Err(ApiError::new(
-                Error::DeploymentConfigDoesNotExistException,
-                format!("The deployment config {cfg} does not exist for the ECS compute platform"),
-            ));
-        }
-        if cfg != DEPLOYMENT_CONFIG {
-            return Err(ApiError::new(
-                Error::InvalidDeploymentConfigNameException,
-                format!("{cfg}: a deployment behind a Network Load Balancer supports only {DEPLOYMENT_CONFIG}"),
-            ));
-        }
-    }
-    let description = opt_str(input, "description")?;
-    if description.is_some_and(|d| d.chars().count() > 512) {
-        return Err(ApiError::new(
-            Error::DescriptionTooLongException,
-            "The description is too long (512 characters at most).",
-        ));
-    }
-    let revision = match input.get("revision") {
-        Some(r @ Value::Object(_)) => r.clone(),
-        _ => {
-            return Err(ApiError::new(
-                Error::RevisionRequiredException,
-                "The revision ID was not specified.",
-            ))
-        }
-    };
-    let content = match revision["revisionType"].as_str() {
-        Some("AppSpecContent") => revision["appSpecContent"]["content"].as_str(),
-        Some("String") => revision["string"]["content"].as_str(),
-        Some(other) => {
-            return Err(ApiError::new(
-                Error::InvalidRevisionException,
-                format!("revisionType {other}: the local stack takes the AppSpec inline (AppSpecContent or String), not from S3 or GitHub"),
-            ))
-        }
-        None => None,
-    };
-    let content = content.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
-        ApiError::new(
-            Error::InvalidRevisionException,
-            "The revision has no AppSpec content.",
-        )
-    })?;
-    let appspec =
-        AppSpec::parse(content).map_err(|m| ApiError::new(Error::InvalidRevisionException, m))?;
-    let auto_rollback = match input.get("autoRollbackConfiguration") {
-        Some(c @ Value::Object(_)) => {
-            c["enabled"].as_bool().unwrap_or(false)
-                && c["events"]
-                    .as_array()
-                    .is_none_or(|e| e.iter().any(|x| x == "DEPLOYMENT_FAILURE"))
-        }
-        _ => stack.world().group.auto_rollback,
-    };
-    let id = stack.world().create_deployment(NewDeployment {
-        revision,
-        appspec,
-        description: description.map(String::from),
-        auto_rollback,
+    let req: CreateDeploymentInput = request(input)?;
+    let id = stack.world().create_deployment_from(CreateDeployment {
+        application_name: req.application_name,
+        deployment_group_name: req.deployment_group_name,
+        deployment_config_name: req.deployment_config_name,
+        description: req.description,
+        revision: req.revision,
+        auto_rollback: req
+            .auto_rollback_configuration
+            .map(|c| (c.enabled.unwrap_or(false), c.events)),
     })?;
     lifecycle::spawn(Arc::clone(stack), id.clone());
     Ok(json!({"deploymentId": id}))
 }
 
 fn list_deployments(stack: &Stack, input: &Value) -> ApiResult {
-    let app = opt_str(input, "applicationName")?;
-    let group = opt_str(input, "deploymentGroupName")?;
-    match (app, group) {
-        (Some(_), _) => check_app(input)?,
-        (None, Some(_)) => {
-            return Err(ApiError::new(
-                Error::ApplicationNameRequiredException,
-                "The minimum number of required application names was not specified (deploymentGroupName needs applicationName).",
-            ))
-        }
-        (None, None) => {}
-    }
-    if app.is_some() {
-        if group.is_none() {
-            return Err(ApiError::new(
-                Error::DeploymentGroupNameRequiredException,
-                "The deployment group name was not specified (applicationName needs deploymentGroupName).",
-            ));
-        }
-        check_group(input, "deploymentGroupName")?;
-    }
-    let statuses = str_list(input, "includeOnlyStatuses")?;
-    let mut wanted = Vec::new();
-    for s in &statuses {
-        match s.parse::<DeploymentStatus>() {
-            Ok(st) => wanted.push(st),
-            Err(_) => {
-                return Err(ApiError::new(
-                    Error::InvalidDeploymentStatusException,
-                    format!("The specified deployment status {s:?} is not valid."),
-                ))
-            }
-        }
-    }
-    let range = &input["createTimeRange"];
-    let start = range["start"].as_f64();
-    let end = range["end"].as_f64();
-    if let (Some(s), Some(e)) = (start, end) {
-        if s > e {
-            return Err(ApiError::new(
-                Error::InvalidTimeRangeException,
-                "The specified time range is not valid: start is after end.",
-            ));
-        }
-    }
-    let w = stack.world();
-    let ids: Vec<String> = w
-        .deployments
-        .iter()
-        .rev()
-        .filter(|d| statuses.is_empty() || wanted.contains(&d.status))
-        .filter(|d| start.is_none_or(|s| d.create_time >= s))
-        .filter(|d| end.is_none_or(|e| d.create_time <= e))
-        .map(|d| d.id.clone())
-        .collect();
-    let from = match opt_str(input, "nextToken")? {
-        Some(t) => t.parse::<usize>().map_err(|_| {
-            ApiError::new(
-                Error::InvalidNextTokenException,
-                format!("The next token {t:?} is not valid."),
-            )
-        })?,
-        None => 0,
-    };
-    let page: Vec<&String> = ids.iter().skip(from).take(100).collect();
-    let mut out = json!({"deployments": page});
-    if from + 100 < ids.len() {
-        out["nextToken"] = json!((from + 100).to_string());
+    let req: ListDeploymentsInput = request(input)?;
+    let range = req.create_time_range.unwrap_or_default();
+    let page = stack.world().list_deployments(&ListDeployments {
+        application_name: req.application_name,
+        deployment_group_name: req.deployment_group_name,
+        include_only_statuses: req.include_only_statuses,
+        start: range.start,
+        end: range.end,
+        next_token: req.next_token,
+    })?;
+    let mut out = json!({"deployments": page.ids});
+    if let Some(t) = page.next_token {
+        out["nextToken"] = json!(t);
     }
     Ok(out)
 }
 
 fn continue_deployment(stack: &Stack, input: &Value) -> ApiResult {
-    let id = deployment_id(input)?;
-    let wait = opt_str(input, "deploymentWaitType")?.unwrap_or("READY_WAIT");
+    let req: ContinueDeploymentInput = request(input)?;
+    let id = check_deployment_id(req.deployment_id.as_deref())?;
+    let wait = req.deployment_wait_type.as_deref().unwrap_or("READY_WAIT");
     let wait: WaitType = wait.parse().map_err(|_| {
         ApiError::new(
             Error::InvalidDeploymentWaitTypeException,
@@ -644,36 +657,72 @@ fn continue_deployment(stack: &Stack, input: &Value) -> ApiResult {
 }
 
 fn stop_deployment(stack: &Stack, input: &Value) -> ApiResult {
-    let id = deployment_id(input)?;
-    let rollback = match input.get("autoRollbackEnabled") {
-        Some(Value::Bool(b)) => *b,
-        None | Some(Value::Null) => false,
-        Some(other) => {
-            return Err(ApiError::new(
-                Common::SerializationException,
-                format!("autoRollbackEnabled: expected a boolean, got {other}"),
-            ))
-        }
-    };
+    let req: StopDeploymentInput = request(input)?;
+    let id = check_deployment_id(req.deployment_id.as_deref())?;
+    let rollback = req.auto_rollback_enabled.unwrap_or(false);
     stack.world().stop_deployment(id, rollback)?;
     Ok(
         json!({"status": "Pending", "statusMessage": format!("Stopping deployment {id}{}", if rollback { " and rolling back" } else { "" })}),
     )
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::botocore_check::request_fits_botocore;
 
     #[test]
-    fn deployment_id_format() {
-        assert!(check_id_format("d-ABCDEF123").is_ok());
-        assert_eq!(
-            check_id_format("d-abc").unwrap_err().code,
-            "InvalidDeploymentIdException"
+    fn a_deployment_fits_botocore() {
+        let mut w = World::with(
+            "us-east-1",
+            1,
+            crate::codedeploy::model::GroupSettings {
+                ready_stop: false,
+                ready_wait: std::time::Duration::ZERO,
+                termination_wait: std::time::Duration::ZERO,
+                auto_rollback: true,
+            },
         );
+        let revision = json!({"revisionType": "AppSpecContent", "appSpecContent": {"content":
+            "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: demo:1\n"}});
+        let id = w
+            .create_deployment_from(CreateDeployment {
+                application_name: Some("demo".into()),
+                deployment_group_name: Some("demo".into()),
+                description: Some("a test".into()),
+                revision: Some(revision),
+                ..CreateDeployment::default()
+            })
+            .unwrap();
+        let v = json!({"deploymentInfo": deployment_json(&w, w.deployment(&id).unwrap())});
+        assert_eq!(v["deploymentInfo"]["deploymentOverview"]["Pending"], 1);
+        assert_eq!(v["deploymentInfo"]["deploymentOverview"]["Succeeded"], 0);
         assert_eq!(
-            check_id_format("x-ABCDEF123").unwrap_err().code,
-            "InvalidDeploymentIdException"
+            v["deploymentInfo"]["autoRollbackConfiguration"]["events"][0],
+            "DEPLOYMENT_FAILURE"
+        );
+        assert!(v["deploymentInfo"].get("rollbackInfo").is_none());
+        crate::botocore_check::fits_botocore("codedeploy", "GetDeployment", &v);
+    }
+
+    #[test]
+    fn requests_fit_botocore() {
+        request_fits_botocore::<CreateDeploymentInput>("codedeploy", "CreateDeployment");
+        request_fits_botocore::<ListDeploymentsInput>("codedeploy", "ListDeployments");
+        request_fits_botocore::<ContinueDeploymentInput>("codedeploy", "ContinueDeployment");
+        request_fits_botocore::<StopDeploymentInput>("codedeploy", "StopDeployment");
+        request_fits_botocore::<GetApplicationInput>("codedeploy", "GetApplication");
+        request_fits_botocore::<BatchGetApplicationsInput>("codedeploy", "BatchGetApplications");
+        request_fits_botocore::<BatchGetDeploymentsInput>("codedeploy", "BatchGetDeployments");
+        request_fits_botocore::<GetApplicationInput>("codedeploy", "ListDeploymentGroups");
+        request_fits_botocore::<GetDeploymentGroupInput>("codedeploy", "GetDeploymentGroup");
+        request_fits_botocore::<GetDeploymentConfigInput>("codedeploy", "GetDeploymentConfig");
+        request_fits_botocore::<GetDeploymentInput>("codedeploy", "GetDeployment");
+        request_fits_botocore::<GetDeploymentInput>("codedeploy", "ListDeploymentTargets");
+        request_fits_botocore::<GetDeploymentTargetInput>("codedeploy", "GetDeploymentTarget");
+        request_fits_botocore::<BatchGetDeploymentTargetsInput>(
+            "codedeploy",
+            "BatchGetDeploymentTargets",
         );
     }
 }

@@ -1,307 +1,41 @@
-//! The CodeDeploy model and its operations on the [`World`]: deployments with their
-//! lifecycle events and target status, the group's blue/green settings, the AppSpec.
-//! The engine that moves a deployment along is [`super::lifecycle`].
+//! CodeDeploy's operations on the [`World`]: create, continue, stop deployments and the
+//! steps the lifecycle records. The engine that moves a deployment along is
+//! [`super::lifecycle`].
 
+use super::model::*;
+use super::Error;
+use deployer_models::time::now_secs as now;
 use serde_json::Value;
 
-use super::Error;
-use crate::error::ApiError;
-use crate::model::{now, random_id, World, GROUP_NAME, UPPER_ALNUM};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
-pub enum DeploymentStatus {
-    Created,
-    Queued,
-    InProgress,
-    /// Valid in the API, never reached by ECS deployments.
-    Baking,
-    Ready,
-    Succeeded,
-    Failed,
-    Stopped,
-}
-
-impl DeploymentStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-    pub fn is_done(self) -> bool {
-        matches!(
-            self,
-            DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped
-        )
-    }
-}
-
-/// The status of one lifecycle event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-pub enum EventStatus {
-    Pending,
-    InProgress,
-    Succeeded,
-    Failed,
-    Skipped,
-}
-
-/// The status of the deployment's one target (the ECS service).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-pub enum TargetStatus {
-    Pending,
-    InProgress,
-    Succeeded,
-    Failed,
-    Skipped,
-    Ready,
-}
-
-/// `errorInformation.code` of a deployment that did not succeed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum FailureCode {
-    InvalidRevision,
-    InvalidEcsService,
-    EcsUpdateError,
-    Timeout,
-    ManualStop,
-}
-
-/// The lifecycle events of an ECS blue/green deployment, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-pub enum Hook {
-    BeforeInstall,
-    Install,
-    AfterInstall,
-    AllowTestTraffic,
-    AfterAllowTestTraffic,
-    BeforeAllowTraffic,
-    AllowTraffic,
-    AfterAllowTraffic,
-}
-
-impl Hook {
-    pub const ALL: [Hook; 8] = [
-        Hook::BeforeInstall,
-        Hook::Install,
-        Hook::AfterInstall,
-        Hook::AllowTestTraffic,
-        Hook::AfterAllowTestTraffic,
-        Hook::BeforeAllowTraffic,
-        Hook::AllowTraffic,
-        Hook::AfterAllowTraffic,
-    ];
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct LifecycleEvent {
-    pub hook: Hook,
-    pub status: EventStatus,
-    pub start: Option<f64>,
-    pub end: Option<f64>,
-    pub message: Option<String>,
-}
-
-/// What the deployment does: roll a new revision out, or put traffic back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeploymentKind {
-    /// Roll out the task definition of the AppSpec.
-    Rollout,
-    /// Roll back the deployment with this id.
-    Rollback { of: String },
-}
-
-/// What an ECS AppSpec says: the task definition, and the load balancer's container.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppSpec {
-    pub task_definition: String,
-    pub container_name: Option<String>,
-    pub container_port: Option<u64>,
-}
-
-impl AppSpec {
-    /// Parses an ECS AppSpec (YAML or JSON; keys are case-insensitive, as `aws ecs deploy`
-    /// treats them).
-    pub fn parse(content: &str) -> Result<AppSpec, String> {
-        let doc: Value = serde_yaml_ng::from_str(content)
-            .map_err(|e| format!("the AppSpec is not YAML or JSON: {e}"))?;
-        fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-            v.as_object()?
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                .map(|(_, v)| v)
-        }
-        let resources = get(&doc, "Resources")
-            .and_then(Value::as_array)
-            .ok_or("the AppSpec has no Resources list")?;
-        let first = resources
-            .first()
-            .and_then(Value::as_object)
-            .and_then(|o| o.values().next())
-            .ok_or("the AppSpec's Resources list is empty")?;
-        let ty = get(first, "Type").and_then(Value::as_str).unwrap_or("");
-        if ty != "AWS::ECS::Service" {
-            return Err(format!(
-                "the AppSpec resource Type is {ty:?}, not \"AWS::ECS::Service\""
-            ));
-        }
-        let props = get(first, "Properties").ok_or("the AppSpec resource has no Properties")?;
-        let td = get(props, "TaskDefinition")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or("the AppSpec resource has no Properties.TaskDefinition")?;
-        let lb = get(props, "LoadBalancerInfo");
-        let container_name = lb
-            .and_then(|l| get(l, "ContainerName"))
-            .and_then(Value::as_str)
-            .map(String::from);
-        let container_port = lb.and_then(|l| get(l, "ContainerPort")).and_then(|p| {
-            p.as_u64()
-                .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
-        });
-        Ok(AppSpec {
-            task_definition: td.to_string(),
-            container_name,
-            container_port,
-        })
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Deployment {
-    pub id: String,
-    pub kind: DeploymentKind,
-    /// The revision (`RevisionLocation` JSON) as given.
-    pub revision: Value,
-    pub previous_revision: Option<Value>,
-    /// Parsed from the revision (rollouts).
-    pub appspec: Option<AppSpec>,
-    pub description: Option<String>,
-    pub creator: &'static str,
-    pub status: DeploymentStatus,
-    pub error: Option<(FailureCode, String)>,
-    pub create_time: f64,
-    pub start_time: Option<f64>,
-    pub complete_time: Option<f64>,
-    pub auto_rollback: bool,
-    pub rollback_id: Option<String>,
-    pub rollback_message: Option<String>,
-    pub events: Vec<LifecycleEvent>,
-    pub target_status: TargetStatus,
-    pub target_updated: f64,
-    pub termination_wait_started: bool,
-    pub status_messages: Vec<String>,
-    /// Task set ids: (original, replacement), known once Install starts.
-    pub original: Option<String>,
-    pub replacement: Option<String>,
-    /// Traffic is on the replacement.
-    pub switched: bool,
-    // Requests from the API, consumed by the lifecycle engine.
-    pub continue_ready: bool,
-    pub continue_termination: bool,
-    pub stop: Option<bool>,
-}
-
-impl Deployment {
-    pub fn new(id: String, kind: DeploymentKind, revision: Value, creator: &'static str) -> Self {
-        let t = now();
-        Deployment {
-            id,
-            kind,
-            revision,
-            previous_revision: None,
-            appspec: None,
-            description: None,
-            creator,
-            status: DeploymentStatus::Created,
-            error: None,
-            create_time: t,
-            start_time: None,
-            complete_time: None,
-            auto_rollback: true,
-            rollback_id: None,
-            rollback_message: None,
-            events: Hook::ALL
-                .iter()
-                .map(|&hook| LifecycleEvent {
-                    hook,
-                    status: EventStatus::Pending,
-                    start: None,
-                    end: None,
-                    message: None,
-                })
-                .collect(),
-            target_status: TargetStatus::Pending,
-            target_updated: t,
-            termination_wait_started: false,
-            status_messages: Vec::new(),
-            original: None,
-            replacement: None,
-            switched: false,
-            continue_ready: false,
-            continue_termination: false,
-            stop: None,
-        }
-    }
-
-    /// Sets the deployment status and the target status with it.
-    fn set_status(&mut self, status: DeploymentStatus, target: TargetStatus) {
-        self.status = status;
-        self.target_status = target;
-        self.target_updated = now();
-    }
-}
-
-/// The CodeDeploy deployment group's blue/green settings (from `local up` flags).
-#[derive(Debug, Clone)]
-pub struct GroupSettings {
-    pub ready_stop: bool,
-    pub ready_wait: std::time::Duration,
-    pub termination_wait: std::time::Duration,
-    pub auto_rollback: bool,
-}
-
-/// A deployment a CreateDeployment request asks for.
-#[derive(Debug, Clone)]
-pub struct NewDeployment {
-    pub revision: Value,
-    pub appspec: AppSpec,
-    pub description: Option<String>,
-    pub auto_rollback: bool,
-}
-
-/// Which wait ContinueDeployment ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum WaitType {
-    ReadyWait,
-    TerminationWait,
-}
+use crate::names::{
+    random_id, APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, UPPER_ALNUM,
+};
+use crate::wire::error::{required, AwsError};
+use crate::world::World;
 
 /// How a deployment ended that did not succeed, and what is left to undo.
 #[derive(Debug, Clone)]
-pub struct Ended {
+pub(crate) struct Ended {
     /// The rollback deployment created, if any.
-    pub rollback: Option<String>,
-    pub original: Option<String>,
-    pub replacement: Option<String>,
-    pub switched: bool,
+    pub(crate) rollback: Option<String>,
+    pub(crate) original: Option<String>,
+    pub(crate) replacement: Option<String>,
+    pub(crate) switched: bool,
 }
 
 fn new_deployment_id() -> String {
     format!("d-{}", random_id(9, UPPER_ALNUM))
 }
 
-pub fn not_found(id: &str) -> ApiError {
-    ApiError::new(
+pub(crate) fn not_found(id: &str) -> AwsError<Error> {
+    AwsError::new(
         Error::DeploymentDoesNotExistException,
         format!("The deployment {id} could not be found."),
     )
 }
 
-fn already_completed(d: &Deployment) -> ApiError {
-    ApiError::new(
+fn already_completed(d: &Deployment) -> AwsError<Error> {
+    AwsError::new(
         Error::DeploymentAlreadyCompletedException,
         format!(
             "The deployment {} is already completed ({}).",
@@ -311,24 +45,326 @@ fn already_completed(d: &Deployment) -> ApiError {
     )
 }
 
+/// The names `aws ecs deploy` uses when it is not given `--codedeploy-application` /
+/// `--codedeploy-deployment-group` (`AppECS-<cluster>-<service>`, `DgpECS-<cluster>-<service>`):
+/// accepted as aliases of `demo`/`demo`, so the bare `aws ecs deploy --service demo --cluster demo
+/// --task-definition FILE --codedeploy-appspec FILE` works locally.
+pub(crate) const CLI_DEFAULT_APP: &str = "AppECS-demo-demo";
+const CLI_DEFAULT_GROUP: &str = "DgpECS-demo-demo";
+
+/// The built-in ECS deployment configurations; an NLB allows only the first.
+pub(crate) const ECS_CONFIGS: [&str; 5] = [
+    "CodeDeployDefault.ECSAllAtOnce",
+    "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+    "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
+    "CodeDeployDefault.ECSCanary10Percent5Minutes",
+    "CodeDeployDefault.ECSCanary10Percent15Minutes",
+];
+
+/// The application `demo` (or `aws ecs deploy`'s default name for it).
+pub(crate) fn check_application(name: Option<&str>) -> Result<(), AwsError<Error>> {
+    let app = required(
+        name,
+        "applicationName",
+        Error::ApplicationNameRequiredException,
+    )?;
+    if app != APP_NAME && app != CLI_DEFAULT_APP {
+        return Err(AwsError::new(
+            Error::ApplicationDoesNotExistException,
+            format!("No application found for name: {app}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The deployment group `demo` (or `aws ecs deploy`'s default name for it).
+pub(crate) fn check_group(name: Option<&str>) -> Result<(), AwsError<Error>> {
+    let group = required(
+        name,
+        "deploymentGroupName",
+        Error::DeploymentGroupNameRequiredException,
+    )?;
+    if group != GROUP_NAME && group != CLI_DEFAULT_GROUP {
+        return Err(AwsError::new(
+            Error::DeploymentGroupDoesNotExistException,
+            format!("No Deployment Group found for name: {group}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A built-in ECS deployment configuration.
+pub(crate) fn check_config(name: Option<&str>) -> Result<&str, AwsError<Error>> {
+    let name = required(
+        name,
+        "deploymentConfigName",
+        Error::DeploymentConfigNameRequiredException,
+    )?;
+    if !ECS_CONFIGS.contains(&name) {
+        return Err(AwsError::new(
+            Error::DeploymentConfigDoesNotExistException,
+            format!("The deployment config {name} does not exist for the ECS compute platform"),
+        ));
+    }
+    Ok(name)
+}
+
+/// `d-` and 9 upper-case letters or digits.
+pub(crate) fn check_id_format(id: &str) -> Result<(), AwsError<Error>> {
+    let ok =
+        id.len() == 11 && id.starts_with("d-") && id[2..].bytes().all(|b| UPPER_ALNUM.contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(AwsError::new(
+            Error::InvalidDeploymentIdException,
+            format!("Specified DeploymentId is not in the valid format: {id}"),
+        ))
+    }
+}
+
+/// A deployment id given and well-formed.
+pub(crate) fn check_deployment_id(id: Option<&str>) -> Result<&str, AwsError<Error>> {
+    let id = required(id, "deploymentId", Error::DeploymentIdRequiredException)?;
+    check_id_format(id)?;
+    Ok(id)
+}
+
+/// Targets exist once a deployment started.
+pub(crate) fn check_started(d: &Deployment) -> Result<(), AwsError<Error>> {
+    if matches!(
+        d.status,
+        DeploymentStatus::Created | DeploymentStatus::Queued
+    ) {
+        return Err(AwsError::new(
+            Error::DeploymentNotStartedException,
+            format!("The deployment {} has not started yet.", d.id),
+        ));
+    }
+    Ok(())
+}
+
+/// The one target of every deployment: the ECS service.
+pub(crate) fn target_id() -> String {
+    format!("{CLUSTER}:{SERVICE}")
+}
+
+pub(crate) fn check_target(t: &str) -> Result<(), AwsError<Error>> {
+    if t == target_id() {
+        Ok(())
+    } else {
+        Err(AwsError::new(
+            Error::DeploymentTargetDoesNotExistException,
+            format!(
+                "The provided target ID {t} does not belong to the deployment (its target is {}).",
+                target_id()
+            ),
+        ))
+    }
+}
+
+/// CreateDeployment's request, as the API read it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CreateDeployment {
+    pub(crate) application_name: Option<String>,
+    pub(crate) deployment_group_name: Option<String>,
+    pub(crate) deployment_config_name: Option<String>,
+    pub(crate) description: Option<String>,
+    /// The `RevisionLocation`, as given.
+    pub(crate) revision: Option<Value>,
+    /// `autoRollbackConfiguration`: `(enabled, events)` when given.
+    pub(crate) auto_rollback: Option<(bool, Option<Vec<String>>)>,
+}
+
+/// ListDeployments' filters, as the API read them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ListDeployments {
+    pub(crate) application_name: Option<String>,
+    pub(crate) deployment_group_name: Option<String>,
+    pub(crate) include_only_statuses: Vec<String>,
+    pub(crate) start: Option<f64>,
+    pub(crate) end: Option<f64>,
+    pub(crate) next_token: Option<String>,
+}
+
+/// A page of deployment ids, newest first, and the token of the next page.
+pub(crate) struct DeploymentPage {
+    pub(crate) ids: Vec<String>,
+    pub(crate) next_token: Option<String>,
+}
+
+const PAGE: usize = 100;
+
 impl World {
-    pub fn deployment(&self, id: &str) -> Option<&Deployment> {
+    /// CreateDeployment: CodeDeploy's checks in its order (application, group, config,
+    /// description, revision and its AppSpec), the rollback setting (the request's, else the
+    /// group's), then the rollout recorded. The caller starts the lifecycle.
+    pub(crate) fn create_deployment_from(
+        &mut self,
+        req: CreateDeployment,
+    ) -> Result<String, AwsError<Error>> {
+        check_application(req.application_name.as_deref())?;
+        check_group(req.deployment_group_name.as_deref())?;
+        if let Some(cfg) = req.deployment_config_name.as_deref() {
+            if !ECS_CONFIGS.contains(&cfg) {
+                return Err(AwsError::new(
+                    Error::DeploymentConfigDoesNotExistException,
+                    format!(
+                        "The deployment config {cfg} does not exist for the ECS compute platform"
+                    ),
+                ));
+            }
+            if cfg != DEPLOYMENT_CONFIG {
+                return Err(AwsError::new(
+                    Error::InvalidDeploymentConfigNameException,
+                    format!("{cfg}: a deployment behind a Network Load Balancer supports only {DEPLOYMENT_CONFIG}"),
+                ));
+            }
+        }
+        if req
+            .description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 512)
+        {
+            return Err(AwsError::new(
+                Error::DescriptionTooLongException,
+                "The description is too long (512 characters at most).",
+            ));
+        }
+        let revision = match req.revision {
+            Some(r @ Value::Object(_)) => r,
+            _ => {
+                return Err(AwsError::new(
+                    Error::RevisionRequiredException,
+                    "The revision ID was not specified.",
+                ))
+            }
+        };
+        let content = match revision["revisionType"].as_str() {
+            Some("AppSpecContent") => revision["appSpecContent"]["content"].as_str(),
+            Some("String") => revision["string"]["content"].as_str(),
+            Some(other) => {
+                return Err(AwsError::new(
+                    Error::InvalidRevisionException,
+                    format!("revisionType {other}: the local stack takes the AppSpec inline (AppSpecContent or String), not from S3 or GitHub"),
+                ))
+            }
+            None => None,
+        };
+        let content = content.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+            AwsError::new(
+                Error::InvalidRevisionException,
+                "The revision has no AppSpec content.",
+            )
+        })?;
+        let appspec = AppSpec::parse(content)
+            .map_err(|m| AwsError::new(Error::InvalidRevisionException, m))?;
+        let auto_rollback = match req.auto_rollback {
+            Some((enabled, events)) => {
+                enabled && events.is_none_or(|e| e.iter().any(|x| x == "DEPLOYMENT_FAILURE"))
+            }
+            None => self.group.auto_rollback,
+        };
+        self.create_deployment(NewDeployment {
+            revision,
+            appspec,
+            description: req.description,
+            auto_rollback,
+        })
+    }
+
+    /// ListDeployments: the filters checked as CodeDeploy checks them, then a page of ids,
+    /// newest first.
+    pub(crate) fn list_deployments(
+        &self,
+        req: &ListDeployments,
+    ) -> Result<DeploymentPage, AwsError<Error>> {
+        let app = req.application_name.as_deref();
+        let group = req.deployment_group_name.as_deref();
+        match (app, group) {
+            (Some(_), _) => check_application(app)?,
+            (None, Some(_)) => {
+                return Err(AwsError::new(
+                    Error::ApplicationNameRequiredException,
+                    "The minimum number of required application names was not specified (deploymentGroupName needs applicationName).",
+                ))
+            }
+            (None, None) => {}
+        }
+        if app.is_some() {
+            if group.is_none() {
+                return Err(AwsError::new(
+                    Error::DeploymentGroupNameRequiredException,
+                    "The deployment group name was not specified (applicationName needs deploymentGroupName).",
+                ));
+            }
+            check_group(group)?;
+        }
+        let mut wanted = Vec::new();
+        for s in &req.include_only_statuses {
+            match s.parse::<DeploymentStatus>() {
+                Ok(st) => wanted.push(st),
+                Err(_) => {
+                    return Err(AwsError::new(
+                        Error::InvalidDeploymentStatusException,
+                        format!("The specified deployment status {s:?} is not valid."),
+                    ))
+                }
+            }
+        }
+        let (start, end) = (req.start, req.end);
+        if let (Some(s), Some(e)) = (start, end) {
+            if s > e {
+                return Err(AwsError::new(
+                    Error::InvalidTimeRangeException,
+                    "The specified time range is not valid: start is after end.",
+                ));
+            }
+        }
+        let ids: Vec<String> = self
+            .deployments
+            .iter()
+            .rev()
+            .filter(|d| wanted.is_empty() || wanted.contains(&d.status))
+            .filter(|d| start.is_none_or(|s| d.create_time >= s))
+            .filter(|d| end.is_none_or(|e| d.create_time <= e))
+            .map(|d| d.id.clone())
+            .collect();
+        let from = match req.next_token.as_deref() {
+            Some(t) => t.parse::<usize>().map_err(|_| {
+                AwsError::new(
+                    Error::InvalidNextTokenException,
+                    format!("The next token {t:?} is not valid."),
+                )
+            })?,
+            None => 0,
+        };
+        Ok(DeploymentPage {
+            ids: ids.iter().skip(from).take(PAGE).cloned().collect(),
+            next_token: (from + PAGE < ids.len()).then(|| (from + PAGE).to_string()),
+        })
+    }
+
+    pub(crate) fn deployment(&self, id: &str) -> Option<&Deployment> {
         self.deployments.iter().find(|d| d.id == id)
     }
 
-    pub fn deployment_mut(&mut self, id: &str) -> Option<&mut Deployment> {
+    pub(crate) fn deployment_mut(&mut self, id: &str) -> Option<&mut Deployment> {
         self.deployments.iter_mut().find(|d| d.id == id)
     }
 
-    pub fn active_deployment(&self) -> Option<&Deployment> {
+    pub(crate) fn active_deployment(&self) -> Option<&Deployment> {
         self.deployments.iter().find(|d| !d.status.is_done())
     }
 
     /// Records a new rollout (one at a time per group); returns its id. The caller starts
     /// the lifecycle.
-    pub fn create_deployment(&mut self, new: NewDeployment) -> Result<String, ApiError> {
+    pub(crate) fn create_deployment(
+        &mut self,
+        new: NewDeployment,
+    ) -> Result<String, AwsError<Error>> {
         if let Some(active) = self.active_deployment() {
-            return Err(ApiError::new(
+            return Err(AwsError::new(
                 Error::DeploymentLimitExceededException,
                 format!(
                     "The Deployment Group '{GROUP_NAME}' already has an active Deployment '{}'",
@@ -349,7 +385,11 @@ impl World {
     }
 
     /// ContinueDeployment: ends the ready wait or the termination wait.
-    pub fn continue_deployment(&mut self, id: &str, wait: WaitType) -> Result<(), ApiError> {
+    pub(crate) fn continue_deployment(
+        &mut self,
+        id: &str,
+        wait: WaitType,
+    ) -> Result<(), AwsError<Error>> {
         let d = self.deployment_mut(id).ok_or_else(|| not_found(id))?;
         if d.status.is_done() {
             return Err(already_completed(d));
@@ -357,7 +397,7 @@ impl World {
         match wait {
             WaitType::ReadyWait => {
                 if d.status != DeploymentStatus::Ready {
-                    return Err(ApiError::new(
+                    return Err(AwsError::new(
                         Error::DeploymentIsNotInReadyStateException,
                         format!(
                             "The deployment {id} is not in the Ready state (it is {}).",
@@ -369,7 +409,7 @@ impl World {
             }
             WaitType::TerminationWait => {
                 if !d.termination_wait_started {
-                    return Err(ApiError::new(
+                    return Err(AwsError::new(
                         Error::DeploymentIsNotInReadyStateException,
                         format!(
                             "The deployment {id} is not waiting to terminate the original task set."
@@ -383,13 +423,17 @@ impl World {
     }
 
     /// StopDeployment: asks the lifecycle to stop (and roll back if `rollback`).
-    pub fn stop_deployment(&mut self, id: &str, rollback: bool) -> Result<(), ApiError> {
+    pub(crate) fn stop_deployment(
+        &mut self,
+        id: &str,
+        rollback: bool,
+    ) -> Result<(), AwsError<Error>> {
         let d = self.deployment_mut(id).ok_or_else(|| not_found(id))?;
         if d.status.is_done() {
             return Err(already_completed(d));
         }
         if matches!(d.kind, DeploymentKind::Rollback { .. }) {
-            return Err(ApiError::new(
+            return Err(AwsError::new(
                 Error::UnsupportedActionForDeploymentTypeException,
                 format!("The deployment {id} is a rollback: it cannot be stopped."),
             ));
@@ -399,14 +443,14 @@ impl World {
     }
 
     /// The lifecycle engine picked the deployment up.
-    pub fn start_deployment(&mut self, id: &str) {
+    pub(crate) fn start_deployment(&mut self, id: &str) {
         if let Some(d) = self.deployment_mut(id) {
             d.set_status(DeploymentStatus::InProgress, TargetStatus::InProgress);
             d.start_time = Some(now());
         }
     }
 
-    pub fn begin_hook(&mut self, id: &str, hook: Hook) {
+    pub(crate) fn begin_hook(&mut self, id: &str, hook: Hook) {
         if let Some(d) = self.deployment_mut(id) {
             let e = &mut d.events[hook as usize];
             e.status = EventStatus::InProgress;
@@ -415,7 +459,7 @@ impl World {
         }
     }
 
-    pub fn hook_succeeded(&mut self, id: &str, hook: Hook) {
+    pub(crate) fn hook_succeeded(&mut self, id: &str, hook: Hook) {
         if let Some(d) = self.deployment_mut(id) {
             let e = &mut d.events[hook as usize];
             e.status = EventStatus::Succeeded;
@@ -425,7 +469,7 @@ impl World {
     }
 
     /// The ready wait began (`true`) or ended (`false`).
-    pub fn set_ready(&mut self, id: &str, ready: bool) {
+    pub(crate) fn set_ready(&mut self, id: &str, ready: bool) {
         if let Some(d) = self.deployment_mut(id) {
             if ready {
                 d.set_status(DeploymentStatus::Ready, TargetStatus::Ready);
@@ -436,7 +480,7 @@ impl World {
     }
 
     /// Deployment `id` ended well: it becomes the group's last successful deployment.
-    pub fn mark_succeeded(&mut self, id: &str) {
+    pub(crate) fn mark_succeeded(&mut self, id: &str) {
         self.last_successful = Some(id.to_string());
         if let Some(d) = self.deployment_mut(id) {
             d.set_status(DeploymentStatus::Succeeded, TargetStatus::Succeeded);
@@ -447,7 +491,7 @@ impl World {
     /// Ends deployment `id` Failed or Stopped: the event in progress fails, the pending
     /// ones are skipped; with rollback (`rollback`, or the deployment's and the group's
     /// automatic rollback when it is `None`) a rollback deployment is created.
-    pub fn end_deployment(
+    pub(crate) fn end_deployment(
         &mut self,
         id: &str,
         status: DeploymentStatus,
@@ -515,6 +559,128 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn world(auto_rollback: bool) -> World {
+        World::with(
+            "us-east-1",
+            1,
+            GroupSettings {
+                ready_stop: false,
+                ready_wait: std::time::Duration::ZERO,
+                termination_wait: std::time::Duration::ZERO,
+                auto_rollback,
+            },
+        )
+    }
+
+    fn request(revision: Value) -> CreateDeployment {
+        CreateDeployment {
+            application_name: Some("demo".into()),
+            deployment_group_name: Some("demo".into()),
+            revision: Some(revision),
+            ..CreateDeployment::default()
+        }
+    }
+
+    fn appspec_revision() -> Value {
+        serde_json::json!({"revisionType": "AppSpecContent", "appSpecContent": {"content":
+            "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: arn:aws:ecs:us-east-1:000000000000:task-definition/demo:1\n"}})
+    }
+
+    #[test]
+    fn create_deployment_checks_in_codedeploys_order() {
+        let mut w = world(true);
+        let code =
+            |w: &mut World, r: CreateDeployment| w.create_deployment_from(r).unwrap_err().code;
+        let mut r = request(appspec_revision());
+        r.application_name = None;
+        assert_eq!(code(&mut w, r), Error::ApplicationNameRequiredException);
+        let mut r = request(appspec_revision());
+        r.deployment_group_name = Some("other".into());
+        assert_eq!(code(&mut w, r), Error::DeploymentGroupDoesNotExistException);
+        let mut r = request(appspec_revision());
+        r.deployment_config_name = Some("CodeDeployDefault.ECSCanary10Percent5Minutes".into());
+        assert_eq!(code(&mut w, r), Error::InvalidDeploymentConfigNameException);
+        let mut r = request(appspec_revision());
+        r.deployment_config_name = Some("Mine".into());
+        assert_eq!(
+            code(&mut w, r),
+            Error::DeploymentConfigDoesNotExistException
+        );
+        let mut r = request(appspec_revision());
+        r.description = Some("x".repeat(513));
+        assert_eq!(code(&mut w, r), Error::DescriptionTooLongException);
+        let mut r = request(Value::Null);
+        r.revision = None;
+        assert_eq!(code(&mut w, r), Error::RevisionRequiredException);
+        let s3 = serde_json::json!({"revisionType": "S3", "s3Location": {}});
+        assert_eq!(code(&mut w, request(s3)), Error::InvalidRevisionException);
+        assert!(w.deployments.is_empty(), "nothing recorded on an error");
+    }
+
+    #[test]
+    fn the_requests_rollback_setting_wins_over_the_groups() {
+        let mut w = world(true);
+        let mut r = request(appspec_revision());
+        r.auto_rollback = Some((true, Some(vec!["DEPLOYMENT_STOP_ON_ALARM".into()])));
+        let id = w.create_deployment_from(r).unwrap();
+        assert!(
+            !w.deployment(&id).unwrap().auto_rollback,
+            "no DEPLOYMENT_FAILURE event"
+        );
+        w.deployments.clear();
+        let id = w
+            .create_deployment_from(request(appspec_revision()))
+            .unwrap();
+        assert!(w.deployment(&id).unwrap().auto_rollback, "the group's");
+    }
+
+    #[test]
+    fn list_deployments_checks_its_filters() {
+        let w = world(true);
+        let code = |r: ListDeployments| w.list_deployments(&r).err().map(|e| e.code);
+        let group_only = ListDeployments {
+            deployment_group_name: Some("demo".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            code(group_only),
+            Some(Error::ApplicationNameRequiredException)
+        );
+        let bad_status = ListDeployments {
+            include_only_statuses: vec!["Done".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            code(bad_status),
+            Some(Error::InvalidDeploymentStatusException)
+        );
+        let backwards = ListDeployments {
+            start: Some(2.0),
+            end: Some(1.0),
+            ..Default::default()
+        };
+        assert_eq!(code(backwards), Some(Error::InvalidTimeRangeException));
+        let token = ListDeployments {
+            next_token: Some("x".into()),
+            ..Default::default()
+        };
+        assert_eq!(code(token), Some(Error::InvalidNextTokenException));
+        assert_eq!(code(ListDeployments::default()), None);
+    }
+
+    #[test]
+    fn deployment_id_format() {
+        assert!(check_id_format("d-ABCDEF123").is_ok());
+        assert_eq!(
+            check_id_format("d-abc").unwrap_err().code,
+            Error::InvalidDeploymentIdException
+        );
+        assert_eq!(
+            check_id_format("x-ABCDEF123").unwrap_err().code,
+            Error::InvalidDeploymentIdException
+        );
+    }
 
     #[test]
     fn appspec_yaml_and_json_case_insensitive() {

@@ -15,30 +15,31 @@
 //!
 //! The engine keeps its books in the [`World`] (through [`super::backend`] and
 //! [`crate::ecs::backend`]) and acts through a [`Platform`]: the running
-//! [`crate::stack::Stack`] (processes, listeners, the wall clock), or in the tests
+//! [`crate::runtime::stack::Stack`] (processes, listeners, the wall clock), or in the tests
 //! below a bare in-memory world with a fake clock.
 
 use std::future::Future;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::backend::{DeploymentKind, DeploymentStatus, FailureCode, Hook};
-use crate::ecs::backend::launch_of;
-use crate::model::{World, CONTAINER, CONTAINER_PORT};
+use super::model::{DeploymentKind, DeploymentStatus, FailureCode, Hook};
+use crate::ecs::model::launch_of;
+use crate::names::{CONTAINER, CONTAINER_PORT};
+use crate::world::World;
 
 /// How long the engine waits between two looks at the world.
-pub const TICK: Duration = Duration::from_millis(50);
+pub(crate) const TICK: Duration = Duration::from_millis(50);
 
 /// A listener of the load balancer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     Production,
     Test,
 }
 
 impl Route {
-    /// The listener's kind in [`crate::elb::Lb`].
-    pub fn kind(self) -> &'static str {
+    /// The listener's kind in [`crate::elbv2::backend::Lb`].
+    pub(crate) fn kind(self) -> &'static str {
         match self {
             Route::Production => "prod",
             Route::Test => "test",
@@ -47,7 +48,7 @@ impl Route {
 }
 
 /// What the lifecycle needs from the world around it.
-pub trait Platform: Send + Sync + 'static {
+pub(crate) trait Platform: Send + Sync + 'static {
     /// The model; never hold the guard across an `.await`.
     fn world(&self) -> MutexGuard<'_, World>;
     /// The engine's clock.
@@ -68,12 +69,12 @@ pub trait Platform: Send + Sync + 'static {
 }
 
 /// Runs deployment `id` (and the rollback it may trigger) in the background.
-pub fn spawn<P: Platform>(p: Arc<P>, id: String) {
+pub(crate) fn spawn<P: Platform>(p: Arc<P>, id: String) {
     tokio::spawn(async move { run(&p, id).await });
 }
 
 /// Runs deployment `id` to its end, then the rollback deployment it triggered, if any.
-pub async fn run<P: Platform>(p: &Arc<P>, id: String) {
+pub(crate) async fn run<P: Platform>(p: &Arc<P>, id: String) {
     let mut next = Some(id);
     while let Some(id) = next.take() {
         let Some(kind) = p.world().deployment(&id).map(|d| d.kind.clone()) else {
@@ -429,11 +430,11 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::codedeploy::backend::{
+    use crate::codedeploy::model::{
         AppSpec, EventStatus, GroupSettings, NewDeployment, TargetStatus, WaitType,
     };
-    use crate::ecs::backend::{Health, NewTask, StopCode, TaskStatus};
-    use crate::model::{random_id, HEX};
+    use crate::ecs::model::{Health, NewTask, StopCode, TaskStatus};
+    use crate::names::{random_id, HEX};
 
     struct Fake {
         world: Mutex<World>,

@@ -5,15 +5,16 @@
 //! [`lifecycle`] is the engine that moves a deployment through the ECS blue/green
 //! lifecycle, over a [`lifecycle::Platform`] (the running stack, or a bare world in tests).
 
-pub mod api;
-pub mod backend;
-pub mod lifecycle;
+pub(crate) mod api;
+pub(crate) mod backend;
+pub(crate) mod lifecycle;
+pub(crate) mod model;
 
-use super::error::ErrorCode;
+use crate::wire::error::ErrorCode;
 
 /// CodeDeploy error codes this stack answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-pub enum Error {
+pub(crate) enum Error {
     ApplicationDoesNotExistException,
     ApplicationNameRequiredException,
     BatchLimitExceededException,

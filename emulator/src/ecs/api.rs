@@ -3,16 +3,119 @@
 
 use std::sync::Arc;
 
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::backend::{StopCode, Task, TaskSet, TaskSetStatus, TaskStatus};
+use super::backend;
+use super::model::{StopCode, Task, TaskSet, TaskSetStatus, TaskStatus};
 use super::Error;
-use crate::api::{opt_str, req_str, str_list, ApiResult};
-use crate::error::{ApiError, Common};
-use crate::model::{World, CLUSTER, CONTAINER, CONTAINER_PORT, SERVICE, TG_NAMES};
-use crate::stack::Stack;
+use crate::names::{CLUSTER, CONTAINER, CONTAINER_PORT, SERVICE, TG_NAMES};
+use crate::runtime::stack::Stack;
+use crate::wire::error::required;
+use crate::wire::error::{ApiError, Common};
+use crate::wire::json::{request, ApiResult};
+use crate::world::World;
 
-pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
+/// DescribeTaskDefinitionRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeTaskDefinitionRequest {
+    task_definition: Option<String>,
+}
+
+/// ListTaskDefinitionsRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListTaskDefinitionsRequest {
+    family_prefix: Option<String>,
+    status: Option<String>,
+    sort: Option<String>,
+    next_token: Option<String>,
+    max_results: Option<i64>,
+}
+
+/// The cluster member every other request has (ListServicesRequest's, for one).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterRequest {
+    cluster: Option<String>,
+}
+
+/// DescribeServicesRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeServicesRequest {
+    cluster: Option<String>,
+    #[serde(default)]
+    services: Vec<String>,
+}
+
+/// UpdateServiceRequest: what a CODE_DEPLOY service lets change, and the members it
+/// refuses (only whether they are given matters).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateServiceRequest {
+    cluster: Option<String>,
+    service: Option<String>,
+    desired_count: Option<i64>,
+    task_definition: Option<IgnoredAny>,
+    network_configuration: Option<IgnoredAny>,
+    load_balancers: Option<IgnoredAny>,
+    platform_version: Option<IgnoredAny>,
+}
+
+/// RunTaskRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RunTaskRequest {
+    cluster: Option<String>,
+    task_definition: Option<String>,
+    count: Option<i64>,
+    overrides: Option<crate::ecs::placement::TaskOverride>,
+}
+
+/// StopTaskRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StopTaskRequest {
+    cluster: Option<String>,
+    task: Option<String>,
+    reason: Option<String>,
+}
+
+/// ListTasksRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListTasksRequest {
+    cluster: Option<String>,
+    service_name: Option<String>,
+    desired_status: Option<String>,
+    started_by: Option<String>,
+    family: Option<String>,
+    next_token: Option<String>,
+    max_results: Option<i64>,
+}
+
+/// DescribeTasksRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeTasksRequest {
+    cluster: Option<String>,
+    #[serde(default)]
+    tasks: Vec<String>,
+}
+
+/// DescribeTaskSetsRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeTaskSetsRequest {
+    cluster: Option<String>,
+    #[serde(default)]
+    task_sets: Vec<String>,
+}
+
+pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
         "RegisterTaskDefinition" => {
             let mut td = input.clone();
@@ -26,7 +129,12 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             Ok(json!({"taskDefinition": td, "tags": tags}))
         }
         "DescribeTaskDefinition" => {
-            let r = req_str(input, "taskDefinition", Error::ClientException)?;
+            let req: DescribeTaskDefinitionRequest = request(input)?;
+            let r = required(
+                req.task_definition.as_deref(),
+                "taskDefinition",
+                Error::ClientException,
+            )?;
             let w = stack.world();
             let td = w.resolve_task_def(r).ok_or_else(|| {
                 ApiError::new(
@@ -53,7 +161,7 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             }], "failures": []}))
         }
         "ListServices" => {
-            check_cluster(stack, input)?;
+            check_cluster(stack, request::<ClusterRequest>(input)?.cluster)?;
             Ok(json!({"serviceArns": [stack.names().service_arn()]}))
         }
         "ListTasks" => list_tasks(stack, input),
@@ -61,9 +169,10 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         "StopTask" => stop_task(stack, input),
         "DescribeTasks" => describe_tasks(stack, input),
         "DescribeTaskSets" => {
-            check_cluster(stack, input)?;
+            let req: DescribeTaskSetsRequest = request(input)?;
+            check_cluster(stack, req.cluster)?;
             let w = stack.world();
-            let wanted = str_list(input, "taskSets")?;
+            let wanted = req.task_sets;
             let sets: Vec<Value> = w
                 .service
                 .task_sets
@@ -83,15 +192,16 @@ pub fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
 }
 
 fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {
-    let prefix = opt_str(input, "familyPrefix")?;
-    let status = opt_str(input, "status")?.unwrap_or("ACTIVE");
+    let req: ListTaskDefinitionsRequest = request(input)?;
+    let prefix = req.family_prefix.as_deref();
+    let status = req.status.as_deref().unwrap_or("ACTIVE");
     if !matches!(status, "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS") {
         return Err(ApiError::new(
             Error::InvalidParameterException,
             format!("status {status:?} is not valid"),
         ));
     }
-    let desc = match opt_str(input, "sort")? {
+    let desc = match req.sort.as_deref() {
         None | Some("ASC") => false,
         Some("DESC") => true,
         Some(other) => {
@@ -112,12 +222,22 @@ fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {
     if desc {
         arns.reverse();
     }
-    paginate(arns, input, "taskDefinitionArns")
+    paginate(
+        arns,
+        req.next_token.as_deref(),
+        req.max_results,
+        "taskDefinitionArns",
+    )
 }
 
 /// `nextToken` is the index of the next item; `maxResults` defaults to 100.
-fn paginate(items: Vec<String>, input: &Value, key: &str) -> ApiResult {
-    let start = match opt_str(input, "nextToken")? {
+fn paginate(
+    items: Vec<String>,
+    next_token: Option<&str>,
+    max_results: Option<i64>,
+    key: &str,
+) -> ApiResult {
+    let start = match next_token {
         Some(t) => t.parse::<usize>().map_err(|_| {
             ApiError::new(
                 Error::InvalidParameterException,
@@ -126,7 +246,7 @@ fn paginate(items: Vec<String>, input: &Value, key: &str) -> ApiResult {
         })?,
         None => 0,
     };
-    let max = input["maxResults"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+    let max = max_results.unwrap_or(100).clamp(1, 100) as usize;
     let page: Vec<String> = items.iter().skip(start).take(max).cloned().collect();
     let mut out = Map::new();
     out.insert(key.into(), json!(page));
@@ -136,21 +256,14 @@ fn paginate(items: Vec<String>, input: &Value, key: &str) -> ApiResult {
     Ok(Value::Object(out))
 }
 
-fn check_cluster(stack: &Stack, input: &Value) -> Result<(), ApiError> {
-    let cluster = opt_str(input, "cluster")?.unwrap_or("default");
-    if cluster == CLUSTER || cluster == stack.names().cluster_arn() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            Error::ClusterNotFoundException,
-            "Cluster not found.",
-        ))
-    }
+fn check_cluster(stack: &Stack, cluster: Option<String>) -> Result<(), ApiError> {
+    Ok(backend::check_cluster(&stack.names(), cluster.as_deref())?)
 }
 
 fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    let wanted = str_list(input, "services")?;
+    let req: DescribeServicesRequest = request(input)?;
+    check_cluster(stack, req.cluster)?;
+    let wanted = req.services;
     if wanted.is_empty() {
         return Err(ApiError::new(
             Error::InvalidParameterException,
@@ -176,47 +289,24 @@ fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
     Ok(json!({"services": services, "failures": failures}))
 }
 
-/// UpdateService on a CODE_DEPLOY service: the desired count (the scheduler starts or
-/// stops tasks of the primary task set); the task definition, network configuration and
-/// load balancers belong to CodeDeploy, as ECS answers.
+/// UpdateService (the rules are the backend's).
 fn update_service(stack: &Stack, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    let s = req_str(input, "service", Error::InvalidParameterException)?;
-    if s != SERVICE && s != stack.names().service_arn() {
-        return Err(ApiError::new(
-            Error::ServiceNotFoundException,
-            "Service not found.",
-        ));
-    }
-    for key in [
-        "taskDefinition",
-        "networkConfiguration",
-        "loadBalancers",
-        "platformVersion",
-    ] {
-        if input.get(key).is_some_and(|v| !v.is_null()) {
-            return Err(ApiError::new(
-                Error::InvalidParameterException,
-                format!(
-                    "Unable to update {key} on services with a CODE_DEPLOY deployment controller. \
-                     Use AWS CodeDeploy to trigger a new deployment."
-                ),
-            ));
-        }
-    }
-    let desired = match input.get("desiredCount") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().filter(|n| *n <= 1000).ok_or_else(|| {
-            ApiError::new(
-                Error::InvalidParameterException,
-                format!("desiredCount {v}: must be a whole number from 0 to 1000"),
-            )
-        })? as u32),
+    let r: UpdateServiceRequest = request(input)?;
+    check_cluster(stack, r.cluster)?;
+    let req = backend::UpdateService {
+        service: r.service,
+        desired_count: r.desired_count,
+        code_deploy_owned: [
+            ("taskDefinition", r.task_definition.is_some()),
+            ("networkConfiguration", r.network_configuration.is_some()),
+            ("loadBalancers", r.load_balancers.is_some()),
+            ("platformVersion", r.platform_version.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(key, given)| given.then_some(key)),
     };
     let mut w = stack.world();
-    if let Some(n) = desired {
-        w.set_desired(n);
-    }
+    w.update_service(&req)?;
     Ok(json!({"service": service_json(&w)}))
 }
 
@@ -231,8 +321,13 @@ fn family_of(task_def_arn: &str) -> &str {
 /// RunTask: `count` one-off tasks of a task definition (`family`, `family:rev` or ARN),
 /// with `overrides.containerOverrides` (command, environment) for the `demo` container.
 fn run_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    let r = req_str(input, "taskDefinition", Error::InvalidParameterException)?;
+    let req: RunTaskRequest = request(input)?;
+    check_cluster(stack, req.cluster)?;
+    let r = required(
+        req.task_definition.as_deref(),
+        "taskDefinition",
+        Error::InvalidParameterException,
+    )?;
     let arn = {
         let w = stack.world();
         let td = w.resolve_task_def(r).ok_or_else(|| {
@@ -246,20 +341,21 @@ fn run_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
             .unwrap_or_default()
             .to_string()
     };
-    let count = match input.get("count") {
-        None | Some(Value::Null) => 1,
-        Some(v) => v.as_u64().filter(|n| (1..=10).contains(n)).ok_or_else(|| {
-            ApiError::new(
+    let count = match req.count {
+        None => 1,
+        Some(v) if (1..=10).contains(&v) => v,
+        Some(v) => {
+            return Err(ApiError::new(
                 Error::InvalidParameterException,
                 format!("count {v}: must be from 1 to 10"),
-            )
-        })?,
+            ))
+        }
     };
-    let o = crate::placement::overrides(input, CONTAINER)
+    let o = crate::ecs::placement::overrides(req.overrides.as_ref(), CONTAINER)
         .map_err(|m| ApiError::new(Error::InvalidParameterException, m))?;
     let mut ids = Vec::new();
     for _ in 0..count {
-        let id = crate::tasks::run_task(stack, &arn, o.command.clone(), &o.environment)
+        let id = crate::runtime::tasks::run_task(stack, &arn, o.command.clone(), &o.environment)
             .map_err(|e| ApiError::new(Error::ClientException, format!("{e:#}")))?;
         ids.push(id);
     }
@@ -274,10 +370,17 @@ fn run_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
 
 /// StopTask: a service task is replaced by the scheduler; a one-off one just stops.
 fn stop_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    let r = req_str(input, "task", Error::InvalidParameterException)?;
+    let req: StopTaskRequest = request(input)?;
+    check_cluster(stack, req.cluster)?;
+    let r = required(
+        req.task.as_deref(),
+        "task",
+        Error::InvalidParameterException,
+    )?;
     let id = r.rsplit('/').next().unwrap_or(r).to_string();
-    let reason = opt_str(input, "reason")?
+    let reason = req
+        .reason
+        .as_deref()
         .unwrap_or("Task stopped by the user")
         .to_string();
     if !stack.world().tasks.contains_key(&id) {
@@ -286,7 +389,7 @@ fn stop_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
             "The referenced task was not found.",
         ));
     }
-    crate::tasks::stop_task(stack, &id, StopCode::UserInitiated, &reason);
+    crate::runtime::tasks::stop_task(stack, &id, StopCode::UserInitiated, &reason);
     let w = stack.world();
     let t = w.tasks.get(&id).expect("checked above");
     Ok(json!({"task": task_json(&w, t)}))
@@ -298,14 +401,14 @@ fn counts(w: &World, ts: &TaskSet) -> (usize, usize) {
     for t in ts.tasks.iter().filter_map(|id| w.tasks.get(id)) {
         match t.last_status {
             TaskStatus::Running => running += 1,
-            TaskStatus::Provisioning | TaskStatus::Pending => pending += 1,
+            TaskStatus::Pending => pending += 1,
             _ => {}
         }
     }
     (running, pending)
 }
 
-pub fn task_set_json(w: &World, ts: &TaskSet) -> Value {
+pub(crate) fn task_set_json(w: &World, ts: &TaskSet) -> Value {
     let (running, pending) = counts(w, ts);
     let steady = running >= ts.desired as usize && pending == 0;
     json!({
@@ -387,8 +490,9 @@ fn service_json(w: &World) -> Value {
 }
 
 fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    if let Some(s) = opt_str(input, "serviceName")? {
+    let req: ListTasksRequest = request(input)?;
+    check_cluster(stack, req.cluster)?;
+    if let Some(s) = req.service_name.as_deref() {
         if s != SERVICE && s != stack.names().service_arn() {
             return Err(ApiError::new(
                 Error::ServiceNotFoundException,
@@ -396,7 +500,7 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
             ));
         }
     }
-    let desired = opt_str(input, "desiredStatus")?.unwrap_or("RUNNING");
+    let desired = req.desired_status.as_deref().unwrap_or("RUNNING");
     let want_running = match desired {
         "RUNNING" | "PENDING" => true,
         "STOPPED" => false,
@@ -407,9 +511,9 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
             ))
         }
     };
-    let service_only = opt_str(input, "serviceName")?.is_some();
-    let started_by = opt_str(input, "startedBy")?;
-    let family = opt_str(input, "family")?;
+    let service_only = req.service_name.is_some();
+    let started_by = req.started_by.as_deref();
+    let family = req.family.as_deref();
     let w = stack.world();
     let mut tasks: Vec<&Task> = w
         .tasks
@@ -425,14 +529,16 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
     tasks.sort_by(|a, b| a.created_at.total_cmp(&b.created_at));
     paginate(
         tasks.iter().map(|t| t.arn.clone()).collect(),
-        input,
+        req.next_token.as_deref(),
+        req.max_results,
         "taskArns",
     )
 }
 
 fn describe_tasks(stack: &Stack, input: &Value) -> ApiResult {
-    check_cluster(stack, input)?;
-    let wanted = str_list(input, "tasks")?;
+    let req: DescribeTasksRequest = request(input)?;
+    check_cluster(stack, req.cluster)?;
+    let wanted = req.tasks;
     if wanted.is_empty() {
         return Err(ApiError::new(
             Error::InvalidParameterException,
@@ -536,7 +642,7 @@ fn task_json(w: &World, t: &Task) -> Value {
 }
 
 /// ECS task metadata v4 (`/task`) for a task of this stack.
-pub fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
+pub(crate) fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
     let w = stack.world();
     let t = w.tasks.get(id)?;
     let td = w.task_def(&t.task_def_arn);
@@ -573,5 +679,25 @@ fn desired_status(t: &Task) -> &'static str {
         TaskStatus::Running.as_str()
     } else {
         TaskStatus::Stopped.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::botocore_check::request_fits_botocore;
+
+    #[test]
+    fn requests_fit_botocore() {
+        request_fits_botocore::<DescribeTaskDefinitionRequest>("ecs", "DescribeTaskDefinition");
+        request_fits_botocore::<ListTaskDefinitionsRequest>("ecs", "ListTaskDefinitions");
+        request_fits_botocore::<ClusterRequest>("ecs", "ListServices");
+        request_fits_botocore::<DescribeServicesRequest>("ecs", "DescribeServices");
+        request_fits_botocore::<UpdateServiceRequest>("ecs", "UpdateService");
+        request_fits_botocore::<RunTaskRequest>("ecs", "RunTask");
+        request_fits_botocore::<StopTaskRequest>("ecs", "StopTask");
+        request_fits_botocore::<ListTasksRequest>("ecs", "ListTasks");
+        request_fits_botocore::<DescribeTasksRequest>("ecs", "DescribeTasks");
+        request_fits_botocore::<DescribeTaskSetsRequest>("ecs", "DescribeTaskSets");
     }
 }

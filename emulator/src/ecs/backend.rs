@@ -1,273 +1,115 @@
-//! The ECS model and its operations on the [`World`]: task definitions, task sets and the
-//! records of their tasks. Starting and stopping the processes is [`crate::tasks`]'s
-//! job; this module only keeps the books.
+//! ECS's operations on the [`World`]: task definitions, task sets and the records of
+//! their tasks. Starting and stopping the processes is [`crate::runtime::tasks`]'s job;
+//! this module only keeps the books.
 
-use std::time::Duration;
-
+use super::model::*;
+use super::Error;
+use crate::names::{random_id, Names, ACCOUNT_ID, CLUSTER, DIGITS, SERVICE, TG_NAMES};
+use crate::wire::error::AwsError;
+use crate::world::World;
+use deployer_models::time::now_secs as now;
 use serde_json::{json, Value};
 
-use super::Error;
-use crate::error::{ApiError, Common};
-use crate::model::{now, random_id, World, ACCOUNT_ID, CONTAINER, DIGITS, TG_NAMES};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum TaskStatus {
-    Provisioning,
-    Pending,
-    Running,
-    Deprovisioning,
-    Stopped,
-}
-
-impl TaskStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+/// The cluster a request names (`default` when none): `demo`, by name or ARN.
+pub(crate) fn check_cluster(names: &Names, cluster: Option<&str>) -> Result<(), AwsError<Error>> {
+    let cluster = cluster.unwrap_or("default");
+    if cluster == CLUSTER || cluster == names.cluster_arn() {
+        Ok(())
+    } else {
+        Err(AwsError::new(
+            Error::ClusterNotFoundException,
+            "Cluster not found.",
+        ))
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum Health {
-    Unknown,
-    Healthy,
-    Unhealthy,
-}
-
-impl Health {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
-/// Why a task stopped (ECS `stopCode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-pub enum StopCode {
-    /// `deployer local down` or Ctrl-C.
-    UserInitiated,
-    /// Its task set was deleted.
-    ServiceSchedulerInitiated,
-    /// It failed its container health check.
-    TaskFailedToStart,
-    /// The process exited on its own.
-    EssentialContainerExited,
-}
-
-/// How many Availability Zones the local service spreads its tasks over.
-pub const AZ_COUNT: usize = 2;
-
-#[derive(Debug, Clone)]
-pub struct Task {
-    pub id: String,
-    pub arn: String,
-    pub task_set_id: String,
-    pub task_def_arn: String,
-    pub image: String,
-    pub version: String,
-    pub port: u16,
-    pub pid: Option<u32>,
-    pub last_status: TaskStatus,
-    pub desired_running: bool,
-    pub health: Health,
-    /// Whether the task definition has a container health check.
-    pub has_health_check: bool,
-    pub created_at: f64,
-    pub started_at: Option<f64>,
-    pub stopping_at: Option<f64>,
-    pub stopped_at: Option<f64>,
-    pub stopped_reason: Option<String>,
-    pub stop_code: Option<StopCode>,
-    pub exit_code: Option<i32>,
-    pub log: String,
-    /// The Availability Zone it was placed in (spread as the ECS scheduler spreads).
-    pub az: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum TaskSetStatus {
-    Primary,
-    Active,
-    Draining,
-}
-
-impl TaskSetStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct TaskSet {
-    pub id: String,
-    pub arn: String,
-    pub task_def_arn: String,
-    /// Index into [`TG_NAMES`].
-    pub tg: usize,
-    pub status: TaskSetStatus,
-    /// The CodeDeploy deployment that created it.
-    pub external_id: Option<String>,
-    pub created_at: f64,
-    pub updated_at: f64,
-    pub desired: u32,
-    pub tasks: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ServiceEvent {
-    pub id: String,
-    pub at: f64,
-    pub message: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Service {
-    pub created_at: f64,
-    pub desired: u32,
-    pub task_sets: Vec<TaskSet>,
-    pub events: Vec<ServiceEvent>,
-}
-
-/// A task being started: what [`World::record_task`] needs to know of it.
-#[derive(Debug, Clone)]
-pub struct NewTask {
-    pub id: String,
-    pub image: String,
-    pub version: String,
-    pub port: u16,
-    pub pid: Option<u32>,
-    pub has_health_check: bool,
-    pub log: String,
-}
-
-/// What a task runs, read from its task definition.
-#[derive(Debug, Clone)]
-pub struct Launch {
-    pub image: String,
-    pub env: Vec<(String, String)>,
-    pub args: Vec<String>,
-    pub health: Option<HealthCheck>,
-    pub stop_timeout: Option<Duration>,
-}
-
-#[derive(Debug, Clone)]
-pub struct HealthCheck {
-    /// Program and arguments (`/demo` mapped to the local demo binary).
-    pub argv: Vec<String>,
-    pub shell: bool,
-    pub timeout: Duration,
-    pub retries: u32,
-    pub start_period: Duration,
-}
-
-/// Reads the container named `demo` (else the first essential one) of a task definition.
-pub fn launch_of(task_def: &Value) -> anyhow::Result<Launch> {
-    use anyhow::anyhow;
-    let containers = task_def["containerDefinitions"]
-        .as_array()
-        .ok_or_else(|| anyhow!("task definition has no containerDefinitions"))?;
-    let c = containers
-        .iter()
-        .find(|c| c["name"].as_str() == Some(CONTAINER))
-        .or_else(|| {
-            containers
-                .iter()
-                .find(|c| c["essential"].as_bool() != Some(false))
-        })
-        .ok_or_else(|| anyhow!("task definition has no container named {CONTAINER:?}"))?;
-    let image = c["image"]
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| anyhow!("container {:?} has no image", c["name"]))?
-        .to_string();
-    let env = c["environment"]
-        .as_array()
-        .map(|vars| {
-            vars.iter()
-                .filter_map(|v| {
-                    Some((
-                        v["name"].as_str()?.to_string(),
-                        v["value"].as_str().unwrap_or("").to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let args = c["command"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    let health = match c["healthCheck"]["command"].as_array() {
-        Some(cmd) if !cmd.is_empty() => {
-            let words: Vec<String> = cmd
-                .iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect();
-            let (shell, argv) = match words.first().map(String::as_str) {
-                Some("CMD") => (false, words[1..].to_vec()),
-                Some("CMD-SHELL") => (true, words[1..].to_vec()),
-                _ => (false, words.clone()),
-            };
-            if argv.is_empty() {
-                return Err(anyhow!("healthCheck.command {words:?} has no program"));
-            }
-            let secs = |key: &str, default: u64| {
-                Duration::from_secs(c["healthCheck"][key].as_u64().unwrap_or(default))
-            };
-            Some(HealthCheck {
-                argv,
-                shell,
-                timeout: secs("timeout", 5),
-                retries: c["healthCheck"]["retries"].as_u64().unwrap_or(3).max(1) as u32,
-                start_period: secs("startPeriod", 0),
-            })
-        }
-        _ => None,
-    };
-    let stop_timeout = c["stopTimeout"].as_u64().map(Duration::from_secs);
-    Ok(Launch {
-        image,
-        env,
-        args,
-        health,
-        stop_timeout,
-    })
-}
-
-fn valid_family(f: &str) -> bool {
-    !f.is_empty()
-        && f.len() <= 255
-        && f.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+/// UpdateService's request, as the API read it: the service, the desired count, and which
+/// of the members a CODE_DEPLOY service refuses were given.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UpdateService {
+    pub(crate) service: Option<String>,
+    pub(crate) desired_count: Option<i64>,
+    /// `taskDefinition`, `networkConfiguration`, `loadBalancers`, `platformVersion`: the
+    /// first one given.
+    pub(crate) code_deploy_owned: Option<&'static str>,
 }
 
 impl World {
+    /// UpdateService on a CODE_DEPLOY service: the desired count (the scheduler starts or
+    /// stops tasks of the primary task set); the task definition, network configuration and
+    /// load balancers belong to CodeDeploy, as ECS answers.
+    pub(crate) fn update_service(&mut self, req: &UpdateService) -> Result<(), AwsError<Error>> {
+        let s = match req.service.as_deref() {
+            None => Err(AwsError::new(
+                Error::InvalidParameterException,
+                "service is required",
+            )),
+            Some("") => Err(AwsError::new(
+                Error::InvalidParameterException,
+                "service must not be empty",
+            )),
+            Some(s) => Ok(s),
+        }?;
+        if s != SERVICE && s != self.names.service_arn() {
+            return Err(AwsError::new(
+                Error::ServiceNotFoundException,
+                "Service not found.",
+            ));
+        }
+        if let Some(key) = req.code_deploy_owned {
+            return Err(AwsError::new(
+                Error::InvalidParameterException,
+                format!(
+                    "Unable to update {key} on services with a CODE_DEPLOY deployment controller. \
+                     Use AWS CodeDeploy to trigger a new deployment."
+                ),
+            ));
+        }
+        let desired = match req.desired_count {
+            None => None,
+            Some(v) => Some(
+                u32::try_from(v)
+                    .ok()
+                    .filter(|n| *n <= 1000)
+                    .ok_or_else(|| {
+                        AwsError::new(
+                            Error::InvalidParameterException,
+                            format!("desiredCount {v}: must be a whole number from 0 to 1000"),
+                        )
+                    })?,
+            ),
+        };
+        if let Some(n) = desired {
+            self.set_desired(n);
+        }
+        Ok(())
+    }
+
     /// Registers a task definition (the next revision of its family); returns its ARN.
-    pub fn register_task_definition(&mut self, mut td: Value) -> Result<String, ApiError> {
+    pub(crate) fn register_task_definition(
+        &mut self,
+        mut td: Value,
+    ) -> Result<String, AwsError<Error>> {
         let family = match td.get("family") {
             Some(Value::String(f)) if !f.is_empty() => f.clone(),
             Some(Value::Null) | None => {
-                return Err(ApiError::new(Error::ClientException, "family is required"))
+                return Err(AwsError::new(Error::ClientException, "family is required"))
             }
             Some(Value::String(_)) => {
-                return Err(ApiError::new(
+                return Err(AwsError::new(
                     Error::ClientException,
                     "family must not be empty",
                 ))
             }
             Some(other) => {
-                return Err(ApiError::new(
-                    Common::SerializationException,
+                return Err(AwsError::new(
+                    Error::SerializationException,
                     format!("family: expected a string, got {other}"),
                 ))
             }
         };
         if !valid_family(&family) {
-            return Err(ApiError::new(
+            return Err(AwsError::new(
                 Error::ClientException,
                 format!("Family {family:?} contains invalid characters: up to 255 letters, numbers, hyphens and underscores are allowed."),
             ));
@@ -277,14 +119,14 @@ impl World {
             .cloned()
             .unwrap_or_default();
         if containers.is_empty() {
-            return Err(ApiError::new(
+            return Err(AwsError::new(
                 Error::ClientException,
                 "TaskDefinition must contain at least one container definition.",
             ));
         }
         for (i, c) in containers.iter().enumerate() {
             if c["name"].as_str().is_none_or(str::is_empty) {
-                return Err(ApiError::new(
+                return Err(AwsError::new(
                     Error::ClientException,
                     format!(
                         "Container.name should not be null or empty (containerDefinitions[{i}])."
@@ -292,7 +134,7 @@ impl World {
                 ));
             }
             if c["image"].as_str().is_none_or(str::is_empty) {
-                return Err(ApiError::new(
+                return Err(AwsError::new(
                     Error::ClientException,
                     format!(
                         "Container.image should not be null or empty (container {:?}).",
@@ -329,14 +171,14 @@ impl World {
         Ok(arn)
     }
 
-    pub fn task_def(&self, arn: &str) -> Option<&Value> {
+    pub(crate) fn task_def(&self, arn: &str) -> Option<&Value> {
         self.task_defs
             .iter()
             .find(|td| td["taskDefinitionArn"].as_str() == Some(arn))
     }
 
     /// `family`, `family:revision` or a full ARN.
-    pub fn resolve_task_def(&self, r: &str) -> Option<&Value> {
+    pub(crate) fn resolve_task_def(&self, r: &str) -> Option<&Value> {
         if r.starts_with("arn:") {
             return self.task_def(r);
         }
@@ -351,7 +193,7 @@ impl World {
     }
 
     /// A service event (newest first, the last 100 kept), logged too.
-    pub fn event(&mut self, message: impl Into<String>) {
+    pub(crate) fn event(&mut self, message: impl Into<String>) {
         let message = message.into();
         tracing::info!(target: "ecs", "{message}");
         self.service.events.insert(
@@ -365,24 +207,24 @@ impl World {
         self.service.events.truncate(100);
     }
 
-    pub fn primary(&self) -> Option<&TaskSet> {
+    pub(crate) fn primary(&self) -> Option<&TaskSet> {
         self.service
             .task_sets
             .iter()
             .find(|ts| ts.status == TaskSetStatus::Primary)
     }
 
-    pub fn task_set(&self, id: &str) -> Option<&TaskSet> {
+    pub(crate) fn task_set(&self, id: &str) -> Option<&TaskSet> {
         self.service.task_sets.iter().find(|ts| ts.id == id)
     }
 
-    pub fn task_set_mut(&mut self, id: &str) -> Option<&mut TaskSet> {
+    pub(crate) fn task_set_mut(&mut self, id: &str) -> Option<&mut TaskSet> {
         self.service.task_sets.iter_mut().find(|ts| ts.id == id)
     }
 
     /// Records a new task set for `td_arn` behind target group `tg` (no tasks yet: the
     /// caller starts `desired` of them); returns its id.
-    pub fn create_task_set(
+    pub(crate) fn create_task_set(
         &mut self,
         td_arn: &str,
         tg: usize,
@@ -416,7 +258,7 @@ impl World {
     }
 
     /// Starts deleting a task set: it drains; returns the tasks to stop (`None`: no such set).
-    pub fn drain_task_set(&mut self, ts_id: &str, reason: &str) -> Option<Vec<String>> {
+    pub(crate) fn drain_task_set(&mut self, ts_id: &str, reason: &str) -> Option<Vec<String>> {
         let ts = self.task_set_mut(ts_id)?;
         ts.status = TaskSetStatus::Draining;
         ts.updated_at = now();
@@ -428,12 +270,12 @@ impl World {
     }
 
     /// Forgets a drained task set (its tasks stopped).
-    pub fn remove_task_set(&mut self, ts_id: &str) {
+    pub(crate) fn remove_task_set(&mut self, ts_id: &str) {
         self.service.task_sets.retain(|ts| ts.id != ts_id);
     }
 
     /// Makes a task set the primary one (after the traffic switch).
-    pub fn promote(&mut self, ts_id: &str) {
+    pub(crate) fn promote(&mut self, ts_id: &str) {
         for ts in self.service.task_sets.iter_mut() {
             if ts.id == ts_id {
                 ts.status = TaskSetStatus::Primary;
@@ -445,10 +287,15 @@ impl World {
     }
 
     /// Records a task of task set `task_set_id` that has just started; returns its ARN.
-    pub fn record_task(&mut self, task_set_id: &str, task_def_arn: &str, new: NewTask) -> String {
+    pub(crate) fn record_task(
+        &mut self,
+        task_set_id: &str,
+        task_def_arn: &str,
+        new: NewTask,
+    ) -> String {
         let arn = self.names.task_arn(&new.id);
         let t = now();
-        let zones = crate::placement::zones(&self.names.region, AZ_COUNT);
+        let zones = crate::ecs::placement::zones(&self.names.region, AZ_COUNT);
         let az = {
             let running: Vec<&str> = self
                 .task_set(task_set_id)
@@ -461,7 +308,7 @@ impl World {
                         .collect()
                 })
                 .unwrap_or_default();
-            crate::placement::pick_zone(&zones, &running).to_string()
+            crate::ecs::placement::pick_zone(&zones, &running).to_string()
         };
         let id = new.id.clone();
         let event = format!(
@@ -505,7 +352,7 @@ impl World {
     }
 
     /// Marks a task as stopping (desired STOPPED); `false` if it was not running.
-    pub fn stopping(&mut self, task_id: &str, code: StopCode, reason: &str) -> bool {
+    pub(crate) fn stopping(&mut self, task_id: &str, code: StopCode, reason: &str) -> bool {
         let Some(t) = self.tasks.get_mut(task_id) else {
             return false;
         };
@@ -523,7 +370,7 @@ impl World {
     }
 
     /// Records that a task's process exited (with `code`, `None` if killed by a signal).
-    pub fn exited(&mut self, task_id: &str, code: Option<i32>) {
+    pub(crate) fn exited(&mut self, task_id: &str, code: Option<i32>) {
         let Some(t) = self.tasks.get_mut(task_id) else {
             return;
         };
@@ -550,7 +397,7 @@ impl World {
     /// The tasks of a task set that should run, when there are `desired` of them, all
     /// running and passing their container health check (if any); `None` otherwise. The
     /// target group's view is the load balancer's to add.
-    pub fn task_set_running(&self, ts_id: &str) -> Option<(usize, Vec<&str>)> {
+    pub(crate) fn task_set_running(&self, ts_id: &str) -> Option<(usize, Vec<&str>)> {
         let ts = self.task_set(ts_id)?;
         let live: Vec<&Task> = ts
             .tasks
@@ -568,15 +415,15 @@ impl World {
 
     /// Why a task set cannot become healthy: one of its tasks failed its container
     /// health check or stopped.
-    pub fn task_set_problem(&self, ts_id: &str) -> Option<String> {
+    pub(crate) fn task_set_problem(&self, ts_id: &str) -> Option<String> {
         let ts = self.task_set(ts_id)?;
         for t in ts.tasks.iter().filter_map(|id| self.tasks.get(id)) {
             if t.health == Health::Unhealthy {
                 return Some(format!(
                     "The replacement task {} failed its container health checks (its log: stream {} of {}).",
                     t.id,
-                    crate::logs::ecs_stream(&t.id),
-                    crate::logs::ECS_GROUP
+                    crate::logs::backend::ecs_stream(&t.id),
+                    crate::logs::backend::ECS_GROUP
                 ));
             }
             if t.last_status == TaskStatus::Stopped || !t.desired_running {
@@ -584,8 +431,8 @@ impl World {
                     "The replacement task {} stopped: {} (its log: stream {} of {}).",
                     t.id,
                     t.stopped_reason.clone().unwrap_or_else(|| "exited".into()),
-                    crate::logs::ecs_stream(&t.id),
-                    crate::logs::ECS_GROUP
+                    crate::logs::backend::ecs_stream(&t.id),
+                    crate::logs::backend::ECS_GROUP
                 ));
             }
         }
@@ -593,7 +440,7 @@ impl World {
     }
 
     /// How many tasks of each primary task set the scheduler must start to reach `desired`.
-    pub fn missing_tasks(&self) -> Vec<(String, u32)> {
+    pub(crate) fn missing_tasks(&self) -> Vec<(String, u32)> {
         self.service
             .task_sets
             .iter()
@@ -613,7 +460,7 @@ impl World {
 
     /// UpdateService's desiredCount: the service's count and its primary task set's
     /// (the scheduler then starts or stops tasks).
-    pub fn set_desired(&mut self, n: u32) {
+    pub(crate) fn set_desired(&mut self, n: u32) {
         self.service.desired = n;
         let mut changed = None;
         for ts in &mut self.service.task_sets {
@@ -632,7 +479,7 @@ impl World {
 
     /// Tasks of the primary task sets beyond their desired count, newest first (the
     /// scheduler stops these on a scale in).
-    pub fn excess_tasks(&self) -> Vec<String> {
+    pub(crate) fn excess_tasks(&self) -> Vec<String> {
         let mut out = Vec::new();
         for ts in self
             .service
@@ -654,7 +501,7 @@ impl World {
     }
 
     /// A CodeDeploy deployment is in progress (task sets other than the primary exist).
-    pub fn deployment_in_progress(&self) -> bool {
+    pub(crate) fn deployment_in_progress(&self) -> bool {
         self.service
             .task_sets
             .iter()
@@ -662,7 +509,7 @@ impl World {
     }
 
     /// Keeps at most 200 stopped tasks (the oldest go first).
-    pub fn prune_stopped(&mut self) {
+    pub(crate) fn prune_stopped(&mut self) {
         let mut stopped: Vec<(f64, String)> = self
             .tasks
             .values()
@@ -675,5 +522,73 @@ impl World {
                 self.tasks.remove(id);
             }
         }
+    }
+}
+
+fn valid_family(f: &str) -> bool {
+    !f.is_empty()
+        && f.len() <= 255
+        && f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(f: impl FnOnce(&mut UpdateService)) -> UpdateService {
+        let mut r = UpdateService {
+            service: Some(SERVICE.into()),
+            ..UpdateService::default()
+        };
+        f(&mut r);
+        r
+    }
+
+    #[test]
+    fn update_service_refuses_what_codedeploy_owns_and_sets_the_desired_count() {
+        let mut w = World::with(
+            "us-east-1",
+            2,
+            crate::codedeploy::model::GroupSettings {
+                ready_stop: false,
+                ready_wait: std::time::Duration::ZERO,
+                termination_wait: std::time::Duration::ZERO,
+                auto_rollback: false,
+            },
+        );
+        let code = |w: &mut World, r: UpdateService| w.update_service(&r).unwrap_err().code;
+        assert_eq!(
+            code(&mut w, update(|r| r.service = Some("other".into()))),
+            Error::ServiceNotFoundException
+        );
+        assert_eq!(
+            code(
+                &mut w,
+                update(|r| r.code_deploy_owned = Some("taskDefinition"))
+            ),
+            Error::InvalidParameterException
+        );
+        assert_eq!(
+            code(&mut w, update(|r| r.desired_count = Some(1001))),
+            Error::InvalidParameterException
+        );
+        assert_eq!(w.service.desired, 2, "unchanged by refused requests");
+        w.update_service(&update(|r| r.desired_count = Some(3)))
+            .unwrap();
+        assert_eq!(w.service.desired, 3);
+    }
+
+    #[test]
+    fn the_cluster_is_demo_by_name_or_arn() {
+        let names = Names {
+            region: "us-east-1".into(),
+        };
+        assert!(check_cluster(&names, Some("demo")).is_ok());
+        assert!(check_cluster(&names, Some(&names.cluster_arn())).is_ok());
+        assert_eq!(
+            check_cluster(&names, None).unwrap_err().code,
+            Error::ClusterNotFoundException
+        );
     }
 }

@@ -1,19 +1,23 @@
 //! ECS: task definitions, the `demo` service (deployment controller CODE_DEPLOY) with its
 //! task sets and tasks. [`backend`] holds the state and its operations (no HTTP, no
-//! processes: [`super::tasks`] runs the tasks); [`api`] answers the operations the deployer
+//! processes: [`crate::runtime::tasks`] runs the tasks); [`api`] answers the operations the deployer
 //! and `aws ecs deploy` call, with AWS's shapes and error codes ([`Error`]).
 
-pub mod api;
-pub mod backend;
+pub(crate) mod api;
+pub(crate) mod backend;
+pub(crate) mod model;
+pub(crate) mod placement;
 
-use super::error::ErrorCode;
+use crate::wire::error::ErrorCode;
 
 /// ECS error codes this stack answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
-pub enum Error {
+pub(crate) enum Error {
     ClientException,
     InvalidParameterException,
     ClusterNotFoundException,
     ServiceNotFoundException,
+    /// A member of the wrong type (a task definition's `family`, for one).
+    SerializationException,
 }
 impl ErrorCode for Error {}

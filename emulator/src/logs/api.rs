@@ -3,62 +3,102 @@
 //! says. Served: FilterLogEvents, GetLogEvents, DescribeLogStreams, DescribeLogGroups,
 //! CreateLogGroup, CreateLogStream, PutLogEvents.
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{
-    FilterQuery, GetQuery, InputEvent, Logs, LogsCode, LogsError, StreamOrder, StreamsQuery,
+use super::backend::{
+    FilterQuery, GetQuery, InputEvent, Logs, LogsCode, StreamOrder, StreamsQuery,
 };
-use crate::api::{opt_str, str_list, ApiResult};
-use crate::error::{ApiError, Common};
+use crate::wire::error::{ApiError, Common};
+use crate::wire::json::{request, ApiResult};
 
 /// The JSON 1.1 target prefix of CloudWatch Logs.
-pub const TARGET_PREFIX: &str = "Logs_20140328";
-
-impl From<LogsError> for ApiError {
-    fn from(e: LogsError) -> Self {
-        ApiError::new(e.kind(), e.to_string())
-    }
-}
+pub(crate) const TARGET_PREFIX: &str = "Logs_20140328";
 
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(LogsCode::InvalidParameterException, message)
 }
 
-fn opt_i64(input: &Value, key: &str) -> Result<Option<i64>, ApiError> {
-    match input.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_i64() {
-            Some(n) if n >= 0 => Ok(Some(n)),
-            _ => Err(ApiError::new(
-                Common::SerializationException,
-                format!("{key}: expected a non-negative integer, got {v}"),
-            )),
-        },
-    }
+/// FilterLogEventsRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FilterLogEventsRequest {
+    log_group_name: Option<String>,
+    log_group_identifier: Option<String>,
+    #[serde(default)]
+    log_stream_names: Vec<String>,
+    log_stream_name_prefix: Option<String>,
+    start_time: Option<u64>,
+    end_time: Option<u64>,
+    filter_pattern: Option<String>,
+    limit: Option<u64>,
+    next_token: Option<String>,
 }
 
-fn opt_usize(input: &Value, key: &str) -> Result<Option<usize>, ApiError> {
-    Ok(opt_i64(input, key)?.map(|n| n as usize))
+/// GetLogEventsRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetLogEventsRequest {
+    log_group_name: Option<String>,
+    log_group_identifier: Option<String>,
+    log_stream_name: Option<String>,
+    start_time: Option<u64>,
+    end_time: Option<u64>,
+    limit: Option<u64>,
+    start_from_head: Option<bool>,
+    next_token: Option<String>,
 }
 
-fn opt_bool(input: &Value, key: &str) -> Result<bool, ApiError> {
-    match input.get(key) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(v) => Err(ApiError::new(
-            Common::SerializationException,
-            format!("{key}: expected a boolean, got {v}"),
-        )),
-    }
+/// DescribeLogStreamsRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeLogStreamsRequest {
+    log_group_name: Option<String>,
+    log_group_identifier: Option<String>,
+    log_stream_name_prefix: Option<String>,
+    order_by: Option<String>,
+    descending: Option<bool>,
+    limit: Option<u64>,
+    next_token: Option<String>,
+}
+
+/// DescribeLogGroupsRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeLogGroupsRequest {
+    log_group_name_prefix: Option<String>,
+    limit: Option<u64>,
+    next_token: Option<String>,
+}
+
+/// CreateLogGroupRequest and CreateLogStreamRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateRequest {
+    log_group_name: Option<String>,
+    log_stream_name: Option<String>,
+}
+
+/// PutLogEventsRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutLogEventsRequest {
+    log_group_name: Option<String>,
+    log_stream_name: Option<String>,
+    log_events: Option<Vec<InputLogEvent>>,
+}
+
+/// InputLogEvent.
+#[derive(Debug, Default, Deserialize)]
+struct InputLogEvent {
+    timestamp: Option<u64>,
+    message: Option<String>,
 }
 
 /// `logGroupName` or `logGroupIdentifier` (a name or an ARN): exactly one.
-fn group(logs: &Logs, input: &Value) -> Result<String, ApiError> {
-    match (
-        opt_str(input, "logGroupName")?,
-        opt_str(input, "logGroupIdentifier")?,
-    ) {
-        (Some(name), None) => Ok(name.to_string()),
+fn group(logs: &Logs, name: Option<String>, id: Option<&str>) -> Result<String, ApiError> {
+    match (name, id) {
+        (Some(name), None) => Ok(name),
         (None, Some(id)) => Ok(logs.group_name_of(id).to_string()),
         (Some(_), Some(_)) => Err(invalid(
             "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
@@ -69,8 +109,8 @@ fn group(logs: &Logs, input: &Value) -> Result<String, ApiError> {
     }
 }
 
-fn required<'a>(input: &'a Value, key: &str) -> Result<&'a str, ApiError> {
-    opt_str(input, key)?.ok_or_else(|| {
+fn required<'a>(value: Option<&'a str>, key: &str) -> Result<&'a str, ApiError> {
+    value.ok_or_else(|| {
         invalid(format!(
             "1 validation error detected: Value null at '{key}' failed to satisfy constraint: \
              Member must not be null"
@@ -78,36 +118,47 @@ fn required<'a>(input: &'a Value, key: &str) -> Result<&'a str, ApiError> {
     })
 }
 
+fn ms(v: Option<u64>) -> Option<i64> {
+    v.map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn count(v: Option<u64>) -> Option<usize> {
+    v.map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
 /// Handles one operation; `now` is epoch milliseconds.
-pub fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResult {
+pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResult {
     match op {
         "FilterLogEvents" => {
+            let r: FilterLogEventsRequest = request(input)?;
             let q = FilterQuery {
-                group: group(logs, input)?,
-                stream_names: str_list(input, "logStreamNames")?,
-                stream_prefix: opt_str(input, "logStreamNamePrefix")?.map(String::from),
-                start_time: opt_i64(input, "startTime")?,
-                end_time: opt_i64(input, "endTime")?,
-                pattern: opt_str(input, "filterPattern")?.unwrap_or("").to_string(),
-                limit: opt_usize(input, "limit")?,
-                next_token: opt_str(input, "nextToken")?.map(String::from),
+                group: group(logs, r.log_group_name, r.log_group_identifier.as_deref())?,
+                stream_names: r.log_stream_names,
+                stream_prefix: r.log_stream_name_prefix,
+                start_time: ms(r.start_time),
+                end_time: ms(r.end_time),
+                pattern: r.filter_pattern.unwrap_or_default(),
+                limit: count(r.limit),
+                next_token: r.next_token,
             };
             Ok(serde_json::to_value(logs.filter(&q)?).unwrap_or_default())
         }
         "GetLogEvents" => {
+            let r: GetLogEventsRequest = request(input)?;
             let q = GetQuery {
-                group: group(logs, input)?,
-                stream: required(input, "logStreamName")?.to_string(),
-                start_time: opt_i64(input, "startTime")?,
-                end_time: opt_i64(input, "endTime")?,
-                limit: opt_usize(input, "limit")?,
-                start_from_head: opt_bool(input, "startFromHead")?,
-                next_token: opt_str(input, "nextToken")?.map(String::from),
+                group: group(logs, r.log_group_name, r.log_group_identifier.as_deref())?,
+                stream: required(r.log_stream_name.as_deref(), "logStreamName")?.to_string(),
+                start_time: ms(r.start_time),
+                end_time: ms(r.end_time),
+                limit: count(r.limit),
+                start_from_head: r.start_from_head.unwrap_or(false),
+                next_token: r.next_token,
             };
             Ok(serde_json::to_value(logs.get(&q)?).unwrap_or_default())
         }
         "DescribeLogStreams" => {
-            let order_by = match opt_str(input, "orderBy")? {
+            let r: DescribeLogStreamsRequest = request(input)?;
+            let order_by = match r.order_by.as_deref() {
                 None | Some("LogStreamName") => StreamOrder::LogStreamName,
                 Some("LastEventTime") => StreamOrder::LastEventTime,
                 Some(other) => {
@@ -118,50 +169,53 @@ pub fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResult {
                 }
             };
             let q = StreamsQuery {
-                group: group(logs, input)?,
-                prefix: opt_str(input, "logStreamNamePrefix")?.map(String::from),
+                group: group(logs, r.log_group_name, r.log_group_identifier.as_deref())?,
+                prefix: r.log_stream_name_prefix,
                 order_by,
-                descending: opt_bool(input, "descending")?,
-                limit: opt_usize(input, "limit")?,
-                next_token: opt_str(input, "nextToken")?.map(String::from),
+                descending: r.descending.unwrap_or(false),
+                limit: count(r.limit),
+                next_token: r.next_token,
             };
             Ok(serde_json::to_value(logs.describe_streams(&q)?).unwrap_or_default())
         }
         "DescribeLogGroups" => {
+            let r: DescribeLogGroupsRequest = request(input)?;
             let page = logs.describe_groups(
-                opt_str(input, "logGroupNamePrefix")?,
-                opt_usize(input, "limit")?,
-                opt_str(input, "nextToken")?,
+                r.log_group_name_prefix.as_deref(),
+                count(r.limit),
+                r.next_token.as_deref(),
             )?;
             Ok(serde_json::to_value(page).unwrap_or_default())
         }
         "CreateLogGroup" => {
-            logs.create_group(required(input, "logGroupName")?, now)?;
+            let r: CreateRequest = request(input)?;
+            logs.create_group(required(r.log_group_name.as_deref(), "logGroupName")?, now)?;
             Ok(json!({}))
         }
         "CreateLogStream" => {
+            let r: CreateRequest = request(input)?;
             logs.create_stream(
-                required(input, "logGroupName")?,
-                required(input, "logStreamName")?,
+                required(r.log_group_name.as_deref(), "logGroupName")?,
+                required(r.log_stream_name.as_deref(), "logStreamName")?,
                 now,
             )?;
             Ok(json!({}))
         }
         "PutLogEvents" => {
-            let group = required(input, "logGroupName")?;
-            let stream = required(input, "logStreamName")?;
-            let events = input
-                .get("logEvents")
-                .and_then(Value::as_array)
+            let r: PutLogEventsRequest = request(input)?;
+            let group = required(r.log_group_name.as_deref(), "logGroupName")?;
+            let stream = required(r.log_stream_name.as_deref(), "logStreamName")?;
+            let events = r
+                .log_events
                 .ok_or_else(|| invalid("logEvents is required"))?
-                .iter()
+                .into_iter()
                 .map(|e| {
                     Ok(InputEvent {
-                        timestamp: opt_i64(e, "timestamp")?
+                        timestamp: ms(e.timestamp)
                             .ok_or_else(|| invalid("logEvents[].timestamp is required"))?,
-                        message: opt_str(e, "message")?
-                            .ok_or_else(|| invalid("logEvents[].message is required"))?
-                            .to_string(),
+                        message: e
+                            .message
+                            .ok_or_else(|| invalid("logEvents[].message is required"))?,
                     })
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
@@ -182,6 +236,17 @@ pub fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_fit_botocore() {
+        use crate::botocore_check::request_fits_botocore as fits;
+        fits::<FilterLogEventsRequest>("logs", "FilterLogEvents");
+        fits::<GetLogEventsRequest>("logs", "GetLogEvents");
+        fits::<DescribeLogStreamsRequest>("logs", "DescribeLogStreams");
+        fits::<DescribeLogGroupsRequest>("logs", "DescribeLogGroups");
+        fits::<CreateRequest>("logs", "CreateLogStream");
+        fits::<PutLogEventsRequest>("logs", "PutLogEvents");
+    }
 
     fn backend() -> Logs {
         let l = Logs::new("us-east-1", "000000000000");

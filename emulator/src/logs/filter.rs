@@ -19,7 +19,7 @@ use serde_json::Value;
 
 /// A parsed filter pattern.
 #[derive(Debug, Clone)]
-pub enum Pattern {
+pub(crate) enum Pattern {
     All,
     Terms(Terms),
     Json(Expr),
@@ -27,21 +27,21 @@ pub enum Pattern {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Terms {
+pub(crate) struct Terms {
     all: Vec<String>,
     none: Vec<String>,
     any: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
-pub enum Expr {
+pub(crate) enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Test(Selector, Test),
 }
 
 #[derive(Debug, Clone)]
-pub struct Selector(Vec<Step>);
+pub(crate) struct Selector(Vec<Step>);
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -50,7 +50,7 @@ enum Step {
 }
 
 #[derive(Debug, Clone)]
-pub enum Test {
+pub(crate) enum Test {
     StrEq { pattern: String, negate: bool },
     Num { op: NumOp, value: f64 },
     IsTrue,
@@ -61,7 +61,7 @@ pub enum Test {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NumOp {
+pub(crate) enum NumOp {
     Eq,
     Ne,
     Lt,
@@ -73,13 +73,13 @@ pub enum NumOp {
 /// Why a pattern was refused; the API answers InvalidParameterException with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Invalid filter pattern {pattern:?}: {reason}")]
-pub struct PatternError {
-    pub pattern: String,
-    pub reason: String,
+pub(crate) struct PatternError {
+    pub(crate) pattern: String,
+    pub(crate) reason: String,
 }
 
 impl Pattern {
-    pub fn parse(text: &str) -> Result<Pattern, PatternError> {
+    pub(crate) fn parse(text: &str) -> Result<Pattern, PatternError> {
         let err = |reason: &str| PatternError {
             pattern: text.to_string(),
             reason: reason.to_string(),
@@ -121,7 +121,7 @@ impl Pattern {
         Ok(Pattern::Terms(terms))
     }
 
-    pub fn matches(&self, message: &str) -> bool {
+    pub(crate) fn matches(&self, message: &str) -> bool {
         match self {
             Pattern::All => true,
             Pattern::Regex(re) => re.is_match(message),

@@ -289,7 +289,7 @@ pub fn read_state(dir: &Path) -> Option<serde_json::Value> {
 }
 
 /// True while the process exists and is not a zombie (the deployer's own check).
-pub use deployer_emulator::state::alive;
+pub use deployer_emulator::runtime::state::alive;
 
 /// Processes (other than this one) that hold a file open below `dir`: a stack's tasks log
 /// into `<state dir>/tasks/`, so after `down` this finds any task that escaped it, even one

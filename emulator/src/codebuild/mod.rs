@@ -1,0 +1,30 @@
+//! The local CodeBuild: runs a commit's own `buildspec.yml` on this machine.
+//!
+//! - [`buildspec`]: the buildspec (version 0.2) as data, with errors naming the field.
+//! - [`runner`]: the phases with bash in a clean checkout, CodeBuild's environment and
+//!   phase transitions, UPLOAD_ARTIFACTS ([`artifacts`]), log lines as CodeBuild writes
+//!   them ([`logs`]).
+//! - [`standin`]: `docker` and `aws` on the build's PATH, backed by [`crate::images`].
+//! - [`model`]: a build's record with CodeBuild's enums and its `BatchGetBuilds` shape.
+//! - [`api`]: BatchGetBuilds, with AWS's shapes and error codes ([`Error`]).
+//!
+//! Differences from CodeBuild are on purpose and listed in each module: no container
+//! (the build runs with this machine's tools, as the user running the stack), `docker`
+//! and `aws` are local stand-ins, the cache is a directory that stays on this machine.
+
+pub(crate) mod api;
+pub(crate) mod artifacts;
+pub(crate) mod buildspec;
+pub mod logs;
+pub mod model;
+pub mod runner;
+pub mod standin;
+
+use crate::wire::error::ErrorCode;
+
+/// CodeBuild's error codes (botocore's `codebuild` model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub(crate) enum Error {
+    InvalidInputException,
+}
+impl ErrorCode for Error {}

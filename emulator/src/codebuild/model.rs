@@ -1,0 +1,315 @@
+//! A local CodeBuild build: its phases and statuses as CodeBuild's enums, and its
+//! `BatchGetBuilds` shape (botocore's `codebuild` model: `Build`, `BuildPhase`).
+
+use serde_json::{json, Value};
+
+/// CodeBuild's `StatusType` (a build's and a phase's status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildStatus {
+    Succeeded,
+    Failed,
+    Fault,
+    TimedOut,
+    InProgress,
+    Stopped,
+}
+
+impl BuildStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            BuildStatus::Succeeded => "SUCCEEDED",
+            BuildStatus::Failed => "FAILED",
+            BuildStatus::Fault => "FAULT",
+            BuildStatus::TimedOut => "TIMED_OUT",
+            BuildStatus::InProgress => "IN_PROGRESS",
+            BuildStatus::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// CodeBuild's `BuildPhaseType`, in the order a build goes through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PhaseType {
+    Submitted,
+    Queued,
+    Provisioning,
+    DownloadSource,
+    Install,
+    PreBuild,
+    Build,
+    PostBuild,
+    UploadArtifacts,
+    Finalizing,
+    Completed,
+}
+
+impl PhaseType {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            PhaseType::Submitted => "SUBMITTED",
+            PhaseType::Queued => "QUEUED",
+            PhaseType::Provisioning => "PROVISIONING",
+            PhaseType::DownloadSource => "DOWNLOAD_SOURCE",
+            PhaseType::Install => "INSTALL",
+            PhaseType::PreBuild => "PRE_BUILD",
+            PhaseType::Build => "BUILD",
+            PhaseType::PostBuild => "POST_BUILD",
+            PhaseType::UploadArtifacts => "UPLOAD_ARTIFACTS",
+            PhaseType::Finalizing => "FINALIZING",
+            PhaseType::Completed => "COMPLETED",
+        }
+    }
+
+    pub(crate) fn of(phase: super::buildspec::PhaseName) -> Self {
+        use super::buildspec::PhaseName;
+        match phase {
+            PhaseName::Install => PhaseType::Install,
+            PhaseName::PreBuild => PhaseType::PreBuild,
+            PhaseName::Build => PhaseType::Build,
+            PhaseName::PostBuild => PhaseType::PostBuild,
+        }
+    }
+}
+
+/// One phase of a build. `status` is `None` while the phase runs (and for COMPLETED).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseRun {
+    pub kind: PhaseType,
+    pub status: Option<BuildStatus>,
+    pub start: f64,
+    pub end: Option<f64>,
+    /// `(statusCode, message)`, e.g. `("COMMAND_EXECUTION_ERROR", "Error while executing command: ...")`.
+    pub context: Option<(String, String)>,
+}
+
+/// A build, from submission to completion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Build {
+    /// `<project>:<uuid>`.
+    pub id: String,
+    pub arn: String,
+    pub number: u64,
+    pub project: String,
+    pub initiator: String,
+    /// The commit CodePipeline handed over (the source artifact's revision).
+    pub source_version: String,
+    pub resolved_source_version: String,
+    pub start: f64,
+    pub end: Option<f64>,
+    pub status: BuildStatus,
+    pub phases: Vec<PhaseRun>,
+    pub log_group: String,
+    pub log_stream: String,
+    pub environment_variables: Vec<(String, String)>,
+    pub timeout_minutes: u32,
+}
+
+impl Build {
+    pub fn new(
+        project: &str,
+        arn_prefix: &str,
+        number: u64,
+        commit: &str,
+        initiator: &str,
+        start: f64,
+    ) -> Self {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let id = format!("{project}:{uuid}");
+        Build {
+            arn: format!("{arn_prefix}:build/{id}"),
+            log_group: super::logs::default_group(project),
+            log_stream: uuid,
+            id,
+            number,
+            project: project.to_string(),
+            initiator: initiator.to_string(),
+            source_version: commit.to_string(),
+            resolved_source_version: commit.to_string(),
+            start,
+            end: None,
+            status: BuildStatus::InProgress,
+            phases: vec![PhaseRun {
+                kind: PhaseType::Submitted,
+                status: None,
+                start,
+                end: None,
+                context: None,
+            }],
+            environment_variables: Vec::new(),
+            timeout_minutes: 60,
+        }
+    }
+
+    /// The phase that runs now (COMPLETED once done).
+    pub fn current_phase(&self) -> PhaseType {
+        self.phases
+            .last()
+            .map(|p| p.kind)
+            .unwrap_or(PhaseType::Submitted)
+    }
+
+    /// Ends the running phase with `status` and starts `next` (CodeBuild lists every phase
+    /// a build went through, each ending where the next starts).
+    pub fn advance(
+        &mut self,
+        status: BuildStatus,
+        context: Option<(String, String)>,
+        next: PhaseType,
+        at: f64,
+    ) {
+        if let Some(p) = self.phases.last_mut() {
+            if p.end.is_none() {
+                p.status = Some(status);
+                p.end = Some(at);
+                p.context = context;
+            }
+        }
+        self.phases.push(PhaseRun {
+            kind: next,
+            status: None,
+            start: at,
+            end: None,
+            context: None,
+        });
+    }
+
+    /// Marks the build done: the last phase becomes COMPLETED.
+    pub fn complete(&mut self, status: BuildStatus, at: f64) {
+        if self.current_phase() != PhaseType::Completed {
+            let last_status = if status == BuildStatus::Succeeded {
+                BuildStatus::Succeeded
+            } else {
+                self.phases
+                    .last()
+                    .and_then(|p| p.status)
+                    .unwrap_or(BuildStatus::Succeeded)
+            };
+            self.advance(last_status, None, PhaseType::Completed, at);
+        }
+        self.status = status;
+        self.end = Some(at);
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.status != BuildStatus::InProgress
+    }
+
+    /// `Build` as BatchGetBuilds returns it (timestamps as epoch seconds).
+    pub fn to_json(&self, region: &str) -> Value {
+        let phases: Vec<Value> = self
+            .phases
+            .iter()
+            .map(|p| {
+                let mut v = json!({"phaseType": p.kind.as_str(), "startTime": p.start});
+                if let Some(s) = p.status {
+                    v["phaseStatus"] = json!(s.as_str());
+                }
+                if let Some(end) = p.end {
+                    v["endTime"] = json!(end);
+                    v["durationInSeconds"] = json!((end - p.start).max(0.0).round() as i64);
+                }
+                if p.kind != PhaseType::Completed && p.end.is_some() {
+                    let (code, message) = p.context.clone().unwrap_or_default();
+                    v["contexts"] = json!([{"statusCode": code, "message": message}]);
+                }
+                v
+            })
+            .collect();
+        let mut v = json!({
+            "id": self.id,
+            "arn": self.arn,
+            "buildNumber": self.number,
+            "startTime": self.start,
+            "currentPhase": self.current_phase().as_str(),
+            "buildStatus": self.status.as_str(),
+            "sourceVersion": self.source_version,
+            "resolvedSourceVersion": self.resolved_source_version,
+            "projectName": self.project,
+            "phases": phases,
+            "source": {"type": "CODEPIPELINE", "buildspec": "buildspec.yml"},
+            "secondarySources": [],
+            "secondarySourceVersions": [],
+            "artifacts": {"location": ""},
+            "secondaryArtifacts": [],
+            "cache": {"type": "LOCAL", "modes": ["LOCAL_CUSTOM_CACHE"]},
+            "environment": {
+                "type": "LINUX_CONTAINER",
+                "image": "deployer-local (this machine's tools)",
+                "computeType": "BUILD_GENERAL1_SMALL",
+                "environmentVariables": self.environment_variables.iter()
+                    .map(|(k, v)| json!({"name": k, "value": v, "type": "PLAINTEXT"}))
+                    .collect::<Vec<_>>(),
+                "privilegedMode": true,
+                "imagePullCredentialsType": "CODEBUILD"
+            },
+            "logs": {
+                "groupName": self.log_group,
+                "streamName": self.log_stream,
+                "deepLink": format!(
+                    "https://console.aws.amazon.com/cloudwatch/home?region={region}#logEvent:group={};stream={}",
+                    self.log_group, self.log_stream
+                ),
+                "cloudWatchLogs": {"status": "ENABLED", "groupName": self.log_group},
+                "s3Logs": {"status": "DISABLED"}
+            },
+            "timeoutInMinutes": self.timeout_minutes,
+            "queuedTimeoutInMinutes": 60,
+            "buildComplete": self.is_complete(),
+            "initiator": self.initiator,
+        });
+        if let Some(end) = self.end {
+            v["endTime"] = json!(end);
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_chain_and_complete() {
+        let mut b = Build::new(
+            "demo",
+            "arn:aws:codebuild:us-east-1:000000000000",
+            1,
+            "abc",
+            "codepipeline/demo",
+            10.0,
+        );
+        assert!(b.id.starts_with("demo:"));
+        assert_eq!(b.log_stream, b.id.trim_start_matches("demo:"));
+        assert_eq!(b.log_group, "/aws/codebuild/demo");
+        b.advance(BuildStatus::Succeeded, None, PhaseType::Build, 11.0);
+        b.advance(
+            BuildStatus::Failed,
+            Some(("COMMAND_EXECUTION_ERROR".into(), "Error".into())),
+            PhaseType::Finalizing,
+            14.0,
+        );
+        assert_eq!(b.current_phase(), PhaseType::Finalizing);
+        assert!(!b.is_complete());
+        b.complete(BuildStatus::Failed, 15.0);
+        assert!(b.is_complete());
+        let v = b.to_json("us-east-1");
+        assert_eq!(v["buildStatus"], "FAILED");
+        assert_eq!(v["currentPhase"], "COMPLETED");
+        assert_eq!(v["buildComplete"], true);
+        let kinds: Vec<&str> = v["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["phaseType"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["SUBMITTED", "BUILD", "FINALIZING", "COMPLETED"]);
+        assert_eq!(v["phases"][1]["phaseStatus"], "FAILED");
+        assert_eq!(v["phases"][1]["durationInSeconds"], 3);
+        assert_eq!(
+            v["phases"][1]["contexts"][0]["statusCode"],
+            "COMMAND_EXECUTION_ERROR"
+        );
+        assert!(v["phases"][3].get("endTime").is_none());
+        assert_eq!(v["endTime"], 15.0);
+    }
+}

@@ -1,0 +1,281 @@
+//! CodeDeploy's state as data: deployments with their lifecycle events and target
+//! status, the group's blue/green settings, with AWS's statuses. [`super::backend`] holds
+//! the operations on them.
+
+use deployer_models::time::now_secs as now;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+pub(crate) enum DeploymentStatus {
+    Created,
+    Queued,
+    InProgress,
+    /// Valid in the API, never reached by ECS deployments.
+    Baking,
+    Ready,
+    Succeeded,
+    Failed,
+    Stopped,
+}
+
+impl DeploymentStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+    pub(crate) fn is_done(self) -> bool {
+        matches!(
+            self,
+            DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Stopped
+        )
+    }
+}
+
+/// The status of one lifecycle event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub(crate) enum EventStatus {
+    Pending,
+    InProgress,
+    Succeeded,
+    Failed,
+    Skipped,
+}
+
+/// The status of the deployment's one target (the ECS service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub(crate) enum TargetStatus {
+    Pending,
+    InProgress,
+    Succeeded,
+    Failed,
+    Ready,
+}
+
+/// `errorInformation.code` of a deployment that did not succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum FailureCode {
+    InvalidRevision,
+    InvalidEcsService,
+    EcsUpdateError,
+    Timeout,
+    ManualStop,
+}
+
+/// The lifecycle events of an ECS blue/green deployment, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub(crate) enum Hook {
+    BeforeInstall,
+    Install,
+    AfterInstall,
+    AllowTestTraffic,
+    AfterAllowTestTraffic,
+    BeforeAllowTraffic,
+    AllowTraffic,
+    AfterAllowTraffic,
+}
+
+impl Hook {
+    pub(crate) const ALL: [Hook; 8] = [
+        Hook::BeforeInstall,
+        Hook::Install,
+        Hook::AfterInstall,
+        Hook::AllowTestTraffic,
+        Hook::AfterAllowTestTraffic,
+        Hook::BeforeAllowTraffic,
+        Hook::AllowTraffic,
+        Hook::AfterAllowTraffic,
+    ];
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LifecycleEvent {
+    pub(crate) hook: Hook,
+    pub(crate) status: EventStatus,
+    pub(crate) start: Option<f64>,
+    pub(crate) end: Option<f64>,
+    pub(crate) message: Option<String>,
+}
+
+/// What the deployment does: roll a new revision out, or put traffic back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DeploymentKind {
+    /// Roll out the task definition of the AppSpec.
+    Rollout,
+    /// Roll back the deployment with this id.
+    Rollback { of: String },
+}
+
+/// What an ECS AppSpec says: the task definition, and the load balancer's container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AppSpec {
+    pub(crate) task_definition: String,
+    pub(crate) container_name: Option<String>,
+    pub(crate) container_port: Option<u64>,
+}
+
+impl AppSpec {
+    /// Parses an ECS AppSpec (YAML or JSON; keys are case-insensitive, as `aws ecs deploy`
+    /// treats them).
+    pub(crate) fn parse(content: &str) -> Result<AppSpec, String> {
+        let doc: Value = serde_yaml_ng::from_str(content)
+            .map_err(|e| format!("the AppSpec is not YAML or JSON: {e}"))?;
+        fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+            v.as_object()?
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        }
+        let resources = get(&doc, "Resources")
+            .and_then(Value::as_array)
+            .ok_or("the AppSpec has no Resources list")?;
+        let first = resources
+            .first()
+            .and_then(Value::as_object)
+            .and_then(|o| o.values().next())
+            .ok_or("the AppSpec's Resources list is empty")?;
+        let ty = get(first, "Type").and_then(Value::as_str).unwrap_or("");
+        if ty != "AWS::ECS::Service" {
+            return Err(format!(
+                "the AppSpec resource Type is {ty:?}, not \"AWS::ECS::Service\""
+            ));
+        }
+        let props = get(first, "Properties").ok_or("the AppSpec resource has no Properties")?;
+        let td = get(props, "TaskDefinition")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or("the AppSpec resource has no Properties.TaskDefinition")?;
+        let lb = get(props, "LoadBalancerInfo");
+        let container_name = lb
+            .and_then(|l| get(l, "ContainerName"))
+            .and_then(Value::as_str)
+            .map(String::from);
+        let container_port = lb.and_then(|l| get(l, "ContainerPort")).and_then(|p| {
+            p.as_u64()
+                .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
+        });
+        Ok(AppSpec {
+            task_definition: td.to_string(),
+            container_name,
+            container_port,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Deployment {
+    pub(crate) id: String,
+    pub(crate) kind: DeploymentKind,
+    /// The revision (`RevisionLocation` JSON) as given.
+    pub(crate) revision: Value,
+    pub(crate) previous_revision: Option<Value>,
+    /// Parsed from the revision (rollouts).
+    pub(crate) appspec: Option<AppSpec>,
+    pub(crate) description: Option<String>,
+    pub(crate) creator: &'static str,
+    pub(crate) status: DeploymentStatus,
+    pub(crate) error: Option<(FailureCode, String)>,
+    pub(crate) create_time: f64,
+    pub(crate) start_time: Option<f64>,
+    pub(crate) complete_time: Option<f64>,
+    pub(crate) auto_rollback: bool,
+    pub(crate) rollback_id: Option<String>,
+    pub(crate) rollback_message: Option<String>,
+    pub(crate) events: Vec<LifecycleEvent>,
+    pub(crate) target_status: TargetStatus,
+    pub(crate) target_updated: f64,
+    pub(crate) termination_wait_started: bool,
+    pub(crate) status_messages: Vec<String>,
+    /// Task set ids: (original, replacement), known once Install starts.
+    pub(crate) original: Option<String>,
+    pub(crate) replacement: Option<String>,
+    /// Traffic is on the replacement.
+    pub(crate) switched: bool,
+    // Requests from the API, consumed by the lifecycle engine.
+    pub(crate) continue_ready: bool,
+    pub(crate) continue_termination: bool,
+    pub(crate) stop: Option<bool>,
+}
+
+impl Deployment {
+    pub(crate) fn new(
+        id: String,
+        kind: DeploymentKind,
+        revision: Value,
+        creator: &'static str,
+    ) -> Self {
+        let t = now();
+        Deployment {
+            id,
+            kind,
+            revision,
+            previous_revision: None,
+            appspec: None,
+            description: None,
+            creator,
+            status: DeploymentStatus::Created,
+            error: None,
+            create_time: t,
+            start_time: None,
+            complete_time: None,
+            auto_rollback: true,
+            rollback_id: None,
+            rollback_message: None,
+            events: Hook::ALL
+                .iter()
+                .map(|&hook| LifecycleEvent {
+                    hook,
+                    status: EventStatus::Pending,
+                    start: None,
+                    end: None,
+                    message: None,
+                })
+                .collect(),
+            target_status: TargetStatus::Pending,
+            target_updated: t,
+            termination_wait_started: false,
+            status_messages: Vec::new(),
+            original: None,
+            replacement: None,
+            switched: false,
+            continue_ready: false,
+            continue_termination: false,
+            stop: None,
+        }
+    }
+
+    /// Sets the deployment status and the target status with it.
+    pub(crate) fn set_status(&mut self, status: DeploymentStatus, target: TargetStatus) {
+        self.status = status;
+        self.target_status = target;
+        self.target_updated = now();
+    }
+}
+
+/// The CodeDeploy deployment group's blue/green settings (from `local up` flags).
+#[derive(Debug, Clone)]
+pub(crate) struct GroupSettings {
+    pub(crate) ready_stop: bool,
+    pub(crate) ready_wait: std::time::Duration,
+    pub(crate) termination_wait: std::time::Duration,
+    pub(crate) auto_rollback: bool,
+}
+
+/// A deployment a CreateDeployment request asks for.
+#[derive(Debug, Clone)]
+pub(crate) struct NewDeployment {
+    pub(crate) revision: Value,
+    pub(crate) appspec: AppSpec,
+    pub(crate) description: Option<String>,
+    pub(crate) auto_rollback: bool,
+}
+
+/// Which wait ContinueDeployment ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum WaitType {
+    ReadyWait,
+    TerminationWait,
+}

@@ -1,0 +1,28 @@
+//! The local CodePipeline: the pipeline `demo` of `infra/codepipeline.tf` (Source from a
+//! git push, Build on the local CodeBuild, Deploy with CodeDeployToECS semantics), on
+//! this machine.
+//!
+//! - [`source`]: the bare repository in the state dir and push detection (post-receive hook).
+//! - [`engine`]: executions, stages and actions as a state machine (SUPERSEDED mode).
+//! - [`deploy`]: the Deploy action (CodeDeployToECS) from the build's artifacts.
+//! - [`driver`]: the backend: runs it all inside the stack (the repository, builds on the
+//!   local CodeBuild, the Deploy action).
+//! - [`api`]: the CodePipeline operations over it, with AWS's shapes.
+
+pub(crate) mod api;
+pub(crate) mod deploy;
+pub mod driver;
+pub mod engine;
+pub mod source;
+
+use crate::wire::error::ErrorCode;
+
+/// CodePipeline's error codes (botocore's `codepipeline` model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub(crate) enum Error {
+    ValidationException,
+    PipelineNotFoundException,
+    PipelineExecutionNotFoundException,
+    InvalidNextTokenException,
+}
+impl ErrorCode for Error {}

@@ -1,0 +1,233 @@
+//! ECS's state as data: task definitions' launch settings, task sets, tasks, the service,
+//! with AWS's statuses. [`super::backend`] holds the operations on them.
+
+use crate::names::CONTAINER;
+use serde_json::Value;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum TaskStatus {
+    Pending,
+    Running,
+    Deprovisioning,
+    Stopped,
+}
+
+impl TaskStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum Health {
+    Unknown,
+    Healthy,
+    Unhealthy,
+}
+
+impl Health {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Why a task stopped (ECS `stopCode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+pub(crate) enum StopCode {
+    /// `deployer local down` or Ctrl-C.
+    UserInitiated,
+    /// Its task set was deleted.
+    ServiceSchedulerInitiated,
+    /// It failed its container health check.
+    TaskFailedToStart,
+    /// The process exited on its own.
+    EssentialContainerExited,
+}
+
+/// How many Availability Zones the local service spreads its tasks over.
+pub(crate) const AZ_COUNT: usize = 2;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Task {
+    pub(crate) id: String,
+    pub(crate) arn: String,
+    pub(crate) task_set_id: String,
+    pub(crate) task_def_arn: String,
+    pub(crate) image: String,
+    pub(crate) version: String,
+    pub(crate) port: u16,
+    pub(crate) pid: Option<u32>,
+    pub(crate) last_status: TaskStatus,
+    pub(crate) desired_running: bool,
+    pub(crate) health: Health,
+    /// Whether the task definition has a container health check.
+    pub(crate) has_health_check: bool,
+    pub(crate) created_at: f64,
+    pub(crate) started_at: Option<f64>,
+    pub(crate) stopping_at: Option<f64>,
+    pub(crate) stopped_at: Option<f64>,
+    pub(crate) stopped_reason: Option<String>,
+    pub(crate) stop_code: Option<StopCode>,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) log: String,
+    /// The Availability Zone it was placed in (spread as the ECS scheduler spreads).
+    pub(crate) az: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum TaskSetStatus {
+    Primary,
+    Active,
+    Draining,
+}
+
+impl TaskSetStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TaskSet {
+    pub(crate) id: String,
+    pub(crate) arn: String,
+    pub(crate) task_def_arn: String,
+    /// Index into [`TG_NAMES`].
+    pub(crate) tg: usize,
+    pub(crate) status: TaskSetStatus,
+    /// The CodeDeploy deployment that created it.
+    pub(crate) external_id: Option<String>,
+    pub(crate) created_at: f64,
+    pub(crate) updated_at: f64,
+    pub(crate) desired: u32,
+    pub(crate) tasks: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceEvent {
+    pub(crate) id: String,
+    pub(crate) at: f64,
+    pub(crate) message: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Service {
+    pub(crate) created_at: f64,
+    pub(crate) desired: u32,
+    pub(crate) task_sets: Vec<TaskSet>,
+    pub(crate) events: Vec<ServiceEvent>,
+}
+
+/// A task being started: what [`World::record_task`] needs to know of it.
+#[derive(Debug, Clone)]
+pub(crate) struct NewTask {
+    pub(crate) id: String,
+    pub(crate) image: String,
+    pub(crate) version: String,
+    pub(crate) port: u16,
+    pub(crate) pid: Option<u32>,
+    pub(crate) has_health_check: bool,
+    pub(crate) log: String,
+}
+
+/// What a task runs, read from its task definition.
+#[derive(Debug, Clone)]
+pub(crate) struct Launch {
+    pub(crate) image: String,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) args: Vec<String>,
+    pub(crate) health: Option<HealthCheck>,
+    pub(crate) stop_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct HealthCheck {
+    /// Program and arguments (`/demo` mapped to the local demo binary).
+    pub(crate) argv: Vec<String>,
+    pub(crate) shell: bool,
+    pub(crate) timeout: Duration,
+    pub(crate) retries: u32,
+    pub(crate) start_period: Duration,
+}
+
+/// Reads the container named `demo` (else the first essential one) of a task definition.
+pub(crate) fn launch_of(task_def: &Value) -> anyhow::Result<Launch> {
+    use anyhow::anyhow;
+    let containers = task_def["containerDefinitions"]
+        .as_array()
+        .ok_or_else(|| anyhow!("task definition has no containerDefinitions"))?;
+    let c = containers
+        .iter()
+        .find(|c| c["name"].as_str() == Some(CONTAINER))
+        .or_else(|| {
+            containers
+                .iter()
+                .find(|c| c["essential"].as_bool() != Some(false))
+        })
+        .ok_or_else(|| anyhow!("task definition has no container named {CONTAINER:?}"))?;
+    let image = c["image"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| anyhow!("container {:?} has no image", c["name"]))?
+        .to_string();
+    let env = c["environment"]
+        .as_array()
+        .map(|vars| {
+            vars.iter()
+                .filter_map(|v| {
+                    Some((
+                        v["name"].as_str()?.to_string(),
+                        v["value"].as_str().unwrap_or("").to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let args = c["command"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let health = match c["healthCheck"]["command"].as_array() {
+        Some(cmd) if !cmd.is_empty() => {
+            let words: Vec<String> = cmd
+                .iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect();
+            let (shell, argv) = match words.first().map(String::as_str) {
+                Some("CMD") => (false, words[1..].to_vec()),
+                Some("CMD-SHELL") => (true, words[1..].to_vec()),
+                _ => (false, words.clone()),
+            };
+            if argv.is_empty() {
+                return Err(anyhow!("healthCheck.command {words:?} has no program"));
+            }
+            let secs = |key: &str, default: u64| {
+                Duration::from_secs(c["healthCheck"][key].as_u64().unwrap_or(default))
+            };
+            Some(HealthCheck {
+                argv,
+                shell,
+                timeout: secs("timeout", 5),
+                retries: c["healthCheck"]["retries"].as_u64().unwrap_or(3).max(1) as u32,
+                start_period: secs("startPeriod", 0),
+            })
+        }
+        _ => None,
+    };
+    let stop_timeout = c["stopTimeout"].as_u64().map(Duration::from_secs);
+    Ok(Launch {
+        image,
+        env,
+        args,
+        health,
+        stop_timeout,
+    })
+}

@@ -1,0 +1,5 @@
+//! IAM: the two roles of the ECS service (`demo-ecs-task-execution`, `demo-ecs-task`),
+//! for the deployer's preflight checks (GetRole). Nothing else of IAM is served: no
+//! policies, no users, nothing is enforced (any credentials may do anything).
+
+pub(crate) mod api;

@@ -1,0 +1,160 @@
+//! The AWS API endpoint: one loopback HTTP server for every service, like
+//! `AWS_ENDPOINT_URL` expects. JSON 1.1 services (ECS, CodeDeploy, ECR) are told apart by
+//! `X-Amz-Target`; query-protocol ones (ELBv2, IAM) by the form's `Version` (or the
+//! SigV4 credential scope). Errors have the shapes the SDKs parse: JSON 1.1
+//! `{"__type": Code, "message": ...}` with `x-amzn-ErrorType`, query-protocol
+//! `<ErrorResponse><Error><Code>`. Signatures are not checked (any credentials work).
+//!
+//! Also serves the ECS task metadata endpoint v4 (`/v4/<task-id>`, `/v4/<task-id>/task`)
+//! that each task finds in `ECS_CONTAINER_METADATA_URI_V4`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::codepipeline::driver::LocalPipeline;
+use crate::runtime::stack::Stack;
+use crate::wire::error::{ApiError, Common};
+use crate::wire::json;
+use crate::wire::query::{xml_error, xml_response, Form};
+use crate::{autoscaling, codebuild, codedeploy, codepipeline, ecr, ecs, elbv2, iam, logs};
+use deployer_models::time::{now_millis as now_ms, now_secs as now};
+
+pub(crate) fn router(stack: Arc<Stack>) -> Router {
+    Router::new()
+        .route("/", post(handle))
+        .route("/v4/{task}", get(metadata_container))
+        .route("/v4/{task}/task", get(metadata_task))
+        .route("/_local/status", get(local_status))
+        .with_state(stack)
+}
+
+async fn handle(State(stack): State<Arc<Stack>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        return json_protocol(&stack, target, &body);
+    }
+    query_protocol(&stack, &headers, &body)
+}
+
+fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
+    let Some((prefix, op)) = target.split_once('.') else {
+        return json::error(&ApiError::new(
+            Common::UnknownOperationException,
+            format!("X-Amz-Target {target:?} names no operation"),
+        ));
+    };
+    let input = match json::parse_body(body) {
+        Ok(v) => v,
+        Err(e) => return json::error(&e),
+    };
+    let result = match prefix {
+        "AmazonEC2ContainerServiceV20141113" => ecs::api::handle(stack, op, &input),
+        "CodeDeploy_20141006" => codedeploy::api::handle(stack, op, &input),
+        "AmazonEC2ContainerRegistry_V20150921" => ecr::api::handle(stack, op, &input),
+        "CodePipeline_20150709" => {
+            pipeline(stack).and_then(|p| codepipeline::api::handle(p, op, &input))
+        }
+        "CodeBuild_20161006" => pipeline(stack)
+            .and_then(|p| codebuild::api::handle(&p.builds(), &stack.cfg.region, op, &input)),
+        logs::api::TARGET_PREFIX => logs::api::handle(&stack.logs, op, &input, now_ms()),
+        autoscaling::api::TARGET_PREFIX => {
+            autoscaling::api::handle(&stack.autoscaling, op, &input, now())
+        }
+        _ => Err(ApiError::new(
+            Common::UnknownOperationException,
+            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, CodePipeline, CodeBuild, CloudWatch Logs, Application Auto Scaling, ELBv2, IAM are)"),
+        )),
+    };
+    tracing::debug!(target: "api", "{prefix}.{op} -> {}", if result.is_ok() { "ok" } else { "error" });
+    match result {
+        Ok(v) => json::ok(&v),
+        Err(e) => {
+            tracing::info!(target: "api", "{prefix}.{op}: {}: {}", e.code, e.message);
+            json::error(&e)
+        }
+    }
+}
+
+/// The local CodePipeline/CodeBuild, once the stack attached it.
+fn pipeline(stack: &Stack) -> Result<&LocalPipeline, ApiError> {
+    stack.pipeline.get().map(|p| &**p).ok_or_else(|| {
+        ApiError::new(
+            codepipeline::Error::PipelineNotFoundException,
+            "the local stack's pipeline is not running",
+        )
+    })
+}
+
+fn query_protocol(stack: &Arc<Stack>, headers: &HeaderMap, body: &[u8]) -> Response {
+    let form = match serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
+        Ok(pairs) => Form(pairs),
+        Err(e) => {
+            return xml_error(
+                "",
+                &ApiError::new(
+                    Common::MalformedQueryString,
+                    format!("cannot parse the form body: {e}"),
+                ),
+            )
+        }
+    };
+    let action = form.get("Action").unwrap_or("").to_string();
+    let scope = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(3))
+        .unwrap_or("");
+    let (ns, result) = match (form.get("Version"), scope) {
+        (Some("2015-12-01"), _) | (None, "elasticloadbalancing") => (
+            "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
+            elbv2::api::handle(stack, &action, &form),
+        ),
+        (Some("2010-05-08"), _) | (None, "iam") => (
+            "https://iam.amazonaws.com/doc/2010-05-08/",
+            iam::api::handle(stack, &action, &form),
+        ),
+        (version, _) => {
+            return xml_error(
+                "",
+                &ApiError::new(
+                    Common::InvalidAction,
+                    format!(
+                        "no JSON X-Amz-Target and no known query API version ({version:?}): \
+                         the local stack serves ELBv2 (2015-12-01) and IAM (2010-05-08)"
+                    ),
+                ),
+            )
+        }
+    };
+    match result {
+        Ok(v) => xml_response(ns, &action, &v),
+        Err(e) => {
+            tracing::info!(target: "api", "{action}: {}: {}", e.code, e.message);
+            xml_error(ns, &e)
+        }
+    }
+}
+
+async fn local_status(State(stack): State<Arc<Stack>>) -> Response {
+    axum::Json(stack.status_json()).into_response()
+}
+
+async fn metadata_container(State(stack): State<Arc<Stack>>, Path(task): Path<String>) -> Response {
+    match ecs::api::task_metadata(&stack, &task) {
+        Some(v) => axum::Json(v["Containers"][0].clone()).into_response(),
+        None => (StatusCode::NOT_FOUND, "no such task").into_response(),
+    }
+}
+
+async fn metadata_task(State(stack): State<Arc<Stack>>, Path(task): Path<String>) -> Response {
+    match ecs::api::task_metadata(&stack, &task) {
+        Some(v) => axum::Json(v).into_response(),
+        None => (StatusCode::NOT_FOUND, "no such task").into_response(),
+    }
+}

@@ -1,0 +1,17 @@
+//! The runtime beside the services: what makes the emulated resources real on this
+//! machine.
+//!
+//! - [`stack`]: the running stack's shared state (the services' backends, the listeners'
+//!   URLs, the shutdown token), its outputs and status;
+//! - [`tasks`]: each ECS task as a process of the image it names, its container health
+//!   check, its output into CloudWatch Logs;
+//! - [`nlb`]: the NLB's data plane (TCP listeners forwarding to the live target group);
+//! - [`scaling`]: auto scaling of the service on its tasks' measured CPU and memory;
+//! - [`state`]: the state dir (`state.json`), for `deployer local` and crash recovery.
+
+pub(crate) mod nlb;
+pub(crate) mod platform;
+pub(crate) mod scaling;
+pub(crate) mod stack;
+pub mod state;
+pub(crate) mod tasks;

@@ -1,0 +1,235 @@
+//! The running stack's shared state: the services' backends (the [`World`] of ECS and
+//! CodeDeploy, the load balancer, CloudWatch Logs, Application Auto Scaling, the local
+//! pipeline), the listeners' URLs, the shutdown token; its outputs (the local `terraform
+//! output -json`), its `state.json` and the status `deployer local status` shows.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+use crate::autoscaling::backend::{resource_id, AutoScaling, LastEvaluation};
+use crate::codepipeline::driver::LocalPipeline;
+use crate::config::Config;
+use crate::ecs::model::TaskStatus;
+use crate::elbv2::backend::{Lb, TargetState};
+use crate::logs::backend::Logs;
+use crate::names::{self, Names};
+use crate::runtime::state::{self, StackState, TaskProcess};
+use crate::world::World;
+use deployer_models::sync::lock;
+
+pub(crate) struct Stack {
+    pub(crate) cfg: Config,
+    pub(crate) api_url: String,
+    pub(crate) nlb_url: String,
+    pub(crate) test_url: String,
+    pub(crate) lb: Arc<Lb>,
+    pub(crate) shutdown: CancellationToken,
+    /// `sha256:<hex>` of the demo binary: the local "image digest".
+    pub(crate) demo_digest: String,
+    pub(crate) started_at: f64,
+    pub(crate) ready: AtomicBool,
+    /// CloudWatch Logs: the tasks' output (and any other local service's groups).
+    pub(crate) logs: Arc<Logs>,
+    /// Application Auto Scaling of the service's desired count.
+    pub(crate) autoscaling: Arc<AutoScaling>,
+    /// The last auto scaling evaluation (CPU, memory, desired count).
+    pub(crate) scaling_figures: Arc<Mutex<LastEvaluation>>,
+    pub(crate) exe: PathBuf,
+    pub(crate) world: Mutex<World>,
+    /// Serializes writes of `state.json`; `true` once shutdown removed it for good (a task
+    /// supervisor that records an exit afterwards must not write it back).
+    pub(crate) save_lock: Mutex<bool>,
+    /// The local CodePipeline/CodeBuild (set once the API serves).
+    pub(crate) pipeline: OnceLock<Arc<LocalPipeline>>,
+}
+
+impl Stack {
+    /// The model; never hold the guard across an `.await`.
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        lock(&self.world)
+    }
+
+    pub(crate) fn names(&self) -> Names {
+        Names {
+            region: self.cfg.region.clone(),
+        }
+    }
+
+    /// Rewrites `state.json` with the current task PIDs.
+    pub(crate) fn save_state(&self) {
+        let removed = lock(&self.save_lock);
+        if *removed {
+            return;
+        }
+        let tasks = self
+            .world()
+            .tasks
+            .values()
+            .filter_map(|t| {
+                Some(TaskProcess {
+                    task_id: t.id.clone(),
+                    pid: t.pid?,
+                    port: t.port,
+                })
+            })
+            .collect();
+        let st = StackState {
+            pid: std::process::id(),
+            exe: self.exe.clone(),
+            demo_bin: self.cfg.demo_bin.clone(),
+            region: self.cfg.region.clone(),
+            api_url: self.api_url.clone(),
+            nlb_url: self.nlb_url.clone(),
+            test_url: self.test_url.clone(),
+            outputs: self.cfg.state_dir.join(state::OUTPUTS_FILE),
+            log: self.cfg.state_dir.join(state::LOG_FILE),
+            ready: self.ready.load(Ordering::Acquire),
+            started_at: self.started_at,
+            tasks,
+        };
+        if let Err(e) = state::write(&self.cfg.state_dir, &st) {
+            tracing::error!("{e:#}");
+        }
+    }
+
+    /// Removes `state.json` for good: later [`Stack::save_state`] calls do nothing.
+    pub(crate) fn remove_state(&self) {
+        let mut removed = lock(&self.save_lock);
+        *removed = true;
+        state::remove(&self.cfg.state_dir);
+    }
+
+    /// The local equivalent of `terraform output -json` (names in docs/CONTRACTS.md).
+    pub(crate) fn outputs(&self) -> Value {
+        let n = self.names();
+        let s = |v: String| json!({"sensitive": false, "type": "string", "value": v});
+        let test_listener = self
+            .lb
+            .listener("test")
+            .map(|l| l.arn.clone())
+            .unwrap_or_default();
+        let nlb_port = self.lb.listener("prod").map(|l| l.port).unwrap_or(0);
+        json!({
+            "region": s(n.region.clone()),
+            "account_id": s(names::ACCOUNT_ID.into()),
+            "cluster_name": s(names::CLUSTER.into()),
+            "cluster_arn": s(n.cluster_arn()),
+            "service_name": s(names::SERVICE.into()),
+            "task_family": s(names::FAMILY.into()),
+            "container_name": s(names::CONTAINER.into()),
+            "container_port": {"sensitive": false, "type": "number", "value": names::CONTAINER_PORT},
+            "codedeploy_app_name": s(names::APP_NAME.into()),
+            "codedeploy_group_name": s(names::GROUP_NAME.into()),
+            "codedeploy_deployment_config": s(names::DEPLOYMENT_CONFIG.into()),
+            "target_group_blue_name": s(names::TG_NAMES[0].into()),
+            "target_group_blue_arn": s(n.tg_arn(names::TG_NAMES[0])),
+            "target_group_green_name": s(names::TG_NAMES[1].into()),
+            "target_group_green_arn": s(n.tg_arn(names::TG_NAMES[1])),
+            "listener_arn": s(n.listener_arn("prod")),
+            "test_listener_arn": s(test_listener),
+            "nlb_dns_name": s(format!("127.0.0.1:{nlb_port}")),
+            "nlb_url": s(self.nlb_url.clone()),
+            "ecr_repository_name": s(names::ECR_REPOSITORY.into()),
+            "ecr_repository_url": s(n.ecr_repository_url()),
+            "execution_role_arn": s(n.role_arn(names::EXECUTION_ROLE)),
+            "task_role_arn": s(n.role_arn(names::TASK_ROLE)),
+            "log_group_name": s(names::LOG_GROUP.into()),
+            "pipeline_name": s("demo".into()),
+            "codebuild_project_name": s("demo".into()),
+            "artifact_bucket": s(format!("demo-artifacts-{}", names::ACCOUNT_ID)),
+            "connection_arn": s(n.arn("codeconnections", "connection/00000000-0000-0000-0000-000000000000")),
+        })
+    }
+
+    /// Every task of the task set runs, its container health check (if any) passed, and its
+    /// target is healthy in the task set's target group.
+    pub(crate) fn task_set_healthy(&self, ts_id: &str) -> bool {
+        let w = self.world();
+        let Some((tg, tasks)) = w.task_set_running(ts_id) else {
+            return false;
+        };
+        tasks
+            .iter()
+            .all(|t| self.lb.target_state(tg, t) == Some(TargetState::Healthy))
+    }
+
+    /// What `deployer local status` shows.
+    pub(crate) fn status_json(&self) -> Value {
+        let stack = self;
+        let w = stack.world();
+        let listeners: Vec<Value> = stack
+            .lb
+            .listeners
+            .iter()
+            .map(|l| json!({"kind": l.kind, "url": format!("http://127.0.0.1:{}", l.port), "target_group": names::TG_NAMES[l.target_group()]}))
+            .collect();
+        let sets: Vec<Value> = w
+            .service
+            .task_sets
+            .iter()
+            .map(|ts| {
+                let tasks: Vec<Value> = ts
+                    .tasks
+                    .iter()
+                    .filter_map(|id| w.tasks.get(id))
+                    .filter(|t| t.last_status != TaskStatus::Stopped)
+                    .map(|t| {
+                        json!({
+                            "id": t.id, "status": t.last_status.as_str(), "version": t.version, "az": t.az,
+                            "port": t.port, "pid": t.pid, "health": t.health.as_str(),
+                            "target": stack.lb.target_state(ts.tg, &t.id).map(|s| s.as_str()),
+                            "log": t.log
+                        })
+                    })
+                    .collect();
+                json!({"id": ts.id, "status": ts.status.as_str(), "target_group": names::TG_NAMES[ts.tg],
+                       "task_definition": ts.task_def_arn, "tasks": tasks})
+            })
+            .collect();
+        let deployments: Vec<Value> = w
+            .deployments
+            .iter()
+            .rev()
+            .take(5)
+            .map(|d| {
+                let summary = d
+                    .error
+                    .as_ref()
+                    .map(|(c, m)| format!("{}: {m}", <&str>::from(*c)))
+                    .or_else(|| d.rollback_message.clone())
+                    .or_else(|| d.appspec.as_ref().map(|a| a.task_definition.clone()))
+                    .unwrap_or_default();
+                json!({"id": d.id, "status": d.status.as_str(), "creator": d.creator, "summary": summary})
+            })
+            .collect();
+        let desired = w.service.desired;
+        drop(w);
+        let target = stack
+            .autoscaling
+            .target(&resource_id(names::CLUSTER, names::SERVICE));
+        let figures = lock(&stack.scaling_figures).clone();
+        let scaling = json!({
+            "desired": desired,
+            "min": target.as_ref().map(|t| t.min),
+            "max": target.as_ref().map(|t| t.max),
+            "cpu_percent": figures.cpu,
+            "memory_percent": figures.memory,
+        });
+        json!({"listeners": listeners, "task_sets": sets, "deployments": deployments, "scaling": scaling})
+    }
+}
+
+impl Stack {
+    /// The program a task with `image` runs: the binary of that image when a local build
+    /// pushed it, else the stack's demo binary (every other image, as before).
+    pub(crate) fn program_for(&self, image: &str) -> PathBuf {
+        self.pipeline
+            .get()
+            .and_then(|p| p.binary_for_image(image))
+            .unwrap_or_else(|| self.cfg.demo_bin.clone())
+    }
+}

@@ -1,0 +1,375 @@
+//! Starting, running and stopping the whole local stack in this process: binds the
+//! listeners, builds the [`Stack`], serves the [`router`], attaches the pipeline, starts
+//! the service's initial tasks and the scheduler, and stops it all on SIGINT/SIGTERM.
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::autoscaling::backend::{resource_id, AutoScaling};
+use crate::codedeploy::lifecycle::Platform;
+use crate::codepipeline::driver;
+use crate::config::Config;
+use crate::ecr::backend::hex;
+use crate::ecs::model::{StopCode, TaskStatus};
+use crate::elbv2::backend::{HealthSettings, Lb};
+use crate::logs::backend::Logs;
+use crate::names::{self, Names};
+use crate::router;
+use crate::runtime::stack::Stack;
+use crate::runtime::{nlb, scaling, state, tasks};
+use crate::world::World;
+use deployer_models::time::now_secs as now;
+
+/// Where the running stack listens, for its caller's "ready" message.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// The AWS API endpoint (`AWS_ENDPOINT_URL`).
+    pub api_url: String,
+    /// The NLB's production listener.
+    pub nlb_url: String,
+    /// The NLB's test listener; empty when off.
+    pub test_url: String,
+}
+
+async fn bind(port: u16, flag: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on 127.0.0.1:{port} ({flag} {port}): pick another port with {flag}"
+            )
+        })
+}
+
+/// The initial (blue) task definition: the working tree's `taskdef.json` (as
+/// `deployer deploy` finds it) rendered for `image` from the local outputs, as the
+/// pipeline would register it.
+fn initial_task_definition(stack: &Stack) -> anyhow::Result<Value> {
+    let outputs = deployer_models::outputs::Outputs::from_json_str(
+        &stack.outputs().to_string(),
+        "local outputs",
+    )?;
+    let image = deployer_models::image::ImageRef::parse(&stack.cfg.image)
+        .map_err(|e| anyhow!("--image {:?}: {}", e.value, e.reason))?;
+    let td = stack
+        .cfg
+        .templates
+        .render_task_definition(&outputs, &image, &[])?;
+    Ok(serde_json::from_str(&td.to_canonical_json())?)
+}
+
+/// The appspec of a revision (the content the deployer and `aws ecs deploy` send).
+pub(crate) fn appspec_revision(task_def_arn: &str) -> Value {
+    let content = json!({
+        "version": 0.0,
+        "Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {
+            "TaskDefinition": task_def_arn,
+            "LoadBalancerInfo": {"ContainerName": names::CONTAINER, "ContainerPort": names::CONTAINER_PORT}
+        }}}]
+    })
+    .to_string();
+    let sha = hex(&Sha256::digest(content.as_bytes()));
+    json!({"revisionType": "AppSpecContent", "appSpecContent": {"content": content, "sha256": sha}})
+}
+
+fn digest_of(path: &PathBuf) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(format!("sha256:{}", hex(&Sha256::digest(&bytes))))
+}
+
+/// Runs the stack in this process until SIGINT/SIGTERM. `on_ready` runs once the
+/// initial tasks are healthy behind the NLB.
+pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Result<()> {
+    // Handlers first: a signal that arrives while starting stops the stack cleanly too.
+    let signals = Signals::new()?;
+    std::fs::create_dir_all(&cfg.state_dir)
+        .with_context(|| format!("cannot create the state dir {}", cfg.state_dir.display()))?;
+    let api = bind(cfg.api_port, "--api-port").await?;
+    let prod = bind(cfg.nlb_port, "--nlb-port").await?;
+    let test = match cfg.test_port {
+        Some(p) => Some(bind(p, "--test-port").await?),
+        None => None,
+    };
+    let api_port = api.local_addr()?.port();
+    let prod_port = prod.local_addr()?.port();
+    let test_port = test
+        .as_ref()
+        .map(|t| t.local_addr())
+        .transpose()?
+        .map(|a| a.port());
+    let names = Names {
+        region: cfg.region.clone(),
+    };
+    let mut listeners = vec![("prod", prod_port)];
+    if let Some(p) = test_port {
+        listeners.push(("test", p));
+    }
+    let lb = Arc::new(Lb::new(
+        &names,
+        &listeners,
+        HealthSettings {
+            interval: cfg.health_interval,
+            timeout: cfg
+                .health_interval
+                .clamp(Duration::from_secs(1), Duration::from_secs(5)),
+            healthy_threshold: cfg.healthy_threshold,
+            unhealthy_threshold: cfg.unhealthy_threshold,
+        },
+    )?);
+    let stack = Arc::new(Stack {
+        api_url: format!("http://127.0.0.1:{api_port}"),
+        nlb_url: format!("http://127.0.0.1:{prod_port}"),
+        test_url: test_port
+            .map(|p| format!("http://127.0.0.1:{p}"))
+            .unwrap_or_default(),
+        lb,
+        shutdown: CancellationToken::new(),
+        demo_digest: digest_of(&cfg.demo_bin)?,
+        started_at: now(),
+        ready: AtomicBool::new(false),
+        logs: Arc::new(Logs::new(&cfg.region, names::ACCOUNT_ID)),
+        autoscaling: Arc::new(AutoScaling::new(
+            &cfg.region,
+            names::ACCOUNT_ID,
+            vec![resource_id(names::CLUSTER, names::SERVICE)],
+        )),
+        scaling_figures: Default::default(),
+        exe: std::env::current_exe().context("cannot find this executable")?,
+        world: Mutex::new(World::new(&cfg)),
+        save_lock: Mutex::new(false),
+        pipeline: std::sync::OnceLock::new(),
+        cfg,
+    });
+    stack.save_state();
+
+    let result = tokio::select! {
+        r = run_inner(&stack, api, prod, test, on_ready) => r,
+        _ = signals.wait() => Ok(()),
+    };
+    shutdown(&stack).await;
+    result
+}
+
+async fn run_inner(
+    stack: &Arc<Stack>,
+    api: TcpListener,
+    prod: TcpListener,
+    test: Option<TcpListener>,
+    on_ready: impl FnOnce(&Endpoints),
+) -> anyhow::Result<()> {
+    let outputs_path = stack.cfg.state_dir.join(state::OUTPUTS_FILE);
+    std::fs::write(
+        &outputs_path,
+        serde_json::to_string_pretty(&stack.outputs())?,
+    )
+    .with_context(|| format!("cannot write {}", outputs_path.display()))?;
+
+    // The API endpoint.
+    let router = router::router(Arc::clone(stack));
+    let token = stack.shutdown.clone();
+    tokio::spawn(async move {
+        let serve = axum::serve(api, router).with_graceful_shutdown(async move {
+            token.cancelled().await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!("API endpoint: {e}");
+        }
+    });
+    // The local pipeline (git remote, CodeBuild, CodePipeline); without it (no git on this
+    // machine) the rest of the stack still runs and its API says the pipeline is not running.
+    if let Err(e) = attach_pipeline(stack) {
+        tracing::error!("the local pipeline is off: {e:#}");
+    }
+    // The NLB listeners.
+    tokio::spawn(nlb::serve(
+        prod,
+        Arc::clone(&stack.lb),
+        0,
+        stack.shutdown.clone(),
+    ));
+    if let Some(test) = test {
+        tokio::spawn(nlb::serve(
+            test,
+            Arc::clone(&stack.lb),
+            1,
+            stack.shutdown.clone(),
+        ));
+    }
+
+    // The service with its initial (blue) task set, as Terraform creates it.
+    let td = initial_task_definition(stack)?;
+    let ts = {
+        let mut w = stack.world();
+        let td_arn = w
+            .register_task_definition(td)
+            .map_err(|e| anyhow!("initial task definition: {}", e.message))?;
+        w.current_revision = appspec_revision(&td_arn);
+        w.create_task_set(&td_arn, 0, None, true)
+    };
+    <Stack as Platform>::start_tasks(stack, &ts)?;
+    tokio::spawn(reconcile(Arc::clone(stack)));
+
+    // Ready when every initial task is healthy in demo-blue.
+    let deadline = tokio::time::Instant::now() + stack.cfg.install_timeout;
+    loop {
+        if stack.task_set_healthy(&ts) {
+            break;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let logs: Vec<String> = stack
+                .world()
+                .tasks
+                .values()
+                .map(|t| t.log.clone())
+                .collect();
+            return Err(anyhow!(
+                "the initial tasks did not become healthy within {} (task logs: {})",
+                humantime::format_duration(stack.cfg.install_timeout),
+                logs.join(", ")
+            ));
+        }
+        tokio::select! {
+            _ = stack.shutdown.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+    }
+    stack.ready.store(true, Ordering::Release);
+    stack.save_state();
+    // Auto scaling, as infra/autoscaling.tf sets it up: the target and a CPU policy.
+    scaling::start(stack)?;
+    on_ready(&Endpoints {
+        api_url: stack.api_url.clone(),
+        nlb_url: stack.nlb_url.clone(),
+        test_url: stack.test_url.clone(),
+    });
+    stack.shutdown.cancelled().await;
+    Ok(())
+}
+
+/// The service scheduler, for the primary task set: replaces tasks that stopped.
+async fn reconcile(stack: Arc<Stack>) {
+    loop {
+        tokio::select! {
+            _ = stack.shutdown.cancelled() => return,
+            _ = tokio::time::sleep(stack.cfg.health_interval.max(Duration::from_millis(500))) => {}
+        }
+        // A scale in: stop the newest tasks beyond the desired count.
+        let excess = stack.world().excess_tasks();
+        for id in excess {
+            tasks::stop_task(
+                &stack,
+                &id,
+                StopCode::ServiceSchedulerInitiated,
+                "Scaling activity initiated by (deployment of service demo)",
+            );
+        }
+        let missing = stack.world().missing_tasks();
+        for (ts, n) in missing {
+            for _ in 0..n {
+                if stack.shutdown.is_cancelled() {
+                    return; // shutdown stops tasks; it must not see them replaced
+                }
+                if let Err(e) = tasks::start_task(&stack, &ts) {
+                    tracing::error!("cannot replace a task of {ts}: {e:#}");
+                }
+            }
+        }
+    }
+}
+
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => tracing::info!("SIGTERM: stopping the stack"),
+            _ = self.int.recv() => tracing::info!("SIGINT: stopping the stack"),
+        }
+    }
+}
+
+/// Stops everything: listeners, then every task (SIGTERM, SIGKILL after the stop
+/// timeout), then removes the state file.
+async fn shutdown(stack: &Arc<Stack>) {
+    stack.shutdown.cancel();
+    let ids: Vec<String> = stack
+        .world()
+        .tasks
+        .values()
+        .filter(|t| t.last_status != TaskStatus::Stopped)
+        .map(|t| t.id.clone())
+        .collect();
+    for id in &ids {
+        tasks::stop_task(
+            stack,
+            id,
+            StopCode::UserInitiated,
+            "The local stack is shutting down",
+        );
+    }
+    if !tasks::wait_stopped(stack, &ids, stack.cfg.stop_timeout + Duration::from_secs(2)).await {
+        // SIGKILL went out after the stop timeout; the supervisor may not have seen the exit yet.
+        for t in stack.world().tasks.values() {
+            if let Some(pid) = t.pid {
+                state::signal(pid, nix::sys::signal::Signal::SIGKILL);
+            }
+        }
+    }
+    stack.remove_state();
+    tracing::info!("local stack stopped");
+}
+
+/// Creates the pipeline of `stack` (repository, ECR repository, stand-ins) from its
+/// outputs, as Terraform creates the AWS one, and follows pushes until shutdown.
+fn attach_pipeline(stack: &Arc<Stack>) -> anyhow::Result<()> {
+    let outputs = stack.outputs();
+    let out = |k: &str| outputs[k]["value"].as_str().unwrap_or_default().to_string();
+    let settings = driver::Settings {
+        state_dir: stack.cfg.state_dir.clone(),
+        region: stack.cfg.region.clone(),
+        account_id: out("account_id"),
+        api_url: stack.api_url.clone(),
+        exe: std::env::current_exe().context("cannot find this executable")?,
+        // PROJECT_ENV's names, from the outputs that infra/codebuild.tf's values are.
+        project_env: driver::PROJECT_ENV
+            .iter()
+            .zip([
+                "ecr_repository_url",
+                "execution_role_arn",
+                "task_role_arn",
+                "log_group_name",
+            ])
+            .map(|(name, output)| (name.to_string(), out(output)))
+            .collect(),
+        connection_arn: out("connection_arn"),
+        application_name: out("codedeploy_app_name"),
+        deployment_group_name: out("codedeploy_group_name"),
+        artifact_bucket: out("artifact_bucket"),
+        ecr_repository: out("ecr_repository_name"),
+        cloudwatch: Some(Arc::clone(&stack.logs)),
+    };
+    let p = driver::LocalPipeline::new(settings, stack.shutdown.clone())?;
+    let _ = stack.pipeline.set(Arc::clone(&p));
+    tokio::spawn(p.run());
+    Ok(())
+}

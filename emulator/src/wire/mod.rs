@@ -1,0 +1,16 @@
+//! The wire layer under every service API: the two protocols the local stack speaks and
+//! the error shape they share.
+//!
+//! - [`error`]: an AWS error (a typed code per service, an HTTP status, a message).
+//! - [`json`]: AWS JSON 1.1 (ECS, CodeDeploy, ECR, CloudWatch Logs, Application Auto
+//!   Scaling, CodePipeline, CodeBuild): the request body, members read with AWS's errors,
+//!   `{"__type": Code, "message": ...}` with `x-amzn-ErrorType`.
+//! - [`query`]: the query protocol (ELBv2, IAM): the form body, `<ActionResponse>` XML and
+//!   `<ErrorResponse><Error><Code>`.
+//!
+//! Request limits are axum's defaults (a 2 MB body); AWS's own (1 MB for most JSON
+//! operations) are not enforced. Signatures are not checked (any credentials work).
+
+pub(crate) mod error;
+pub(crate) mod json;
+pub(crate) mod query;
