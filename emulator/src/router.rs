@@ -34,6 +34,34 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .with_state(stack)
 }
 
+/// Who may call the endpoint (loopback-http's guard, the one the dashboard uses too): only a
+/// request whose Host is this endpoint's own loopback address and that carries no Origin. The
+/// SDKs, the AWS CLI and the stack's own tasks and build stand-ins send exactly that; a web
+/// page cannot (its browser sends the page's Host name and an Origin), so neither a
+/// cross-site request nor DNS rebinding reaches an operation (RegisterTaskDefinition's
+/// health-check command runs on this machine). Refused in AWS's error shape of the request's
+/// protocol, before anything is read or changed.
+pub(crate) async fn guard(
+    State(guard): State<Arc<loopback_http::Guard>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match guard.check(req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(refusal) => {
+            tracing::warn!(target: "api", path = %req.uri().path(), "refused a request: {refusal}");
+            let message = refusal.to_string();
+            if req.headers().contains_key("x-amz-target")
+                || req.method() != axum::http::Method::POST
+            {
+                json::error(&ApiError::new(Common::AccessDeniedException, message))
+            } else {
+                xml_error("", &ApiError::new(Common::AccessDenied, message))
+            }
+        }
+    }
+}
+
 async fn handle(State(stack): State<Arc<Stack>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
         return json_protocol(&stack, target, &body);

@@ -174,16 +174,25 @@ async fn run_inner(
     .with_context(|| format!("cannot write {}", outputs_path.display()))?;
 
     // The API endpoint.
-    let router = router::router(Arc::clone(stack));
+    let port = api
+        .local_addr()
+        .context("reading the API's bound address")?
+        .port();
+    let guard = Arc::new(loopback_http::Guard::new(
+        port,
+        loopback_http::OriginRule::None,
+    ));
+    let router = router::router(Arc::clone(stack))
+        .layer(axum::middleware::from_fn_with_state(guard, router::guard));
     let token = stack.shutdown.clone();
-    tokio::spawn(async move {
-        let serve = axum::serve(api, router).with_graceful_shutdown(async move {
-            token.cancelled().await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!("API endpoint: {e}");
-        }
-    });
+    // loopback-http's accept loop: silent or half-sent connections are closed after the
+    // header-read bound instead of piling up.
+    tokio::spawn(loopback_http::serve(
+        api,
+        router,
+        loopback_http::Limits::default(),
+        async move { token.cancelled().await },
+    ));
     // The local pipeline (git remote, CodeBuild, CodePipeline); without it (no git on this
     // machine) the rest of the stack still runs and its API says the pipeline is not running.
     if let Err(e) = attach_pipeline(stack) {

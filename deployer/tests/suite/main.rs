@@ -20,4 +20,5 @@ mod reference;
 mod render;
 mod render_pipeline;
 mod rollouts;
+mod strangers;
 mod support;

@@ -95,5 +95,16 @@ pub(crate) enum Common {
     InvalidAction,
     /// Query protocol: the form body does not parse.
     MalformedQueryString,
+    /// JSON 1.1: a request from a stranger (a foreign Host, a browser's Origin): 403.
+    AccessDeniedException,
+    /// Query protocol: the same refusal, as query services spell it: 403.
+    AccessDenied,
 }
-impl ErrorCode for Common {}
+impl ErrorCode for Common {
+    fn status(self) -> StatusCode {
+        match self {
+            Common::AccessDeniedException | Common::AccessDenied => StatusCode::FORBIDDEN,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
