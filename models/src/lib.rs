@@ -1,4 +1,5 @@
-//! The deployer's models crate. What a deployment is made of, as typed models: the Terraform outputs ([`outputs`]),
+//! The deployer's models crate (its place among the crates: docs/architecture.md). What a
+//! deployment is made of, as typed models: the Terraform outputs ([`outputs`]),
 //! the image reference ([`image`]), the task definition ([`taskdef`]), the appspec
 //! ([`appspec`]), and rendering them from the repository's templates ([`render`]).
 //! Pure: no AWS, no network; the only I/O is reading a file (the outputs).
