@@ -56,7 +56,7 @@ pub(crate) enum Command {
     Tasks(commands::tasks::TasksArgs),
     /// Run the whole blue/green stack on this machine (no AWS account needed).
     Local(commands::local::LocalArgs),
-    // issue 11 (rollouts): history and shell integration.
+    // The rollout history and shell integration.
     /// List the task definition revisions: image, registered, when each was live.
     Revisions(commands::revisions::RevisionsArgs),
     /// Print shell completions (bash, zsh, fish, ...).
