@@ -28,47 +28,8 @@ use deployer_emulator::codebuild::standin::{self, StandInConfig};
 use deployer_emulator::codepipeline::source;
 use deployer_emulator::ecr::backend::ImageStore;
 
-const REGION: &str = "us-east-1";
-const REGISTRY: &str = "000000000000";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the deployer crate is in the workspace")
-        .to_path_buf()
-}
-
-/// `<target>/local-codebuild`, the directory `tests/suite/local_build.rs` uses too.
-fn shared_target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("DEPLOYER_LOCAL_BUILD_TARGET_DIR") {
-        return dir.into();
-    }
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_deployer"));
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("the deployer binary is in <target>/<profile>/")
-        .join("local-codebuild")
-}
-
-fn sh(dir: &Path, script: &str) -> String {
-    let out = Command::new("bash")
-        .arg("-ec")
-        .arg(script)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .expect("bash runs");
-    assert!(
-        out.status.success(),
-        "{script}:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+// The local CodeBuild set-up that local_build.rs uses too.
+use crate::local_build::{sh, shared_target_dir, workspace, REGION, REGISTRY};
 
 /// The workspace's tracked files as they are on disk (this buildspec.yml, not the last
 /// commit's), committed in a throwaway repository and pushed to a fresh bare remote.

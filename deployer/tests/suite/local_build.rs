@@ -20,10 +20,10 @@ use deployer_emulator::codebuild::standin::{self, StandInConfig};
 use deployer_emulator::codepipeline::source;
 use deployer_emulator::ecr::backend::ImageStore;
 
-const REGION: &str = "us-east-1";
-const REGISTRY: &str = "000000000000";
+pub(crate) const REGION: &str = "us-east-1";
+pub(crate) const REGISTRY: &str = "000000000000";
 
-fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the deployer crate is in the workspace")
@@ -31,7 +31,7 @@ fn workspace() -> PathBuf {
 }
 
 /// `<target>/local-codebuild`, next to this test's own build.
-fn shared_target_dir() -> PathBuf {
+pub(crate) fn shared_target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("DEPLOYER_LOCAL_BUILD_TARGET_DIR") {
         return dir.into();
     }
@@ -42,7 +42,7 @@ fn shared_target_dir() -> PathBuf {
         .join("local-codebuild")
 }
 
-fn sh(dir: &Path, script: &str) -> String {
+pub(crate) fn sh(dir: &Path, script: &str) -> String {
     let out = Command::new("bash")
         .arg("-ec")
         .arg(script)
