@@ -16,7 +16,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -24,51 +23,10 @@ use std::time::Duration;
 use deployer_emulator::codebuild::logs::MemoryLogs;
 use deployer_emulator::codebuild::model::{Build, BuildStatus, PhaseType};
 use deployer_emulator::codebuild::runner::{self, RunSpec};
-use deployer_emulator::codebuild::standin::{self, StandInConfig};
 use deployer_emulator::codepipeline::source;
-use deployer_emulator::ecr::backend::ImageStore;
 
-// The local CodeBuild set-up that local_build.rs uses too.
-use crate::local_build::{sh, shared_target_dir, workspace, REGION, REGISTRY};
-
-/// The workspace's tracked files as they are on disk (this buildspec.yml, not the last
-/// commit's), committed in a throwaway repository and pushed to a fresh bare remote.
-fn repository(root: &Path) -> (PathBuf, PathBuf) {
-    let work = root.join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    let ws = workspace();
-    let files = Command::new("git")
-        .args(["ls-files", "-z"])
-        .current_dir(&ws)
-        .output()
-        .expect("git runs (apt-get install git)");
-    assert!(
-        files.status.success(),
-        "the workspace must be a git checkout: {}",
-        String::from_utf8_lossy(&files.stderr)
-    );
-    for rel in files.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
-        let rel = Path::new(std::str::from_utf8(rel).unwrap());
-        let src = ws.join(rel);
-        if !src.is_file() {
-            continue; // deleted in the work tree
-        }
-        let dest = work.join(rel);
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::copy(&src, &dest).unwrap();
-    }
-    let bare = root.join("state/source.git");
-    source::init(&bare, &root.join("state/pushes")).unwrap();
-    sh(
-        &work,
-        &format!(
-            "git init -q -b main . && git add -A && git commit -qm 'workspace as it is' \
-             && git remote add local '{}' && git push -q local main",
-            bare.display()
-        ),
-    );
-    (work, bare)
-}
+// The local CodeBuild set-up (stand-ins, the throwaway repository) that local_build.rs uses too.
+use crate::local_build::{env, repository, sh, Env, REGION, REGISTRY};
 
 /// Every entry under `dir`: relative path -> file contents (`None` for a directory).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
@@ -91,19 +49,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
 
 #[test]
 fn a_build_that_does_not_compile_leaves_the_buildkit_cache_as_it_was() {
-    let root = tempfile::tempdir().unwrap();
-    let cfg = StandInConfig {
-        ecr_dir: root.path().join("state/ecr"),
-        docker_dir: root.path().join("state/codebuild/docker"),
-        target_dir: shared_target_dir(),
-        registry_id: REGISTRY.into(),
-        region: REGION.into(),
-    };
-    ImageStore::new(&cfg.ecr_dir, REGISTRY)
-        .create_repository("demo")
-        .unwrap();
-    let bin = root.path().join("state/codebuild/bin");
-    standin::write_scripts(&bin, Path::new(env!("CARGO_BIN_EXE_deployer")), &cfg).unwrap();
+    let Env { root, bin, .. } = env();
 
     // The cache a previous build exported (the shape of BuildKit's type=local export).
     let cache = root.path().join("state/codebuild/cache/demo-buildx");
@@ -123,7 +69,7 @@ fn a_build_that_does_not_compile_leaves_the_buildkit_cache_as_it_was() {
     let before = snapshot(&cache);
 
     // A commit that does not compile.
-    let (work, bare) = repository(root.path());
+    let (work, bare, _) = repository(root.path());
     sh(
         &work,
         "printf '\\nfn broken( {{\\n' >> app/src/main.rs && git commit -qam 'broken build' && git push -q local main",

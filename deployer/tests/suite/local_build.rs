@@ -64,7 +64,7 @@ pub(crate) fn sh(dir: &Path, script: &str) -> String {
 
 /// A throwaway repository holding the workspace's tracked files as they are on disk,
 /// pushed to a fresh bare "local remote"; returns (work tree, bare repo, commit).
-fn repository(root: &Path) -> (PathBuf, PathBuf, String) {
+pub(crate) fn repository(root: &Path) -> (PathBuf, PathBuf, String) {
     let work = root.join("work");
     std::fs::create_dir_all(&work).unwrap();
     let ws = workspace();
@@ -102,13 +102,15 @@ fn repository(root: &Path) -> (PathBuf, PathBuf, String) {
     (work, bare, commit)
 }
 
-struct Env {
-    root: tempfile::TempDir,
-    cfg: StandInConfig,
-    bin: PathBuf,
+pub(crate) struct Env {
+    pub(crate) root: tempfile::TempDir,
+    pub(crate) cfg: StandInConfig,
+    pub(crate) bin: PathBuf,
 }
 
-fn env() -> Env {
+/// A temporary state dir with the local ECR's `demo` repository and the `docker`/`aws`
+/// stand-ins written, as the stack prepares them for its CodeBuild.
+pub(crate) fn env() -> Env {
     let root = tempfile::tempdir().unwrap();
     let cfg = StandInConfig {
         ecr_dir: root.path().join("state/ecr"),
