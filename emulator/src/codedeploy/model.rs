@@ -108,61 +108,10 @@ pub(crate) enum DeploymentKind {
     Rollback { of: String },
 }
 
-/// What an ECS AppSpec says: the task definition, and the load balancer's container.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AppSpec {
-    pub(crate) task_definition: String,
-    pub(crate) container_name: Option<String>,
-    pub(crate) container_port: Option<u64>,
-}
-
-impl AppSpec {
-    /// Parses an ECS AppSpec (YAML or JSON; keys are case-insensitive, as `aws ecs deploy`
-    /// treats them).
-    pub(crate) fn parse(content: &str) -> Result<AppSpec, String> {
-        let doc: Value = serde_yaml_ng::from_str(content)
-            .map_err(|e| format!("the AppSpec is not YAML or JSON: {e}"))?;
-        fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-            v.as_object()?
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                .map(|(_, v)| v)
-        }
-        let resources = get(&doc, "Resources")
-            .and_then(Value::as_array)
-            .ok_or("the AppSpec has no Resources list")?;
-        let first = resources
-            .first()
-            .and_then(Value::as_object)
-            .and_then(|o| o.values().next())
-            .ok_or("the AppSpec's Resources list is empty")?;
-        let ty = get(first, "Type").and_then(Value::as_str).unwrap_or("");
-        if ty != "AWS::ECS::Service" {
-            return Err(format!(
-                "the AppSpec resource Type is {ty:?}, not \"AWS::ECS::Service\""
-            ));
-        }
-        let props = get(first, "Properties").ok_or("the AppSpec resource has no Properties")?;
-        let td = get(props, "TaskDefinition")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or("the AppSpec resource has no Properties.TaskDefinition")?;
-        let lb = get(props, "LoadBalancerInfo");
-        let container_name = lb
-            .and_then(|l| get(l, "ContainerName"))
-            .and_then(Value::as_str)
-            .map(String::from);
-        let container_port = lb.and_then(|l| get(l, "ContainerPort")).and_then(|p| {
-            p.as_u64()
-                .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
-        });
-        Ok(AppSpec {
-            task_definition: td.to_string(),
-            container_name,
-            container_port,
-        })
-    }
-}
+/// What an ECS AppSpec says: the task definition, and the load balancer's container. The
+/// workspace's one lenient reader (YAML or JSON, keys in any case, as `aws ecs deploy`
+/// treats them), which the deployer's history uses too.
+pub(crate) use deployer_models::appspec::Target as AppSpec;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Deployment {
