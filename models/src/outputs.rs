@@ -84,28 +84,8 @@ pub const OUTPUT_NAMES: &[&str] = &[
 impl Outputs {
     /// Reads `terraform output -json` from a file, or from stdin when `path` is `-`.
     pub fn load(path: &Path) -> anyhow::Result<Outputs> {
-        if path == Path::new("-") {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("cannot read the Terraform outputs from stdin")?;
-            return Outputs::from_json_str(&text, "<stdin>");
-        }
-        let text = std::fs::read_to_string(path).map_err(|err| {
-            let msg = format!(
-                "cannot read the Terraform outputs file {}: {err} \
-                 (write it with `terraform -chdir=infra output -json > FILE`)",
-                path.display()
-            );
-            match err.kind() {
-                std::io::ErrorKind::NotFound
-                | std::io::ErrorKind::PermissionDenied
-                | std::io::ErrorKind::IsADirectory
-                | std::io::ErrorKind::InvalidData => bad_input(msg),
-                _ => anyhow::anyhow!(msg),
-            }
-        })?;
-        Outputs::from_json_str(&text, &path.display().to_string())
+        let (text, origin) = Outputs::read(path)?;
+        Outputs::from_json_str(&text, &origin)
     }
 
     /// Parses the text of `terraform output -json`; `origin` names it in errors.
