@@ -38,11 +38,7 @@ fn explain(out: &Output) -> String {
 
 /// A path no other request uses, so its access line is this test's.
 fn probe(tag: &str) -> String {
-    let n = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("/day2-{tag}-{n}")
+    format!("/day2-{tag}-{}", deployer_models::time::now_millis())
 }
 
 /// Runs `args` until its stdout contains `needle` (bounded): the tasks' output reaches
