@@ -155,7 +155,26 @@ fn logs_show_access_lines_follow_new_ones_and_filter() {
             }
         }
     });
-    std::thread::sleep(Duration::from_millis(1500));
+    // Wait until --follow shows new lines at all (a warm-up request, repeated, bounded):
+    // then `later` is surely requested after the follow began.
+    let warm_up = probe("follow-warm-up");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last_request = Instant::now() - Duration::from_secs(1);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "--follow showed no new line within 15s"
+        );
+        if last_request.elapsed() >= Duration::from_millis(500) {
+            support::http_get(&stack.nlb_url, &warm_up).expect("GET through the NLB");
+            last_request = Instant::now();
+        }
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            if l.contains(&warm_up) {
+                break;
+            }
+        }
+    }
     let later = probe("follow");
     support::http_get(&stack.nlb_url, &later).expect("GET through the NLB");
     let deadline = Instant::now() + Duration::from_secs(15);
