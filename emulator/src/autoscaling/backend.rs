@@ -851,8 +851,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn evaluate_scales_records_activities_and_takes_the_largest_ask() {
+    /// A service scalable from 1 to 5 tasks with two target-tracking policies: CPU at 50%,
+    /// memory at 10%.
+    fn backend_with_cpu_and_memory_policies() -> AutoScaling {
         let b = backend();
         b.register(&reg(Some(1), Some(5)), 0.0).unwrap();
         b.put_policy("service/demo/demo", "cpu", cpu_policy(50.0), json!({}), 0.0)
@@ -868,6 +869,12 @@ mod tests {
             0.0,
         )
         .unwrap();
+        b
+    }
+
+    #[test]
+    fn evaluate_scales_records_activities_and_takes_the_largest_ask() {
+        let b = backend_with_cpu_and_memory_policies();
         let p = Params {
             high_periods: 2,
             low_periods: 3,
@@ -906,21 +913,7 @@ mod tests {
 
     #[test]
     fn scale_in_needs_every_policy() {
-        let b = backend();
-        b.register(&reg(Some(1), Some(5)), 0.0).unwrap();
-        b.put_policy("service/demo/demo", "cpu", cpu_policy(50.0), json!({}), 0.0)
-            .unwrap();
-        b.put_policy(
-            "service/demo/demo",
-            "mem",
-            TargetTracking {
-                metric: Metric::Memory,
-                ..cpu_policy(10.0)
-            },
-            json!({}),
-            0.0,
-        )
-        .unwrap();
+        let b = backend_with_cpu_and_memory_policies();
         let p = Params {
             high_periods: 1,
             low_periods: 2,
