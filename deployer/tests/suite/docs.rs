@@ -4,6 +4,11 @@
 //! binaries under test first on PATH, a temporary state dir, ports picked by the OS. The
 //! stack is stopped afterwards whatever happened (`deployer local down`, then a check that
 //! no process of it is left).
+//!
+//! A block that changes the repository it runs in (adds a git remote, pushes, commits) is
+//! marked `<!-- runs in a test, in a copy of the repository: deployer/tests/suite/docs.rs -->`
+//! and runs in a throwaway git repository holding the workspace's files, its local builds
+//! in the test run's shared build cache (`<target>/local-codebuild`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +17,17 @@ use std::time::Duration;
 use crate::support;
 
 const MARK: &str = "<!-- runs in a test: deployer/tests/suite/docs.rs -->";
+const MARK_IN_COPY: &str =
+    "<!-- runs in a test, in a copy of the repository: deployer/tests/suite/docs.rs -->";
+
+/// Where a marked block runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Place {
+    /// The workspace itself.
+    Workspace,
+    /// A throwaway repository with the workspace's files.
+    Copy,
+}
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -20,13 +36,19 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// The marked shell blocks of a markdown file: (line of the fence, the block's text).
-fn marked_blocks(text: &str) -> Vec<(usize, String)> {
+/// The marked shell blocks of a markdown file: (line of the fence, the block's text, where
+/// it runs).
+fn marked_blocks(text: &str) -> Vec<(usize, String, Place)> {
     let lines: Vec<&str> = text.lines().collect();
     let mut blocks = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        if lines[i].trim() == MARK {
+        let place = match lines[i].trim() {
+            MARK => Some(Place::Workspace),
+            MARK_IN_COPY => Some(Place::Copy),
+            _ => None,
+        };
+        if let Some(place) = place {
             let fence = i + 1;
             assert!(
                 lines.get(fence).is_some_and(|l| l.starts_with("```sh")),
@@ -36,7 +58,7 @@ fn marked_blocks(text: &str) -> Vec<(usize, String)> {
             let end = (fence + 1..lines.len())
                 .find(|&j| lines[j].starts_with("```"))
                 .unwrap_or_else(|| panic!("line {}: unclosed code block", fence + 1));
-            blocks.push((fence + 1, lines[fence + 1..end].join("\n")));
+            blocks.push((fence + 1, lines[fence + 1..end].join("\n"), place));
             i = end;
         }
         i += 1;
@@ -58,8 +80,13 @@ fn doc_files() -> Vec<PathBuf> {
     files
 }
 
-fn run_block(file: &Path, line: usize, block: &str) {
+fn run_block(file: &Path, line: usize, block: &str, place: Place) {
     let state = support::temp_state_dir();
+    let copy = tempfile::tempdir().unwrap();
+    let dir = match place {
+        Place::Workspace => repo(),
+        Place::Copy => crate::local_build::working_copy(copy.path()).0,
+    };
     let bin_dir = support::deployer_bin().parent().unwrap().to_path_buf();
     let demo_dir = support::demo_bin().parent().unwrap().to_path_buf();
     let path = std::env::join_paths([bin_dir, demo_dir].into_iter().chain(std::env::split_paths(
@@ -67,8 +94,12 @@ fn run_block(file: &Path, line: usize, block: &str) {
     )))
     .unwrap();
     let with_env = |cmd: &mut Command| {
-        cmd.current_dir(repo())
+        cmd.current_dir(&dir)
             .env("PATH", &path)
+            .env(
+                "DEPLOYER_LOCAL_BUILD_TARGET_DIR",
+                crate::local_build::shared_target_dir(),
+            )
             .env("DEPLOYER_LOCAL_STATE_DIR", state.path())
             .env("DEPLOYER_LOCAL_API_PORT", "0")
             .env("DEPLOYER_LOCAL_NLB_PORT", "0")
@@ -110,8 +141,8 @@ fn marked_blocks_in_the_docs_run_as_written() {
     let mut blocks = Vec::new();
     for file in doc_files() {
         let text = std::fs::read_to_string(&file).unwrap();
-        for (line, block) in marked_blocks(&text) {
-            blocks.push((file.clone(), line, block));
+        for (line, block, place) in marked_blocks(&text) {
+            blocks.push((file.clone(), line, block, place));
         }
     }
     let ran = blocks.len();
@@ -119,7 +150,9 @@ fn marked_blocks_in_the_docs_run_as_written() {
     std::thread::scope(|s| {
         let runs: Vec<_> = blocks
             .iter()
-            .map(|(file, line, block)| s.spawn(move || run_block(file, *line, block)))
+            .map(|(file, line, block, place)| {
+                s.spawn(move || run_block(file, *line, block, *place))
+            })
             .collect();
         let failures: Vec<String> = runs
             .into_iter()
@@ -138,10 +171,16 @@ fn marked_blocks_in_the_docs_run_as_written() {
 }
 
 #[test]
-fn the_mark_finds_its_block() {
-    let text = format!("intro\n{MARK}\n```sh\necho one\necho two\n```\n```sh\nnot marked\n```\n");
+fn the_marks_find_their_blocks() {
+    let text = format!(
+        "intro\n{MARK}\n```sh\necho one\necho two\n```\n```sh\nnot marked\n```\n\
+         {MARK_IN_COPY}\n```sh\ngit push\n```\n"
+    );
     assert_eq!(
         marked_blocks(&text),
-        vec![(3, "echo one\necho two".to_owned())]
+        vec![
+            (3, "echo one\necho two".to_owned(), Place::Workspace),
+            (11, "git push".to_owned(), Place::Copy),
+        ]
     );
 }

@@ -62,9 +62,9 @@ pub(crate) fn sh(dir: &Path, script: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// A throwaway repository holding the workspace's tracked files as they are on disk,
-/// pushed to a fresh bare "local remote"; returns (work tree, bare repo, commit).
-pub(crate) fn repository(root: &Path) -> (PathBuf, PathBuf, String) {
+/// A throwaway git repository at `root/work` (branch `main`, one commit) holding the
+/// workspace's tracked files as they are on disk; returns (work tree, commit).
+pub(crate) fn working_copy(root: &Path) -> (PathBuf, String) {
     let work = root.join("work");
     std::fs::create_dir_all(&work).unwrap();
     let ws = workspace();
@@ -88,17 +88,27 @@ pub(crate) fn repository(root: &Path) -> (PathBuf, PathBuf, String) {
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         std::fs::copy(&src, &dest).unwrap();
     }
+    sh(
+        &work,
+        "git init -q -b main . && git add -A && git commit -qm 'workspace as it is'",
+    );
+    let commit = sh(&work, "git rev-parse HEAD");
+    (work, commit)
+}
+
+/// [`working_copy`], pushed to a fresh bare "local remote" (remote `local`); returns
+/// (work tree, bare repo, commit).
+pub(crate) fn repository(root: &Path) -> (PathBuf, PathBuf, String) {
+    let (work, commit) = working_copy(root);
     let bare = root.join("state/source.git");
     source::init(&bare, &root.join("state/pushes")).unwrap();
     sh(
         &work,
         &format!(
-            "git init -q -b main . && git add -A && git commit -qm 'workspace as it is' \
-             && git remote add local '{}' && git push -q local main",
+            "git remote add local '{}' && git push -q local main",
             bare.display()
         ),
     );
-    let commit = sh(&work, "git rev-parse HEAD");
     (work, bare, commit)
 }
 

@@ -8,6 +8,7 @@
 //! Builds share `<target>/local-codebuild` with tests/local_build.rs (one cold release
 //! build of demo's dependencies per machine, then the `demo` crate only).
 
+use crate::local_build::{sh, shared_target_dir, working_copy};
 use crate::support;
 
 use std::path::{Path, PathBuf};
@@ -17,65 +18,11 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use support::LocalStack;
 
-fn shared_target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("DEPLOYER_LOCAL_BUILD_TARGET_DIR") {
-        return dir.into();
-    }
-    PathBuf::from(env!("CARGO_BIN_EXE_deployer"))
-        .parent()
-        .and_then(Path::parent)
-        .expect("the deployer binary is in <target>/<profile>/")
-        .join("local-codebuild")
-}
-
-fn sh(dir: &Path, script: &str) -> String {
-    let out = Command::new("bash")
-        .arg("-ec")
-        .arg(script)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .expect("bash runs");
-    assert!(
-        out.status.success(),
-        "{script}:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// A throwaway repository with the workspace's tracked files as they are on disk, its
 /// remote `local` the stack's repository.
 fn clone_workspace(root: &Path, remote: &str) -> PathBuf {
-    let work = root.join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let files = Command::new("git")
-        .args(["ls-files", "-z"])
-        .current_dir(ws)
-        .output()
-        .expect("git runs (apt-get install git)");
-    assert!(
-        files.status.success(),
-        "the workspace must be a git checkout"
-    );
-    for rel in files.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
-        let rel = Path::new(std::str::from_utf8(rel).unwrap());
-        let src = ws.join(rel);
-        if src.is_file() {
-            let dest = work.join(rel);
-            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-            std::fs::copy(&src, &dest).unwrap();
-        }
-    }
-    sh(
-        &work,
-        &format!("git init -q -b main . && git add -A && git commit -qm 'the workspace' && git remote add local '{remote}'"),
-    );
+    let (work, _) = working_copy(root);
+    sh(&work, &format!("git remote add local '{remote}'"));
     work
 }
 
