@@ -199,6 +199,28 @@ pub async fn wait_for(
     }
 }
 
+/// Clicks the element `selector` finds (the first one).
+pub async fn click(page: &Page, selector: &str) {
+    page.find_element(selector)
+        .await
+        .unwrap_or_else(|e| panic!("no element {selector}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {selector}: {e}"));
+}
+
+/// Waits until the confirmation dialog (`#confirm`) is open, or closed.
+pub async fn confirm_dialog_is(page: &Page, open: bool) {
+    let want = if open { "true" } else { "false" };
+    wait_for(
+        page,
+        "document.querySelector('#confirm').open",
+        crate::WAIT,
+        |v| v == want,
+    )
+    .await;
+}
+
 /// A full-page PNG under [`artifacts_dir`]; returns its path.
 pub async fn save_screenshot(page: &Page, name: &str) -> PathBuf {
     let png = page

@@ -16,7 +16,7 @@ use std::time::Duration;
 use deployer::dashboard::snapshot::{Deployment, LogLine};
 use deployer::dashboard::{self, ActionKind, ActionRequest, Options, Snapshot};
 
-use browser::{save_screenshot, text, wait_for, Chromium};
+use browser::{click, confirm_dialog_is, save_screenshot, text, wait_for, Chromium};
 use fake::*;
 
 const INTERVAL: Duration = Duration::from_millis(300);
@@ -400,19 +400,8 @@ async fn actions_need_the_token_and_a_confirmation() {
     )
     .await;
     // Cancelling does nothing.
-    page.find_element("#actions button[data-action=rollback]")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(
-        &page,
-        "document.querySelector('#confirm').open",
-        WAIT,
-        |v| v == "true",
-    )
-    .await;
+    click(&page, "#actions button[data-action=rollback]").await;
+    confirm_dialog_is(&page, true).await;
     assert_eq!(
         text(&page, "document.activeElement.id").await,
         "confirm-cancel",
@@ -423,19 +412,8 @@ async fn actions_need_the_token_and_a_confirmation() {
             .await
             .contains("d-5")
     );
-    page.find_element("#confirm-cancel")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(
-        &page,
-        "document.querySelector('#confirm').open",
-        WAIT,
-        |v| v == "false",
-    )
-    .await;
+    click(&page, "#confirm-cancel").await;
+    confirm_dialog_is(&page, false).await;
     // From the keyboard: Enter on the focused button opens the dialog, Escape closes it.
     let rollback = page
         .find_element("#actions button[data-action=rollback]")
@@ -447,48 +425,20 @@ async fn actions_need_the_token_and_a_confirmation() {
         "rollback"
     );
     rollback.press_key("Enter").await.unwrap();
-    wait_for(
-        &page,
-        "document.querySelector('#confirm').open",
-        WAIT,
-        |v| v == "true",
-    )
-    .await;
+    confirm_dialog_is(&page, true).await;
     page.find_element("#confirm-cancel")
         .await
         .unwrap()
         .press_key("Escape")
         .await
         .unwrap();
-    wait_for(
-        &page,
-        "document.querySelector('#confirm').open",
-        WAIT,
-        |v| v == "false",
-    )
-    .await;
+    confirm_dialog_is(&page, false).await;
     assert!(source.actions().is_empty(), "a cancelled action was sent");
     // Confirming sends it.
-    page.find_element("#actions button[data-action=approve]")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(
-        &page,
-        "document.querySelector('#confirm').open",
-        WAIT,
-        |v| v == "true",
-    )
-    .await;
+    click(&page, "#actions button[data-action=approve]").await;
+    confirm_dialog_is(&page, true).await;
     save_screenshot(&page, "confirm-approve").await;
-    page.find_element("#confirm-ok")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&page, "#confirm-ok").await;
     wait_for(
         &page,
         "document.querySelector('#action-result').textContent",
