@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::args::{TemplateArgs, WatchArgs};
 use crate::aws::context::{GROUP, SERVICE};
 use crate::aws::history::{self, RollbackTarget};
-use crate::aws::{codedeploy, ecs, Ctx};
+use crate::aws::{codedeploy, ecs, sts, Ctx};
 use crate::exit::{bad_input, Code};
 use crate::options::{Global, OutputFormat};
 use crate::preflight;
@@ -81,6 +81,7 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
             eprintln!("dry run: would stop {id} ({status}) with rollback");
             return Ok(Code::Success);
         }
+        sts::ensure_account(&ctx).await?;
         eprintln!("rollback: stopping {id} ({status}) with rollback");
         codedeploy::stop_with_rollback(&ctx, &id).await?;
         if args.no_wait {

@@ -38,6 +38,7 @@ pub(crate) async fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<Cod
             ok: false,
             detail: "no --image given and no live image to check".into(),
             bad_input: false,
+            in_flight: false,
         },
     });
     for (name, arn, field) in [
@@ -98,6 +99,7 @@ async fn check_role(
                     ok: true,
                     detail: format!("{arn} exists"),
                     bad_input: false,
+                    in_flight: false,
                 })
             } else {
                 Ok(Check {
@@ -105,6 +107,7 @@ async fn check_role(
                     ok: false,
                     detail: format!("IAM role `{role_name}` is {found}, not {arn} ({field})"),
                     bad_input: true,
+                    in_flight: false,
                 })
             }
         }
@@ -113,6 +116,7 @@ async fn check_role(
             ok: false,
             detail: format!("{err:#}"),
             bad_input: true,
+            in_flight: false,
         }),
         Err(err) => Err(err),
     }
