@@ -45,6 +45,7 @@ macro_rules! exit_codes {
   3    the redeploy failed (CodeDeploy's automatic rollback, if any, is reported)
   4    the redeploy was stopped
   5    timed out while watching (the rollback may still be running)
+  6    --to while a deployment is in flight: nothing was changed
   130  interrupted (Ctrl-C) and the rollback was left running"
     };
     (continue) => {

@@ -56,17 +56,17 @@ pub(crate) fn endpoint_of(operation: &str) -> String {
 
 /// The bounds in force and where to change them, for a timeout's message.
 pub(crate) fn timeouts_hint() -> String {
-    let t = CALLS
-        .get()
-        .map(|c| c.timeouts)
-        .unwrap_or_else(Timeouts::defaults);
-    format!(
-        "bounds: connect {}, attempt {}, call {} (change with --aws-timeout, \
-         DEPLOYER_AWS_CONNECT_TIMEOUT, DEPLOYER_AWS_ATTEMPT_TIMEOUT)",
-        secs(t.connect),
-        secs(t.attempt),
-        secs(t.operation)
-    )
+    let change = "change with --aws-timeout, DEPLOYER_AWS_CONNECT_TIMEOUT, \
+                  DEPLOYER_AWS_ATTEMPT_TIMEOUT";
+    match CALLS.get() {
+        Some(c) => format!(
+            "bounds: connect {}, attempt {}, call {} ({change})",
+            secs(c.timeouts.connect),
+            secs(c.timeouts.attempt),
+            secs(c.timeouts.operation)
+        ),
+        None => change.to_owned(),
+    }
 }
 
 fn secs(d: std::time::Duration) -> String {
@@ -74,15 +74,6 @@ fn secs(d: std::time::Duration) -> String {
 }
 
 impl Timeouts {
-    /// The defaults of `--aws-timeout` and its variables (why: the module docs).
-    pub(crate) fn defaults() -> Timeouts {
-        Timeouts {
-            connect: std::time::Duration::from_secs(5),
-            attempt: std::time::Duration::from_secs(10),
-            operation: std::time::Duration::from_secs(30),
-        }
-    }
-
     fn config(&self) -> TimeoutConfig {
         TimeoutConfig::builder()
             .connect_timeout(self.connect)

@@ -72,9 +72,9 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
             .context("a deployment without an id")?;
         let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("?");
         if let Some(to) = &args.to {
-            return Err(bad_input(format!(
-                "--to {to}: deployment {id} is {status}; CodeDeploy runs one deployment per \
-                 group at a time: `deployer rollback` without --to stops it with rollback first"
+            let which = codedeploy::in_flight_message(&ctx, d).await?;
+            return Err(crate::exit::in_flight(format!(
+                "--to {to}: {which}; `deployer rollback` without --to stops it with rollback"
             )));
         }
         if args.dry_run {

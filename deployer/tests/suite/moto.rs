@@ -370,8 +370,8 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
         Some(3000)
     );
 
-    // moto keeps deployments `Created`: a second deploy is refused by preflight, naming
-    // it, and registers nothing.
+    // moto keeps deployments `Created`: a second deploy is refused by preflight (exit 6),
+    // naming it, and registers nothing.
     let out = deployer(
         &stack,
         &[
@@ -381,7 +381,7 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
             "--no-wait",
         ],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains(&format!("deployment {id} is Created")),
         "{}",
