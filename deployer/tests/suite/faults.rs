@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -425,7 +425,7 @@ fn a_silent_endpoint_ends_status_and_deploy_within_the_default_bound() {
         let endpoint = endpoint.clone();
         std::thread::spawn(move || {
             let started = Instant::now();
-            let out = Command::new(env!("CARGO_BIN_EXE_deployer"))
+            let mut child = Command::new(env!("CARGO_BIN_EXE_deployer"))
                 .args(args)
                 .arg("--outputs")
                 .arg(fixture())
@@ -440,8 +440,19 @@ fn a_silent_endpoint_ends_status_and_deploy_within_the_default_bound() {
                 .env_remove("DEPLOYER_AWS_TIMEOUT")
                 .env_remove("DEPLOYER_AWS_ATTEMPT_TIMEOUT")
                 .env_remove("DEPLOYER_AWS_CONNECT_TIMEOUT")
-                .output()
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
                 .expect("run the deployer binary");
+            // Bounded even if the bound under test is gone: killed (by PID) after 90s.
+            while child.try_wait().expect("wait for the deployer").is_none() {
+                if started.elapsed() > Duration::from_secs(90) {
+                    let _ = child.kill();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let out = child.wait_with_output().expect("the deployer's output");
             (out, started.elapsed())
         })
     };

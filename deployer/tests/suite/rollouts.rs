@@ -171,19 +171,22 @@ fn refusals_exit_2_before_any_write_and_the_working_tree_template_is_deployed() 
         std::fs::write(&path, content).unwrap();
         let path = path.to_str().unwrap();
         for args in [
-            &["deploy", "--image", "demo:v2", "--appspec", path][..],
-            &[
+            watched(&["deploy", "--image", "demo:v2", "--appspec", path]),
+            watched(&[
                 "deploy",
                 "--image",
                 "demo:v2",
                 "--appspec",
                 path,
                 "--dry-run",
-            ],
+            ]),
+            // verify renders the same appspec (read-only).
+            vec!["verify", "--image", "demo:v1", "--appspec", path],
         ] {
-            let out = run(&stack, &watched(args));
+            let out = run(&stack, &args);
             assert_eq!(out.status.code(), Some(2), "{args:?}: {}", explain(&out));
-            let err = text(&out.stderr);
+            // verify prints its checks on stdout.
+            let err = text(&out.stderr) + &text(&out.stdout);
             for n in *needles {
                 assert!(err.contains(n), "{args:?}: {n:?} not in: {err}");
             }
