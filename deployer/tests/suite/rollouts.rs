@@ -595,9 +595,20 @@ fn completions_and_man_pages_come_from_the_parser() {
 fn another_account_exits_2_and_a_deployment_in_flight_exits_6_before_any_write() {
     let stack = LocalStack::start_logging_calls(&["--termination-wait", "120s"]);
 
+    // botocore (the AWS CLI) parses the local GetCallerIdentity: the outputs' account.
+    let out = stack
+        .command("aws")
+        .args(["sts", "get-caller-identity", "--output", "json"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("the AWS CLI (`aws`) is required: it comes with the machine image");
+    assert!(out.status.success(), "{}", explain(&out));
+    let identity: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
     let mut outputs: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&stack.outputs).unwrap()).unwrap();
     let ours = outputs["account_id"]["value"].as_str().unwrap().to_owned();
+    assert_eq!(identity["Account"], ours.as_str(), "{identity}");
     outputs["account_id"]["value"] = serde_json::json!("111111111111");
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("other-account.json");
