@@ -124,13 +124,14 @@ pub(crate) async fn in_flight(ctx: &Ctx) -> anyhow::Result<Vec<DeploymentInfo>> 
 /// Where a deployment in flight stands and what ends it, for a refusal: "d-X is
 /// InProgress, in its termination wait until 2026-12-04T16:05:00Z (...)". Reads the
 /// deployment's target for when production traffic switched.
-pub(crate) async fn in_flight_message(ctx: &Ctx, d: &DeploymentInfo) -> anyhow::Result<String> {
+pub(crate) async fn in_flight_message(ctx: &Ctx, d: &DeploymentInfo) -> String {
     let id = d.deployment_id.as_deref().unwrap_or("?");
     let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("?");
     let head =
         format!("deployment {id} is {status}; CodeDeploy runs one deployment per group at a time");
     if d.instance_termination_wait_time_started {
-        let until = match termination_wait_until(ctx, d).await? {
+        // Best effort: a target that cannot be read only leaves out "until when".
+        let until = match termination_wait_until(ctx, d).await.ok().flatten() {
             Some(t) => format!(
                 " until {}",
                 t.fmt(aws_smithy_types::date_time::Format::DateTime)
@@ -138,24 +139,24 @@ pub(crate) async fn in_flight_message(ctx: &Ctx, d: &DeploymentInfo) -> anyhow::
             ),
             None => String::new(),
         };
-        return Ok(format!(
+        return format!(
             "{head}: it is in its termination wait{until} (production traffic is on the \
              replacement; the original task set is kept until then): \
              `deployer continue --termination {id}` ends the wait now, or follow it with \
              `deployer wait {id}`"
-        ));
+        );
     }
     if status == "Ready" {
-        return Ok(format!(
+        return format!(
             "{head}: it waits for approval of the traffic switch: `deployer continue {id}` \
              switches traffic, `deployer rollback` stops it, `deployer wait {id}` follows it"
-        ));
+        );
     }
-    Ok(format!(
+    format!(
         "{head}: follow it with `deployer wait {id}` (then deploy), approve it with \
          `deployer continue {id}` once it waits for approval, or stop it with \
          `deployer rollback`"
-    ))
+    )
 }
 
 /// When the termination wait of a deployment in it ends: the end of its AllowTraffic
@@ -317,9 +318,8 @@ pub(crate) async fn create_deployment(
             // Another deployment started since the preflight looked: say which.
             if crate::aws::exit_code(&err) == crate::exit::Code::InFlight {
                 if let Ok(Some(d)) = in_flight(ctx).await.map(|v| v.into_iter().next()) {
-                    if let Ok(msg) = in_flight_message(ctx, &d).await {
-                        return Err(err.context(msg).context(context));
-                    }
+                    let msg = in_flight_message(ctx, &d).await;
+                    return Err(err.context(msg).context(context));
                 }
             }
             return Err(err.context(context));
@@ -387,6 +387,77 @@ pub(crate) fn check_deployment_id(id: &str) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use crate::exit::Code;
+
+    #[tokio::test]
+    async fn a_termination_wait_is_named_with_its_end_and_the_continue_that_ends_it() {
+        use crate::aws::mock::{self, mock};
+        use aws_sdk_codedeploy::operation::get_deployment_target::GetDeploymentTargetOutput;
+        use aws_sdk_codedeploy::operation::list_deployment_targets::ListDeploymentTargetsOutput;
+        use aws_sdk_codedeploy::types::{
+            BlueGreenDeploymentConfiguration, BlueInstanceTerminationOption, DeploymentTarget,
+            LifecycleEvent,
+        };
+        use aws_smithy_types::DateTime;
+
+        let targets =
+            mock!(aws_sdk_codedeploy::Client::list_deployment_targets).then_output(|| {
+                ListDeploymentTargetsOutput::builder()
+                    .target_ids("t")
+                    .build()
+            });
+        let target = mock!(aws_sdk_codedeploy::Client::get_deployment_target).then_output(|| {
+            let event = |name: &str, end: i64| {
+                LifecycleEvent::builder()
+                    .lifecycle_event_name(name)
+                    .end_time(DateTime::from_secs(end))
+                    .build()
+            };
+            GetDeploymentTargetOutput::builder()
+                .deployment_target(
+                    DeploymentTarget::builder()
+                        .ecs_target(
+                            EcsTarget::builder()
+                                .lifecycle_events(event("AfterAllowTestTraffic", 400))
+                                .lifecycle_events(event("AllowTraffic", 1_000))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let ctx = mock::ctx(&[&targets, &target]);
+        let waiting = DeploymentInfo::builder()
+            .deployment_id("d-ABCDE1234")
+            .status(DeploymentStatus::InProgress)
+            .instance_termination_wait_time_started(true)
+            .blue_green_deployment_configuration(
+                BlueGreenDeploymentConfiguration::builder()
+                    .terminate_blue_instances_on_deployment_success(
+                        BlueInstanceTerminationOption::builder()
+                            .termination_wait_time_in_minutes(5)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let text = in_flight_message(&ctx, &waiting).await;
+        // AllowTraffic ended at 1000 s; the wait is 5 minutes: 1300 s.
+        assert!(
+            text.contains("termination wait until 1970-01-01T00:21:40Z"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`deployer continue --termination d-ABCDE1234`"),
+            "{text}"
+        );
+        let ready = DeploymentInfo::builder()
+            .deployment_id("d-ABCDE1234")
+            .status(DeploymentStatus::Ready)
+            .build();
+        let text = in_flight_message(&ctx, &ready).await;
+        assert!(text.contains("waits for approval"), "{text}");
+        assert!(text.contains("`deployer continue d-ABCDE1234`"), "{text}");
+    }
 
     #[test]
     fn deployment_ids_are_checked() {

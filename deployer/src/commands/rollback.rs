@@ -72,7 +72,7 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
             .context("a deployment without an id")?;
         let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("?");
         if let Some(to) = &args.to {
-            let which = codedeploy::in_flight_message(&ctx, d).await?;
+            let which = codedeploy::in_flight_message(&ctx, d).await;
             return Err(crate::exit::in_flight(format!(
                 "--to {to}: {which}; `deployer rollback` without --to stops it with rollback"
             )));

@@ -69,7 +69,7 @@ pub(crate) async fn run(args: ScaleArgs, global: &Global) -> anyhow::Result<Code
                 )
                 .is_ok() =>
         {
-            let which = codedeploy::in_flight_message(&ctx, &in_flight[0]).await?;
+            let which = codedeploy::in_flight_message(&ctx, &in_flight[0]).await;
             return Err(crate::exit::in_flight(format!("{}\n  {which}", refusal.0)));
         }
         Err(refusal) => return Err(bad_input(refusal.0)),
