@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::options::{Global, InterruptAction, OutputFormat};
+use crate::options::{Global, InterruptAction, OutputFormat, Timeouts};
 use crate::watch::WatchSettings;
 
 /// Flags that every subcommand accepts.
@@ -24,6 +24,24 @@ pub(crate) struct GlobalArgs {
     /// Output format: human-readable text, or JSON (one event per line when watching).
     #[arg(long, global = true, value_enum, default_value_t = OutputArg::Human)]
     pub output: OutputArg,
+
+    /// Longest an AWS call may take, retries included; past it the command ends with
+    /// exit 1 naming the endpoint and the call. The connection and each attempt have
+    /// their own bounds: DEPLOYER_AWS_CONNECT_TIMEOUT (default 5s) and
+    /// DEPLOYER_AWS_ATTEMPT_TIMEOUT (default 10s; a timed-out attempt is retried).
+    #[arg(long, global = true, env = "DEPLOYER_AWS_TIMEOUT", value_name = "DURATION",
+          default_value = "30s", value_parser = parse_duration)]
+    pub aws_timeout: Duration,
+
+    /// Longest wait for a connection to an AWS endpoint (documented with --aws-timeout).
+    #[arg(long, global = true, hide = true, env = "DEPLOYER_AWS_CONNECT_TIMEOUT",
+          value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub aws_connect_timeout: Duration,
+
+    /// Longest wait for one attempt of an AWS call (documented with --aws-timeout).
+    #[arg(long, global = true, hide = true, env = "DEPLOYER_AWS_ATTEMPT_TIMEOUT",
+          value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub aws_attempt_timeout: Duration,
 }
 
 impl GlobalArgs {
@@ -34,6 +52,11 @@ impl GlobalArgs {
             output: match self.output {
                 OutputArg::Human => OutputFormat::Human,
                 OutputArg::Json => OutputFormat::Json,
+            },
+            timeouts: Timeouts {
+                connect: self.aws_connect_timeout,
+                attempt: self.aws_attempt_timeout,
+                operation: self.aws_timeout,
             },
         }
     }

@@ -6,6 +6,7 @@
 #![warn(unreachable_pub)]
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// How results and progress are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,4 +32,17 @@ pub(crate) struct Global {
     /// The `terraform output -json` file (`-`: stdin); `None` when none was given.
     pub(crate) outputs: Option<PathBuf>,
     pub(crate) output: OutputFormat,
+    pub(crate) timeouts: Timeouts,
+}
+
+/// The bounds on every AWS call (`aws::client` explains the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timeouts {
+    /// Connecting to the endpoint (TCP and TLS).
+    pub(crate) connect: Duration,
+    /// One attempt: the request sent and the whole answer read. A timed-out attempt is
+    /// retried by the SDK's retry strategy.
+    pub(crate) attempt: Duration,
+    /// The whole call, retries included.
+    pub(crate) operation: Duration,
 }

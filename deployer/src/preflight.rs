@@ -2,6 +2,9 @@
 //! exists and is deployed by CodeDeploy, the deployment group targets it, the deployment
 //! configuration is allowed with an NLB, and no deployment is in flight.
 //!
+//! `deploy` also renders its appspec here ([`appspec`]) against the revision it would
+//! deploy, before anything is registered.
+//!
 //! A check that fails is reported with what was found and what to do; errors that are
 //! not about the stack (throttling, access denied, credentials, network) end the
 //! preflight at once with their own message.
@@ -14,9 +17,12 @@ use aws_sdk_codedeploy::types::{
 use aws_sdk_ecs::types::DeploymentControllerType;
 use serde::Serialize;
 
-use crate::aws::{codedeploy, ecr, ecs, elbv2, error_kind, Ctx, ErrorKind};
+use crate::aws::{codedeploy, ecr, ecs, elbv2, error_kind, sts, Ctx, ErrorKind};
 use crate::exit::bad_input;
 use deployer_models::image::ImageRef;
+use deployer_models::outputs::Outputs;
+use deployer_models::render::Templates;
+use deployer_models::taskdef::TaskDefinition;
 
 /// The only deployment configuration CodeDeploy accepts for ECS behind an NLB.
 pub(crate) const NLB_CONFIG: &str = "CodeDeployDefault.ECSAllAtOnce";
@@ -30,24 +36,29 @@ pub(crate) struct Check {
     /// The failure is about names in the Terraform outputs (exit 2), not AWS state.
     #[serde(skip)]
     pub bad_input: bool,
+    /// The failure is another deployment in flight (exit 6).
+    #[serde(skip)]
+    pub in_flight: bool,
 }
 
 impl Check {
-    fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+    pub(crate) fn pass(name: &'static str, detail: impl Into<String>) -> Check {
         Check {
             name,
             ok: true,
             detail: detail.into(),
             bad_input: false,
+            in_flight: false,
         }
     }
 
-    fn fail(name: &'static str, detail: impl Into<String>) -> Check {
+    pub(crate) fn fail(name: &'static str, detail: impl Into<String>) -> Check {
         Check {
             name,
             ok: false,
             detail: detail.into(),
             bad_input: false,
+            in_flight: false,
         }
     }
 
@@ -62,6 +73,7 @@ impl Check {
                 ok: false,
                 detail: format!("{err:#}"),
                 bad_input: is_bad_input,
+                in_flight: false,
             })
         } else {
             Err(err)
@@ -104,6 +116,7 @@ pub(crate) async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<Deploym
         Ok(c) => c,
         Err(e) => Check::from_error("no deployment in flight", e)?,
     });
+    checks.push(check_account(ctx).await?);
     Ok((checks, group))
 }
 
@@ -121,6 +134,8 @@ pub(crate) fn ensure_passed(checks: &[Check]) -> anyhow::Result<()> {
     let msg = format!("preflight failed, nothing was changed:\n  {text}");
     if failed.iter().any(|c| c.bad_input) {
         Err(bad_input(msg))
+    } else if failed.iter().any(|c| c.in_flight) {
+        Err(crate::exit::in_flight(msg))
     } else {
         Err(anyhow::anyhow!(msg))
     }
@@ -318,19 +333,99 @@ async fn check_in_flight(ctx: &Ctx) -> anyhow::Result<Check> {
     let in_flight = codedeploy::in_flight(ctx).await?;
     match in_flight.first() {
         None => Ok(Check::pass("no deployment in flight", "the group is idle")),
-        Some(d) => {
-            let id = d.deployment_id.as_deref().unwrap_or("?");
-            let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("?");
-            Ok(Check::fail(
+        Some(d) => Ok(Check {
+            in_flight: true,
+            ..Check::fail(
                 "no deployment in flight",
-                format!(
-                    "deployment {id} is {status}; CodeDeploy runs one deployment per group \
-                     at a time: follow it with `deployer wait {id}`, approve it with \
-                     `deployer continue {id}`, or stop it with `deployer rollback`"
-                ),
-            ))
+                codedeploy::in_flight_message(ctx, d).await,
+            )
+        }),
+    }
+}
+
+/// The credentials' account (STS GetCallerIdentity) is the outputs' `account_id`: a
+/// deploy never lands in another account than the one the outputs describe.
+async fn check_account(ctx: &Ctx) -> anyhow::Result<Check> {
+    const NAME: &str = "account";
+    match sts::ensure_account(ctx).await {
+        Ok(arn) => Ok(Check::pass(
+            NAME,
+            format!("{} ({arn})", ctx.outputs.account_id),
+        )),
+        Err(err) if crate::aws::exit_code(&err) == crate::exit::Code::BadInput => Ok(Check {
+            bad_input: true,
+            ..Check::fail(NAME, format!("{err:#}"))
+        }),
+        Err(err) => Err(err),
+    }
+}
+
+/// What `deploy` hands to CreateDeployment in place of the ARN of a revision it has yet
+/// to register (`--dry-run` shows the appspec with it).
+pub(crate) const NEW_REVISION: &str = "<the new revision's ARN>";
+
+/// The appspec `deploy` sends, rendered from the template against the revision it would
+/// deploy: `arn` when it exists (`--task-definition`, or a rendered one identical to the
+/// latest revision), else a stand-in ARN of the stack's family, shown as
+/// [`NEW_REVISION`]. `td` is that revision: the appspec's `ContainerName` must name one of
+/// its containers and `ContainerPort` one of that container's port mappings, or
+/// CodeDeploy fails the deployment at its first lifecycle event. Everything refused here
+/// (YAML that does not parse, no service under `Resources`, a ContainerName or
+/// ContainerPort that disagrees with the outputs or the task definition) exits 2 before
+/// RegisterTaskDefinition.
+pub(crate) fn appspec(
+    o: &Outputs,
+    templates: &Templates,
+    arn: Option<&str>,
+    td: &TaskDefinition,
+) -> anyhow::Result<String> {
+    let stand_in = format!(
+        "arn:aws:ecs:{}:{}:task-definition/{}:1",
+        o.region, o.account_id, o.task_family
+    );
+    let spec = templates.render_appspec(o, Some(arn.unwrap_or(&stand_in)))?;
+    let where_ = templates.appspec.path.display();
+    let revision = arn.unwrap_or("the task definition rendered from the template");
+    if let Some((name, service)) = spec.service() {
+        let lb = &service.properties.load_balancer_info;
+        let field = format!("Resources.{name}.Properties.LoadBalancerInfo");
+        let Some(container) = td.container(&lb.container_name) else {
+            let names: Vec<&str> = td
+                .container_definitions
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            return Err(bad_input(format!(
+                "{where_}: {field}.ContainerName {:?} is not a container of {revision} \
+                 (its containers: {})",
+                lb.container_name,
+                names.join(", ")
+            )));
+        };
+        if !container
+            .port_mappings
+            .iter()
+            .any(|p| p.container_port == lb.container_port)
+        {
+            let ports: Vec<String> = container
+                .port_mappings
+                .iter()
+                .map(|p| p.container_port.to_string())
+                .collect();
+            return Err(bad_input(format!(
+                "{where_}: {field}.ContainerPort {} is not a port mapping of container \
+                 `{}` in {revision} (its container ports: [{}])",
+                lb.container_port,
+                lb.container_name,
+                ports.join(", ")
+            )));
         }
     }
+    let yaml = spec.to_yaml();
+    Ok(match arn {
+        Some(_) => yaml,
+        None => yaml.replace(&stand_in, NEW_REVISION),
+    })
 }
 
 /// Whether `image` is in ECR (images outside ECR pass as "not checked": `deploy` refuses
@@ -348,6 +443,7 @@ pub(crate) async fn check_image(ctx: &Ctx, image: &ImageRef) -> anyhow::Result<C
             ok: true,
             detail: format!("{image}: not an ECR image, not checked"),
             bad_input: false,
+            in_flight: false,
         });
     }
     match ecr::describe_image(ctx, image).await {
@@ -363,6 +459,7 @@ pub(crate) async fn check_image(ctx: &Ctx, image: &ImageRef) -> anyhow::Result<C
                         .unwrap_or_else(|| "?".into())
                 ),
                 bad_input: false,
+                in_flight: false,
             }),
             None => Ok(missing_image(image)),
         },
@@ -371,6 +468,7 @@ pub(crate) async fn check_image(ctx: &Ctx, image: &ImageRef) -> anyhow::Result<C
             ok: false,
             detail: format!("{err:#}"),
             bad_input: false,
+            in_flight: false,
         }),
         Err(err) => Err(err),
     }
@@ -382,6 +480,7 @@ pub(crate) fn missing_image(image: &ImageRef) -> Check {
         ok: false,
         detail: format!("{image} is not in ECR: push it first (the pipeline's build does)"),
         bad_input: false,
+        in_flight: false,
     }
 }
 
@@ -472,6 +571,22 @@ mod tests {
         let err = ensure_passed(&checks).unwrap_err();
         assert_eq!(crate::aws::exit_code(&err), crate::exit::Code::BadInput);
         assert!(format!("{err:#}").contains("canary with an NLB"));
+    }
+
+    #[test]
+    fn a_deployment_in_flight_exits_6_unless_the_input_is_bad_too() {
+        let in_flight = Check {
+            in_flight: true,
+            ..Check::fail("no deployment in flight", "d-X is InProgress")
+        };
+        let err = ensure_passed(&[Check::pass("service", "fine"), in_flight.clone()]).unwrap_err();
+        assert_eq!(crate::aws::exit_code(&err), crate::exit::Code::InFlight);
+        let bad = Check {
+            bad_input: true,
+            ..Check::fail("account", "another account")
+        };
+        let err = ensure_passed(&[in_flight, bad]).unwrap_err();
+        assert_eq!(crate::aws::exit_code(&err), crate::exit::Code::BadInput);
     }
 
     #[test]

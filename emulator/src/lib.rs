@@ -47,6 +47,7 @@ mod names;
 mod router;
 pub mod runtime;
 mod serve;
+mod sts;
 mod wire;
 mod world;
 

@@ -1,6 +1,6 @@
 //! The AWS API endpoint: one loopback HTTP server for every service, like
 //! `AWS_ENDPOINT_URL` expects. JSON 1.1 services (ECS, CodeDeploy, ECR) are told apart by
-//! `X-Amz-Target`; query-protocol ones (ELBv2, IAM) by the form's `Version` (or the
+//! `X-Amz-Target`; query-protocol ones (ELBv2, IAM, STS) by the form's `Version` (or the
 //! SigV4 credential scope). Errors have the shapes the SDKs parse: JSON 1.1
 //! `{"__type": Code, "message": ...}` with `x-amzn-ErrorType`, query-protocol
 //! `<ErrorResponse><Error><Code>`. Signatures are not checked (any credentials work).
@@ -22,7 +22,7 @@ use crate::runtime::stack::Stack;
 use crate::wire::error::{ApiError, Common};
 use crate::wire::json;
 use crate::wire::query::{xml_error, xml_response, Form};
-use crate::{autoscaling, codebuild, codedeploy, codepipeline, ecr, ecs, elbv2, iam, logs};
+use crate::{autoscaling, codebuild, codedeploy, codepipeline, ecr, ecs, elbv2, iam, logs, sts};
 use deployer_models::time::{now_millis as now_ms, now_secs as now};
 
 pub(crate) fn router(stack: Arc<Stack>) -> Router {
@@ -147,6 +147,9 @@ fn query_protocol(stack: &Arc<Stack>, headers: &HeaderMap, body: &[u8]) -> Respo
             "https://iam.amazonaws.com/doc/2010-05-08/",
             iam::api::handle(stack, &action, &form),
         ),
+        (Some(sts::api::VERSION), _) | (None, "sts") => {
+            (sts::api::NAMESPACE, sts::api::handle(&action, &form))
+        }
         (version, _) => {
             return xml_error(
                 "",
@@ -154,7 +157,8 @@ fn query_protocol(stack: &Arc<Stack>, headers: &HeaderMap, body: &[u8]) -> Respo
                     Common::InvalidAction,
                     format!(
                         "no JSON X-Amz-Target and no known query API version ({version:?}): \
-                         the local stack serves ELBv2 (2015-12-01) and IAM (2010-05-08)"
+                         the local stack serves ELBv2 (2015-12-01), IAM (2010-05-08) and STS \
+                         (2011-06-15)"
                     ),
                 ),
             )

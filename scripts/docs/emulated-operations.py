@@ -29,6 +29,7 @@ SERVICES = [
     ("application-autoscaling", "Application Auto Scaling"),
     ("codepipeline", "AWS CodePipeline"),
     ("codebuild", "AWS CodeBuild"),
+    ("sts", "AWS STS"),
 ]
 NOT_SERVED_CODES = {"UnknownOperationException", "InvalidAction"}
 

@@ -121,6 +121,78 @@ pub(crate) async fn in_flight(ctx: &Ctx) -> anyhow::Result<Vec<DeploymentInfo>> 
         .collect())
 }
 
+/// Where a deployment in flight stands and what ends it, for a refusal: "d-X is
+/// InProgress, in its termination wait until 2026-12-04T16:05:00Z (...)". Reads the
+/// deployment's target for when production traffic switched.
+pub(crate) async fn in_flight_message(ctx: &Ctx, d: &DeploymentInfo) -> String {
+    let id = d.deployment_id.as_deref().unwrap_or("?");
+    let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("?");
+    let head =
+        format!("deployment {id} is {status}; CodeDeploy runs one deployment per group at a time");
+    if d.instance_termination_wait_time_started {
+        // Best effort: a target that cannot be read only leaves out "until when".
+        let until = match termination_wait_until(ctx, d).await.ok().flatten() {
+            Some(t) => format!(
+                " until {}",
+                t.fmt(aws_smithy_types::date_time::Format::DateTime)
+                    .unwrap_or_default()
+            ),
+            None => String::new(),
+        };
+        return format!(
+            "{head}: it is in its termination wait{until} (production traffic is on the \
+             replacement; the original task set is kept until then): \
+             `deployer continue --termination {id}` ends the wait now, or follow it with \
+             `deployer wait {id}`"
+        );
+    }
+    if status == "Ready" {
+        return format!(
+            "{head}: it waits for approval of the traffic switch: `deployer continue {id}` \
+             switches traffic, `deployer rollback` stops it, `deployer wait {id}` follows it"
+        );
+    }
+    format!(
+        "{head}: follow it with `deployer wait {id}` (then deploy), approve it with \
+         `deployer continue {id}` once it waits for approval, or stop it with \
+         `deployer rollback`"
+    )
+}
+
+/// When the termination wait of a deployment in it ends: the end of its AllowTraffic
+/// (or AfterAllowTraffic) lifecycle event plus the group's wait; `None` when the
+/// deployment or its target does not say.
+async fn termination_wait_until(
+    ctx: &Ctx,
+    d: &DeploymentInfo,
+) -> anyhow::Result<Option<aws_smithy_types::DateTime>> {
+    let minutes = d
+        .blue_green_deployment_configuration
+        .as_ref()
+        .and_then(|b| b.terminate_blue_instances_on_deployment_success.as_ref())
+        .map(|t| i64::from(t.termination_wait_time_in_minutes));
+    let (Some(minutes), Some(id)) = (minutes, d.deployment_id.as_deref()) else {
+        return Ok(None);
+    };
+    let Some(target) = ecs_target(ctx, id).await? else {
+        return Ok(None);
+    };
+    let switched = target
+        .lifecycle_events
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e.lifecycle_event_name.as_deref(),
+                Some("AllowTraffic" | "AfterAllowTraffic")
+            )
+        })
+        .filter_map(|e| e.end_time)
+        .map(|t| t.secs())
+        .max();
+    Ok(switched.map(|s| aws_smithy_types::DateTime::from_secs(s + minutes * 60)))
+}
+
 /// The newest deployment of the group, if any.
 pub(crate) async fn latest_deployment(ctx: &Ctx) -> anyhow::Result<Option<String>> {
     let ids = list_deployments(ctx, &[]).await?;
@@ -234,14 +306,25 @@ pub(crate) async fn create_deployment(
         .description(description)
         .send()
         .await
-        .aws("codedeploy:CreateDeployment")
-        .with_context(|| {
-            format!(
+        .aws("codedeploy:CreateDeployment");
+    let out = match out {
+        Ok(out) => out,
+        Err(err) => {
+            let context = format!(
                 "creating a deployment of {task_definition_arn} in group `{}` (the \
                  registered revision is kept; the next deploy reuses it)",
                 o.codedeploy_group_name
-            )
-        })?;
+            );
+            // Another deployment started since the preflight looked: say which.
+            if crate::aws::exit_code(&err) == crate::exit::Code::InFlight {
+                if let Ok(Some(d)) = in_flight(ctx).await.map(|v| v.into_iter().next()) {
+                    let msg = in_flight_message(ctx, &d).await;
+                    return Err(err.context(msg).context(context));
+                }
+            }
+            return Err(err.context(context));
+        }
+    };
     out.deployment_id
         .context("CreateDeployment: the answer has no deploymentId")
 }
@@ -304,6 +387,77 @@ pub(crate) fn check_deployment_id(id: &str) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use crate::exit::Code;
+
+    #[tokio::test]
+    async fn a_termination_wait_is_named_with_its_end_and_the_continue_that_ends_it() {
+        use crate::aws::mock::{self, mock};
+        use aws_sdk_codedeploy::operation::get_deployment_target::GetDeploymentTargetOutput;
+        use aws_sdk_codedeploy::operation::list_deployment_targets::ListDeploymentTargetsOutput;
+        use aws_sdk_codedeploy::types::{
+            BlueGreenDeploymentConfiguration, BlueInstanceTerminationOption, DeploymentTarget,
+            LifecycleEvent,
+        };
+        use aws_smithy_types::DateTime;
+
+        let targets =
+            mock!(aws_sdk_codedeploy::Client::list_deployment_targets).then_output(|| {
+                ListDeploymentTargetsOutput::builder()
+                    .target_ids("t")
+                    .build()
+            });
+        let target = mock!(aws_sdk_codedeploy::Client::get_deployment_target).then_output(|| {
+            let event = |name: &str, end: i64| {
+                LifecycleEvent::builder()
+                    .lifecycle_event_name(name)
+                    .end_time(DateTime::from_secs(end))
+                    .build()
+            };
+            GetDeploymentTargetOutput::builder()
+                .deployment_target(
+                    DeploymentTarget::builder()
+                        .ecs_target(
+                            EcsTarget::builder()
+                                .lifecycle_events(event("AfterAllowTestTraffic", 400))
+                                .lifecycle_events(event("AllowTraffic", 1_000))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let ctx = mock::ctx(&[&targets, &target]);
+        let waiting = DeploymentInfo::builder()
+            .deployment_id("d-ABCDE1234")
+            .status(DeploymentStatus::InProgress)
+            .instance_termination_wait_time_started(true)
+            .blue_green_deployment_configuration(
+                BlueGreenDeploymentConfiguration::builder()
+                    .terminate_blue_instances_on_deployment_success(
+                        BlueInstanceTerminationOption::builder()
+                            .termination_wait_time_in_minutes(5)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let text = in_flight_message(&ctx, &waiting).await;
+        // AllowTraffic ended at 1000 s; the wait is 5 minutes: 1300 s.
+        assert!(
+            text.contains("termination wait until 1970-01-01T00:21:40Z"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`deployer continue --termination d-ABCDE1234`"),
+            "{text}"
+        );
+        let ready = DeploymentInfo::builder()
+            .deployment_id("d-ABCDE1234")
+            .status(DeploymentStatus::Ready)
+            .build();
+        let text = in_flight_message(&ctx, &ready).await;
+        assert!(text.contains("waits for approval"), "{text}");
+        assert!(text.contains("`deployer continue d-ABCDE1234`"), "{text}");
+    }
 
     #[test]
     fn deployment_ids_are_checked() {

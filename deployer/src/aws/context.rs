@@ -17,7 +17,7 @@ impl Ctx {
     /// Reads `--outputs`/`DEPLOYER_OUTPUTS` and loads the AWS configuration.
     pub(crate) async fn load(global: &Global) -> anyhow::Result<Ctx> {
         let outputs = load_outputs(global)?;
-        let aws = Aws::load(&outputs).await?;
+        let aws = Aws::load(&outputs, &global.timeouts).await?;
         Ok(Ctx { outputs, aws })
     }
 }
@@ -34,7 +34,7 @@ impl Ctx {
         let mut all = vec!["region"];
         all.extend_from_slice(needs);
         let outputs = Outputs::load_for(path, command, &all)?;
-        let aws = Aws::load(&outputs).await?;
+        let aws = Aws::load(&outputs, &global.timeouts).await?;
         Ok(Ctx { outputs, aws })
     }
 }

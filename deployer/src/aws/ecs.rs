@@ -277,6 +277,8 @@ pub(crate) enum Tasks<'a> {
     Service,
     /// One task set's (its id is their `startedBy`).
     StartedBy(&'a str),
+    /// Every task of the cluster (the service's and one-off ones).
+    Cluster,
 }
 
 /// ListTasks: the ARNs of `which` tasks in `status` (`None`: ECS's default, RUNNING);
@@ -292,6 +294,7 @@ pub(crate) async fn task_arns(
     let req = match which {
         Tasks::Service => req.service_name(&o.service_name),
         Tasks::StartedBy(id) => req.started_by(id),
+        Tasks::Cluster => req,
     };
     Ok(req
         .set_desired_status(status)
@@ -301,6 +304,73 @@ pub(crate) async fn task_arns(
         .with_context(|| format!("listing {what}"))?
         .task_arns
         .unwrap_or_default())
+}
+
+/// How long a task id is (ECS: 32 hex digits); shorter ones are prefixes.
+const TASK_ID_LEN: usize = 32;
+/// The shortest prefix accepted: what `tasks`, `run` and `logs` print.
+pub(crate) const SHORT_TASK_ID: usize = 8;
+
+/// The id of a task given as an ARN, a full id, or a unique prefix of at least
+/// [`SHORT_TASK_ID`] characters (as the deployer prints ids), resolved among the cluster's
+/// running and recently stopped tasks (ListTasks). `flag` names where it came from. A full
+/// id is taken as it is (its task may be gone, its logs not); a prefix that matches no
+/// task, or several, exits 2 listing the candidates.
+pub(crate) async fn resolve_task_id(ctx: &Ctx, given: &str, flag: &str) -> anyhow::Result<String> {
+    let id = deployer_models::logview::task_id(given);
+    let hex = !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit());
+    if !hex || id.len() > TASK_ID_LEN {
+        return Err(bad_input(format!(
+            "{flag} {given:?}: expected a task id (32 hex digits), its first \
+             {SHORT_TASK_ID}+ characters, or a task ARN"
+        )));
+    }
+    if id.len() == TASK_ID_LEN {
+        return Ok(id.to_owned());
+    }
+    if id.len() < SHORT_TASK_ID {
+        return Err(bad_input(format!(
+            "{flag} {given:?}: too short to name one task: give at least {SHORT_TASK_ID} \
+             characters of its id (as `deployer tasks` prints them)"
+        )));
+    }
+    let prefix = id.to_ascii_lowercase();
+    let mut ids: Vec<String> = Vec::new();
+    for status in [DesiredStatus::Running, DesiredStatus::Stopped] {
+        let arns = task_arns(ctx, Tasks::Cluster, Some(status), "the cluster's tasks").await?;
+        for arn in arns {
+            let id = deployer_models::logview::task_id(&arn).to_owned();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    let matching: Vec<&String> = ids
+        .iter()
+        .filter(|t| t.to_ascii_lowercase().starts_with(&prefix))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(bad_input(format!(
+            "{flag} {given}: no task of cluster `{}` has an id starting with {id} \
+             (running and recently stopped tasks: {})",
+            ctx.outputs.cluster_name,
+            if ids.is_empty() {
+                "none".to_owned()
+            } else {
+                ids.join(", ")
+            }
+        ))),
+        many => Err(bad_input(format!(
+            "{flag} {given}: {} tasks have an id starting with {id}: {}; give more \
+             characters",
+            many.len(),
+            many.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 /// DescribeTasks, 100 at a time (the API's limit); `what` names them in the error.
@@ -543,6 +613,70 @@ mod tests {
                 .set_tasks(Some(tasks.collect()))
                 .build()
         })
+    }
+
+    #[tokio::test]
+    async fn a_unique_prefix_of_8_or_more_names_a_task_others_list_the_candidates() {
+        let ids = [
+            "cb244791aaaa0000000000000000aaaa",
+            "cb244791bbbb0000000000000000bbbb",
+            "0123456789abcdef0123456789abcdef",
+        ];
+        let running = mock!(aws_sdk_ecs::Client::list_tasks)
+            .match_requests(|r| {
+                r.cluster() == Some("demo")
+                    && r.service_name().is_none()
+                    && r.desired_status() == Some(&DesiredStatus::Running)
+            })
+            .then_output(move || {
+                ListTasksOutput::builder()
+                    .set_task_arns(Some(
+                        ids[..2]
+                            .iter()
+                            .map(|i| format!("arn:aws:ecs:eu-west-1:123456789012:task/demo/{i}"))
+                            .collect(),
+                    ))
+                    .build()
+            });
+        let stopped = mock!(aws_sdk_ecs::Client::list_tasks)
+            .match_requests(|r| r.desired_status() == Some(&DesiredStatus::Stopped))
+            .then_output(move || {
+                ListTasksOutput::builder()
+                    .task_arns(format!(
+                        "arn:aws:ecs:eu-west-1:123456789012:task/demo/{}",
+                        ids[2]
+                    ))
+                    .build()
+            });
+        let ctx = ctx(&[&running, &stopped]);
+        let resolve = |given: &'static str| resolve_task_id(&ctx, given, "--task");
+        assert_eq!(resolve("cb244791a").await.unwrap(), ids[0]);
+        assert_eq!(resolve("CB244791B").await.unwrap(), ids[1]);
+        assert_eq!(resolve("01234567").await.unwrap(), ids[2], "a stopped task");
+        assert_eq!(
+            resolve("arn:aws:ecs:eu-west-1:123456789012:task/demo/0123456789ab")
+                .await
+                .unwrap(),
+            ids[2]
+        );
+        let full = "ffffffffffffffffffffffffffffffff";
+        assert_eq!(resolve(full).await.unwrap(), full, "a full id as it is");
+        for (given, needles) in [
+            ("cb244791", &[ids[0], ids[1], "2 tasks"][..]),
+            ("deadbeef", &[ids[0], ids[1], ids[2], "no task"][..]),
+            ("cb2447", &["at least 8"][..]),
+            ("not-a-task", &["expected a task id"][..]),
+        ] {
+            let err = resolve(given).await.unwrap_err();
+            assert_eq!(
+                crate::exit::Code::from_error(&err),
+                crate::exit::Code::BadInput
+            );
+            let text = format!("{err:#}");
+            for n in needles {
+                assert!(text.contains(n), "{given}: {n:?} not in {text}");
+            }
+        }
     }
 
     #[tokio::test]

@@ -18,8 +18,10 @@ pub(crate) enum ErrorKind {
     Throttled,
     /// The credentials lack a permission.
     AccessDenied,
-    /// The credentials are missing, expired or invalid.
+    /// AWS rejected the credentials (expired, invalid, wrong signature).
     Credentials,
+    /// No credentials were found (no profile, no keys, no role): nothing was sent.
+    NoCredentials,
     /// The named resource does not exist (a wrong name in the outputs: exit 2).
     NotFound,
     /// The request was refused because of the resource's state (e.g. one deployment
@@ -64,6 +66,12 @@ impl fmt::Display for AwsError {
                 "AWS rejected the credentials for {op} ({what}); refresh them (e.g. \
                  `aws sso login`, or new keys for AWS_PROFILE) and retry"
             ),
+            ErrorKind::NoCredentials => write!(
+                f,
+                "no AWS credentials found for {op} ({what}); set AWS_PROFILE (after \
+                 `aws sso login` or `aws configure`), or AWS_ACCESS_KEY_ID and \
+                 AWS_SECRET_ACCESS_KEY (for the local stack: `eval \"$(deployer local env)\"`)"
+            ),
             ErrorKind::Network => write!(f, "cannot reach AWS for {op}: {what}"),
             _ => write!(f, "{op} failed: {what}"),
         }
@@ -96,24 +104,35 @@ impl AwsError {
                 operation,
                 kind: ErrorKind::Network,
                 code: None,
-                message: format!("timed out ({})", source_chain(err)),
+                message: format!(
+                    "no answer from {} ({}); {}",
+                    super::client::endpoint_of(operation),
+                    source_chain(err),
+                    super::client::timeouts_hint()
+                ),
             },
             SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
                 let text = source_chain(err);
-                // A missing credential provider surfaces as a dispatch failure.
+                // No credentials at all surfaces as a dispatch failure, before anything is
+                // sent (AWS never saw them, so it cannot have rejected them).
                 let kind = if text.contains("credentials") || text.contains("Credentials") {
-                    ErrorKind::Credentials
+                    ErrorKind::NoCredentials
                 } else {
                     ErrorKind::Network
                 };
-                let endpoint = std::env::var("AWS_ENDPOINT_URL")
-                    .map(|u| format!(" (AWS_ENDPOINT_URL={u})"))
-                    .unwrap_or_default();
+                let timed_out = if text.contains("timeout") || text.contains("timed out") {
+                    format!("; {}", super::client::timeouts_hint())
+                } else {
+                    String::new()
+                };
                 AwsError {
                     operation,
                     kind,
                     code: None,
-                    message: format!("{text}{endpoint}"),
+                    message: format!(
+                        "{text} (endpoint {}){timed_out}",
+                        super::client::endpoint_of(operation)
+                    ),
                 }
             }
             _ => AwsError {
@@ -231,10 +250,17 @@ where
 /// The exit code of an error: 2 for bad input ([`Code::from_error`]) and for AWS errors
 /// saying a resource the Terraform outputs name does not exist, else 1.
 pub(crate) fn exit_code(err: &anyhow::Error) -> Code {
-    if error_kind(err) == Some(ErrorKind::NotFound) {
-        Code::BadInput
-    } else {
-        Code::from_error(err)
+    let code = Code::from_error(err);
+    if code != Code::Error {
+        return code;
+    }
+    let aws = err.chain().find_map(|e| e.downcast_ref::<AwsError>());
+    match aws {
+        Some(e) if e.kind == ErrorKind::NotFound => Code::BadInput,
+        // CreateDeployment while another deployment of the group runs (a race past the
+        // preflight's own check).
+        Some(e) if e.code.as_deref() == Some("DeploymentLimitExceededException") => Code::InFlight,
+        _ => code,
     }
 }
 

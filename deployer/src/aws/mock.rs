@@ -48,6 +48,7 @@ pub(crate) fn ctx(rules: &[&Rule]) -> Ctx {
         codebuild: client!(aws_sdk_codebuild),
         logs: client!(aws_sdk_cloudwatchlogs),
         autoscaling: client!(aws_sdk_applicationautoscaling),
+        sts: client!(aws_sdk_sts),
         region: "eu-west-1".into(),
     };
     Ctx { outputs, aws }

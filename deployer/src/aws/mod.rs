@@ -19,6 +19,7 @@ pub(crate) mod iam;
 pub(crate) mod logs;
 #[cfg(test)]
 pub(crate) mod mock;
+pub(crate) mod sts;
 
 pub use client::Aws;
 pub use context::Ctx;

@@ -6,7 +6,7 @@ use clap::Args;
 use serde_json::json;
 
 use crate::aws::codedeploy::check_deployment_id;
-use crate::aws::{codedeploy, Ctx};
+use crate::aws::{codedeploy, sts, Ctx};
 use crate::exit::{bad_input, Code};
 use crate::options::{Global, OutputFormat};
 use crate::watch;
@@ -27,7 +27,9 @@ pub(crate) struct ContinueArgs {
 }
 
 pub(crate) async fn run(args: ContinueArgs, global: &Global) -> anyhow::Result<Code> {
-    let ctx = Ctx::load_for(global, "deployer continue", &crate::aws::context::GROUP).await?;
+    // account_id: the credentials' account is checked before ContinueDeployment.
+    let needs = [&crate::aws::context::GROUP[..], &["account_id"]].concat();
+    let ctx = Ctx::load_for(global, "deployer continue", &needs).await?;
     let id = match args.deployment_id {
         Some(id) => {
             check_deployment_id(&id)?;
@@ -72,6 +74,7 @@ pub(crate) async fn run(args: ContinueArgs, global: &Global) -> anyhow::Result<C
             "approved: production traffic is switching to the replacement task set",
         )
     };
+    sts::ensure_account(&ctx).await?;
     codedeploy::continue_deployment(&ctx, &id, wait.clone()).await?;
     match global.output {
         OutputFormat::Human => println!("{id}: {what} (follow with `deployer wait {id}`)"),

@@ -15,8 +15,10 @@ use crate::dashboard::server::{self, Options, ProbeOptions};
 use crate::exit::{bad_input, Code};
 use crate::options::{Global, OutputFormat};
 
-/// The Terraform outputs the dashboard reads (besides `region`).
-const OUTPUTS: [&str; 11] = [
+/// The Terraform outputs the dashboard reads (besides `region`; `account_id` is checked
+/// against the credentials' account before an action).
+const OUTPUTS: [&str; 12] = [
+    "account_id",
     "cluster_name",
     "service_name",
     "container_name",

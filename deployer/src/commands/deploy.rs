@@ -122,20 +122,51 @@ pub(crate) async fn run(args: DeployArgs, global: &Global) -> anyhow::Result<Cod
     }
 
     // Register (or reuse) the revision.
-    let plan = match (&rendered, &args.task_definition) {
-        (Some(td), _) => ecs::plan_register(&ctx, td).await?,
+    let (plan, existing) = match (&rendered, &args.task_definition) {
+        (Some(td), _) => (ecs::plan_register(&ctx, td).await?, None),
         (None, Some(which)) => {
-            let (arn, _) = ecs::resolve_task_definition(&ctx, which, "--task-definition").await?;
-            Plan::Reuse {
+            let (arn, model) =
+                ecs::resolve_task_definition(&ctx, which, "--task-definition").await?;
+            let plan = Plan::Reuse {
                 arn,
                 reason: "given with --task-definition".into(),
-            }
+            };
+            (plan, Some(model))
         }
         (None, None) => unreachable!("clap requires --image or --task-definition"),
     };
+    // The appspec, against the revision the plan deploys: refused here, before any write.
+    let td = existing
+        .as_ref()
+        .or(rendered.as_ref())
+        .context("a task definition to deploy")?;
+    let reused = match &plan {
+        Plan::Reuse { arn, .. } => Some(arn.as_str()),
+        Plan::Register { .. } => None,
+    };
+    let appspec = preflight::appspec(o, &templates, reused, td)?;
+    eprintln!(
+        "preflight: {}",
+        preflight::Check {
+            detail: format!(
+                "{} renders against {}",
+                templates.appspec.path.display(),
+                reused.unwrap_or("the new revision")
+            ),
+            ..preflight::Check::pass("appspec", "")
+        }
+        .human()
+    );
 
     if args.dry_run {
-        return dry_run(&ctx, &templates, rendered.as_ref(), &plan, global.output);
+        return dry_run(
+            &ctx,
+            &templates,
+            rendered.as_ref(),
+            &plan,
+            &appspec,
+            global.output,
+        );
     }
 
     let arn = match plan {
@@ -205,17 +236,14 @@ fn dry_run(
     templates: &Templates,
     rendered: Option<&TaskDefinition>,
     plan: &Plan,
+    appspec: &str,
     output: OutputFormat,
 ) -> anyhow::Result<Code> {
     let o = &ctx.outputs;
-    let (register, arn_for_appspec, note) = match plan {
-        Plan::Reuse { arn, reason } => (false, arn.clone(), format!("reuse {arn} ({reason})")),
+    let (register, note) = match plan {
+        Plan::Reuse { arn, reason } => (false, format!("reuse {arn} ({reason})")),
         Plan::Register { previous } => (
             true,
-            format!(
-                "arn:aws:ecs:{}:{}:task-definition/{}:1",
-                o.region, o.account_id, o.task_family
-            ),
             match previous {
                 Some(p) => format!(
                     "register a new revision of `{}` (differs from {p})",
@@ -224,14 +252,6 @@ fn dry_run(
                 None => format!("register the first revision of `{}`", o.task_family),
             },
         ),
-    };
-    let appspec = templates
-        .render_appspec(o, Some(&arn_for_appspec))?
-        .to_yaml();
-    let appspec = if register {
-        appspec.replace(&arn_for_appspec, "<the new revision's ARN>")
-    } else {
-        appspec
     };
     match output {
         OutputFormat::Human => {

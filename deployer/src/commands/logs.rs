@@ -37,7 +37,8 @@ pub(crate) struct LogsArgs {
     #[arg(long, short = 'f')]
     pub follow: bool,
 
-    /// Only this task's lines (id or ARN; repeatable).
+    /// Only this task's lines (id, its first 8+ characters as printed, or ARN;
+    /// repeatable).
     #[arg(long = "task", value_name = "ID")]
     pub tasks: Vec<String>,
 
@@ -130,7 +131,11 @@ async fn streams(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<Option<Vec<String
     let container = &ctx.outputs.container_name;
     let stream = |id: &str| logview::stream_name(STREAM_PREFIX, container, logview::task_id(id));
     if !args.tasks.is_empty() {
-        return Ok(Some(args.tasks.iter().map(|t| stream(t)).collect()));
+        let mut streams = Vec::new();
+        for t in &args.tasks {
+            streams.push(stream(&ecs::resolve_task_id(ctx, t, "--task").await?));
+        }
+        return Ok(Some(streams));
     }
     let task_set = if let Some(color) = args.target_group {
         let tg_arn = match color {

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::args::{TemplateArgs, WatchArgs};
 use crate::aws::context::{GROUP, SERVICE};
 use crate::aws::history::{self, RollbackTarget};
-use crate::aws::{codedeploy, ecs, Ctx};
+use crate::aws::{codedeploy, ecs, sts, Ctx};
 use crate::exit::{bad_input, Code};
 use crate::options::{Global, OutputFormat};
 use crate::preflight;
@@ -72,15 +72,16 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
             .context("a deployment without an id")?;
         let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or("?");
         if let Some(to) = &args.to {
-            return Err(bad_input(format!(
-                "--to {to}: deployment {id} is {status}; CodeDeploy runs one deployment per \
-                 group at a time: `deployer rollback` without --to stops it with rollback first"
+            let which = codedeploy::in_flight_message(&ctx, d).await;
+            return Err(crate::exit::in_flight(format!(
+                "--to {to}: {which}; `deployer rollback` without --to stops it with rollback"
             )));
         }
         if args.dry_run {
             eprintln!("dry run: would stop {id} ({status}) with rollback");
             return Ok(Code::Success);
         }
+        sts::ensure_account(&ctx).await?;
         eprintln!("rollback: stopping {id} ({status}) with rollback");
         codedeploy::stop_with_rollback(&ctx, &id).await?;
         if args.no_wait {

@@ -12,7 +12,7 @@ use aws_sdk_ecs::types::{ContainerOverride, KeyValuePair, TaskOverride};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use crate::aws::{ecs, logs, Ctx};
+use crate::aws::{ecs, logs, sts, Ctx};
 use crate::exit::{bad_input, Code};
 use crate::options::{Global, OutputFormat};
 use deployer_models::logview::{self, Event, Follow};
@@ -82,6 +82,7 @@ pub(crate) async fn run(args: RunArgs, global: &Global) -> anyhow::Result<Code> 
                 .build(),
         )
         .build();
+    sts::ensure_account(&ctx).await?;
     let task = ecs::run_task(&ctx, &service, &task_def, overrides, "deployer-run").await?;
     let arn = task.task_arn().unwrap_or_default().to_string();
     let id = logview::task_id(&arn).to_string();

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::aws::{autoscaling, codedeploy, ecs, Ctx};
+use crate::aws::{autoscaling, codedeploy, ecs, sts, Ctx};
 use crate::exit::{bad_input, Code};
 use crate::options::{Global, OutputFormat};
 use deployer_models::scaling::{self, Current, Request};
@@ -55,7 +55,26 @@ pub(crate) async fn run(args: ScaleArgs, global: &Global) -> anyhow::Result<Code
         bounds: bounds.map(|b| (b.min.max(0) as u32, b.max.max(0) as u32)),
         deployment_in_flight: !in_flight.is_empty(),
     };
-    let plan = scaling::plan(req, cur).map_err(|r| bad_input(r.0))?;
+    let plan = match scaling::plan(req, cur) {
+        Ok(plan) => plan,
+        // Refused only because a deployment is in flight: exit 6, saying what ends it.
+        Err(refusal)
+            if cur.deployment_in_flight
+                && scaling::plan(
+                    req,
+                    Current {
+                        deployment_in_flight: false,
+                        ..cur
+                    },
+                )
+                .is_ok() =>
+        {
+            let which = codedeploy::in_flight_message(&ctx, &in_flight[0]).await;
+            return Err(crate::exit::in_flight(format!("{}\n  {which}", refusal.0)));
+        }
+        Err(refusal) => return Err(bad_input(refusal.0)),
+    };
+    sts::ensure_account(&ctx).await?;
     if let Some((min, max)) = plan.bounds {
         autoscaling::set_bounds(
             &ctx.aws.autoscaling,

@@ -10,7 +10,7 @@ use aws_smithy_types::date_time::Format;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::aws::{ecs, elbv2, Ctx};
+use crate::aws::{ecs, elbv2, sts, Ctx};
 use crate::exit::Code;
 use crate::options::{Global, OutputFormat};
 
@@ -33,7 +33,7 @@ pub(crate) enum TasksAction {
 
 #[derive(Debug, Args)]
 pub(crate) struct StopArgs {
-    /// The task's id or ARN.
+    /// The task's id, its first 8+ characters (as `deployer tasks` prints it), or its ARN.
     pub id: String,
 
     /// Why (shown as the task's stopped reason).
@@ -52,13 +52,8 @@ pub(crate) struct StopArgs {
 async fn stop(args: StopArgs, global: &Global) -> anyhow::Result<Code> {
     let ctx = Ctx::load(global).await?;
     let o = &ctx.outputs;
-    let id = deployer_models::logview::task_id(&args.id).to_string();
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(crate::exit::bad_input(format!(
-            "task {:?}: expected a task id (32 hex digits) or ARN",
-            args.id
-        )));
-    }
+    let id = ecs::resolve_task_id(&ctx, &args.id, "task").await?;
+    sts::ensure_account(&ctx).await?;
     let stopped = ecs::stop_task(&ctx, &id, &args.reason).await?;
     let group = stopped.as_ref().and_then(|t| t.group()).unwrap_or_default();
     let service_task = group == format!("service:{}", o.service_name);

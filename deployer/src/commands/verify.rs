@@ -1,9 +1,11 @@
-//! `deployer verify`: every preflight check of `deploy`, plus the image exists in ECR and
-//! the task's IAM roles exist. Read-only: changes nothing.
+//! `deployer verify`: every preflight check of `deploy` (the appspec rendered against
+//! the task definition of the image included), plus the image exists in ECR and the
+//! task's IAM roles exist. Read-only: changes nothing.
 
 use clap::Args;
 use serde_json::json;
 
+use crate::args::TemplateArgs;
 use crate::aws::context::{GROUP, PREFLIGHT, RENDER, SERVICE};
 use crate::aws::{ecs, error_kind, iam, Ctx, ErrorKind};
 use crate::exit::Code;
@@ -20,6 +22,9 @@ pub(crate) struct VerifyArgs {
     /// The image to check in ECR (default: the live container's image).
     #[arg(long, value_name = "URI")]
     pub image: Option<ImageRef>,
+
+    #[command(flatten)]
+    pub templates: TemplateArgs,
 }
 
 pub(crate) async fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<Code> {
@@ -38,8 +43,10 @@ pub(crate) async fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<Cod
             ok: false,
             detail: "no --image given and no live image to check".into(),
             bad_input: false,
+            in_flight: false,
         },
     });
+    checks.push(check_appspec(&ctx, &args.templates, image.as_ref()));
     for (name, arn, field) in [
         (
             "execution role",
@@ -76,6 +83,49 @@ pub(crate) async fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<Cod
     }
 }
 
+/// The appspec `deploy --image IMAGE` would send, rendered as its preflight renders it
+/// ([`preflight::appspec`]) against the task definition rendered with `image`. Not
+/// checked when no template was named and none is found from here upwards.
+fn check_appspec(ctx: &Ctx, templates: &TemplateArgs, image: Option<&ImageRef>) -> Check {
+    const NAME: &str = "appspec";
+    let named = templates.taskdef.is_some() || templates.appspec.is_some();
+    let loaded = match templates.load() {
+        Ok(t) => t,
+        Err(_) if !named => {
+            return Check::pass(NAME, "no taskdef.json and appspec.yaml here: not checked")
+        }
+        Err(err) => return failed(NAME, err),
+    };
+    let Some(image) = image else {
+        return Check::pass(
+            NAME,
+            "no image to render the task definition with: not checked",
+        );
+    };
+    let o = &ctx.outputs;
+    let rendered = preflight::stack_image(o, image, true)
+        .and_then(|image| loaded.render_task_definition(o, &image, &[]))
+        .and_then(|td| preflight::appspec(o, &loaded, None, &td));
+    match rendered {
+        Ok(_) => Check::pass(
+            NAME,
+            format!(
+                "{} renders against the task definition of {image}",
+                loaded.appspec.path.display()
+            ),
+        ),
+        Err(err) => failed(NAME, err),
+    }
+}
+
+/// A failed check from an error; exit 2 when the error is bad input (a template).
+fn failed(name: &'static str, err: anyhow::Error) -> Check {
+    Check {
+        bad_input: crate::aws::exit_code(&err) == Code::BadInput,
+        ..Check::fail(name, format!("{err:#}"))
+    }
+}
+
 async fn live_image(ctx: &Ctx) -> Option<ImageRef> {
     let arn = ecs::live_task_definition(ctx).await.ok()?;
     let (_, model) = ecs::describe_task_definition(ctx, &arn).await.ok()?;
@@ -98,6 +148,7 @@ async fn check_role(
                     ok: true,
                     detail: format!("{arn} exists"),
                     bad_input: false,
+                    in_flight: false,
                 })
             } else {
                 Ok(Check {
@@ -105,6 +156,7 @@ async fn check_role(
                     ok: false,
                     detail: format!("IAM role `{role_name}` is {found}, not {arn} ({field})"),
                     bad_input: true,
+                    in_flight: false,
                 })
             }
         }
@@ -113,6 +165,7 @@ async fn check_role(
             ok: false,
             detail: format!("{err:#}"),
             bad_input: true,
+            in_flight: false,
         }),
         Err(err) => Err(err),
     }

@@ -328,6 +328,7 @@ impl StackSource {
                 }
             )));
         }
+        crate::aws::sts::ensure_account(&self.ctx).await?;
         match req.kind {
             ActionKind::Approve => {
                 codedeploy::continue_deployment(&self.ctx, id, DeploymentWaitType::ReadyWait)

@@ -141,6 +141,7 @@ pub async fn start(opts: Options, source: Arc<dyn Source>) -> anyhow::Result<Run
     let mut tasks = vec![tokio::spawn(poll_loop(
         source.clone(),
         opts.interval,
+        STALL_AFTER.max(opts.interval),
         snap_tx,
         wake.clone(),
         wanted.clone(),
@@ -457,11 +458,19 @@ async fn action(
     }
 }
 
+/// How long a poll may go unanswered before the page is told (the last good snapshot with
+/// an error saying since when). Each AWS call gives up by itself after `--aws-timeout`;
+/// this tells the page sooner, while the poll still waits.
+const STALL_AFTER: Duration = Duration::from_secs(5);
+
 /// Polls the source while a page is connected, at most once per `interval`, and
-/// publishes each snapshot (serialized once) to every page.
+/// publishes each snapshot (serialized once) to every page; a poll that has not answered
+/// after `stall_after` publishes the last good snapshot with the stall as its error (again
+/// every `stall_after`), and the next answer replaces it.
 async fn poll_loop(
     source: Arc<dyn Source>,
     interval: Duration,
+    stall_after: Duration,
     out: watch::Sender<Option<Arc<str>>>,
     wake: Arc<Notify>,
     wanted: Arc<AtomicBool>,
@@ -485,10 +494,26 @@ async fn poll_loop(
                 () = tokio::time::sleep_until(at + interval) => {}
             }
         }
-        last_poll = Some(tokio::time::Instant::now());
-        let snap = tokio::select! {
-            () = stop.cancelled() => return,
-            r = source.snapshot() => r,
+        let started = tokio::time::Instant::now();
+        last_poll = Some(started);
+        let poll = source.snapshot();
+        tokio::pin!(poll);
+        let snap = loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                r = &mut poll => break r,
+                () = tokio::time::sleep(stall_after) => {
+                    let waited = started.elapsed().as_secs();
+                    tracing::warn!("dashboard poll: no answer for {waited}s");
+                    let mut s = last_good.clone().unwrap_or_default();
+                    s.error = Some(format!(
+                        "AWS has not answered this poll for {waited}s (still waiting; each \
+                         call gives up after --aws-timeout)"
+                    ));
+                    s.taken_at_ms = now_ms();
+                    publish(&out, &s);
+                }
+            }
         };
         let shown = match snap {
             Ok(mut s) => {
@@ -504,12 +529,17 @@ async fn poll_loop(
                 s
             }
         };
-        match serde_json::to_string(&shown) {
-            Ok(json) => {
-                out.send_replace(Some(Arc::from(json)));
-            }
-            Err(err) => tracing::warn!("dashboard: cannot serialize a snapshot: {err}"),
+        publish(&out, &shown);
+    }
+}
+
+/// Sends a snapshot (serialized once) to every page.
+fn publish(out: &watch::Sender<Option<Arc<str>>>, snap: &Snapshot) {
+    match serde_json::to_string(snap) {
+        Ok(json) => {
+            out.send_replace(Some(Arc::from(json)));
         }
+        Err(err) => tracing::warn!("dashboard: cannot serialize a snapshot: {err}"),
     }
 }
 
@@ -599,6 +629,97 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// A source whose first poll hangs until `gate` opens and then fails as a timed-out
+    /// AWS call does; the second waits for `gate` again and answers, as do later ones.
+    struct Stalling {
+        gate: Arc<Notify>,
+        calls: AtomicUsize,
+    }
+
+    impl Source for Stalling {
+        fn snapshot(&self) -> super::super::source::BoxFuture<'_, anyhow::Result<Snapshot>> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if n <= 1 {
+                    self.gate.notified().await;
+                }
+                if n == 0 {
+                    anyhow::bail!("no answer from http://127.0.0.1:9 (operation timeout)");
+                }
+                Ok(Snapshot::default())
+            })
+        }
+
+        fn act(
+            &self,
+            _: ActionRequest,
+        ) -> super::super::source::BoxFuture<'_, anyhow::Result<String>> {
+            Box::pin(async { anyhow::bail!("no actions here") })
+        }
+    }
+
+    /// The error of each snapshot published, in order, until `done` says stop (bounded).
+    async fn errors_until(
+        rx: &mut watch::Receiver<Option<Arc<str>>>,
+        done: impl Fn(&[Option<String>]) -> bool,
+    ) -> Vec<Option<String>> {
+        let mut seen = Vec::new();
+        for _ in 0..200 {
+            if done(&seen) {
+                break;
+            }
+            tokio::time::timeout(Duration::from_secs(5), rx.changed())
+                .await
+                .expect("a snapshot within 5s")
+                .expect("the poller is running");
+            let json = rx.borrow_and_update().clone().expect("a snapshot");
+            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            seen.push(v["error"].as_str().map(str::to_owned));
+        }
+        seen
+    }
+
+    #[tokio::test]
+    async fn a_stalled_poll_is_shown_and_the_next_answer_clears_it() {
+        let gate = Arc::new(Notify::new());
+        let source = Arc::new(Stalling {
+            gate: gate.clone(),
+            calls: AtomicUsize::new(0),
+        });
+        let (tx, mut rx) = watch::channel(None);
+        // A page is connected (the server itself holds the other receiver).
+        let _server = rx.clone();
+        let stop = CancellationToken::new();
+        let poller = tokio::spawn(poll_loop(
+            source.clone(),
+            Duration::from_millis(10),
+            Duration::from_millis(300),
+            tx,
+            Arc::new(Notify::new()),
+            Arc::new(AtomicBool::new(false)),
+            stop.clone(),
+        ));
+        // The hanging poll is shown as a stall, with no snapshot answered yet.
+        let seen = errors_until(&mut rx, |s| !s.is_empty()).await;
+        let stall = seen[0].clone().unwrap_or_default();
+        assert!(stall.contains("has not answered this poll"), "{seen:?}");
+        // The call gives up: its error is shown.
+        gate.notify_one();
+        let timed_out = |e: &Option<String>| {
+            e.as_deref()
+                .is_some_and(|e| e.contains("no answer from http://127.0.0.1:9"))
+        };
+        let seen = errors_until(&mut rx, |s| s.iter().any(timed_out)).await;
+        assert!(seen.iter().any(timed_out), "{seen:?}");
+        // The endpoint answers again: the error is gone.
+        gate.notify_one();
+        let seen = errors_until(&mut rx, |s| s.last().is_some_and(Option::is_none)).await;
+        assert_eq!(seen.last(), Some(&None), "recovered: {seen:?}");
+        assert!(source.calls.load(Ordering::SeqCst) >= 2);
+        stop.cancel();
+        poller.await.unwrap();
     }
 
     #[test]

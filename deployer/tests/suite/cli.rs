@@ -68,7 +68,7 @@ fn help_of_every_aws_command() {
     let out = run(&["--help"]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for code in ["0 ", "1 ", "2 ", "3 ", "4 ", "5 ", "130 "] {
+    for code in ["0 ", "1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "130 "] {
         assert!(
             help.contains(&format!("  {code}")),
             "top-level help lacks exit code {code}"

@@ -750,3 +750,65 @@ fn aws_cli_runs_and_lists_tasks() {
     assert_eq!(service_tasks.len(), 2, "{v}");
     assert!(!service_tasks.iter().any(|a| a == arn.as_str()));
 }
+
+/// Task ids as `deployer logs` prints them (the first 8 characters) are accepted wherever
+/// a task id is: `logs --task` shows that task's lines, `tasks stop` stops it; a prefix
+/// that names no task is refused (exit 2) listing the candidates.
+#[test]
+fn short_task_ids_as_printed_are_accepted_and_unknown_ones_refused() {
+    let stack = LocalStack::start();
+    let out = run(&stack, &["tasks"]);
+    assert!(out.status.success(), "{}", explain(&out));
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(ids.len(), 2, "{}", explain(&out));
+    // `logs` prints a task by the first 8 characters of its id.
+    let (mine, other) = (&ids[0][..8], &ids[1][..8]);
+    assert_ne!(mine, other, "{ids:?}");
+
+    // The task's own lines (each names its short id), none of the other task's.
+    let out = eventually(
+        &stack,
+        &["logs", "--task", mine, "--since", "10m"],
+        mine,
+        Duration::from_secs(15),
+    );
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines.iter().all(|l| l.contains(mine) && !l.contains(other)),
+        "{}",
+        explain(&out)
+    );
+
+    // Unknown and too short: exit 2, nothing stopped; the unknown one lists the tasks.
+    let out = run(&stack, &["logs", "--task", "deadbeef"]);
+    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no task") && err.contains(&ids[0]) && err.contains(&ids[1]),
+        "{err}"
+    );
+    let out = run(&stack, &["tasks", "stop", &mine[..4]]);
+    assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
+    assert!(
+        text(&out.stderr).contains("at least 8"),
+        "{}",
+        explain(&out)
+    );
+
+    // `tasks stop SHORT` stops that task.
+    let out = run(&stack, &["tasks", "stop", mine]);
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    let err = text(&out.stderr);
+    let stopped = err
+        .split("stopped task ")
+        .nth(1)
+        .and_then(|rest| rest.split([';', ' ']).next())
+        .unwrap_or_default();
+    assert!(stopped == ids[0], "the full id of {mine}: {err}");
+}

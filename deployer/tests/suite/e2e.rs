@@ -295,9 +295,22 @@ fn rollback_in_flight_stops_and_restores_blue() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
 
-    // A second deploy is refused while one is in flight, naming it.
+    // A second deploy is refused while one is in flight, naming it (exit 6).
     let out = run(&stack, &["deploy", "--image", "demo:v3", "--no-wait"]);
-    assert_eq!(out.status.code(), Some(1), "{}", explain(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", explain(&out));
+    assert!(
+        text(&out.stderr).contains(&format!("`deployer continue {id}` switches traffic")),
+        "{}",
+        explain(&out)
+    );
+    // So is a rollback to a given revision (a plain `rollback` stops it instead).
+    let out = run(&stack, &["rollback", "--to", "1", "--no-wait"]);
+    assert_eq!(out.status.code(), Some(6), "{}", explain(&out));
+    assert!(
+        text(&out.stderr).contains(&format!("deployment {id} is Ready")),
+        "{}",
+        explain(&out)
+    );
     assert!(
         text(&out.stderr).contains(&format!("deployment {id} is Ready")),
         "{}",

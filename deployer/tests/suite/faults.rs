@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -97,6 +97,14 @@ fn answer(
             .unwrap_or_else(|| "?".into()),
     };
     recorded.lock().unwrap().push(op.clone());
+    if op == "GetCallerIdentity" && !answers.contains_key("GetCallerIdentity") {
+        // The fixture's account, so that the preflight's account check passes.
+        return (
+            [("content-type", "text/xml")],
+            caller_identity("123456789012"),
+        )
+            .into_response();
+    }
     let (status, body) = answers.get(op.as_str()).cloned().unwrap_or_else(|| {
         (
             400,
@@ -107,12 +115,24 @@ fn answer(
         )
     });
     let status = StatusCode::from_u16(status).unwrap();
-    (
-        status,
-        [("content-type", "application/x-amz-json-1.1")],
-        body,
+    // Query-protocol answers (ELBv2, STS) are XML.
+    let content_type = if body.starts_with('<') {
+        "text/xml"
+    } else {
+        "application/x-amz-json-1.1"
+    };
+    (status, [("content-type", content_type)], body).into_response()
+}
+
+/// STS GetCallerIdentity's XML answer for `account`.
+fn caller_identity(account: &str) -> String {
+    format!(
+        "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+         <GetCallerIdentityResult><Arn>arn:aws:iam::{account}:user/dev</Arn>\
+         <UserId>AIDAEXAMPLE</UserId><Account>{account}</Account></GetCallerIdentityResult>\
+         <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>\
+         </GetCallerIdentityResponse>"
     )
-        .into_response()
 }
 
 fn aws_error(code: &str, message: &str) -> String {
@@ -348,9 +368,22 @@ fn a_deployment_in_flight_is_named_and_nothing_changes() {
                     "ecsServices": [{"serviceName": "demo", "clusterName": "demo"}],
                     "deploymentStyle": {"deploymentType": "BLUE_GREEN",
                                         "deploymentOption": "WITH_TRAFFIC_CONTROL"},
-                    "loadBalancerInfo": {"targetGroupPairInfoList": []}
+                    "loadBalancerInfo": {"targetGroupPairInfoList": [{"targetGroups": [
+                        {"name": "demo-blue"}, {"name": "demo-green"}]}]}
                 }})
                 .to_string(),
+            ),
+        ),
+        (
+            "DescribeTargetGroups",
+            (
+                200,
+                "<DescribeTargetGroupsResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\">\
+                 <DescribeTargetGroupsResult><TargetGroups>\
+                 <member><TargetGroupName>demo-blue</TargetGroupName><Protocol>TCP</Protocol></member>\
+                 <member><TargetGroupName>demo-green</TargetGroupName><Protocol>TCP</Protocol></member>\
+                 </TargetGroups></DescribeTargetGroupsResult></DescribeTargetGroupsResponse>"
+                    .to_owned(),
             ),
         ),
         (
@@ -374,8 +407,116 @@ fn a_deployment_in_flight_is_named_and_nothing_changes() {
     ]));
     let (out, _) = deployer(&server, &["deploy", "--image", "demo:v2", "--no-wait"], "1");
     let err = stderr(&out);
-    assert!(out.status.code() != Some(0), "{err}");
+    // Its own exit code: not an AWS or network error (1), not bad input (2).
+    assert_eq!(out.status.code(), Some(6), "{err}");
     assert!(err.contains("d-INFLIGHT1 is InProgress"), "{err}");
     assert!(err.contains("deployer wait d-INFLIGHT1"), "{err}");
     assert_nothing_changed(&server);
+}
+
+/// An endpoint that accepts connections (the kernel completes the handshake for the
+/// listener's backlog) and never answers: every AWS call is bounded by the default
+/// timeouts, and the error names the endpoint and the operation (exit 1).
+#[test]
+fn a_silent_endpoint_ends_status_and_deploy_within_the_default_bound() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let run = |args: &'static [&'static str]| {
+        let endpoint = endpoint.clone();
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut child = Command::new(env!("CARGO_BIN_EXE_deployer"))
+                .args(args)
+                .arg("--outputs")
+                .arg(fixture())
+                .env("AWS_ENDPOINT_URL", &endpoint)
+                .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+                .env("AWS_SECRET_ACCESS_KEY", "secret")
+                .env("AWS_REGION", "eu-west-1")
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .env_remove("AWS_PROFILE")
+                .env_remove("AWS_MAX_ATTEMPTS")
+                .env_remove("DEPLOYER_OUTPUTS")
+                .env_remove("DEPLOYER_AWS_TIMEOUT")
+                .env_remove("DEPLOYER_AWS_ATTEMPT_TIMEOUT")
+                .env_remove("DEPLOYER_AWS_CONNECT_TIMEOUT")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("run the deployer binary");
+            // Bounded even if the bound under test is gone: killed (by PID) after 90s.
+            while child.try_wait().expect("wait for the deployer").is_none() {
+                if started.elapsed() > Duration::from_secs(90) {
+                    let _ = child.kill();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let out = child.wait_with_output().expect("the deployer's output");
+            (out, started.elapsed())
+        })
+    };
+    let status = run(&["status"]);
+    let deploy = run(&["deploy", "--image", "demo:v2", "--no-wait"]);
+    for (what, handle) in [("status", status), ("deploy", deploy)] {
+        let (out, took) = handle.join().expect("the deployer ran");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        // The default call bound is 30s; the slack is for a loaded machine.
+        assert!(
+            took < Duration::from_secs(45),
+            "{what} took {took:?}: {err}"
+        );
+        assert!(
+            err.contains(&format!("no answer from {endpoint}")),
+            "{what} names the endpoint: {err}"
+        );
+        // ... and the operation, as `service:Operation`.
+        let op = err
+            .split("cannot reach AWS for ")
+            .nth(1)
+            .and_then(|rest| rest.split([' ', ':']).nth(1))
+            .unwrap_or_default();
+        assert!(
+            op.starts_with(|c: char| c.is_ascii_uppercase()),
+            "{what} names the operation: {err}"
+        );
+        assert!(err.contains("--aws-timeout"), "{what}: {err}");
+    }
+    drop(silent);
+}
+
+/// No credentials anywhere is not the same as credentials AWS refused: the message says
+/// none were found and how to provide them (and nothing is sent).
+#[test]
+fn no_credentials_at_all_say_none_were_found() {
+    let server = FaultServer::start(HashMap::from([("DescribeServices", service_ok())]));
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_deployer"))
+        .args(["status", "--outputs"])
+        .arg(fixture())
+        .env("AWS_ENDPOINT_URL", format!("http://{}", server.addr))
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", home.path().join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("credentials"),
+        )
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .env_remove("DEPLOYER_OUTPUTS")
+        .output()
+        .expect("run the deployer binary");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no AWS credentials found"), "{err}");
+    assert!(!err.contains("rejected"), "{err}");
+    assert!(server.calls().is_empty(), "{:?}", server.calls());
 }

@@ -206,6 +206,7 @@ async fn ctx(stack: &Stack) -> Ctx {
         codebuild: aws_sdk_codebuild::Client::new(&config),
         logs: aws_sdk_cloudwatchlogs::Client::new(&config),
         autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
+        sts: aws_sdk_sts::Client::new(&config),
         region: "eu-west-1".into(),
     };
     Ctx { outputs, aws }
@@ -369,8 +370,8 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
         Some(3000)
     );
 
-    // moto keeps deployments `Created`: a second deploy is refused by preflight, naming
-    // it, and registers nothing.
+    // moto keeps deployments `Created`: a second deploy is refused by preflight (exit 6),
+    // naming it, and registers nothing.
     let out = deployer(
         &stack,
         &[
@@ -380,7 +381,7 @@ async fn verify_then_deploy_sends_the_rendered_task_definition_and_appspec() {
             "--no-wait",
         ],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains(&format!("deployment {id} is Created")),
         "{}",

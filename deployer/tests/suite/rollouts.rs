@@ -59,6 +59,24 @@ fn writes(stack: &LocalStack) -> Vec<String> {
         .collect()
 }
 
+/// How many revisions the stack's task definition family has (ListTaskDefinitions).
+fn revision_count(stack: &LocalStack) -> usize {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let ecs = aws_sdk_ecs::Client::new(&stack.sdk_config().await);
+        let out = ecs
+            .list_task_definitions()
+            .family_prefix("demo")
+            .send()
+            .await
+            .expect("ListTaskDefinitions");
+        out.task_definition_arns.unwrap_or_default().len()
+    })
+}
+
 fn version_served(stack: &LocalStack) -> String {
     support::version_at(&stack.nlb_url).expect("GET / through the NLB")
 }
@@ -120,6 +138,66 @@ fn refusals_exit_2_before_any_write_and_the_working_tree_template_is_deployed() 
             assert!(err.contains(n), "{args:?}: {n:?} not in: {err}");
         }
     }
+    // 8: an appspec that CodeDeploy would refuse, or that names another container or
+    // port than the task definition has: refused before RegisterTaskDefinition, so the
+    // family keeps its revisions.
+    let revisions_before = revision_count(&stack);
+    let bad = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(root().join("appspec.yaml")).unwrap();
+    let cases: [(&str, String, &[&str]); 4] = [
+        (
+            "garbage.yaml",
+            "Resources: [\n  - {TargetService: \n".to_owned(),
+            &["garbage.yaml"],
+        ),
+        (
+            "name.yaml",
+            good.replace("ContainerName: demo", "ContainerName: web"),
+            &["name.yaml", "ContainerName", "\"web\""],
+        ),
+        (
+            "port.yaml",
+            good.replace("ContainerPort: 3000", "ContainerPort: 8080"),
+            &["port.yaml", "ContainerPort 8080"],
+        ),
+        (
+            "empty.yaml",
+            "Version: 0.0\nResources: []\n".to_owned(),
+            &["empty.yaml", "Resources"],
+        ),
+    ];
+    for (name, content, needles) in &cases {
+        let path = bad.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let path = path.to_str().unwrap();
+        for args in [
+            watched(&["deploy", "--image", "demo:v2", "--appspec", path]),
+            watched(&[
+                "deploy",
+                "--image",
+                "demo:v2",
+                "--appspec",
+                path,
+                "--dry-run",
+            ]),
+            // verify renders the same appspec (read-only).
+            vec!["verify", "--image", "demo:v1", "--appspec", path],
+        ] {
+            let out = run(&stack, &args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", explain(&out));
+            // verify prints its checks on stdout.
+            let err = text(&out.stderr) + &text(&out.stdout);
+            for n in *needles {
+                assert!(err.contains(n), "{args:?}: {n:?} not in: {err}");
+            }
+            assert!(!err.contains("registered"), "{args:?}: {err}");
+        }
+    }
+    assert_eq!(
+        revision_count(&stack),
+        revisions_before,
+        "a refused appspec registers no revision"
+    );
     assert_eq!(
         writes(&stack),
         Vec::<String>::new(),
@@ -269,7 +347,12 @@ fn refusals_exit_2_before_any_write_and_the_working_tree_template_is_deployed() 
         "{err}"
     );
     assert!(err.contains("`deployer status` needs them"), "{err}");
-    let f = partial(&["region", "codedeploy_app_name", "codedeploy_group_name"]);
+    let f = partial(&[
+        "region",
+        "account_id",
+        "codedeploy_app_name",
+        "codedeploy_group_name",
+    ]);
     let out = run(&stack, &["continue", "--outputs", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", explain(&out));
     assert!(
@@ -503,4 +586,88 @@ fn completions_and_man_pages_come_from_the_parser() {
     assert!(std::fs::read_to_string(pages.join("deployer-deploy.1"))
         .unwrap()
         .contains("allow\\-mutable\\-tag"));
+}
+
+/// Credentials of another account than the outputs' `account_id` are refused before any
+/// write (exit 2, naming both); a deploy while the last one is in its termination wait
+/// exits 6 saying until when and which `deployer continue` ends it, and writes nothing.
+#[test]
+fn another_account_exits_2_and_a_deployment_in_flight_exits_6_before_any_write() {
+    let stack = LocalStack::start_logging_calls(&["--termination-wait", "120s"]);
+
+    // botocore (the AWS CLI) parses the local GetCallerIdentity: the outputs' account.
+    let out = stack
+        .command("aws")
+        .args(["sts", "get-caller-identity", "--output", "json"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("the AWS CLI (`aws`) is required: it comes with the machine image");
+    assert!(out.status.success(), "{}", explain(&out));
+    let identity: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let mut outputs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stack.outputs).unwrap()).unwrap();
+    let ours = outputs["account_id"]["value"].as_str().unwrap().to_owned();
+    assert_eq!(identity["Account"], ours.as_str(), "{identity}");
+    outputs["account_id"]["value"] = serde_json::json!("111111111111");
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other-account.json");
+    std::fs::write(&other, outputs.to_string()).unwrap();
+    let other = other.to_str().unwrap();
+    for args in [
+        watched(&["deploy", "--task-definition", "1", "--outputs", other]),
+        vec!["scale", "--tasks", "3", "--outputs", other],
+    ] {
+        let out = run(&stack, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", explain(&out));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("account 111111111111") && err.contains(&format!("account {ours}")),
+            "{args:?} names both accounts: {err}"
+        );
+    }
+    let changes = |stack: &LocalStack| -> Vec<String> {
+        stack
+            .api_calls()
+            .into_iter()
+            .filter(|c| {
+                c.ends_with(".UpdateService")
+                    || c.ends_with(".RegisterScalableTarget")
+                    || c.ends_with(".RunTask")
+                    || c.ends_with(".StopTask")
+            })
+            .chain(writes(stack))
+            .collect()
+    };
+    assert_eq!(changes(&stack), Vec::<String>::new(), "no write");
+
+    // A deployment that returned at its termination wait is still in flight.
+    let out = run(
+        &stack,
+        &watched(&[
+            "deploy",
+            "--image",
+            "demo:v2",
+            "--wait-until",
+            "TerminationWait",
+        ]),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
+    let before = changes(&stack);
+    for args in [
+        watched(&["deploy", "--image", "demo:v3"]),
+        vec!["scale", "--tasks", "3"],
+    ] {
+        let out = run(&stack, &args);
+        assert_eq!(out.status.code(), Some(6), "{args:?}: {}", explain(&out));
+        let err = text(&out.stderr);
+        for needle in [
+            "termination wait until ",
+            "deployer continue --termination d-",
+            "deployer wait d-",
+        ] {
+            assert!(err.contains(needle), "{args:?}: {needle:?} not in {err}");
+        }
+    }
+    assert_eq!(changes(&stack), before, "a refusal writes nothing");
 }
