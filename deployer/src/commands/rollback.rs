@@ -79,12 +79,23 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
         }
         if args.dry_run {
             eprintln!("dry run: would stop {id} ({status}) with rollback");
+            if global.output == OutputFormat::Json {
+                crate::output::emit(
+                    "dry_run",
+                    &json!({"stop_deployment_id": id, "status": status}),
+                );
+            }
             return Ok(Code::Success);
         }
         eprintln!("rollback: stopping {id} ({status}) with rollback");
         codedeploy::stop_with_rollback(&ctx, &id).await?;
+        if global.output == OutputFormat::Json {
+            crate::output::emit("deployment_stopped", &json!({"deployment_id": id}));
+        }
         if args.no_wait {
-            print_id(global.output, &id);
+            if global.output == OutputFormat::Human {
+                println!("{id}");
+            }
             return Ok(Code::Success);
         }
         let opts =
@@ -153,10 +164,10 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
                 "dry run: would deploy {target} ({why}; live now: {current}); templates: {}",
                 templates.describe()
             ),
-            OutputFormat::Json => println!(
-                "{}",
-                json!({"dry_run": true, "rollback_to": target, "why": why, "live": current,
-                       "templates": {"appspec": templates.appspec.path}})
+            OutputFormat::Json => crate::output::emit(
+                "dry_run",
+                &json!({"rollback_to": target, "why": why, "live": current,
+                        "templates": {"appspec": templates.appspec.path}}),
             ),
         }
         return Ok(Code::Success);
@@ -175,8 +186,15 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
     )
     .await?;
     eprintln!("deployment: created {id}");
+    match global.output {
+        OutputFormat::Json => crate::output::emit(
+            "deployment_created",
+            &json!({"deployment_id": id, "task_definition_arn": target}),
+        ),
+        OutputFormat::Human if args.no_wait => println!("{id}"),
+        OutputFormat::Human => {}
+    }
     if args.no_wait {
-        print_id(global.output, &id);
         return Ok(Code::Success);
     }
     let mut opts =
@@ -188,11 +206,4 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
         opts.wait_until = Some("TerminationWait".into());
     }
     watch::follow(&ctx, &id, &opts).await
-}
-
-fn print_id(output: OutputFormat, id: &str) {
-    match output {
-        OutputFormat::Human => println!("{id}"),
-        OutputFormat::Json => println!("{}", serde_json::json!({ "deployment_id": id })),
-    }
 }
