@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn times_are_rfc3339() {
-        assert_eq!(rfc3339(1_796_397_526.424), "2026-12-04T14:38:46.424Z");
+        assert_eq!(rfc3339(1_796_397_526.424), "2026-12-04T15:18:46.424Z");
         assert_eq!(rfc3339(0.0), "1970-01-01T00:00:00Z");
         #[derive(Serialize)]
         struct T {

@@ -224,11 +224,7 @@ async fn push_execution(
                 .iter()
                 .filter_map(|s| Some((s.pipeline_execution_id.clone()?, source_commit(s))))
                 .collect();
-            if let Some(id) = choose(
-                &ids,
-                &ids.iter().map(|i| i.0.clone()).collect::<Vec<_>>(),
-                Some(&head),
-            ) {
+            if let Some(id) = choose(&ids, &known, Some(&head)) {
                 eprintln!(
                     "no new execution within {}; following the newest of HEAD ({})",
                     humantime::format_duration(wait_start),

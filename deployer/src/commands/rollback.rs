@@ -100,13 +100,16 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
         }
         let opts =
             WatchOptions::resolve(&ctx, &args.watch.settings(), false, global.output).await?;
-        let code = watch::follow(&ctx, &id, &opts).await?;
-        // Stopped with rollback is what was asked for.
-        return Ok(if code == Code::RolledBack {
+        let (code, mut summary) = watch::follow_to_summary(&ctx, &id, &opts).await?;
+        // Stopped with rollback is what was asked for; the summary says the exit code.
+        let code = if code == Code::RolledBack {
             Code::Success
         } else {
             code
-        });
+        };
+        summary.exit_code = code.as_u8();
+        crate::watch::progress::Reporter::plain(global.output).summary(&summary);
+        return Ok(code);
     }
 
     let templates = args.templates.load()?;

@@ -389,10 +389,19 @@ impl Watch {
                 None => ev.status != "Pending",
             };
             if changed {
+                // A failure's code is the one the summary gives (see `failure_code`).
+                let diagnostics = ev
+                    .diagnostics
+                    .clone()
+                    .filter(|_| ev.status == "Failed")
+                    .map(|d| Diagnostics {
+                        error_code: obs.failure_code(ev).map(str::to_owned),
+                        ..d
+                    });
                 events.push(Event::Lifecycle {
                     name: ev.name.clone(),
                     status: ev.status.clone(),
-                    diagnostics: ev.diagnostics.clone().filter(|_| ev.status == "Failed"),
+                    diagnostics,
                 });
             }
         }
@@ -766,6 +775,19 @@ mod tests {
             o.failure_code(&o.lifecycle_events[0]),
             Some("ECS_UPDATE_ERROR")
         );
+        // The JSON event carries the same code as the line and the summary.
+        let mut w = Watch::new(None);
+        w.observe(&obs("InProgress"));
+        let (ev, _) = w.observe(&o);
+        let failed = ev
+            .iter()
+            .find_map(|e| match e {
+                Event::Lifecycle { diagnostics, .. } => diagnostics.clone(),
+                _ => None,
+            })
+            .expect("the failed event's diagnostics");
+        assert_eq!(failed.error_code.as_deref(), Some("ECS_UPDATE_ERROR"));
+        assert_eq!(failed.message.as_deref(), Some("health checks"));
         // A specific code of the event's own is kept.
         o.lifecycle_events[0]
             .diagnostics
