@@ -78,7 +78,8 @@ struct WatchArgs {
     execution_id: Option<String>,
     /// Without EXECUTION_ID and with no execution in progress, wait this long for the
     /// execution of the push (e.g. right after `git push`): the next one to start, or,
-    /// when none starts, the newest of the commit (--commit), however fast it ended.
+    /// when none starts within it, the newest execution of HEAD (a push's execution can
+    /// end before the watch first looks).
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     wait_start: Duration,
     /// Follow the execution of this commit (a revision git resolves: a SHA, `HEAD`, a

@@ -175,7 +175,11 @@ fn the_written_contract_reads_back() {
     let c = contract();
     assert_eq!(c.fields["error"], ["error", "exit_code"]);
     assert_eq!(c.fields["summary"], ["outcome", "exit_code"]);
-    assert!(c.fields["revision"].contains(&"registered_at".to_owned()));
+    assert!(c.fields["revision"].contains(&"live_now".to_owned()));
+    assert!(
+        !c.fields["revision"].contains(&"registered_at".to_owned()),
+        "optional"
+    );
     assert!(
         c.is_time_key("until") && c.is_time_key("started_at") && !c.is_time_key("elapsed_secs")
     );
