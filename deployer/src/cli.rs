@@ -69,6 +69,15 @@ pub(crate) enum Command {
 
 pub(crate) async fn dispatch(cli: Cli) -> anyhow::Result<Code> {
     let g = cli.global.resolve();
+    if g.output == crate::options::OutputFormat::Json {
+        if let Command::Completions(_) | Command::Man(_) = cli.command {
+            // Their output is a file's content (a script, a man page), not JSON lines.
+            return Err(crate::exit::bad_input(
+                "--output json: `completions` and `man` print a shell script or a man page, \
+                 never JSON lines; run them without --output json",
+            ));
+        }
+    }
     match cli.command {
         Command::Render(args) => commands::render::run(args, &g).await,
         Command::Deploy(args) => commands::deploy::run(args, &g).await,
@@ -108,9 +117,9 @@ pub(crate) fn run() -> ExitCode {
                 let text = err.render().to_string();
                 let first = text.lines().next().unwrap_or_default();
                 let first = first.strip_prefix("error: ").unwrap_or(first);
-                println!(
-                    "{}",
-                    serde_json::json!({"event": "error", "error": first, "exit_code": 2})
+                crate::output::emit(
+                    "error",
+                    &serde_json::json!({"error": first, "exit_code": 2}),
                 );
             }
             err.exit();
@@ -129,15 +138,16 @@ pub(crate) fn run() -> ExitCode {
     };
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code.into(),
+        // A reader that closed the pipe (`| head -1`) asked for no more: end quietly.
+        Err(err) if crate::output::is_closed_pipe(&err) => Code::Success.into(),
         Err(err) => {
             eprintln!("error: {err:#}");
             let code = crate::aws::exit_code(&err);
             if json {
                 // Also one JSON line on stdout, so a consumer of the stream sees the end.
-                println!(
-                    "{}",
-                    serde_json::json!({"event": "error", "error": format!("{err:#}"),
-                                       "exit_code": code.as_u8()})
+                crate::output::emit(
+                    "error",
+                    &serde_json::json!({"error": format!("{err:#}"), "exit_code": code.as_u8()}),
                 );
             }
             code.into()

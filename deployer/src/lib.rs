@@ -19,6 +19,7 @@ mod commands;
 pub mod dashboard;
 pub mod exit;
 mod options;
+mod output;
 mod preflight;
 mod watch;
 

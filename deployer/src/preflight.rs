@@ -176,10 +176,22 @@ async fn check_service(ctx: &Ctx) -> anyhow::Result<Check> {
     Ok(Check::pass(
         "service",
         format!(
-            "`{}` in cluster `{}`, CODE_DEPLOY controller, {} of {} tasks running",
-            o.service_name, o.cluster_name, s.running_count, s.desired_count
+            "`{}` in cluster `{}`, CODE_DEPLOY controller, {}",
+            o.service_name,
+            o.cluster_name,
+            task_count(s.running_count, s.desired_count)
         ),
     ))
+}
+
+/// `2 of 2 tasks running`; while a deployment's task sets overlap the service runs more
+/// than its desired count, which "2 of 1" would misstate.
+fn task_count(running: i32, desired: i32) -> String {
+    if running > desired {
+        format!("{running} tasks running, {desired} desired (a deployment's task sets overlap)")
+    } else {
+        format!("{running} of {desired} tasks running")
+    }
 }
 
 fn check_group(ctx: &Ctx, g: &DeploymentGroupInfo) -> Check {
@@ -558,6 +570,16 @@ pub(crate) fn stack_image(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_tasks_than_desired_is_not_n_of_fewer() {
+        assert_eq!(task_count(2, 2), "2 of 2 tasks running");
+        assert_eq!(task_count(1, 2), "1 of 2 tasks running");
+        assert_eq!(
+            task_count(2, 1),
+            "2 tasks running, 1 desired (a deployment's task sets overlap)"
+        );
+    }
 
     #[test]
     fn bad_input_failures_exit_2() {

@@ -213,13 +213,15 @@ async fn local_deployments_live_in_the_browser() {
         &stack,
         &["--image", "demo:v3", "--env", "DEMO_FAIL_HEALTH=1"],
     );
+    // The headline is the failed release, naming its rollback: a failure, not the
+    // rollback's green Succeeded.
     let outcome = wait_for(&page, OUTCOME, WAIT, |v| {
-        v.contains("automatic rollback of") && v.contains(": Succeeded")
+        v.contains(": Failed") && v.contains("rolled back by d-")
     })
     .await;
     let failed = outcome
-        .split("automatic rollback of ")
-        .nth(1)
+        .split(':')
+        .next()
         .expect("names the failed deployment")
         .trim()
         .to_owned();

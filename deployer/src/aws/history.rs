@@ -24,8 +24,10 @@ pub(crate) struct Record {
     pub target: Option<String>,
     /// The task definition deployed before it (CodeDeploy's `previousRevision`), if known.
     pub previous: Option<String>,
-    /// Epoch seconds.
+    /// Epoch seconds (RFC 3339 when serialized).
+    #[serde(serialize_with = "crate::output::time::opt")]
     pub created: Option<f64>,
+    #[serde(serialize_with = "crate::output::time::opt")]
     pub completed: Option<f64>,
     pub creator: Option<String>,
 }
@@ -79,10 +81,12 @@ pub(crate) fn revision_task_definition(rev: &RevisionLocation) -> Option<String>
 pub(crate) struct LivePeriod {
     /// The deployment that put it live (`None`: it was live before the history starts).
     pub put_live_by: Option<String>,
-    /// When that deployment completed (epoch seconds).
+    /// When that deployment completed (epoch seconds; RFC 3339 in JSON).
+    #[serde(serialize_with = "crate::output::time::opt")]
     pub from: Option<f64>,
     /// The successful deployment that replaced it, and when that completed.
     pub replaced_by: Option<String>,
+    #[serde(serialize_with = "crate::output::time::opt")]
     pub until: Option<f64>,
 }
 

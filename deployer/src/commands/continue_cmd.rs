@@ -78,9 +78,9 @@ pub(crate) async fn run(args: ContinueArgs, global: &Global) -> anyhow::Result<C
     codedeploy::continue_deployment(&ctx, &id, wait.clone()).await?;
     match global.output {
         OutputFormat::Human => println!("{id}: {what} (follow with `deployer wait {id}`)"),
-        OutputFormat::Json => println!(
-            "{}",
-            json!({"deployment_id": id, "continued": wait.as_str()})
+        OutputFormat::Json => crate::output::emit(
+            "continued",
+            &json!({"deployment_id": id, "continued": wait.as_str()}),
         ),
     }
     Ok(Code::Success)

@@ -130,7 +130,7 @@ pub(crate) async fn run(args: DashboardArgs, global: &Global) -> anyhow::Result<
                 }
             );
         }
-        OutputFormat::Json => println!("{}", json!({ "url": running.url })),
+        OutputFormat::Json => crate::output::emit("dashboard", &json!({ "url": running.url })),
     }
     // Scripts read the URL as soon as it is printed.
     std::io::stdout().flush().context("writing the URL")?;

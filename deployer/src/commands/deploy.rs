@@ -174,8 +174,8 @@ pub(crate) async fn run(args: DeployArgs, global: &Global) -> anyhow::Result<Cod
             eprintln!("task definition: reusing {arn} ({reason})");
             json_event(
                 global,
-                json!({"event": "task_definition", "action": "reused",
-                                      "task_definition_arn": arn, "reason": reason}),
+                "task_definition",
+                json!({"action": "reused", "task_definition_arn": arn, "reason": reason}),
             );
             arn
         }
@@ -188,9 +188,9 @@ pub(crate) async fn run(args: DeployArgs, global: &Global) -> anyhow::Result<Cod
             }
             json_event(
                 global,
-                json!({"event": "task_definition", "action": "registered",
-                                      "task_definition_arn": arn, "previous": previous,
-                                      "template": templates.taskdef.path}),
+                "task_definition",
+                json!({"action": "registered", "task_definition_arn": arn,
+                       "previous": previous, "template": templates.taskdef.path}),
             );
             arn
         }
@@ -199,23 +199,14 @@ pub(crate) async fn run(args: DeployArgs, global: &Global) -> anyhow::Result<Cod
     let id =
         codedeploy::create_deployment(&ctx, &templates, &arn, args.description.as_deref()).await?;
     eprintln!("deployment: created {id} ({arn})");
-    if !args.no_wait {
-        json_event(
-            global,
-            json!({"event": "deployment_created", "deployment_id": id,
-                                  "task_definition_arn": arn}),
-        );
-    }
-
+    json_event(
+        global,
+        "deployment_created",
+        json!({"deployment_id": id, "task_definition_arn": arn}),
+    );
     if args.no_wait {
-        match global.output {
-            OutputFormat::Human => println!("{id}"),
-            OutputFormat::Json => {
-                println!(
-                    "{}",
-                    json!({"deployment_id": id, "task_definition_arn": arn})
-                )
-            }
+        if global.output == OutputFormat::Human {
+            println!("{id}");
         }
         return Ok(Code::Success);
     }
@@ -225,9 +216,9 @@ pub(crate) async fn run(args: DeployArgs, global: &Global) -> anyhow::Result<Cod
 }
 
 /// With `--output json`, one event of the deploy stream on stdout (before the watch's).
-fn json_event(global: &Global, event: serde_json::Value) {
+fn json_event(global: &Global, kind: &str, event: serde_json::Value) {
     if global.output == OutputFormat::Json {
-        println!("{event}");
+        crate::output::emit(kind, &event);
     }
 }
 
@@ -274,10 +265,9 @@ fn dry_run(
                 .map(serde_json::to_value)
                 .transpose()
                 .context("serializing the task definition")?;
-            println!(
-                "{}",
-                json!({
-                    "dry_run": true,
+            crate::output::emit(
+                "dry_run",
+                &json!({
                     "register": register,
                     "plan": note,
                     "task_definition": td,
@@ -288,7 +278,7 @@ fn dry_run(
                         "taskdef": templates.taskdef.path,
                         "appspec": templates.appspec.path,
                     },
-                })
+                }),
             );
         }
     }

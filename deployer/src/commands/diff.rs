@@ -103,10 +103,10 @@ async fn compare(args: DiffArgs, global: &Global) -> anyhow::Result<Code> {
                 print!("{text}");
             }
         }
-        OutputFormat::Json => println!(
-            "{}",
-            json!({"live": current, "image": image.as_str(), "template": templates.taskdef.path,
-                   "identical": text.is_empty(), "diff": text})
+        OutputFormat::Json => crate::output::emit(
+            "diff",
+            &json!({"live": current, "image": image.as_str(), "template": templates.taskdef.path,
+                    "identical": text.is_empty(), "diff": text}),
         ),
     }
     // Like diff(1): 0 equal, 1 different (errors are 2, see `run`).

@@ -249,7 +249,13 @@ fn tail(path: &Path, n: usize) -> String {
 fn print_summary(st: &state::StackState, global: &Global) {
     let mut out = std::io::stdout().lock();
     if global.output == OutputFormat::Json {
-        let _ = writeln!(out, "{}", serde_json::to_string(st).unwrap_or_default());
+        drop(out);
+        let mut v = serde_json::to_value(st).unwrap_or_default();
+        // The state file keeps epoch seconds; the JSON lines speak RFC 3339.
+        if let Some(t) = v["started_at"].as_f64() {
+            v["started_at"] = crate::output::rfc3339(t).into();
+        }
+        crate::output::emit("local_stack", &v);
         return;
     }
     let _ = writeln!(
@@ -282,7 +288,7 @@ fn down(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
         report(
             global,
             &format!("no local stack in {}", dir.display()),
-            json!({"stopped": false}),
+            json!({"stopped": false, "leftover_tasks": 0}),
         );
         return Ok(Code::Success);
     };
@@ -325,9 +331,10 @@ fn down(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
     Ok(Code::Success)
 }
 
+/// `local down`'s result: a `local_down` line, or the human sentence.
 fn report(global: &Global, human: &str, value: serde_json::Value) {
     if global.output == OutputFormat::Json {
-        println!("{value}");
+        crate::output::emit("local_down", &value);
     } else {
         println!("{human}");
     }
@@ -393,7 +400,7 @@ fn env(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
             .into_iter()
             .map(|(k, v)| (k.to_string(), json!(v)))
             .collect();
-        println!("{}", serde_json::Value::Object(map));
+        crate::output::emit("env", &json!({ "variables": map }));
     } else {
         for (k, v) in vars {
             println!("export {k}={}", shell_quote(&v));
@@ -417,7 +424,7 @@ async fn status(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
         .await
         .with_context(|| format!("{url} did not answer JSON"))?;
     if global.output == OutputFormat::Json {
-        println!("{v}");
+        crate::output::emit("local_status", &v);
         return Ok(Code::Success);
     }
     println!(

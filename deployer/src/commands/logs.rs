@@ -85,14 +85,20 @@ pub(crate) async fn run(args: LogsArgs, global: &Global) -> anyhow::Result<Code>
     };
     let json = global.output == OutputFormat::Json;
     let print = |events: &[Event]| {
+        let mut events = events.to_vec();
+        merge_by_time(&mut events);
+        if json {
+            for e in &events {
+                crate::output::emit("log", &crate::output::log_event(e));
+            }
+            return;
+        }
         let mut out = std::io::stdout().lock();
-        for e in events {
-            let line = if json {
-                logview::json(e)
-            } else {
-                logview::human(e)
-            };
-            let _ = writeln!(out, "{line}");
+        for e in &events {
+            if writeln!(out, "{}", logview::human(e)).is_err() {
+                // A closed stdout (`| head`): the reader has what it wanted.
+                std::process::exit(0);
+            }
         }
         let _ = out.flush();
     };
@@ -127,6 +133,25 @@ pub(crate) async fn run(args: LogsArgs, global: &Global) -> anyhow::Result<Code>
 }
 
 /// The streams to read: `None` = the whole group.
+/// Orders events from several tasks by the time each line shows (the app's own
+/// `timestamp`, else CloudWatch's), stable for equal times: CloudWatch's timestamp is when
+/// a line was ingested, which for lines written in one batch can differ from, and order
+/// differently than, the time the line itself shows.
+fn merge_by_time(events: &mut [Event]) {
+    let shown = |e: &Event| -> i128 {
+        let own = serde_json::from_str::<serde_json::Value>(e.message.trim())
+            .ok()
+            .and_then(|v| v["timestamp"].as_str().map(str::to_owned))
+            .and_then(|t| humantime::parse_rfc3339_weak(&t).ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+        match own {
+            Some(d) => d.as_nanos() as i128,
+            None => i128::from(e.timestamp) * 1_000_000,
+        }
+    };
+    events.sort_by_cached_key(shown);
+}
+
 async fn streams(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<Option<Vec<String>>> {
     let container = &ctx.outputs.container_name;
     let stream = |id: &str| logview::stream_name(STREAM_PREFIX, container, logview::task_id(id));
@@ -175,4 +200,44 @@ async fn streams(ctx: &Ctx, args: &LogsArgs) -> anyhow::Result<Option<Vec<String
         ids.extend(arns.iter().map(|a| stream(a)));
     }
     Ok(Some(ids))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_merged_by_the_time_they_show() {
+        let ev = |stream: &str, ingested: i64, shown: &str| Event {
+            stream: stream.into(),
+            timestamp: ingested,
+            message: format!(r#"{{"timestamp":"{shown}","message":"m"}}"#),
+            event_id: None,
+        };
+        // Two tasks' lines, ingested in batches: task b's earlier line was ingested later.
+        let mut events = vec![
+            ev("ecs/demo/a", 1_000, "2026-12-04T15:00:00.300Z"),
+            ev("ecs/demo/a", 1_000, "2026-12-04T15:00:00.500Z"),
+            ev("ecs/demo/b", 1_200, "2026-12-04T15:00:00.100Z"),
+            ev("ecs/demo/b", 1_200, "2026-12-04T15:00:00.400Z"),
+        ];
+        merge_by_time(&mut events);
+        let shown: Vec<String> = events.iter().map(|e| logview::line(e).time).collect();
+        let mut sorted = shown.clone();
+        sorted.sort();
+        assert_eq!(shown, sorted);
+        assert_eq!(shown[0], "2026-12-04T15:00:00.100Z");
+        // A line that is not JSON orders by CloudWatch's time (ms).
+        let mut mixed = vec![
+            ev("ecs/demo/a", 0, "1970-01-01T00:00:02Z"),
+            Event {
+                stream: "ecs/demo/b".into(),
+                timestamp: 1_000,
+                message: "plain".into(),
+                event_id: None,
+            },
+        ];
+        merge_by_time(&mut mixed);
+        assert_eq!(mixed[0].message, "plain");
+    }
 }

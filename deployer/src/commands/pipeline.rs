@@ -76,10 +76,18 @@ struct WatchArgs {
     /// The execution to follow (a UUID). Default: the newest in progress, else the newest.
     #[arg(value_name = "EXECUTION_ID")]
     execution_id: Option<String>,
-    /// Without EXECUTION_ID and with no execution in progress, wait this long for the next
-    /// one to start (e.g. right after `git push`).
+    /// Without EXECUTION_ID and with no execution in progress, wait this long for the
+    /// execution of the push (e.g. right after `git push`): the next one to start, or,
+    /// when none starts within it, the newest execution of HEAD (a push's execution can
+    /// end before the watch first looks).
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     wait_start: Duration,
+    /// Follow the execution of this commit (a revision git resolves: a SHA, `HEAD`, a
+    /// branch), at once when it has one, whether still running or already ended; else
+    /// wait up to --wait-start for it. Without it, --wait-start falls back to HEAD of
+    /// the git repository here once no new execution started.
+    #[arg(long, value_name = "REV")]
+    commit: Option<String>,
     #[command(flatten)]
     follow: FollowArgs,
 }
@@ -102,7 +110,7 @@ pub(crate) async fn run(args: PipelineArgs, global: &Global) -> anyhow::Result<C
         PipelineCommand::Watch(a) => {
             let id = match a.execution_id {
                 Some(id) => id,
-                None => pick_execution(&c, a.wait_start).await?,
+                None => pick_execution(&c, a.wait_start, a.commit.as_deref()).await?,
             };
             follow_execution(&c, &id, &a.follow.options(global.output)).await
         }
@@ -112,6 +120,12 @@ pub(crate) async fn run(args: PipelineArgs, global: &Global) -> anyhow::Result<C
                 "started execution {id} of pipeline {}",
                 c.outputs.pipeline_name
             );
+            if global.output == OutputFormat::Json {
+                crate::output::emit(
+                    "execution_started",
+                    &json!({"execution_id": id, "pipeline": c.outputs.pipeline_name}),
+                );
+            }
             follow_execution(&c, &id, &a.follow.options(global.output)).await
         }
     }
@@ -130,39 +144,23 @@ fn status_of(s: &aws_sdk_codepipeline::types::PipelineExecutionSummary) -> &str 
     s.status.as_ref().map(|s| s.as_str()).unwrap_or("?")
 }
 
-/// The newest execution in progress, else the next to start within `wait_start`, else
-/// the newest one.
-async fn pick_execution(c: &Ctx, wait_start: Duration) -> anyhow::Result<String> {
+/// The newest execution in progress, else the execution of the push ([`push_execution`])
+/// within `wait_start`, else the newest one.
+async fn pick_execution(
+    c: &Ctx,
+    wait_start: Duration,
+    commit: Option<&str>,
+) -> anyhow::Result<String> {
     let first = cp::executions(c, 20).await?;
+    if commit.is_some() {
+        return push_execution(c, wait_start, commit, &first).await;
+    }
     if let Some(e) = first.iter().find(|s| status_of(s) == "InProgress") {
         return Ok(e.pipeline_execution_id.clone().unwrap_or_default());
     }
     let pipeline = &c.outputs.pipeline_name;
     if !wait_start.is_zero() {
-        let known: Vec<String> = first
-            .iter()
-            .filter_map(|s| s.pipeline_execution_id.clone())
-            .collect();
-        let deadline = Instant::now() + wait_start;
-        eprintln!(
-            "waiting up to {} for an execution of pipeline {pipeline} to start",
-            humantime::format_duration(wait_start)
-        );
-        while Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let now = cp::executions(c, 20).await?;
-            if let Some(id) = now
-                .into_iter()
-                .filter_map(|s| s.pipeline_execution_id)
-                .find(|id| !known.contains(id))
-            {
-                return Ok(id);
-            }
-        }
-        return Err(anyhow!(
-            "no execution of pipeline {pipeline} started within {}",
-            humantime::format_duration(wait_start)
-        ));
+        return push_execution(c, wait_start, commit, &first).await;
     }
     first
         .first()
@@ -172,6 +170,126 @@ async fn pick_execution(c: &Ctx, wait_start: Duration) -> anyhow::Result<String>
                 "pipeline {pipeline} has no executions yet: push a commit, or `deployer pipeline release`"
             ))
         })
+}
+
+/// The execution a push started. A push right before the watch may have started (and
+/// even ended: a build can fail in a quarter second) before the first listing, so being
+/// listed already does not make an execution old: with `--commit`, the newest execution
+/// of that commit is followed at once, whatever its status; without, the next execution
+/// to start within `wait_start`, else the newest of the working directory's HEAD (the
+/// commit just pushed).
+async fn push_execution(
+    c: &Ctx,
+    wait_start: Duration,
+    commit: Option<&str>,
+    first: &[aws_sdk_codepipeline::types::PipelineExecutionSummary],
+) -> anyhow::Result<String> {
+    let pipeline = &c.outputs.pipeline_name;
+    let wanted = match commit {
+        Some(rev) => Some(resolve_commit(rev)?),
+        None => None,
+    };
+    let known: Vec<String> = first
+        .iter()
+        .filter_map(|s| s.pipeline_execution_id.clone())
+        .collect();
+    let deadline = Instant::now() + wait_start;
+    eprintln!(
+        "waiting up to {} for {} of pipeline {pipeline}",
+        humantime::format_duration(wait_start),
+        match &wanted {
+            Some(sha) => format!("the execution of commit {}", short(sha)),
+            None => "the next execution".to_owned(),
+        }
+    );
+    let mut listed = first.to_vec();
+    loop {
+        let ids: Vec<(String, Option<String>)> = listed
+            .iter()
+            .filter_map(|s| Some((s.pipeline_execution_id.clone()?, source_commit(s))))
+            .collect();
+        if let Some(id) = choose(&ids, &known, wanted.as_deref()) {
+            return Ok(id);
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        listed = cp::executions(c, 20).await?;
+    }
+    // No new execution: the push may have started (and ended) its execution before the
+    // first listing; the newest execution of HEAD is that one.
+    if wanted.is_none() {
+        if let Ok(head) = resolve_commit("HEAD") {
+            let ids: Vec<(String, Option<String>)> = listed
+                .iter()
+                .filter_map(|s| Some((s.pipeline_execution_id.clone()?, source_commit(s))))
+                .collect();
+            if let Some(id) = choose(&ids, &known, Some(&head)) {
+                eprintln!(
+                    "no new execution within {}; following the newest of HEAD ({})",
+                    humantime::format_duration(wait_start),
+                    short(&head)
+                );
+                return Ok(id);
+            }
+        }
+    }
+    Err(anyhow!(
+        "no execution of pipeline {pipeline} {} within {}",
+        match &wanted {
+            Some(sha) => format!("for commit {sha}"),
+            None => "started".to_owned(),
+        },
+        humantime::format_duration(wait_start)
+    ))
+}
+
+/// Which execution of `listed` (newest first: id and source commit) is the push's: the
+/// newest of `commit` when one is asked for (listed before or not), else the newest that
+/// is not `known` from before the watch.
+fn choose(
+    listed: &[(String, Option<String>)],
+    known: &[String],
+    commit: Option<&str>,
+) -> Option<String> {
+    match commit {
+        Some(sha) => listed
+            .iter()
+            .find(|(_, c)| c.as_deref() == Some(sha))
+            .map(|(id, _)| id.clone()),
+        None => listed
+            .iter()
+            .find(|(id, _)| !known.contains(id))
+            .map(|(id, _)| id.clone()),
+    }
+}
+
+/// The commit an execution built (its first source revision).
+fn source_commit(s: &aws_sdk_codepipeline::types::PipelineExecutionSummary) -> Option<String> {
+    s.source_revisions
+        .as_ref()
+        .and_then(|r| r.first())
+        .and_then(|r| r.revision_id.clone())
+}
+
+/// `git rev-parse --verify REV^{commit}` in the working directory.
+fn resolve_commit(rev: &str) -> anyhow::Result<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--verify", "--quiet"])
+        .arg(format!("{rev}^{{commit}}"))
+        .output()
+        .map_err(|e| anyhow!("--commit {rev}: cannot run git: {e}"))?;
+    let sha = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !out.status.success() || sha.is_empty() {
+        return Err(bad_input(format!(
+            "--commit {rev}: not a commit of the git repository in {}",
+            std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| ".".into())
+        )));
+    }
+    Ok(sha)
 }
 
 /// The commit message of a connection source's `revisionSummary` (JSON with
@@ -191,9 +309,9 @@ fn short(commit: &str) -> &str {
     &commit[..commit.len().min(8)]
 }
 
-fn clock(t: Option<&aws_smithy_types::DateTime>) -> String {
+/// RFC 3339, or `null` when AWS gave no time.
+fn clock(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
     t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
-        .unwrap_or_else(|| "-".into())
 }
 
 async fn status(c: &Ctx, a: &StatusArgs, output: OutputFormat) -> anyhow::Result<Code> {
@@ -233,9 +351,9 @@ async fn status(c: &Ctx, a: &StatusArgs, output: OutputFormat) -> anyhow::Result
         .await
         .unwrap_or_else(|e| format!("unknown ({e:#})"));
     if output == OutputFormat::Json {
-        println!(
-            "{}",
-            json!({"pipeline": c.outputs.pipeline_name, "executions": rows, "live": live})
+        crate::output::emit(
+            "pipeline_status",
+            &json!({"pipeline": c.outputs.pipeline_name, "executions": rows, "live": live}),
         );
         return Ok(Code::Success);
     }
@@ -251,7 +369,7 @@ async fn status(c: &Ctx, a: &StatusArgs, output: OutputFormat) -> anyhow::Result
             r["trigger"].as_str().unwrap_or(""),
             short(r["commit"].as_str().unwrap_or("")),
             r["message"].as_str().unwrap_or(""),
-            r["started"].as_str().unwrap_or("")
+            r["started"].as_str().unwrap_or("-")
         );
         for x in r["actions"].as_array().into_iter().flatten() {
             println!(
@@ -259,8 +377,8 @@ async fn status(c: &Ctx, a: &StatusArgs, output: OutputFormat) -> anyhow::Result
                 x["stage"].as_str().unwrap_or(""),
                 x["status"].as_str().unwrap_or(""),
                 x["external_id"].as_str().unwrap_or("-"),
-                x["started"].as_str().unwrap_or(""),
-                x["updated"].as_str().unwrap_or(""),
+                x["started"].as_str().unwrap_or("-"),
+                x["updated"].as_str().unwrap_or("-"),
                 x["error"]
                     .as_str()
                     .map(|e| format!("  ({e})"))
@@ -295,5 +413,22 @@ mod tests {
         assert_eq!(commit_message("plain text"), "plain text");
         assert!(check_execution_id("0a1b2c3d-0000-4000-8000-000000000000").is_ok());
         assert!(check_execution_id("nope").is_err());
+    }
+
+    #[test]
+    fn the_push_execution_is_the_commits_even_when_listed_before_the_watch() {
+        let listed = vec![
+            ("e3".to_owned(), Some("bbb".to_owned())),
+            ("e2".to_owned(), Some("aaa".to_owned())),
+            ("e1".to_owned(), Some("aaa".to_owned())),
+        ];
+        let known: Vec<String> = listed.iter().map(|l| l.0.clone()).collect();
+        // The push of bbb started (and ended) before the watch listed it: still its.
+        assert_eq!(choose(&listed, &known, Some("bbb")), Some("e3".into()));
+        assert_eq!(choose(&listed, &known, Some("aaa")), Some("e2".into()));
+        assert_eq!(choose(&listed, &known, Some("ccc")), None);
+        // Without a commit: only an execution that was not listed before.
+        assert_eq!(choose(&listed, &known, None), None);
+        assert_eq!(choose(&listed, &known[1..], None), Some("e3".into()));
     }
 }

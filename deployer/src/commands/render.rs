@@ -101,7 +101,7 @@ pub(crate) async fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Cod
                     "appspec": templates.appspec.path,
                 },
             });
-            println!("{summary}");
+            crate::output::emit("rendered", &summary);
         }
     }
     Ok(Code::Success)

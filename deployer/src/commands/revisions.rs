@@ -29,7 +29,8 @@ struct Revision {
     arn: String,
     revision: u32,
     images: Vec<String>,
-    /// Epoch seconds.
+    /// Epoch seconds; RFC 3339 in JSON.
+    #[serde(serialize_with = "crate::output::time::opt")]
     registered_at: Option<f64>,
     live_now: bool,
     /// Every time it served production traffic, newest first.
@@ -70,7 +71,7 @@ pub(crate) async fn run(args: RevisionsArgs, global: &Global) -> anyhow::Result<
     match global.output {
         OutputFormat::Json => {
             for r in &revisions {
-                println!("{}", serde_json::to_string(r)?);
+                crate::output::emit("revision", r);
             }
         }
         OutputFormat::Human => {

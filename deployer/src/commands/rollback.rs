@@ -79,24 +79,38 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
         }
         if args.dry_run {
             eprintln!("dry run: would stop {id} ({status}) with rollback");
+            if global.output == OutputFormat::Json {
+                crate::output::emit(
+                    "dry_run",
+                    &json!({"stop_deployment_id": id, "status": status}),
+                );
+            }
             return Ok(Code::Success);
         }
         sts::ensure_account(&ctx).await?;
         eprintln!("rollback: stopping {id} ({status}) with rollback");
         codedeploy::stop_with_rollback(&ctx, &id).await?;
+        if global.output == OutputFormat::Json {
+            crate::output::emit("deployment_stopped", &json!({"deployment_id": id}));
+        }
         if args.no_wait {
-            print_id(global.output, &id);
+            if global.output == OutputFormat::Human {
+                println!("{id}");
+            }
             return Ok(Code::Success);
         }
         let opts =
             WatchOptions::resolve(&ctx, &args.watch.settings(), false, global.output).await?;
-        let code = watch::follow(&ctx, &id, &opts).await?;
-        // Stopped with rollback is what was asked for.
-        return Ok(if code == Code::RolledBack {
+        let (code, mut summary) = watch::follow_to_summary(&ctx, &id, &opts).await?;
+        // Stopped with rollback is what was asked for; the summary says the exit code.
+        let code = if code == Code::RolledBack {
             Code::Success
         } else {
             code
-        });
+        };
+        summary.exit_code = code.as_u8();
+        crate::watch::progress::Reporter::plain(global.output).summary(&summary);
+        return Ok(code);
     }
 
     let templates = args.templates.load()?;
@@ -154,10 +168,10 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
                 "dry run: would deploy {target} ({why}; live now: {current}); templates: {}",
                 templates.describe()
             ),
-            OutputFormat::Json => println!(
-                "{}",
-                json!({"dry_run": true, "rollback_to": target, "why": why, "live": current,
-                       "templates": {"appspec": templates.appspec.path}})
+            OutputFormat::Json => crate::output::emit(
+                "dry_run",
+                &json!({"rollback_to": target, "why": why, "live": current,
+                        "templates": {"appspec": templates.appspec.path}}),
             ),
         }
         return Ok(Code::Success);
@@ -176,8 +190,15 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
     )
     .await?;
     eprintln!("deployment: created {id}");
+    match global.output {
+        OutputFormat::Json => crate::output::emit(
+            "deployment_created",
+            &json!({"deployment_id": id, "task_definition_arn": target}),
+        ),
+        OutputFormat::Human if args.no_wait => println!("{id}"),
+        OutputFormat::Human => {}
+    }
     if args.no_wait {
-        print_id(global.output, &id);
         return Ok(Code::Success);
     }
     let mut opts =
@@ -189,11 +210,4 @@ pub(crate) async fn run(args: RollbackArgs, global: &Global) -> anyhow::Result<C
         opts.wait_until = Some("TerminationWait".into());
     }
     watch::follow(&ctx, &id, &opts).await
-}
-
-fn print_id(output: OutputFormat, id: &str) {
-    match output {
-        OutputFormat::Human => println!("{id}"),
-        OutputFormat::Json => println!("{}", serde_json::json!({ "deployment_id": id })),
-    }
 }

@@ -99,14 +99,18 @@ pub(crate) async fn run(args: RunArgs, global: &Global) -> anyhow::Result<Code> 
     };
     // The task's output is the result: its lines go to stdout as they arrive.
     let print = |events: &[Event]| {
+        if json {
+            for e in events {
+                crate::output::emit("log", &crate::output::log_event(e));
+            }
+            return;
+        }
         let mut out = std::io::stdout().lock();
         for e in events {
-            let line = if json {
-                logview::json(e)
-            } else {
-                logview::human(e)
-            };
-            let _ = writeln!(out, "{line}");
+            if writeln!(out, "{}", logview::human(e)).is_err() {
+                // A closed stdout (`| head`): the reader has what it wanted.
+                std::process::exit(0);
+            }
         }
         let _ = out.flush();
     };
@@ -128,6 +132,13 @@ pub(crate) async fn run(args: RunArgs, global: &Global) -> anyhow::Result<Code> 
                 "run: task {id} still runs after {} (left running)",
                 humantime::format_duration(args.timeout)
             );
+            if json {
+                crate::output::emit(
+                    "summary",
+                    &json!({"task": id, "task_definition": task_def, "outcome": "timeout",
+                            "exit_code": Code::Timeout.as_u8()}),
+                );
+            }
             return Ok(Code::Timeout);
         }
         tokio::select! {
@@ -142,6 +153,14 @@ pub(crate) async fn run(args: RunArgs, global: &Global) -> anyhow::Result<Code> 
                     eprintln!("run: stopped task {id}");
                 } else {
                     eprintln!("run: left task {id} running");
+                }
+                if json {
+                    crate::output::emit(
+                        "summary",
+                        &json!({"task": id, "task_definition": task_def,
+                                "outcome": "interrupted", "task_stopped": stop,
+                                "exit_code": Code::Interrupted.as_u8()}),
+                    );
                 }
                 return Ok(Code::Interrupted);
             }
@@ -163,10 +182,18 @@ pub(crate) async fn run(args: RunArgs, global: &Global) -> anyhow::Result<Code> 
         .find(|c| c.name() == Some(o.container_name.as_str()));
     let code = container.and_then(|c| c.exit_code());
     let reason = stopped.stopped_reason().unwrap_or_default().to_string();
+    let outcome = if code == Some(0) {
+        Code::Success
+    } else {
+        Code::Failed
+    };
     if json {
-        println!(
-            "{}",
-            json!({"task": id, "task_definition": task_def, "exit_code": code, "stopped_reason": reason})
+        crate::output::emit(
+            "summary",
+            &json!({"task": id, "task_definition": task_def,
+                    "outcome": if outcome == Code::Success { "succeeded" } else { "failed" },
+                    "container_exit_code": code, "stopped_reason": reason,
+                    "exit_code": outcome.as_u8()}),
         );
     } else {
         eprintln!(
@@ -175,11 +202,7 @@ pub(crate) async fn run(args: RunArgs, global: &Global) -> anyhow::Result<Code> 
                 .unwrap_or_else(|| format!("none ({reason})"))
         );
     }
-    Ok(if code == Some(0) {
-        Code::Success
-    } else {
-        Code::Failed
-    })
+    Ok(outcome)
 }
 
 fn ask(question: &str) -> bool {

@@ -99,6 +99,15 @@ pub(crate) async fn run(args: ScaleArgs, global: &Global) -> anyhow::Result<Code
     );
     let mut running = service.running_count;
     let mut code = Code::Success;
+    let change = json!({
+        "desired_count_before": cur.desired,
+        "desired_count": desired,
+        "min": after.map(|b| b.min),
+        "max": after.map(|b| b.max),
+    });
+    if global.output == OutputFormat::Json {
+        crate::output::emit("scale", &change);
+    }
     if args.wait {
         eprintln!("{summary}; waiting for {desired} running tasks");
         let deadline = Instant::now() + args.timeout;
@@ -120,16 +129,17 @@ pub(crate) async fn run(args: ScaleArgs, global: &Global) -> anyhow::Result<Code
         }
     }
     match global.output {
-        OutputFormat::Json => println!(
-            "{}",
-            json!({
-                "desired_count_before": cur.desired,
+        // `scale --wait` runs to an end: its summary. Without --wait, `scale` said it all.
+        OutputFormat::Json if args.wait => crate::output::emit(
+            "summary",
+            &json!({
+                "outcome": if code == Code::Success { "reached" } else { "timeout" },
                 "desired_count": desired,
                 "running_count": running,
-                "min": after.map(|b| b.min),
-                "max": after.map(|b| b.max),
-            })
+                "exit_code": code.as_u8(),
+            }),
         ),
+        OutputFormat::Json => {}
         OutputFormat::Human => println!("{summary}, {running} running"),
     }
     Ok(code)

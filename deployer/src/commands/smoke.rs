@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::Args;
 
 use crate::args::parse_duration;
@@ -80,10 +79,7 @@ pub(crate) async fn run(args: SmokeArgs, global: &Global) -> anyhow::Result<Code
     report.url = url;
 
     match global.output {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string(&report).context("serializing the report")?
-        ),
+        OutputFormat::Json => crate::output::emit("smoke", &report),
         OutputFormat::Human => print!(
             "{}",
             release_checks::render_human(&report, args.expect_version.as_deref())

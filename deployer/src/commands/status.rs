@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use anyhow::Context;
 use aws_smithy_types::date_time::Format;
 use clap::Args;
 use serde::Serialize;
@@ -105,10 +104,7 @@ pub(crate) async fn run(args: StatusArgs, global: &Global) -> anyhow::Result<Cod
     let status = gather(&ctx, args.deployments).await?;
     match global.output {
         OutputFormat::Human => print!("{}", render_human(&status)),
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string(&status).context("serializing the status")?
-        ),
+        OutputFormat::Json => crate::output::emit("status", &status),
     }
     Ok(Code::Success)
 }

@@ -99,9 +99,15 @@ async fn stop(args: StopArgs, global: &Global) -> anyhow::Result<Code> {
         }
     }
     match global.output {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::json!({"stopped": id, "service_task": service_task})
+        OutputFormat::Json if args.wait => crate::output::emit(
+            "summary",
+            &serde_json::json!({"task": id, "service_task": service_task,
+                                "outcome": if code == Code::Success { "replaced" } else { "timeout" },
+                                "exit_code": code.as_u8()}),
+        ),
+        OutputFormat::Json => crate::output::emit(
+            "task_stopped",
+            &serde_json::json!({"task": id, "service_task": service_task}),
         ),
         OutputFormat::Human => println!("stopped {id}"),
     }
@@ -132,7 +138,8 @@ pub(crate) async fn run(args: TasksArgs, global: &Global) -> anyhow::Result<Code
     let ctx = Ctx::load(global).await?;
     let rows = rows(&ctx, args.stopped).await?;
     match global.output {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        // One `task` object per line, as every list of the JSON output.
+        OutputFormat::Json => rows.iter().for_each(|r| crate::output::emit("task", r)),
         OutputFormat::Human => print!("{}", render(&rows)),
     }
     Ok(Code::Success)

@@ -64,9 +64,9 @@ pub(crate) async fn run(args: VerifyArgs, global: &Global) -> anyhow::Result<Cod
                 println!("{}", c.human());
             }
         }
-        OutputFormat::Json => println!(
-            "{}",
-            json!({"ok": checks.iter().all(|c| c.ok), "checks": checks})
+        OutputFormat::Json => crate::output::emit(
+            "verify",
+            &json!({"ok": checks.iter().all(|c| c.ok), "checks": checks}),
         ),
     }
     let failed = checks.iter().filter(|c| !c.ok).count();

@@ -98,6 +98,10 @@ impl Recorder {
     }
 }
 
+/// The `x-request-id` of the probe's requests (the service keeps a request's id and logs
+/// it), so the log panel can tell them from the service's real traffic.
+pub(crate) const PROBE_REQUEST_ID: &str = "deployer-dashboard-probe";
+
 /// The version a `GET /` JSON answer names, or [`ERROR`].
 pub(crate) fn version_of(body: &[u8]) -> String {
     serde_json::from_slice::<serde_json::Value>(body)
@@ -141,6 +145,9 @@ pub(crate) async fn run(
         let version = match client
             .get(&url)
             .header(http::header::ACCEPT, "application/json")
+            // The service logs it as the access line's request_id: the log panel leaves
+            // the probe's own requests out (`stack::LogTail`).
+            .header("x-request-id", PROBE_REQUEST_ID)
             .send()
             .await
         {

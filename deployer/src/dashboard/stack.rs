@@ -66,6 +66,7 @@ pub(crate) struct Reading {
 
 /// One log event as the page shows it: the task's short id, the level, then the message
 /// and fields, as `deployer logs` formats them ([`logview::line`]).
+/// The message is cut at [`MAX_LINE_BYTES`].
 pub(crate) fn log_line(ev: &Event) -> LogLine {
     let line = logview::line(ev);
     LogLine {
@@ -73,17 +74,53 @@ pub(crate) fn log_line(ev: &Event) -> LogLine {
         stream: ev.stream.clone(),
         task: line.task,
         level: line.level,
-        message: line.text,
+        message: cut(line.text, MAX_LINE_BYTES),
     }
 }
 
-/// The tail the page shows: the newest [`LogTail::cap`] lines, read incrementally (each
-/// read asks from the newest timestamp seen; [`logview::Follow`] drops what was shown).
+/// The most bytes of one log line the panel keeps: a line of 262 KB (a dumped body)
+/// would otherwise travel in every snapshot to every page.
+pub(crate) const MAX_LINE_BYTES: usize = 2 * 1024;
+
+/// The most bytes of log lines one snapshot carries: the oldest lines go first. 50 lines
+/// of a busy service fit; 60 lines of 262 KB made each snapshot 7.3 MB.
+pub(crate) const MAX_TAIL_BYTES: usize = 64 * 1024;
+
+/// `text` cut to at most `max` bytes (at a character boundary), saying how much was cut.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let total = text.len();
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(&format!(" … ({} of {total} bytes not shown)", total - end));
+    text
+}
+
+/// Whether `ev` is the access line of one of the dashboard's own probe requests.
+fn is_probe(ev: &Event) -> bool {
+    ev.message
+        .contains(crate::dashboard::probe::PROBE_REQUEST_ID)
+        && serde_json::from_str::<serde_json::Value>(ev.message.trim())
+            .ok()
+            .and_then(|v| v["request_id"].as_str().map(str::to_owned))
+            .is_some_and(|id| id == crate::dashboard::probe::PROBE_REQUEST_ID)
+}
+
+/// The tail the page shows: the newest [`LogTail::cap`] lines, at most
+/// [`MAX_TAIL_BYTES`] of messages, read incrementally (each read asks from the newest
+/// timestamp seen; [`logview::Follow`] drops what was shown). The dashboard's own probe
+/// requests are left out: at 4 a second they would be all the panel shows.
 #[derive(Debug, Clone)]
 pub(crate) struct LogTail {
     follow: logview::Follow,
     lines: std::collections::VecDeque<LogLine>,
     cap: usize,
+    bytes: usize,
 }
 
 impl LogTail {
@@ -92,6 +129,7 @@ impl LogTail {
             follow: logview::Follow::new(start_ms),
             lines: std::collections::VecDeque::with_capacity(cap),
             cap,
+            bytes: 0,
         }
     }
 
@@ -103,10 +141,18 @@ impl LogTail {
     /// Adds the events not seen yet (oldest first); keeps the newest `cap`.
     pub(crate) fn admit(&mut self, events: Vec<Event>) {
         for ev in self.follow.admit(events) {
-            if self.lines.len() == self.cap {
-                self.lines.pop_front();
+            if is_probe(&ev) {
+                continue;
             }
-            self.lines.push_back(log_line(&ev));
+            let line = log_line(&ev);
+            self.bytes += line.message.len();
+            self.lines.push_back(line);
+            while self.lines.len() > self.cap || self.bytes > MAX_TAIL_BYTES {
+                match self.lines.pop_front() {
+                    Some(old) => self.bytes -= old.message.len(),
+                    None => break,
+                }
+            }
         }
     }
 
@@ -120,16 +166,26 @@ fn ms(t: &aws_smithy_types::DateTime) -> Option<u64> {
     t.to_millis().ok().and_then(|m| u64::try_from(m).ok())
 }
 
-/// Which deployment the page shows: the one in flight, else the newest.
+/// Which deployment the page shows: the one in flight, else the newest; but when the
+/// newest is a finished rollback, the release it rolled back: a release that failed and
+/// was rolled back is a failure ("d-3: Failed — rolled back by d-4"), not the rollback's
+/// green "Succeeded".
 pub(crate) fn shown(deployments: &[DeploymentInfo]) -> Option<&DeploymentInfo> {
-    deployments
-        .iter()
-        .find(|d| {
-            d.status
-                .as_ref()
-                .is_some_and(|s| !crate::aws::codedeploy::is_finished(s.as_str()))
-        })
-        .or_else(|| deployments.first())
+    let in_flight = deployments.iter().find(|d| {
+        d.status
+            .as_ref()
+            .is_some_and(|s| !crate::aws::codedeploy::is_finished(s.as_str()))
+    });
+    if in_flight.is_some() {
+        return in_flight;
+    }
+    let newest = deployments.first()?;
+    let rolled_back = rollback_of(newest).and_then(|id| {
+        deployments
+            .iter()
+            .find(|d| d.deployment_id.as_deref() == Some(id.as_str()))
+    });
+    rolled_back.or(Some(newest))
 }
 
 fn rollback_of(d: &DeploymentInfo) -> Option<String> {
@@ -675,7 +731,36 @@ mod tests {
     }
 
     #[test]
-    fn a_finished_rollback_names_what_it_rolled_back() {
+    fn a_release_that_failed_and_was_rolled_back_is_shown_as_the_failure() {
+        let mut failed = dep("d-3", DeploymentStatus::Failed);
+        failed.rollback_info = Some(
+            RollbackInfo::builder()
+                .rollback_deployment_id("d-4")
+                .build(),
+        );
+        let mut rb = dep("d-4", DeploymentStatus::Succeeded);
+        rb.creator = Some(DeploymentCreator::CodeDeployRollback);
+        rb.rollback_info = Some(
+            RollbackInfo::builder()
+                .rollback_triggering_deployment_id("d-3")
+                .build(),
+        );
+        let list = vec![rb.clone(), failed.clone()];
+        let d = shown(&list).unwrap();
+        assert_eq!(d.deployment_id.as_deref(), Some("d-3"));
+        assert_eq!(d.status, Some(DeploymentStatus::Failed));
+        // While the rollback runs, it is the one shown.
+        let mut running = rb;
+        running.status = Some(DeploymentStatus::InProgress);
+        let list = vec![running, failed];
+        assert_eq!(shown(&list).unwrap().deployment_id.as_deref(), Some("d-4"));
+        // A rollback whose release is no longer listed is shown as it is.
+        let list = vec![list[0].clone()];
+        assert_eq!(shown(&list).unwrap().deployment_id.as_deref(), Some("d-4"));
+    }
+
+    #[test]
+    fn a_finished_rollback_shows_the_release_it_rolled_back() {
         let mut r = reading();
         let mut failed = dep("d-3", DeploymentStatus::Failed);
         failed.error_information = Some(
@@ -698,11 +783,15 @@ mod tests {
         r.deployments = vec![rb, failed];
         r.target = None;
         let s = assemble(&r, &tgs());
+        // The headline is the failed release, naming its rollback (not the rollback's
+        // green Succeeded).
         let d = s.deployment.unwrap();
-        assert_eq!(d.id, "d-4");
-        assert_eq!(d.rollback_of.as_deref(), Some("d-3"));
-        assert_eq!(d.creator.as_deref(), Some("codeDeployRollback"));
+        assert_eq!(d.id, "d-3");
+        assert_eq!(d.status, "Failed");
+        assert_eq!(d.rolled_back_by.as_deref(), Some("d-4"));
+        assert_eq!(d.error.as_deref(), Some("health checks failed"));
         assert!(!d.in_flight);
+        assert_eq!(s.recent[0].rollback_of.as_deref(), Some("d-3"));
         assert_eq!(s.recent[1].error.as_deref(), Some("health checks failed"));
         assert!(
             d.lifecycle.is_empty(),
@@ -732,6 +821,50 @@ mod tests {
             (plain.level.as_str(), plain.message.as_str()),
             ("-", "<b>plain</b>")
         );
+    }
+
+    #[test]
+    fn the_log_tail_is_bounded_in_bytes_per_line_and_in_all() {
+        let big = "x".repeat(262 * 1024);
+        let mut tail = LogTail::new(0, 50);
+        tail.admit((0..60).map(|i| event(i, &i.to_string(), &big)).collect());
+        let lines = tail.lines();
+        assert!(
+            lines.iter().all(|l| l.message.len() < MAX_LINE_BYTES + 100),
+            "each line cut"
+        );
+        assert!(lines[0].message.ends_with(&format!(
+            "({} of {} bytes not shown)",
+            big.len() - MAX_LINE_BYTES,
+            big.len()
+        )));
+        let total: usize = lines.iter().map(|l| l.message.len()).sum();
+        assert!(total <= MAX_TAIL_BYTES, "{total} bytes in one snapshot");
+        assert!(!lines.is_empty());
+        // The whole snapshot stays small: 60 lines of 262 KB made it 7.3 MB before.
+        let json = serde_json::to_string(&lines).unwrap();
+        assert!(json.len() < 2 * MAX_TAIL_BYTES, "{} bytes", json.len());
+        // A multi-byte character is never split.
+        let wide = "é".repeat(MAX_LINE_BYTES);
+        assert!(cut(wide, MAX_LINE_BYTES).starts_with('é'));
+    }
+
+    #[test]
+    fn the_probes_own_requests_are_left_out_of_the_log_panel() {
+        let access = |id: &str| {
+            format!(
+                r#"{{"timestamp":"2026-11-29T20:00:00Z","level":"INFO","message":"request","method":"GET","path":"/","status":200,"request_id":"{id}"}}"#
+            )
+        };
+        let mut tail = LogTail::new(0, 50);
+        tail.admit(vec![
+            event(1, "1", &access(crate::dashboard::probe::PROBE_REQUEST_ID)),
+            event(2, "2", &access("9e20f0fb-0b78-4025-9a39-9c6ba4c7968e")),
+            event(3, "3", &access(crate::dashboard::probe::PROBE_REQUEST_ID)),
+        ]);
+        let lines = tail.lines();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].message.contains("9e20f0fb"), "{lines:?}");
     }
 
     #[test]

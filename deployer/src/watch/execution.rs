@@ -2,6 +2,8 @@
 //! to print and an exit code out (what [`super::machine`] is for a deployment). Its AWS
 //! reads and its loop are [`super::pipeline`]'s.
 
+use serde::Serialize;
+
 use crate::exit::Code;
 
 /// What one poll of an execution shows.
@@ -15,50 +17,116 @@ pub(crate) struct Observation {
     pub(crate) build_phases: Vec<(String, Option<String>, Option<i64>)>,
 }
 
-/// Turns successive observations into lines to print (a pure state machine).
+/// One step of an execution worth a line: a `type` object with `--output json`
+/// (docs/CONTRACTS.md), a line for a person otherwise ([`ExecutionEvent::human`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum ExecutionEvent {
+    /// A stage's action changed status.
+    Action {
+        stage: String,
+        status: String,
+        external_id: Option<String>,
+        error: Option<String>,
+    },
+    /// A phase of the build ended.
+    BuildPhase {
+        phase: String,
+        status: String,
+        duration_secs: Option<i64>,
+    },
+    /// The execution ended (or changed to another status than InProgress).
+    ExecutionStatus {
+        status: String,
+        summary: Option<String>,
+    },
+}
+
+impl ExecutionEvent {
+    /// The line for a person.
+    pub(crate) fn human(&self) -> String {
+        match self {
+            ExecutionEvent::Action {
+                stage,
+                status,
+                external_id,
+                error,
+            } => format!(
+                "{stage}: {status}{}{}",
+                external_id
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default(),
+                error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ),
+            ExecutionEvent::BuildPhase {
+                phase,
+                status,
+                duration_secs,
+            } => format!(
+                "  build phase {phase} {status}{}",
+                duration_secs
+                    .map(|s| format!(" ({s}s)"))
+                    .unwrap_or_default()
+            ),
+            ExecutionEvent::ExecutionStatus { status, summary } => format!(
+                "execution {status}{}",
+                summary
+                    .as_deref()
+                    .map(|s| format!(": {s}"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// Turns successive observations into events to print (a pure state machine).
 #[derive(Debug, Default)]
 pub(crate) struct ExecutionWatch {
     last: Observation,
 }
 
 impl ExecutionWatch {
-    pub(crate) fn observe(&mut self, obs: &Observation) -> Vec<String> {
-        let mut lines = Vec::new();
+    pub(crate) fn observe(&mut self, obs: &Observation) -> Vec<ExecutionEvent> {
+        let mut events = Vec::new();
         for a in &obs.actions {
             if !self.last.actions.contains(a) {
-                let (stage, status, ext, err) = a;
-                lines.push(format!(
-                    "{stage}: {status}{}{}",
-                    ext.as_deref()
-                        .map(|e| format!(" ({e})"))
-                        .unwrap_or_default(),
-                    err.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
-                ));
+                let (stage, status, ext, err) = a.clone();
+                events.push(ExecutionEvent::Action {
+                    stage,
+                    status,
+                    external_id: ext,
+                    error: err,
+                });
             }
         }
         for p in &obs.build_phases {
-            if p.1.is_some() && !self.last.build_phases.contains(p) {
-                lines.push(format!(
-                    "  build phase {} {}{}",
-                    p.0,
-                    p.1.as_deref().unwrap_or(""),
-                    p.2.map(|s| format!(" ({s}s)")).unwrap_or_default()
-                ));
+            if let (Some(status), false) = (&p.1, self.last.build_phases.contains(p)) {
+                events.push(ExecutionEvent::BuildPhase {
+                    phase: p.0.clone(),
+                    status: status.clone(),
+                    duration_secs: p.2,
+                });
             }
         }
         if obs.status != self.last.status && obs.status != "InProgress" {
-            lines.push(format!(
-                "execution {}{}",
-                obs.status,
-                obs.summary
-                    .as_deref()
-                    .map(|s| format!(": {s}"))
-                    .unwrap_or_default()
-            ));
+            events.push(ExecutionEvent::ExecutionStatus {
+                status: obs.status.clone(),
+                summary: obs.summary.clone(),
+            });
         }
         self.last = obs.clone();
-        lines
+        events
     }
+}
+
+/// The lines [`ExecutionWatch::observe`] gives a person (for tests).
+#[cfg(test)]
+pub(crate) fn human(events: &[ExecutionEvent]) -> Vec<String> {
+    events.iter().map(ExecutionEvent::human).collect()
 }
 
 /// The exit code of an execution that ended without a deployment to follow.
@@ -89,7 +157,7 @@ mod tests {
     #[test]
     fn lines_for_changes_only() {
         let mut w = ExecutionWatch::default();
-        let a = w.observe(&obs("InProgress", &[("Source", "InProgress", None)]));
+        let a = human(&w.observe(&obs("InProgress", &[("Source", "InProgress", None)])));
         assert_eq!(a, ["Source: InProgress"]);
         assert!(w
             .observe(&obs("InProgress", &[("Source", "InProgress", None)]))
@@ -106,7 +174,7 @@ mod tests {
             ("BUILD".into(), None, None),
         ];
         assert_eq!(
-            w.observe(&o),
+            human(&w.observe(&o)),
             [
                 "Source: Succeeded (abc)",
                 "Build: InProgress (demo:1)",
@@ -123,11 +191,24 @@ mod tests {
             Some("Build terminated with state: FAILED".into()),
         );
         assert_eq!(
-            w.observe(&end),
+            human(&w.observe(&end)),
             [
                 "Build: Failed (demo:1): Build terminated with state: FAILED",
                 "execution Failed: Stage Build failed"
             ]
+        );
+    }
+
+    #[test]
+    fn json_events_are_typed() {
+        let e = ExecutionEvent::BuildPhase {
+            phase: "BUILD".into(),
+            status: "FAILED".into(),
+            duration_secs: Some(31),
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"type":"build_phase","phase":"BUILD","status":"FAILED","duration_secs":31}"#
         );
     }
 

@@ -197,6 +197,18 @@ enum Interrupt {
 /// Polls deployment `id` until it ends, the milestone is reached, the timeout passes or
 /// the person interrupts; reports progress and a summary; returns the exit code.
 pub(crate) async fn follow(ctx: &Ctx, id: &str, opts: &WatchOptions) -> anyhow::Result<Code> {
+    let (code, summary) = follow_to_summary(ctx, id, opts).await?;
+    Reporter::plain(opts.output).summary(&summary);
+    Ok(code)
+}
+
+/// [`follow`] without printing the summary: for a watch that ends with a summary of its
+/// own (`pipeline watch`: one `summary`, the last line, for the whole execution).
+pub(crate) async fn follow_to_summary(
+    ctx: &Ctx,
+    id: &str,
+    opts: &WatchOptions,
+) -> anyhow::Result<(Code, Summary)> {
     let started = Instant::now();
     Follower {
         ctx,
@@ -224,7 +236,7 @@ struct Follower<'a> {
 }
 
 impl Follower<'_> {
-    async fn run(&self) -> anyhow::Result<Code> {
+    async fn run(&self) -> anyhow::Result<(Code, Summary)> {
         let (ctx, id, opts) = (self.ctx, self.id, self.opts);
         let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         let mut watch = Watch::new(opts.wait_until.clone());
@@ -254,7 +266,7 @@ impl Follower<'_> {
             }
             let now = Instant::now();
             if now >= self.deadline {
-                return Ok(self.timed_out(&obs));
+                return Ok((Code::Timeout, self.timed_out(&obs)));
             }
             let sleep = pace
                 .next(changed, wait_end(&obs), deployer_models::time::now_secs())
@@ -267,15 +279,16 @@ impl Follower<'_> {
                             "interrupted again: leaving {id} to finish its rollback \
                              (`deployer wait {id}`)"));
                         self.reporter.finish();
-                        return Ok(Code::Interrupted);
+                        let summary = self.summary("interrupted", Code::Interrupted, &obs.status);
+                        return Ok((Code::Interrupted, summary));
                     }
                     match self.interrupted(interactive).await {
                         Interrupt::Leave => {
                             self.line(&format!(
                                 "interrupted: {id} keeps running; resume with `deployer wait {id}`"));
+                            self.reporter.finish();
                             let summary = self.summary("interrupted", Code::Interrupted, &obs.status);
-                            self.reporter.summary(&summary);
-                            return Ok(Code::Interrupted);
+                            return Ok((Code::Interrupted, summary));
                         }
                         Interrupt::Rollback => {
                             self.line(&format!("interrupted: stopping {id} with rollback"));
@@ -370,7 +383,7 @@ impl Follower<'_> {
 
     /// The watch ended with `outcome`: reports the failure's diagnostics and stopped
     /// tasks, follows CodeDeploy's rollback, and prints the summary.
-    async fn finish(&self, watch: &Watch, outcome: Outcome) -> anyhow::Result<Code> {
+    async fn finish(&self, watch: &Watch, outcome: Outcome) -> anyhow::Result<(Code, Summary)> {
         let obs = watch.last().cloned().unwrap_or_default();
         let mut summary = self.summary(outcome.name(), outcome.code(), &obs.status);
         if let Outcome::Reached(m) = &outcome {
@@ -390,8 +403,8 @@ impl Follower<'_> {
                 summary.rollback_status = Some(self.follow_rollback(rb).await?);
             }
         }
-        self.reporter.summary(&summary);
-        Ok(outcome.code())
+        self.reporter.finish();
+        Ok((outcome.code(), summary))
     }
 
     fn report_failed_events(&self, obs: &Observation) {
@@ -402,7 +415,7 @@ impl Follower<'_> {
                     ev.name,
                     d.message.as_deref().unwrap_or("(no message)")
                 );
-                if let Some(code) = &d.error_code {
+                if let Some(code) = obs.failure_code(ev) {
                     text.push_str(&format!(" [{code}]"));
                 }
                 if let Some(tail) = &d.log_tail {
@@ -495,7 +508,7 @@ impl Follower<'_> {
         }
     }
 
-    fn timed_out(&self, obs: &Observation) -> Code {
+    fn timed_out(&self, obs: &Observation) -> Summary {
         let (id, timeout) = (self.id, self.opts.timeout);
         self.line(&format!(
             "timed out after {} watching {id} (status {}); it may still be running: \
@@ -506,14 +519,13 @@ impl Follower<'_> {
         let mut summary = self.summary("timeout", Code::Timeout, &obs.status);
         summary.error = Some(format!("timed out after {}", clock(timeout)));
         summary.rollback_deployment_id = obs.rollback_deployment_id.clone();
-        self.reporter.summary(&summary);
-        Code::Timeout
+        self.reporter.finish();
+        summary
     }
 
     /// A summary of this watch with nothing optional filled in.
     fn summary(&self, outcome: &str, code: Code, status: &str) -> Summary {
         Summary {
-            event: "summary",
             deployment_id: self.id.to_owned(),
             outcome: outcome.into(),
             status: status.to_owned(),

@@ -17,6 +17,10 @@ pub(crate) struct Observation {
     pub error_message: Option<String>,
     pub rollback_deployment_id: Option<String>,
     pub rollback_message: Option<String>,
+    /// This is a rollback deployment: the deployment it rolls back (CodeDeploy's
+    /// `rollbackInfo.rollbackTriggeringDeploymentId`).
+    #[serde(skip)]
+    pub rolls_back: Option<String>,
     /// Traffic switched; the original task set is kept for the termination wait.
     pub termination_wait_started: bool,
     /// The group's ready wait (when it waits for approval) and termination wait, in
@@ -53,9 +57,17 @@ pub(crate) struct Diagnostics {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub(crate) struct TaskSetObservation {
-    /// `original` (CodeDeploy's `Blue` label: what served when the deployment began)
-    /// or `replacement` (`Green`: the new revision).
+    /// `original` (what served before the release) or `replacement` (the new revision).
+    /// In a normal deployment these are CodeDeploy's `Blue` and `Green` labels; in a
+    /// rollback deployment CodeDeploy labels from the rollback's point of view (its
+    /// `Blue` is the failed replacement), so the roles are those of the deployment rolled
+    /// back ([`role`]): the same set keeps the same name across the failure and its
+    /// rollback.
     pub role: String,
+    /// The task set this deployment moves production traffic to (CodeDeploy's `Green`
+    /// label): the replacement, or in a rollback the original it restores.
+    #[serde(skip)]
+    pub receives_traffic: bool,
     /// The task set's name everywhere: the colour of its target group (`blue` for the
     /// stack's `target_group_blue_name`, `green` for the other), as `deployer status`
     /// names the live side; the target group's name when it is neither.
@@ -84,8 +96,29 @@ impl TaskSetObservation {
         if self.pending > 0 {
             s.push_str(&format!(" ({} pending)", self.pending));
         }
-        s.push_str(&format!(", {}% traffic", fmt_weight(self.traffic_weight)));
+        if self.traffic_weight > 0.0 && self.running == 0 {
+            // The listener's weight moved before any task of the set runs (right after a
+            // stop, the rollback's original is scaled up after the weight is set): the
+            // weight is not traffic served.
+            s.push_str(&format!(
+                ", {}% traffic weight but no task running to serve it",
+                fmt_weight(self.traffic_weight)
+            ));
+        } else {
+            s.push_str(&format!(", {}% traffic", fmt_weight(self.traffic_weight)));
+        }
         s
+    }
+}
+
+/// The role of a task set with CodeDeploy's label `blue_label` (`Blue`: true, `Green`:
+/// false) in a deployment that is (`rollback`) or is not a rollback: see
+/// [`TaskSetObservation::role`].
+pub(crate) fn role(blue_label: bool, rollback: bool) -> &'static str {
+    if blue_label != rollback {
+        "original"
+    } else {
+        "replacement"
     }
 }
 
@@ -98,9 +131,29 @@ fn fmt_weight(w: f64) -> String {
 }
 
 impl Observation {
-    /// The task set in `role` (`original` or `replacement`).
-    pub(crate) fn task_set(&self, role: &str) -> Option<&TaskSetObservation> {
-        self.task_sets.iter().find(|t| t.role == role)
+    /// The task set this deployment moves traffic to, and the one it moves it from.
+    fn traffic_sets(&self) -> (Option<&TaskSetObservation>, Option<&TaskSetObservation>) {
+        (
+            self.task_sets.iter().find(|t| t.receives_traffic),
+            self.task_sets.iter().find(|t| !t.receives_traffic),
+        )
+    }
+
+    /// The error code of a failed lifecycle event's line: the event's own, unless it is
+    /// missing or CodeDeploy's catch-all `UnknownError`, then the deployment's (the code
+    /// the summary shows, e.g. `ECS_UPDATE_ERROR`): one failure, one code.
+    pub(crate) fn failure_code<'a>(&'a self, event: &'a LifecycleObservation) -> Option<&'a str> {
+        let own = event
+            .diagnostics
+            .as_ref()
+            .and_then(|d| d.error_code.as_deref())
+            .filter(|c| *c != "UnknownError");
+        own.or(self.error_code.as_deref()).or_else(|| {
+            event
+                .diagnostics
+                .as_ref()
+                .and_then(|d| d.error_code.as_deref())
+        })
     }
 
     fn event_end(&self, names: &[&str]) -> Option<f64> {
@@ -145,10 +198,10 @@ pub(crate) fn fmt_clock_time(secs: f64) -> String {
 
 /// One thing worth telling the person (or the JSON consumer) about.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub(crate) enum Event {
     /// The deployment's status changed.
-    Status {
+    DeploymentStatus {
         deployment_id: String,
         status: String,
     },
@@ -167,8 +220,11 @@ pub(crate) enum Event {
         deployment_id: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         replacement: Option<String>,
-        /// When the ready wait ends (epoch seconds).
-        #[serde(skip_serializing_if = "Option::is_none")]
+        /// When the ready wait ends (epoch seconds; RFC 3339 in JSON).
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "crate::output::time::opt"
+        )]
         until: Option<f64>,
     },
     /// Traffic is on the replacement; the original task set is kept until the
@@ -179,7 +235,11 @@ pub(crate) enum Event {
         live: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         original: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        /// When the termination wait ends (epoch seconds; RFC 3339 in JSON).
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "crate::output::time::opt"
+        )]
         until: Option<f64>,
     },
     /// CodeDeploy started a rollback deployment.
@@ -195,7 +255,7 @@ impl Event {
     /// The human line for this event.
     pub(crate) fn human(&self) -> String {
         match self {
-            Event::Status {
+            Event::DeploymentStatus {
                 deployment_id,
                 status,
             } => format!("{deployment_id} {status}"),
@@ -312,7 +372,7 @@ impl Watch {
         let prev = self.prev.take().unwrap_or_default();
 
         if obs.status != prev.status {
-            events.push(Event::Status {
+            events.push(Event::DeploymentStatus {
                 deployment_id: obs.deployment_id.clone(),
                 status: obs.status.clone(),
             });
@@ -329,10 +389,19 @@ impl Watch {
                 None => ev.status != "Pending",
             };
             if changed {
+                // A failure's code is the one the summary gives (see `failure_code`).
+                let diagnostics = ev
+                    .diagnostics
+                    .clone()
+                    .filter(|_| ev.status == "Failed")
+                    .map(|d| Diagnostics {
+                        error_code: obs.failure_code(ev).map(str::to_owned),
+                        ..d
+                    });
                 events.push(Event::Lifecycle {
                     name: ev.name.clone(),
                     status: ev.status.clone(),
-                    diagnostics: ev.diagnostics.clone().filter(|_| ev.status == "Failed"),
+                    diagnostics,
                 });
             }
         }
@@ -344,7 +413,7 @@ impl Watch {
         if obs.status == "Ready" && prev.status != "Ready" {
             events.push(Event::ReadyWait {
                 deployment_id: obs.deployment_id.clone(),
-                replacement: obs.task_set("replacement").map(|t| t.name()),
+                replacement: obs.traffic_sets().0.map(|t| t.name()),
                 until: obs.ready_wait_until(),
             });
         }
@@ -354,8 +423,8 @@ impl Watch {
         {
             events.push(Event::TerminationWait {
                 deployment_id: obs.deployment_id.clone(),
-                live: obs.task_set("replacement").map(|t| t.name()),
-                original: obs.task_set("original").map(|t| t.name()),
+                live: obs.traffic_sets().0.map(|t| t.name()),
+                original: obs.traffic_sets().1.map(|t| t.name()),
                 until: obs.termination_wait_until(),
             });
         }
@@ -439,7 +508,7 @@ mod tests {
         assert_eq!(
             ev,
             vec![
-                Event::Status {
+                Event::DeploymentStatus {
                     deployment_id: "d-ABCDE1234".into(),
                     status: "InProgress".into()
                 },
@@ -564,6 +633,7 @@ mod tests {
             },
             TaskSetObservation {
                 role: "replacement".into(),
+                receives_traffic: true,
                 color: "blue".into(),
                 target_group: Some("demo-blue".into()),
                 traffic_weight: 100.0,
@@ -603,7 +673,135 @@ mod tests {
             diagnostics: None,
         };
         let v = serde_json::to_value(&e).unwrap();
-        assert_eq!(v["event"], "lifecycle");
+        assert_eq!(v["type"], "lifecycle");
         assert_eq!(v["name"], "Install");
+        let wait = Event::TerminationWait {
+            deployment_id: "d-ABCDE1234".into(),
+            live: None,
+            original: None,
+            until: Some(1_300.0),
+        };
+        let v = serde_json::to_value(&wait).unwrap();
+        assert_eq!(v["type"], "termination_wait");
+        assert_eq!(
+            v["until"], "1970-01-01T00:21:40Z",
+            "times are RFC 3339: {v}"
+        );
+    }
+
+    #[test]
+    fn a_rollback_names_each_task_set_as_the_deployment_it_rolls_back_did() {
+        // The failed deployment: blue served (CodeDeploy's Blue label), green replaced.
+        assert_eq!(role(true, false), "original");
+        assert_eq!(role(false, false), "replacement");
+        // Its rollback labels the other way round (Blue: the failed green set).
+        assert_eq!(role(true, true), "replacement");
+        assert_eq!(role(false, true), "original");
+        let set = |color: &str, role: &str, receives: bool, running: i64, weight: f64| {
+            TaskSetObservation {
+                role: role.into(),
+                receives_traffic: receives,
+                color: color.into(),
+                target_group: Some(format!("demo-{color}")),
+                desired: running,
+                running,
+                traffic_weight: weight,
+                ..TaskSetObservation::default()
+            }
+        };
+        let mut o = with_events(obs("InProgress"), &[("AllowTraffic", "Succeeded")]);
+        o.rolls_back = Some("d-FAILED123".into());
+        o.termination_wait_started = true;
+        o.task_sets = vec![
+            set("blue", role(false, true), true, 2, 100.0),
+            set("green", role(true, true), false, 0, 0.0),
+        ];
+        o.task_sets.sort_by(|a, b| a.role.cmp(&b.role));
+        let mut w = Watch::new(None);
+        let (ev, _) = w.observe(&o);
+        let lines: Vec<String> = ev.iter().map(Event::human).collect();
+        assert!(
+            lines.contains(
+                &"task sets: blue (demo-blue, original) 2/2 running, 100% traffic · green \
+                  (demo-green, replacement) 0/0 running, 0% traffic"
+                    .to_owned()
+            ),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with(
+                "traffic is on blue (demo-blue, original); green (demo-green, replacement) \
+                 is kept"
+            )),
+            "{lines:#?}"
+        );
+    }
+
+    #[test]
+    fn a_weight_with_no_running_task_is_not_called_traffic() {
+        let t = TaskSetObservation {
+            role: "replacement".into(),
+            color: "blue".into(),
+            target_group: Some("demo-blue".into()),
+            traffic_weight: 100.0,
+            ..TaskSetObservation::default()
+        };
+        assert_eq!(
+            t.summary(),
+            "blue (demo-blue, replacement) 0/0 running, 100% traffic weight but no task \
+             running to serve it"
+        );
+        let serving = TaskSetObservation {
+            running: 2,
+            desired: 2,
+            ..t
+        };
+        assert_eq!(
+            serving.summary(),
+            "blue (demo-blue, replacement) 2/2 running, 100% traffic"
+        );
+    }
+
+    #[test]
+    fn a_failed_event_shows_the_deployments_code_over_unknown_error() {
+        let mut o = with_events(obs("Failed"), &[("Install", "Failed")]);
+        o.error_code = Some("ECS_UPDATE_ERROR".into());
+        o.lifecycle_events[0].diagnostics = Some(Diagnostics {
+            error_code: Some("UnknownError".into()),
+            message: Some("health checks".into()),
+            log_tail: None,
+        });
+        assert_eq!(
+            o.failure_code(&o.lifecycle_events[0]),
+            Some("ECS_UPDATE_ERROR")
+        );
+        // The JSON event carries the same code as the line and the summary.
+        let mut w = Watch::new(None);
+        w.observe(&obs("InProgress"));
+        let (ev, _) = w.observe(&o);
+        let failed = ev
+            .iter()
+            .find_map(|e| match e {
+                Event::Lifecycle { diagnostics, .. } => diagnostics.clone(),
+                _ => None,
+            })
+            .expect("the failed event's diagnostics");
+        assert_eq!(failed.error_code.as_deref(), Some("ECS_UPDATE_ERROR"));
+        assert_eq!(failed.message.as_deref(), Some("health checks"));
+        // A specific code of the event's own is kept.
+        o.lifecycle_events[0]
+            .diagnostics
+            .as_mut()
+            .unwrap()
+            .error_code = Some("ScriptFailed".into());
+        assert_eq!(o.failure_code(&o.lifecycle_events[0]), Some("ScriptFailed"));
+        // With nothing better, the catch-all is still shown.
+        o.error_code = None;
+        o.lifecycle_events[0]
+            .diagnostics
+            .as_mut()
+            .unwrap()
+            .error_code = Some("UnknownError".into());
+        assert_eq!(o.failure_code(&o.lifecycle_events[0]), Some("UnknownError"));
     }
 }

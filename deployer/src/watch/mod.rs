@@ -19,7 +19,7 @@ pub(crate) mod pipeline;
 pub(crate) mod progress;
 
 pub(crate) use follow::{
-    check_wait_until, follow, waits_for_approval, WatchOptions, WatchSettings,
+    check_wait_until, follow, follow_to_summary, waits_for_approval, WatchOptions, WatchSettings,
 };
 pub(crate) use observe::observe;
 pub(crate) use pipeline::{follow_execution, ExecutionOptions};

@@ -6,7 +6,9 @@ use aws_sdk_codedeploy::types::{DeploymentInfo, EcsTarget, TargetLabel};
 use deployer_models::outputs::Outputs;
 
 use crate::aws::{codedeploy, Ctx};
-use crate::watch::machine::{Diagnostics, LifecycleObservation, Observation, TaskSetObservation};
+use crate::watch::machine::{
+    role, Diagnostics, LifecycleObservation, Observation, TaskSetObservation,
+};
 
 /// Reads the deployment and its ECS target into an [`Observation`].
 pub(crate) async fn observe(ctx: &Ctx, id: &str) -> anyhow::Result<Observation> {
@@ -87,6 +89,11 @@ fn from_deployment(id: &str, info: &DeploymentInfo) -> Observation {
             .rollback_info
             .as_ref()
             .and_then(|r| r.rollback_message.clone()),
+        rolls_back: info
+            .rollback_info
+            .as_ref()
+            .and_then(|r| r.rollback_triggering_deployment_id.clone())
+            .filter(|r| r != id),
         termination_wait_started: info.instance_termination_wait_time_started,
         ready_wait_minutes: info
             .blue_green_deployment_configuration
@@ -108,6 +115,7 @@ fn from_deployment(id: &str, info: &DeploymentInfo) -> Observation {
 }
 
 fn add_target(obs: &mut Observation, ecs: EcsTarget, o: &Outputs) {
+    let rollback = obs.rolls_back.is_some();
     obs.lifecycle_events = ecs
         .lifecycle_events
         .unwrap_or_default()
@@ -134,10 +142,11 @@ fn add_target(obs: &mut Observation, ecs: EcsTarget, o: &Outputs) {
         .into_iter()
         .map(|t| TaskSetObservation {
             role: match t.task_set_label {
-                Some(TargetLabel::Blue) => "original".to_owned(),
-                Some(TargetLabel::Green) => "replacement".to_owned(),
+                Some(TargetLabel::Blue) => role(true, rollback).to_owned(),
+                Some(TargetLabel::Green) => role(false, rollback).to_owned(),
                 _ => "?".to_owned(),
             },
+            receives_traffic: t.task_set_label == Some(TargetLabel::Green),
             color: match t.target_group.as_ref().and_then(|g| g.name.as_deref()) {
                 Some(n) if n == o.target_group_blue_name => "blue".to_owned(),
                 Some(n) if n == o.target_group_green_name => "green".to_owned(),

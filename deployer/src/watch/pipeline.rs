@@ -7,13 +7,15 @@
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
+use serde::Serialize;
+use serde_json::json;
 
 use crate::aws::codepipeline as cp;
 use crate::aws::Ctx;
 use crate::exit::{bad_input, Code};
 use crate::options::{InterruptAction, OutputFormat};
-use crate::watch::execution::{code_of, ExecutionWatch, Observation};
-use crate::watch::follow::{follow, WatchOptions};
+use crate::watch::execution::{code_of, ExecutionEvent, ExecutionWatch, Observation};
+use crate::watch::follow::{follow_to_summary, WatchOptions};
 use crate::watch::progress::Reporter;
 
 /// How to follow an execution.
@@ -75,50 +77,186 @@ async fn observe(c: &Ctx, id: &str) -> anyhow::Result<Observation> {
     Ok(obs)
 }
 
-/// The failed phases and the last log lines of a build.
-async fn build_failure(c: &Ctx, id: &str, n: i32) -> Vec<String> {
-    let mut lines = Vec::new();
-    let b = match cp::build(c, id).await {
-        Ok(Some(b)) => b,
-        Ok(None) => return vec![format!("build {id} not found")],
-        Err(e) => return vec![format!("cannot read build {id}: {e:#}")],
-    };
-    for p in b.phases.clone().unwrap_or_default() {
-        if p.phase_status.as_ref().map(|s| s.as_str()) == Some("FAILED") {
-            for ctx in p.contexts.unwrap_or_default() {
-                // A multi-line command is quoted whole in the message: its first line is enough.
-                let message = ctx.message.unwrap_or_default();
-                let mut first = message.lines().next().unwrap_or_default().to_string();
-                if message.lines().nth(1).is_some() {
-                    first.push_str(" ...");
-                }
-                lines.push(format!(
-                    "build phase {} FAILED: {} {first}",
-                    p.phase_type.as_ref().map(|t| t.as_str()).unwrap_or("?"),
-                    ctx.status_code.unwrap_or_default(),
-                ));
+/// How a build failed: the failing phase and command (once), and its last log lines
+/// without the copies of the command CodeBuild writes around them ("Running command",
+/// "Command did not exit successfully", the phase context): a multi-line command would
+/// otherwise print three times around the compiler's error.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct BuildFailure {
+    pub(crate) build_id: String,
+    pub(crate) phase: String,
+    pub(crate) status_code: String,
+    /// The command that failed, whole (CodeBuild's "Error while executing command: CMD.
+    /// Reason: ..."), when the phase's message names one.
+    pub(crate) command: Option<String>,
+    /// Why it failed ("exit status 101"), or the phase's whole message.
+    pub(crate) reason: String,
+    pub(crate) log_group: Option<String>,
+    pub(crate) log_stream: Option<String>,
+    pub(crate) last_lines: Vec<String>,
+    /// Why the log could not be read, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) log_error: Option<String>,
+}
+
+impl BuildFailure {
+    /// The phase's context message split into the command and the reason.
+    pub(crate) fn from_context(build_id: &str, phase: &str, code: &str, message: &str) -> Self {
+        let (command, reason) = match message
+            .strip_prefix("Error while executing command: ")
+            .and_then(|rest| rest.rsplit_once(". Reason: "))
+        {
+            Some((cmd, reason)) => (Some(cmd.to_owned()), reason.to_owned()),
+            None => (None, message.to_owned()),
+        };
+        BuildFailure {
+            build_id: build_id.to_owned(),
+            phase: phase.to_owned(),
+            status_code: code.to_owned(),
+            command,
+            reason,
+            ..BuildFailure::default()
+        }
+    }
+
+    /// Keeps the last `n` lines of the log's `events`, leaving out the events that quote
+    /// the failing command (shown once, above them) and CodeBuild's own phase lines.
+    pub(crate) fn set_tail(&mut self, events: &[String], n: usize) {
+        let cmd = self.command.as_deref().filter(|c| !c.trim().is_empty());
+        let lines: Vec<String> = events
+            .iter()
+            .filter(|m| !cmd.is_some_and(|c| m.contains(c)))
+            .filter(|m| !m.contains("Phase context status code:"))
+            .flat_map(|m| m.trim_end().lines().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        self.last_lines = lines[lines.len().saturating_sub(n)..].to_vec();
+    }
+
+    /// The report for a person.
+    pub(crate) fn human(&self) -> String {
+        let mut text = format!(
+            "build phase {} FAILED: {} ({})",
+            self.phase, self.status_code, self.reason
+        );
+        if let Some(cmd) = &self.command {
+            text.push_str("\n  the failing command:");
+            for l in cmd.lines() {
+                text.push_str(&format!("\n    {l}"));
             }
         }
-    }
-    let (Some(group), Some(stream)) = (
-        b.logs.as_ref().and_then(|l| l.group_name.clone()),
-        b.logs.as_ref().and_then(|l| l.stream_name.clone()),
-    ) else {
-        lines.push("the build has no CloudWatch Logs location".into());
-        return lines;
-    };
-    match crate::aws::logs::last_lines(&c.aws.logs, &group, &stream, n).await {
-        Ok(tail) => {
-            lines.push(format!("last log lines of {group} {stream}:"));
-            lines.extend(tail.into_iter().map(|e| format!("  {}", e.message)));
+        match (&self.log_group, &self.log_stream, &self.log_error) {
+            (_, _, Some(e)) => text.push_str(&format!("\n  cannot read the build log: {e}")),
+            (Some(g), Some(s), None) => {
+                text.push_str(&format!("\n  last log lines of {g} {s}:"));
+                for l in &self.last_lines {
+                    text.push_str(&format!("\n    {l}"));
+                }
+            }
+            _ => text.push_str("\n  the build has no CloudWatch Logs location"),
         }
-        Err(e) => lines.push(format!("cannot read the build log: {e:#}")),
+        text
     }
-    lines
+}
+
+/// How many log lines a failed build's report shows.
+const BUILD_LAST_LINES: usize = 20;
+
+/// The failed phase, command and last log lines of build `id`.
+async fn build_failure(c: &Ctx, id: &str) -> BuildFailure {
+    let b = match cp::build(c, id).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return BuildFailure {
+                build_id: id.to_owned(),
+                log_error: Some(format!("build {id} not found")),
+                ..BuildFailure::default()
+            }
+        }
+        Err(e) => {
+            return BuildFailure {
+                build_id: id.to_owned(),
+                log_error: Some(format!("cannot read build {id}: {e:#}")),
+                ..BuildFailure::default()
+            }
+        }
+    };
+    let failed = b
+        .phases
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .find(|p| p.phase_status.as_ref().map(|s| s.as_str()) == Some("FAILED"));
+    let mut report = match &failed {
+        Some(p) => {
+            let ctx = p.contexts.clone().unwrap_or_default().into_iter().next();
+            BuildFailure::from_context(
+                id,
+                p.phase_type.as_ref().map(|t| t.as_str()).unwrap_or("?"),
+                ctx.as_ref()
+                    .and_then(|c| c.status_code.as_deref())
+                    .unwrap_or_default(),
+                ctx.as_ref()
+                    .and_then(|c| c.message.as_deref())
+                    .unwrap_or_default(),
+            )
+        }
+        None => BuildFailure {
+            build_id: id.to_owned(),
+            phase: "?".into(),
+            reason: b
+                .build_status
+                .as_ref()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            ..BuildFailure::default()
+        },
+    };
+    report.log_group = b.logs.as_ref().and_then(|l| l.group_name.clone());
+    report.log_stream = b.logs.as_ref().and_then(|l| l.stream_name.clone());
+    if let (Some(group), Some(stream)) = (&report.log_group, &report.log_stream) {
+        // More events than lines shown: the ones quoting the command are left out.
+        match crate::aws::logs::last_lines(&c.aws.logs, group, stream, 3 * BUILD_LAST_LINES as i32)
+            .await
+        {
+            Ok(tail) => {
+                let messages: Vec<String> = tail.into_iter().map(|e| e.message).collect();
+                report.set_tail(&messages, BUILD_LAST_LINES);
+            }
+            Err(e) => report.log_error = Some(format!("{e:#}")),
+        }
+    }
+    report
+}
+
+/// The end of a pipeline watch: the one `summary` of `pipeline watch|release`.
+#[derive(Debug, Clone, Serialize)]
+struct ExecutionSummary {
+    execution_id: String,
+    pipeline: String,
+    outcome: &'static str,
+    /// The execution's last status seen.
+    status: String,
+    exit_code: u8,
+    elapsed_secs: u64,
+    /// The deployment the Deploy action created, as `deploy` summarizes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deployment: Option<crate::watch::progress::Summary>,
+}
+
+fn outcome_of(code: Code) -> &'static str {
+    match code {
+        Code::Success => "succeeded",
+        Code::Failed => "failed",
+        Code::RolledBack => "stopped",
+        Code::Timeout => "timeout",
+        Code::Interrupted => "interrupted",
+        Code::Error | Code::BadInput => "error",
+    }
 }
 
 /// Follows execution `id` of the stack's pipeline to its end, then the deployment its
-/// Deploy action created ([`follow`]); returns `deploy`'s exit codes.
+/// Deploy action created ([`follow_to_summary`]); returns `deploy`'s exit codes. Ends
+/// with one summary (stdout).
 pub(crate) async fn follow_execution(
     c: &Ctx,
     id: &str,
@@ -129,25 +267,76 @@ pub(crate) async fn follow_execution(
         return Err(bad_input("--interval and --timeout must be more than 0"));
     }
     let started = Instant::now();
+    let reporter = Reporter::plain(output);
+    let mut status = String::new();
+    let mut deployment = None;
+    let code = watch_execution(c, id, f, &reporter, started, &mut status, &mut deployment).await?;
+    let summary = ExecutionSummary {
+        execution_id: id.to_owned(),
+        pipeline: c.outputs.pipeline_name.clone(),
+        outcome: outcome_of(code),
+        status,
+        exit_code: code.as_u8(),
+        elapsed_secs: started.elapsed().as_secs(),
+        deployment,
+    };
+    match output {
+        OutputFormat::Json => crate::output::emit("summary", &summary),
+        OutputFormat::Human => {
+            if let Some(d) = &summary.deployment {
+                reporter.summary(d);
+            }
+            println!(
+                "execution {} {} (status {}) after {}",
+                summary.execution_id,
+                summary.outcome,
+                summary.status,
+                crate::watch::progress::clock(Duration::from_secs(summary.elapsed_secs))
+            );
+        }
+    }
+    Ok(code)
+}
+
+async fn watch_execution(
+    c: &Ctx,
+    id: &str,
+    f: &ExecutionOptions,
+    reporter: &Reporter,
+    started: Instant,
+    status: &mut String,
+    deployment: &mut Option<crate::watch::progress::Summary>,
+) -> anyhow::Result<Code> {
     let deadline = started + f.timeout;
     let mut w = ExecutionWatch::default();
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
         .map_err(|e| anyhow!("listening for Ctrl-C: {e}"))?;
-    let reporter = Reporter::plain(output);
-    let say = |line: &str| reporter.execution_line(started.elapsed(), id, line);
-    say(&format!(
-        "watching execution {id} of pipeline {}",
-        c.outputs.pipeline_name
-    ));
+    let say = |kind: &str, value: serde_json::Value, human: &str| {
+        reporter.execution_event(started.elapsed(), kind, &value, human)
+    };
+    let report = |events: Vec<ExecutionEvent>| {
+        for e in events {
+            reporter.execution_event(started.elapsed(), "execution", &e, &e.human());
+        }
+    };
+    let pipeline = &c.outputs.pipeline_name;
+    say(
+        "watching",
+        json!({"execution_id": id, "pipeline": pipeline}),
+        &format!("watching execution {id} of pipeline {pipeline}"),
+    );
     loop {
         let obs = observe(c, id).await?;
-        for line in w.observe(&obs) {
-            say(&line);
-        }
+        report(w.observe(&obs));
+        status.clone_from(&obs.status);
         let deploy = obs.actions.iter().find(|a| a.0 == "Deploy");
-        if let Some((_, status, Some(deployment), _)) = deploy {
-            if status == "InProgress" || obs.status != "InProgress" {
-                say(&format!("following deployment {deployment}"));
+        if let Some((_, action_status, Some(deployment_id), _)) = deploy {
+            if action_status == "InProgress" || obs.status != "InProgress" {
+                say(
+                    "following_deployment",
+                    json!({"deployment_id": deployment_id}),
+                    &format!("following deployment {deployment_id}"),
+                );
                 let opts = WatchOptions {
                     timeout: deadline
                         .saturating_duration_since(Instant::now())
@@ -156,17 +345,17 @@ pub(crate) async fn follow_execution(
                     wait_until: None,
                     on_interrupt: InterruptAction::Leave,
                     approve: false,
-                    output,
+                    output: f.output,
                     follow_rollback: true,
                     auto_approve: false,
                 };
-                let code = follow(c, deployment, &opts).await?;
+                let (code, summary) = follow_to_summary(c, deployment_id, &opts).await?;
+                *deployment = Some(summary);
                 // The action ends with the deployment; show the execution's end too.
                 for _ in 0..20 {
                     let obs = observe(c, id).await?;
-                    for line in w.observe(&obs) {
-                        say(&line);
-                    }
+                    report(w.observe(&obs));
+                    status.clone_from(&obs.status);
                     if obs.status != "InProgress" {
                         break;
                     }
@@ -178,23 +367,35 @@ pub(crate) async fn follow_execution(
         if obs.status != "InProgress" {
             if let Some((_, s, Some(build_id), _)) = obs.actions.iter().find(|a| a.0 == "Build") {
                 if s == "Failed" {
-                    for line in build_failure(c, build_id, 20).await {
-                        say(&line);
-                    }
+                    let failure = build_failure(c, build_id).await;
+                    reporter.execution_event(
+                        started.elapsed(),
+                        "build_failure",
+                        &failure,
+                        &failure.human(),
+                    );
                 }
             }
             return Ok(code_of(&obs.status));
         }
         if Instant::now() >= deadline {
-            say(&format!(
-                "timed out after {}; execution {id} goes on",
-                humantime::format_duration(f.timeout)
-            ));
+            say(
+                "timed_out",
+                json!({"execution_id": id, "timeout_secs": f.timeout.as_secs()}),
+                &format!(
+                    "timed out after {}; execution {id} goes on",
+                    humantime::format_duration(f.timeout)
+                ),
+            );
             return Ok(Code::Timeout);
         }
         tokio::select! {
             _ = sigint.recv() => {
-                say(&format!("interrupted; execution {id} goes on (deployer pipeline watch {id})"));
+                say(
+                    "interrupted",
+                    json!({"execution_id": id}),
+                    &format!("interrupted; execution {id} goes on (deployer pipeline watch {id})"),
+                );
                 return Ok(Code::Interrupted);
             }
             _ = tokio::time::sleep(f.interval) => {}
@@ -235,6 +436,62 @@ mod tests {
                     .build(),
             )
             .build()
+    }
+
+    #[test]
+    fn a_failed_build_shows_its_command_once_then_the_lines_that_are_not_it() {
+        let cmd = "set -eu\ncargo build --release\necho built";
+        let mut f = BuildFailure::from_context(
+            "demo:3",
+            "BUILD",
+            "COMMAND_EXECUTION_ERROR",
+            &format!("Error while executing command: {cmd}. Reason: exit status 101"),
+        );
+        assert_eq!(f.command.as_deref(), Some(cmd));
+        assert_eq!(f.reason, "exit status 101");
+        f.log_group = Some("/codebuild/demo".into());
+        f.log_stream = Some("demo/3".into());
+        let events: Vec<String> = vec![
+            format!("[Container] 2026/12/04 15:00:00 Running command {cmd}"),
+            "error: expected one of `)`, found `{`".into(),
+            " --> app/src/main.rs:90:11".into(),
+            format!("[Container] 2026/12/04 15:00:09 Command did not exit successfully {cmd} exit status 101"),
+            "[Container] 2026/12/04 15:00:09 Phase complete: BUILD State: FAILED".into(),
+            format!("[Container] 2026/12/04 15:00:09 Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing command: {cmd}. Reason: exit status 101"),
+        ];
+        f.set_tail(&events, 20);
+        assert_eq!(
+            f.last_lines,
+            [
+                "error: expected one of `)`, found `{`",
+                " --> app/src/main.rs:90:11",
+                "[Container] 2026/12/04 15:00:09 Phase complete: BUILD State: FAILED",
+            ]
+        );
+        let text = f.human();
+        assert_eq!(text.matches("cargo build --release").count(), 1, "{text}");
+        assert!(
+            text.starts_with("build phase BUILD FAILED: COMMAND_EXECUTION_ERROR (exit status 101)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("last log lines of /codebuild/demo demo/3:\n    error: expected"),
+            "{text}"
+        );
+        // Only the last lines are kept.
+        f.set_tail(&events, 1);
+        assert_eq!(f.last_lines.len(), 1);
+        // A message that names no command is the reason, whole.
+        let other = BuildFailure::from_context(
+            "demo:4",
+            "UPLOAD_ARTIFACTS",
+            "CLIENT_ERROR",
+            "no matching artifact paths found",
+        );
+        assert_eq!(
+            (other.command, other.reason.as_str()),
+            (None, "no matching artifact paths found")
+        );
     }
 
     #[tokio::test]
@@ -321,7 +578,7 @@ mod tests {
         );
         let mut w = ExecutionWatch::default();
         assert_eq!(
-            w.observe(&obs),
+            crate::watch::execution::human(&w.observe(&obs)),
             [
                 "Source: Succeeded (abc123)",
                 "Build: InProgress (demo:7)",

@@ -1,6 +1,7 @@
 //! Progress reporting while watching: a live spinner line on a terminal (indicatif),
 //! plain timestamped lines on stderr otherwise, or one JSON object per line on stdout
-//! with `--output json`. Results (the summary) go to stdout; progress goes to stderr.
+//! with `--output json` (through [`crate::output::emit`]: the contract of docs/CONTRACTS.md).
+//! Results (the summary) go to stdout; progress goes to stderr.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -12,10 +13,9 @@ use crate::aws::ecs::StoppedTask;
 use crate::options::OutputFormat;
 use crate::watch::machine::{Event, Observation};
 
-/// The end of a watch, as a summary line (human) or object (JSON).
+/// The end of a watch, as a summary line (human) or a `summary` object (JSON).
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Summary {
-    pub event: &'static str,
     pub deployment_id: String,
     pub outcome: String,
     pub status: String,
@@ -67,16 +67,30 @@ impl Reporter {
         Reporter { output, bar: None }
     }
 
-    /// One line of a pipeline execution's progress: `{"elapsed_secs", "execution",
-    /// "event"}` on stdout (`--output json`), or `[m:ss] line` on stderr.
-    pub(crate) fn execution_line(&self, elapsed: Duration, execution: &str, line: &str) {
+    /// One step of a pipeline execution: a `kind` object on stdout (`--output json`), or
+    /// `[m:ss] human` on stderr.
+    pub(crate) fn execution_event<T: Serialize>(
+        &self,
+        elapsed: Duration,
+        kind: &str,
+        value: &T,
+        human: &str,
+    ) {
         let t = elapsed.as_secs();
         match self.output {
-            OutputFormat::Json => self.stdout_json(&serde_json::json!({
-                "elapsed_secs": t, "execution": execution, "event": line
-            })),
+            OutputFormat::Json => {
+                // A value typed itself (an `ExecutionEvent`) keeps its own type.
+                let mut v = serde_json::to_value(value).unwrap_or_default();
+                let kind = v["type"].as_str().unwrap_or(kind).to_owned();
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("elapsed_secs".into(), t.into());
+                }
+                crate::output::emit(&kind, &v);
+            }
             OutputFormat::Human => {
-                self.stderr_line(&format!("[{:>2}:{:02}] {line}", t / 60, t % 60))
+                for line in human.lines() {
+                    self.stderr_line(&format!("[{:>2}:{:02}] {line}", t / 60, t % 60));
+                }
             }
         }
     }
@@ -90,16 +104,12 @@ impl Reporter {
     pub(crate) fn event(&self, elapsed: Duration, event: &Event) {
         match self.output {
             OutputFormat::Json => {
-                #[derive(Serialize)]
-                struct Line<'a> {
-                    #[serde(flatten)]
-                    event: &'a Event,
-                    elapsed_secs: u64,
+                let mut v = serde_json::to_value(event).unwrap_or_default();
+                let kind = v["type"].as_str().unwrap_or("event").to_owned();
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("elapsed_secs".into(), elapsed.as_secs().into());
                 }
-                self.stdout_json(&Line {
-                    event,
-                    elapsed_secs: elapsed.as_secs(),
-                });
+                crate::output::emit(&kind, &v);
             }
             OutputFormat::Human => {
                 self.stderr_line(&format!("[{:>6}] {}", clock(elapsed), event.human()))
@@ -155,7 +165,7 @@ impl Reporter {
     pub(crate) fn summary(&self, summary: &Summary) {
         self.finish();
         match self.output {
-            OutputFormat::Json => self.stdout_json(summary),
+            OutputFormat::Json => crate::output::emit("summary", summary),
             OutputFormat::Human => {
                 let outcome = match &summary.milestone {
                     Some(m) => format!("reached {m}"),
@@ -208,14 +218,6 @@ impl Reporter {
         match &self.bar {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),
-        }
-    }
-
-    fn stdout_json<T: Serialize>(&self, value: &T) {
-        if let Ok(text) = serde_json::to_string(value) {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{text}");
-            let _ = out.flush();
         }
     }
 }

@@ -383,6 +383,16 @@ fn json_of(out: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", explain(out)))
 }
 
+/// `tasks --output json`: one `task` object per line, as an array.
+fn task_rows(out: &Output) -> serde_json::Value {
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(rows.iter().all(|r| r["type"] == "task"), "{rows:?}");
+    serde_json::Value::Array(rows)
+}
+
 #[test]
 fn tasks_spread_over_two_azs_and_scale_changes_the_count() {
     // A long scale-in cooldown: the idle service's CPU alarm must not undo `scale --tasks 3`.
@@ -398,7 +408,7 @@ fn tasks_spread_over_two_azs_and_scale_changes_the_count() {
     );
 
     let out = run(&stack, &["tasks", "--output", "json"]);
-    let rows = json_of(&out);
+    let rows = task_rows(&out);
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
     for r in rows {
@@ -452,7 +462,7 @@ fn tasks_spread_over_two_azs_and_scale_changes_the_count() {
     assert!(s.contains("scaling      desired 3, min 2, max 4"), "{s}");
 
     let out = run(&stack, &["tasks", "--output", "json"]);
-    let rows = json_of(&out);
+    let rows = task_rows(&out);
     let zones: Vec<&str> = rows
         .as_array()
         .unwrap()
@@ -621,19 +631,21 @@ fn one_off_tasks_and_stopping_a_task() {
         .to_string();
     let v: serde_json::Value =
         serde_json::from_str(&last).unwrap_or_else(|e| panic!("{e}: {}", explain(&out)));
-    assert_eq!(v["exit_code"], 2, "{}", explain(&out));
+    assert_eq!(v["type"], "summary", "{}", explain(&out));
+    assert_eq!(v["container_exit_code"], 2, "{}", explain(&out));
+    assert_eq!(v["exit_code"], 3, "{}", explain(&out));
 
     // One-offs are not the service's tasks.
     let out = run(&stack, &["tasks", "--output", "json"]);
     assert_eq!(
-        json_of(&out).as_array().unwrap().len(),
+        task_rows(&out).as_array().unwrap().len(),
         2,
         "{}",
         explain(&out)
     );
 
     // `tasks stop --wait`: the scheduler starts a healthy replacement.
-    let rows = json_of(&run(&stack, &["tasks", "--output", "json"]));
+    let rows = task_rows(&run(&stack, &["tasks", "--output", "json"]));
     let victim = rows[0]["id"].as_str().unwrap().to_string();
     let out = run(
         &stack,
@@ -654,7 +666,7 @@ fn one_off_tasks_and_stopping_a_task() {
         "{}",
         explain(&out)
     );
-    let rows = json_of(&run(&stack, &["tasks", "--output", "json", "--stopped"]));
+    let rows = task_rows(&run(&stack, &["tasks", "--output", "json", "--stopped"]));
     let rows = rows.as_array().unwrap();
     let running: Vec<&serde_json::Value> = rows
         .iter()

@@ -116,14 +116,14 @@ fn deploy_status_diff_and_rollback_after_success() {
     assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
     let lines = json_lines(&out);
     let summary = lines.last().unwrap();
-    assert_eq!(summary["event"], "summary", "{summary}");
+    assert_eq!(summary["type"], "summary", "{summary}");
     assert_eq!(summary["outcome"], "succeeded", "{summary}");
     assert_eq!(summary["exit_code"], 0);
     let id = summary["deployment_id"].as_str().unwrap().to_owned();
     // The stream names the registered revision and the deployment before the watch.
     let registered = lines
         .iter()
-        .find(|l| l["event"] == "task_definition")
+        .find(|l| l["type"] == "task_definition")
         .expect("a task_definition event");
     assert_eq!(registered["action"], "registered", "{registered}");
     assert!(registered["task_definition_arn"]
@@ -132,10 +132,10 @@ fn deploy_status_diff_and_rollback_after_success() {
         .contains(":task-definition/demo:"));
     assert!(lines
         .iter()
-        .any(|l| l["event"] == "deployment_created" && l["deployment_id"] == id.as_str()));
+        .any(|l| l["type"] == "deployment_created" && l["deployment_id"] == id.as_str()));
     let lifecycle: Vec<&str> = lines
         .iter()
-        .filter(|l| l["event"] == "lifecycle" && l["status"] == "Succeeded")
+        .filter(|l| l["type"] == "lifecycle" && l["status"] == "Succeeded")
         .map(|l| l["name"].as_str().unwrap())
         .collect();
     for hook in ["Install", "AllowTestTraffic", "AllowTraffic"] {
@@ -145,7 +145,7 @@ fn deploy_status_diff_and_rollback_after_success() {
         );
     }
     assert!(
-        lines.iter().any(|l| l["event"] == "task_sets"
+        lines.iter().any(|l| l["type"] == "task_sets"
             && l["task_sets"]
                 .as_array()
                 .unwrap()

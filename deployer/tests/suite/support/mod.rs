@@ -175,8 +175,13 @@ impl LocalStack {
             "deployer local env: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let vars: serde_json::Map<String, serde_json::Value> =
+        let line: serde_json::Value =
             serde_json::from_slice(&out.stdout).expect("local env --output json is a JSON object");
+        assert_eq!(line["type"], "env", "{line}");
+        let vars = line["variables"]
+            .as_object()
+            .cloned()
+            .expect("local env --output json: its `variables`");
         stack.env = vars
             .into_iter()
             .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
