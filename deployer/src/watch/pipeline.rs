@@ -251,6 +251,8 @@ fn outcome_of(code: Code) -> &'static str {
         Code::Timeout => "timeout",
         Code::Interrupted => "interrupted",
         Code::Error | Code::BadInput => "error",
+        // A pipeline watch never refuses for a deployment in flight; named for the match.
+        Code::InFlight => "in_flight",
     }
 }
 
