@@ -671,6 +671,84 @@ fn aws_cli_ecs_deploy_completes_against_the_local_stack() {
     assert_all_version(&stack.nlb_url, "cli", 5);
 }
 
+/// The read-only calls a user types first against a new endpoint are served, with the
+/// AWS CLI: the cluster, the service, the task definitions, the ECR repository and the
+/// images `up` pushed (the initial image, under its tag).
+#[test]
+fn aws_cli_first_reads_are_served() {
+    let stack = LocalStack::start();
+    let aws = |args: &[&str]| {
+        let out = stack
+            .command("aws")
+            .args(args)
+            .args(["--output", "json"])
+            .output()
+            .expect("run aws");
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON")
+    };
+    let clusters = aws(&["ecs", "list-clusters"]);
+    assert!(clusters["clusterArns"][0]
+        .as_str()
+        .is_some_and(|a| a.ends_with(":cluster/demo")));
+    let services = aws(&["ecs", "list-services", "--cluster", "demo"]);
+    assert!(services["serviceArns"][0]
+        .as_str()
+        .is_some_and(|a| a.ends_with("/demo")));
+    let tds = aws(&["ecs", "list-task-definitions"]);
+    assert!(tds["taskDefinitionArns"][0]
+        .as_str()
+        .is_some_and(|a| a.ends_with("task-definition/demo:1")));
+    let repos = aws(&["ecr", "describe-repositories"]);
+    assert_eq!(repos["repositories"][0]["repositoryName"], "demo");
+    assert_eq!(repos["repositories"][0]["imageTagMutability"], "IMMUTABLE");
+    let images = aws(&[
+        "ecr",
+        "describe-images",
+        "--repository-name",
+        "demo",
+        "--image-ids",
+        "imageTag=v1",
+    ]);
+    let digest = images["imageDetails"][0]["imageDigest"].as_str().unwrap();
+    let bin = std::fs::read(support::demo_bin()).unwrap();
+    use sha2::Digest as _;
+    let want: String = sha2::Sha256::digest(&bin)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        digest,
+        format!("sha256:{want}"),
+        "the digest is the content's"
+    );
+    let out = stack
+        .command("aws")
+        .args([
+            "ecr",
+            "describe-images",
+            "--repository-name",
+            "demo",
+            "--image-ids",
+        ])
+        .arg(format!(
+            "imageTag={}",
+            &support::NEVER_PUSHED["demo:".len()..]
+        ))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ImageNotFoundException"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn down_leaves_nothing_and_up_cleans_a_crashed_stack() {
     let mut stack = LocalStack::start_with(&["--tasks", "1"]);

@@ -29,7 +29,7 @@ use crate::codebuild::logs::{LogSink, MemoryLogs};
 use crate::codebuild::model::{Build, BuildStatus};
 use crate::codebuild::runner::{self, RunSpec};
 use crate::codebuild::standin::{self, StandInConfig};
-use crate::ecr::backend::{split_image, ImageStore};
+use crate::ecr::backend::ImageStore;
 use crate::wire::error::ApiError;
 
 pub const PIPELINE_NAME: &str = "demo";
@@ -89,7 +89,6 @@ pub(crate) struct LocalPipeline {
     pipeline: Mutex<Pipeline>,
     builds: Mutex<Vec<Arc<Mutex<Build>>>>,
     logs: Arc<MemoryLogs>,
-    images: ImageStore,
     /// BuildOutput of each execution that built.
     outputs: Mutex<HashMap<String, PathBuf>>,
     wake: tokio::sync::Notify,
@@ -109,8 +108,7 @@ impl LocalPipeline {
     ) -> anyhow::Result<Arc<Self>> {
         let dir = &settings.state_dir;
         source::init(&dir.join(REPO_DIR), &dir.join(source::SPOOL_DIR))?;
-        let images = ImageStore::new(dir.join(ECR_DIR), &settings.account_id);
-        images
+        ImageStore::new(dir.join(ECR_DIR), &settings.account_id)
             .create_repository(&settings.ecr_repository)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let cb = dir.join(CODEBUILD_DIR);
@@ -138,7 +136,6 @@ impl LocalPipeline {
             pipeline: Mutex::new(Pipeline::new(PIPELINE_NAME, now())),
             builds: Mutex::default(),
             logs: Arc::new(MemoryLogs::default()),
-            images,
             outputs: Mutex::default(),
             wake: tokio::sync::Notify::new(),
             cancel_builds: Arc::new(AtomicBool::new(false)),
@@ -149,21 +146,6 @@ impl LocalPipeline {
 
     pub(crate) fn repo(&self) -> PathBuf {
         self.settings.state_dir.join(REPO_DIR)
-    }
-
-    /// An image a local build pushed to the local ECR.
-    pub(crate) fn image(
-        &self,
-        repository: &str,
-        tag: &str,
-    ) -> Option<crate::ecr::backend::ImageRecord> {
-        self.images.get(repository, tag)
-    }
-
-    /// The binary an image of the local ECR runs (`<registry>/<repository>:<tag>`).
-    pub(crate) fn binary_for_image(&self, image: &str) -> Option<PathBuf> {
-        let (_, repo, tag) = split_image(image);
-        self.images.binary(&repo, &tag)
     }
 
     /// Follows pushes and runs executions until the stack shuts down.
