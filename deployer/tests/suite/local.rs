@@ -3,6 +3,7 @@
 
 use crate::support;
 
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -747,6 +748,27 @@ fn aws_cli_first_reads_are_served() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // The raw template (placeholders in it) is refused as ECS refuses it, naming the field,
+    // and registers nothing.
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../taskdef.json");
+    let out = stack
+        .command("aws")
+        .args(["ecs", "register-task-definition", "--cli-input-json"])
+        .arg(format!("file://{}", template.display()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    // The template's first placeholder, in its field order.
+    assert!(
+        err.contains("(ClientException)")
+            && err.contains("taskRoleArn: \"<TASK_ROLE_ARN>\"")
+            && err.contains("template placeholder"),
+        "{err}"
+    );
+    let after = aws(&["ecs", "list-task-definitions"]);
+    assert_eq!(after["taskDefinitionArns"], tds["taskDefinitionArns"]);
 }
 
 #[test]
