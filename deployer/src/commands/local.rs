@@ -301,6 +301,8 @@ fn print_summary(st: &state::StackState, global: &Global) {
 fn down(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
     let dir = state::resolve_dir(arg.state_dir.as_deref())?;
     let Some(mut st) = state::read(&dir)? else {
+        // Builds a crashed stack left (recorded by process group) go too.
+        state::stop_recorded_groups(&dir);
         report(
             global,
             &format!("no local stack in {}", dir.display()),
@@ -324,7 +326,8 @@ fn down(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
     } else {
         st.tasks.clear();
     }
-    let leftovers = state::stop_task_processes(&st, Duration::from_secs(5));
+    let leftovers =
+        state::stop_task_processes(&st, Duration::from_secs(5)) + state::stop_recorded_groups(&dir);
     state::remove(&dir);
     let msg = format!(
         "local stack stopped ({}{})",

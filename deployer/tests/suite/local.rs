@@ -913,3 +913,106 @@ fn bad_input_exits_2_and_names_the_flag() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no local stack runs"));
 }
+
+/// The members of process group `pgid` that are alive (from /proc).
+fn group_members(pgid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    let (_, rest) = s.rsplit_once(") ")?;
+                    rest.split_whitespace().nth(2)?.parse::<u32>().ok()
+                })
+                == Some(pgid)
+                && support::alive(*pid)
+        })
+        .collect()
+}
+
+/// A build whose command never ends, then `kill -9` of the stack: the build's shell and
+/// its children (one process group, recorded in the state dir) outlive the daemon, and the
+/// next `up` in the state dir stops the whole group by its id.
+#[test]
+fn up_after_a_crash_mid_build_stops_the_builds_process_group() {
+    let mut stack = LocalStack::start_with(&["--tasks", "1"]);
+    let work = tempfile::tempdir().unwrap();
+    let remote = stack
+        .state_dir()
+        .join(deployer_emulator::codepipeline::driver::REPO_DIR);
+    let script = format!(
+        "git init -q -b main . && printf 'version: 0.2\\nphases:\\n  pre_build:\\n    commands:\\n      - sleep 300 & sleep 301\\n' > buildspec.yml \
+         && git add -A && git -c user.name=t -c user.email=t@example.com commit -qm 'a build that never ends' \
+         && git push -q '{}' main 2>&1",
+        remote.display()
+    );
+    let out = Command::new("bash")
+        .args(["-ec", &script])
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let groups = stack
+        .state_dir()
+        .join(deployer_emulator::runtime::state::PGROUP_DIR);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let pgid = loop {
+        let recorded = deployer_emulator::runtime::state::recorded_groups(stack.state_dir());
+        if let Some(g) = recorded.first() {
+            if group_members(g.pgid).len() >= 3 {
+                break g.pgid; // bash, and both sleeps
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no build command started: {:?}",
+            std::fs::read_dir(&groups).map(|d| d.count())
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let members = group_members(pgid);
+    let daemon_and_task = stack.pids();
+    Command::new("kill")
+        .args(["-KILL", &stack.pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_all_gone(&daemon_and_task[..1], Duration::from_secs(5)).is_empty());
+    // Without the record, nothing would stop these: they outlive their stack.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        group_members(pgid),
+        members,
+        "the build outlives its crashed stack"
+    );
+
+    let dir = std::mem::replace(&mut stack.dir, support::temp_state_dir());
+    stack.down();
+    let again = LocalStack::start_in(dir, &["--tasks", "1"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !group_members(pgid).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = group_members(pgid);
+    // Whatever a failure leaves is stopped by PID, by this test.
+    for pid in &left {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    assert!(
+        left.is_empty(),
+        "the dead stack's build still runs: {left:?}"
+    );
+    assert!(
+        wait_all_gone(&daemon_and_task, Duration::from_secs(5)).is_empty(),
+        "the dead stack's task still runs"
+    );
+    drop(again);
+}

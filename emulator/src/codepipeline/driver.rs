@@ -309,6 +309,7 @@ impl LocalPipeline {
             project_env,
             path_prefix: vec![cb.join("bin")],
             timeout: Duration::from_secs(u64::from(BUILD_TIMEOUT_MINUTES) * 60),
+            state_dir: Some(self.settings.state_dir.clone()),
         };
         let repo = self.repo();
         let commit = rev.commit.clone();

@@ -239,10 +239,7 @@ mod tests {
             ),
         );
         // No stack runs in this state dir: the push waits for the next `up`.
-        assert!(
-            out.contains("is queued until `deployer local up`"),
-            "{out}"
-        );
+        assert!(out.contains("is queued until `deployer local up`"), "{out}");
         let commit = sh(&work, "git rev-parse HEAD").trim().to_string();
         let pushes = take_pushes(&spool);
         assert_eq!(
@@ -266,11 +263,19 @@ mod tests {
         assert!(err.to_string().contains("git archive 0000000"), "{err:#}");
         // A state file naming a live daemon (this test process): the push triggers.
         std::fs::write(
-            dir.path().join("state").join(crate::runtime::state::STATE_FILE),
-            format!("{{\n  \"pid\": {},\n  \"tasks\": []\n}}\n", std::process::id()),
+            dir.path()
+                .join("state")
+                .join(crate::runtime::state::STATE_FILE),
+            format!(
+                "{{\n  \"pid\": {},\n  \"tasks\": []\n}}\n",
+                std::process::id()
+            ),
         )
         .unwrap();
-        let out = sh(&work, "git commit -q --allow-empty -m again && git push -q local main 2>&1");
+        let out = sh(
+            &work,
+            "git commit -q --allow-empty -m again && git push -q local main 2>&1",
+        );
         assert!(out.contains("pipeline triggered by the push of"), "{out}");
         assert_eq!(take_pushes(&spool).len(), 1, "spooled as before");
     }

@@ -75,6 +75,7 @@ impl Stack {
                     task_id: t.id.clone(),
                     pid: t.pid?,
                     port: t.port,
+                    exe: self.images.resolve(&t.image).map(|(_, bin)| bin),
                 })
             })
             .collect();
