@@ -62,7 +62,32 @@ pub(crate) async fn guard(
     }
 }
 
-async fn handle(State(stack): State<Arc<Stack>>, headers: HeaderMap, body: Bytes) -> Response {
+/// The largest request body the endpoint reads (axum's default limit, which answered
+/// `413 length limit exceeded` in plain text: no SDK could parse it).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+async fn handle(
+    State(stack): State<Arc<Stack>>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    // Read here rather than by the `Bytes` extractor, so that a body over the limit is
+    // answered in the protocol's error shape (HTTP 413, as AWS's front ends answer it).
+    let body: Bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            let e = ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "RequestEntityTooLargeException",
+                message: format!("Request body exceeds the endpoint's limit of {BODY_LIMIT} bytes"),
+            };
+            return if headers.contains_key("x-amz-target") {
+                json::error(&e)
+            } else {
+                xml_error("", &e)
+            };
+        }
+    };
     if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
         return json_protocol(&stack, target, &body);
     }
