@@ -73,9 +73,19 @@ async fn handle(
 ) -> Response {
     // Read here rather than by the `Bytes` extractor, so that a body over the limit is
     // answered in the protocol's error shape (HTTP 413, as AWS's front ends answer it).
-    let body: Bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(_) => {
+    // A Content-Length over the limit is refused before reading a byte (as AWS's front ends
+    // do); a chunked body is cut at the limit.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let read = match declared {
+        Some(n) if n > BODY_LIMIT as u64 => None,
+        _ => axum::body::to_bytes(body, BODY_LIMIT).await.ok(),
+    };
+    let body: Bytes = match read {
+        Some(b) => b,
+        None => {
             let e = ApiError {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 code: "RequestEntityTooLargeException",
