@@ -122,6 +122,9 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         "CodePipeline_20150709" => {
             pipeline(stack).and_then(|p| codepipeline::api::handle(p, op, &input))
         }
+        "CodeBuild_20161006" if op == "StopBuild" => pipeline(stack).and_then(|p| {
+            codebuild::api::stop_build(|id| p.stop_build(id), &stack.cfg.region, &input)
+        }),
         "CodeBuild_20161006" => pipeline(stack)
             .and_then(|p| codebuild::api::handle(&p.builds(), &stack.cfg.region, op, &input)),
         logs::api::TARGET_PREFIX => logs::api::handle(&stack.logs, op, &input, now_ms()),

@@ -933,12 +933,10 @@ fn group_members(pgid: u32) -> Vec<u32> {
         .collect()
 }
 
-/// A build whose command never ends, then `kill -9` of the stack: the build's shell and
-/// its children (one process group, recorded in the state dir) outlive the daemon, and the
-/// next `up` in the state dir stops the whole group by its id.
-#[test]
-fn up_after_a_crash_mid_build_stops_the_builds_process_group() {
-    let mut stack = LocalStack::start_with(&["--tasks", "1"]);
+/// Pushes a commit whose build never ends (`sleep` in pre_build) to the stack's remote and
+/// waits until its command runs; returns the work tree (kept alive), the command's process
+/// group (bash and both sleeps in it) and the build's id.
+fn start_endless_build(stack: &LocalStack) -> (tempfile::TempDir, u32, String) {
     let work = tempfile::tempdir().unwrap();
     let remote = stack
         .state_dir()
@@ -963,11 +961,12 @@ fn up_after_a_crash_mid_build_stops_the_builds_process_group() {
         .state_dir()
         .join(deployer_emulator::runtime::state::PGROUP_DIR);
     let deadline = Instant::now() + Duration::from_secs(60);
-    let pgid = loop {
+    let (pgid, build) = loop {
         let recorded = deployer_emulator::runtime::state::recorded_groups(stack.state_dir());
         if let Some(g) = recorded.first() {
             if group_members(g.pgid).len() >= 3 {
-                break g.pgid; // bash, and both sleeps
+                let id = g.what.rsplit(' ').next().unwrap_or_default().to_string();
+                break (g.pgid, id); // bash, and both sleeps
             }
         }
         assert!(
@@ -977,6 +976,72 @@ fn up_after_a_crash_mid_build_stops_the_builds_process_group() {
         );
         std::thread::sleep(Duration::from_millis(100));
     };
+    (work, pgid, build)
+}
+
+/// A build that never ends is stopped with StopBuild (the AWS CLI's `codebuild stop-build`):
+/// it ends STOPPED and its command's whole process group is gone.
+#[test]
+fn stop_build_stops_a_build_that_never_ends() {
+    let stack = LocalStack::start_with(&["--tasks", "1"]);
+    let (_work, pgid, build) = start_endless_build(&stack);
+    assert!(build.starts_with("demo:"), "{build}");
+    let aws = |args: &[&str]| {
+        let out = stack
+            .command("aws")
+            .args(args)
+            .args(["--output", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let stopped = aws(&["codebuild", "stop-build", "--id", &build]);
+    assert_eq!(stopped["build"]["id"], build.as_str());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = aws(&["codebuild", "batch-get-builds", "--ids", &build]);
+        if got["builds"][0]["buildStatus"] == "STOPPED" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not stopped: {got}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !group_members(pgid).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = group_members(pgid);
+    for pid in &left {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    assert!(
+        left.is_empty(),
+        "the stopped build's processes still run: {left:?}"
+    );
+    // A build that is over cannot be stopped again (CodeBuild's InvalidInputException).
+    let again = stack
+        .command("aws")
+        .args(["codebuild", "stop-build", "--id", &build])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("InvalidInputException"));
+}
+
+/// A build whose command never ends, then `kill -9` of the stack: the build's shell and
+/// its children (one process group, recorded in the state dir) outlive the daemon, and the
+/// next `up` in the state dir stops the whole group by its id.
+#[test]
+fn up_after_a_crash_mid_build_stops_the_builds_process_group() {
+    let mut stack = LocalStack::start_with(&["--tasks", "1"]);
+    let (_work, pgid, _) = start_endless_build(&stack);
     let members = group_members(pgid);
     let daemon_and_task = stack.pids();
     Command::new("kill")

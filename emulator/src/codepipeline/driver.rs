@@ -93,6 +93,8 @@ pub(crate) struct LocalPipeline {
     outputs: Mutex<HashMap<String, PathBuf>>,
     wake: tokio::sync::Notify,
     cancel_builds: Arc<AtomicBool>,
+    /// Each running build's stop flag (StopBuild sets one; shutdown sets them all).
+    build_stops: Mutex<HashMap<String, Arc<AtomicBool>>>,
     shutdown: CancellationToken,
 }
 
@@ -139,6 +141,7 @@ impl LocalPipeline {
             outputs: Mutex::default(),
             wake: tokio::sync::Notify::new(),
             cancel_builds: Arc::new(AtomicBool::new(false)),
+            build_stops: Mutex::default(),
             shutdown,
             settings,
         }))
@@ -179,6 +182,9 @@ impl LocalPipeline {
         }
         self.cancel_builds
             .store(true, std::sync::atomic::Ordering::Release);
+        for stop in lock(&self.build_stops).values() {
+            stop.store(true, std::sync::atomic::Ordering::Release);
+        }
         lock(&self.pipeline).stop_all(now());
     }
 
@@ -318,7 +324,11 @@ impl LocalPipeline {
             sinks.push(cw.clone());
         }
         let logs: Arc<dyn LogSink> = Arc::new(crate::codebuild::logs::Tee(sinks));
-        let cancel = Arc::clone(&self.cancel_builds);
+        let cancel = Arc::new(AtomicBool::new(
+            self.cancel_builds
+                .load(std::sync::atomic::Ordering::Acquire),
+        ));
+        lock(&self.build_stops).insert(build_id.clone(), Arc::clone(&cancel));
         let rec = Arc::clone(&record);
         let artifacts_dir = spec.artifacts_dir.clone();
         let status = tokio::task::spawn_blocking(move || {
@@ -328,6 +338,7 @@ impl LocalPipeline {
         })
         .await
         .unwrap_or(BuildStatus::Fault);
+        lock(&self.build_stops).remove(&build_id);
         if status == BuildStatus::Succeeded {
             lock(&self.outputs).insert(id.to_string(), artifacts_dir);
             Outcome::Succeeded {
@@ -385,6 +396,41 @@ impl LocalPipeline {
     }
 
     /// The pipeline's state (never held across an `.await`).
+    /// StopBuild: sets the build's stop flag (the runner kills the running command's
+    /// process group and ends the build STOPPED); answers the build as it is now, as
+    /// CodeBuild does (still IN_PROGRESS until the runner has stopped it).
+    pub(crate) fn stop_build(&self, id: &str) -> Result<Build, ApiError> {
+        let record = lock(&self.builds)
+            .iter()
+            .find(|b| {
+                let b = lock(b);
+                b.id == id || b.arn == id
+            })
+            .cloned();
+        let Some(record) = record else {
+            return Err(ApiError::new(
+                crate::codebuild::Error::ResourceNotFoundException,
+                format!("Build {id} does not exist"),
+            ));
+        };
+        let build = lock(&record).clone();
+        let stop = lock(&self.build_stops).get(&build.id).cloned();
+        match stop {
+            Some(flag) if !build.is_complete() => {
+                flag.store(true, std::sync::atomic::Ordering::Release);
+                Ok(build)
+            }
+            _ => Err(ApiError::new(
+                crate::codebuild::Error::InvalidInputException,
+                format!(
+                    "Build {} is not in progress (status {})",
+                    build.id,
+                    build.status.as_str()
+                ),
+            )),
+        }
+    }
+
     pub(crate) fn state(&self) -> MutexGuard<'_, Pipeline> {
         lock(&self.pipeline)
     }
