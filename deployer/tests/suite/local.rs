@@ -1035,6 +1035,85 @@ fn stop_build_stops_a_build_that_never_ends() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("InvalidInputException"));
 }
 
+/// StopPipelineExecution with `--abandon` (the AWS CLI's) ends the execution Stopped at
+/// once and stops the build it runs: its process group is gone.
+#[test]
+fn stop_pipeline_execution_abandons_its_build() {
+    let stack = LocalStack::start_with(&["--tasks", "1"]);
+    let (_work, pgid, _) = start_endless_build(&stack);
+    let aws = |args: &[&str]| {
+        let out = stack
+            .command("aws")
+            .args(args)
+            .args(["--output", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let list = aws(&[
+        "codepipeline",
+        "list-pipeline-executions",
+        "--pipeline-name",
+        "demo",
+    ]);
+    let id = list["pipelineExecutionSummaries"][0]["pipelineExecutionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stopped = aws(&[
+        "codepipeline",
+        "stop-pipeline-execution",
+        "--pipeline-name",
+        "demo",
+        "--pipeline-execution-id",
+        &id,
+        "--abandon",
+        "--reason",
+        "a build that never ends",
+    ]);
+    assert_eq!(stopped["pipelineExecutionId"], id.as_str());
+    let got = aws(&[
+        "codepipeline",
+        "get-pipeline-execution",
+        "--pipeline-name",
+        "demo",
+        "--pipeline-execution-id",
+        &id,
+    ]);
+    assert_eq!(got["pipelineExecution"]["status"], "Stopped", "{got}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !group_members(pgid).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = group_members(pgid);
+    for pid in &left {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    assert!(left.is_empty(), "the abandoned build still runs: {left:?}");
+    let again = stack
+        .command("aws")
+        .args([
+            "codepipeline",
+            "stop-pipeline-execution",
+            "--pipeline-name",
+            "demo",
+            "--pipeline-execution-id",
+            &id,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("PipelineExecutionNotStoppableException")
+    );
+}
+
 /// A build whose command never ends, then `kill -9` of the stack: the build's shell and
 /// its children (one process group, recorded in the state dir) outlive the daemon, and the
 /// next `up` in the state dir stops the whole group by its id.

@@ -396,6 +396,36 @@ impl LocalPipeline {
     }
 
     /// The pipeline's state (never held across an `.await`).
+    /// StopPipelineExecution: the execution ends Stopped at once; with `abandon`, the build
+    /// it runs is stopped too (StopBuild), without it the build runs to its end and its
+    /// outcome is ignored. A deployment it started goes on (CodePipeline does not stop
+    /// CodeDeploy either).
+    pub(crate) fn stop_execution(
+        &self,
+        id: &str,
+        abandon: bool,
+        reason: &str,
+    ) -> Result<(), ApiError> {
+        let outcome = lock(&self.pipeline).stop(id, reason, now());
+        match outcome {
+            None => Err(super::api::execution_not_found(PIPELINE_NAME, id)),
+            Some(Err(status)) => Err(ApiError::new(
+                Error::PipelineExecutionNotStoppableException,
+                format!(
+                    "Unable to stop pipeline execution '{id}': its status is {}",
+                    status.as_str()
+                ),
+            )),
+            Some(Ok(running)) => {
+                if let (true, Some((Stage::Build, build))) = (abandon, running) {
+                    let _ = self.stop_build(&build);
+                }
+                self.wake.notify_one();
+                Ok(())
+            }
+        }
+    }
+
     /// StopBuild: sets the build's stop flag (the runner kills the running command's
     /// process group and ends the build STOPPED); answers the build as it is now, as
     /// CodeBuild does (still IN_PROGRESS until the runner has stopped it).
