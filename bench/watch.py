@@ -57,6 +57,30 @@ def get_deployment(api_url, deployment_id):
         return json.load(r)["deploymentInfo"]
 
 
+def api_latency(api_url, n=200):
+    """p50 and p99 (ms) of `n` sequential calls of a few operations on the local endpoint."""
+    calls = {
+        "ECS DescribeServices": ("AmazonEC2ContainerServiceV20141113.DescribeServices",
+                                 {"cluster": "demo", "services": ["demo"]}),
+        "ECS ListTaskDefinitions": ("AmazonEC2ContainerServiceV20141113.ListTaskDefinitions", {}),
+        "ECR DescribeImages": ("AmazonEC2ContainerRegistry_V20150921.DescribeImages",
+                               {"repositoryName": "demo", "imageIds": [{"imageTag": "v1"}]}),
+    }
+    out = {}
+    for name, (target, body) in calls.items():
+        times = []
+        for _ in range(n):
+            req = urllib.request.Request(api_url, data=json.dumps(body).encode(), headers={
+                "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(req, timeout=10) as r:
+                r.read()
+            times.append((time.perf_counter() - t0) * 1000)
+        times.sort()
+        out[name] = (statistics.median(times), times[int(len(times) * 0.99) - 1])
+    return out
+
+
 def main():
     target = os.environ.get("CARGO_TARGET_DIR", "target")
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -81,12 +105,20 @@ def main():
         env.update({k: str(v) for k, v in local.items()})
         api_url = local["AWS_ENDPOINT_URL"]
         log = os.path.join(state, "stack.log")
+        # The local ECR holds only pushed images: each tag is pushed from the demo binary
+        # (`local push --binary`: no build); a deployer without `local push` (before real
+        # images) takes any tag.
+        can_push = sh([args.deployer, "local", "push", "--help"], env=env,
+                      check=False).returncode == 0
         modes = [("baseline (--interval 5s)", ["--interval", "5s"]), ("adaptive", [])]
         results = {name: [] for name, _ in modes}
         version = 1
         for r in range(args.rounds):
             for name, flags in modes:
                 version += 1
+                if can_push:
+                    sh([args.deployer, "local", "push", f"v{version}", "--binary", args.demo,
+                        "--state-dir", state], env=env)
                 before = len(api_lines(log))
                 t0 = time.time()
                 out = sh([args.deployer, "--output", "json", "deploy",
@@ -103,6 +135,7 @@ def main():
                 print(f"round {r + 1} {name:<26} wall {t1 - t0:5.2f}s  create->complete "
                       f"{span:5.2f}s  returned {t1 - info['completeTime']:5.2f}s after "
                       f"completeTime  {calls} API calls", flush=True)
+        latency = api_latency(api_url)
     finally:
         sh([args.deployer, "local", "down", "--state-dir", state], env=env, check=False)
         shutil.rmtree(state, ignore_errors=True)
@@ -116,6 +149,11 @@ def main():
         med[name] = m
         print(f"| {name} | {m['wall']:.2f} | {m['span']:.2f} | {m['lag']:.2f} / "
               f"{max(x['lag'] for x in rs):.2f} | {m['calls']:.0f} |")
+    print()
+    print("| API call (200 sequential, one connection each) | p50 ms | p99 ms |")
+    print("| --- | --- | --- |")
+    for name, (p50, p99) in latency.items():
+        print(f"| {name} | {p50:.2f} | {p99:.2f} |")
     b, a = med[modes[0][0]], med[modes[1][0]]
     print()
     print(f"adaptive/baseline: wall {a['wall'] / b['wall']:.2f}x, API calls "

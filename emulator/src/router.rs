@@ -62,7 +62,42 @@ pub(crate) async fn guard(
     }
 }
 
-async fn handle(State(stack): State<Arc<Stack>>, headers: HeaderMap, body: Bytes) -> Response {
+/// The largest request body the endpoint reads (axum's default limit, which answered
+/// `413 length limit exceeded` in plain text: no SDK could parse it).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+async fn handle(
+    State(stack): State<Arc<Stack>>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    // Read here rather than by the `Bytes` extractor, so that a body over the limit is
+    // answered in the protocol's error shape (HTTP 413, as AWS's front ends answer it).
+    // A Content-Length over the limit is refused before reading a byte (as AWS's front ends
+    // do); a chunked body is cut at the limit.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let read = match declared {
+        Some(n) if n > BODY_LIMIT as u64 => None,
+        _ => axum::body::to_bytes(body, BODY_LIMIT).await.ok(),
+    };
+    let body: Bytes = match read {
+        Some(b) => b,
+        None => {
+            let e = ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "RequestEntityTooLargeException",
+                message: format!("Request body exceeds the endpoint's limit of {BODY_LIMIT} bytes"),
+            };
+            return if headers.contains_key("x-amz-target") {
+                json::error(&e)
+            } else {
+                xml_error("", &e)
+            };
+        }
+    };
     if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
         return json_protocol(&stack, target, &body);
     }
@@ -87,6 +122,9 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         "CodePipeline_20150709" => {
             pipeline(stack).and_then(|p| codepipeline::api::handle(p, op, &input))
         }
+        "CodeBuild_20161006" if op == "StopBuild" => pipeline(stack).and_then(|p| {
+            codebuild::api::stop_build(|id| p.stop_build(id), &stack.cfg.region, &input)
+        }),
         "CodeBuild_20161006" => pipeline(stack)
             .and_then(|p| codebuild::api::handle(&p.builds(), &stack.cfg.region, op, &input)),
         logs::api::TARGET_PREFIX => logs::api::handle(&stack.logs, op, &input, now_ms()),

@@ -3,7 +3,6 @@
 //! the service's initial tasks and the scheduler, and stops it all on SIGINT/SIGTERM.
 
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,7 +17,7 @@ use crate::autoscaling::backend::{resource_id, AutoScaling};
 use crate::codedeploy::lifecycle::Platform;
 use crate::codepipeline::driver;
 use crate::config::Config;
-use crate::ecr::backend::hex;
+use crate::ecr::backend::{hex, split_image, ImageStore};
 use crate::ecs::model::{StopCode, TaskStatus};
 use crate::elbv2::backend::{HealthSettings, Lb};
 use crate::logs::backend::Logs;
@@ -81,9 +80,37 @@ pub(crate) fn appspec_revision(task_def_arn: &str) -> Value {
     json!({"revisionType": "AppSpecContent", "appSpecContent": {"content": content, "sha256": sha}})
 }
 
-fn digest_of(path: &PathBuf) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(format!("sha256:{}", hex(&Sha256::digest(&bytes))))
+/// The local ECR (`<state dir>/ecr`) with its repository, and the initial image in it:
+/// `up` pushes the demo binary as `--image` (`docker push` of the first image, which
+/// Terraform's first-deploy does on AWS). An image that exists already (a state dir used
+/// before) stays as it is: tags are immutable, and a restarted stack runs what it ran.
+fn open_images(cfg: &Config) -> anyhow::Result<ImageStore> {
+    let images = ImageStore::new(cfg.state_dir.join(driver::ECR_DIR), names::ACCOUNT_ID);
+    images
+        .create_repository(names::ECR_REPOSITORY)
+        .map_err(|e| anyhow!("{e}"))?;
+    let (_, repo, tag) = split_image(&cfg.image);
+    if repo != names::ECR_REPOSITORY {
+        return Err(anyhow!(
+            "--image {:?}: the local ECR has one repository, {}: give {}:<tag>",
+            cfg.image,
+            names::ECR_REPOSITORY,
+            names::ECR_REPOSITORY
+        ));
+    }
+    if images.resolve(&cfg.image).is_none() {
+        if tag.starts_with("sha256:") {
+            return Err(anyhow!(
+                "--image {:?}: no image with that digest in the local ECR (push it with `deployer local push TAG`, or give a tag)",
+                cfg.image
+            ));
+        }
+        let rec = images
+            .put(repo.as_str(), &tag, &cfg.demo_bin, "unknown", &tag)
+            .map_err(|e| anyhow!("cannot push the initial image {}: {e}", cfg.image))?;
+        tracing::info!("pushed {} ({}) to the local ECR", cfg.image, rec.digest);
+    }
+    Ok(images)
 }
 
 /// Runs the stack in this process until SIGINT/SIGTERM. `on_ready` runs once the
@@ -133,7 +160,7 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
             .unwrap_or_default(),
         lb,
         shutdown: CancellationToken::new(),
-        demo_digest: digest_of(&cfg.demo_bin)?,
+        images: open_images(&cfg)?,
         started_at: now(),
         ready: AtomicBool::new(false),
         logs: Arc::new(Logs::new(&cfg.region, names::ACCOUNT_ID)),

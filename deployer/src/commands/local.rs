@@ -38,6 +38,10 @@ pub(crate) enum LocalCommand {
     Env(EnvArgs),
     /// Show the stack: listeners, target groups, task sets, tasks, recent deployments.
     Status(StatusArgs),
+    /// Build the working tree's demo as the local CodeBuild does and push it to the local
+    /// ECR as `demo:TAG` (the local `docker build && docker push`); a tag that exists is
+    /// refused (tags are immutable).
+    Push(PushArgs),
     /// CodeBuild's `docker`/`aws` inside a local build (run by the build's stand-in scripts).
     #[command(hide = true)]
     StandIn(StandInArgs),
@@ -53,6 +57,23 @@ pub(crate) struct StandInArgs {
     /// The tool's arguments, as the buildspec gave them.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
+}
+
+/// `deployer local push TAG...`.
+#[derive(Debug, Args)]
+#[command(after_help = crate::exit_codes!(read))]
+pub(crate) struct PushArgs {
+    /// The tags to push (`demo:TAG`); the first gets the build, the others name the same image.
+    #[arg(required = true, value_name = "TAG")]
+    tags: Vec<String>,
+    /// The working tree to build.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    context: PathBuf,
+    /// Push this built `demo` binary instead of building the working tree.
+    #[arg(long, value_name = "FILE")]
+    binary: Option<PathBuf>,
+    #[command(flatten)]
+    state: StateDirArg,
 }
 
 /// Where the running stack keeps its state (PIDs, ports, outputs file, logs).
@@ -121,6 +142,7 @@ pub(crate) async fn run(args: LocalArgs, global: &Global) -> anyhow::Result<Code
         LocalCommand::Down(a) => down(&a.state, global),
         LocalCommand::Env(a) => env(&a.state, global),
         LocalCommand::Status(a) => status(&a.state, global).await,
+        LocalCommand::Push(a) => push(&a, global),
         LocalCommand::StandIn(a) => deployer_emulator::codebuild::standin::main(&a.tool, &a.args),
     }
 }
@@ -285,6 +307,8 @@ fn print_summary(st: &state::StackState, global: &Global) {
 fn down(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
     let dir = state::resolve_dir(arg.state_dir.as_deref())?;
     let Some(mut st) = state::read(&dir)? else {
+        // Builds a crashed stack left (recorded by process group) go too.
+        state::stop_recorded_groups(&dir);
         report(
             global,
             &format!("no local stack in {}", dir.display()),
@@ -308,7 +332,8 @@ fn down(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
     } else {
         st.tasks.clear();
     }
-    let leftovers = state::stop_task_processes(&st, Duration::from_secs(5));
+    let leftovers =
+        state::stop_task_processes(&st, Duration::from_secs(5)) + state::stop_recorded_groups(&dir);
     state::remove(&dir);
     let msg = format!(
         "local stack stopped ({}{})",
@@ -338,6 +363,31 @@ fn report(global: &Global, human: &str, value: serde_json::Value) {
     } else {
         println!("{human}");
     }
+}
+
+fn push(args: &PushArgs, global: &Global) -> anyhow::Result<Code> {
+    use deployer_emulator::ecr::push::{self, PushError, PushRequest};
+    let req = PushRequest {
+        state_dir: state::resolve_dir(args.state.state_dir.as_deref())?,
+        tags: args.tags.clone(),
+        context: absolute(&args.context),
+        binary: args.binary.as_deref().map(absolute),
+    };
+    let recs = push::push(&req).map_err(|e| match e {
+        PushError::Refused(m) => crate::exit::bad_input(m),
+        PushError::Failed(m) => anyhow!("deployer local push: {m}"),
+    })?;
+    for r in &recs {
+        report(
+            global,
+            &format!(
+                "pushed {}:{} {} ({} bytes, commit {})",
+                r.repository, r.tag, r.digest, r.size_bytes, r.commit
+            ),
+            json!({"repository": r.repository, "tag": r.tag, "digest": r.digest, "size_bytes": r.size_bytes, "commit": r.commit}),
+        );
+    }
+    Ok(Code::Success)
 }
 
 /// The running stack's state, or an error that says how to start one.

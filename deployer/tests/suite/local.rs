@@ -3,6 +3,7 @@
 
 use crate::support;
 
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -671,6 +672,105 @@ fn aws_cli_ecs_deploy_completes_against_the_local_stack() {
     assert_all_version(&stack.nlb_url, "cli", 5);
 }
 
+/// The read-only calls a user types first against a new endpoint are served, with the
+/// AWS CLI: the cluster, the service, the task definitions, the ECR repository and the
+/// images `up` pushed (the initial image, under its tag).
+#[test]
+fn aws_cli_first_reads_are_served() {
+    let stack = LocalStack::start();
+    let aws = |args: &[&str]| {
+        let out = stack
+            .command("aws")
+            .args(args)
+            .args(["--output", "json"])
+            .output()
+            .expect("run aws");
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON")
+    };
+    let clusters = aws(&["ecs", "list-clusters"]);
+    assert!(clusters["clusterArns"][0]
+        .as_str()
+        .is_some_and(|a| a.ends_with(":cluster/demo")));
+    let services = aws(&["ecs", "list-services", "--cluster", "demo"]);
+    assert!(services["serviceArns"][0]
+        .as_str()
+        .is_some_and(|a| a.ends_with("/demo")));
+    let tds = aws(&["ecs", "list-task-definitions"]);
+    assert!(tds["taskDefinitionArns"][0]
+        .as_str()
+        .is_some_and(|a| a.ends_with("task-definition/demo:1")));
+    let repos = aws(&["ecr", "describe-repositories"]);
+    assert_eq!(repos["repositories"][0]["repositoryName"], "demo");
+    assert_eq!(repos["repositories"][0]["imageTagMutability"], "IMMUTABLE");
+    let images = aws(&[
+        "ecr",
+        "describe-images",
+        "--repository-name",
+        "demo",
+        "--image-ids",
+        "imageTag=v1",
+    ]);
+    let digest = images["imageDetails"][0]["imageDigest"].as_str().unwrap();
+    let bin = std::fs::read(support::demo_bin()).unwrap();
+    use sha2::Digest as _;
+    let want: String = sha2::Sha256::digest(&bin)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        digest,
+        format!("sha256:{want}"),
+        "the digest is the content's"
+    );
+    let out = stack
+        .command("aws")
+        .args([
+            "ecr",
+            "describe-images",
+            "--repository-name",
+            "demo",
+            "--image-ids",
+        ])
+        .arg(format!(
+            "imageTag={}",
+            &support::NEVER_PUSHED["demo:".len()..]
+        ))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ImageNotFoundException"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The raw template (placeholders in it) is refused as ECS refuses it, naming the field,
+    // and registers nothing.
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../taskdef.json");
+    let out = stack
+        .command("aws")
+        .args(["ecs", "register-task-definition", "--cli-input-json"])
+        .arg(format!("file://{}", template.display()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    // The template's first placeholder, in its field order.
+    assert!(
+        err.contains("(ClientException)")
+            && err.contains("taskRoleArn: \"<TASK_ROLE_ARN>\"")
+            && err.contains("template placeholder"),
+        "{err}"
+    );
+    let after = aws(&["ecs", "list-task-definitions"]);
+    assert_eq!(after["taskDefinitionArns"], tds["taskDefinitionArns"]);
+}
+
 #[test]
 fn down_leaves_nothing_and_up_cleans_a_crashed_stack() {
     let mut stack = LocalStack::start_with(&["--tasks", "1"]);
@@ -812,4 +912,251 @@ fn bad_input_exits_2_and_names_the_flag() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no local stack runs"));
+}
+
+/// The members of process group `pgid` that are alive (from /proc).
+fn group_members(pgid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    let (_, rest) = s.rsplit_once(") ")?;
+                    rest.split_whitespace().nth(2)?.parse::<u32>().ok()
+                })
+                == Some(pgid)
+                && support::alive(*pid)
+        })
+        .collect()
+}
+
+/// Pushes a commit whose build never ends (`sleep` in pre_build) to the stack's remote and
+/// waits until its command runs; returns the work tree (kept alive), the command's process
+/// group (bash and both sleeps in it) and the build's id.
+fn start_endless_build(stack: &LocalStack) -> (tempfile::TempDir, u32, String) {
+    let work = tempfile::tempdir().unwrap();
+    let remote = stack
+        .state_dir()
+        .join(deployer_emulator::codepipeline::driver::REPO_DIR);
+    let script = format!(
+        "git init -q -b main . && printf 'version: 0.2\\nphases:\\n  pre_build:\\n    commands:\\n      - sleep 300 & sleep 301\\n' > buildspec.yml \
+         && git add -A && git -c user.name=t -c user.email=t@example.com commit -qm 'a build that never ends' \
+         && git push -q '{}' main 2>&1",
+        remote.display()
+    );
+    let out = Command::new("bash")
+        .args(["-ec", &script])
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let groups = stack
+        .state_dir()
+        .join(deployer_emulator::runtime::state::PGROUP_DIR);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (pgid, build) = loop {
+        let recorded = deployer_emulator::runtime::state::recorded_groups(stack.state_dir());
+        if let Some(g) = recorded.first() {
+            if group_members(g.pgid).len() >= 3 {
+                let id = g.what.rsplit(' ').next().unwrap_or_default().to_string();
+                break (g.pgid, id); // bash, and both sleeps
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no build command started: {:?}",
+            std::fs::read_dir(&groups).map(|d| d.count())
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    (work, pgid, build)
+}
+
+/// A build that never ends is stopped with StopBuild (the AWS CLI's `codebuild stop-build`):
+/// it ends STOPPED and its command's whole process group is gone.
+#[test]
+fn stop_build_stops_a_build_that_never_ends() {
+    let stack = LocalStack::start_with(&["--tasks", "1"]);
+    let (_work, pgid, build) = start_endless_build(&stack);
+    assert!(build.starts_with("demo:"), "{build}");
+    let aws = |args: &[&str]| {
+        let out = stack
+            .command("aws")
+            .args(args)
+            .args(["--output", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let stopped = aws(&["codebuild", "stop-build", "--id", &build]);
+    assert_eq!(stopped["build"]["id"], build.as_str());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = aws(&["codebuild", "batch-get-builds", "--ids", &build]);
+        if got["builds"][0]["buildStatus"] == "STOPPED" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not stopped: {got}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !group_members(pgid).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = group_members(pgid);
+    for pid in &left {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    assert!(
+        left.is_empty(),
+        "the stopped build's processes still run: {left:?}"
+    );
+    // A build that is over cannot be stopped again (CodeBuild's InvalidInputException).
+    let again = stack
+        .command("aws")
+        .args(["codebuild", "stop-build", "--id", &build])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("InvalidInputException"));
+}
+
+/// StopPipelineExecution with `--abandon` (the AWS CLI's) ends the execution Stopped at
+/// once and stops the build it runs: its process group is gone.
+#[test]
+fn stop_pipeline_execution_abandons_its_build() {
+    let stack = LocalStack::start_with(&["--tasks", "1"]);
+    let (_work, pgid, _) = start_endless_build(&stack);
+    let aws = |args: &[&str]| {
+        let out = stack
+            .command("aws")
+            .args(args)
+            .args(["--output", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let list = aws(&[
+        "codepipeline",
+        "list-pipeline-executions",
+        "--pipeline-name",
+        "demo",
+    ]);
+    let id = list["pipelineExecutionSummaries"][0]["pipelineExecutionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stopped = aws(&[
+        "codepipeline",
+        "stop-pipeline-execution",
+        "--pipeline-name",
+        "demo",
+        "--pipeline-execution-id",
+        &id,
+        "--abandon",
+        "--reason",
+        "a build that never ends",
+    ]);
+    assert_eq!(stopped["pipelineExecutionId"], id.as_str());
+    let got = aws(&[
+        "codepipeline",
+        "get-pipeline-execution",
+        "--pipeline-name",
+        "demo",
+        "--pipeline-execution-id",
+        &id,
+    ]);
+    assert_eq!(got["pipelineExecution"]["status"], "Stopped", "{got}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !group_members(pgid).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = group_members(pgid);
+    for pid in &left {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    assert!(left.is_empty(), "the abandoned build still runs: {left:?}");
+    let again = stack
+        .command("aws")
+        .args([
+            "codepipeline",
+            "stop-pipeline-execution",
+            "--pipeline-name",
+            "demo",
+            "--pipeline-execution-id",
+            &id,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("PipelineExecutionNotStoppableException")
+    );
+}
+
+/// A build whose command never ends, then `kill -9` of the stack: the build's shell and
+/// its children (one process group, recorded in the state dir) outlive the daemon, and the
+/// next `up` in the state dir stops the whole group by its id.
+#[test]
+fn up_after_a_crash_mid_build_stops_the_builds_process_group() {
+    let mut stack = LocalStack::start_with(&["--tasks", "1"]);
+    let (_work, pgid, _) = start_endless_build(&stack);
+    let members = group_members(pgid);
+    let daemon_and_task = stack.pids();
+    Command::new("kill")
+        .args(["-KILL", &stack.pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_all_gone(&daemon_and_task[..1], Duration::from_secs(5)).is_empty());
+    // Without the record, nothing would stop these: they outlive their stack.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        group_members(pgid),
+        members,
+        "the build outlives its crashed stack"
+    );
+
+    let dir = std::mem::replace(&mut stack.dir, support::temp_state_dir());
+    stack.down();
+    let again = LocalStack::start_in(dir, &["--tasks", "1"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !group_members(pgid).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = group_members(pgid);
+    // Whatever a failure leaves is stopped by PID, by this test.
+    for pid in &left {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    assert!(
+        left.is_empty(),
+        "the dead stack's build still runs: {left:?}"
+    );
+    assert!(
+        wait_all_gone(&daemon_and_task, Duration::from_secs(5)).is_empty(),
+        "the dead stack's task still runs"
+    );
+    drop(again);
 }

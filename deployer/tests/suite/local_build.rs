@@ -170,6 +170,7 @@ fn build(env: &Env, bare: &Path, commit: &str, n: u64) -> (Build, Vec<String>, P
         ],
         path_prefix: vec![env.bin.clone()],
         timeout: Duration::from_secs(1800),
+        state_dir: None,
     };
     let record = Mutex::new(Build::new(
         "demo",
@@ -287,4 +288,70 @@ fn the_repository_buildspec_builds_the_commit_then_a_broken_commit_fails_its_bui
     assert!(lines3
         .iter()
         .any(|l| l.contains("ERROR: failed to solve: process")));
+}
+
+/// `deployer local push TAG` builds the working tree as the local CodeBuild does and pushes
+/// it: two commits pushed under two tags are two images (two digests), a tag that exists is
+/// refused before any build, and a deployment of each tag runs that tag's own binary (the
+/// commit it reports at GET /).
+#[test]
+fn local_push_builds_the_working_tree_and_each_task_runs_its_own_image() {
+    let root = tempfile::tempdir().unwrap();
+    let (work, _bare, _) = repository(root.path());
+    let stack = crate::support::LocalStack::start();
+    let push = |tag: &str| {
+        stack
+            .deployer()
+            .current_dir(&work)
+            .env("DEPLOYER_LOCAL_BUILD_TARGET_DIR", shared_target_dir())
+            .args(["--output", "json", "local", "push", tag])
+            .output()
+            .expect("run deployer local push")
+    };
+    let pushed = |tag: &str| {
+        let out = push(tag);
+        assert!(
+            out.status.success(),
+            "local push {tag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON")
+    };
+    let first_commit = sh(&work, "git rev-parse --short HEAD");
+    let one = pushed("build-1");
+    sh(&work, "git commit -q --allow-empty -m 'a second commit'");
+    let second_commit = sh(&work, "git rev-parse --short HEAD");
+    let two = pushed("build-2");
+    assert_eq!(one["commit"], first_commit.as_str());
+    assert_eq!(two["commit"], second_commit.as_str());
+    assert_ne!(one["digest"], two["digest"], "two builds, two images");
+
+    let again = push("build-1");
+    assert_eq!(again.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("ImageTagAlreadyExistsException") && !err.contains("#1 [local]"),
+        "refused before building: {err}"
+    );
+
+    for (tag, commit) in [("build-1", &first_commit), ("build-2", &second_commit)] {
+        let out = stack
+            .deployer()
+            .args(["deploy", "--image", &format!("demo:{tag}")])
+            .args(["--interval", "200ms", "--timeout", "90s"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "deploy demo:{tag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (status, body) =
+            crate::support::http_get_with(&stack.nlb_url, "/", &[("Accept", "application/json")])
+                .unwrap();
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["commit"], commit.as_str(), "{body}");
+        assert_eq!(v["version"], tag, "{body}");
+    }
 }

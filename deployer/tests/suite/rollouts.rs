@@ -127,6 +127,15 @@ fn refusals_exit_2_before_any_write_and_the_working_tree_template_is_deployed() 
             ],
             &["/nonexistent/taskdef.json", "--taskdef"],
         ),
+        // An image never pushed to the stack's ECR (a short commit never built).
+        (
+            &["deploy", "--image", support::NEVER_PUSHED],
+            &[
+                "image in ECR",
+                "imageTag:'3e6c8b2'",
+                "does not exist within the repository",
+            ],
+        ),
         // 2: rollback to a revision that does not exist.
         (&["rollback", "--to", "77"], &["--to 77", "demo:77"]),
     ];

@@ -152,3 +152,46 @@ fn a_silent_connection_is_closed() {
         t.elapsed()
     );
 }
+
+/// A body over the endpoint's limit is answered 413 in AWS's error shape of the request's
+/// protocol (JSON `__type` with X-Amz-Target, else the query protocol's XML), not in plain
+/// text, and without reading the body.
+#[test]
+fn an_oversized_body_is_answered_413_in_aws_error_shape() {
+    let stack = LocalStack::start();
+    let hostport = stack
+        .api_url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let ask = |json: bool| {
+        let mut s = TcpStream::connect(&hostport).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let target = if json {
+            "X-Amz-Target: AmazonEC2ContainerServiceV20141113.ListClusters\r\nContent-Type: application/x-amz-json-1.1\r\n"
+        } else {
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+        };
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n{target}Content-Length: {}\r\n\r\n",
+            3 * 1024 * 1024
+        );
+        // Only the head: the endpoint refuses by Content-Length, before reading the body.
+        s.write_all(head.as_bytes()).unwrap();
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).to_string()
+    };
+    let answer = ask(true);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains(r#""__type":"RequestEntityTooLargeException""#),
+        "{answer}"
+    );
+    let answer = ask(false);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains("<Code>RequestEntityTooLargeException</Code>"),
+        "{answer}"
+    );
+}

@@ -1,5 +1,7 @@
 //! CodeBuild's JSON 1.1 API (`CodeBuild_20161006`): BatchGetBuilds over the builds the
-//! local CodeBuild ran (the pipeline's Build action starts them; StartBuild is not served).
+//! local CodeBuild ran (the pipeline's Build action starts them; StartBuild is not served)
+//! and StopBuild (the build's running command's process group is killed, the build ends
+//! STOPPED and its pipeline action fails, as on CodeBuild).
 //! Timestamps are epoch seconds, as the JSON protocols carry them.
 
 use serde::Deserialize;
@@ -26,6 +28,29 @@ pub(crate) fn handle(builds: &[Build], region: &str, op: &str, input: &Value) ->
             format!("CodeBuild operation {op} is not served by the local stack"),
         )),
     }
+}
+
+/// StopBuildInput.
+#[derive(Debug, Default, Deserialize)]
+struct StopBuildInput {
+    id: Option<String>,
+}
+
+/// StopBuild: `stop` stops the build of an id (the local CodeBuild's); the answer is the
+/// build as it is now.
+pub(crate) fn stop_build(
+    stop: impl FnOnce(&str) -> Result<Build, ApiError>,
+    region: &str,
+    input: &Value,
+) -> ApiResult {
+    let id = request::<StopBuildInput>(input)?.id.unwrap_or_default();
+    if id.is_empty() {
+        return Err(ApiError::new(
+            Error::InvalidInputException,
+            "id is required",
+        ));
+    }
+    Ok(json!({ "build": stop(&id)?.to_json(region) }))
 }
 
 /// BatchGetBuilds over the builds the local CodeBuild ran.
@@ -63,6 +88,7 @@ mod tests {
             "codebuild",
             "BatchGetBuilds",
         );
+        crate::botocore_check::request_fits_botocore::<StopBuildInput>("codebuild", "StopBuild");
     }
 
     #[test]

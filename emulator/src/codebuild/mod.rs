@@ -26,5 +26,6 @@ use crate::wire::error::ErrorCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 pub(crate) enum Error {
     InvalidInputException,
+    ResourceNotFoundException,
 }
 impl ErrorCode for Error {}

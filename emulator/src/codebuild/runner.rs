@@ -62,6 +62,10 @@ pub struct RunSpec {
     /// Directories put first on PATH (the `docker`/`aws` stand-ins).
     pub path_prefix: Vec<PathBuf>,
     pub timeout: Duration,
+    /// The stack's state dir: each command's process group is recorded there while it
+    /// runs (`runtime::state::record_group`), so that a crash of the stack does not leave
+    /// it running. None: not recorded (a build outside a stack).
+    pub state_dir: Option<PathBuf>,
 }
 
 /// Where a failed phase goes next.
@@ -99,6 +103,8 @@ struct Ctx<'a> {
     stream: String,
     cancel: &'a AtomicBool,
     deadline: Instant,
+    state_dir: Option<&'a Path>,
+    build_id: String,
 }
 
 impl Ctx<'_> {
@@ -168,6 +174,8 @@ pub fn run(
         stream,
         cancel,
         deadline: Instant::now() + spec.timeout,
+        state_dir: spec.state_dir.as_deref(),
+        build_id: id.clone(),
     };
     let finish = |status: BuildStatus| {
         let mut b = deployer_models::sync::lock(build);
@@ -447,6 +455,28 @@ fn run_command(
         }
     };
     let pgid = Pid::from_raw(child.id() as i32);
+    let recorded = ctx.state_dir.and_then(|dir| {
+        let group = crate::runtime::state::ProcessGroup {
+            pgid: child.id(),
+            start_ticks: crate::runtime::state::start_ticks(child.id())?,
+            what: format!("a command of build {}", ctx.build_id),
+            deadline: now()
+                + ctx
+                    .deadline
+                    .saturating_duration_since(Instant::now())
+                    .as_secs_f64(),
+        };
+        match crate::runtime::state::record_group(dir, &group) {
+            Ok(()) => Some(dir),
+            Err(e) => {
+                ctx.log(&format!(
+                    "cannot record the command's process group in {}: {e}",
+                    dir.display()
+                ));
+                None
+            }
+        }
+    });
     let stdout = child.stdout.take();
     let logs_lines: Arc<Mutex<Vec<String>>> = Arc::default();
     let reader = {
@@ -494,6 +524,9 @@ fn run_command(
     };
     // What the command left in the background would hold the pipe open.
     let _ = killpg(pgid, Signal::SIGKILL);
+    if let Some(dir) = recorded {
+        crate::runtime::state::forget_group(dir, child.id());
+    }
     let _ = reader.join();
     flush(ctx);
     let _ = std::fs::remove_file(&script_path);
@@ -528,6 +561,7 @@ mod tests {
             ],
             path_prefix: vec![],
             timeout: Duration::from_secs(60),
+            state_dir: None,
         };
         std::fs::create_dir_all(&spec.source_dir).unwrap();
         std::fs::write(spec.source_dir.join("buildspec.yml"), buildspec).unwrap();

@@ -239,47 +239,13 @@ fn build(rest: &[&str], cfg: &StandInConfig) -> i32 {
     };
     let commit = arg("GIT_COMMIT");
     let version = arg("VERSION");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let argv = [
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "demo",
-        "--config",
-        "profile.release.lto=false",
-        "--config",
-        "profile.release.codegen-units=16",
-        "--config",
-        "profile.release.incremental=true",
-    ];
-    eprintln!(
-        "#1 [local] DEMO_GIT_COMMIT={commit} {cargo} {} (CARGO_TARGET_DIR={})",
-        argv.join(" "),
-        cfg.target_dir.display()
-    );
-    let status = Command::new(&cargo)
-        .args(argv)
-        .current_dir(&opts.context)
-        .env("DEMO_GIT_COMMIT", &commit)
-        .env("CARGO_TARGET_DIR", &cfg.target_dir)
-        .env("CARGO_TERM_COLOR", "never")
-        .status();
-    match status {
-        Ok(s) if s.success() => {}
-        Ok(s) => {
-            eprintln!(
-                "ERROR: failed to solve: process \"/bin/sh -c cargo build --release --locked -p demo\" did not complete successfully: exit code: {}",
-                s.code().unwrap_or(1)
-            );
-            return 1;
-        }
+    let binary = match build_demo(Path::new(&opts.context), &commit, &cfg.target_dir) {
+        Ok(b) => b,
         Err(e) => {
-            eprintln!("ERROR: cannot run {cargo}: {e} (install Rust: https://rustup.rs)");
+            eprintln!("ERROR: {e}");
             return 1;
         }
-    }
-    let binary = cfg.target_dir.join("release").join("demo");
+    };
     let store = if opts.push { cfg.ecr() } else { cfg.docker() };
     for tag in &opts.tags {
         let (_, repo, t) = split_image(tag);
@@ -313,6 +279,48 @@ fn build(rest: &[&str], cfg: &StandInConfig) -> i32 {
         }
     }
     0
+}
+
+/// The image build of the local CodeBuild (and of `deployer local push`): a `cargo build`
+/// of `demo` in `context` with `DEMO_GIT_COMMIT=commit`, in the shared `target_dir`, its
+/// progress on stderr; returns the binary. The error is docker's wording.
+pub fn build_demo(context: &Path, commit: &str, target_dir: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let argv = [
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "demo",
+        "--config",
+        "profile.release.lto=false",
+        "--config",
+        "profile.release.codegen-units=16",
+        "--config",
+        "profile.release.incremental=true",
+    ];
+    eprintln!(
+        "#1 [local] DEMO_GIT_COMMIT={commit} {cargo} {} (CARGO_TARGET_DIR={})",
+        argv.join(" "),
+        target_dir.display()
+    );
+    let status = Command::new(&cargo)
+        .args(argv)
+        .current_dir(context)
+        .env("DEMO_GIT_COMMIT", commit)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_TERM_COLOR", "never")
+        .status();
+    match status {
+        Ok(s) if s.success() => Ok(target_dir.join("release").join("demo")),
+        Ok(s) => Err(format!(
+            "failed to solve: process \"/bin/sh -c cargo build --release --locked -p demo\" did not complete successfully: exit code: {}",
+            s.code().unwrap_or(1)
+        )),
+        Err(e) => Err(format!(
+            "cannot run {cargo}: {e} (install Rust: https://rustup.rs)"
+        )),
+    }
 }
 
 fn push(image: &str, cfg: &StandInConfig) -> i32 {

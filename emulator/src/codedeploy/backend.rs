@@ -259,6 +259,8 @@ impl World {
         })?;
         let appspec = AppSpec::parse(content)
             .map_err(|m| AwsError::new(Error::InvalidRevisionException, m))?;
+        check_appspec(self, content, &appspec)
+            .map_err(|m| AwsError::new(Error::InvalidRevisionException, m))?;
         let auto_rollback = match req.auto_rollback {
             Some((enabled, events)) => {
                 enabled && events.is_none_or(|e| e.iter().any(|x| x == "DEPLOYMENT_FAILURE"))
@@ -556,6 +558,82 @@ impl World {
     }
 }
 
+/// The AppSpec's structure and its load balancer container against the task definition,
+/// before the deployment exists (the lenient reader, `AppSpec::parse`, has read the target):
+/// - "version ... The only allowed value is 0.0" and one `TargetService` resource (the
+///   AppSpec reference, "AppSpec 'resources' section for Amazon ECS deployments");
+/// - a `<TASK_DEFINITION>` left in `TaskDefinition` (the placeholder `aws ecs deploy` fills
+///   in) is not a task definition;
+/// - `LoadBalancerInfo.ContainerName` is a container of the registered task definition and
+///   `ContainerPort` one of that container's `portMappings[].containerPort` (the same
+///   reference: "the name of the container in your Amazon ECS task definition" and "the
+///   port on the container"); a task definition not registered is the lifecycle's
+///   InvalidRevision failure, as before.
+fn check_appspec(w: &World, content: &str, appspec: &AppSpec) -> Result<(), String> {
+    let doc: Value = serde_yaml_ng::from_str(content)
+        .map_err(|e| format!("the AppSpec is not YAML or JSON: {e}"))?;
+    let get = |v: &Value, key: &str| -> Option<Value> {
+        v.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.clone())
+    };
+    match get(&doc, "version") {
+        Some(v) if v.as_f64() == Some(0.0) || v.as_str() == Some("0.0") => {}
+        Some(v) => {
+            return Err(format!(
+                "the AppSpec's version is {v}: the only allowed value is 0.0"
+            ))
+        }
+        None => return Err("the AppSpec has no version (version: 0.0)".into()),
+    }
+    let resources = get(&doc, "Resources").and_then(|r| r.as_array().map(Vec::len));
+    if resources != Some(1) {
+        return Err(format!(
+            "the AppSpec's Resources has {} entries: an ECS deployment takes exactly one TargetService",
+            resources.unwrap_or(0)
+        ));
+    }
+    let td_ref = &appspec.task_definition;
+    if td_ref.contains('<') {
+        return Err(format!(
+            "Resources[0].Properties.TaskDefinition is {td_ref:?}, a template placeholder: give the task definition's ARN"
+        ));
+    }
+    let Some(td) = w.resolve_task_def(td_ref) else {
+        return Ok(());
+    };
+    let containers = td["containerDefinitions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(name) = &appspec.container_name {
+        let Some(c) = containers.iter().find(|c| c["name"].as_str() == Some(name)) else {
+            let names: Vec<&str> = containers
+                .iter()
+                .filter_map(|c| c["name"].as_str())
+                .collect();
+            return Err(format!(
+                "Resources[0].Properties.LoadBalancerInfo.ContainerName is {name:?}: the task definition {td_ref} has no such container (it has {names:?})"
+            ));
+        };
+        if let Some(port) = appspec.container_port {
+            let ports: Vec<u64> = c["portMappings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m["containerPort"].as_u64())
+                .collect();
+            if !ports.contains(&port) {
+                return Err(format!(
+                    "Resources[0].Properties.LoadBalancerInfo.ContainerPort is {port}: container {name:?} of {td_ref} maps no such port (its containerPorts: {ports:?})"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,6 +663,58 @@ mod tests {
     fn appspec_revision() -> Value {
         serde_json::json!({"revisionType": "AppSpecContent", "appSpecContent": {"content":
             "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: arn:aws:ecs:us-east-1:000000000000:task-definition/demo:1\n"}})
+    }
+
+    #[test]
+    fn create_deployment_checks_the_appspec_against_the_task_definition() {
+        let mut w = world(true);
+        w.register_task_definition(serde_json::json!({
+            "family": "demo",
+            "containerDefinitions": [{"name": "demo", "image": "demo:v1", "portMappings": [{"containerPort": 3000}]}]
+        }))
+        .unwrap();
+        let refused = |w: &mut World, content: &str| {
+            let r = request(
+                serde_json::json!({"revisionType": "AppSpecContent", "appSpecContent": {"content": content}}),
+            );
+            let e = w.create_deployment_from(r).unwrap_err();
+            assert_eq!(e.code, Error::InvalidRevisionException, "{}", e.message);
+            e.message
+        };
+        let spec = |version: &str, td: &str, name: &str, port: u32| {
+            format!("{version}Resources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: {td}\n        LoadBalancerInfo:\n          ContainerName: {name}\n          ContainerPort: {port}\n")
+        };
+        let v = "version: 0.0\n";
+        assert!(refused(&mut w, &spec("", "demo:1", "demo", 3000)).contains("no version"));
+        assert!(
+            refused(&mut w, &spec("version: 1.0\n", "demo:1", "demo", 3000))
+                .contains("only allowed value is 0.0")
+        );
+        assert!(
+            refused(&mut w, &spec(v, "\"<TASK_DEFINITION>\"", "demo", 3000))
+                .contains("placeholder")
+        );
+        let m = refused(&mut w, &spec(v, "demo:1", "web", 3000));
+        assert!(
+            m.contains("ContainerName is \"web\"") && m.contains("[\"demo\"]"),
+            "{m}"
+        );
+        let m = refused(&mut w, &spec(v, "demo:1", "demo", 8080));
+        assert!(
+            m.contains("ContainerPort is 8080") && m.contains("[3000]"),
+            "{m}"
+        );
+        let two = format!(
+            "{}  - Other:\n      Type: AWS::ECS::Service\n",
+            spec(v, "demo:1", "demo", 3000)
+        );
+        assert!(refused(&mut w, &two).contains("exactly one"));
+        assert!(w.deployments.is_empty(), "nothing was created");
+        let r = request(
+            serde_json::json!({"revisionType": "AppSpecContent", "appSpecContent": {"content": spec(v, "demo:1", "demo", 3000)}}),
+        );
+        w.create_deployment_from(r)
+            .expect("a matching AppSpec is taken");
     }
 
     #[test]

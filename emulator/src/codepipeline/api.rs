@@ -41,6 +41,17 @@ struct GetPipelineExecutionInput {
     pipeline_execution_id: Option<String>,
 }
 
+/// StopPipelineExecutionInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StopPipelineExecutionInput {
+    pipeline_name: Option<String>,
+    pipeline_execution_id: Option<String>,
+    #[serde(default)]
+    abandon: bool,
+    reason: Option<String>,
+}
+
 /// ListActionExecutionsInput.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -67,6 +78,14 @@ pub(crate) fn handle(pipeline: &LocalPipeline, op: &str, input: &Value) -> ApiRe
     if op == "StartPipelineExecution" {
         let p = pipeline.state().clone();
         return start_pipeline_execution(&p, pipeline.names(), input, || pipeline.release());
+    }
+    if op == "StopPipelineExecution" {
+        let r: StopPipelineExecutionInput = request(input)?;
+        let name = name_of(&r.pipeline_name, "pipelineName")?;
+        let id = name_of(&r.pipeline_execution_id, "pipelineExecutionId")?;
+        check_name(&pipeline.state(), pipeline.names(), name)?;
+        pipeline.stop_execution(id, r.abandon, r.reason.as_deref().unwrap_or(""))?;
+        return Ok(json!({"pipelineExecutionId": id}));
     }
     let p = pipeline.state();
     let n = pipeline.names();
@@ -168,6 +187,15 @@ fn check_name(p: &Pipeline, n: &PipelineNames, name: &str) -> Result<(), ApiErro
         ));
     }
     Ok(())
+}
+
+pub(crate) fn execution_not_found(pipeline: &str, id: &str) -> ApiError {
+    ApiError::new(
+        Error::PipelineExecutionNotFoundException,
+        format!(
+            "Pipeline execution with id '{id}' does not exist in pipeline with name '{pipeline}'"
+        ),
+    )
 }
 
 fn execution_of<'a>(p: &'a Pipeline, id: &str) -> Result<&'a Execution, ApiError> {
@@ -456,6 +484,7 @@ mod tests {
         fits::<ListPipelineExecutionsInput>("codepipeline", "ListPipelineExecutions");
         fits::<GetPipelineExecutionInput>("codepipeline", "GetPipelineExecution");
         fits::<ListActionExecutionsInput>("codepipeline", "ListActionExecutions");
+        fits::<StopPipelineExecutionInput>("codepipeline", "StopPipelineExecution");
     }
 
     fn names() -> PipelineNames {

@@ -29,7 +29,7 @@ use crate::codebuild::logs::{LogSink, MemoryLogs};
 use crate::codebuild::model::{Build, BuildStatus};
 use crate::codebuild::runner::{self, RunSpec};
 use crate::codebuild::standin::{self, StandInConfig};
-use crate::ecr::backend::{split_image, ImageStore};
+use crate::ecr::backend::ImageStore;
 use crate::wire::error::ApiError;
 
 pub const PIPELINE_NAME: &str = "demo";
@@ -89,11 +89,12 @@ pub(crate) struct LocalPipeline {
     pipeline: Mutex<Pipeline>,
     builds: Mutex<Vec<Arc<Mutex<Build>>>>,
     logs: Arc<MemoryLogs>,
-    images: ImageStore,
     /// BuildOutput of each execution that built.
     outputs: Mutex<HashMap<String, PathBuf>>,
     wake: tokio::sync::Notify,
     cancel_builds: Arc<AtomicBool>,
+    /// Each running build's stop flag (StopBuild sets one; shutdown sets them all).
+    build_stops: Mutex<HashMap<String, Arc<AtomicBool>>>,
     shutdown: CancellationToken,
 }
 
@@ -109,8 +110,7 @@ impl LocalPipeline {
     ) -> anyhow::Result<Arc<Self>> {
         let dir = &settings.state_dir;
         source::init(&dir.join(REPO_DIR), &dir.join(source::SPOOL_DIR))?;
-        let images = ImageStore::new(dir.join(ECR_DIR), &settings.account_id);
-        images
+        ImageStore::new(dir.join(ECR_DIR), &settings.account_id)
             .create_repository(&settings.ecr_repository)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let cb = dir.join(CODEBUILD_DIR);
@@ -138,10 +138,10 @@ impl LocalPipeline {
             pipeline: Mutex::new(Pipeline::new(PIPELINE_NAME, now())),
             builds: Mutex::default(),
             logs: Arc::new(MemoryLogs::default()),
-            images,
             outputs: Mutex::default(),
             wake: tokio::sync::Notify::new(),
             cancel_builds: Arc::new(AtomicBool::new(false)),
+            build_stops: Mutex::default(),
             shutdown,
             settings,
         }))
@@ -149,21 +149,6 @@ impl LocalPipeline {
 
     pub(crate) fn repo(&self) -> PathBuf {
         self.settings.state_dir.join(REPO_DIR)
-    }
-
-    /// An image a local build pushed to the local ECR.
-    pub(crate) fn image(
-        &self,
-        repository: &str,
-        tag: &str,
-    ) -> Option<crate::ecr::backend::ImageRecord> {
-        self.images.get(repository, tag)
-    }
-
-    /// The binary an image of the local ECR runs (`<registry>/<repository>:<tag>`).
-    pub(crate) fn binary_for_image(&self, image: &str) -> Option<PathBuf> {
-        let (_, repo, tag) = split_image(image);
-        self.images.binary(&repo, &tag)
     }
 
     /// Follows pushes and runs executions until the stack shuts down.
@@ -197,6 +182,9 @@ impl LocalPipeline {
         }
         self.cancel_builds
             .store(true, std::sync::atomic::Ordering::Release);
+        for stop in lock(&self.build_stops).values() {
+            stop.store(true, std::sync::atomic::Ordering::Release);
+        }
         lock(&self.pipeline).stop_all(now());
     }
 
@@ -327,6 +315,7 @@ impl LocalPipeline {
             project_env,
             path_prefix: vec![cb.join("bin")],
             timeout: Duration::from_secs(u64::from(BUILD_TIMEOUT_MINUTES) * 60),
+            state_dir: Some(self.settings.state_dir.clone()),
         };
         let repo = self.repo();
         let commit = rev.commit.clone();
@@ -335,7 +324,11 @@ impl LocalPipeline {
             sinks.push(cw.clone());
         }
         let logs: Arc<dyn LogSink> = Arc::new(crate::codebuild::logs::Tee(sinks));
-        let cancel = Arc::clone(&self.cancel_builds);
+        let cancel = Arc::new(AtomicBool::new(
+            self.cancel_builds
+                .load(std::sync::atomic::Ordering::Acquire),
+        ));
+        lock(&self.build_stops).insert(build_id.clone(), Arc::clone(&cancel));
         let rec = Arc::clone(&record);
         let artifacts_dir = spec.artifacts_dir.clone();
         let status = tokio::task::spawn_blocking(move || {
@@ -345,6 +338,7 @@ impl LocalPipeline {
         })
         .await
         .unwrap_or(BuildStatus::Fault);
+        lock(&self.build_stops).remove(&build_id);
         if status == BuildStatus::Succeeded {
             lock(&self.outputs).insert(id.to_string(), artifacts_dir);
             Outcome::Succeeded {
@@ -402,6 +396,71 @@ impl LocalPipeline {
     }
 
     /// The pipeline's state (never held across an `.await`).
+    /// StopPipelineExecution: the execution ends Stopped at once; with `abandon`, the build
+    /// it runs is stopped too (StopBuild), without it the build runs to its end and its
+    /// outcome is ignored. A deployment it started goes on (CodePipeline does not stop
+    /// CodeDeploy either).
+    pub(crate) fn stop_execution(
+        &self,
+        id: &str,
+        abandon: bool,
+        reason: &str,
+    ) -> Result<(), ApiError> {
+        let outcome = lock(&self.pipeline).stop(id, reason, now());
+        match outcome {
+            None => Err(super::api::execution_not_found(PIPELINE_NAME, id)),
+            Some(Err(status)) => Err(ApiError::new(
+                Error::PipelineExecutionNotStoppableException,
+                format!(
+                    "Unable to stop pipeline execution '{id}': its status is {}",
+                    status.as_str()
+                ),
+            )),
+            Some(Ok(running)) => {
+                if let (true, Some((Stage::Build, build))) = (abandon, running) {
+                    let _ = self.stop_build(&build);
+                }
+                self.wake.notify_one();
+                Ok(())
+            }
+        }
+    }
+
+    /// StopBuild: sets the build's stop flag (the runner kills the running command's
+    /// process group and ends the build STOPPED); answers the build as it is now, as
+    /// CodeBuild does (still IN_PROGRESS until the runner has stopped it).
+    pub(crate) fn stop_build(&self, id: &str) -> Result<Build, ApiError> {
+        let record = lock(&self.builds)
+            .iter()
+            .find(|b| {
+                let b = lock(b);
+                b.id == id || b.arn == id
+            })
+            .cloned();
+        let Some(record) = record else {
+            return Err(ApiError::new(
+                crate::codebuild::Error::ResourceNotFoundException,
+                format!("Build {id} does not exist"),
+            ));
+        };
+        let build = lock(&record).clone();
+        let stop = lock(&self.build_stops).get(&build.id).cloned();
+        match stop {
+            Some(flag) if !build.is_complete() => {
+                flag.store(true, std::sync::atomic::Ordering::Release);
+                Ok(build)
+            }
+            _ => Err(ApiError::new(
+                crate::codebuild::Error::InvalidInputException,
+                format!(
+                    "Build {} is not in progress (status {})",
+                    build.id,
+                    build.status.as_str()
+                ),
+            )),
+        }
+    }
+
     pub(crate) fn state(&self) -> MutexGuard<'_, Pipeline> {
         lock(&self.pipeline)
     }

@@ -344,6 +344,45 @@ impl Pipeline {
         true
     }
 
+    /// StopPipelineExecution of an execution in progress: it is Stopped at once, its running
+    /// stage Stopped with the action Abandoned, and the stage unlocked (the action's late
+    /// outcome is then ignored by [`Pipeline::finish_action`]). Returns the external id of
+    /// the action that ran (a build to stop), or the status it was in when not in progress.
+    pub(crate) fn stop(
+        &mut self,
+        id: &str,
+        reason: &str,
+        at: f64,
+    ) -> Option<Result<Option<(Stage, String)>, ExecutionStatus>> {
+        let e = self.executions.iter_mut().find(|e| e.id == id)?;
+        if e.status != ExecutionStatus::InProgress {
+            return Some(Err(e.status));
+        }
+        e.status = ExecutionStatus::Stopped;
+        e.status_summary = Some(if reason.is_empty() {
+            "Stopped by StopPipelineExecution".into()
+        } else {
+            reason.to_string()
+        });
+        e.waiting_for = None;
+        e.last_update = at;
+        let mut running = None;
+        for s in &mut e.stages {
+            if s.status == StageStatus::InProgress {
+                s.status = StageStatus::Stopped;
+                s.action.status = ActionStatus::Abandoned;
+                s.action.last_update = at;
+                running = s.action.external_id.clone().map(|x| (s.stage, x));
+            }
+        }
+        for lock in &mut self.locks {
+            if lock.as_deref() == Some(id) {
+                *lock = None;
+            }
+        }
+        Some(Ok(running))
+    }
+
     /// Marks every execution still in progress as Stopped (the stack shuts down).
     pub(crate) fn stop_all(&mut self, at: f64) {
         self.locks = Default::default();
@@ -525,6 +564,35 @@ mod tests {
         p.finish_action(&e1, Stage::Deploy, ok(), 5.0);
         assert_eq!(p.execution(&e1).unwrap().status, ExecutionStatus::Succeeded);
         assert_eq!(p.latest_in(Stage::Build).unwrap().0.id, e3);
+    }
+
+    #[test]
+    fn stop_ends_one_execution_and_frees_its_stage() {
+        let mut p = pipeline();
+        let mut ids = ids();
+        let id = push(&mut p, 1);
+        p.schedule(1.0, &mut ids);
+        p.set_external_id(&id, Stage::Source, "x-1", 2.0);
+        assert_eq!(
+            p.stop(&id, "by hand", 3.0),
+            Some(Ok(Some((Stage::Source, "x-1".into()))))
+        );
+        let ex = p.execution(&id).unwrap();
+        assert_eq!(ex.status, ExecutionStatus::Stopped);
+        assert_eq!(ex.status_summary.as_deref(), Some("by hand"));
+        assert_eq!(ex.stages[0].action.status, ActionStatus::Abandoned);
+        assert!(
+            !p.finish_action(&id, Stage::Source, ok(), 4.0),
+            "a late outcome is ignored"
+        );
+        assert_eq!(p.stop(&id, "", 5.0), Some(Err(ExecutionStatus::Stopped)));
+        assert_eq!(p.stop("nope", "", 5.0), None);
+        let next = push(&mut p, 2);
+        assert_eq!(
+            p.schedule(6.0, &mut ids),
+            [(next, Stage::Source)],
+            "the stage is free for the next execution"
+        );
     }
 
     #[test]

@@ -24,5 +24,6 @@ pub(crate) enum Error {
     PipelineNotFoundException,
     PipelineExecutionNotFoundException,
     InvalidNextTokenException,
+    PipelineExecutionNotStoppableException,
 }
 impl ErrorCode for Error {}

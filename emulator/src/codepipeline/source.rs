@@ -78,17 +78,33 @@ pub fn init(repo: &Path, spool: &Path) -> anyhow::Result<()> {
 }
 
 fn hook_script(spool: &Path) -> String {
+    // The stack's state file is beside the spool (both in the state dir): a push while no
+    // stack runs is spooled all the same, and the next `up` starts its execution.
+    let state = spool
+        .parent()
+        .map(|d| d.join(crate::runtime::state::STATE_FILE))
+        .unwrap_or_default();
+    let state = crate::codebuild::runner::shell_quote(&state.to_string_lossy());
     let spool = crate::codebuild::runner::shell_quote(&spool.to_string_lossy());
     format!(
         r#"#!/bin/sh
 # deployer local: a push to {BRANCH} starts an execution of the local pipeline.
 spool={spool}
+state={state}
+# The stack runs when its state file names a live daemon (the first "pid" is the daemon's).
+pid="$(sed -n 's/^ *"pid": *\([0-9][0-9]*\).*/\1/p' "$state" 2>/dev/null | head -n 1)"
+running=no
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then running=yes; fi
 while read -r old new ref; do
   [ "$ref" = "refs/heads/{BRANCH}" ] || continue
   case "$new" in *[!0]*) ;; *) continue ;; esac
   name="$(date +%s%N).$new"
-  printf '%s %s\n' "$old" "$new" > "$spool/.$name" && mv "$spool/.$name" "$spool/$name" \
-    && echo "deployer local: pipeline triggered by the push of $new to {BRANCH} (watch it: deployer pipeline watch)"
+  printf '%s %s\n' "$old" "$new" > "$spool/.$name" && mv "$spool/.$name" "$spool/$name" || continue
+  if [ "$running" = yes ]; then
+    echo "deployer local: pipeline triggered by the push of $new to {BRANCH} (watch it: deployer pipeline watch)"
+  else
+    echo "deployer local: the push of $new to {BRANCH} is queued until \`deployer local up\` (the local stack is not running)"
+  fi
 done
 "#
     )
@@ -222,7 +238,8 @@ mod tests {
                 repo.display()
             ),
         );
-        assert!(out.contains("pipeline triggered by the push of"), "{out}");
+        // No stack runs in this state dir: the push waits for the next `up`.
+        assert!(out.contains("is queued until `deployer local up`"), "{out}");
         let commit = sh(&work, "git rev-parse HEAD").trim().to_string();
         let pushes = take_pushes(&spool);
         assert_eq!(
@@ -244,5 +261,22 @@ mod tests {
         assert!(!dest.join(".git").exists(), "CODE_ZIP has no .git");
         let err = export(&repo, "0000000", &dir.path().join("x")).unwrap_err();
         assert!(err.to_string().contains("git archive 0000000"), "{err:#}");
+        // A state file naming a live daemon (this test process): the push triggers.
+        std::fs::write(
+            dir.path()
+                .join("state")
+                .join(crate::runtime::state::STATE_FILE),
+            format!(
+                "{{\n  \"pid\": {},\n  \"tasks\": []\n}}\n",
+                std::process::id()
+            ),
+        )
+        .unwrap();
+        let out = sh(
+            &work,
+            "git commit -q --allow-empty -m again && git push -q local main 2>&1",
+        );
+        assert!(out.contains("pipeline triggered by the push of"), "{out}");
+        assert_eq!(take_pushes(&spool).len(), 1, "spooled as before");
     }
 }

@@ -1,6 +1,7 @@
-//! ECR: the repository `demo` and the images local builds push to it. [`backend`] stores
-//! them on disk (an image is the binary a build produced, its digest that binary's
-//! sha256); [`api`] answers DescribeImages.
+//! ECR: the repository `demo` and the images pushed to it. [`backend`] stores them on disk,
+//! content-addressed (an image is the binary a build produced, its digest that binary's
+//! sha256); [`api`] answers ECR's calls; [`push`] is `deployer local push`.
 
 pub(crate) mod api;
 pub mod backend;
+pub mod push;

@@ -42,6 +42,16 @@ struct ClusterRequest {
     cluster: Option<String>,
 }
 
+/// ListClustersRequest (one cluster: a single page whatever the paging asks).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListClustersRequest {
+    #[allow(dead_code)]
+    next_token: Option<String>,
+    #[allow(dead_code)]
+    max_results: Option<i64>,
+}
+
 /// DescribeServicesRequest.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -159,6 +169,11 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
                 "runningTasksCount": running, "pendingTasksCount": 0, "activeServicesCount": 1,
                 "registeredContainerInstancesCount": 0
             }], "failures": []}))
+        }
+        // The one cluster (a user's first `aws ecs list-clusters` against the endpoint).
+        "ListClusters" => {
+            let _: ListClustersRequest = request(input)?;
+            Ok(json!({"clusterArns": [stack.names().cluster_arn()]}))
         }
         "ListServices" => {
             check_cluster(stack, request::<ClusterRequest>(input)?.cluster)?;
@@ -659,7 +674,7 @@ pub(crate) fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
             "DockerId": t.id,
             "Name": CONTAINER,
             "Image": t.image,
-            "ImageID": stack.demo_digest,
+            "ImageID": stack.images.resolve(&t.image).map(|(rec, _)| rec.digest),
             "DesiredStatus": desired_status(t),
             "KnownStatus": t.last_status.as_str(),
             "Labels": {
@@ -691,6 +706,7 @@ mod tests {
     fn requests_fit_botocore() {
         request_fits_botocore::<DescribeTaskDefinitionRequest>("ecs", "DescribeTaskDefinition");
         request_fits_botocore::<ListTaskDefinitionsRequest>("ecs", "ListTaskDefinitions");
+        request_fits_botocore::<ListClustersRequest>("ecs", "ListClusters");
         request_fits_botocore::<ClusterRequest>("ecs", "ListServices");
         request_fits_botocore::<DescribeServicesRequest>("ecs", "DescribeServices");
         request_fits_botocore::<UpdateServiceRequest>("ecs", "UpdateService");

@@ -143,6 +143,9 @@ impl World {
                 ));
             }
         }
+        // ECS's own checks (image, roles, Fargate size and network mode, ports, health
+        // check, awslogs, template placeholders): before anything is stored.
+        super::validate::task_definition(&td)?;
         let revision = self
             .task_defs
             .iter()

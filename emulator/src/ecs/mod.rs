@@ -7,6 +7,7 @@ pub(crate) mod api;
 pub(crate) mod backend;
 pub(crate) mod model;
 pub(crate) mod placement;
+pub(crate) mod validate;
 
 use crate::wire::error::ErrorCode;
 

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::autoscaling::backend::{resource_id, AutoScaling, LastEvaluation};
 use crate::codepipeline::driver::LocalPipeline;
 use crate::config::Config;
+use crate::ecr::backend::ImageStore;
 use crate::ecs::model::TaskStatus;
 use crate::elbv2::backend::{Lb, TargetState};
 use crate::logs::backend::Logs;
@@ -28,8 +29,8 @@ pub(crate) struct Stack {
     pub(crate) test_url: String,
     pub(crate) lb: Arc<Lb>,
     pub(crate) shutdown: CancellationToken,
-    /// `sha256:<hex>` of the demo binary: the local "image digest".
-    pub(crate) demo_digest: String,
+    /// The local ECR's images (on disk under the state dir).
+    pub(crate) images: ImageStore,
     pub(crate) started_at: f64,
     pub(crate) ready: AtomicBool,
     /// CloudWatch Logs: the tasks' output (and any other local service's groups).
@@ -74,6 +75,7 @@ impl Stack {
                     task_id: t.id.clone(),
                     pid: t.pid?,
                     port: t.port,
+                    exe: self.images.resolve(&t.image).map(|(_, bin)| bin),
                 })
             })
             .collect();
@@ -224,12 +226,15 @@ impl Stack {
 }
 
 impl Stack {
-    /// The program a task with `image` runs: the binary of that image when a local build
-    /// pushed it, else the stack's demo binary (every other image, as before).
-    pub(crate) fn program_for(&self, image: &str) -> PathBuf {
-        self.pipeline
-            .get()
-            .and_then(|p| p.binary_for_image(image))
-            .unwrap_or_else(|| self.cfg.demo_bin.clone())
+    /// The program a task with `image` runs and the image's digest: the binary pushed to
+    /// the local ECR under that reference. An image never pushed cannot run, as on Fargate,
+    /// where the task stops with CannotPullContainerError (the message is Fargate's).
+    pub(crate) fn program_for(&self, image: &str) -> anyhow::Result<(PathBuf, String)> {
+        match self.images.resolve(image) {
+            Some((rec, bin)) => Ok((bin, rec.digest)),
+            None => Err(anyhow::anyhow!(
+                "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref {image}: {image}: not found (push it first: `deployer local push TAG`)"
+            )),
+        }
     }
 }

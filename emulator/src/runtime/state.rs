@@ -48,6 +48,10 @@ pub struct TaskProcess {
     pub task_id: String,
     pub pid: u32,
     pub port: u16,
+    /// The binary it runs (its image's, in the local ECR); absent in state files written
+    /// before images were real: then the stack's `demo_bin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe: Option<PathBuf>,
 }
 
 /// The default state dir: `$XDG_STATE_HOME/deployer/local`, else
@@ -161,8 +165,8 @@ pub fn stop_task_processes(state: &StackState, grace: Duration) -> usize {
     let live: Vec<u32> = state
         .tasks
         .iter()
+        .filter(|t| runs(t.pid, t.exe.as_deref().unwrap_or(&state.demo_bin)))
         .map(|t| t.pid)
-        .filter(|&pid| runs(pid, &state.demo_bin))
         .collect();
     for &pid in &live {
         signal(pid, Signal::SIGTERM);
@@ -190,12 +194,173 @@ pub enum Existing {
 /// Looks for a running or stale stack in `dir`; cleans a stale one up.
 pub fn check_existing(dir: &Path) -> anyhow::Result<Existing> {
     let Some(state) = read(dir)? else {
+        // A stack that died after removing its state file may still have left builds.
+        stop_recorded_groups(dir);
         return Ok(Existing::None);
     };
     if runs(state.pid, &state.exe) && alive(state.pid) {
         return Ok(Existing::Running(Box::new(state)));
     }
-    let stopped = stop_task_processes(&state, Duration::from_secs(5));
+    let stopped = stop_task_processes(&state, Duration::from_secs(5)) + stop_recorded_groups(dir);
     remove(dir);
     Ok(Existing::CleanedStale(stopped))
+}
+
+/// The process groups the stack started besides its tasks (a build's commands), one file
+/// each under `<state dir>/pgroups/`, written (and synced) before the group does any work
+/// and removed once the group is gone: after a crash of the stack, `up` and `down` find
+/// them here and stop them (a task's PID is in `state.json`; a build's shell and its
+/// children are one group, which its leader's PID alone would not reach).
+pub const PGROUP_DIR: &str = "pgroups";
+
+/// One recorded process group.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProcessGroup {
+    pub pgid: u32,
+    /// The leader's start time (clock ticks since boot, `/proc/<pid>/stat` field 22): a PID
+    /// reused by another program since is never signalled.
+    pub start_ticks: u64,
+    /// What it is (`build <id>`), for the message.
+    pub what: String,
+    /// Epoch seconds after which the stack would have killed it (a build's timeout).
+    pub deadline: f64,
+}
+
+/// The start time of `pid` (field 22 of `/proc/<pid>/stat`).
+pub fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(") ")?;
+    // rest starts at field 3 (state); field 22 is the 20th of rest.
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Records a process group (synced to disk before returning).
+pub fn record_group(dir: &Path, group: &ProcessGroup) -> std::io::Result<()> {
+    use std::io::Write;
+    let groups = dir.join(PGROUP_DIR);
+    std::fs::create_dir_all(&groups)?;
+    let path = groups.join(group.pgid.to_string());
+    let tmp = groups.join(format!(".{}.tmp", group.pgid));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(&serde_json::to_vec(group).map_err(std::io::Error::other)?)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    if let Ok(d) = std::fs::File::open(&groups) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Forgets a process group (it is gone).
+pub fn forget_group(dir: &Path, pgid: u32) {
+    let _ = std::fs::remove_file(dir.join(PGROUP_DIR).join(pgid.to_string()));
+}
+
+/// The recorded process groups.
+pub fn recorded_groups(dir: &Path) -> Vec<ProcessGroup> {
+    let Ok(entries) = std::fs::read_dir(dir.join(PGROUP_DIR)) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
+        .collect()
+}
+
+/// Stops every recorded process group (SIGKILL to the group) and forgets it; returns how
+/// many were still there. A group is signalled when its leader still runs with the
+/// recorded start time, or when its leader is gone: Linux does not hand out a PID that is
+/// still some group's id, so a group id whose leader died names the same group's remaining
+/// members (or nothing).
+pub fn stop_recorded_groups(dir: &Path) -> usize {
+    let mut stopped = 0;
+    for g in recorded_groups(dir) {
+        let same = match start_ticks(g.pgid) {
+            Some(t) => t == g.start_ticks,
+            None => true,
+        };
+        if same {
+            if let Ok(p) = i32::try_from(g.pgid) {
+                if nix::sys::signal::killpg(Pid::from_raw(p), Signal::SIGKILL).is_ok() {
+                    stopped += 1;
+                    tracing::warn!(
+                        "stopped {} (process group {}) left by a stack that is gone",
+                        g.what,
+                        g.pgid
+                    );
+                }
+            }
+        }
+        forget_group(dir, g.pgid);
+    }
+    stopped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recorded_group_and_its_children_are_stopped() {
+        use std::os::unix::process::CommandExt;
+        let dir = tempfile::tempdir().unwrap();
+        // A shell that starts a child and waits: the group has two processes.
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & wait"])
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pgid = child.id();
+        let group = ProcessGroup {
+            pgid,
+            start_ticks: start_ticks(pgid).unwrap(),
+            what: "build demo:1".into(),
+            deadline: 0.0,
+        };
+        record_group(dir.path(), &group).unwrap();
+        assert_eq!(recorded_groups(dir.path()), vec![group.clone()]);
+        // Wait for the grandchild to exist, then find it by its group.
+        let members = |pgid: u32| -> Vec<u32> {
+            std::fs::read_dir("/proc")
+                .unwrap()
+                .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                        .ok()
+                        .and_then(|s| {
+                            s.rsplit_once(") ")
+                                .and_then(|(_, r)| r.split_whitespace().nth(2)?.parse::<u32>().ok())
+                        })
+                        == Some(pgid)
+                        && alive(*pid)
+                })
+                .collect()
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while members(pgid).len() < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let before = members(pgid);
+        assert_eq!(before.len(), 2, "{before:?}");
+        // A stale record whose PID now runs something else is not signalled.
+        record_group(
+            dir.path(),
+            &ProcessGroup {
+                pgid: std::process::id(),
+                start_ticks: 1,
+                what: "reused pid".into(),
+                deadline: 0.0,
+            },
+        )
+        .unwrap();
+        assert_eq!(stop_recorded_groups(dir.path()), 1);
+        let _ = child.wait();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !members(pgid).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(members(pgid).is_empty(), "the whole group is gone");
+        assert!(recorded_groups(dir.path()).is_empty(), "forgotten");
+    }
 }

@@ -50,7 +50,7 @@ pub(crate) fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Resul
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("cannot create {}", log_path.display()))?;
 
-    let program = stack.program_for(&launch.image);
+    let (program, _) = stack.program_for(&launch.image)?;
     let mut cmd = tokio::process::Command::new(&program);
     cmd.args(&launch.args)
         // A task sees its task definition's environment, not the deployer's (no AWS
@@ -130,7 +130,7 @@ pub(crate) fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Resul
     if let Some(hc) = launch.health {
         let st = Arc::clone(stack);
         let tid = id.clone();
-        tokio::spawn(async move { container_health(st, tid, port, launch.env, hc).await });
+        tokio::spawn(async move { container_health(st, tid, port, launch.env, hc, program).await });
     }
     Ok(id)
 }
@@ -162,7 +162,8 @@ pub(crate) fn run_task(
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("cannot create {}", log_path.display()))?;
     let env = crate::ecs::placement::merged_env(&launch.env, env);
-    let mut cmd = tokio::process::Command::new(&stack.cfg.demo_bin);
+    let (program, _) = stack.program_for(&launch.image)?;
+    let mut cmd = tokio::process::Command::new(&program);
     cmd.args(command.as_deref().unwrap_or(&launch.args))
         .env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
@@ -180,7 +181,7 @@ pub(crate) fn run_task(
         .process_group(0);
     let mut child = cmd
         .spawn()
-        .with_context(|| format!("cannot start {}", stack.cfg.demo_bin.display()))?;
+        .with_context(|| format!("cannot start {}", program.display()))?;
     let pid = child.id().unwrap_or(0);
     stack.world().record_task(
         "",
@@ -230,6 +231,7 @@ async fn container_health(
     port: u16,
     env: Vec<(String, String)>,
     hc: HealthCheck,
+    program: PathBuf,
 ) {
     let interval = stack.cfg.health_interval;
     let start_period = hc.start_period.min(interval * 5);
@@ -256,7 +258,7 @@ async fn container_health(
         if !running {
             return;
         }
-        let ok = run_health_command(&stack.cfg.demo_bin, &hc, port, &env).await;
+        let ok = run_health_command(&program, &hc, port, &env).await;
         let mut stop = false;
         {
             let mut w = stack.world();
@@ -299,7 +301,7 @@ async fn run_health_command(
         c
     } else {
         let program = &hc.argv[0];
-        // The image's entrypoint binary `/demo` is the local demo binary.
+        // The image's entrypoint binary `/demo` is the binary of the task's image.
         let program = if program == "/demo" || program == "demo" {
             demo_bin.to_path_buf()
         } else {

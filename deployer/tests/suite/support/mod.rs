@@ -153,6 +153,7 @@ impl LocalStack {
                 std::fs::read_to_string(dir.path().join("stack.log")).unwrap_or_default()
             );
         }
+        push_test_tags(dir.path());
         let state = read_state(dir.path()).expect("state.json after up");
         let mut stack = LocalStack {
             api_url: state["api_url"].as_str().unwrap().to_string(),
@@ -280,6 +281,51 @@ impl Drop for LocalStack {
         }
     }
 }
+
+/// The tags the tests deploy besides the initial one: each names the stack's initial
+/// image (the demo binary `up` pushed), tagged as ECR's PutImage retags, so no test pays a
+/// build or a copy for it (the tasks tell the tags apart by the version they report).
+pub const TEST_TAGS: &[&str] = &[
+    "v2",
+    "v3",
+    "v4",
+    "v5",
+    "v6",
+    "v7",
+    "v7-broken",
+    "v8",
+    "v9",
+    "v10",
+    "1",
+    "2",
+    "4",
+    "42",
+    "77",
+    "99",
+    "cli",
+    "latest",
+];
+
+/// Tags [`TEST_TAGS`] in the local ECR of a stack's state dir (those not there yet).
+pub fn push_test_tags(state_dir: &Path) {
+    use deployer_emulator::ecr::backend::ImageStore;
+    let store = ImageStore::new(state_dir.join("ecr"), "000000000000");
+    let initial = store
+        .list("demo")
+        .into_iter()
+        .next()
+        .expect("`local up` pushed the initial image");
+    for tag in TEST_TAGS {
+        if store.get("demo", tag).is_none() {
+            store
+                .tag("demo", tag, &initial.digest)
+                .unwrap_or_else(|e| panic!("tag demo:{tag}: {e}"));
+        }
+    }
+}
+
+/// An image reference no test pushes (a short commit that was never built).
+pub const NEVER_PUSHED: &str = "demo:3e6c8b2";
 
 pub fn temp_state_dir() -> tempfile::TempDir {
     tempfile::Builder::new()
