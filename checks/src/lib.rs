@@ -6,8 +6,9 @@
 //! - [`compare`] judges green against blue on the same requests, the way Argo Rollouts'
 //!   pre-promotion analysis and Kayenta's baseline comparison do: green must answer every
 //!   request (error rate 0), report one version (the expected one, when known), and its p99
-//!   latency must stay within a factor of blue's (the validation hook, before production
-//!   traffic reaches green).
+//!   latency must stay within a factor of blue's, its p90 too before a slow p99 counts (one
+//!   slow answer among a few dozen is noise); the validation hook, before production
+//!   traffic reaches green, probes both sides at once.
 //!
 //! No AWS here: callers find the URLs (the NLB's, or each task's address from the target
 //! groups of the deployment) and act on the verdict.

@@ -196,12 +196,16 @@ async fn check<D: Deployments>(
         timeout: settings.request_timeout,
         expect_version: None,
     };
-    let green = probe_targets(&sides.green, &probe_side(&sides.green)).await;
-    let blue = if sides.blue.is_empty() {
-        None
-    } else {
-        Some(probe_targets(&sides.blue, &probe_side(&sides.blue)).await)
-    };
+    // Both sides at once: whatever slows the host or the network meanwhile slows both, so
+    // the comparison is of the releases, not of two moments.
+    let (green_probe, blue_probe) = (probe_side(&sides.green), probe_side(&sides.blue));
+    let (green, blue) = tokio::join!(probe_targets(&sides.green, &green_probe), async {
+        if sides.blue.is_empty() {
+            None
+        } else {
+            Some(probe_targets(&sides.blue, &blue_probe).await)
+        }
+    });
     let verdict = compare(green, blue, settings.rules.clone());
     Ok(Outcome {
         deployment_id: deployment_id.to_owned(),
