@@ -10,10 +10,13 @@
 //! - `aws`: `ecr get-login-password` and `ecr describe-images` (from the local ECR, with
 //!   the AWS CLI's error text and exit code 254 for a missing image).
 //!
-//! The build differs from the Dockerfile's on purpose, to be fast on a laptop: the host
-//! target (no `crt-static`), the release profile without LTO, with 16 codegen units and
-//! incremental compilation, in one cargo target directory shared by every local build
-//! (CodeBuild's cache, locally). The binary is the same code at the same commit.
+//! The build differs from the Dockerfile's on purpose, to be fast on a laptop: the release
+//! profile without LTO, with 16 codegen units and incremental compilation, in one cargo
+//! target directory shared by every local build (CodeBuild's cache, locally). Like the
+//! Dockerfile's it is static (`crt-static`, the host's Linux target named explicitly),
+//! with the exact flags of the container check (`scripts/checks/container.sh`), which
+//! builds into the same directory when it is the tests' one: one release build of demo's
+//! dependencies serves both. The binary is the same code at the same commit.
 //!
 //! Each stand-in is a two-line script on the build's PATH that runs
 //! `deployer local stand-in docker|aws ...` with its settings in `DEPLOYER_STANDIN_*`.
@@ -286,10 +289,13 @@ fn build(rest: &[&str], cfg: &StandInConfig) -> i32 {
 /// progress on stderr; returns the binary. The error is docker's wording.
 pub fn build_demo(context: &Path, commit: &str, target_dir: &Path) -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = host_target();
     let argv = [
         "build",
         "--release",
         "--locked",
+        "--target",
+        &target,
         "-p",
         "demo",
         "--config",
@@ -300,7 +306,7 @@ pub fn build_demo(context: &Path, commit: &str, target_dir: &Path) -> Result<Pat
         "profile.release.incremental=true",
     ];
     eprintln!(
-        "#1 [local] DEMO_GIT_COMMIT={commit} {cargo} {} (CARGO_TARGET_DIR={})",
+        "#1 [local] DEMO_GIT_COMMIT={commit} RUSTFLAGS='{STATIC_RUSTFLAGS}' {cargo} {} (CARGO_TARGET_DIR={})",
         argv.join(" "),
         target_dir.display()
     );
@@ -310,9 +316,13 @@ pub fn build_demo(context: &Path, commit: &str, target_dir: &Path) -> Result<Pat
         .env("DEMO_GIT_COMMIT", commit)
         .env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_TERM_COLOR", "never")
+        // Exactly these flags: they are part of every unit's fingerprint, so any other
+        // (a user's RUSTFLAGS) would rebuild the shared dependencies.
+        .env("RUSTFLAGS", STATIC_RUSTFLAGS)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .status();
     match status {
-        Ok(s) if s.success() => Ok(target_dir.join("release").join("demo")),
+        Ok(s) if s.success() => Ok(target_dir.join(&target).join("release").join("demo")),
         Ok(s) => Err(format!(
             "failed to solve: process \"/bin/sh -c cargo build --release --locked -p demo\" did not complete successfully: exit code: {}",
             s.code().unwrap_or(1)
@@ -321,6 +331,16 @@ pub fn build_demo(context: &Path, commit: &str, target_dir: &Path) -> Result<Pat
             "cannot run {cargo}: {e} (install Rust: https://rustup.rs)"
         )),
     }
+}
+
+/// A static binary, as the Dockerfile builds for its `FROM scratch` image.
+const STATIC_RUSTFLAGS: &str = "-C target-feature=+crt-static";
+
+/// The host's Linux target (`x86_64-unknown-linux-gnu` here), named explicitly: with
+/// `--target`, RUSTFLAGS reach the binary and not the build scripts and proc-macros, which
+/// cannot be static.
+fn host_target() -> String {
+    format!("{}-unknown-linux-gnu", std::env::consts::ARCH)
 }
 
 fn push(image: &str, cfg: &StandInConfig) -> i32 {
