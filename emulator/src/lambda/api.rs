@@ -259,6 +259,9 @@ async fn invoke_checked(
             )
                 .into_response();
             let h = resp.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(&out.request_id) {
+                h.insert("x-amzn-requestid", v);
+            }
             if let Some(fe) = out.function_error {
                 h.insert("x-amz-function-error", HeaderValue::from_static(fe));
             }
