@@ -151,6 +151,17 @@ fn stopped_by_the_hook(env: &str, check: &str) -> String {
         "v1",
         "the live revision is unchanged"
     );
+    let status = stack
+        .deployer()
+        .arg("status")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        text(&status.stdout).contains("last hook: demo-validate (AfterAllowTestTraffic) Failed"),
+        "{}",
+        explain(&status)
+    );
     eprintln!("production loop during the stopped release ({env}): {tally:?}");
     assert!(tally.requests > 20, "the loop ran: {tally:?}");
     assert_eq!(tally.server_errors, 0, "production saw a 5xx: {tally:?}");
