@@ -35,7 +35,10 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
             "/2015-03-31/functions/{name}/invocations",
             post(lambda::api::invoke),
         )
-        .route("/2015-03-31/functions/{name}", get(lambda::api::get_function))
+        .route(
+            "/2015-03-31/functions/{name}",
+            get(lambda::api::get_function),
+        )
         .with_state(stack)
 }
 

@@ -259,10 +259,9 @@ impl Target {
             .flatten()
             .enumerate()
         {
-            let pairs = entry
-                .as_object()
-                .filter(|o| o.len() == 1)
-                .ok_or_else(|| format!("the AppSpec's Hooks[{i}] is not one `event: function` pair"))?;
+            let pairs = entry.as_object().filter(|o| o.len() == 1).ok_or_else(|| {
+                format!("the AppSpec's Hooks[{i}] is not one `event: function` pair")
+            })?;
             for (event, function) in pairs {
                 let function = function
                     .as_str()
@@ -355,7 +354,10 @@ Resources:
         let hooked = format!("{yaml}Hooks:\n  - AfterAllowTestTraffic: demo-validate\n");
         assert_eq!(
             Target::parse(&hooked).unwrap().hooks,
-            [("AfterAllowTestTraffic".to_string(), "demo-validate".to_string())]
+            [(
+                "AfterAllowTestTraffic".to_string(),
+                "demo-validate".to_string()
+            )]
         );
         let two = format!("{yaml}hooks:\n  - {{BeforeInstall: a, AfterInstall: b}}\n");
         assert!(Target::parse(&two).unwrap_err().contains("Hooks[0]"));

@@ -145,8 +145,14 @@ mod tests {
             Some("green p99 312.0 ms (0/40 errors), blue p99 1.1 ms (0/40 errors)")
         );
         let text = h.text(&lines);
-        assert!(text.starts_with("hook demo-validate (AfterAllowTestTraffic): Failed: green p99"), "{text}");
-        assert!(text.contains("last log lines (/aws/lambda/demo-validate):\n    START"), "{text}");
+        assert!(
+            text.starts_with("hook demo-validate (AfterAllowTestTraffic): Failed: green p99"),
+            "{text}"
+        );
+        assert!(
+            text.contains("last log lines (/aws/lambda/demo-validate):\n    START"),
+            "{text}"
+        );
         assert!(text.contains("passed=false report=...\n    END"), "{text}");
         assert_eq!(
             h.guard(),
@@ -157,7 +163,12 @@ mod tests {
     #[test]
     fn a_hook_without_a_report_still_says_what_happened() {
         let lines = vec!["Task timed out after 120.00 seconds".to_string()];
-        let h = HookResult::from_log("AfterAllowTestTraffic", "arn:aws:lambda:us-east-1:1:function:v", true, &lines);
+        let h = HookResult::from_log(
+            "AfterAllowTestTraffic",
+            "arn:aws:lambda:us-east-1:1:function:v",
+            true,
+            &lines,
+        );
         assert_eq!(h.check, None);
         assert_eq!(h.guard(), "the validation hook v (AfterAllowTestTraffic)");
         let ok = HookResult::from_log("AfterAllowTestTraffic", "v", false, &[]);

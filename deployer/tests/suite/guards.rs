@@ -77,8 +77,7 @@ impl ProductionLoop {
                 && start.elapsed() < MAX_TIME
             {
                 let sent = Instant::now();
-                let answer =
-                    support::http_get_with(&url, "/", &[("Accept", "application/json")]);
+                let answer = support::http_get_with(&url, "/", &[("Accept", "application/json")]);
                 t.slowest = t.slowest.max(sent.elapsed());
                 t.requests += 1;
                 match answer {
@@ -139,7 +138,11 @@ fn stopped_by_the_hook(env: &str, check: &str) -> String {
         "{}",
         explain(&out)
     );
-    assert!(all.contains(check), "the failing check {check:?}: {}", explain(&out));
+    assert!(
+        all.contains(check),
+        "the failing check {check:?}: {}",
+        explain(&out)
+    );
     assert!(
         all.contains("stopped by the validation hook demo-validate"),
         "{}",
@@ -165,7 +168,10 @@ fn stopped_by_the_hook(env: &str, check: &str) -> String {
     eprintln!("production loop during the stopped release ({env}): {tally:?}");
     assert!(tally.requests > 20, "the loop ran: {tally:?}");
     assert_eq!(tally.server_errors, 0, "production saw a 5xx: {tally:?}");
-    assert_eq!(tally.from_new, 0, "production reached the release: {tally:?}");
+    assert_eq!(
+        tally.from_new, 0,
+        "production reached the release: {tally:?}"
+    );
     assert_eq!(tally.no_answer, 0, "production went unanswered: {tally:?}");
     all
 }
@@ -239,7 +245,11 @@ fn a_good_release_still_deploys_and_the_hook_costs_about_its_run() {
         .unwrap();
     let without_hook = t.elapsed();
     assert_eq!(out.status.code(), Some(0), "{}", explain(&out));
-    assert!(!text(&out.stdout).contains("hook demo-validate"), "{}", explain(&out));
+    assert!(
+        !text(&out.stdout).contains("hook demo-validate"),
+        "{}",
+        explain(&out)
+    );
     eprintln!(
         "a good release: {:.2} s with the hook (its run: {:.0} ms), {:.2} s without",
         with_hook.as_secs_f64(),

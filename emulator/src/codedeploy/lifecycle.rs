@@ -79,8 +79,11 @@ pub(crate) trait Platform: Send + Sync + 'static {
     fn hook_timeout(&self) -> Duration;
     /// Invokes hook function `function` asynchronously (Lambda's `Event` invocation) with
     /// `payload`; an error when it cannot be invoked (no such function).
-    fn invoke_hook(this: &Arc<Self>, function: &str, payload: serde_json::Value)
-        -> Result<(), String>;
+    fn invoke_hook(
+        this: &Arc<Self>,
+        function: &str,
+        payload: serde_json::Value,
+    ) -> Result<(), String>;
 }
 
 /// Runs deployment `id` (and the rollback it may trigger) in the background.
@@ -176,7 +179,10 @@ async fn run_hooks<P: Platform>(p: &Arc<P>, id: &str, hook: Hook) -> Option<End>
         if let Err(e) = P::invoke_hook(p, &function, payload) {
             return failed(
                 FailureCode::HookExecutionFailure,
-                format!("The {} hook function {function} could not be invoked: {e}", hook.as_str()),
+                format!(
+                    "The {} hook function {function} could not be invoked: {e}",
+                    hook.as_str()
+                ),
             );
         }
         let timeout = p.hook_timeout();
@@ -783,7 +789,11 @@ mod tests {
         assert_eq!(calls.len(), 1, "{calls:?}");
         assert_eq!(calls[0].0, "demo-validate");
         assert_eq!(calls[0].1["DeploymentId"], id.as_str());
-        assert_eq!(calls[0].2, [0, 1], "invoked with test traffic on the replacement");
+        assert_eq!(
+            calls[0].2,
+            [0, 1],
+            "invoked with test traffic on the replacement"
+        );
         let w = p.world();
         let d = w.deployment(&id).unwrap();
         assert_eq!(d.hook_executions.len(), 1);
@@ -799,8 +809,14 @@ mod tests {
     async fn a_hook_that_does_not_succeed(answer: Option<HookStatus>, function: &str) -> String {
         let (p, id, original) = stack(settings(false, 5 * MINUTE), true);
         *p.hook_answer.lock().unwrap() = answer;
-        p.world().deployment_mut(&id).unwrap().appspec.as_mut().unwrap().hooks[0].1 =
-            function.into();
+        p.world()
+            .deployment_mut(&id)
+            .unwrap()
+            .appspec
+            .as_mut()
+            .unwrap()
+            .hooks[0]
+            .1 = function.into();
         run(&p, id.clone()).await;
         if function != "missing" {
             let calls = p.invocations.lock().unwrap().clone();
@@ -843,7 +859,10 @@ mod tests {
     #[tokio::test]
     async fn a_hook_naming_no_function_fails() {
         let m = a_hook_that_does_not_succeed(Some(HookStatus::Succeeded), "missing").await;
-        assert!(m.contains("could not be invoked: Function not found"), "{m}");
+        assert!(
+            m.contains("could not be invoked: Function not found"),
+            "{m}"
+        );
     }
 
     #[tokio::test]

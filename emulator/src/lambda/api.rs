@@ -154,10 +154,10 @@ pub(crate) async fn get_function(
         qualifier: query.get("Qualifier").cloned(),
     };
     tracing::debug!(target: "api", "Lambda.GetFunction");
-    match stack
-        .lambda
-        .get(req.function_name.as_deref().unwrap_or_default(), req.qualifier.as_deref())
-    {
+    match stack.lambda.get(
+        req.function_name.as_deref().unwrap_or_default(),
+        req.qualifier.as_deref(),
+    ) {
         Ok(f) => axum::Json(get_function_json(&f)).into_response(),
         Err(e) => error(&e.into()),
     }
@@ -306,7 +306,10 @@ mod tests {
             .unwrap();
         let v = get_function_json(&f);
         assert_eq!(v["Configuration"]["Timeout"], 120);
-        assert_eq!(v["Configuration"]["Environment"]["Variables"]["HOOK_PATH"], "/");
+        assert_eq!(
+            v["Configuration"]["Environment"]["Variables"]["HOOK_PATH"],
+            "/"
+        );
         fits_botocore("lambda", "GetFunction", &v);
     }
 }

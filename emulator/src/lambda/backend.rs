@@ -100,7 +100,11 @@ impl Lambda {
         let bytes = std::fs::read(&def.code).map_err(|e| {
             AwsError::new(
                 Error::InvalidParameterValueException,
-                format!("cannot read the code of {} ({}): {e}", def.name, def.code.display()),
+                format!(
+                    "cannot read the code of {} ({}): {e}",
+                    def.name,
+                    def.code.display()
+                ),
             )
         })?;
         let f = Function {
@@ -156,7 +160,10 @@ impl Lambda {
         if !valid_name(name) {
             return Err(not_found());
         }
-        lock(&self.functions).get(name).cloned().ok_or_else(not_found)
+        lock(&self.functions)
+            .get(name)
+            .cloned()
+            .ok_or_else(not_found)
     }
 }
 
@@ -218,7 +225,11 @@ mod tests {
         def.name = "ok".into();
         def.code = PathBuf::from("/nonexistent/bootstrap");
         let e = l.create(def).unwrap_err();
-        assert!(e.message.contains("/nonexistent/bootstrap"), "{}", e.message);
+        assert!(
+            e.message.contains("/nonexistent/bootstrap"),
+            "{}",
+            e.message
+        );
         assert!(l.get("ok", None).is_err(), "nothing half-registered");
     }
 }

@@ -241,7 +241,10 @@ async fn stop(child: &mut tokio::process::Child, pid: u32) {
         return;
     }
     state::signal(pid, Signal::SIGTERM);
-    if tokio::time::timeout(STOP_GRACE, child.wait()).await.is_err() {
+    if tokio::time::timeout(STOP_GRACE, child.wait())
+        .await
+        .is_err()
+    {
         let _ = child.kill().await;
     }
 }
@@ -355,7 +358,11 @@ sleep 30
     #[tokio::test]
     async fn a_runtime_that_exits_without_answering_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let f = function(dir.path(), "echo dying >&2; exit 3", Duration::from_secs(10));
+        let f = function(
+            dir.path(),
+            "echo dying >&2; exit 3",
+            Duration::from_secs(10),
+        );
         let out = invoke(&sandbox(dir.path()), &f, Bytes::from_static(b"{}"))
             .await
             .unwrap();

@@ -38,9 +38,15 @@ pub(crate) struct Event {
 pub(crate) enum Answer {
     Response(Bytes),
     /// `/invocation/{id}/error`: the error document and `Lambda-Runtime-Function-Error-Type`.
-    Error { body: Bytes, kind: Option<String> },
+    Error {
+        body: Bytes,
+        kind: Option<String>,
+    },
     /// `/runtime/init/error`.
-    InitError { body: Bytes, kind: Option<String> },
+    InitError {
+        body: Bytes,
+        kind: Option<String>,
+    },
 }
 
 struct Shared {
@@ -136,7 +142,10 @@ async fn next(State(s): State<Arc<Shared>>) -> Response {
         [
             ("lambda-runtime-aws-request-id", e.request_id.clone()),
             ("lambda-runtime-deadline-ms", e.deadline_ms.to_string()),
-            ("lambda-runtime-invoked-function-arn", e.function_arn.clone()),
+            (
+                "lambda-runtime-invoked-function-arn",
+                e.function_arn.clone(),
+            ),
             ("lambda-runtime-trace-id", trace),
             ("content-type", "application/json".to_string()),
         ],

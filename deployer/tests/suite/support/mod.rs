@@ -104,7 +104,14 @@ pub fn hook_bin() -> PathBuf {
             .to_path_buf();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "release-hook", "--bin", "bootstrap"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "release-hook",
+                "--bin",
+                "bootstrap",
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
             .expect("cannot run cargo to build the hook binary");
