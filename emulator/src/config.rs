@@ -22,6 +22,11 @@ pub struct Config {
     pub scale_in_cooldown: Duration,
     pub image: String,
     pub demo_bin: PathBuf,
+    /// The Lambda code of the AppSpec's hook functions (the hook crate's `bootstrap`).
+    pub hook_bin: PathBuf,
+    /// How long CodeDeploy waits for a hook function's PutLifecycleEventHookExecutionStatus
+    /// before it fails the hook (AWS: one hour).
+    pub hook_timeout: Duration,
     pub region: String,
     pub health_interval: Duration,
     pub healthy_threshold: u32,
@@ -44,6 +49,12 @@ impl Config {
             return Err(bad_input(format!(
                 "--health-interval {}: must be at least 50ms",
                 humantime::format_duration(self.health_interval)
+            )));
+        }
+        if self.hook_timeout < Duration::from_secs(1) {
+            return Err(bad_input(format!(
+                "--hook-timeout {}: must be at least 1s",
+                humantime::format_duration(self.hook_timeout)
             )));
         }
         if self.max_tasks < self.tasks {
@@ -133,6 +144,38 @@ pub fn find_demo_bin(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
     Err(bad_input(
         "cannot find the `demo` binary: not next to this executable nor on PATH; \
          build it (`cargo build -p demo`) or pass --demo-bin FILE (env DEPLOYER_DEMO_BIN)",
+    ))
+}
+
+/// `--hook-bin`, else `bootstrap` next to the running executable (where `cargo build`
+/// puts the hook crate's binary), else on PATH.
+pub fn find_hook_bin(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(path) = flag {
+        if !is_executable(path) {
+            return Err(bad_input(format!(
+                "--hook-bin {}: no executable file there (build it with `cargo build -p release-hook`)",
+                path.display()
+            )));
+        }
+        return Ok(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
+    }
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("bootstrap")));
+    if let Some(path) = beside.filter(|p| is_executable(p)) {
+        return Ok(path);
+    }
+    if let Some(path) = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("bootstrap"))
+            .find(|p| is_executable(p))
+    }) {
+        return Ok(path);
+    }
+    Err(bad_input(
+        "cannot find the validation hook's `bootstrap` binary (the Lambda code of the appspec's Hooks): \
+         not next to this executable nor on PATH; build it (`cargo build -p release-hook`) or pass \
+         --hook-bin FILE (env DEPLOYER_HOOK_BIN)",
     ))
 }
 

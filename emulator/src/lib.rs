@@ -42,6 +42,7 @@ pub mod ecr;
 mod ecs;
 mod elbv2;
 mod iam;
+mod lambda;
 mod logs;
 mod names;
 mod router;

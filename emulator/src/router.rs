@@ -22,7 +22,9 @@ use crate::runtime::stack::Stack;
 use crate::wire::error::{ApiError, Common};
 use crate::wire::json;
 use crate::wire::query::{xml_error, xml_response, Form};
-use crate::{autoscaling, codebuild, codedeploy, codepipeline, ecr, ecs, elbv2, iam, logs, sts};
+use crate::{
+    autoscaling, codebuild, codedeploy, codepipeline, ecr, ecs, elbv2, iam, lambda, logs, sts,
+};
 use deployer_models::time::{now_millis as now_ms, now_secs as now};
 
 pub(crate) fn router(stack: Arc<Stack>) -> Router {
@@ -31,6 +33,14 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .route("/v4/{task}", get(metadata_container))
         .route("/v4/{task}/task", get(metadata_task))
         .route("/_local/status", get(local_status))
+        .route(
+            "/2015-03-31/functions/{name}/invocations",
+            post(lambda::api::invoke),
+        )
+        .route(
+            "/2015-03-31/functions/{name}",
+            get(lambda::api::get_function),
+        )
         .with_state(stack)
 }
 

@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::ecr::backend::{hex, split_image, ImageStore};
 use crate::ecs::model::{StopCode, TaskStatus};
 use crate::elbv2::backend::{HealthSettings, Lb};
+use crate::lambda::backend::{Lambda, NewFunction};
 use crate::logs::backend::Logs;
 use crate::names::{self, Names};
 use crate::router;
@@ -113,6 +114,51 @@ fn open_images(cfg: &Config) -> anyhow::Result<ImageStore> {
     Ok(images)
 }
 
+/// The hook functions the working tree's appspec names (`Hooks`), created as
+/// infra/hook.tf creates them: the hook crate's `bootstrap` as their code, its defaults
+/// (timeout, memory, the `HOOK_*` thresholds) as their configuration.
+fn register_hook_functions(stack: &Stack) -> anyhow::Result<()> {
+    let template = &stack.cfg.templates.appspec;
+    let spec = deployer_models::appspec::AppSpec::from_yaml_str(
+        &template.text,
+        &template.path.display().to_string(),
+    )?;
+    let names: std::collections::BTreeSet<&str> = spec
+        .hooks
+        .iter()
+        .flat_map(|h| h.values())
+        .map(|f| f.rsplit(':').next().unwrap_or(f))
+        .collect();
+    for name in names {
+        let f = stack
+            .lambda
+            .create(NewFunction {
+                name: name.to_string(),
+                code: stack.cfg.hook_bin.clone(),
+                timeout: HOOK_FUNCTION_TIMEOUT,
+                memory_mb: 256,
+                environment: [
+                    ("HOOK_REQUESTS_PER_TASK", "20"),
+                    ("HOOK_REQUEST_TIMEOUT_MS", "2000"),
+                    ("HOOK_PATH", "/"),
+                    ("HOOK_MAX_P99_RATIO", "2"),
+                    ("HOOK_P99_FLOOR_MS", "50"),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+                role: stack.names().role_arn(name),
+                description: format!("Validation hook function {name}"),
+            })
+            .map_err(|e| anyhow!("{} Hooks: {}", template.path.display(), e.message))?;
+        tracing::info!(target: "lambda", "function {} ({})", f.arn, f.def.code.display());
+    }
+    Ok(())
+}
+
+/// The hook function's timeout (infra/variables.tf `hook_timeout_seconds`).
+const HOOK_FUNCTION_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Runs the stack in this process until SIGINT/SIGTERM. `on_ready` runs once the
 /// initial tasks are healthy behind the NLB.
 pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Result<()> {
@@ -174,8 +220,10 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
         world: Mutex::new(World::new(&cfg)),
         save_lock: Mutex::new(false),
         pipeline: std::sync::OnceLock::new(),
+        lambda: Arc::new(Lambda::new(&cfg.region, names::ACCOUNT_ID)),
         cfg,
     });
+    register_hook_functions(&stack)?;
     stack.save_state();
 
     let result = tokio::select! {

@@ -4,9 +4,36 @@
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use release_hook::{aws::Aws, HookEvent, Settings};
 
+/// lambda_runtime's default subscriber (level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`,
+/// JSON when the function's log format is JSON), without ANSI colours: the output is a
+/// CloudWatch log, read in the console, by `deployer` and by filters, never a terminal.
+fn init_logging() {
+    use lambda_runtime::tracing::subscriber::{filter::LevelFilter, fmt, EnvFilter};
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|l| l.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let builder = fmt()
+        .with_target(false)
+        .without_time()
+        .with_ansi(false)
+        .with_env_filter(
+            EnvFilter::builder()
+                .with_default_directive(level.into())
+                .from_env_lossy(),
+        );
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    if json {
+        builder.json().init()
+    } else {
+        builder.init()
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    init_logging();
     let settings = Settings::from_lookup(|name| std::env::var(name).ok())?;
     let config = aws_config::load_from_env().await;
     let aws = Aws::new(&config);

@@ -208,6 +208,8 @@ pub struct Target {
     pub task_definition: String,
     pub container_name: Option<String>,
     pub container_port: Option<u64>,
+    /// `Hooks`, in order: (lifecycle event, function name or ARN).
+    pub hooks: Vec<(String, String)>,
 }
 
 impl Target {
@@ -250,10 +252,29 @@ impl Target {
             p.as_u64()
                 .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
         });
+        let mut hooks = Vec::new();
+        for (i, entry) in get(&doc, "Hooks")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let pairs = entry.as_object().filter(|o| o.len() == 1).ok_or_else(|| {
+                format!("the AppSpec's Hooks[{i}] is not one `event: function` pair")
+            })?;
+            for (event, function) in pairs {
+                let function = function
+                    .as_str()
+                    .filter(|f| !f.is_empty())
+                    .ok_or_else(|| format!("the AppSpec's Hooks[{i}].{event} names no function"))?;
+                hooks.push((event.clone(), function.to_string()));
+            }
+        }
         Ok(Target {
             task_definition: td.to_string(),
             container_name,
             container_port,
+            hooks,
         })
     }
 }
@@ -327,8 +348,19 @@ Resources:
                 task_definition: "arn:x:7".into(),
                 container_name: Some("demo".into()),
                 container_port: Some(3000),
+                hooks: vec![],
             })
         );
+        let hooked = format!("{yaml}Hooks:\n  - AfterAllowTestTraffic: demo-validate\n");
+        assert_eq!(
+            Target::parse(&hooked).unwrap().hooks,
+            [(
+                "AfterAllowTestTraffic".to_string(),
+                "demo-validate".to_string()
+            )]
+        );
+        let two = format!("{yaml}hooks:\n  - {{BeforeInstall: a, AfterInstall: b}}\n");
+        assert!(Target::parse(&two).unwrap_err().contains("Hooks[0]"));
         let json = r#"{"version":0.0,"resources":[{"TargetService":{"type":"AWS::ECS::Service","properties":{"taskDefinition":"arn:y:1"}}}]}"#;
         assert_eq!(Target::parse(json).unwrap().task_definition, "arn:y:1");
         assert!(Target::parse("nope").is_err());

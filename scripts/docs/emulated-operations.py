@@ -12,6 +12,7 @@ with UPDATE_REFERENCE=1 and otherwise compares).
 """
 
 import json
+import re
 import sys
 import urllib.error
 import urllib.parse
@@ -30,6 +31,7 @@ SERVICES = [
     ("codepipeline", "AWS CodePipeline"),
     ("codebuild", "AWS CodeBuild"),
     ("sts", "AWS STS"),
+    ("lambda", "AWS Lambda"),
 ]
 NOT_SERVED_CODES = {"UnknownOperationException", "InvalidAction"}
 
@@ -47,9 +49,20 @@ def call(endpoint, model, op):
     elif meta["protocol"] == "query":
         body = urllib.parse.urlencode({"Action": op, "Version": meta["apiVersion"]}).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": scope}
+    elif meta["protocol"] == "rest-json":
+        # The operation's own method and path, every {label} filled with "x": a route the
+        # router does not have answers an empty 404 or 405 (see served()).
+        http = model.operation_model(op).http
+        path = re.sub(r"\{[^}]*\}", "x", http["requestUri"])
+        req = urllib.request.Request(endpoint + path, data=b"{}" if http["method"] in ("POST", "PUT", "PATCH") else None,
+                                     headers={"Content-Type": "application/json", "Authorization": scope}, method=http["method"])
+        return send(req)
     else:
         sys.exit(f"emulated-operations: protocol {meta['protocol']} of {meta['endpointPrefix']} is not known here")
-    req = urllib.request.Request(endpoint + "/", data=body, headers=headers, method="POST")
+    return send(urllib.request.Request(endpoint + "/", data=body, headers=headers, method="POST"))
+
+
+def send(req):
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, resp.read().decode("utf-8", "replace")
@@ -60,6 +73,8 @@ def call(endpoint, model, op):
 def served(status, text):
     if status < 400:
         return True
+    if status in (404, 405) and not text.strip():
+        return False  # rest-json: no route for this method and path
     code = ""
     try:
         doc = json.loads(text)

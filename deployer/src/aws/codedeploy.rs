@@ -216,6 +216,22 @@ pub(crate) async fn deployment(ctx: &Ctx, id: &str) -> anyhow::Result<Deployment
         .with_context(|| format!("GetDeployment {id}: the answer has no deploymentInfo"))
 }
 
+/// The Lambda hooks (lifecycle event, function) of a deployment's AppSpec, read from its
+/// revision's inline content (GetDeployment); none for a revision kept elsewhere (S3).
+pub(crate) async fn hooks(ctx: &Ctx, id: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let info = deployment(ctx, id).await?;
+    let content = info
+        .revision()
+        .and_then(|r| r.app_spec_content())
+        .and_then(|c| c.content());
+    Ok(match content {
+        Some(text) => deployer_models::appspec::Target::parse(text)
+            .map(|t| t.hooks)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    })
+}
+
 /// The ECS target of a deployment (ListDeploymentTargets, then GetDeploymentTarget of
 /// the first), or `None` before CodeDeploy created it.
 pub(crate) async fn ecs_target(ctx: &Ctx, id: &str) -> anyhow::Result<Option<EcsTarget>> {

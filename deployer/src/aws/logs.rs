@@ -68,6 +68,36 @@ pub(crate) async fn filter(client: &Client, q: &Query) -> anyhow::Result<Vec<Eve
     Ok(out)
 }
 
+/// The last `n` lines a Lambda function logged since `start_ms` (its log group
+/// `/aws/lambda/<name>`, every stream); none when the group does not exist yet.
+pub(crate) async fn function_lines(
+    client: &Client,
+    function: &str,
+    start_ms: i64,
+    n: usize,
+) -> anyhow::Result<Vec<Event>> {
+    let name = function.rsplit(':').next().unwrap_or(function);
+    let q = Query {
+        group: format!("/aws/lambda/{name}"),
+        start_ms,
+        max_events: 10_000,
+        ..Query::default()
+    };
+    let mut events = match filter(client, &q).await {
+        Ok(events) => events,
+        Err(e)
+            if e.chain()
+                .any(|c| c.to_string().contains("ResourceNotFound")) =>
+        {
+            return Ok(Vec::new())
+        }
+        Err(e) => return Err(e),
+    };
+    let skip = events.len().saturating_sub(n);
+    events.drain(..skip);
+    Ok(events)
+}
+
 /// The last `n` events of one stream (GetLogEvents from the tail). A stream that does not
 /// exist (the task never wrote a line) gives no events.
 pub(crate) async fn last_lines(

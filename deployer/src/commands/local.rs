@@ -110,6 +110,8 @@ fn config_of(args: &UpArgs) -> anyhow::Result<Config> {
     let cfg = Config {
         state_dir: state::resolve_dir(args.state.state_dir.as_deref())?,
         demo_bin: config::find_demo_bin(args.demo_bin.as_deref())?,
+        hook_bin: config::find_hook_bin(args.hook_bin.as_deref())?,
+        hook_timeout: args.hook_timeout,
         api_port: args.api_port,
         nlb_port: args.nlb_port,
         test_port: (!args.no_test_listener).then_some(args.test_port),
@@ -205,6 +207,7 @@ fn detach(args: &UpArgs, cfg: &Config, global: &Global) -> anyhow::Result<Code> 
         .args(&argv)
         .env("DEPLOYER_LOCAL_STATE_DIR", &cfg.state_dir)
         .env("DEPLOYER_DEMO_BIN", &cfg.demo_bin)
+        .env("DEPLOYER_HOOK_BIN", &cfg.hook_bin)
         // The daemon renders from the very files found here, whatever its cwd.
         .env(
             deployer_models::render::TASKDEF_ENV,
@@ -600,6 +603,16 @@ pub(crate) struct UpArgs {
     /// The `demo` binary every task runs (default: next to this executable, then PATH).
     #[arg(long, env = "DEPLOYER_DEMO_BIN", value_name = "FILE")]
     pub demo_bin: Option<PathBuf>,
+
+    /// The Lambda code of the appspec's hook functions: the hook crate's `bootstrap`
+    /// (default: next to this executable, then PATH).
+    #[arg(long, env = "DEPLOYER_HOOK_BIN", value_name = "FILE")]
+    pub hook_bin: Option<PathBuf>,
+
+    /// How long a deployment waits for a lifecycle hook's status before the hook fails and
+    /// the deployment rolls back (AWS: 1 hour).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub hook_timeout: Duration,
 
     /// Region reported in ARNs and outputs.
     #[arg(long, default_value = "us-east-1")]

@@ -50,6 +50,18 @@ pub(crate) struct Status {
     pub task_sets: Vec<TaskSetStatus>,
     pub target_groups: Vec<TargetGroupStatus>,
     pub deployments: Vec<DeploymentStatusLine>,
+    /// The last validation hook that ran (of the deployments shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_hook: Option<HookStatusLine>,
+}
+
+/// A lifecycle hook's result in one deployment.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct HookStatusLine {
+    pub deployment_id: String,
+    pub event: String,
+    pub function: String,
+    pub status: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -251,7 +263,8 @@ pub(crate) async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Stat
             description: d.description,
             error: d.error_information.and_then(|e| e.message),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let last_hook = last_hook(ctx, &deployments).await;
 
     Ok(Status {
         cluster: o.cluster_name.clone(),
@@ -280,7 +293,52 @@ pub(crate) async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Stat
         task_sets,
         target_groups,
         deployments,
+        last_hook,
     })
+}
+
+/// The newest hook that ran among `deployments` (newest first): its deployment's AppSpec
+/// names it, and its lifecycle event ran. Unreadable ones are skipped with a warning.
+async fn last_hook(ctx: &Ctx, deployments: &[DeploymentStatusLine]) -> Option<HookStatusLine> {
+    for d in deployments {
+        let hooks = match codedeploy::hooks(ctx, &d.id).await {
+            Ok(h) if !h.is_empty() => h,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!("cannot read the hooks of {}: {e:#}", d.id);
+                continue;
+            }
+        };
+        let target = match codedeploy::ecs_target(ctx, &d.id).await {
+            Ok(Some(t)) => t,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!("cannot read the target of {}: {e:#}", d.id);
+                continue;
+            }
+        };
+        let ran = hooks.iter().rev().find_map(|(event, function)| {
+            let status = target
+                .lifecycle_events()
+                .iter()
+                .find(|e| e.lifecycle_event_name() == Some(event.as_str()))?
+                .status()?
+                .as_str()
+                .to_owned();
+            matches!(status.as_str(), "Succeeded" | "Failed" | "InProgress").then(|| {
+                HookStatusLine {
+                    deployment_id: d.id.clone(),
+                    event: event.clone(),
+                    function: function.clone(),
+                    status,
+                }
+            })
+        });
+        if ran.is_some() {
+            return ran;
+        }
+    }
+    None
 }
 
 async fn listener_status(
@@ -424,6 +482,13 @@ pub(crate) fn render_human(s: &Status) -> String {
             text.push_str(&format!("  error: {e}"));
         }
         line(text);
+    }
+    if let Some(h) = &s.last_hook {
+        line(String::new());
+        line(format!(
+            "last hook: {} ({}) {} in {}",
+            h.function, h.event, h.status, h.deployment_id
+        ));
     }
     out
 }

@@ -11,6 +11,7 @@ use crate::aws::ecs::StoppedTask;
 use crate::aws::{codedeploy, ecs, error_kind, Ctx, ErrorKind};
 use crate::exit::{bad_input, Code};
 use crate::options::{InterruptAction, OutputFormat};
+use crate::watch::guards;
 use crate::watch::machine::{Observation, Outcome, Watch};
 use crate::watch::observe::Poller;
 use crate::watch::progress::{clock, Reporter, Summary};
@@ -394,6 +395,7 @@ impl Follower<'_> {
             None => m.clone(),
         });
         summary.rollback_deployment_id = obs.rollback_deployment_id.clone();
+        summary.guard = self.report_hooks(&obs).await;
         if matches!(outcome, Outcome::Failed | Outcome::Stopped) {
             self.report_failed_events(&obs);
             if outcome == Outcome::Failed {
@@ -427,6 +429,50 @@ impl Follower<'_> {
                 self.line(&text);
             }
         }
+    }
+
+    /// Reports each validation hook that ran (its result, its figures, its last log lines);
+    /// returns the guard that stopped the release, if one did. A failure to read them is
+    /// reported, not returned.
+    async fn report_hooks(&self, obs: &Observation) -> Option<String> {
+        let ran: Vec<&str> = obs
+            .lifecycle_events
+            .iter()
+            .filter(|e| matches!(e.status.as_str(), "Succeeded" | "Failed"))
+            .map(|e| e.name.as_str())
+            .collect();
+        let hooks = match codedeploy::hooks(self.ctx, self.id).await {
+            Ok(h) => h,
+            Err(err) => {
+                self.line(&format!("(could not read the deployment's hooks: {err:#})"));
+                return None;
+            }
+        };
+        let since = obs.created_at.unwrap_or_default() * 1000;
+        let mut guard = None;
+        for (event, function) in hooks.iter().filter(|(e, _)| ran.contains(&e.as_str())) {
+            let failed = obs
+                .lifecycle_events
+                .iter()
+                .any(|e| &e.name == event && e.status == "Failed");
+            let lines = crate::aws::logs::function_lines(
+                &self.ctx.aws.logs,
+                function,
+                since,
+                guards::HOOK_LOG_LINES,
+            )
+            .await;
+            let lines: Vec<String> = match lines {
+                Ok(events) => events.into_iter().map(|e| e.message).collect(),
+                Err(err) => vec![format!("(could not read its log: {err:#})")],
+            };
+            let hook = guards::HookResult::from_log(event, function, failed, &lines);
+            self.line(&hook.text(&lines));
+            if failed && guard.is_none() {
+                guard = Some(hook.guard());
+            }
+        }
+        guard
     }
 
     /// Reports the tasks that stopped since the deployment began (a failure's usual
@@ -536,6 +582,7 @@ impl Follower<'_> {
             rollback_deployment_id: None,
             rollback_status: None,
             stopped_tasks: Vec::new(),
+            guard: None,
         }
     }
 

@@ -13,6 +13,7 @@
 
 pub(crate) mod execution;
 pub(crate) mod follow;
+pub(crate) mod guards;
 pub(crate) mod machine;
 pub(crate) mod observe;
 pub(crate) mod pipeline;

@@ -32,6 +32,9 @@ pub(crate) struct Summary {
     pub rollback_status: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stopped_tasks: Vec<StoppedTask>,
+    /// Which release guard stopped it (a validation hook and its failing check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<String>,
 }
 
 pub(crate) struct Reporter {
@@ -179,6 +182,9 @@ impl Reporter {
                 );
                 if let Some(e) = &summary.error {
                     text.push_str(&format!(": {e}"));
+                }
+                if let Some(g) = &summary.guard {
+                    text.push_str(&format!("; stopped by {g}"));
                 }
                 if let Some(rb) = &summary.rollback_deployment_id {
                     text.push_str(&format!(

@@ -105,6 +105,7 @@ fn run_block(file: &Path, line: usize, block: &str, place: Place) {
             .env("DEPLOYER_LOCAL_NLB_PORT", "0")
             .env("DEPLOYER_LOCAL_TEST_PORT", "0")
             .env("DEPLOYER_DEMO_BIN", support::demo_bin())
+            .env("DEPLOYER_HOOK_BIN", support::hook_bin())
             .env_remove("DEPLOYER_OUTPUTS")
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_ENDPOINT_URL");

@@ -824,6 +824,7 @@ fn foreground_up_stops_everything_on_ctrl_c() {
         .args(support::FAST)
         .args(["--tasks", "1"])
         .env("DEPLOYER_DEMO_BIN", support::demo_bin())
+        .env("DEPLOYER_HOOK_BIN", support::hook_bin())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -897,6 +898,7 @@ fn bad_input_exits_2_and_names_the_flag() {
         .arg(dir.path())
         .args(["--api-port", "9000", "--nlb-port", "9000", "--demo-bin"])
         .arg(support::demo_bin())
+        .env("DEPLOYER_HOOK_BIN", support::hook_bin())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

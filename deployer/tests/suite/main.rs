@@ -11,6 +11,7 @@ mod docs;
 mod e2e;
 mod emulated_operations;
 mod faults;
+mod guards;
 mod json_contract;
 mod local;
 mod local_build;

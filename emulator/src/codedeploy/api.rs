@@ -132,6 +132,15 @@ struct ContinueDeploymentInput {
     deployment_wait_type: Option<String>,
 }
 
+/// PutLifecycleEventHookExecutionStatusInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutLifecycleEventHookExecutionStatusInput {
+    deployment_id: Option<String>,
+    lifecycle_event_hook_execution_id: Option<String>,
+    status: Option<String>,
+}
+
 /// StopDeploymentInput.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -267,6 +276,15 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
         }
         "ContinueDeployment" => continue_deployment(stack, input),
         "StopDeployment" => stop_deployment(stack, input),
+        "PutLifecycleEventHookExecutionStatus" => {
+            let req: PutLifecycleEventHookExecutionStatusInput = request(input)?;
+            let exec_id = stack.world().put_hook_status(
+                req.deployment_id.as_deref(),
+                req.lifecycle_event_hook_execution_id.as_deref(),
+                req.status.as_deref(),
+            )?;
+            Ok(json!({"lifecycleEventHookExecutionId": exec_id}))
+        }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
             format!("CodeDeploy operation {op} is not served by the local stack"),
@@ -548,7 +566,10 @@ fn target_json(w: &World, d: &Deployment) -> Value {
                 v["endTime"] = json!(t);
             }
             if let Some(m) = &e.message {
-                let code = if e.status == EventStatus::Failed {
+                let hooked = d.hook_executions.iter().any(|x| x.hook == e.hook);
+                let code = if e.status == EventStatus::Failed && hooked {
+                    "ScriptFailed"
+                } else if e.status == EventStatus::Failed {
                     "UnknownError"
                 } else {
                     "Success"
@@ -711,6 +732,10 @@ mod tests {
         request_fits_botocore::<ListDeploymentsInput>("codedeploy", "ListDeployments");
         request_fits_botocore::<ContinueDeploymentInput>("codedeploy", "ContinueDeployment");
         request_fits_botocore::<StopDeploymentInput>("codedeploy", "StopDeployment");
+        request_fits_botocore::<PutLifecycleEventHookExecutionStatusInput>(
+            "codedeploy",
+            "PutLifecycleEventHookExecutionStatus",
+        );
         request_fits_botocore::<GetApplicationInput>("codedeploy", "GetApplication");
         request_fits_botocore::<BatchGetApplicationsInput>("codedeploy", "BatchGetApplications");
         request_fits_botocore::<BatchGetDeploymentsInput>("codedeploy", "BatchGetDeployments");

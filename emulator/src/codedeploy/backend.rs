@@ -470,6 +470,72 @@ impl World {
         }
     }
 
+    /// Hook function `function` was invoked for `hook` with execution id `exec_id`.
+    pub(crate) fn hook_invoked(&mut self, id: &str, hook: Hook, exec_id: &str, function: &str) {
+        if let Some(d) = self.deployment_mut(id) {
+            d.hook_executions.push(HookExecution {
+                id: exec_id.to_string(),
+                hook,
+                function: function.to_string(),
+                status: None,
+            });
+            d.target_updated = now();
+        }
+    }
+
+    /// What hook execution `exec_id` of deployment `id` reported, if anything yet.
+    pub(crate) fn hook_status(&self, id: &str, exec_id: &str) -> Option<HookStatus> {
+        self.deployment(id)?
+            .hook_executions
+            .iter()
+            .find(|e| e.id == exec_id)?
+            .status
+    }
+
+    /// PutLifecycleEventHookExecutionStatus: a hook function reports `status` for its
+    /// execution. Only Succeeded or Failed, once, while the deployment runs (the
+    /// CodeDeploy API reference's errors for each case). Returns the execution id.
+    pub(crate) fn put_hook_status(
+        &mut self,
+        id: Option<&str>,
+        exec_id: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<String, AwsError<Error>> {
+        let id = check_deployment_id(id)?;
+        check_id_format(id)?;
+        let d = self.deployment_mut(id).ok_or_else(|| not_found(id))?;
+        let exec_id = exec_id.unwrap_or_default();
+        let status = status.unwrap_or_default();
+        let status: HookStatus = status.parse().map_err(|_| {
+            AwsError::new(
+                Error::InvalidLifecycleEventHookExecutionStatusException,
+                format!("The status {status:?} is not valid: a hook reports Succeeded or Failed."),
+            )
+        })?;
+        let done = d.status.is_done();
+        let e = d
+            .hook_executions
+            .iter_mut()
+            .find(|e| e.id == exec_id)
+            .ok_or_else(|| {
+                AwsError::new(
+                    Error::InvalidLifecycleEventHookExecutionIdException,
+                    format!("The lifecycle event hook execution id {exec_id:?} is not one of deployment {id}."),
+                )
+            })?;
+        if e.status.is_some() || done {
+            return Err(AwsError::new(
+                Error::LifecycleEventAlreadyCompletedException,
+                format!(
+                    "The {} hook of deployment {id} is already complete.",
+                    e.hook.as_str()
+                ),
+            ));
+        }
+        e.status = Some(status);
+        Ok(e.id.clone())
+    }
+
     /// The ready wait began (`true`) or ended (`false`).
     pub(crate) fn set_ready(&mut self, id: &str, ready: bool) {
         if let Some(d) = self.deployment_mut(id) {
@@ -828,7 +894,8 @@ mod tests {
             AppSpec {
                 task_definition: "demo:1".into(),
                 container_name: Some("demo".into()),
-                container_port: Some(3000)
+                container_port: Some(3000),
+                hooks: vec![],
             }
         );
     }

@@ -11,7 +11,14 @@
 //! A failure (the replacement never becomes healthy) or StopDeployment ends the deployment
 //! Failed/Stopped; with automatic rollback a new deployment (creator `codeDeployRollback`,
 //! `rollbackInfo` on both) puts traffic back on the original task set and deletes the
-//! replacement. Lifecycle hooks (Lambda functions in the AppSpec) are not invoked locally.
+//! replacement.
+//!
+//! Lifecycle hooks: at each event the AppSpec's `Hooks` name (BeforeInstall, AfterInstall,
+//! AfterAllowTestTraffic, BeforeAllowTraffic, AfterAllowTraffic), each function is invoked
+//! asynchronously with `{"DeploymentId", "LifecycleEventHookExecutionId"}` and the event
+//! waits for PutLifecycleEventHookExecutionStatus; Failed, an invocation that cannot start
+//! (no such function), or no status within the hook timeout (AWS: one hour; locally `local
+//! up --hook-timeout`) fails the deployment with HOOK_EXECUTION_FAILURE, which rolls back.
 //!
 //! The engine keeps its books in the [`World`] (through [`super::backend`] and
 //! [`crate::ecs::backend`]) and acts through a [`Platform`]: the running
@@ -22,7 +29,9 @@ use std::future::Future;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::model::{DeploymentKind, DeploymentStatus, FailureCode, Hook};
+use serde_json::json;
+
+use super::model::{DeploymentKind, DeploymentStatus, FailureCode, Hook, HookStatus};
 use crate::ecs::model::launch_of;
 use crate::names::{CONTAINER, CONTAINER_PORT};
 use crate::world::World;
@@ -66,6 +75,15 @@ pub(crate) trait Platform: Send + Sync + 'static {
     /// Every task of the task set runs, passes its container health check, and is
     /// healthy in the set's target group.
     fn task_set_healthy(&self, task_set: &str) -> bool;
+    /// How long a lifecycle hook waits for its function's status.
+    fn hook_timeout(&self) -> Duration;
+    /// Invokes hook function `function` asynchronously (Lambda's `Event` invocation) with
+    /// `payload`; an error when it cannot be invoked (no such function).
+    fn invoke_hook(
+        this: &Arc<Self>,
+        function: &str,
+        payload: serde_json::Value,
+    ) -> Result<(), String>;
 }
 
 /// Runs deployment `id` (and the rollback it may trigger) in the background.
@@ -127,6 +145,80 @@ fn succeed<P: Platform>(p: &P, id: &str, hook: Hook) {
 fn step<P: Platform>(p: &P, id: &str, hook: Hook) {
     begin(p, id, hook);
     succeed(p, id, hook);
+}
+
+/// A step a rollout's AppSpec may hook: begins it, runs its hook functions, succeeds.
+async fn hooked_step<P: Platform>(p: &Arc<P>, id: &str, hook: Hook) -> Option<End> {
+    begin(&**p, id, hook);
+    if let Some(end) = run_hooks(p, id, hook).await {
+        return Some(end);
+    }
+    succeed(&**p, id, hook);
+    None
+}
+
+/// Runs the AppSpec's functions for `hook`, in order, each until it reported its status.
+async fn run_hooks<P: Platform>(p: &Arc<P>, id: &str, hook: Hook) -> Option<End> {
+    let functions: Vec<String> = p
+        .world()
+        .deployment(id)
+        .and_then(|d| d.appspec.as_ref())
+        .map(|a| {
+            a.hooks
+                .iter()
+                .filter(|(event, _)| event.eq_ignore_ascii_case(hook.as_str()))
+                .map(|(_, f)| f.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    for function in functions {
+        let exec_id = uuid::Uuid::new_v4().to_string();
+        p.world().hook_invoked(id, hook, &exec_id, &function);
+        tracing::info!(target: "codedeploy", "{id}: {} hook: invoking {function}", hook.as_str());
+        let payload = json!({"DeploymentId": id, "LifecycleEventHookExecutionId": exec_id});
+        if let Err(e) = P::invoke_hook(p, &function, payload) {
+            return failed(
+                FailureCode::HookExecutionFailure,
+                format!(
+                    "The {} hook function {function} could not be invoked: {e}",
+                    hook.as_str()
+                ),
+            );
+        }
+        let timeout = p.hook_timeout();
+        let deadline = p.now() + timeout;
+        loop {
+            let status = p.world().hook_status(id, &exec_id);
+            match status {
+                Some(HookStatus::Succeeded) => break,
+                Some(HookStatus::Failed) => {
+                    return failed(
+                        FailureCode::HookExecutionFailure,
+                        format!(
+                            "The {} hook function {function} reported Failed (lifecycle event hook execution {exec_id}).",
+                            hook.as_str()
+                        ),
+                    )
+                }
+                None => {}
+            }
+            if p.now() >= deadline {
+                return failed(
+                    FailureCode::HookExecutionFailure,
+                    format!(
+                        "The {} hook function {function} reported no status within {} (local --hook-timeout).",
+                        hook.as_str(),
+                        humantime::format_duration(timeout)
+                    ),
+                );
+            }
+            if let Some(end) = tick(&**p, id).await {
+                return Some(end);
+            }
+        }
+        tracing::info!(target: "codedeploy", "{id}: {} hook: {function} Succeeded", hook.as_str());
+    }
+    None
 }
 
 /// One tick of waiting; `Some(end)` when the deployment must end now.
@@ -194,6 +286,9 @@ async fn rollout<P: Platform>(p: &Arc<P>, id: &str) -> Option<End> {
         Ok(arn) => arn,
         Err(message) => return failed(FailureCode::InvalidRevision, message),
     };
+    if let Some(end) = run_hooks(p, id, Hook::BeforeInstall).await {
+        return Some(end);
+    }
     succeed(&**p, id, Hook::BeforeInstall);
 
     begin(&**p, id, Hook::Install);
@@ -244,12 +339,16 @@ async fn rollout<P: Platform>(p: &Arc<P>, id: &str) -> Option<End> {
         }
     }
     succeed(&**p, id, Hook::Install);
-    step(&**p, id, Hook::AfterInstall);
+    if let Some(end) = hooked_step(p, id, Hook::AfterInstall).await {
+        return Some(end);
+    }
 
     begin(&**p, id, Hook::AllowTestTraffic);
     p.route(Route::Test, idle_tg);
     succeed(&**p, id, Hook::AllowTestTraffic);
-    step(&**p, id, Hook::AfterAllowTestTraffic);
+    if let Some(end) = hooked_step(p, id, Hook::AfterAllowTestTraffic).await {
+        return Some(end);
+    }
 
     // The ready wait (STOP_DEPLOYMENT): Ready until ContinueDeployment(READY_WAIT).
     let (ready_stop, ready_wait) = {
@@ -281,7 +380,9 @@ async fn rollout<P: Platform>(p: &Arc<P>, id: &str) -> Option<End> {
         p.world().set_ready(id, false);
     }
 
-    step(&**p, id, Hook::BeforeAllowTraffic);
+    if let Some(end) = hooked_step(p, id, Hook::BeforeAllowTraffic).await {
+        return Some(end);
+    }
     begin(&**p, id, Hook::AllowTraffic);
     p.route(Route::Production, idle_tg);
     {
@@ -292,7 +393,9 @@ async fn rollout<P: Platform>(p: &Arc<P>, id: &str) -> Option<End> {
         }
     }
     succeed(&**p, id, Hook::AllowTraffic);
-    step(&**p, id, Hook::AfterAllowTraffic);
+    if let Some(end) = hooked_step(p, id, Hook::AfterAllowTraffic).await {
+        return Some(end);
+    }
 
     // The termination wait: the original task set stays up (rollback window).
     let wait = {
@@ -444,6 +547,11 @@ mod tests {
         healthy: AtomicBool,
         /// The target group of each listener: [production, test].
         routes: Mutex<[usize; 2]>,
+        /// What the fake hook functions report (`None`: nothing, they time out), and the
+        /// invocations so far (function, payload).
+        hook_answer: Mutex<Option<HookStatus>>,
+        /// (function, payload, the listeners' target groups when it was invoked).
+        invocations: Mutex<Vec<(String, serde_json::Value, [usize; 2])>>,
     }
 
     impl Platform for Fake {
@@ -501,6 +609,32 @@ mod tests {
         fn task_set_healthy(&self, task_set: &str) -> bool {
             self.world().task_set_running(task_set).is_some()
         }
+        fn hook_timeout(&self) -> Duration {
+            Duration::from_secs(30)
+        }
+        fn invoke_hook(
+            this: &Arc<Self>,
+            function: &str,
+            payload: serde_json::Value,
+        ) -> Result<(), String> {
+            if function == "missing" {
+                return Err("Function not found: missing".into());
+            }
+            let routes = *this.routes.lock().unwrap();
+            this.invocations
+                .lock()
+                .unwrap()
+                .push((function.to_string(), payload.clone(), routes));
+            // The function reports at once, as the real one does through the API.
+            if let Some(status) = *this.hook_answer.lock().unwrap() {
+                let id = payload["DeploymentId"].as_str().unwrap();
+                let exec = payload["LifecycleEventHookExecutionId"].as_str().unwrap();
+                this.world()
+                    .put_hook_status(Some(id), Some(exec), Some(<&str>::from(status)))
+                    .expect("a valid hook status");
+            }
+            Ok(())
+        }
     }
 
     const MINUTE: Duration = Duration::from_secs(60);
@@ -523,6 +657,8 @@ mod tests {
             elapsed: Mutex::new(Duration::ZERO),
             healthy: AtomicBool::new(true),
             routes: Mutex::new([0, 0]),
+            hook_answer: Mutex::new(Some(HookStatus::Succeeded)),
+            invocations: Mutex::new(Vec::new()),
         });
         let original = {
             let mut w = p.world();
@@ -549,6 +685,10 @@ mod tests {
                     task_definition: "demo:2".into(),
                     container_name: Some("demo".into()),
                     container_port: Some(3000),
+                    hooks: vec![(
+                        "AfterAllowTestTraffic".into(),
+                        "demo-validate".into(),
+                    )],
                 },
                 description: None,
                 auto_rollback: true,
@@ -637,6 +777,122 @@ mod tests {
         assert!(
             t >= 5 * MINUTE && t < 6 * MINUTE,
             "the termination wait lasted {t:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_hook_runs_after_test_traffic_and_its_success_lets_the_deployment_go_on() {
+        let (p, id, _) = stack(settings(false, Duration::ZERO), true);
+        run(&p, id.clone()).await;
+        assert_eq!(status(&p, &id), DeploymentStatus::Succeeded);
+        let calls = p.invocations.lock().unwrap().clone();
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert_eq!(calls[0].0, "demo-validate");
+        assert_eq!(calls[0].1["DeploymentId"], id.as_str());
+        assert_eq!(
+            calls[0].2,
+            [0, 1],
+            "invoked with test traffic on the replacement"
+        );
+        let w = p.world();
+        let d = w.deployment(&id).unwrap();
+        assert_eq!(d.hook_executions.len(), 1);
+        assert_eq!(d.hook_executions[0].hook, Hook::AfterAllowTestTraffic);
+        assert_eq!(
+            calls[0].1["LifecycleEventHookExecutionId"],
+            d.hook_executions[0].id.as_str()
+        );
+    }
+
+    /// A failed or silent hook: the deployment fails with HOOK_EXECUTION_FAILURE at
+    /// AfterAllowTestTraffic, production never moved, and it rolls back.
+    async fn a_hook_that_does_not_succeed(answer: Option<HookStatus>, function: &str) -> String {
+        let (p, id, original) = stack(settings(false, 5 * MINUTE), true);
+        *p.hook_answer.lock().unwrap() = answer;
+        p.world()
+            .deployment_mut(&id)
+            .unwrap()
+            .appspec
+            .as_mut()
+            .unwrap()
+            .hooks[0]
+            .1 = function.into();
+        run(&p, id.clone()).await;
+        if function != "missing" {
+            let calls = p.invocations.lock().unwrap().clone();
+            assert_eq!(calls.len(), 1);
+            assert_eq!(calls[0].2, [0, 1], "test traffic only, on the replacement");
+        }
+        let message = {
+            let w = p.world();
+            let d = w.deployment(&id).unwrap();
+            assert_eq!(d.status, DeploymentStatus::Failed);
+            let (code, message) = d.error.clone().unwrap();
+            assert_eq!(code, FailureCode::HookExecutionFailure);
+            let event = &d.events[Hook::AfterAllowTestTraffic as usize];
+            assert_eq!(event.status, EventStatus::Failed);
+            assert!(!d.switched, "production never moved");
+            assert!(d.events[Hook::BeforeAllowTraffic as usize..]
+                .iter()
+                .all(|e| e.status == EventStatus::Skipped));
+            message
+        };
+        assert_rolled_back(&p, &id, &original);
+        message
+    }
+
+    #[tokio::test]
+    async fn a_hook_that_reports_failed_rolls_back_before_production_moves() {
+        let m = a_hook_that_does_not_succeed(Some(HookStatus::Failed), "demo-validate").await;
+        assert!(
+            m.contains("AfterAllowTestTraffic hook function demo-validate reported Failed"),
+            "{m}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hook_without_a_status_fails_at_the_hook_timeout() {
+        let m = a_hook_that_does_not_succeed(None, "demo-validate").await;
+        assert!(m.contains("reported no status within 30s"), "{m}");
+    }
+
+    #[tokio::test]
+    async fn a_hook_naming_no_function_fails() {
+        let m = a_hook_that_does_not_succeed(Some(HookStatus::Succeeded), "missing").await;
+        assert!(
+            m.contains("could not be invoked: Function not found"),
+            "{m}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hook_status_is_taken_once_and_only_for_its_execution() {
+        let (p, id, _) = stack(settings(false, Duration::ZERO), true);
+        let mut w = p.world();
+        w.hook_invoked(&id, Hook::AfterAllowTestTraffic, "e-1", "demo-validate");
+        let code = |r: Result<String, crate::wire::error::AwsError<crate::codedeploy::Error>>| {
+            r.unwrap_err().code_str()
+        };
+        assert_eq!(
+            code(w.put_hook_status(Some(&id), Some("e-2"), Some("Succeeded"))),
+            "InvalidLifecycleEventHookExecutionIdException"
+        );
+        assert_eq!(
+            code(w.put_hook_status(Some(&id), Some("e-1"), Some("Pending"))),
+            "InvalidLifecycleEventHookExecutionStatusException"
+        );
+        assert_eq!(
+            code(w.put_hook_status(Some("d-AAAAAAAAA"), Some("e-1"), Some("Failed"))),
+            "DeploymentDoesNotExistException"
+        );
+        assert_eq!(
+            w.put_hook_status(Some(&id), Some("e-1"), Some("Failed")),
+            Ok("e-1".into())
+        );
+        assert_eq!(w.hook_status(&id, "e-1"), Some(HookStatus::Failed));
+        assert_eq!(
+            code(w.put_hook_status(Some(&id), Some("e-1"), Some("Succeeded"))),
+            "LifecycleEventAlreadyCompletedException"
         );
     }
 

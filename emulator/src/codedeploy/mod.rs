@@ -36,9 +36,12 @@ pub(crate) enum Error {
     InvalidDeploymentIdException,
     InvalidDeploymentStatusException,
     InvalidDeploymentWaitTypeException,
+    InvalidLifecycleEventHookExecutionIdException,
+    InvalidLifecycleEventHookExecutionStatusException,
     InvalidNextTokenException,
     InvalidRevisionException,
     InvalidTimeRangeException,
+    LifecycleEventAlreadyCompletedException,
     RevisionRequiredException,
     UnsupportedActionForDeploymentTypeException,
 }

@@ -59,6 +59,8 @@ pub(crate) enum FailureCode {
     EcsUpdateError,
     Timeout,
     ManualStop,
+    /// A lifecycle hook function reported Failed, or no status within the hook timeout.
+    HookExecutionFailure,
 }
 
 /// The lifecycle events of an ECS blue/green deployment, in order.
@@ -88,6 +90,23 @@ impl Hook {
     pub(crate) fn as_str(self) -> &'static str {
         self.into()
     }
+}
+
+/// What a hook function reported with PutLifecycleEventHookExecutionStatus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+pub(crate) enum HookStatus {
+    Succeeded,
+    Failed,
+}
+
+/// One invocation of a lifecycle hook function: CodeDeploy waits for its status.
+#[derive(Debug, Clone)]
+pub(crate) struct HookExecution {
+    /// `LifecycleEventHookExecutionId`, the id the function reports its status with.
+    pub(crate) id: String,
+    pub(crate) hook: Hook,
+    pub(crate) function: String,
+    pub(crate) status: Option<HookStatus>,
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +165,8 @@ pub(crate) struct Deployment {
     pub(crate) continue_ready: bool,
     pub(crate) continue_termination: bool,
     pub(crate) stop: Option<bool>,
+    /// The hook functions invoked so far, in order.
+    pub(crate) hook_executions: Vec<HookExecution>,
 }
 
 impl Deployment {
@@ -192,6 +213,7 @@ impl Deployment {
             continue_ready: false,
             continue_termination: false,
             stop: None,
+            hook_executions: Vec::new(),
         }
     }
 

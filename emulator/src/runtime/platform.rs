@@ -58,4 +58,25 @@ impl Platform for Stack {
     fn task_set_healthy(&self, task_set: &str) -> bool {
         Stack::task_set_healthy(self, task_set)
     }
+
+    fn hook_timeout(&self) -> Duration {
+        self.cfg.hook_timeout
+    }
+
+    /// Lambda's `Event` invocation: queued (here: started) at once, run in the background.
+    fn invoke_hook(
+        this: &Arc<Self>,
+        function: &str,
+        payload: serde_json::Value,
+    ) -> Result<(), String> {
+        let f = this.lambda.get(function, None).map_err(|e| e.message)?;
+        let sandbox = this.lambda_sandbox();
+        tokio::spawn(async move {
+            let payload = axum::body::Bytes::from(payload.to_string());
+            if let Err(e) = crate::lambda::runner::invoke(&sandbox, &f, payload).await {
+                tracing::error!(target: "lambda", "{}: {e:#}", f.name());
+            }
+        });
+        Ok(())
+    }
 }

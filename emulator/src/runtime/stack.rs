@@ -46,6 +46,8 @@ pub(crate) struct Stack {
     pub(crate) save_lock: Mutex<bool>,
     /// The local CodePipeline/CodeBuild (set once the API serves).
     pub(crate) pipeline: OnceLock<Arc<LocalPipeline>>,
+    /// Lambda: the appspec's hook functions.
+    pub(crate) lambda: Arc<crate::lambda::backend::Lambda>,
 }
 
 impl Stack {
@@ -205,7 +207,12 @@ impl Stack {
                     .or_else(|| d.rollback_message.clone())
                     .or_else(|| d.appspec.as_ref().map(|a| a.task_definition.clone()))
                     .unwrap_or_default();
-                json!({"id": d.id, "status": d.status.as_str(), "creator": d.creator, "summary": summary})
+                let hooks: Vec<Value> = d
+                    .hook_executions
+                    .iter()
+                    .map(|h| json!({"event": h.hook.as_str(), "function": h.function, "status": h.status.map(<&str>::from)}))
+                    .collect();
+                json!({"id": d.id, "status": d.status.as_str(), "creator": d.creator, "summary": summary, "hooks": hooks})
             })
             .collect();
         let desired = w.service.desired;
@@ -226,6 +233,17 @@ impl Stack {
 }
 
 impl Stack {
+    /// Where Lambda invocations run: this stack's Logs, API and state dir.
+    pub(crate) fn lambda_sandbox(&self) -> crate::lambda::runner::Sandbox {
+        crate::lambda::runner::Sandbox {
+            logs: Arc::clone(&self.logs),
+            api_url: self.api_url.clone(),
+            region: self.cfg.region.clone(),
+            dir: self.cfg.state_dir.clone(),
+            shutdown: self.shutdown.clone(),
+        }
+    }
+
     /// The program a task with `image` runs and the image's digest: the binary pushed to
     /// the local ECR under that reference. An image never pushed cannot run, as on Fargate,
     /// where the task stops with CannotPullContainerError (the message is Fargate's).

@@ -89,6 +89,44 @@ pub fn demo_bin() -> PathBuf {
     .clone()
 }
 
+/// The validation hook's Lambda code (`bootstrap` of the hook crate) the stack registers
+/// for the appspec's Hooks: `DEPLOYER_HOOK_BIN`, else built with `cargo build -p
+/// release-hook` (once per test process) next to the deployer binary.
+pub fn hook_bin() -> PathBuf {
+    static HOOK: OnceLock<PathBuf> = OnceLock::new();
+    HOOK.get_or_init(|| {
+        if let Some(p) = std::env::var_os("DEPLOYER_HOOK_BIN") {
+            return PathBuf::from(p);
+        }
+        let target_dir = deployer_bin()
+            .parent()
+            .expect("deployer binary has a parent dir")
+            .to_path_buf();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "release-hook",
+                "--bin",
+                "bootstrap",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cannot run cargo to build the hook binary");
+        assert!(
+            out.status.success(),
+            "`cargo build -p release-hook` failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let hook = target_dir.join("bootstrap");
+        assert!(hook.is_file(), "no hook binary at {}", hook.display());
+        hook
+    })
+    .clone()
+}
+
 /// A running local stack. Dropping it stops it and everything it started.
 pub struct LocalStack {
     pub dir: tempfile::TempDir,
@@ -135,6 +173,7 @@ impl LocalStack {
             .args(FAST)
             .args(extra)
             .env("DEPLOYER_DEMO_BIN", demo_bin())
+            .env("DEPLOYER_HOOK_BIN", hook_bin())
             .env_remove("DEPLOYER_LOCAL_STATE_DIR")
             .envs(env.iter().copied())
             .output()
