@@ -231,7 +231,7 @@ impl Server {
                     axum::routing::get(move || {
                         let i = n.fetch_add(1, Ordering::Relaxed);
                         async move {
-                            if fail_every > 0 && (i + 1) % fail_every == 0 {
+                            if fail_every > 0 && (i + 1).is_multiple_of(fail_every) {
                                 return (
                                     http::StatusCode::SERVICE_UNAVAILABLE,
                                     "{\"status\":\"draining\"}".to_owned(),
