@@ -189,15 +189,6 @@ fn check_name(p: &Pipeline, n: &PipelineNames, name: &str) -> Result<(), ApiErro
     Ok(())
 }
 
-pub(crate) fn execution_not_found(pipeline: &str, id: &str) -> ApiError {
-    ApiError::new(
-        Error::PipelineExecutionNotFoundException,
-        format!(
-            "Pipeline execution with id '{id}' does not exist in pipeline with name '{pipeline}'"
-        ),
-    )
-}
-
 fn execution_of<'a>(p: &'a Pipeline, id: &str) -> Result<&'a Execution, ApiError> {
     p.execution(id).ok_or_else(|| {
         ApiError::new(

@@ -408,7 +408,7 @@ impl LocalPipeline {
     ) -> Result<(), ApiError> {
         let outcome = lock(&self.pipeline).stop(id, reason, now());
         match outcome {
-            None => Err(super::api::execution_not_found(PIPELINE_NAME, id)),
+            None => Err(super::execution_not_found(PIPELINE_NAME, id)),
             Some(Err(status)) => Err(ApiError::new(
                 Error::PipelineExecutionNotStoppableException,
                 format!(

@@ -15,7 +15,7 @@ pub mod driver;
 pub mod engine;
 pub mod source;
 
-use crate::wire::error::ErrorCode;
+use crate::wire::error::{ApiError, ErrorCode};
 
 /// CodePipeline's error codes (botocore's `codepipeline` model).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
@@ -27,3 +27,14 @@ pub(crate) enum Error {
     PipelineExecutionNotStoppableException,
 }
 impl ErrorCode for Error {}
+
+/// PipelineExecutionNotFoundException with CodePipeline's message (the API and the driver
+/// both answer it).
+pub(crate) fn execution_not_found(pipeline: &str, id: &str) -> ApiError {
+    ApiError::new(
+        Error::PipelineExecutionNotFoundException,
+        format!(
+            "Pipeline execution with id '{id}' does not exist in pipeline with name '{pipeline}'"
+        ),
+    )
+}

@@ -63,30 +63,8 @@ pub fn deployer_bin() -> PathBuf {
 /// `cargo build -p demo` (once per test process) next to the deployer binary.
 pub fn demo_bin() -> PathBuf {
     static DEMO: OnceLock<PathBuf> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        if let Some(p) = std::env::var_os("DEPLOYER_DEMO_BIN") {
-            return PathBuf::from(p);
-        }
-        let target_dir = deployer_bin()
-            .parent()
-            .expect("deployer binary has a parent dir")
-            .to_path_buf();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "demo", "--bin", "demo"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("cannot run cargo to build the demo binary");
-        assert!(
-            out.status.success(),
-            "`cargo build -p demo` failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let demo = target_dir.join("demo");
-        assert!(demo.is_file(), "no demo binary at {}", demo.display());
-        demo
-    })
-    .clone()
+    DEMO.get_or_init(|| workspace_bin("DEPLOYER_DEMO_BIN", "demo", "demo"))
+        .clone()
 }
 
 /// The validation hook's Lambda code (`bootstrap` of the hook crate) the stack registers
@@ -94,37 +72,34 @@ pub fn demo_bin() -> PathBuf {
 /// release-hook` (once per test process) next to the deployer binary.
 pub fn hook_bin() -> PathBuf {
     static HOOK: OnceLock<PathBuf> = OnceLock::new();
-    HOOK.get_or_init(|| {
-        if let Some(p) = std::env::var_os("DEPLOYER_HOOK_BIN") {
-            return PathBuf::from(p);
-        }
-        let target_dir = deployer_bin()
-            .parent()
-            .expect("deployer binary has a parent dir")
-            .to_path_buf();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "release-hook",
-                "--bin",
-                "bootstrap",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("cannot run cargo to build the hook binary");
-        assert!(
-            out.status.success(),
-            "`cargo build -p release-hook` failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let hook = target_dir.join("bootstrap");
-        assert!(hook.is_file(), "no hook binary at {}", hook.display());
-        hook
-    })
-    .clone()
+    HOOK.get_or_init(|| workspace_bin("DEPLOYER_HOOK_BIN", "release-hook", "bootstrap"))
+        .clone()
+}
+
+/// `$env_var` when set, else binary `bin` of workspace package `package`, built with cargo
+/// into the deployer binary's directory.
+fn workspace_bin(env_var: &str, package: &str, bin: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env_var) {
+        return PathBuf::from(p);
+    }
+    let target_dir = deployer_bin()
+        .parent()
+        .expect("deployer binary has a parent dir")
+        .to_path_buf();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["build", "--quiet", "-p", package, "--bin", bin])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build the {bin} binary: {e}"));
+    assert!(
+        out.status.success(),
+        "`cargo build -p {package}` failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = target_dir.join(bin);
+    assert!(path.is_file(), "no {bin} binary at {}", path.display());
+    path
 }
 
 /// A running local stack. Dropping it stops it and everything it started.
