@@ -52,7 +52,7 @@ pub(crate) fn fits_botocore(service: &str, op: &str, value: &Value) {
 
 const INPUT_SCRIPT: &str = r#"
 import json, sys, botocore.session
-service, op = sys.argv[1], sys.argv[2]
+service = sys.argv[1]
 m = botocore.session.get_session().get_service_model(service)
 def example(shape, depth):
     t = shape.type_name
@@ -65,9 +65,39 @@ def example(shape, depth):
     if t == 'boolean': return True
     if t == 'blob': return 'eA=='
     return shape.enum[0] if shape.enum else 'x'
-shape = m.operation_model(op).input_shape
-print(json.dumps({'members': list(shape.members), 'example': example(shape, 0)}))
+def describe(op):
+    shape = m.operation_model(op).input_shape
+    if shape is None: return {'members': [], 'example': {}}
+    return {'members': list(shape.members), 'example': example(shape, 0)}
+print(json.dumps({op: describe(op) for op in m.operation_names}))
 "#;
+
+/// Every operation's input members and a request with all of them, by service: one
+/// python3 (loading botocore and the service's model, about half a second) per service
+/// and test process, not one per operation.
+fn input_shapes(service: &str) -> serde_json::Map<String, Value> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, serde_json::Map<String, Value>>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(shapes) = deployer_models::sync::lock(cache).get(service) {
+        return shapes.clone();
+    }
+    let out = std::process::Command::new("python3")
+        .args(["-c", INPUT_SCRIPT, service])
+        .output()
+        .expect("python3 with botocore is needed for this test (apt-get install python3-botocore)");
+    assert!(
+        out.status.success(),
+        "{service}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shapes: serde_json::Map<String, Value> =
+        serde_json::from_slice(&out.stdout).expect("the script prints a JSON object");
+    deployer_models::sync::lock(cache).insert(service.to_string(), shapes.clone());
+    shapes
+}
 
 /// The member names a serde request type reads (its struct fields, as serde names them).
 fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
@@ -101,16 +131,10 @@ fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
 /// operation `op` does not have in botocore's model, or cannot read a request that has
 /// every member botocore allows (a type that disagrees with the model).
 pub(crate) fn request_fits_botocore<T: DeserializeOwned>(service: &str, op: &str) {
-    let out = std::process::Command::new("python3")
-        .args(["-c", INPUT_SCRIPT, service, op])
-        .output()
-        .expect("python3 with botocore is needed for this test (apt-get install python3-botocore)");
-    assert!(
-        out.status.success(),
-        "{service} {op}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("the script prints JSON");
+    let shapes = input_shapes(service);
+    let v = shapes
+        .get(op)
+        .unwrap_or_else(|| panic!("{service} has no operation {op} in botocore's model"));
     let members: Vec<&str> = v["members"]
         .as_array()
         .expect("members")
