@@ -44,7 +44,8 @@ trap 'exit 130' INT TERM
 echo "== static release build of demo (commit $COMMIT)"
 t0=$(date +%s)
 # A faster profile than the shipped image's (no LTO, 16 codegen units instead of fat LTO and
-# one): this check is about how the image runs (user, health check, signals), not how fast;
+# one, the demo crate's own code unoptimized): this check is about how the image runs (user,
+# health check, signals), not how fast;
 # the shipped profile is built and measured by bench/image-size.sh and the Dockerfile.
 # The flags and the target directory are the local CodeBuild's (emulator/src/codebuild/
 # standin.rs, build_demo) in the tests' shared build cache, so the tests' local builds reuse
@@ -53,7 +54,7 @@ build_dir="${CARGO_TARGET_DIR:-target}/local-codebuild"
 DEMO_GIT_COMMIT="$COMMIT" RUSTFLAGS='-C target-feature=+crt-static' CARGO_TARGET_DIR="$build_dir" \
   cargo build --release --locked --target "$TARGET" -p demo \
     --config profile.release.lto=false --config profile.release.codegen-units=16 \
-    --config profile.release.incremental=true
+    --config profile.release.incremental=true --config profile.release.package.demo.opt-level=0
 bin="$build_dir/$TARGET/release/demo"
 ldd "$bin" 2>&1 | grep -Eq "statically linked|not a dynamic executable" \
   || fail "$bin is not static: $(ldd "$bin" 2>&1 | head -n 3)"

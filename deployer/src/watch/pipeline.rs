@@ -400,7 +400,9 @@ async fn watch_execution(
                 );
                 return Ok(Code::Interrupted);
             }
-            _ = tokio::time::sleep(f.interval) => {}
+            // Never past the deadline: --timeout ends the watch on time, not up to an
+            // interval late (where a build that ended meanwhile would be reported instead).
+            _ = tokio::time::sleep(f.interval.min(deadline.saturating_duration_since(Instant::now()))) => {}
         }
     }
 }

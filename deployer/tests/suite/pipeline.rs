@@ -278,8 +278,10 @@ async fn push_to_deploy_and_the_three_ways_a_release_fails() {
             "watch",
             "--wait-start",
             "120s",
+            // Well inside the broken commit's build (its pre_build phase alone takes
+            // about two seconds).
             "--timeout",
-            "3s",
+            "1s",
         ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
