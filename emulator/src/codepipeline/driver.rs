@@ -414,6 +414,14 @@ impl LocalPipeline {
             path_prefix: vec![cb.join("bin")],
             timeout: Duration::from_secs(u64::from(BUILD_TIMEOUT_MINUTES) * 60),
             state_dir: Some(self.settings.state_dir.clone()),
+            // Every phase on disk as it starts (the first before any command runs).
+            on_change: self.settings.persist.clone().map(|Persist(persist)| {
+                Arc::new(move || {
+                    if let Err(e) = persist() {
+                        tracing::error!("build: {e:#}");
+                    }
+                }) as Arc<dyn Fn() + Send + Sync>
+            }),
         };
         let repo = self.repo();
         let commit = rev.commit.clone();
