@@ -29,9 +29,11 @@ pub(crate) struct LocalArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LocalCommand {
-    /// Start the local stack (foreground until Ctrl-C, or --detach).
+    /// Start the local stack (foreground until Ctrl-C, or --detach); in a state dir a stack
+    /// ran in before, with its records (revisions, deployments, pipeline history).
     Up(Box<UpArgs>),
-    /// Stop the local stack and every task process it started.
+    /// Stop the local stack and every task process it started (its records stay for the
+    /// next `up`; --purge deletes them).
     Down(DownArgs),
     /// Print `export KEY=VALUE` lines that point the deployer and the AWS CLI at the stack:
     /// `eval "$(deployer local env)"`.
