@@ -692,7 +692,7 @@ mod tests {
         assert_eq!(back.executions, p.executions);
         assert!(back.has_push("123.abc") && !back.has_push("124.abd"));
         let ended = back.recover("the local stack stopped", 3.0);
-        assert_eq!(ended, [building.clone()]);
+        assert_eq!(ended, std::slice::from_ref(&building));
         let ex = back.execution(&building).unwrap();
         assert_eq!(ex.status, ExecutionStatus::Failed);
         let build = ex.stage(Stage::Build).unwrap();
