@@ -12,7 +12,7 @@
 //! tasks' output files stay under `tasks/`.
 //!
 //! **When.** The file is rewritten whole, atomically (a temp file, `fsync`, `rename`,
-//! `fsync` of the directory), by [`Writer::persist`]:
+//! no `fsync` of the directory: [`write_atomic`]), by [`Writer::persist`]:
 //! - after every API request that is not a read (`Describe*`, `List*`, `Get*`,
 //!   `BatchGet*`, `Filter*`), before its answer leaves (the router waits for it);
 //! - after the engines' own changes: every change of the world (its guard marks it,
@@ -101,6 +101,8 @@ struct File {
     written_at: f64,
     routes: BTreeMap<String, usize>,
     pipeline: PipelineRecords,
+    /// The world's task definitions, apart (see [`Writer::persist`]).
+    task_defs: Vec<serde_json::Value>,
     world: World,
 }
 
@@ -159,12 +161,13 @@ pub(crate) fn read(dir: &Path) -> anyhow::Result<Option<Restored>> {
         }
         None => return Err(refuse(&file, "no \"format\" field: not a records file of the local stack")),
     }
-    let f: File = serde_json::from_slice(&bytes).map_err(|e| {
+    let mut f: File = serde_json::from_slice(&bytes).map_err(|e| {
         refuse(
             &file,
             &format!("records format {FORMAT} but unreadable ({e})"),
         )
     })?;
+    f.world.task_defs = f.task_defs;
     Ok(Some(Restored {
         region: f.region,
         written_at: f.written_at,
@@ -196,8 +199,11 @@ pub(crate) fn check_region(dir: &Path, r: &Restored, region: &str) -> anyhow::Re
     Ok(())
 }
 
-/// Writes `bytes` as `file` atomically and durably: a temp file beside it, synced, renamed
-/// over it, the directory synced (the rename itself survives a power cut).
+/// Writes `bytes` as `file` atomically: a temp file beside it, synced, renamed over it. A
+/// reader (and a stack that crashed at any point) sees the previous file or the new one.
+/// The directory is not synced: after a power cut (not a crash of the stack, which is
+/// what this guards against) the rename may be lost and the previous records, whole, come
+/// back; syncing it would cost a second `fsync` per write (~4 ms on this project's VM).
 pub(crate) fn write_atomic(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let name = file.file_name().unwrap_or_default().to_string_lossy();
@@ -206,8 +212,7 @@ pub(crate) fn write_atomic(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     drop(f);
-    std::fs::rename(&tmp, file)?;
-    std::fs::File::open(dir)?.sync_all()
+    std::fs::rename(&tmp, file)
 }
 
 /// Keeps the records file in step with the stack (one per stack).
@@ -224,7 +229,12 @@ pub(crate) struct Writer {
 
 #[derive(Default)]
 struct Last {
+    /// The world without its task definitions.
     world: Vec<u8>,
+    /// The task definitions, each serialized once (they never change once registered):
+    /// the array's elements, comma-separated, and how many.
+    task_defs: Vec<u8>,
+    task_def_count: usize,
     rest: Vec<u8>,
 }
 
@@ -253,12 +263,6 @@ impl Writer {
         let mut last = lock(&self.last);
         let started = Instant::now();
         let dirty = self.world_dirty.swap(false, Ordering::AcqRel);
-        let world = if dirty || last.world.is_empty() {
-            let w = serde_json::to_vec(&*lock(&stack.world)).context("serializing the world")?;
-            (w != last.world).then_some(w)
-        } else {
-            None
-        };
         let routes: BTreeMap<String, usize> = stack
             .lb
             .listeners
@@ -270,44 +274,104 @@ impl Writer {
             .get()
             .map(|p| p.records())
             .unwrap_or_default();
-        let rest = serde_json::to_vec(&(&routes, &pipeline)).context("serializing the pipeline")?;
-        if world.is_none() && rest == last.rest {
-            return Ok(false);
-        }
-        let world_bytes = world.as_deref().unwrap_or(&last.world);
-        let mut out = serde_json::to_vec(&Header {
-            format: FORMAT,
-            written_by: env!("CARGO_PKG_VERSION"),
-            region: &stack.cfg.region,
-            written_at: now(),
-            routes: &routes,
-        })?;
-        out.pop(); // the header's closing brace: the two parts follow
-        out.extend_from_slice(b",\"pipeline\":");
-        out.extend_from_slice(&serde_json::to_vec(&pipeline)?);
-        out.extend_from_slice(b",\"world\":");
-        out.extend_from_slice(world_bytes);
-        out.push(b'}');
-        if let Err(e) = write_atomic(&self.file, &out) {
+        let encoded = last.encode(&stack.world, dirty, &stack.cfg.region, &routes, &pipeline);
+        let encoded = match encoded {
+            Ok(Some(e)) => e,
+            Ok(None) => return Ok(false),
+            Err(e) => {
+                self.world_dirty.store(true, Ordering::Release);
+                return Err(e);
+            }
+        };
+        if let Err(e) = write_atomic(&self.file, &encoded.bytes) {
             // Written next time (the world's part is marked again).
             self.world_dirty.store(true, Ordering::Release);
             return Err(e).with_context(|| format!("cannot write {}", self.file.display()));
         }
-        if let Some(w) = world {
-            last.world = w;
-        }
-        last.rest = rest;
+        let size = encoded.bytes.len();
+        last.commit(encoded);
         let micros = started.elapsed().as_micros() as u64;
         let n = self.writes.fetch_add(1, Ordering::Relaxed) + 1;
         let total = self.write_micros.fetch_add(micros, Ordering::Relaxed) + micros;
         tracing::debug!(
             target: "records",
-            "wrote {} ({} bytes) in {micros} µs; {n} writes, {} µs on average",
+            "wrote {} ({size} bytes) in {micros} µs; {n} writes, {} µs on average",
             self.file.display(),
-            out.len(),
             total / n
         );
         Ok(true)
+    }
+}
+
+/// A file's worth of records, not written yet.
+struct Encoded {
+    bytes: Vec<u8>,
+    /// The world's part, when it changed.
+    world: Option<Vec<u8>>,
+    rest: Vec<u8>,
+}
+
+impl Last {
+    /// The records file's bytes, when anything changed since the last [`Last::commit`]
+    /// (`world_dirty`: the world may have; else its part is not even serialized).
+    fn encode(
+        &mut self,
+        world: &Mutex<World>,
+        world_dirty: bool,
+        region: &str,
+        routes: &BTreeMap<String, usize>,
+        pipeline: &PipelineRecords,
+    ) -> anyhow::Result<Option<Encoded>> {
+        let world = if world_dirty || self.world.is_empty() {
+            let mut w = lock(world);
+            // The task definitions apart: only those registered since are serialized.
+            let known = self.task_def_count;
+            for td in w.task_defs.iter().skip(known) {
+                if !self.task_defs.is_empty() {
+                    self.task_defs.push(b',');
+                }
+                serde_json::to_writer(&mut self.task_defs, td)?;
+            }
+            self.task_def_count = w.task_defs.len().max(known);
+            let task_defs = std::mem::take(&mut w.task_defs);
+            let bytes = serde_json::to_vec(&*w);
+            w.task_defs = task_defs;
+            drop(w);
+            let bytes = bytes.context("serializing the world")?;
+            (bytes != self.world || self.task_def_count > known).then_some(bytes)
+        } else {
+            None
+        };
+        let pipeline = serde_json::to_vec(pipeline).context("serializing the pipeline")?;
+        let mut rest = serde_json::to_vec(routes)?;
+        rest.extend_from_slice(&pipeline);
+        if world.is_none() && rest == self.rest {
+            return Ok(None);
+        }
+        let mut bytes = serde_json::to_vec(&Header {
+            format: FORMAT,
+            written_by: env!("CARGO_PKG_VERSION"),
+            region,
+            written_at: now(),
+            routes,
+        })?;
+        bytes.pop(); // the header's closing brace: the large parts follow
+        bytes.extend_from_slice(b",\"pipeline\":");
+        bytes.extend_from_slice(&pipeline);
+        bytes.extend_from_slice(b",\"task_defs\":[");
+        bytes.extend_from_slice(&self.task_defs);
+        bytes.extend_from_slice(b"],\"world\":");
+        bytes.extend_from_slice(world.as_deref().unwrap_or(&self.world));
+        bytes.push(b'}');
+        Ok(Some(Encoded { bytes, world, rest }))
+    }
+
+    /// The encoded records are on disk.
+    fn commit(&mut self, e: Encoded) {
+        if let Some(w) = e.world {
+            self.world = w;
+        }
+        self.rest = e.rest;
     }
 }
 
@@ -567,6 +631,61 @@ mod tests {
         );
         assert_eq!(back.last_attempted, Some(id));
         assert_eq!(back.service.events.len(), w.service.events.len());
+    }
+
+    #[test]
+    fn the_file_holds_the_world_and_is_rewritten_only_on_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, id, _, green) = mid_deployment(false);
+        let world = Mutex::new(w);
+        let routes: BTreeMap<String, usize> = [("prod".to_string(), 0)].into();
+        let pipeline = PipelineRecords::default();
+        let mut last = Last::default();
+        let first = last
+            .encode(&world, true, "us-east-1", &routes, &pipeline)
+            .unwrap()
+            .expect("a first write");
+        write_atomic(&path(dir.path()), &first.bytes).unwrap();
+        last.commit(first);
+        let r = read(dir.path()).unwrap().unwrap();
+        assert_eq!(
+            (r.region.as_str(), r.routes.clone()),
+            ("us-east-1", routes.clone())
+        );
+        assert_eq!(r.world.task_defs, lock(&world).task_defs);
+        assert_eq!(r.world.deployments[0].id, id);
+        assert_eq!(r.world.task_set(&green).unwrap().tasks.len(), 2);
+        assert!(
+            last.encode(&world, false, "us-east-1", &routes, &pipeline)
+                .unwrap()
+                .is_none(),
+            "nothing changed: nothing to write"
+        );
+        assert!(
+            last.encode(&world, true, "us-east-1", &routes, &pipeline)
+                .unwrap()
+                .is_none(),
+            "marked, but the same: nothing to write"
+        );
+        // A third revision: only it is serialized, the file has all three.
+        task_def(&mut lock(&world), "v3");
+        let again = last
+            .encode(&world, true, "us-east-1", &routes, &pipeline)
+            .unwrap()
+            .expect("a new revision");
+        write_atomic(&path(dir.path()), &again.bytes).unwrap();
+        last.commit(again);
+        let r = read(dir.path()).unwrap().unwrap();
+        assert_eq!(r.world.task_defs.len(), 3);
+        assert_eq!(r.world.task_defs, lock(&world).task_defs);
+        assert!(lock(&world).task_defs.len() == 3, "the world keeps its own");
+        let moved: BTreeMap<String, usize> = [("prod".to_string(), 1)].into();
+        let routed = last
+            .encode(&world, false, "us-east-1", &moved, &pipeline)
+            .unwrap()
+            .expect("a listener moved");
+        write_atomic(&path(dir.path()), &routed.bytes).unwrap();
+        assert_eq!(read(dir.path()).unwrap().unwrap().routes, moved);
     }
 
     #[test]
