@@ -57,6 +57,13 @@ def get_deployment(api_url, deployment_id):
         return json.load(r)["deploymentInfo"]
 
 
+def call(api_url, target, body):
+    req = urllib.request.Request(api_url, data=json.dumps(body).encode(), headers={
+        "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
 def api_latency(api_url, n=200):
     """p50 and p99 (ms) of `n` sequential calls of a few operations on the local endpoint."""
     calls = {
@@ -66,6 +73,15 @@ def api_latency(api_url, n=200):
         "ECR DescribeImages": ("AmazonEC2ContainerRegistry_V20150921.DescribeImages",
                                {"repositoryName": "demo", "imageIds": [{"imageTag": "v1"}]}),
     }
+    # A write: the task definition the service runs, registered again as a new revision
+    # (the local stack persists its records before it answers a write).
+    td = call(api_url, "AmazonEC2ContainerServiceV20141113.DescribeTaskDefinition",
+              {"taskDefinition": "demo"})["taskDefinition"]
+    for k in ("taskDefinitionArn", "revision", "status", "compatibilities", "requiresAttributes",
+              "registeredAt", "registeredBy"):
+        td.pop(k, None)
+    calls["ECS RegisterTaskDefinition (a write)"] = (
+        "AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition", td)
     out = {}
     for name, (target, body) in calls.items():
         times = []
@@ -102,6 +118,8 @@ def main():
     try:
         local = json.loads(sh([args.deployer, "--output", "json", "local", "env",
                                "--state-dir", state], env=env).stdout)
+        # `local env --output json` is one event line with the variables under "variables".
+        local = local.get("variables", local)
         env.update({k: str(v) for k, v in local.items()})
         api_url = local["AWS_ENDPOINT_URL"]
         log = os.path.join(state, "stack.log")
@@ -127,7 +145,7 @@ def main():
                 calls = len(api_lines(log)) - before
                 events = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
                 dep = next(e["deployment_id"] for e in events
-                           if e.get("event") == "deployment_created")
+                           if "deployment_created" in (e.get("event"), e.get("type")))
                 info = get_deployment(api_url, dep)
                 span = info["completeTime"] - info["createTime"]
                 results[name].append({"wall": t1 - t0, "span": span,

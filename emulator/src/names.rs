@@ -33,7 +33,7 @@ pub(crate) const HEX: &[u8] = b"0123456789abcdef";
 pub(crate) const DIGITS: &[u8] = b"0123456789";
 
 /// ARNs and names of everything the stack serves, from its region.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Names {
     pub(crate) region: String,
 }

@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::codepipeline::driver::LocalPipeline;
+use crate::runtime::records;
 use crate::runtime::stack::Stack;
 use crate::wire::error::{ApiError, Common};
 use crate::wire::json;
@@ -108,10 +109,18 @@ async fn handle(
             };
         }
     };
-    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
-        return json_protocol(&stack, target, &body);
+    let (response, operation) =
+        if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+            let op = target.rsplit('.').next().unwrap_or_default().to_string();
+            (json_protocol(&stack, target, &body), op)
+        } else {
+            query_protocol(&stack, &headers, &body)
+        };
+    // Every change is on disk before its answer leaves (a no-op when nothing changed).
+    if !records::reads_only(&operation) {
+        records::persist_now(&stack).await;
     }
-    query_protocol(&stack, &headers, &body)
+    response
 }
 
 fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
@@ -166,20 +175,23 @@ fn pipeline(stack: &Stack) -> Result<&LocalPipeline, ApiError> {
     })
 }
 
-fn query_protocol(stack: &Arc<Stack>, headers: &HeaderMap, body: &[u8]) -> Response {
+/// The answer, and the action it answered.
+fn query_protocol(stack: &Arc<Stack>, headers: &HeaderMap, body: &[u8]) -> (Response, String) {
     let form = match serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
         Ok(pairs) => Form(pairs),
         Err(e) => {
-            return xml_error(
-                "",
-                &ApiError::new(
-                    Common::MalformedQueryString,
-                    format!("cannot parse the form body: {e}"),
-                ),
-            )
+            let e = ApiError::new(
+                Common::MalformedQueryString,
+                format!("cannot parse the form body: {e}"),
+            );
+            return (xml_error("", &e), String::new());
         }
     };
     let action = form.get("Action").unwrap_or("").to_string();
+    (query_action(stack, headers, &form, &action), action)
+}
+
+fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &str) -> Response {
     let scope = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -189,14 +201,14 @@ fn query_protocol(stack: &Arc<Stack>, headers: &HeaderMap, body: &[u8]) -> Respo
     let (ns, result) = match (form.get("Version"), scope) {
         (Some("2015-12-01"), _) | (None, "elasticloadbalancing") => (
             "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
-            elbv2::api::handle(stack, &action, &form),
+            elbv2::api::handle(stack, action, form),
         ),
         (Some("2010-05-08"), _) | (None, "iam") => (
             "https://iam.amazonaws.com/doc/2010-05-08/",
-            iam::api::handle(stack, &action, &form),
+            iam::api::handle(stack, action, form),
         ),
         (Some(sts::api::VERSION), _) | (None, "sts") => {
-            (sts::api::NAMESPACE, sts::api::handle(&action, &form))
+            (sts::api::NAMESPACE, sts::api::handle(action, form))
         }
         (version, _) => {
             return xml_error(
@@ -213,7 +225,7 @@ fn query_protocol(stack: &Arc<Stack>, headers: &HeaderMap, body: &[u8]) -> Respo
         }
     };
     match result {
-        Ok(v) => xml_response(ns, &action, &v),
+        Ok(v) => xml_response(ns, action, &v),
         Err(e) => {
             tracing::info!(target: "api", "{action}: {}: {}", e.code, e.message);
             xml_error(ns, &e)

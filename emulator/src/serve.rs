@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::autoscaling::backend::{resource_id, AutoScaling};
 use crate::codedeploy::lifecycle::Platform;
-use crate::codepipeline::driver;
+use crate::codepipeline::driver::{self, PipelineRecords};
 use crate::config::Config;
 use crate::ecr::backend::{hex, split_image, ImageStore};
 use crate::ecs::model::{StopCode, TaskStatus};
@@ -25,7 +25,7 @@ use crate::logs::backend::Logs;
 use crate::names::{self, Names};
 use crate::router;
 use crate::runtime::stack::Stack;
-use crate::runtime::{nlb, scaling, state, tasks};
+use crate::runtime::{nlb, records, scaling, state, tasks};
 use crate::world::World;
 use deployer_models::time::now_secs as now;
 
@@ -166,6 +166,12 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
     let signals = Signals::new()?;
     std::fs::create_dir_all(&cfg.state_dir)
         .with_context(|| format!("cannot create the state dir {}", cfg.state_dir.display()))?;
+    // The records a stack left in this state dir (crashed or stopped): refused when they
+    // cannot be restored, before anything is bound or started.
+    let restored = records::read(&cfg.state_dir)?;
+    if let Some(r) = &restored {
+        records::check_region(&cfg.state_dir, r, &cfg.region)?;
+    }
     let api = bind(cfg.api_port, "--api-port").await?;
     let prod = bind(cfg.nlb_port, "--nlb-port").await?;
     let test = match cfg.test_port {
@@ -198,6 +204,7 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
             unhealthy_threshold: cfg.unhealthy_threshold,
         },
     )?);
+    let (world, restart) = restore(&cfg, restored);
     let stack = Arc::new(Stack {
         api_url: format!("http://127.0.0.1:{api_port}"),
         nlb_url: format!("http://127.0.0.1:{prod_port}"),
@@ -217,7 +224,8 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
         )),
         scaling_figures: Default::default(),
         exe: std::env::current_exe().context("cannot find this executable")?,
-        world: Mutex::new(World::new(&cfg)),
+        world: Mutex::new(world),
+        records: records::Writer::new(&cfg.state_dir),
         save_lock: Mutex::new(false),
         pipeline: std::sync::OnceLock::new(),
         lambda: Arc::new(Lambda::new(&cfg.region, names::ACCOUNT_ID)),
@@ -227,11 +235,55 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
     stack.save_state();
 
     let result = tokio::select! {
-        r = run_inner(&stack, api, prod, test, on_ready) => r,
+        r = run_inner(&stack, api, prod, test, restart, on_ready) => r,
         _ = signals.wait() => Ok(()),
     };
     shutdown(&stack).await;
     result
+}
+
+/// What a stack that starts on the records of one that stopped takes over.
+#[derive(Default)]
+struct Restart {
+    /// The task set that serves production, its tasks to start.
+    recovery: Option<records::Recovery>,
+    pipeline: Option<PipelineRecords>,
+}
+
+/// The world to start with: the records read back, with what could not outlive the stack
+/// that wrote them ended ([`records::recover_world`]), or a new one.
+fn restore(cfg: &Config, restored: Option<records::Restored>) -> (World, Restart) {
+    let fresh = World::new(cfg);
+    let Some(r) = restored else {
+        return (fresh, Restart::default());
+    };
+    let mut w = r.world;
+    w.names = fresh.names;
+    w.group = fresh.group;
+    let recovery = records::recover_world(&mut w, r.routes.get("prod").copied());
+    tracing::info!(
+        "restored the records of the stack that ran in {} (written {}): {} task definitions, {} deployments, {} pipeline executions, {} builds",
+        cfg.state_dir.display(),
+        humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + Duration::from_secs_f64(r.written_at.max(0.0))
+        ),
+        w.task_defs.len(),
+        w.deployments.len(),
+        r.pipeline.pipeline.as_ref().map_or(0, |p| p.executions.len()),
+        r.pipeline.builds.len()
+    );
+    if let Some(rc) = &recovery {
+        for id in &rc.deployments {
+            tracing::warn!(target: "codedeploy", "deployment {id} was in progress when the stack stopped: ended Failed (INTERNAL_ERROR)");
+        }
+    }
+    (
+        w,
+        Restart {
+            recovery,
+            pipeline: Some(r.pipeline),
+        },
+    )
 }
 
 async fn run_inner(
@@ -239,6 +291,7 @@ async fn run_inner(
     api: TcpListener,
     prod: TcpListener,
     test: Option<TcpListener>,
+    restart: Restart,
     on_ready: impl FnOnce(&Endpoints),
 ) -> anyhow::Result<()> {
     let outputs_path = stack.cfg.state_dir.join(state::OUTPUTS_FILE);
@@ -270,7 +323,7 @@ async fn run_inner(
     ));
     // The local pipeline (git remote, CodeBuild, CodePipeline); without it (no git on this
     // machine) the rest of the stack still runs and its API says the pipeline is not running.
-    if let Err(e) = attach_pipeline(stack) {
+    if let Err(e) = attach_pipeline(stack, restart.pipeline) {
         tracing::error!("the local pipeline is off: {e:#}");
     }
     // The NLB listeners.
@@ -289,17 +342,29 @@ async fn run_inner(
         ));
     }
 
-    // The service with its initial (blue) task set, as Terraform creates it.
-    let td = initial_task_definition(stack)?;
-    let ts = {
-        let mut w = stack.world();
-        let td_arn = w
-            .register_task_definition(td)
-            .map_err(|e| anyhow!("initial task definition: {}", e.message))?;
-        w.current_revision = appspec_revision(&td_arn);
-        w.create_task_set(&td_arn, 0, None, true)
+    let ts = match restart.recovery {
+        // The task set that served production when the last stack stopped, behind both
+        // listeners again.
+        Some(r) => {
+            stack.lb.switch("prod", r.tg);
+            stack.lb.switch("test", r.tg);
+            r.task_set
+        }
+        // The service with its initial (blue) task set, as Terraform creates it.
+        None => {
+            let td = initial_task_definition(stack)?;
+            let mut w = stack.world();
+            let td_arn = w
+                .register_task_definition(td)
+                .map_err(|e| anyhow!("initial task definition: {}", e.message))?;
+            w.current_revision = appspec_revision(&td_arn);
+            w.create_task_set(&td_arn, 0, None, true)
+        }
     };
     <Stack as Platform>::start_tasks(stack, &ts)?;
+    // On disk as it starts (what the restart ended included), then after every change.
+    records::persist_now(stack).await;
+    tokio::spawn(records::follow(Arc::clone(stack)));
     tokio::spawn(reconcile(Arc::clone(stack)));
 
     // Ready when every initial task is healthy in demo-blue.
@@ -419,13 +484,15 @@ async fn shutdown(stack: &Arc<Stack>) {
             }
         }
     }
+    // The records as the stack leaves them: the next `up` in this state dir restores them.
+    records::persist_now(stack).await;
     stack.remove_state();
     tracing::info!("local stack stopped");
 }
 
 /// Creates the pipeline of `stack` (repository, ECR repository, stand-ins) from its
 /// outputs, as Terraform creates the AWS one, and follows pushes until shutdown.
-fn attach_pipeline(stack: &Arc<Stack>) -> anyhow::Result<()> {
+fn attach_pipeline(stack: &Arc<Stack>, restored: Option<PipelineRecords>) -> anyhow::Result<()> {
     let outputs = stack.outputs();
     let out = |k: &str| outputs[k]["value"].as_str().unwrap_or_default().to_string();
     let settings = driver::Settings {
@@ -451,8 +518,29 @@ fn attach_pipeline(stack: &Arc<Stack>) -> anyhow::Result<()> {
         artifact_bucket: out("artifact_bucket"),
         ecr_repository: out("ecr_repository_name"),
         cloudwatch: Some(Arc::clone(&stack.logs)),
+        persist: Some(driver::Persist(Arc::new({
+            let stack = Arc::downgrade(stack);
+            move || match stack.upgrade() {
+                Some(st) => st.records.persist(&st).map(|_| ()),
+                None => Ok(()),
+            }
+        }))),
     };
     let p = driver::LocalPipeline::new(settings, stack.shutdown.clone())?;
+    if let Some(records) = restored {
+        let r = p.restore(
+            records,
+            "The local stack stopped while this ran (its processes went with it, or were stopped by `deployer local up`)",
+        );
+        for id in r.builds {
+            tracing::warn!("build {id} was in progress when the stack stopped: ended");
+        }
+        for id in r.executions {
+            tracing::warn!(
+                "pipeline execution {id} was in a stage when the stack stopped: ended Failed"
+            );
+        }
+    }
     let _ = stack.pipeline.set(Arc::clone(&p));
     tokio::spawn(p.run());
     Ok(())

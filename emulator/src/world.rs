@@ -3,10 +3,13 @@
 //! task sets and tasks: [`crate::ecs::backend`]; CodeDeploy deployments:
 //! [`crate::codedeploy::backend`], which also hold the operations on it). One `World`
 //! behind one mutex (never held across an `.await`); the load balancer's hot path lives
-//! apart in [`crate::elb`].
+//! apart in [`crate::elbv2`]. The world is a serde type: the running stack writes it to
+//! its state dir after every change and `up` reads it back ([`crate::runtime::records`]);
+//! the names and the group's settings are not kept (they come from `up`'s flags).
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::codedeploy::model::{Deployment, GroupSettings};
@@ -15,8 +18,9 @@ use crate::ecs::model::{Service, Task};
 use crate::names::Names;
 use deployer_models::time::now_secs as now;
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct World {
+    #[serde(skip)]
     pub(crate) names: Names,
     /// Registered task definitions, in registration order (full JSON as DescribeTaskDefinition returns it).
     pub(crate) task_defs: Vec<Value>,
@@ -24,6 +28,7 @@ pub(crate) struct World {
     /// Every task, by id (stopped ones are kept for DescribeTasks, the oldest pruned).
     pub(crate) tasks: BTreeMap<String, Task>,
     pub(crate) deployments: Vec<Deployment>,
+    #[serde(skip)]
     pub(crate) group: GroupSettings,
     /// The revision the service runs (the appspec of the last successful rollout).
     pub(crate) current_revision: Value,

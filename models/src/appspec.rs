@@ -202,8 +202,9 @@ impl AppSpec {
 /// What a deployment's AppSpec says, read as CodeDeploy reads a revision: YAML or JSON,
 /// keys in any case (as `aws ecs deploy` and CodeDeploy accept them), only what a
 /// deployment needs. [`AppSpec`] is the strict model of the template; this is the one
-/// reader of an AppSpec someone else wrote (a revision CodeDeploy holds).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// reader of an AppSpec someone else wrote (a revision CodeDeploy holds). Serde: the
+/// local stack keeps it in its records.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     pub task_definition: String,
     pub container_name: Option<String>,

@@ -18,7 +18,7 @@ use crate::args::{parse_duration, TemplateArgs};
 use crate::exit::Code;
 use crate::options::{Global, OutputFormat};
 use deployer_emulator::config::{self, Config};
-use deployer_emulator::runtime::state;
+use deployer_emulator::runtime::{records, state};
 
 #[derive(Debug, Args)]
 #[command(after_help = crate::exit_codes!(read))]
@@ -29,9 +29,11 @@ pub(crate) struct LocalArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LocalCommand {
-    /// Start the local stack (foreground until Ctrl-C, or --detach).
+    /// Start the local stack (foreground until Ctrl-C, or --detach); in a state dir a stack
+    /// ran in before, with its records (revisions, deployments, pipeline history).
     Up(Box<UpArgs>),
-    /// Stop the local stack and every task process it started.
+    /// Stop the local stack and every task process it started (its records stay for the
+    /// next `up`; --purge deletes them).
     Down(DownArgs),
     /// Print `export KEY=VALUE` lines that point the deployer and the AWS CLI at the stack:
     /// `eval "$(deployer local env)"`.
@@ -89,6 +91,12 @@ pub(crate) struct StateDirArg {
 pub(crate) struct DownArgs {
     #[command(flatten)]
     pub state: StateDirArg,
+    /// Also delete what the stack keeps in the state dir: its records (task definitions,
+    /// deployments, pipeline history), the local ECR's images, the git remote, spooled
+    /// pushes, builds and task logs; the next `up` starts afresh. Without it, the next
+    /// `up` restores them.
+    #[arg(long)]
+    pub purge: bool,
 }
 
 #[derive(Debug, Args)]
@@ -141,7 +149,7 @@ fn config_of(args: &UpArgs) -> anyhow::Result<Config> {
 pub(crate) async fn run(args: LocalArgs, global: &Global) -> anyhow::Result<Code> {
     match args.command {
         LocalCommand::Up(a) => up(*a, global).await,
-        LocalCommand::Down(a) => down(&a.state, global),
+        LocalCommand::Down(a) => down(&a, global),
         LocalCommand::Env(a) => env(&a.state, global),
         LocalCommand::Status(a) => status(&a.state, global).await,
         LocalCommand::Push(a) => push(&a, global),
@@ -169,6 +177,8 @@ async fn up(args: UpArgs, global: &Global) -> anyhow::Result<Code> {
         ),
         state::Existing::None => {}
     }
+    // Records the stack cannot restore refuse `up` here, before it starts (exit 2).
+    records::check(&cfg.state_dir, &cfg.region)?;
     if args.detach {
         return detach(&args, &cfg, global);
     }
@@ -307,17 +317,40 @@ fn print_summary(st: &state::StackState, global: &Global) {
     );
 }
 
-fn down(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
-    let dir = state::resolve_dir(arg.state_dir.as_deref())?;
-    let Some(mut st) = state::read(&dir)? else {
-        // Builds a crashed stack left (recorded by process group) go too.
-        state::stop_recorded_groups(&dir);
+fn down(args: &DownArgs, global: &Global) -> anyhow::Result<Code> {
+    let dir = state::resolve_dir(args.state.state_dir.as_deref())?;
+    let (human, mut value) = stop(&dir)?;
+    if args.purge {
+        // The stack is gone (stopped above): nothing writes its files any more.
+        let removed = records::purge(&dir)?;
+        value["purged"] = json!(removed
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>());
         report(
             global,
-            &format!("no local stack in {}", dir.display()),
-            json!({"stopped": false, "leftover_tasks": 0}),
+            &format!(
+                "{human}; deleted its records, images, git remote and logs in {} ({} entries)",
+                dir.display(),
+                removed.len()
+            ),
+            value,
         );
-        return Ok(Code::Success);
+    } else {
+        report(global, &human, value);
+    }
+    Ok(Code::Success)
+}
+
+/// Stops the stack of `dir` and whatever a crashed one left; the sentence and the JSON.
+fn stop(dir: &Path) -> anyhow::Result<(String, serde_json::Value)> {
+    let Some(mut st) = state::read(dir)? else {
+        // Builds a crashed stack left (recorded by process group) go too.
+        state::stop_recorded_groups(dir);
+        return Ok((
+            format!("no local stack in {}", dir.display()),
+            json!({"stopped": false, "leftover_tasks": 0}),
+        ));
     };
     let mut daemon = false;
     if state::runs(st.pid, &st.exe) && state::alive(st.pid) {
@@ -330,14 +363,14 @@ fn down(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
         }
     }
     // A daemon that died (or was killed) leaves its state file with the task PIDs.
-    if let Ok(Some(latest)) = state::read(&dir) {
+    if let Ok(Some(latest)) = state::read(dir) {
         st = latest;
     } else {
         st.tasks.clear();
     }
     let leftovers =
-        state::stop_task_processes(&st, Duration::from_secs(5)) + state::stop_recorded_groups(&dir);
-    state::remove(&dir);
+        state::stop_task_processes(&st, Duration::from_secs(5)) + state::stop_recorded_groups(dir);
+    state::remove(dir);
     let msg = format!(
         "local stack stopped ({}{})",
         if daemon {
@@ -351,12 +384,7 @@ fn down(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
             String::new()
         }
     );
-    report(
-        global,
-        &msg,
-        json!({"stopped": daemon, "leftover_tasks": leftovers}),
-    );
-    Ok(Code::Success)
+    Ok((msg, json!({"stopped": daemon, "leftover_tasks": leftovers})))
 }
 
 /// `local down`'s result: a `local_down` line, or the human sentence.

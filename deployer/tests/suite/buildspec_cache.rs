@@ -101,6 +101,7 @@ fn a_build_that_does_not_compile_leaves_the_buildkit_cache_as_it_was() {
         path_prefix: vec![bin],
         timeout: Duration::from_secs(1800),
         state_dir: None,
+        on_change: None,
     };
     let record = Mutex::new(Build::new(
         "demo",

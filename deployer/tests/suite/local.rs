@@ -815,6 +815,157 @@ fn down_leaves_nothing_and_up_cleans_a_crashed_stack() {
     assert!(left.is_empty(), "processes left behind by down: {left:?}");
 }
 
+/// What a stack's records say, read through its API: the task definitions, the
+/// deployments (newest first) and the images' digests by tag.
+async fn records_seen(stack: &LocalStack) -> (Vec<String>, Vec<String>, Vec<(String, String)>) {
+    let cfg = stack.sdk_config().await;
+    let tds = aws_sdk_ecs::Client::new(&cfg)
+        .list_task_definitions()
+        .send()
+        .await
+        .expect("ListTaskDefinitions")
+        .task_definition_arns
+        .unwrap_or_default();
+    let deployments = aws_sdk_codedeploy::Client::new(&cfg)
+        .list_deployments()
+        .application_name("demo")
+        .deployment_group_name("demo")
+        .send()
+        .await
+        .expect("ListDeployments")
+        .deployments
+        .unwrap_or_default();
+    let mut images: Vec<(String, String)> = aws_sdk_ecr::Client::new(&cfg)
+        .describe_images()
+        .repository_name("demo")
+        .send()
+        .await
+        .expect("DescribeImages")
+        .image_details
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|d| {
+            let digest = d.image_digest.clone().unwrap_or_default();
+            d.image_tags
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |t| (t, digest.clone()))
+        })
+        .collect();
+    images.sort();
+    (tds, deployments, images)
+}
+
+/// `kill -9` of the stack while a deployment waits (its replacement runs behind the test
+/// listener), then `up` in the same state dir: the same task definition revisions, the
+/// same deployments (the one in flight ended Failed with INTERNAL_ERROR and a message
+/// that says why), the same images, production on the revision that was live (v2, rolled
+/// out before), no process of the dead stack left, and the group free for a new
+/// deployment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_after_a_crash_mid_deployment_restores_the_records_and_the_live_revision() {
+    let flags = [
+        "--tasks",
+        "1",
+        "--ready-action",
+        "stop",
+        "--ready-wait",
+        "60s",
+        "--termination-wait",
+        "60s",
+    ];
+    let mut stack = LocalStack::start_with(&flags);
+    let c = clients(&stack).await;
+    // v2 rolled out to the end: live on demo-green.
+    let first = start_deployment(&c, "demo:v2", &[]).await;
+    wait_deployment(
+        &c,
+        &first,
+        Duration::from_secs(30),
+        is(DeploymentStatus::Ready),
+    )
+    .await;
+    for wait in [
+        DeploymentWaitType::ReadyWait,
+        DeploymentWaitType::TerminationWait,
+    ] {
+        if wait == DeploymentWaitType::TerminationWait {
+            wait_deployment(&c, &first, Duration::from_secs(30), |d| {
+                d.instance_termination_wait_time_started
+            })
+            .await;
+        }
+        c.cd.continue_deployment()
+            .deployment_id(&first)
+            .deployment_wait_type(wait)
+            .send()
+            .await
+            .expect("ContinueDeployment");
+    }
+    let info = wait_deployment(&c, &first, Duration::from_secs(30), done).await;
+    assert_eq!(info.status, Some(DeploymentStatus::Succeeded));
+    assert_all_version(&stack.nlb_url, "v2", 3);
+    // v3 in flight: its task answers on the test listener, production stays on v2.
+    let second = start_deployment(&c, "demo:v3", &[]).await;
+    wait_deployment(
+        &c,
+        &second,
+        Duration::from_secs(30),
+        is(DeploymentStatus::Ready),
+    )
+    .await;
+    assert_all_version(&stack.test_url, "v3", 3);
+    let before = records_seen(&stack).await;
+    assert_eq!(before.0.len(), 3, "{:?}", before.0);
+    assert_eq!(before.1, [second.clone(), first.clone()]);
+    let dead = stack.pids();
+    assert_eq!(dead.len(), 3, "daemon, the v2 task, the v3 task: {dead:?}");
+
+    Command::new("kill")
+        .args(["-KILL", &stack.pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_all_gone(&dead[..1], Duration::from_secs(5)).is_empty());
+    let dir = std::mem::replace(&mut stack.dir, support::temp_state_dir());
+    stack.down();
+    let again = LocalStack::start_in(dir, &flags);
+    let left = wait_all_gone(&dead, Duration::from_secs(5));
+    assert!(left.is_empty(), "the dead stack's processes: {left:?}");
+
+    assert_eq!(records_seen(&again).await, before, "the same records");
+    let c = clients(&again).await;
+    let info = wait_deployment(&c, &first, Duration::from_secs(1), done).await;
+    assert_eq!(info.status, Some(DeploymentStatus::Succeeded));
+    let info = wait_deployment(&c, &second, Duration::from_secs(1), done).await;
+    assert_eq!(info.status, Some(DeploymentStatus::Failed));
+    let error = info.error_information.expect("errorInformation");
+    assert_eq!(
+        error.code,
+        Some(aws_sdk_codedeploy::types::ErrorCode::InternalError)
+    );
+    let message = error.message.unwrap_or_default();
+    assert!(
+        message.contains("The local stack stopped while this deployment was in progress"),
+        "{message}"
+    );
+    // Production: the revision that was live, on the restarted stack's own task.
+    assert_all_version(&again.nlb_url, "v2", 3);
+    assert_all_version(&again.test_url, "v2", 3);
+    let fresh = again.pids();
+    assert_eq!(fresh.len(), 2, "daemon and one v2 task: {fresh:?}");
+    assert!(fresh.iter().all(|p| !dead.contains(p)));
+    // The group is free: a new deployment starts.
+    let third = start_deployment(&c, "demo:v4", &[]).await;
+    wait_deployment(
+        &c,
+        &third,
+        Duration::from_secs(30),
+        is(DeploymentStatus::Ready),
+    )
+    .await;
+    assert!(third != first && third != second);
+}
+
 #[test]
 fn foreground_up_stops_everything_on_ctrl_c() {
     let dir = support::temp_state_dir();
@@ -1118,11 +1269,12 @@ fn stop_pipeline_execution_abandons_its_build() {
 
 /// A build whose command never ends, then `kill -9` of the stack: the build's shell and
 /// its children (one process group, recorded in the state dir) outlive the daemon, and the
-/// next `up` in the state dir stops the whole group by its id.
+/// next `up` in the state dir stops the whole group by its id; the build's record comes
+/// back ended (FAULT, its phase saying why, its timeout kept) and so does its execution.
 #[test]
 fn up_after_a_crash_mid_build_stops_the_builds_process_group() {
     let mut stack = LocalStack::start_with(&["--tasks", "1"]);
-    let (_work, pgid, _) = start_endless_build(&stack);
+    let (_work, pgid, build) = start_endless_build(&stack);
     let members = group_members(pgid);
     let daemon_and_task = stack.pids();
     Command::new("kill")
@@ -1141,6 +1293,42 @@ fn up_after_a_crash_mid_build_stops_the_builds_process_group() {
     let dir = std::mem::replace(&mut stack.dir, support::temp_state_dir());
     stack.down();
     let again = LocalStack::start_in(dir, &["--tasks", "1"]);
+    // Its record came back, ended: its process group is gone, it cannot go on.
+    let aws = |args: &[&str]| {
+        let out = again
+            .command("aws")
+            .args(args)
+            .args(["--output", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let got = aws(&["codebuild", "batch-get-builds", "--ids", &build]);
+    let b = &got["builds"][0];
+    assert_eq!(b["buildStatus"], "FAULT", "{got}");
+    assert_eq!(b["timeoutInMinutes"], 30, "{got}");
+    let phase = &b["phases"].as_array().unwrap()[b["phases"].as_array().unwrap().len() - 3];
+    assert_eq!(phase["phaseType"], "PRE_BUILD", "{got}");
+    assert!(
+        phase["contexts"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("The local stack stopped"),
+        "{got}"
+    );
+    let list = aws(&[
+        "codepipeline",
+        "list-pipeline-executions",
+        "--pipeline-name",
+        "demo",
+    ]);
+    let execution = &list["pipelineExecutionSummaries"][0];
+    assert_eq!(execution["status"], "Failed", "{list}");
     let deadline = Instant::now() + Duration::from_secs(5);
     while !group_members(pgid).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));

@@ -171,6 +171,7 @@ fn build(env: &Env, bare: &Path, commit: &str, n: u64) -> (Build, Vec<String>, P
         path_prefix: vec![env.bin.clone()],
         timeout: Duration::from_secs(1800),
         state_dir: None,
+        on_change: None,
     };
     let record = Mutex::new(Build::new(
         "demo",

@@ -1,10 +1,12 @@
 //! A local CodeBuild build: its phases and statuses as CodeBuild's enums, and its
-//! `BatchGetBuilds` shape (botocore's `codebuild` model: `Build`, `BuildPhase`).
+//! `BatchGetBuilds` shape (botocore's `codebuild` model: `Build`, `BuildPhase`). Builds are
+//! serde types: the stack keeps them on disk (`runtime::records`).
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// CodeBuild's `StatusType` (a build's and a phase's status).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BuildStatus {
     Succeeded,
     Failed,
@@ -28,7 +30,7 @@ impl BuildStatus {
 }
 
 /// CodeBuild's `BuildPhaseType`, in the order a build goes through them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PhaseType {
     Submitted,
     Queued,
@@ -72,7 +74,7 @@ impl PhaseType {
 }
 
 /// One phase of a build. `status` is `None` while the phase runs (and for COMPLETED).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhaseRun {
     pub kind: PhaseType,
     pub status: Option<BuildStatus>,
@@ -83,7 +85,7 @@ pub struct PhaseRun {
 }
 
 /// A build, from submission to completion.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Build {
     /// `<project>:<uuid>`.
     pub id: String,
@@ -194,6 +196,40 @@ impl Build {
         self.status != BuildStatus::InProgress
     }
 
+    /// When the build times out: its start plus `timeoutInMinutes` (both in its record, so
+    /// the deadline outlives the stack that ran it).
+    pub fn deadline(&self) -> f64 {
+        self.start + f64::from(self.timeout_minutes) * 60.0
+    }
+
+    /// Ends a build that was in progress when the stack running it stopped (its commands'
+    /// process group was stopped with it, or by the next `up`): TIMED_OUT when its
+    /// [`Build::deadline`] had passed by `at`, else FAULT ("the build phase faulted", the
+    /// status CodeBuild gives a build its environment failed). The running phase ends with
+    /// that status and a context carrying `message` (no documented `statusCode` fits a
+    /// build host that went away; `BUILD_TIMED_OUT` is the runner's own for timeouts), then
+    /// FINALIZING and COMPLETED as in any build. `false` when it had ended already.
+    pub fn interrupt(&mut self, message: &str, at: f64) -> bool {
+        if self.is_complete() {
+            return false;
+        }
+        let (status, code) = if at >= self.deadline() {
+            (BuildStatus::TimedOut, "BUILD_TIMED_OUT")
+        } else {
+            (BuildStatus::Fault, "BUILD_INTERRUPTED")
+        };
+        if self.current_phase() != PhaseType::Finalizing {
+            self.advance(
+                status,
+                Some((code.to_string(), message.to_string())),
+                PhaseType::Finalizing,
+                at,
+            );
+        }
+        self.complete(status, at);
+        true
+    }
+
     /// `Build` as BatchGetBuilds returns it (timestamps as epoch seconds).
     pub fn to_json(&self, region: &str) -> Value {
         let phases: Vec<Value> = self
@@ -267,6 +303,44 @@ impl Build {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn build(start: f64) -> Build {
+        let mut b = Build::new(
+            "demo",
+            "arn:aws:codebuild:us-east-1:000000000000",
+            1,
+            "abc",
+            "codepipeline/demo",
+            start,
+        );
+        b.timeout_minutes = 30;
+        b.advance(BuildStatus::Succeeded, None, PhaseType::Build, start + 1.0);
+        b
+    }
+
+    #[test]
+    fn a_build_interrupted_by_a_restart_faults_or_times_out_by_its_recorded_deadline() {
+        let mut b = build(1000.0);
+        assert_eq!(b.deadline(), 1000.0 + 1800.0);
+        // Back from disk: the record carries the deadline.
+        let mut b2: Build = serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
+        assert_eq!(b2, b);
+        assert!(b.interrupt("the local stack stopped", 1100.0));
+        assert_eq!(b.status, BuildStatus::Fault);
+        let v = b.to_json("us-east-1");
+        assert_eq!(v["buildComplete"], true);
+        assert_eq!(v["phases"][1]["phaseType"], "BUILD");
+        assert_eq!(v["phases"][1]["phaseStatus"], "FAULT");
+        assert_eq!(
+            v["phases"][1]["contexts"][0]["message"],
+            "the local stack stopped"
+        );
+        assert_eq!(v["currentPhase"], "COMPLETED");
+        assert!(!b.interrupt("again", 1200.0), "ended once");
+        assert!(b2.interrupt("the local stack stopped", 2800.0));
+        assert_eq!(b2.status, BuildStatus::TimedOut, "past start + 30 minutes");
+        assert_eq!(b2.end, Some(2800.0));
+    }
 
     #[test]
     fn phases_chain_and_complete() {

@@ -66,6 +66,9 @@ pub struct RunSpec {
     /// runs (`runtime::state::record_group`), so that a crash of the stack does not leave
     /// it running. None: not recorded (a build outside a stack).
     pub state_dir: Option<PathBuf>,
+    /// Called after each phase change: the stack writes the build's record to disk (a
+    /// phase is on disk before the phase's commands run).
+    pub on_change: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// Where a failed phase goes next.
@@ -105,6 +108,7 @@ struct Ctx<'a> {
     deadline: Instant,
     state_dir: Option<&'a Path>,
     build_id: String,
+    on_change: Option<&'a (dyn Fn() + Send + Sync)>,
 }
 
 impl Ctx<'_> {
@@ -125,6 +129,9 @@ impl Ctx<'_> {
         let current = b.current_phase();
         b.advance(status, ctx.clone(), next, now());
         drop(b);
+        if let Some(on_change) = self.on_change {
+            on_change();
+        }
         if current >= PhaseType::Install {
             self.log(&format!(
                 "Phase complete: {} State: {}",
@@ -176,10 +183,15 @@ pub fn run(
         deadline: Instant::now() + spec.timeout,
         state_dir: spec.state_dir.as_deref(),
         build_id: id.clone(),
+        on_change: spec.on_change.as_deref(),
     };
     let finish = |status: BuildStatus| {
         let mut b = deployer_models::sync::lock(build);
         b.complete(status, now());
+        drop(b);
+        if let Some(on_change) = &spec.on_change {
+            on_change();
+        }
         status
     };
     ctx.log(&format!(
@@ -562,6 +574,7 @@ mod tests {
             path_prefix: vec![],
             timeout: Duration::from_secs(60),
             state_dir: None,
+            on_change: None,
         };
         std::fs::create_dir_all(&spec.source_dir).unwrap();
         std::fs::write(spec.source_dir.join("buildspec.yml"), buildspec).unwrap();
@@ -616,11 +629,32 @@ mod tests {
 
     #[test]
     fn state_carries_over_commands_and_phases() {
-        let f = fixture(
+        let mut f = fixture(
             "version: 0.2\nenv:\n  variables:\n    FROM_SPEC: spec\n    OVERRIDDEN: by-spec\nphases:\n  pre_build:\n    commands:\n      - COMMIT=\"$CODEBUILD_RESOLVED_SOURCE_VERSION\"\n      - greet() { echo \"hi $1\"; }\n      - mkdir -p sub && cd sub\n  build:\n    commands:\n      - echo \"commit=$COMMIT region=$AWS_REGION/$AWS_DEFAULT_REGION spec=$FROM_SPEC over=$OVERRIDDEN\"\n      - greet there; echo \"dir=$(basename \"$PWD\")\"\n      - echo \"id=$CODEBUILD_BUILD_ID ok=$CODEBUILD_BUILD_SUCCEEDING\" >&2\n",
             &[],
         );
-        assert_eq!(f.run(), BuildStatus::Succeeded);
+        // Each phase change is reported (the stack writes the record then), with the
+        // change made already.
+        let seen: Arc<Mutex<Vec<usize>>> = Arc::default();
+        let counter = Arc::clone(&seen);
+        let shared = Arc::new(Mutex::new(f.build.lock().unwrap().clone()));
+        let watched = Arc::clone(&shared);
+        f.spec.on_change = Some(Arc::new(move || {
+            counter
+                .lock()
+                .unwrap()
+                .push(watched.lock().unwrap().phases.len());
+        }));
+        let status = run(&shared, &f.spec, &f.logs, &AtomicBool::new(false), &|_| {
+            Ok(())
+        });
+        f.build = Mutex::new(shared.lock().unwrap().clone());
+        assert_eq!(status, BuildStatus::Succeeded);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            (2..=11).chain([11]).collect::<Vec<_>>(),
+            "after each of the 10 phase changes, then at completion"
+        );
         let lines = f.lines();
         let has = |s: &str| lines.iter().any(|l| l == s);
         assert!(

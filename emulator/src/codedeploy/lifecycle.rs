@@ -26,7 +26,7 @@
 //! below a bare in-memory world with a fake clock.
 
 use std::future::Future;
-use std::sync::{Arc, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -59,7 +59,7 @@ impl Route {
 /// What the lifecycle needs from the world around it.
 pub(crate) trait Platform: Send + Sync + 'static {
     /// The model; never hold the guard across an `.await`.
-    fn world(&self) -> MutexGuard<'_, World>;
+    fn world(&self) -> impl std::ops::DerefMut<Target = World> + '_;
     /// The engine's clock.
     fn now(&self) -> Instant;
     /// Waits one [`TICK`]; `false` when the stack is shutting down.
@@ -555,7 +555,7 @@ mod tests {
     }
 
     impl Platform for Fake {
-        fn world(&self) -> MutexGuard<'_, World> {
+        fn world(&self) -> impl std::ops::DerefMut<Target = World> + '_ {
             self.world.lock().unwrap()
         }
         fn now(&self) -> Instant {

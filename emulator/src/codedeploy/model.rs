@@ -1,11 +1,23 @@
 //! CodeDeploy's state as data: deployments with their lifecycle events and target
 //! status, the group's blue/green settings, with AWS's statuses. [`super::backend`] holds
-//! the operations on them.
+//! the operations on them. Deployments are serde types: the stack keeps them on disk
+//! ([`crate::runtime::records`]).
 
 use deployer_models::time::now_secs as now;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Serialize,
+    Deserialize,
+)]
 pub(crate) enum DeploymentStatus {
     Created,
     Queued,
@@ -31,7 +43,7 @@ impl DeploymentStatus {
 }
 
 /// The status of one lifecycle event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
 pub(crate) enum EventStatus {
     Pending,
     InProgress,
@@ -41,7 +53,7 @@ pub(crate) enum EventStatus {
 }
 
 /// The status of the deployment's one target (the ECS service).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
 pub(crate) enum TargetStatus {
     Pending,
     InProgress,
@@ -51,7 +63,7 @@ pub(crate) enum TargetStatus {
 }
 
 /// `errorInformation.code` of a deployment that did not succeed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum FailureCode {
     InvalidRevision,
@@ -61,10 +73,13 @@ pub(crate) enum FailureCode {
     ManualStop,
     /// A lifecycle hook function reported Failed, or no status within the hook timeout.
     HookExecutionFailure,
+    /// "There was an internal error" (the API reference's `ErrorInformation`): the local
+    /// stack stopped while the deployment ran (its tasks went with it).
+    InternalError,
 }
 
 /// The lifecycle events of an ECS blue/green deployment, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
 pub(crate) enum Hook {
     BeforeInstall,
     Install,
@@ -93,14 +108,24 @@ impl Hook {
 }
 
 /// What a hook function reported with PutLifecycleEventHookExecutionStatus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Serialize,
+    Deserialize,
+)]
 pub(crate) enum HookStatus {
     Succeeded,
     Failed,
 }
 
 /// One invocation of a lifecycle hook function: CodeDeploy waits for its status.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct HookExecution {
     /// `LifecycleEventHookExecutionId`, the id the function reports its status with.
     pub(crate) id: String,
@@ -109,7 +134,7 @@ pub(crate) struct HookExecution {
     pub(crate) status: Option<HookStatus>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct LifecycleEvent {
     pub(crate) hook: Hook,
     pub(crate) status: EventStatus,
@@ -119,7 +144,7 @@ pub(crate) struct LifecycleEvent {
 }
 
 /// What the deployment does: roll a new revision out, or put traffic back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum DeploymentKind {
     /// Roll out the task definition of the AppSpec.
     Rollout,
@@ -132,7 +157,7 @@ pub(crate) enum DeploymentKind {
 /// treats them), which the deployer's history uses too.
 pub(crate) use deployer_models::appspec::Target as AppSpec;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Deployment {
     pub(crate) id: String,
     pub(crate) kind: DeploymentKind,
@@ -142,7 +167,8 @@ pub(crate) struct Deployment {
     /// Parsed from the revision (rollouts).
     pub(crate) appspec: Option<AppSpec>,
     pub(crate) description: Option<String>,
-    pub(crate) creator: &'static str,
+    #[serde(deserialize_with = "creator")]
+    pub(crate) creator: Creator,
     pub(crate) status: DeploymentStatus,
     pub(crate) error: Option<(FailureCode, String)>,
     pub(crate) create_time: f64,
@@ -167,6 +193,22 @@ pub(crate) struct Deployment {
     pub(crate) stop: Option<bool>,
     /// The hook functions invoked so far, in order.
     pub(crate) hook_executions: Vec<HookExecution>,
+}
+
+/// `creator`, one of [`CREATORS`] (an alias: serde's derive would borrow a `&'static str`
+/// field from its input, which it cannot for `'static`).
+pub(crate) type Creator = &'static str;
+
+/// Who created a deployment (`creator`): the values the stack writes.
+pub(crate) const CREATORS: [&str; 2] = ["user", "codeDeployRollback"];
+
+/// Reads a recorded `creator` back as one of [`CREATORS`].
+fn creator<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let s = String::deserialize(d)?;
+    CREATORS
+        .into_iter()
+        .find(|c| *c == s)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown deployment creator {s:?}")))
 }
 
 impl Deployment {
@@ -226,7 +268,7 @@ impl Deployment {
 }
 
 /// The CodeDeploy deployment group's blue/green settings (from `local up` flags).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct GroupSettings {
     pub(crate) ready_stop: bool,
     pub(crate) ready_wait: std::time::Duration,

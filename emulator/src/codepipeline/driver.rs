@@ -69,6 +69,35 @@ pub(crate) struct Settings {
     pub(crate) ecr_repository: String,
     /// The stack's CloudWatch Logs, where build logs go too.
     pub(crate) cloudwatch: Option<Arc<crate::logs::backend::Logs>>,
+    /// Writes the stack's records to disk (a spooled push leaves the spool only once the
+    /// execution it started is written).
+    pub(crate) persist: Option<Persist>,
+}
+
+/// The stack's "write the records now" (`runtime::records`), as the pipeline calls it.
+#[derive(Clone)]
+pub(crate) struct Persist(pub(crate) Arc<dyn Fn() -> anyhow::Result<()> + Send + Sync>);
+
+impl std::fmt::Debug for Persist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Persist")
+    }
+}
+
+/// What the pipeline keeps on disk: its executions, the builds, and each execution's
+/// BuildOutput directory (an execution that waited for Deploy at a restart deploys it).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct PipelineRecords {
+    pub(crate) pipeline: Option<Pipeline>,
+    pub(crate) builds: Vec<Build>,
+    pub(crate) outputs: std::collections::BTreeMap<String, PathBuf>,
+}
+
+/// What [`LocalPipeline::restore`] ended.
+#[derive(Debug, Default)]
+pub(crate) struct Recovered {
+    pub(crate) executions: Vec<String>,
+    pub(crate) builds: Vec<String>,
 }
 
 /// The cargo target directory shared by local builds.
@@ -157,21 +186,13 @@ impl LocalPipeline {
         loop {
             let pushes = {
                 let spool = spool.clone();
-                tokio::task::spawn_blocking(move || source::take_pushes(&spool))
+                tokio::task::spawn_blocking(move || source::pending_pushes(&spool))
                     .await
                     .unwrap_or_default()
             };
-            for push in pushes {
-                let trigger = Trigger {
-                    kind: "WebhookV2",
-                    detail: self.settings.connection_arn.clone(),
-                };
-                if let Err(e) = self.start_execution(trigger, &push.new) {
-                    tracing::error!(
-                        "pipeline: cannot start an execution for {}: {e:#}",
-                        push.new
-                    );
-                }
+            if !pushes.is_empty() {
+                let me = Arc::clone(&self);
+                let _ = tokio::task::spawn_blocking(move || me.take_pushes(pushes)).await;
             }
             self.schedule();
             tokio::select! {
@@ -186,6 +207,83 @@ impl LocalPipeline {
             stop.store(true, std::sync::atomic::Ordering::Release);
         }
         lock(&self.pipeline).stop_all(now());
+    }
+
+    /// Starts an execution for each spooled push not started yet, writes the records,
+    /// then removes the pushes from the spool (blocking: file I/O).
+    fn take_pushes(&self, pushes: Vec<source::Push>) {
+        for push in &pushes {
+            if lock(&self.pipeline).has_push(&push.id) {
+                continue; // started before a crash; only its spool file was left
+            }
+            let trigger = Trigger {
+                kind: "WebhookV2",
+                detail: self.settings.connection_arn.clone(),
+            };
+            match self.start_execution(trigger, &push.new) {
+                Ok(id) => lock(&self.pipeline).set_push(&id, &push.id),
+                Err(e) => tracing::error!(
+                    "pipeline: cannot start an execution for {}: {e:#}",
+                    push.new
+                ),
+            }
+        }
+        if let Some(Persist(persist)) = &self.settings.persist {
+            if let Err(e) = persist() {
+                // The pushes stay spooled; the next look starts nothing twice.
+                tracing::error!("pipeline: {e:#}");
+                return;
+            }
+        }
+        pushes.iter().for_each(source::remove_push);
+    }
+
+    /// What the pipeline keeps on disk, as it is now.
+    pub(crate) fn records(&self) -> PipelineRecords {
+        PipelineRecords {
+            pipeline: Some(lock(&self.pipeline).clone()),
+            builds: self.builds(),
+            outputs: lock(&self.outputs)
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// Something runs (an execution or a build in progress): its records change without
+    /// an API call.
+    pub(crate) fn busy(&self) -> bool {
+        lock(&self.pipeline)
+            .executions
+            .iter()
+            .any(|e| e.status == super::engine::ExecutionStatus::InProgress)
+            || lock(&self.builds).iter().any(|b| !lock(b).is_complete())
+    }
+
+    /// Takes the records a stack that stopped left (before [`LocalPipeline::run`]): what
+    /// ran then cannot go on (its processes are gone), so a build in progress ends (FAULT,
+    /// or TIMED_OUT past its recorded deadline) and so does the execution inside a stage
+    /// (Failed); an execution that waited at a transition goes on.
+    pub(crate) fn restore(&self, records: PipelineRecords, message: &str) -> Recovered {
+        let at = now();
+        let mut recovered = Recovered::default();
+        let builds: Vec<Arc<Mutex<Build>>> = records
+            .builds
+            .into_iter()
+            .map(|mut b| {
+                if b.interrupt(message, at) {
+                    recovered.builds.push(b.id.clone());
+                }
+                Arc::new(Mutex::new(b))
+            })
+            .collect();
+        *lock(&self.builds) = builds;
+        if let Some(mut pipeline) = records.pipeline {
+            recovered.executions = pipeline.recover(message, at);
+            *lock(&self.pipeline) = pipeline;
+        }
+        *lock(&self.outputs) = records.outputs.into_iter().collect();
+        recovered
     }
 
     fn start_execution(&self, trigger: Trigger, commit: &str) -> anyhow::Result<String> {
@@ -316,6 +414,14 @@ impl LocalPipeline {
             path_prefix: vec![cb.join("bin")],
             timeout: Duration::from_secs(u64::from(BUILD_TIMEOUT_MINUTES) * 60),
             state_dir: Some(self.settings.state_dir.clone()),
+            // Every phase on disk as it starts (the first before any command runs).
+            on_change: self.settings.persist.clone().map(|Persist(persist)| {
+                Arc::new(move || {
+                    if let Err(e) = persist() {
+                        tracing::error!("build: {e:#}");
+                    }
+                }) as Arc<dyn Fn() + Send + Sync>
+            }),
         };
         let repo = self.repo();
         let commit = rev.commit.clone();

@@ -10,10 +10,11 @@
 //! during a build lets that build (and its deployment) finish, then the newest waiting
 //! commit goes on.
 
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// CodePipeline's `PipelineExecutionStatus` (the local pipeline never stops or cancels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum ExecutionStatus {
     InProgress,
     Succeeded,
@@ -35,7 +36,7 @@ impl ExecutionStatus {
 }
 
 /// CodePipeline's `StageExecutionStatus` (the subset the local pipeline reaches).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum StageStatus {
     InProgress,
     Succeeded,
@@ -55,7 +56,7 @@ impl StageStatus {
 }
 
 /// CodePipeline's `ActionExecutionStatus`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum ActionStatus {
     InProgress,
     Succeeded,
@@ -75,7 +76,7 @@ impl ActionStatus {
 }
 
 /// The three stages of `infra/codepipeline.tf`, one action each (named as its stage).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Stage {
     Source,
     Build,
@@ -103,15 +104,32 @@ impl Stage {
 }
 
 /// What started an execution (`ExecutionTrigger`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Trigger {
     /// `WebhookV2` for a push, `StartPipelineExecution` for a release.
-    pub(crate) kind: &'static str,
+    #[serde(deserialize_with = "trigger_kind")]
+    pub(crate) kind: TriggerKind,
     pub(crate) detail: String,
 }
 
+/// A trigger kind, one of [`TRIGGER_KINDS`] (an alias: serde's derive would borrow a
+/// `&'static str` field from its input, which it cannot for `'static`).
+pub(crate) type TriggerKind = &'static str;
+
+/// The trigger kinds the local pipeline records.
+pub(crate) const TRIGGER_KINDS: [&str; 2] = ["WebhookV2", "StartPipelineExecution"];
+
+/// Reads a recorded trigger kind back as one of [`TRIGGER_KINDS`].
+fn trigger_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let s = String::deserialize(d)?;
+    TRIGGER_KINDS
+        .into_iter()
+        .find(|k| *k == s)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown trigger kind {s:?}")))
+}
+
 /// The commit an execution carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Revision {
     pub(crate) commit: String,
     pub(crate) message: String,
@@ -130,7 +148,7 @@ pub(crate) enum Outcome {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ActionRun {
     pub(crate) id: String,
     pub(crate) status: ActionStatus,
@@ -142,14 +160,14 @@ pub(crate) struct ActionRun {
     pub(crate) error: Option<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct StageRun {
     pub(crate) stage: Stage,
     pub(crate) status: StageStatus,
     pub(crate) action: ActionRun,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Execution {
     pub(crate) id: String,
     pub(crate) status: ExecutionStatus,
@@ -162,6 +180,10 @@ pub(crate) struct Execution {
     pub(crate) stages: Vec<StageRun>,
     /// The stage whose inbound transition it waits at.
     pub(crate) waiting_for: Option<Stage>,
+    /// The spooled push that started it (its file name in the spool), so that a push is
+    /// never started twice: the spool file goes once this record is on disk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) push: Option<String>,
 }
 
 impl Execution {
@@ -171,12 +193,14 @@ impl Execution {
 }
 
 /// The pipeline and its executions (oldest first).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Pipeline {
     pub(crate) name: String,
     pub(crate) created: f64,
     pub(crate) executions: Vec<Execution>,
-    /// The execution each stage is processing.
+    /// The execution each stage is processing (not kept: after a restart no action runs,
+    /// [`Pipeline::recover`]).
+    #[serde(skip)]
     locks: [Option<String>; 3],
 }
 
@@ -232,8 +256,62 @@ impl Pipeline {
             last_update: at,
             stages: Vec::new(),
             waiting_for: Some(Stage::Source),
+            push: None,
         });
         self.executions.last().expect("just pushed")
+    }
+
+    /// Records which spooled push started execution `id`.
+    pub(crate) fn set_push(&mut self, id: &str, push: &str) {
+        if let Some(e) = self.execution_mut(id) {
+            e.push = Some(push.to_string());
+        }
+    }
+
+    /// Whether an execution was started for the spooled push `push` already.
+    pub(crate) fn has_push(&self, push: &str) -> bool {
+        self.executions
+            .iter()
+            .any(|e| e.push.as_deref() == Some(push))
+    }
+
+    /// After a restart (records read back from disk): no action runs any more, the stack
+    /// that ran them is gone with their processes. An execution inside a stage ends Failed
+    /// (the stage and its action Failed, `JobFailed` with `message`); one that only waited
+    /// at a stage's inbound transition goes on, as it ran nothing yet. Returns the ids of
+    /// the executions ended.
+    pub(crate) fn recover(&mut self, message: &str, at: f64) -> Vec<String> {
+        self.locks = Default::default();
+        let mut ended = Vec::new();
+        for e in &mut self.executions {
+            if e.status != ExecutionStatus::InProgress {
+                continue;
+            }
+            let running = e
+                .stages
+                .iter_mut()
+                .find(|s| s.status == StageStatus::InProgress);
+            let stage = match running {
+                Some(run) => {
+                    run.status = StageStatus::Failed;
+                    run.action.status = ActionStatus::Failed;
+                    run.action.error = Some(("JobFailed".into(), message.to_string()));
+                    run.action.last_update = at;
+                    Some(run.stage)
+                }
+                None if e.waiting_for.is_some() => continue,
+                None => None,
+            };
+            e.status = ExecutionStatus::Failed;
+            e.status_summary = Some(match stage {
+                Some(stage) => format!("Stage {} failed: {message}", stage.name()),
+                None => message.to_string(),
+            });
+            e.waiting_for = None;
+            e.last_update = at;
+            ended.push(e.id.clone());
+        }
+        ended
     }
 
     /// Applies the SUPERSEDED rules and lets waiting executions into free stages;
@@ -592,6 +670,48 @@ mod tests {
             p.schedule(6.0, &mut ids),
             [(next, Stage::Source)],
             "the stage is free for the next execution"
+        );
+    }
+
+    #[test]
+    fn recovery_fails_what_ran_keeps_what_waited_and_frees_the_stages() {
+        let mut p = pipeline();
+        let mut ids = ids();
+        let building = push(&mut p, 1);
+        p.schedule(1.0, &mut ids);
+        p.finish_action(&building, Stage::Source, ok(), 1.0);
+        p.schedule(1.0, &mut ids);
+        p.set_external_id(&building, Stage::Build, "demo:build-1", 1.5);
+        let waiting = push(&mut p, 2);
+        p.set_push(&waiting, "123.abc");
+        p.schedule(2.0, &mut ids);
+        p.finish_action(&waiting, Stage::Source, ok(), 2.0);
+        assert!(p.schedule(2.0, &mut ids).is_empty(), "Build is locked");
+        // Through the records on disk, as a restarted stack reads them.
+        let mut back: Pipeline = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back.executions, p.executions);
+        assert!(back.has_push("123.abc") && !back.has_push("124.abd"));
+        let ended = back.recover("the local stack stopped", 3.0);
+        assert_eq!(ended, std::slice::from_ref(&building));
+        let ex = back.execution(&building).unwrap();
+        assert_eq!(ex.status, ExecutionStatus::Failed);
+        let build = ex.stage(Stage::Build).unwrap();
+        assert_eq!(build.status, StageStatus::Failed);
+        assert_eq!(build.action.status, ActionStatus::Failed);
+        assert_eq!(build.action.external_id.as_deref(), Some("demo:build-1"));
+        assert_eq!(
+            ex.status_summary.as_deref(),
+            Some("Stage Build failed: the local stack stopped")
+        );
+        assert_eq!(
+            back.execution(&waiting).unwrap().status,
+            ExecutionStatus::InProgress,
+            "it waited at Build: it goes on"
+        );
+        assert_eq!(
+            back.schedule(4.0, &mut ids),
+            [(waiting, Stage::Build)],
+            "the stage is free again"
         );
     }
 

@@ -28,6 +28,9 @@ pub(crate) const SPOOL_DIR: &str = "pushes";
 pub(crate) struct Push {
     pub(crate) old: String,
     pub(crate) new: String,
+    /// Its spool file's name (`<nanoseconds>.<commit>`): the push's identity.
+    pub(crate) id: String,
+    file: PathBuf,
 }
 
 fn git(dir: &Path) -> Command {
@@ -110,8 +113,10 @@ done
     )
 }
 
-/// Pushes recorded since the last call, oldest first; their files are removed.
-pub(crate) fn take_pushes(spool: &Path) -> Vec<Push> {
+/// The pushes in the spool, oldest first. Their files stay until [`remove_push`]: the
+/// stack removes one once the execution it started is on disk, so a crash in between
+/// loses no push (the execution's record names the push, which is not started twice).
+pub(crate) fn pending_pushes(spool: &Path) -> Vec<Push> {
     let Ok(entries) = std::fs::read_dir(spool) else {
         return Vec::new();
     };
@@ -129,15 +134,32 @@ pub(crate) fn take_pushes(spool: &Path) -> Vec<Push> {
     files
         .into_iter()
         .filter_map(|f| {
-            let text = std::fs::read_to_string(&f).ok();
-            let _ = std::fs::remove_file(&f);
-            let text = text?;
+            let text = std::fs::read_to_string(&f).ok()?;
             let mut words = text.split_whitespace();
             let old = words.next()?.to_string();
             let new = words.next()?.to_string();
-            Some(Push { old, new })
+            let id = f.file_name()?.to_string_lossy().into_owned();
+            Some(Push {
+                old,
+                new,
+                id,
+                file: f,
+            })
         })
         .collect()
+}
+
+/// Removes a push from the spool (its execution is recorded).
+pub(crate) fn remove_push(push: &Push) {
+    let _ = std::fs::remove_file(&push.file);
+}
+
+/// Pushes recorded since the last call, oldest first; their files are removed.
+#[cfg(test)]
+fn take_pushes(spool: &Path) -> Vec<Push> {
+    let pushes = pending_pushes(spool);
+    pushes.iter().for_each(remove_push);
+    pushes
 }
 
 /// The commit `main` points at, if anything was pushed.
@@ -241,6 +263,14 @@ mod tests {
         // No stack runs in this state dir: the push waits for the next `up`.
         assert!(out.contains("is queued until `deployer local up`"), "{out}");
         let commit = sh(&work, "git rev-parse HEAD").trim().to_string();
+        let pending = pending_pushes(&spool);
+        assert_eq!(pending.len(), 1);
+        assert!(pending[0].id.ends_with(&commit), "{pending:?}");
+        assert_eq!(
+            pending_pushes(&spool),
+            pending,
+            "a push stays in the spool until removed"
+        );
         let pushes = take_pushes(&spool);
         assert_eq!(
             pushes.len(),

@@ -1,11 +1,13 @@
 //! ECS's state as data: task definitions' launch settings, task sets, tasks, the service,
-//! with AWS's statuses. [`super::backend`] holds the operations on them.
+//! with AWS's statuses. [`super::backend`] holds the operations on them. The service's
+//! records are serde types: the stack keeps them on disk ([`crate::runtime::records`]).
 
 use crate::names::CONTAINER;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum TaskStatus {
     Pending,
@@ -20,7 +22,7 @@ impl TaskStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum Health {
     Unknown,
@@ -35,7 +37,7 @@ impl Health {
 }
 
 /// Why a task stopped (ECS `stopCode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
 pub(crate) enum StopCode {
     /// `deployer local down` or Ctrl-C.
     UserInitiated,
@@ -50,7 +52,7 @@ pub(crate) enum StopCode {
 /// How many Availability Zones the local service spreads its tasks over.
 pub(crate) const AZ_COUNT: usize = 2;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Task {
     pub(crate) id: String,
     pub(crate) arn: String,
@@ -77,7 +79,7 @@ pub(crate) struct Task {
     pub(crate) az: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum TaskSetStatus {
     Primary,
@@ -91,7 +93,7 @@ impl TaskSetStatus {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct TaskSet {
     pub(crate) id: String,
     pub(crate) arn: String,
@@ -107,14 +109,14 @@ pub(crate) struct TaskSet {
     pub(crate) tasks: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ServiceEvent {
     pub(crate) id: String,
     pub(crate) at: f64,
     pub(crate) message: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Service {
     pub(crate) created_at: f64,
     pub(crate) desired: u32,

@@ -34,6 +34,9 @@ const STOP_GRACE: Duration = Duration::from_millis(500);
 /// The most of its log an invocation's `X-Amz-Log-Result` carries (Lambda: the last 4 KB).
 const LOG_TAIL_BYTES: usize = 4096;
 
+/// The invocations' output files, under the state dir.
+pub(crate) const OUT_DIR: &str = "lambda";
+
 /// Where invocations run: the Logs service, the local API and its Region, a directory for
 /// the processes' output files, the stack's shutdown.
 #[derive(Clone)]
@@ -85,7 +88,7 @@ pub(crate) async fn invoke(sb: &Sandbox, f: &Function, payload: Bytes) -> anyhow
     })
     .await?;
 
-    let out_dir = sb.dir.join("lambda");
+    let out_dir = sb.dir.join(OUT_DIR);
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let out_path = out_dir.join(format!("{}-{request_id}.log", f.name()));

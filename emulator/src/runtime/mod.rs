@@ -7,10 +7,13 @@
 //!   check, its output into CloudWatch Logs;
 //! - [`nlb`]: the NLB's data plane (TCP listeners forwarding to the live target group);
 //! - [`scaling`]: auto scaling of the service on its tasks' measured CPU and memory;
-//! - [`state`]: the state dir (`state.json`), for `deployer local` and crash recovery.
+//! - [`state`]: the state dir (`state.json`), for `deployer local` and crash recovery;
+//! - [`records`]: the emulated records on disk (`records.json`), written before a write
+//!   is answered and read back by `up`.
 
 pub(crate) mod nlb;
 pub(crate) mod platform;
+pub mod records;
 pub(crate) mod scaling;
 pub(crate) mod stack;
 pub mod state;

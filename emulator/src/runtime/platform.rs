@@ -1,7 +1,7 @@
 //! The running stack as the CodeDeploy lifecycle engine sees it ([`Platform`]): tasks are
 //! processes, routes are the NLB's listeners, the clock is the wall clock.
 
-use std::sync::{Arc, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::stack::Stack;
@@ -11,7 +11,7 @@ use crate::ecs::model::StopCode;
 use crate::world::World;
 
 impl Platform for Stack {
-    fn world(&self) -> MutexGuard<'_, World> {
+    fn world(&self) -> impl std::ops::DerefMut<Target = World> + '_ {
         Stack::world(self)
     }
 

@@ -18,6 +18,7 @@ use crate::ecs::model::TaskStatus;
 use crate::elbv2::backend::{Lb, TargetState};
 use crate::logs::backend::Logs;
 use crate::names::{self, Names};
+use crate::runtime::records::Writer;
 use crate::runtime::state::{self, StackState, TaskProcess};
 use crate::world::World;
 use deployer_models::sync::lock;
@@ -48,12 +49,48 @@ pub(crate) struct Stack {
     pub(crate) pipeline: OnceLock<Arc<LocalPipeline>>,
     /// Lambda: the appspec's hook functions.
     pub(crate) lambda: Arc<crate::lambda::backend::Lambda>,
+    /// The records on disk (`records.json`).
+    pub(crate) records: Writer,
+}
+
+/// The world, locked; a change through it (`DerefMut`) marks the records to be written
+/// (the writer wakes once the guard goes).
+pub(crate) struct WorldGuard<'a> {
+    guard: MutexGuard<'a, World>,
+    records: &'a Writer,
+    changed: bool,
+}
+
+impl std::ops::Deref for WorldGuard<'_> {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for WorldGuard<'_> {
+    fn deref_mut(&mut self) -> &mut World {
+        self.changed = true;
+        &mut self.guard
+    }
+}
+
+impl Drop for WorldGuard<'_> {
+    fn drop(&mut self) {
+        if self.changed {
+            self.records.world_changed();
+        }
+    }
 }
 
 impl Stack {
     /// The model; never hold the guard across an `.await`.
-    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
-        lock(&self.world)
+    pub(crate) fn world(&self) -> WorldGuard<'_> {
+        WorldGuard {
+            guard: lock(&self.world),
+            records: &self.records,
+            changed: false,
+        }
     }
 
     pub(crate) fn names(&self) -> Names {
