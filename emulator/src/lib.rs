@@ -34,6 +34,7 @@
 mod autoscaling;
 #[cfg(test)]
 mod botocore_check;
+mod cloudwatch;
 pub mod codebuild;
 mod codedeploy;
 pub mod codepipeline;

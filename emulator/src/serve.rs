@@ -21,11 +21,12 @@ use crate::ecr::backend::{hex, split_image, ImageStore};
 use crate::ecs::model::{StopCode, TaskStatus};
 use crate::elbv2::backend::{HealthSettings, Lb};
 use crate::lambda::backend::{Lambda, NewFunction};
+use crate::cloudwatch::backend::CloudWatch;
 use crate::logs::backend::Logs;
 use crate::names::{self, Names};
 use crate::router;
 use crate::runtime::stack::Stack;
-use crate::runtime::{nlb, scaling, state, tasks};
+use crate::runtime::{alarms, nlb, scaling, state, tasks};
 use crate::world::World;
 use deployer_models::time::now_secs as now;
 
@@ -210,6 +211,11 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
         started_at: now(),
         ready: AtomicBool::new(false),
         logs: Arc::new(Logs::new(&cfg.region, names::ACCOUNT_ID)),
+        cloudwatch: Arc::new(CloudWatch::new(
+            &cfg.region,
+            names::ACCOUNT_ID,
+            cfg.alarm_minute,
+        )),
         autoscaling: Arc::new(AutoScaling::new(
             &cfg.region,
             names::ACCOUNT_ID,
@@ -224,6 +230,7 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
         cfg,
     });
     register_hook_functions(&stack)?;
+    stack.logs.publish_metrics_to(Arc::clone(&stack.cloudwatch));
     stack.save_state();
 
     let result = tokio::select! {
@@ -289,6 +296,8 @@ async fn run_inner(
         ));
     }
 
+    // The 5xx metric filter and alarm (before the first task writes a line).
+    alarms::start(stack)?;
     // The service with its initial (blue) task set, as Terraform creates it.
     let td = initial_task_definition(stack)?;
     let ts = {

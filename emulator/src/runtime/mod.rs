@@ -6,9 +6,11 @@
 //! - [`tasks`]: each ECS task as a process of the image it names, its container health
 //!   check, its output into CloudWatch Logs;
 //! - [`nlb`]: the NLB's data plane (TCP listeners forwarding to the live target group);
+//! - [`alarms`]: the 5xx metric filter and alarm, evaluated over the tasks' access lines;
 //! - [`scaling`]: auto scaling of the service on its tasks' measured CPU and memory;
 //! - [`state`]: the state dir (`state.json`), for `deployer local` and crash recovery.
 
+pub(crate) mod alarms;
 pub(crate) mod nlb;
 pub(crate) mod platform;
 pub(crate) mod scaling;
