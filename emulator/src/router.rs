@@ -1,8 +1,10 @@
 //! The AWS API endpoint: one loopback HTTP server for every service, like
 //! `AWS_ENDPOINT_URL` expects. JSON 1.1 services (ECS, CodeDeploy, ECR) are told apart by
 //! `X-Amz-Target`; query-protocol ones (ELBv2, IAM, STS, CloudWatch) by the form's `Version`
-//! (or the SigV4 credential scope); CloudWatch also by the Smithy RPC v2 CBOR path the Rust
-//! SDK calls (`/service/GraniteServiceVersion20100801/operation/<Operation>`). Errors have the shapes the SDKs parse: JSON 1.1
+//! (or the SigV4 credential scope); CloudWatch also in JSON 1.0 (`X-Amz-Target:
+//! GraniteServiceVersion20100801.<Operation>`, what recent botocore sends) and by the Smithy
+//! RPC v2 CBOR path the Rust SDK calls
+//! (`/service/GraniteServiceVersion20100801/operation/<Operation>`). Errors have the shapes the SDKs parse: JSON 1.1
 //! `{"__type": Code, "message": ...}` with `x-amzn-ErrorType`, query-protocol
 //! `<ErrorResponse><Error><Code>`. Signatures are not checked (any credentials work).
 //!
@@ -144,9 +146,20 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         autoscaling::api::TARGET_PREFIX => {
             autoscaling::api::handle(&stack.autoscaling, op, &input, now())
         }
+        // CloudWatch in JSON 1.0 (awsQueryCompatible): what botocore picks when its model
+        // lists `json` beside `query` and `smithy-rpc-v2-cbor`.
+        cloudwatch::api::CBOR_SERVICE => {
+            match cloudwatch::api::handle(&stack.cloudwatch, op, &input, now_ms()) {
+                Ok(v) => return json::ok(&v),
+                Err(e) => {
+                    tracing::info!(target: "api", "CloudWatch.{op}: {}: {}", e.code, e.message);
+                    return cbor::with_query_error(json::error(&e), &e);
+                }
+            }
+        }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
-            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, CodePipeline, CodeBuild, CloudWatch Logs, Application Auto Scaling, ELBv2, IAM are)"),
+            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, CodePipeline, CodeBuild, CloudWatch Logs, CloudWatch, Application Auto Scaling, ELBv2, IAM are)"),
         )),
     };
     tracing::debug!(target: "api", "{prefix}.{op} -> {}", if result.is_ok() { "ok" } else { "error" });

@@ -339,6 +339,8 @@ impl Follower<'_> {
         *self.poller.borrow_mut() = Some(poller);
         let obs = result?;
         let (events, outcome) = watch.observe(&obs);
+        // The alarms first: a transition to ALARM comes before the stop it causes.
+        let alarm_changed = self.poll_alarms().await;
         for ev in &events {
             self.reporter.event(self.started.elapsed(), ev);
             if let Event::Lifecycle { name, status, .. } = ev {
@@ -347,7 +349,6 @@ impl Follower<'_> {
                 }
             }
         }
-        let alarm_changed = self.poll_alarms().await;
         self.reporter.status(self.started.elapsed(), &obs);
         Ok((obs, outcome, !events.is_empty() || alarm_changed))
     }
@@ -438,7 +439,7 @@ impl Follower<'_> {
     fn report_alarm(&self, a: &AlarmState, before: Option<&str>) {
         let value = a
             .value
-            .map(|v| format!(" (value {v}, {})", a.rule))
+            .map(|v| format!(" (value {v:?}, {})", a.rule))
             .unwrap_or_default();
         let human = format!(
             "alarm {}: {} -> {}{value}: {}",
@@ -456,8 +457,13 @@ impl Follower<'_> {
             "threshold": a.threshold,
             "rule": a.rule,
         });
-        self.reporter
-            .execution_event(self.started.elapsed(), "alarm", &event, &human);
+        match self.opts.output {
+            OutputFormat::Json => {
+                self.reporter
+                    .execution_event(self.started.elapsed(), "alarm", &event, &human)
+            }
+            OutputFormat::Human => self.line(&human),
+        }
     }
 
     /// Which alarm stopped the release (ALARM_ACTIVE): the alarm's name, rule and value.
@@ -485,7 +491,7 @@ impl Follower<'_> {
             .values()
             .filter(|a| named.contains(&a.name) || (named.is_empty() && a.state == "ALARM"))
             .map(|a| match a.value {
-                Some(v) => format!("the alarm {} ({}, value {v})", a.name, a.rule),
+                Some(v) => format!("the alarm {} ({}, value {v:?})", a.name, a.rule),
                 None => format!("the alarm {} ({})", a.name, a.rule),
             })
             .collect();

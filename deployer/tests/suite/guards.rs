@@ -351,4 +351,18 @@ fn the_alarm_rolls_back_a_release_that_fails_after_the_hook() {
     );
     assert!(last - first <= window, "5xx for {:?}, longer than the window {window:?}", last - first);
     assert_eq!(tally.no_answer, 0, "production went unanswered: {tally:?}");
+
+    let status = stack
+        .deployer()
+        .arg("status")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let shown = text(&status.stdout);
+    assert!(
+        shown.contains("alarms (CodeDeploy stops a deployment on ALARM):")
+            && shown.contains("  demo-http-5xx  "),
+        "{}",
+        explain(&status)
+    );
 }

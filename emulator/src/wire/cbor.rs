@@ -128,7 +128,12 @@ pub(crate) fn error(e: &ApiError) -> Response {
         (Cbor::Text("__type".into()), Cbor::Text(e.code.into())),
         (Cbor::Text("message".into()), Cbor::Text(e.message.clone())),
     ]);
-    let mut resp = respond(e.status, &body);
+    with_query_error(respond(e.status, &body), e)
+}
+
+/// Adds `x-amzn-query-error: Code;Sender` (awsQueryCompatible services, in JSON 1.0 or
+/// CBOR): the SDKs read the query code from it.
+pub(crate) fn with_query_error(mut resp: Response, e: &ApiError) -> Response {
     let fault = if e.status.is_server_error() {
         "Receiver"
     } else {
