@@ -305,7 +305,7 @@ impl CloudWatch {
         now_ms: i64,
     ) -> CwResult<Option<Transition>> {
         if let Some(d) = reason_data {
-            if serde_json::from_str::<Value>(d).map_or(true, |v| !v.is_object()) {
+            if !serde_json::from_str::<Value>(d).is_ok_and(|v| v.is_object()) {
                 return Err(AwsError::new(
                     CwCode::InvalidFormat,
                     "StateReasonData is not a valid JSON object.",

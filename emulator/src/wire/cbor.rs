@@ -16,7 +16,7 @@ use super::error::{ApiError, Common};
 const CONTENT_TYPE: &str = "application/cbor";
 
 /// The request body as JSON: a CBOR map (an empty body is `{}`); tag 1 timestamps become
-/// epoch seconds, blobs base64-free byte strings are refused (no served operation takes one).
+/// epoch seconds; byte strings (blobs) are refused, as no served operation takes one.
 pub(crate) fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
     if body.is_empty() {
         return Ok(json!({}));
