@@ -111,6 +111,7 @@ pub(crate) async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<Deploym
             Ok(c) => c,
             Err(e) => Check::from_error("deployment config", e)?,
         });
+        checks.push(check_alarms(ctx, g).await);
     }
     checks.push(match check_in_flight(ctx).await {
         Ok(c) => c,
@@ -338,6 +339,72 @@ async fn check_config(ctx: &Ctx, g: &DeploymentGroupInfo) -> anyhow::Result<Chec
                 ),
             )
         })
+    }
+}
+
+/// How long the preflight waits for an alarm in ALARM to return to OK, at most.
+const ALARM_WAIT: std::time::Duration = std::time::Duration::from_secs(150);
+
+/// The alarms the group stops deployments on are not in ALARM: CodeDeploy would stop a
+/// deployment created now at once (ALARM_ACTIVE). An alarm in ALARM (the failures of the
+/// release just rolled back, counted in its last period) is waited for, a poll a second,
+/// for up to its evaluation window (Period x EvaluationPeriods) plus a period, at most
+/// [`ALARM_WAIT`]; still in ALARM then fails the check. Alarms that cannot be read (no
+/// cloudwatch:DescribeAlarms right) are not a reason to refuse: the check passes and says so.
+async fn check_alarms(ctx: &Ctx, g: &DeploymentGroupInfo) -> Check {
+    const NAME: &str = "alarms";
+    let names = codedeploy::watched_alarms(g);
+    if names.is_empty() {
+        return Check::pass(NAME, "the group watches no alarm");
+    }
+    let started = std::time::Instant::now();
+    let mut waited_for: Vec<String> = Vec::new();
+    loop {
+        let states = match crate::aws::cloudwatch::alarms(ctx, &names).await {
+            Ok(s) => s,
+            Err(e) => return Check::pass(NAME, format!("not checked ({e:#})")),
+        };
+        let firing: Vec<&crate::aws::cloudwatch::AlarmState> =
+            states.iter().filter(|a| a.state == "ALARM").collect();
+        if firing.is_empty() {
+            let mut detail = format!("none in ALARM ({})", names.join(", "));
+            if !waited_for.is_empty() {
+                detail.push_str(&format!(
+                    "; waited {:.1} s for {} to leave ALARM",
+                    started.elapsed().as_secs_f64(),
+                    waited_for.join(", ")
+                ));
+            }
+            return Check::pass(NAME, detail);
+        }
+        let window = firing
+            .iter()
+            .map(|a| a.window_secs)
+            .max()
+            .unwrap_or(60)
+            .min(ALARM_WAIT.as_secs());
+        if waited_for.is_empty() {
+            eprintln!(
+                "preflight: waiting up to {window} s for {} to leave ALARM (CodeDeploy would stop a deployment at once)",
+                firing.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+            );
+            waited_for = firing.iter().map(|a| a.name.clone()).collect();
+        }
+        if started.elapsed().as_secs() >= window {
+            let detail = firing
+                .iter()
+                .map(|a| format!("{} is in ALARM ({}): {}", a.name, a.rule, a.reason))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Check::fail(
+                NAME,
+                format!(
+                    "{detail}; CodeDeploy would stop the deployment at once (ALARM_ACTIVE): \
+                     deploy once the alarm is back to OK (`deployer status` shows it)"
+                ),
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 

@@ -23,8 +23,8 @@ use axum::Router;
 use crate::codepipeline::driver::LocalPipeline;
 use crate::runtime::stack::Stack;
 use crate::wire::error::{ApiError, Common};
-use crate::wire::{cbor, json};
 use crate::wire::query::{xml_error, xml_response, Form};
+use crate::wire::{cbor, json};
 use crate::{
     autoscaling, cloudwatch, codebuild, codedeploy, codepipeline, ecr, ecs, elbv2, iam, lambda,
     logs, sts,

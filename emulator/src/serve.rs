@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::autoscaling::backend::{resource_id, AutoScaling};
+use crate::cloudwatch::backend::CloudWatch;
 use crate::codedeploy::lifecycle::Platform;
 use crate::codepipeline::driver;
 use crate::config::Config;
@@ -21,7 +22,6 @@ use crate::ecr::backend::{hex, split_image, ImageStore};
 use crate::ecs::model::{StopCode, TaskStatus};
 use crate::elbv2::backend::{HealthSettings, Lb};
 use crate::lambda::backend::{Lambda, NewFunction};
-use crate::cloudwatch::backend::CloudWatch;
 use crate::logs::backend::Logs;
 use crate::names::{self, Names};
 use crate::router;

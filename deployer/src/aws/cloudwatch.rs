@@ -21,6 +21,10 @@ pub(crate) struct AlarmState {
     pub(crate) threshold: Option<f64>,
     /// `Http5xx Sum >= 5`: the metric, the statistic and the comparison.
     pub(crate) rule: String,
+    /// The evaluation window in seconds (Period x EvaluationPeriods) plus one period: how
+    /// long the alarm takes at most to see a change.
+    #[serde(skip)]
+    pub(crate) window_secs: u64,
 }
 
 /// The newest of StateReasonData's `recentDatapoints`, when the reason data has them.
@@ -71,6 +75,11 @@ pub(crate) async fn alarms(ctx: &Ctx, names: &[String]) -> anyhow::Result<Vec<Al
                     reason: a.state_reason.clone().unwrap_or_default(),
                     value: recent_value(a.state_reason_data.as_deref()),
                     threshold: a.threshold,
+                    window_secs: {
+                        let period = u64::try_from(a.period.unwrap_or(60)).unwrap_or(60);
+                        let periods = u64::try_from(a.evaluation_periods.unwrap_or(1)).unwrap_or(1);
+                        period * (periods + 1)
+                    },
                     rule: format!(
                         "{} {} {} {}",
                         a.metric_name.as_deref().unwrap_or("?"),
@@ -88,9 +97,9 @@ pub(crate) async fn alarms(ctx: &Ctx, names: &[String]) -> anyhow::Result<Vec<Al
 
 #[cfg(test)]
 mod tests {
+    use crate::aws::mock::mock;
     use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
     use aws_sdk_cloudwatch::types::{ComparisonOperator, MetricAlarm, StateValue, Statistic};
-    use crate::aws::mock::mock;
 
     use super::*;
 

@@ -49,12 +49,7 @@ pub(crate) fn watched_alarms(group: &DeploymentGroupInfo) -> Vec<String> {
         .alarm_configuration
         .as_ref()
         .filter(|c| c.enabled)
-        .map(|c| {
-            c.alarms()
-                .iter()
-                .filter_map(|a| a.name.clone())
-                .collect()
-        })
+        .map(|c| c.alarms().iter().filter_map(|a| a.name.clone()).collect())
         .unwrap_or_default()
 }
 

@@ -317,7 +317,10 @@ fn the_alarm_rolls_back_a_release_that_fails_after_the_hook() {
     ] {
         assert!(all.contains(expected), "{expected:?} in: {}", explain(&out));
     }
-    assert!(took < Duration::from_secs(55), "stopped before the 60 s termination wait ended: {took:?}");
+    assert!(
+        took < Duration::from_secs(55),
+        "stopped before the 60 s termination wait ended: {took:?}"
+    );
     assert_eq!(
         support::version_at(&stack.nlb_url).expect("v1 serves again"),
         "v1",
@@ -329,7 +332,8 @@ fn the_alarm_rolls_back_a_release_that_fails_after_the_hook() {
     // most one period after the first 5xx, plus a tenth), decides on its evaluation
     // periods, and CodeDeploy's and the alarm engine's polls and the rollback add well
     // under a second.
-    let window = ALARM_PERIOD * (ALARM_EVALUATION_PERIODS + 1) + ALARM_PERIOD / 10 + Duration::from_secs(1);
+    let window =
+        ALARM_PERIOD * (ALARM_EVALUATION_PERIODS + 1) + ALARM_PERIOD / 10 + Duration::from_secs(1);
     let bound = (tally.rate() * window.as_secs_f64()).ceil() as u32;
     let first = tally.first_error.expect("production saw the release fail");
     let last = tally.last_error.expect("a last 5xx");
@@ -343,13 +347,20 @@ fn the_alarm_rolls_back_a_release_that_fails_after_the_hook() {
         to_rollback.as_secs_f64(),
         window.as_secs_f64(),
     );
-    assert!(tally.server_errors >= 5, "the alarm's threshold was crossed: {tally:?}");
+    assert!(
+        tally.server_errors >= 5,
+        "the alarm's threshold was crossed: {tally:?}"
+    );
     assert!(
         tally.server_errors <= bound,
         "{} 5xx, more than the alarm window allows ({bound}): {tally:?}",
         tally.server_errors
     );
-    assert!(last - first <= window, "5xx for {:?}, longer than the window {window:?}", last - first);
+    assert!(
+        last - first <= window,
+        "5xx for {:?}, longer than the window {window:?}",
+        last - first
+    );
     assert_eq!(tally.no_answer, 0, "production went unanswered: {tally:?}");
 
     let status = stack

@@ -249,7 +249,12 @@ pub(crate) fn alarm_json(a: &Alarm) -> Value {
 
 /// One operation: the request's JSON in, the answer's JSON out (timestamps as epoch
 /// seconds, named by [`TIMESTAMPS`]).
-pub(crate) fn handle(cw: &CloudWatch, op: &str, input: &Value, now_ms: i64) -> Result<Value, ApiError> {
+pub(crate) fn handle(
+    cw: &CloudWatch,
+    op: &str,
+    input: &Value,
+    now_ms: i64,
+) -> Result<Value, ApiError> {
     match op {
         "PutMetricAlarm" => {
             let spec = spec_of(request(input)?)?;
@@ -410,20 +415,38 @@ mod tests {
     fn a_query_request_creates_the_alarm_and_describe_fits_botocore() {
         let cw = cw();
         handle(&cw, "PutMetricAlarm", &form().to_json(), T0).unwrap();
-        let v = handle(&cw, "DescribeAlarms", &json!({"AlarmNames": ["demo-http-5xx"]}), T0).unwrap();
+        let v = handle(
+            &cw,
+            "DescribeAlarms",
+            &json!({"AlarmNames": ["demo-http-5xx"]}),
+            T0,
+        )
+        .unwrap();
         fits_botocore("cloudwatch", "DescribeAlarms", &v);
         let a = &v["MetricAlarms"][0];
         assert_eq!(a["Threshold"], json!(5.0));
         assert_eq!(a["Period"], json!(60));
-        assert_eq!(a["Dimensions"], json!([{"Name": "Service", "Value": "demo"}]));
+        assert_eq!(
+            a["Dimensions"],
+            json!([{"Name": "Service", "Value": "demo"}])
+        );
         assert_eq!(a["StateValue"], json!("INSUFFICIENT_DATA"));
         let q = for_query(v.clone());
         assert!(q["MetricAlarms"][0]["StateUpdatedTimestamp"]
             .as_str()
             .is_some_and(|t| t.starts_with("2026-12-04T18:20:00")));
-        let h = handle(&cw, "DescribeAlarmHistory", &json!({"AlarmName": "demo-http-5xx"}), T0).unwrap();
+        let h = handle(
+            &cw,
+            "DescribeAlarmHistory",
+            &json!({"AlarmName": "demo-http-5xx"}),
+            T0,
+        )
+        .unwrap();
         fits_botocore("cloudwatch", "DescribeAlarmHistory", &h);
-        assert_eq!(h["AlarmHistoryItems"][0]["HistoryItemType"], json!("ConfigurationUpdate"));
+        assert_eq!(
+            h["AlarmHistoryItems"][0]["HistoryItemType"],
+            json!("ConfigurationUpdate")
+        );
     }
 
     #[test]
@@ -432,13 +455,22 @@ mod tests {
         let mut f = form();
         f.0.retain(|(k, _)| k != "Threshold");
         let e = handle(&cw, "PutMetricAlarm", &f.to_json(), T0).unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), ("MissingParameter", "The parameter Threshold is required."));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            ("MissingParameter", "The parameter Threshold is required.")
+        );
         let mut f = form();
         f.0.push(("Period".into(), "sixty".into()));
         f.0.retain(|(k, v)| k != "Period" || v == "sixty");
         let e = handle(&cw, "PutMetricAlarm", &f.to_json(), T0).unwrap_err();
         assert_eq!(e.code, "SerializationException");
-        let e = handle(&cw, "SetAlarmState", &json!({"AlarmName": "x", "StateValue": "BAD", "StateReason": "r"}), T0).unwrap_err();
+        let e = handle(
+            &cw,
+            "SetAlarmState",
+            &json!({"AlarmName": "x", "StateValue": "BAD", "StateReason": "r"}),
+            T0,
+        )
+        .unwrap_err();
         assert_eq!(e.code, "InvalidParameterValue");
         let e = handle(&cw, "DeleteAlarms", &json!({"AlarmNames": ["x"]}), T0).unwrap_err();
         assert_eq!((e.code, e.status.as_u16()), ("ResourceNotFound", 404));

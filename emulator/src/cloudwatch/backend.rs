@@ -93,6 +93,8 @@ pub(crate) struct Alarm {
     pub(crate) state_transitioned: f64,
     /// The end (epoch ms) of the last period evaluated: a period is evaluated once.
     evaluated_until: i64,
+    /// Where its periods start (epoch ms): the alarm's creation.
+    origin: i64,
 }
 
 /// One entry of DescribeAlarmHistory.
@@ -215,6 +217,7 @@ impl CloudWatch {
                         state_updated: now,
                         state_transitioned: now,
                         evaluated_until: now_ms,
+                        origin: now_ms,
                     },
                 );
             }
@@ -368,7 +371,9 @@ impl CloudWatch {
 
     /// Evaluates every alarm whose next period is complete at `now_ms` (a period is
     /// complete a tenth of a period after its end, so that the lines of its last moments
-    /// are in); answers the state changes.
+    /// are in); answers the state changes. Periods are counted from the alarm's creation
+    /// (AWS aligns them to the clock's minutes): an alarm's first evaluation is one period
+    /// after it exists, whatever the time of day.
     pub(crate) fn evaluate(&self, now_ms: i64) -> Vec<Transition> {
         let mut inner = self.lock();
         let inner = &mut *inner;
@@ -376,7 +381,7 @@ impl CloudWatch {
         for alarm in inner.alarms.values_mut() {
             let s = &alarm.spec;
             let p = self.scaled_period_ms(s.period);
-            let end = (now_ms - p / 10).div_euclid(p) * p;
+            let end = alarm.origin + (now_ms - p / 10 - alarm.origin).div_euclid(p) * p;
             if end <= alarm.evaluated_until {
                 continue;
             }
@@ -437,11 +442,7 @@ fn set_state(
             alarm_name: name.clone(),
             timestamp: now,
             kind: "StateUpdate",
-            summary: format!(
-                "Alarm updated from {} to {}",
-                from.as_str(),
-                state.as_str()
-            ),
+            summary: format!("Alarm updated from {} to {}", from.as_str(), state.as_str()),
             data: json!({
                 "version": "1.0",
                 "oldState": {"stateValue": from.as_str()},
@@ -480,7 +481,11 @@ fn check_spec(s: &AlarmSpec) -> CwResult<()> {
     if s.metric.name.is_empty() {
         return Err(missing("MetricName"));
     }
-    if !(s.period == 10 || s.period == 20 || s.period == 30 || (s.period >= 60 && s.period % 60 == 0)) {
+    if !(s.period == 10
+        || s.period == 20
+        || s.period == 30
+        || (s.period >= 60 && s.period % 60 == 0))
+    {
         return Err(invalid(format!(
             "The parameter Period must be 10, 20, 30 or a multiple of 60 (got {}).",
             s.period
@@ -546,11 +551,17 @@ mod tests {
         cw.put_metric_alarm(spec("demo-http-5xx"), T0).unwrap();
         let (a, _) = cw.describe_alarms(&AlarmQuery::default()).unwrap();
         assert_eq!(a[0].state, StateValue::InsufficientData);
-        assert_eq!(a[0].arn, "arn:aws:cloudwatch:us-east-1:000000000000:alarm:demo-http-5xx");
+        assert_eq!(
+            a[0].arn,
+            "arn:aws:cloudwatch:us-east-1:000000000000:alarm:demo-http-5xx"
+        );
         // No data, treated as not breaching: OK after the first period.
         let t = cw.evaluate(T0 + 1100);
         assert_eq!(t.len(), 1);
-        assert_eq!((t[0].from, t[0].to), (StateValue::InsufficientData, StateValue::Ok));
+        assert_eq!(
+            (t[0].from, t[0].to),
+            (StateValue::InsufficientData, StateValue::Ok)
+        );
         // Six 5xx in the next period (60 s scaled to 1 s): ALARM once it is complete.
         for i in 0..6 {
             cw.put_datum(spec("x").metric, T0 + 1000 + i * 100, 1.0);
@@ -558,8 +569,15 @@ mod tests {
         assert!(cw.evaluate(T0 + 1900).is_empty(), "the period is not over");
         let t = cw.evaluate(T0 + 2100);
         assert_eq!(t[0].to, StateValue::Alarm);
-        assert!(t[0].reason.contains("1 datapoint [6.0 ("), "{}", t[0].reason);
-        assert_eq!(cw.in_alarm(&["demo-http-5xx".into(), "other".into()]), vec!["demo-http-5xx"]);
+        assert!(
+            t[0].reason.contains("1 datapoint [6.0 ("),
+            "{}",
+            t[0].reason
+        );
+        assert_eq!(
+            cw.in_alarm(&["demo-http-5xx".into(), "other".into()]),
+            vec!["demo-http-5xx"]
+        );
         let t = cw.evaluate(T0 + 3100);
         assert_eq!(t[0].to, StateValue::Ok);
         let h = cw.history(Some("demo-http-5xx"), Some("StateUpdate"), None, None, 10);
@@ -593,14 +611,27 @@ mod tests {
         let cw = CloudWatch::new("us-east-1", "000000000000", Duration::from_secs(1));
         let mut s = spec("a");
         s.period = 45;
-        assert_eq!(cw.put_metric_alarm(s, T0).unwrap_err().code_str(), "InvalidParameterValue");
+        assert_eq!(
+            cw.put_metric_alarm(s, T0).unwrap_err().code_str(),
+            "InvalidParameterValue"
+        );
         let mut s = spec("a");
         s.datapoints_to_alarm = Some(2);
-        assert_eq!(cw.put_metric_alarm(s, T0).unwrap_err().code_str(), "InvalidParameterValue");
+        assert_eq!(
+            cw.put_metric_alarm(s, T0).unwrap_err().code_str(),
+            "InvalidParameterValue"
+        );
         let mut s = spec("a");
         s.metric.namespace.clear();
-        assert_eq!(cw.put_metric_alarm(s, T0).unwrap_err().code_str(), "MissingParameter");
-        assert!(cw.describe_alarms(&AlarmQuery::default()).unwrap().0.is_empty());
+        assert_eq!(
+            cw.put_metric_alarm(s, T0).unwrap_err().code_str(),
+            "MissingParameter"
+        );
+        assert!(cw
+            .describe_alarms(&AlarmQuery::default())
+            .unwrap()
+            .0
+            .is_empty());
     }
 
     #[test]
@@ -625,8 +656,14 @@ mod tests {
         assert_eq!((page[0].spec.name.as_str(), next), ("a2", None));
         let e = cw.delete_alarms(&["a1".into(), "zz".into()]).unwrap_err();
         assert_eq!(e.code_str(), "ResourceNotFound");
-        assert_eq!(cw.describe_alarms(&AlarmQuery::default()).unwrap().0.len(), 3);
+        assert_eq!(
+            cw.describe_alarms(&AlarmQuery::default()).unwrap().0.len(),
+            3
+        );
         cw.delete_alarms(&["a1".into()]).unwrap();
-        assert_eq!(cw.describe_alarms(&AlarmQuery::default()).unwrap().0.len(), 2);
+        assert_eq!(
+            cw.describe_alarms(&AlarmQuery::default()).unwrap().0.len(),
+            2
+        );
     }
 }

@@ -139,13 +139,7 @@ fn system_time(ms: i64) -> SystemTime {
 fn reason_date(ms: i64) -> String {
     let t = humantime::format_rfc3339_seconds(system_time(ms)).to_string();
     // 2026-12-04T18:20:00Z
-    format!(
-        "{}/{}/{} {}",
-        &t[8..10],
-        &t[5..7],
-        &t[2..4],
-        &t[11..19]
-    )
+    format!("{}/{}/{} {}", &t[8..10], &t[5..7], &t[2..4], &t[11..19])
 }
 
 /// `2026-12-04T18:20:00.000+0000`, as StateReasonData dates.
@@ -334,7 +328,9 @@ mod tests {
         );
         assert_eq!(v.state, Some(StateValue::Ok));
         assert!(
-            v.reason.contains("[4.0 (04/12/26 18:20:00)] was not greater than or equal to the threshold (5.0)"),
+            v.reason.contains(
+                "[4.0 (04/12/26 18:20:00)] was not greater than or equal to the threshold (5.0)"
+            ),
             "{}",
             v.reason
         );
@@ -345,12 +341,19 @@ mod tests {
         let none: [(i64, f64); 0] = [];
         let ok = evaluate(&rule(1, 1, 1.0, Missing::NotBreaching), &none, T0, T0);
         assert_eq!(ok.state, Some(StateValue::Ok));
-        assert!(ok.reason.contains("treated as [NonBreaching]"), "{}", ok.reason);
+        assert!(
+            ok.reason.contains("treated as [NonBreaching]"),
+            "{}",
+            ok.reason
+        );
         let bad = evaluate(&rule(1, 1, 1.0, Missing::Breaching), &none, T0, T0);
         assert_eq!(bad.state, Some(StateValue::Alarm));
         let unknown = evaluate(&rule(2, 2, 1.0, Missing::Missing), &none, T0, T0);
         assert_eq!(unknown.state, Some(StateValue::InsufficientData));
-        assert_eq!(unknown.reason, "Insufficient Data: 2 datapoints were unknown.");
+        assert_eq!(
+            unknown.reason,
+            "Insufficient Data: 2 datapoints were unknown."
+        );
         let kept = evaluate(&rule(1, 1, 1.0, Missing::Ignore), &none, T0, T0);
         assert_eq!(kept.state, None);
     }
@@ -362,7 +365,9 @@ mod tests {
         let r = rule(3, 2, 5.0, Missing::Missing);
         let v = evaluate(&r, &points, T0 + 2 * P, T0 + 2 * P);
         assert_eq!(v.state, Some(StateValue::Alarm), "{}", v.reason);
-        assert!(v.reason.starts_with("Threshold Crossed: 2 out of the last 3 datapoints"));
+        assert!(v
+            .reason
+            .starts_with("Threshold Crossed: 2 out of the last 3 datapoints"));
         assert!(v
             .reason
             .ends_with("(minimum 2 datapoints for OK -> ALARM transition)."));

@@ -981,7 +981,8 @@ mod tests {
             async move { run(&p, id).await }
         });
         until(&p, "the termination wait", |w| {
-            w.deployment(&id).is_some_and(|d| d.termination_wait_started)
+            w.deployment(&id)
+                .is_some_and(|d| d.termination_wait_started)
         })
         .await;
         assert_eq!(*p.routes.lock().unwrap(), [1, 1], "traffic on demo-green");
@@ -998,7 +999,10 @@ mod tests {
         assert_eq!(d.status, DeploymentStatus::Stopped);
         let (code, message) = d.error.clone().unwrap();
         assert_eq!(<&str>::from(code), "ALARM_ACTIVE");
-        assert!(message.ends_with("Activated alarms: <demo-http-5xx>"), "{message}");
+        assert!(
+            message.ends_with("Activated alarms: <demo-http-5xx>"),
+            "{message}"
+        );
         assert!(
             elapsed(&p) - started < MINUTE,
             "stopped within ticks, not at the end of the 5 minute wait"
@@ -1020,7 +1024,11 @@ mod tests {
         assert!(d.rollback_id.is_none());
         // The fake's tasks and hook answer at once: the first wait is the termination wait.
         assert!(d.switched, "stopped after the traffic moved");
-        assert_eq!(*p.routes.lock().unwrap(), [1, 1], "traffic stays on demo-green");
+        assert_eq!(
+            *p.routes.lock().unwrap(),
+            [1, 1],
+            "traffic stays on demo-green"
+        );
         assert_eq!(p.world().service.task_sets.len(), 1, "the original is gone");
     }
 

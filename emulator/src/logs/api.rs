@@ -490,15 +490,26 @@ mod tests {
             )
             .unwrap();
         }
-        l.append("/ecs/demo", "ecs/demo/t1", r#"{"message":"started","status":500}"#, 4_300)
-            .unwrap();
+        l.append(
+            "/ecs/demo",
+            "ecs/demo/t1",
+            r#"{"message":"started","status":500}"#,
+            4_300,
+        )
+        .unwrap();
         let metric = MetricKey {
             namespace: "demo/service".into(),
             name: "Http5xx".into(),
             dimensions: vec![],
         };
         assert_eq!(cw.datapoints(&metric), vec![(4_000, 1.0), (4_200, 1.0)]);
-        let v = handle(&l, "DescribeMetricFilters", &json!({"logGroupName": "/ecs/demo"}), 5_000).unwrap();
+        let v = handle(
+            &l,
+            "DescribeMetricFilters",
+            &json!({"logGroupName": "/ecs/demo"}),
+            5_000,
+        )
+        .unwrap();
         fits_botocore("DescribeMetricFilters", &v);
         assert_eq!(v["metricFilters"][0]["filterName"], "demo-http-5xx");
         let groups = handle(&l, "DescribeLogGroups", &json!({}), 5_000).unwrap();
@@ -510,26 +521,52 @@ mod tests {
         by_field["metricTransformations"][0]["metricName"] = json!("Latency");
         by_field["metricTransformations"][0]["metricValue"] = json!("$.latency_ms");
         handle(&l, "PutMetricFilter", &by_field, 5_000).unwrap();
-        l.append("/ecs/demo", "ecs/demo/t1", r#"{"message":"request","latency_ms":12.5}"#, 6_000)
-            .unwrap();
+        l.append(
+            "/ecs/demo",
+            "ecs/demo/t1",
+            r#"{"message":"request","latency_ms":12.5}"#,
+            6_000,
+        )
+        .unwrap();
         let latency = MetricKey {
             name: "Latency".into(),
             ..metric
         };
         assert_eq!(cw.datapoints(&latency), vec![(6_000, 12.5)]);
-        handle(&l, "DeleteMetricFilter", &json!({"logGroupName": "/ecs/demo", "filterName": "latency"}), 7_000).unwrap();
-        let e = handle(&l, "DeleteMetricFilter", &json!({"logGroupName": "/ecs/demo", "filterName": "latency"}), 7_000).unwrap_err();
+        handle(
+            &l,
+            "DeleteMetricFilter",
+            &json!({"logGroupName": "/ecs/demo", "filterName": "latency"}),
+            7_000,
+        )
+        .unwrap();
+        let e = handle(
+            &l,
+            "DeleteMetricFilter",
+            &json!({"logGroupName": "/ecs/demo", "filterName": "latency"}),
+            7_000,
+        )
+        .unwrap_err();
         assert_eq!(e.code, "ResourceNotFoundException");
         let mut bad = put.clone();
         bad["filterPattern"] = json!("{ $.status >= }");
-        assert_eq!(handle(&l, "PutMetricFilter", &bad, 1).unwrap_err().code, "InvalidParameterException");
+        assert_eq!(
+            handle(&l, "PutMetricFilter", &bad, 1).unwrap_err().code,
+            "InvalidParameterException"
+        );
         let mut bad = put.clone();
         bad["metricTransformations"][0]["metricValue"] = json!("$.x");
         bad["filterPattern"] = json!("ERROR");
-        assert_eq!(handle(&l, "PutMetricFilter", &bad, 1).unwrap_err().code, "InvalidParameterException");
+        assert_eq!(
+            handle(&l, "PutMetricFilter", &bad, 1).unwrap_err().code,
+            "InvalidParameterException"
+        );
         let mut bad = put;
         bad["logGroupName"] = json!("/nope");
-        assert_eq!(handle(&l, "PutMetricFilter", &bad, 1).unwrap_err().code, "ResourceNotFoundException");
+        assert_eq!(
+            handle(&l, "PutMetricFilter", &bad, 1).unwrap_err().code,
+            "ResourceNotFoundException"
+        );
     }
 
     #[test]

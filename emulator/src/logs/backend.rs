@@ -442,10 +442,7 @@ impl Logs {
             ));
         }
         let value = MetricValue::parse(&t.metric_value, &pattern).map_err(|e| {
-            LogsError::invalid(format!(
-                "Invalid metric value {:?}: {e}",
-                t.metric_value
-            ))
+            LogsError::invalid(format!("Invalid metric value {:?}: {e}", t.metric_value))
         })?;
         if t.default_value.is_some() && !t.dimensions.is_empty() {
             return Err(LogsError::invalid(
@@ -453,7 +450,10 @@ impl Logs {
             ));
         }
         let mut inner = self.lock();
-        let g = inner.groups.get_mut(group).ok_or_else(LogsError::no_group)?;
+        let g = inner
+            .groups
+            .get_mut(group)
+            .ok_or_else(LogsError::no_group)?;
         if !g.metric_filters.contains_key(name) && g.metric_filters.len() >= MAX_METRIC_FILTERS {
             return Err(AwsError::new(
                 LogsCode::LimitExceededException,
@@ -476,7 +476,10 @@ impl Logs {
     /// DeleteMetricFilter.
     pub(crate) fn delete_metric_filter(&self, group: &str, name: &str) -> LogsResult<()> {
         let mut inner = self.lock();
-        let g = inner.groups.get_mut(group).ok_or_else(LogsError::no_group)?;
+        let g = inner
+            .groups
+            .get_mut(group)
+            .ok_or_else(LogsError::no_group)?;
         g.metric_filters
             .remove(name)
             .map(|_| ())
@@ -507,13 +510,15 @@ impl Logs {
             .iter()
             .filter(|(n, _)| group.is_none_or(|g| g == n.as_str()))
             .flat_map(|(gn, g)| {
-                g.metric_filters.iter().map(move |(fname, f)| MetricFilterInfo {
-                    filter_name: fname.clone(),
-                    filter_pattern: f.pattern_text.clone(),
-                    log_group_name: gn.clone(),
-                    creation_time: f.creation_time,
-                    transformation: f.transformation.clone(),
-                })
+                g.metric_filters
+                    .iter()
+                    .map(move |(fname, f)| MetricFilterInfo {
+                        filter_name: fname.clone(),
+                        filter_pattern: f.pattern_text.clone(),
+                        log_group_name: gn.clone(),
+                        creation_time: f.creation_time,
+                        transformation: f.transformation.clone(),
+                    })
             })
             .filter(|f| prefix.is_none_or(|p| f.filter_name.starts_with(p)))
             .filter(|f| {
@@ -631,7 +636,10 @@ impl Logs {
         }
         let mut inner = self.lock();
         let mut seq = inner.seq;
-        let g = inner.groups.get_mut(group).ok_or_else(LogsError::no_group)?;
+        let g = inner
+            .groups
+            .get_mut(group)
+            .ok_or_else(LogsError::no_group)?;
         // The metric filters see the events as they are ingested (AWS: a filter counts
         // the events that arrive after it exists).
         let mut datapoints = Vec::new();

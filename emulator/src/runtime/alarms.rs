@@ -12,7 +12,9 @@ use std::time::Duration;
 use crate::cloudwatch::backend::{AlarmSpec, MetricKey};
 use crate::cloudwatch::engine::{Comparison, Missing, Statistic};
 use crate::logs::backend::Transformation;
-use crate::names::{HTTP_5XX_ALARM, HTTP_5XX_FILTER, HTTP_5XX_METRIC, LOG_GROUP, METRICS_NAMESPACE};
+use crate::names::{
+    HTTP_5XX_ALARM, HTTP_5XX_FILTER, HTTP_5XX_METRIC, LOG_GROUP, METRICS_NAMESPACE,
+};
 use crate::runtime::stack::Stack;
 use deployer_models::time::now_millis;
 

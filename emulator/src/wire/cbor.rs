@@ -52,7 +52,9 @@ fn to_json(v: Cbor) -> Result<Value, String> {
         }
         Cbor::Float(f) => json!(f),
         Cbor::Tag(_, inner) => to_json(*inner)?,
-        Cbor::Array(items) => Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?),
+        Cbor::Array(items) => {
+            Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
+        }
         Cbor::Map(entries) => {
             let mut m = serde_json::Map::new();
             for (k, v) in entries {
@@ -110,7 +112,10 @@ fn respond(status: axum::http::StatusCode, body: &Cbor) -> Response {
         status,
         [
             (header::CONTENT_TYPE, CONTENT_TYPE),
-            (header::HeaderName::from_static("smithy-protocol"), "rpc-v2-cbor"),
+            (
+                header::HeaderName::from_static("smithy-protocol"),
+                "rpc-v2-cbor",
+            ),
         ],
         bytes,
     )
