@@ -484,7 +484,7 @@ fn check_spec(s: &AlarmSpec) -> CwResult<()> {
     if !(s.period == 10
         || s.period == 20
         || s.period == 30
-        || (s.period >= 60 && s.period % 60 == 0))
+        || (s.period >= 60 && s.period.is_multiple_of(60)))
     {
         return Err(invalid(format!(
             "The parameter Period must be 10, 20, 30 or a multiple of 60 (got {}).",
