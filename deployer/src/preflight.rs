@@ -638,6 +638,67 @@ pub(crate) fn stack_image(
 mod tests {
     use super::*;
 
+    fn group_watching(alarm: &str) -> DeploymentGroupInfo {
+        use aws_sdk_codedeploy::types::{Alarm, AlarmConfiguration};
+        DeploymentGroupInfo::builder()
+            .alarm_configuration(
+                AlarmConfiguration::builder()
+                    .enabled(true)
+                    .alarms(Alarm::builder().name(alarm).build())
+                    .build(),
+            )
+            .build()
+    }
+
+    fn alarm_in(state: aws_sdk_cloudwatch::types::StateValue) -> aws_smithy_mocks::Rule {
+        use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
+        use aws_sdk_cloudwatch::types::MetricAlarm;
+        crate::aws::mock::mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+            .sequence()
+            .output(move || {
+                DescribeAlarmsOutput::builder()
+                    .metric_alarms(
+                        MetricAlarm::builder()
+                            .alarm_name("demo-http-5xx")
+                            .state_value(state.clone())
+                            .state_reason("Threshold Crossed: 1 datapoint [9.0 (04/12/26 18:20:00)] was greater than or equal to the threshold (5.0).")
+                            .period(1)
+                            .evaluation_periods(1)
+                            .build(),
+                    )
+                    .build()
+            })
+            .repeatedly()
+            .build()
+    }
+
+    /// An alarm the group watches that stays in ALARM fails the check (after waiting its
+    /// window: 2 s here), naming it and its reason; one that is OK passes at once.
+    #[tokio::test]
+    async fn a_watched_alarm_in_alarm_fails_after_its_window_and_ok_passes() {
+        use aws_sdk_cloudwatch::types::StateValue;
+        let g = group_watching("demo-http-5xx");
+        let firing = alarm_in(StateValue::Alarm);
+        let ctx = crate::aws::mock::ctx(&[&firing]);
+        let t = std::time::Instant::now();
+        let c = check_alarms(&ctx, &g).await;
+        assert!(!c.ok, "{c:?}");
+        assert!(
+            c.detail.contains("demo-http-5xx is in ALARM"),
+            "{}",
+            c.detail
+        );
+        assert!(c.detail.contains("ALARM_ACTIVE"), "{}", c.detail);
+        assert!(
+            t.elapsed() >= std::time::Duration::from_secs(2),
+            "it waited the window"
+        );
+        let ok = alarm_in(StateValue::Ok);
+        let ctx = crate::aws::mock::ctx(&[&ok]);
+        let c = check_alarms(&ctx, &g).await;
+        assert!(c.ok && c.detail.starts_with("none in ALARM"), "{c:?}");
+    }
+
     #[test]
     fn more_tasks_than_desired_is_not_n_of_fewer() {
         assert_eq!(task_count(2, 2), "2 of 2 tasks running");
