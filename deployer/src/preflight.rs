@@ -111,6 +111,7 @@ pub(crate) async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Check>, Option<Deploym
             Ok(c) => c,
             Err(e) => Check::from_error("deployment config", e)?,
         });
+        checks.push(check_alarms(ctx, g).await);
     }
     checks.push(match check_in_flight(ctx).await {
         Ok(c) => c,
@@ -338,6 +339,72 @@ async fn check_config(ctx: &Ctx, g: &DeploymentGroupInfo) -> anyhow::Result<Chec
                 ),
             )
         })
+    }
+}
+
+/// How long the preflight waits for an alarm in ALARM to return to OK, at most.
+const ALARM_WAIT: std::time::Duration = std::time::Duration::from_secs(150);
+
+/// The alarms the group stops deployments on are not in ALARM: CodeDeploy would stop a
+/// deployment created now at once (ALARM_ACTIVE). An alarm in ALARM (the failures of the
+/// release just rolled back, counted in its last period) is waited for, a poll a second,
+/// for up to its evaluation window (Period x EvaluationPeriods) plus a period, at most
+/// [`ALARM_WAIT`]; still in ALARM then fails the check. Alarms that cannot be read (no
+/// cloudwatch:DescribeAlarms right) are not a reason to refuse: the check passes and says so.
+async fn check_alarms(ctx: &Ctx, g: &DeploymentGroupInfo) -> Check {
+    const NAME: &str = "alarms";
+    let names = codedeploy::watched_alarms(g);
+    if names.is_empty() {
+        return Check::pass(NAME, "the group watches no alarm");
+    }
+    let started = std::time::Instant::now();
+    let mut waited_for: Vec<String> = Vec::new();
+    loop {
+        let states = match crate::aws::cloudwatch::alarms(ctx, &names).await {
+            Ok(s) => s,
+            Err(e) => return Check::pass(NAME, format!("not checked ({e:#})")),
+        };
+        let firing: Vec<&crate::aws::cloudwatch::AlarmState> =
+            states.iter().filter(|a| a.state == "ALARM").collect();
+        if firing.is_empty() {
+            let mut detail = format!("none in ALARM ({})", names.join(", "));
+            if !waited_for.is_empty() {
+                detail.push_str(&format!(
+                    "; waited {:.1} s for {} to leave ALARM",
+                    started.elapsed().as_secs_f64(),
+                    waited_for.join(", ")
+                ));
+            }
+            return Check::pass(NAME, detail);
+        }
+        let window = firing
+            .iter()
+            .map(|a| a.window_secs)
+            .max()
+            .unwrap_or(60)
+            .min(ALARM_WAIT.as_secs());
+        if waited_for.is_empty() {
+            eprintln!(
+                "preflight: waiting up to {window} s for {} to leave ALARM (CodeDeploy would stop a deployment at once)",
+                firing.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+            );
+            waited_for = firing.iter().map(|a| a.name.clone()).collect();
+        }
+        if started.elapsed().as_secs() >= window {
+            let detail = firing
+                .iter()
+                .map(|a| format!("{} is in ALARM ({}): {}", a.name, a.rule, a.reason))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Check::fail(
+                NAME,
+                format!(
+                    "{detail}; CodeDeploy would stop the deployment at once (ALARM_ACTIVE): \
+                     deploy once the alarm is back to OK (`deployer status` shows it)"
+                ),
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 
@@ -570,6 +637,67 @@ pub(crate) fn stack_image(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn group_watching(alarm: &str) -> DeploymentGroupInfo {
+        use aws_sdk_codedeploy::types::{Alarm, AlarmConfiguration};
+        DeploymentGroupInfo::builder()
+            .alarm_configuration(
+                AlarmConfiguration::builder()
+                    .enabled(true)
+                    .alarms(Alarm::builder().name(alarm).build())
+                    .build(),
+            )
+            .build()
+    }
+
+    fn alarm_in(state: aws_sdk_cloudwatch::types::StateValue) -> aws_smithy_mocks::Rule {
+        use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
+        use aws_sdk_cloudwatch::types::MetricAlarm;
+        crate::aws::mock::mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+            .sequence()
+            .output(move || {
+                DescribeAlarmsOutput::builder()
+                    .metric_alarms(
+                        MetricAlarm::builder()
+                            .alarm_name("demo-http-5xx")
+                            .state_value(state.clone())
+                            .state_reason("Threshold Crossed: 1 datapoint [9.0 (04/12/26 18:20:00)] was greater than or equal to the threshold (5.0).")
+                            .period(1)
+                            .evaluation_periods(1)
+                            .build(),
+                    )
+                    .build()
+            })
+            .repeatedly()
+            .build()
+    }
+
+    /// An alarm the group watches that stays in ALARM fails the check (after waiting its
+    /// window: 2 s here), naming it and its reason; one that is OK passes at once.
+    #[tokio::test]
+    async fn a_watched_alarm_in_alarm_fails_after_its_window_and_ok_passes() {
+        use aws_sdk_cloudwatch::types::StateValue;
+        let g = group_watching("demo-http-5xx");
+        let firing = alarm_in(StateValue::Alarm);
+        let ctx = crate::aws::mock::ctx(&[&firing]);
+        let t = std::time::Instant::now();
+        let c = check_alarms(&ctx, &g).await;
+        assert!(!c.ok, "{c:?}");
+        assert!(
+            c.detail.contains("demo-http-5xx is in ALARM"),
+            "{}",
+            c.detail
+        );
+        assert!(c.detail.contains("ALARM_ACTIVE"), "{}", c.detail);
+        assert!(
+            t.elapsed() >= std::time::Duration::from_secs(2),
+            "it waited the window"
+        );
+        let ok = alarm_in(StateValue::Ok);
+        let ctx = crate::aws::mock::ctx(&[&ok]);
+        let c = check_alarms(&ctx, &g).await;
+        assert!(c.ok && c.detail.starts_with("none in ALARM"), "{c:?}");
+    }
 
     #[test]
     fn more_tasks_than_desired_is_not_n_of_fewer() {

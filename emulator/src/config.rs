@@ -20,6 +20,8 @@ pub struct Config {
     pub scale_period: Duration,
     pub scale_out_cooldown: Duration,
     pub scale_in_cooldown: Duration,
+    /// What one minute of a CloudWatch alarm's `Period` lasts locally (AWS: a minute).
+    pub alarm_minute: Duration,
     pub image: String,
     pub demo_bin: PathBuf,
     /// The Lambda code of the AppSpec's hook functions (the hook crate's `bootstrap`).
@@ -73,6 +75,12 @@ impl Config {
             return Err(bad_input(format!(
                 "--scale-period {}: must be at least 100ms",
                 humantime::format_duration(self.scale_period)
+            )));
+        }
+        if self.alarm_minute < Duration::from_millis(100) {
+            return Err(bad_input(format!(
+                "--alarm-minute {}: must be at least 100ms",
+                humantime::format_duration(self.alarm_minute)
             )));
         }
         let image = deployer_models::image::ImageRef::parse(&self.image).map_err(|e| {

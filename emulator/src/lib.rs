@@ -3,7 +3,7 @@
 //! `commands/local.rs`).
 //!
 //! The stack serves, on 127.0.0.1 only: an AWS API endpoint ([`router`]) for ECS,
-//! CodeDeploy, ELBv2, ECR, IAM, CloudWatch Logs, Application Auto Scaling, CodePipeline
+//! CodeDeploy, ELBv2, ECR, IAM, CloudWatch Logs, CloudWatch, Application Auto Scaling, CodePipeline
 //! and CodeBuild, the "NLB" listeners over two health-checked target groups, and the ECS
 //! service `demo` whose tasks are real `demo` processes; CodeDeploy deployments run the
 //! ECS blue/green lifecycle; a git push to the stack's remote runs the commit's own
@@ -34,6 +34,7 @@
 mod autoscaling;
 #[cfg(test)]
 mod botocore_check;
+mod cloudwatch;
 pub mod codebuild;
 mod codedeploy;
 pub mod codepipeline;

@@ -15,6 +15,12 @@ pub(crate) const ECR_REPOSITORY: &str = "demo";
 pub(crate) const EXECUTION_ROLE: &str = "demo-ecs-task-execution";
 pub(crate) const TASK_ROLE: &str = "demo-ecs-task";
 pub(crate) const LOG_GROUP: &str = "/ecs/demo";
+/// The 5xx metric filter and alarm (infra/codedeploy.tf's `http_5xx`, both named
+/// `${var.name}-http-5xx`), and the metric between them.
+pub(crate) const HTTP_5XX_ALARM: &str = "demo-http-5xx";
+pub(crate) const HTTP_5XX_FILTER: &str = "demo-http-5xx";
+pub(crate) const METRICS_NAMESPACE: &str = "demo/service";
+pub(crate) const HTTP_5XX_METRIC: &str = "Http5xx";
 
 /// `n` random characters from `alphabet`.
 pub(crate) fn random_id(n: usize, alphabet: &[u8]) -> String {

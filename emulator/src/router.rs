@@ -1,7 +1,10 @@
 //! The AWS API endpoint: one loopback HTTP server for every service, like
 //! `AWS_ENDPOINT_URL` expects. JSON 1.1 services (ECS, CodeDeploy, ECR) are told apart by
-//! `X-Amz-Target`; query-protocol ones (ELBv2, IAM, STS) by the form's `Version` (or the
-//! SigV4 credential scope). Errors have the shapes the SDKs parse: JSON 1.1
+//! `X-Amz-Target`; query-protocol ones (ELBv2, IAM, STS, CloudWatch) by the form's `Version`
+//! (or the SigV4 credential scope); CloudWatch also in JSON 1.0 (`X-Amz-Target:
+//! GraniteServiceVersion20100801.<Operation>`, what recent botocore sends) and by the Smithy
+//! RPC v2 CBOR path the Rust SDK calls
+//! (`/service/GraniteServiceVersion20100801/operation/<Operation>`). Errors have the shapes the SDKs parse: JSON 1.1
 //! `{"__type": Code, "message": ...}` with `x-amzn-ErrorType`, query-protocol
 //! `<ErrorResponse><Error><Code>`. Signatures are not checked (any credentials work).
 //!
@@ -21,10 +24,11 @@ use crate::codepipeline::driver::LocalPipeline;
 use crate::runtime::records;
 use crate::runtime::stack::Stack;
 use crate::wire::error::{ApiError, Common};
-use crate::wire::json;
 use crate::wire::query::{xml_error, xml_response, Form};
+use crate::wire::{cbor, json};
 use crate::{
-    autoscaling, codebuild, codedeploy, codepipeline, ecr, ecs, elbv2, iam, lambda, logs, sts,
+    autoscaling, cloudwatch, codebuild, codedeploy, codepipeline, ecr, ecs, elbv2, iam, lambda,
+    logs, sts,
 };
 use deployer_models::time::{now_millis as now_ms, now_secs as now};
 
@@ -34,6 +38,7 @@ pub(crate) fn router(stack: Arc<Stack>) -> Router {
         .route("/v4/{task}", get(metadata_container))
         .route("/v4/{task}/task", get(metadata_task))
         .route("/_local/status", get(local_status))
+        .route("/service/{service}/operation/{op}", post(rpc_v2_cbor))
         .route(
             "/2015-03-31/functions/{name}/invocations",
             post(lambda::api::invoke),
@@ -150,9 +155,20 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         autoscaling::api::TARGET_PREFIX => {
             autoscaling::api::handle(&stack.autoscaling, op, &input, now())
         }
+        // CloudWatch in JSON 1.0 (awsQueryCompatible): what botocore picks when its model
+        // lists `json` beside `query` and `smithy-rpc-v2-cbor`.
+        cloudwatch::api::CBOR_SERVICE => {
+            match cloudwatch::api::handle(&stack.cloudwatch, op, &input, now_ms()) {
+                Ok(v) => return json::ok(&v),
+                Err(e) => {
+                    tracing::info!(target: "api", "CloudWatch.{op}: {}: {}", e.code, e.message);
+                    return cbor::with_query_error(json::error(&e), &e);
+                }
+            }
+        }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
-            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, CodePipeline, CodeBuild, CloudWatch Logs, Application Auto Scaling, ELBv2, IAM are)"),
+            format!("service {prefix:?} is not served by the local stack (ECS, CodeDeploy, ECR, CodePipeline, CodeBuild, CloudWatch Logs, CloudWatch, Application Auto Scaling, ELBv2, IAM are)"),
         )),
     };
     tracing::debug!(target: "api", "{prefix}.{op} -> {}", if result.is_ok() { "ok" } else { "error" });
@@ -210,6 +226,11 @@ fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &s
         (Some(sts::api::VERSION), _) | (None, "sts") => {
             (sts::api::NAMESPACE, sts::api::handle(action, form))
         }
+        (Some(cloudwatch::api::VERSION), _) | (None, "monitoring") => (
+            cloudwatch::api::NAMESPACE,
+            cloudwatch::api::handle(&stack.cloudwatch, &action, &form.to_json(), now_ms())
+                .map(cloudwatch::api::for_query),
+        ),
         (version, _) => {
             return xml_error(
                 "",
@@ -217,8 +238,8 @@ fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &s
                     Common::InvalidAction,
                     format!(
                         "no JSON X-Amz-Target and no known query API version ({version:?}): \
-                         the local stack serves ELBv2 (2015-12-01), IAM (2010-05-08) and STS \
-                         (2011-06-15)"
+                         the local stack serves ELBv2 (2015-12-01), IAM (2010-05-08), STS \
+                         (2011-06-15) and CloudWatch (2010-08-01)"
                     ),
                 ),
             )
@@ -229,6 +250,30 @@ fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &s
         Err(e) => {
             tracing::info!(target: "api", "{action}: {}: {}", e.code, e.message);
             xml_error(ns, &e)
+        }
+    }
+}
+
+/// Smithy RPC v2 CBOR (`POST /service/<Service>/operation/<Operation>`): CloudWatch, as
+/// the Rust SDK calls it.
+async fn rpc_v2_cbor(
+    State(stack): State<Arc<Stack>>,
+    Path((service, op)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    if service != cloudwatch::api::CBOR_SERVICE {
+        return cbor::error(&ApiError::new(
+            Common::UnknownOperationException,
+            format!("service {service:?} is not served by the local stack over RPC v2 CBOR (CloudWatch, {} is)", cloudwatch::api::CBOR_SERVICE),
+        ));
+    }
+    let result = cbor::parse_body(&body)
+        .and_then(|input| cloudwatch::api::handle(&stack.cloudwatch, &op, &input, now_ms()));
+    match result {
+        Ok(v) => cbor::ok(&v, cloudwatch::api::TIMESTAMPS),
+        Err(e) => {
+            tracing::info!(target: "api", "CloudWatch.{op}: {}: {}", e.code, e.message);
+            cbor::error(&e)
         }
     }
 }

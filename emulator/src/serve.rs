@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::autoscaling::backend::{resource_id, AutoScaling};
+use crate::cloudwatch::backend::CloudWatch;
 use crate::codedeploy::lifecycle::Platform;
 use crate::codepipeline::driver::{self, PipelineRecords};
 use crate::config::Config;
@@ -25,7 +26,7 @@ use crate::logs::backend::Logs;
 use crate::names::{self, Names};
 use crate::router;
 use crate::runtime::stack::Stack;
-use crate::runtime::{nlb, records, scaling, state, tasks};
+use crate::runtime::{alarms, nlb, records, scaling, state, tasks};
 use crate::world::World;
 use deployer_models::time::now_secs as now;
 
@@ -217,6 +218,11 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
         started_at: now(),
         ready: AtomicBool::new(false),
         logs: Arc::new(Logs::new(&cfg.region, names::ACCOUNT_ID)),
+        cloudwatch: Arc::new(CloudWatch::new(
+            &cfg.region,
+            names::ACCOUNT_ID,
+            cfg.alarm_minute,
+        )),
         autoscaling: Arc::new(AutoScaling::new(
             &cfg.region,
             names::ACCOUNT_ID,
@@ -232,6 +238,7 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
         cfg,
     });
     register_hook_functions(&stack)?;
+    stack.logs.publish_metrics_to(Arc::clone(&stack.cloudwatch));
     stack.save_state();
 
     let result = tokio::select! {
@@ -342,6 +349,8 @@ async fn run_inner(
         ));
     }
 
+    // The 5xx metric filter and alarm (before the first task writes a line).
+    alarms::start(stack)?;
     let ts = match restart.recovery {
         // The task set that served production when the last stack stopped, behind both
         // listeners again.

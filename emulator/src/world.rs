@@ -46,6 +46,9 @@ impl World {
                 ready_wait: cfg.ready_wait,
                 termination_wait: cfg.termination_wait,
                 auto_rollback: cfg.auto_rollback,
+                // The group watches the 5xx alarm, as infra/codedeploy.tf's
+                // alarm_configuration does (the unhealthy-hosts alarms are not emulated).
+                alarms: vec![crate::names::HTTP_5XX_ALARM.to_string()],
             },
         )
     }

@@ -27,6 +27,7 @@ SERVICES = [
     ("ecr", "Amazon ECR"),
     ("iam", "AWS IAM"),
     ("logs", "Amazon CloudWatch Logs"),
+    ("cloudwatch", "Amazon CloudWatch"),
     ("application-autoscaling", "Application Auto Scaling"),
     ("codepipeline", "AWS CodePipeline"),
     ("codebuild", "AWS CodeBuild"),

@@ -94,6 +94,7 @@ pub struct Aws {
     pub codepipeline: aws_sdk_codepipeline::Client,
     pub codebuild: aws_sdk_codebuild::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub sts: aws_sdk_sts::Client,
     /// The region in use (from the environment/profile, else the Terraform outputs).
@@ -137,6 +138,7 @@ impl Aws {
             codepipeline: aws_sdk_codepipeline::Client::new(&config),
             codebuild: aws_sdk_codebuild::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
             region,

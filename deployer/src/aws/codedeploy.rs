@@ -43,6 +43,16 @@ pub(crate) async fn deployment_group(ctx: &Ctx) -> anyhow::Result<DeploymentGrou
         .context("GetDeploymentGroup: the answer has no deploymentGroupInfo")
 }
 
+/// The alarms the group stops a deployment on (its alarm configuration, when enabled).
+pub(crate) fn watched_alarms(group: &DeploymentGroupInfo) -> Vec<String> {
+    group
+        .alarm_configuration
+        .as_ref()
+        .filter(|c| c.enabled)
+        .map(|c| c.alarms().iter().filter_map(|a| a.name.clone()).collect())
+        .unwrap_or_default()
+}
+
 /// A deployment configuration (GetDeploymentConfig).
 pub(crate) async fn deployment_config(
     ctx: &Ctx,

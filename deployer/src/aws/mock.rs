@@ -47,6 +47,7 @@ pub(crate) fn ctx(rules: &[&Rule]) -> Ctx {
         codepipeline: client!(aws_sdk_codepipeline),
         codebuild: client!(aws_sdk_codebuild),
         logs: client!(aws_sdk_cloudwatchlogs),
+        cloudwatch: client!(aws_sdk_cloudwatch),
         autoscaling: client!(aws_sdk_applicationautoscaling),
         sts: client!(aws_sdk_sts),
         region: "eu-west-1".into(),

@@ -6,6 +6,7 @@
 
 pub(crate) mod autoscaling;
 mod client;
+pub(crate) mod cloudwatch;
 pub(crate) mod codedeploy;
 pub(crate) mod codepipeline;
 pub(crate) mod context;

@@ -129,6 +129,7 @@ fn config_of(args: &UpArgs) -> anyhow::Result<Config> {
         scale_period: args.scale_period,
         scale_out_cooldown: args.scale_out_cooldown,
         scale_in_cooldown: args.scale_in_cooldown,
+        alarm_minute: args.alarm_minute,
         image: args.image.clone(),
         region: args.region.clone(),
         health_interval: args.health_interval,
@@ -623,6 +624,11 @@ pub(crate) struct UpArgs {
     /// Time after a scaling activity before a scale in (Terraform here: 300 s).
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub scale_in_cooldown: Duration,
+
+    /// What one minute of a CloudWatch alarm's period lasts (AWS: a minute): the 5xx
+    /// alarm (60 s period, 1 period) then decides within about two of these.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub alarm_minute: Duration,
 
     /// Image of the initial (blue) task set; its tag is the version `GET /` reports.
     #[arg(long, default_value = "demo:v1")]

@@ -53,6 +53,9 @@ pub(crate) struct Status {
     /// The last validation hook that ran (of the deployments shown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_hook: Option<HookStatusLine>,
+    /// The alarms CodeDeploy watches (the group's alarm configuration) and their states.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alarms: Vec<crate::aws::cloudwatch::AlarmState>,
 }
 
 /// A lifecycle hook's result in one deployment.
@@ -265,6 +268,7 @@ pub(crate) async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Stat
         })
         .collect::<Vec<_>>();
     let last_hook = last_hook(ctx, &deployments).await;
+    let alarms = watched_alarms(ctx).await;
 
     Ok(Status {
         cluster: o.cluster_name.clone(),
@@ -294,7 +298,26 @@ pub(crate) async fn gather(ctx: &Ctx, deployments: usize) -> anyhow::Result<Stat
         target_groups,
         deployments,
         last_hook,
+        alarms,
     })
+}
+
+/// The states of the alarms the deployment group stops deployments on; a failure to read
+/// them (no cloudwatch:DescribeAlarms right) is logged, and `status` goes on without them.
+async fn watched_alarms(ctx: &Ctx) -> Vec<crate::aws::cloudwatch::AlarmState> {
+    let names = match codedeploy::deployment_group(ctx).await {
+        Ok(g) => codedeploy::watched_alarms(&g),
+        Err(e) => {
+            tracing::warn!("cannot read the deployment group's alarms: {e:#}");
+            return Vec::new();
+        }
+    };
+    crate::aws::cloudwatch::alarms(ctx, &names)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!("cannot read the alarms {}: {e:#}", names.join(", "));
+            Vec::new()
+        })
 }
 
 /// The newest hook that ran among `deployments` (newest first): its deployment's AppSpec
@@ -489,6 +512,17 @@ pub(crate) fn render_human(s: &Status) -> String {
             "last hook: {} ({}) {} in {}",
             h.function, h.event, h.status, h.deployment_id
         ));
+    }
+    if !s.alarms.is_empty() {
+        line(String::new());
+        line("alarms (CodeDeploy stops a deployment on ALARM):".into());
+        for a in &s.alarms {
+            let value = a
+                .value
+                .map(|v| format!(", last value {v:?}"))
+                .unwrap_or_default();
+            line(format!("  {}  {}  ({}{value})", a.name, a.state, a.rule));
+        }
     }
     out
 }

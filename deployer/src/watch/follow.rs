@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use aws_sdk_codedeploy::types::{DeploymentGroupInfo, DeploymentWaitType};
 
+use crate::aws::cloudwatch::{self, AlarmState};
 use crate::aws::ecs::StoppedTask;
 use crate::aws::{codedeploy, ecs, error_kind, Ctx, ErrorKind};
 use crate::exit::{bad_input, Code};
 use crate::options::{InterruptAction, OutputFormat};
 use crate::watch::guards;
-use crate::watch::machine::{Observation, Outcome, Watch};
+use crate::watch::machine::{Event, Observation, Outcome, Watch};
 use crate::watch::observe::Poller;
 use crate::watch::progress::{clock, Reporter, Summary};
 
@@ -217,6 +218,7 @@ pub(crate) async fn follow_to_summary(
         opts,
         reporter: Reporter::new(opts.output),
         poller: std::cell::RefCell::new(None),
+        guards: std::cell::RefCell::new(GuardWatch::default()),
         started,
         deadline: started + opts.timeout,
     }
@@ -232,8 +234,24 @@ struct Follower<'a> {
     reporter: Reporter,
     /// Remembers the deployment's target between polls (see [`Poller`]).
     poller: std::cell::RefCell<Option<Poller>>,
+    /// What the watch knows of the release guards (hooks, alarms) between polls.
+    guards: std::cell::RefCell<GuardWatch>,
     started: Instant,
     deadline: Instant,
+}
+
+/// The release guards as the watch follows them: the deployment's hooks (to announce
+/// their start), the group's alarms and their last states (to report transitions).
+#[derive(Debug, Default)]
+struct GuardWatch {
+    /// (event, function) of the deployment's AppSpec, once read.
+    hooks: Option<Vec<(String, String)>>,
+    /// The group's alarm configuration (enabled: its alarm names), once read.
+    alarm_names: Option<Vec<String>>,
+    /// Each alarm's last state seen.
+    states: std::collections::BTreeMap<String, AlarmState>,
+    /// Reading the alarms failed once (reported once; not tried again).
+    alarms_off: bool,
 }
 
 impl Follower<'_> {
@@ -321,11 +339,166 @@ impl Follower<'_> {
         *self.poller.borrow_mut() = Some(poller);
         let obs = result?;
         let (events, outcome) = watch.observe(&obs);
+        // The alarms first: a transition to ALARM comes before the stop it causes.
+        let alarm_changed = self.poll_alarms().await;
         for ev in &events {
             self.reporter.event(self.started.elapsed(), ev);
+            if let Event::Lifecycle { name, status, .. } = ev {
+                if status == "InProgress" {
+                    self.report_hook_start(name).await;
+                }
+            }
         }
         self.reporter.status(self.started.elapsed(), &obs);
-        Ok((obs, outcome, !events.is_empty()))
+        Ok((obs, outcome, !events.is_empty() || alarm_changed))
+    }
+
+    /// A lifecycle event began: its hook functions (the AppSpec's `Hooks`) start now.
+    async fn report_hook_start(&self, event: &str) {
+        let known = self.guards.borrow().hooks.clone();
+        let hooks = match known {
+            Some(h) => h,
+            None => match codedeploy::hooks(self.ctx, self.id).await {
+                Ok(h) => {
+                    self.guards.borrow_mut().hooks = Some(h.clone());
+                    h
+                }
+                Err(err) => {
+                    self.line(&format!("(could not read the deployment's hooks: {err:#})"));
+                    self.guards.borrow_mut().hooks = Some(Vec::new());
+                    Vec::new()
+                }
+            },
+        };
+        for (_, function) in hooks.iter().filter(|(e, _)| e == event) {
+            let name = function.rsplit(':').next().unwrap_or(function);
+            self.line(&format!(
+                "hook {name} ({event}): started (CodeDeploy waits for its status)"
+            ));
+        }
+    }
+
+    /// Reads the group's alarms and reports each change of state (an `alarm` line, with
+    /// the metric's value); returns whether one changed. A failure to read them (no
+    /// cloudwatch:DescribeAlarms right, an endpoint without CloudWatch) is reported once.
+    async fn poll_alarms(&self) -> bool {
+        if self.guards.borrow().alarms_off {
+            return false;
+        }
+        let known = self.guards.borrow().alarm_names.clone();
+        let names = match known {
+            Some(n) => n,
+            None => match codedeploy::deployment_group(self.ctx).await {
+                Ok(g) => {
+                    let names = codedeploy::watched_alarms(&g);
+                    self.guards.borrow_mut().alarm_names = Some(names.clone());
+                    names
+                }
+                Err(err) => {
+                    self.line(&format!("(could not read the group's alarms: {err:#})"));
+                    self.guards.borrow_mut().alarms_off = true;
+                    return false;
+                }
+            },
+        };
+        if names.is_empty() {
+            return false;
+        }
+        let states = match cloudwatch::alarms(self.ctx, &names).await {
+            Ok(s) => s,
+            Err(err) => {
+                self.line(&format!(
+                    "(could not read the alarms CodeDeploy watches, {}: {err:#})",
+                    names.join(", ")
+                ));
+                self.guards.borrow_mut().alarms_off = true;
+                return false;
+            }
+        };
+        let mut changed = false;
+        for a in states {
+            let previous = self
+                .guards
+                .borrow_mut()
+                .states
+                .insert(a.name.clone(), a.clone());
+            let before = previous.as_ref().map(|p| p.state.as_str());
+            // The first look reports only an alarm already in ALARM.
+            let report = match before {
+                Some(b) => b != a.state,
+                None => a.state == "ALARM",
+            };
+            if report {
+                changed = true;
+                self.report_alarm(&a, before);
+            }
+        }
+        changed
+    }
+
+    fn report_alarm(&self, a: &AlarmState, before: Option<&str>) {
+        let value = a
+            .value
+            .map(|v| format!(" (value {v:?}, {})", a.rule))
+            .unwrap_or_default();
+        let human = format!(
+            "alarm {}: {} -> {}{value}: {}",
+            a.name,
+            before.unwrap_or("?"),
+            a.state,
+            a.reason
+        );
+        let event = serde_json::json!({
+            "name": a.name,
+            "state": a.state,
+            "previous": before,
+            "reason": a.reason,
+            "value": a.value,
+            "threshold": a.threshold,
+            "rule": a.rule,
+        });
+        match self.opts.output {
+            OutputFormat::Json => {
+                self.reporter
+                    .execution_event(self.started.elapsed(), "alarm", &event, &human)
+            }
+            OutputFormat::Human => self.line(&human),
+        }
+    }
+
+    /// Which alarm stopped the release (ALARM_ACTIVE): the alarm's name, rule and value.
+    async fn alarm_guard(&self, obs: &Observation) -> Option<String> {
+        if obs.error_code.as_deref() != Some("ALARM_ACTIVE") {
+            return None;
+        }
+        self.poll_alarms().await;
+        // CodeDeploy's message names them: "... Activated alarms: <a, b>".
+        let named: Vec<String> = obs
+            .error_message
+            .as_deref()
+            .and_then(|m| m.rsplit_once("Activated alarms: <"))
+            .map(|(_, rest)| {
+                rest.trim_end_matches(['>', '.'])
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let g = self.guards.borrow();
+        let alarms: Vec<String> = g
+            .states
+            .values()
+            .filter(|a| named.contains(&a.name) || (named.is_empty() && a.state == "ALARM"))
+            .map(|a| match a.value {
+                Some(v) => format!("the alarm {} ({}, value {v:?})", a.name, a.rule),
+                None => format!("the alarm {} ({})", a.name, a.rule),
+            })
+            .collect();
+        if !alarms.is_empty() {
+            return Some(alarms.join(" and "));
+        }
+        (!named.is_empty()).then(|| format!("the alarm {}", named.join(", ")))
     }
 
     /// `deploy --approve`: asks whether to switch traffic; returns whether the
@@ -396,7 +569,13 @@ impl Follower<'_> {
         });
         summary.rollback_deployment_id = obs.rollback_deployment_id.clone();
         summary.guard = self.report_hooks(&obs).await;
-        if matches!(outcome, Outcome::Failed | Outcome::Stopped) {
+        if summary.guard.is_none() {
+            summary.guard = self.alarm_guard(&obs).await;
+        }
+        if matches!(
+            outcome,
+            Outcome::Failed | Outcome::Stopped | Outcome::AlarmStopped
+        ) {
             self.report_failed_events(&obs);
             if outcome == Outcome::Failed {
                 summary.stopped_tasks = self.report_stopped_tasks(&obs).await;

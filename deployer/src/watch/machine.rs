@@ -329,13 +329,16 @@ pub(crate) enum Outcome {
     Reached(String),
     Failed,
     Stopped,
+    /// Stopped by CodeDeploy because an alarm of the group went to ALARM (ALARM_ACTIVE):
+    /// a release that failed its guard, not a person's stop, so it exits as a failure.
+    AlarmStopped,
 }
 
 impl Outcome {
     pub(crate) fn code(&self) -> Code {
         match self {
             Outcome::Succeeded | Outcome::Reached(_) => Code::Success,
-            Outcome::Failed => Code::Failed,
+            Outcome::Failed | Outcome::AlarmStopped => Code::Failed,
             Outcome::Stopped => Code::RolledBack,
         }
     }
@@ -346,6 +349,7 @@ impl Outcome {
             Outcome::Reached(_) => "reached",
             Outcome::Failed => "failed",
             Outcome::Stopped => "stopped",
+            Outcome::AlarmStopped => "stopped",
         }
     }
 }
@@ -441,6 +445,9 @@ impl Watch {
         let outcome = match obs.status.as_str() {
             "Succeeded" => Some(Outcome::Succeeded),
             "Failed" => Some(Outcome::Failed),
+            "Stopped" if obs.error_code.as_deref() == Some("ALARM_ACTIVE") => {
+                Some(Outcome::AlarmStopped)
+            }
             "Stopped" => Some(Outcome::Stopped),
             _ => self
                 .wait_until
@@ -563,6 +570,20 @@ mod tests {
     fn stopped_is_rolled_back() {
         let mut w = Watch::new(None);
         let (_, end) = w.observe(&obs("Stopped"));
+        assert_eq!(end.unwrap().code(), Code::RolledBack);
+    }
+
+    /// A deployment CodeDeploy stopped on an alarm is a failed release (exit 3); one a
+    /// person stopped stays 4.
+    #[test]
+    fn stopped_by_an_alarm_is_a_failure() {
+        let mut o = obs("Stopped");
+        o.error_code = Some("ALARM_ACTIVE".into());
+        let (_, end) = Watch::new(None).observe(&o);
+        assert_eq!(end, Some(Outcome::AlarmStopped));
+        assert_eq!(end.unwrap().code(), Code::Failed);
+        o.error_code = Some("MANUAL_STOP".into());
+        let (_, end) = Watch::new(None).observe(&o);
         assert_eq!(end.unwrap().code(), Code::RolledBack);
     }
 

@@ -1,7 +1,9 @@
 //! The release guards on `deployer local`, with a bounded request loop on the production
 //! listener throughout: the validation hook (the hook crate's `bootstrap`, run by the local
 //! Lambda at AfterAllowTestTraffic) stops a release whose answers fail or are slow before
-//! production traffic reaches it, and a good release still deploys.
+//! production traffic reaches it, and a good release still deploys; the 5xx alarm (the
+//! local CloudWatch over the tasks' access lines) stops and rolls back a release that
+//! starts failing after the hook passed, during the termination wait.
 
 use crate::support;
 
@@ -52,6 +54,18 @@ struct Tally {
     /// Requests that got no answer (connection refused or reset).
     no_answer: u32,
     slowest: Duration,
+    /// When the first and the last 5xx answers came.
+    first_error: Option<Instant>,
+    last_error: Option<Instant>,
+    /// How long the loop ran.
+    ran: Duration,
+}
+
+impl Tally {
+    /// Requests per second the loop sent.
+    fn rate(&self) -> f64 {
+        f64::from(self.requests) / self.ran.as_secs_f64().max(0.001)
+    }
 }
 
 /// A bounded curl-like loop on the production listener: at most `MAX_REQUESTS` requests
@@ -84,6 +98,8 @@ impl ProductionLoop {
                     Ok((status, body)) => {
                         if status >= 500 {
                             t.server_errors += 1;
+                            t.first_error.get_or_insert(sent);
+                            t.last_error = Some(sent);
                         }
                         if body.contains("\"version\":\"v2\"") {
                             t.from_new += 1;
@@ -93,6 +109,7 @@ impl ProductionLoop {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
+            t.ran = start.elapsed();
             t
         });
         ProductionLoop {
@@ -255,5 +272,108 @@ fn a_good_release_still_deploys_and_the_hook_costs_about_its_run() {
         with_hook.as_secs_f64(),
         hook_ms,
         without_hook.as_secs_f64()
+    );
+}
+
+/// The alarm's period locally: `local up --alarm-minute` (its default, 1 s) per minute of
+/// the alarm's 60 s period; the alarm decides on 1 period (infra's defaults).
+const ALARM_PERIOD: Duration = Duration::from_secs(1);
+const ALARM_EVALUATION_PERIODS: u32 = 1;
+/// When the release starts failing: after its tasks are healthy and the hook passed
+/// (about 2 s here), well inside the termination wait.
+const FAIL_AFTER_SECS: u64 = 8;
+
+/// A release that passes the hook and starts failing in production is stopped by the 5xx
+/// alarm during the termination wait and rolled back: exit 3, the alarm named with its
+/// value, v1 live again, and the 5xx production saw bounded by the alarm's window.
+#[test]
+fn the_alarm_rolls_back_a_release_that_fails_after_the_hook() {
+    let stack = LocalStack::start_with(&["--termination-wait", "60s", "--alarm-minute", "1s"]);
+    let production = ProductionLoop::start(&stack.nlb_url);
+    std::thread::sleep(Duration::from_millis(300));
+    let (out, took) = deploy(
+        &stack,
+        &[
+            "--env",
+            "DEMO_FAIL_REQUESTS=1",
+            "--env",
+            &format!("DEMO_FAIL_AFTER_SECS={FAIL_AFTER_SECS}"),
+        ],
+    );
+    let back_on_blue = Instant::now();
+    std::thread::sleep(Duration::from_millis(500));
+    let tally = production.finish();
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "{}", explain(&out));
+    for expected in [
+        "hook demo-validate (AfterAllowTestTraffic): started",
+        "hook demo-validate (AfterAllowTestTraffic): Succeeded",
+        "alarm demo-http-5xx: OK -> ALARM (value ",
+        "was greater than or equal to the threshold (5.0)",
+        "ALARM_ACTIVE",
+        "Activated alarms: <demo-http-5xx>",
+        "stopped by the alarm demo-http-5xx (Http5xx Sum >= 5, value ",
+        "rolled back by",
+    ] {
+        assert!(all.contains(expected), "{expected:?} in: {}", explain(&out));
+    }
+    assert!(
+        took < Duration::from_secs(55),
+        "stopped before the 60 s termination wait ended: {took:?}"
+    );
+    assert_eq!(
+        support::version_at(&stack.nlb_url).expect("v1 serves again"),
+        "v1",
+        "traffic is back on the original task set"
+    );
+
+    // The release reached production and failed there until the alarm stopped it: the 5xx
+    // count is bounded by the alarm's window. The alarm sees a period once it is over (at
+    // most one period after the first 5xx, plus a tenth), decides on its evaluation
+    // periods, and CodeDeploy's and the alarm engine's polls and the rollback add well
+    // under a second.
+    let window =
+        ALARM_PERIOD * (ALARM_EVALUATION_PERIODS + 1) + ALARM_PERIOD / 10 + Duration::from_secs(1);
+    let bound = (tally.rate() * window.as_secs_f64()).ceil() as u32;
+    let first = tally.first_error.expect("production saw the release fail");
+    let last = tally.last_error.expect("a last 5xx");
+    let to_rollback = back_on_blue.saturating_duration_since(first);
+    eprintln!(
+        "alarm rollback: {} 5xx of {} requests ({:.1} req/s); first 5xx to last {:.2} s, to the deployer's exit {:.2} s; bound {bound} ({:.1} s window)",
+        tally.server_errors,
+        tally.requests,
+        tally.rate(),
+        (last - first).as_secs_f64(),
+        to_rollback.as_secs_f64(),
+        window.as_secs_f64(),
+    );
+    assert!(
+        tally.server_errors >= 5,
+        "the alarm's threshold was crossed: {tally:?}"
+    );
+    assert!(
+        tally.server_errors <= bound,
+        "{} 5xx, more than the alarm window allows ({bound}): {tally:?}",
+        tally.server_errors
+    );
+    assert!(
+        last - first <= window,
+        "5xx for {:?}, longer than the window {window:?}",
+        last - first
+    );
+    assert_eq!(tally.no_answer, 0, "production went unanswered: {tally:?}");
+
+    let status = stack
+        .deployer()
+        .arg("status")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let shown = text(&status.stdout);
+    assert!(
+        shown.contains("alarms (CodeDeploy stops a deployment on ALARM):")
+            && shown.contains("  demo-http-5xx  "),
+        "{}",
+        explain(&status)
     );
 }

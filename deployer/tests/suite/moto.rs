@@ -205,6 +205,7 @@ async fn ctx(stack: &Stack) -> Ctx {
         codepipeline: aws_sdk_codepipeline::Client::new(&config),
         codebuild: aws_sdk_codebuild::Client::new(&config),
         logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+        cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
         autoscaling: aws_sdk_applicationautoscaling::Client::new(&config),
         sts: aws_sdk_sts::Client::new(&config),
         region: "eu-west-1".into(),

@@ -352,7 +352,11 @@ fn group_json(stack: &Stack, w: &World) -> Value {
         "autoScalingGroups": [],
         "serviceRoleArn": n.role_arn("demo-codedeploy"),
         "triggerConfigurations": [],
-        "alarmConfiguration": {"enabled": false, "ignorePollAlarmFailure": false, "alarms": []},
+        "alarmConfiguration": {
+            "enabled": !w.group.alarms.is_empty(),
+            "ignorePollAlarmFailure": false,
+            "alarms": w.group.alarms.iter().map(|name| json!({"name": name})).collect::<Vec<_>>()
+        },
         "autoRollbackConfiguration": AutoRollbackInfo::new(w.group.auto_rollback),
         "deploymentStyle": BLUE_GREEN,
         "outdatedInstancesStrategy": "UPDATE",
@@ -463,7 +467,11 @@ impl AutoRollbackInfo {
         AutoRollbackInfo {
             enabled,
             events: if enabled {
-                &["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]
+                &[
+                    "DEPLOYMENT_FAILURE",
+                    "DEPLOYMENT_STOP_ON_ALARM",
+                    "DEPLOYMENT_STOP_ON_REQUEST",
+                ]
             } else {
                 &[]
             },
@@ -702,6 +710,7 @@ mod tests {
                 ready_wait: std::time::Duration::ZERO,
                 termination_wait: std::time::Duration::ZERO,
                 auto_rollback: true,
+                alarms: vec!["demo-http-5xx".into()],
             },
         );
         let revision = json!({"revisionType": "AppSpecContent", "appSpecContent": {"content":

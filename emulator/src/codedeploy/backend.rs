@@ -261,18 +261,24 @@ impl World {
             .map_err(|m| AwsError::new(Error::InvalidRevisionException, m))?;
         check_appspec(self, content, &appspec)
             .map_err(|m| AwsError::new(Error::InvalidRevisionException, m))?;
-        let auto_rollback = match req.auto_rollback {
+        let has = |event: &str| match &req.auto_rollback {
             Some((enabled, events)) => {
-                enabled && events.is_none_or(|e| e.iter().any(|x| x == "DEPLOYMENT_FAILURE"))
+                *enabled && events.as_ref().is_none_or(|e| e.iter().any(|x| x == event))
             }
             None => self.group.auto_rollback,
         };
-        self.create_deployment(NewDeployment {
+        let (auto_rollback, rollback_on_alarm) =
+            (has("DEPLOYMENT_FAILURE"), has("DEPLOYMENT_STOP_ON_ALARM"));
+        let id = self.create_deployment(NewDeployment {
             revision,
             appspec,
             description: req.description,
             auto_rollback,
-        })
+        })?;
+        if let Some(d) = self.deployment_mut(&id) {
+            d.rollback_on_alarm = rollback_on_alarm;
+        }
+        Ok(id)
     }
 
     /// ListDeployments: the filters checked as CodeDeploy checks them, then a page of ids,
@@ -713,6 +719,7 @@ mod tests {
                 ready_wait: std::time::Duration::ZERO,
                 termination_wait: std::time::Duration::ZERO,
                 auto_rollback,
+                alarms: vec![],
             },
         )
     }

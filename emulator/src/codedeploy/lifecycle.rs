@@ -84,6 +84,8 @@ pub(crate) trait Platform: Send + Sync + 'static {
         function: &str,
         payload: serde_json::Value,
     ) -> Result<(), String>;
+    /// The alarms among `alarms` that are in ALARM now (CloudWatch DescribeAlarms).
+    fn active_alarms(&self, alarms: &[String]) -> Vec<String>;
 }
 
 /// Runs deployment `id` (and the rollback it may trigger) in the background.
@@ -221,17 +223,48 @@ async fn run_hooks<P: Platform>(p: &Arc<P>, id: &str, hook: Hook) -> Option<End>
     None
 }
 
-/// One tick of waiting; `Some(end)` when the deployment must end now.
+/// One tick of waiting; `Some(end)` when the deployment must end now: a StopDeployment
+/// request, or an alarm of the group's alarm configuration in ALARM (CodeDeploy polls
+/// them throughout a deployment, termination wait included; the deployment stops with
+/// ALARM_ACTIVE and rolls back when DEPLOYMENT_STOP_ON_ALARM is among its automatic
+/// rollback events).
 async fn tick<P: Platform>(p: &P, id: &str) -> Option<End> {
     if !p.tick().await {
         return Some(End::Shutdown);
     }
-    let stop = p.world().deployment(id).and_then(|d| d.stop);
-    stop.map(|rollback| End::Stopped {
-        rollback,
-        code: FailureCode::ManualStop,
-        message: "The deployment was stopped by a StopDeployment request.".into(),
+    let (stop, on_alarm, alarms) = {
+        let w = p.world();
+        let d = w.deployment(id);
+        (
+            d.and_then(|d| d.stop),
+            d.is_some_and(|d| d.rollback_on_alarm),
+            w.group.alarms.clone(),
+        )
+    };
+    if let Some(rollback) = stop {
+        return Some(End::Stopped {
+            rollback,
+            code: FailureCode::ManualStop,
+            message: "The deployment was stopped by a StopDeployment request.".into(),
+        });
+    }
+    if alarms.is_empty() {
+        return None;
+    }
+    let active = p.active_alarms(&alarms);
+    (!active.is_empty()).then(|| End::Stopped {
+        rollback: on_alarm,
+        code: FailureCode::AlarmActive,
+        message: alarm_message(&active),
     })
+}
+
+/// ErrorInformation's message for ALARM_ACTIVE (CodeDeploy's words), naming the alarms.
+fn alarm_message(active: &[String]) -> String {
+    format!(
+        "One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <{}>",
+        active.join(", ")
+    )
 }
 
 /// Deletes a task set: it drains in the world, its tasks stop.
@@ -552,6 +585,8 @@ mod tests {
         hook_answer: Mutex<Option<HookStatus>>,
         /// (function, payload, the listeners' target groups when it was invoked).
         invocations: Mutex<Vec<(String, serde_json::Value, [usize; 2])>>,
+        /// The alarms in ALARM.
+        alarming: Mutex<Vec<String>>,
     }
 
     impl Platform for Fake {
@@ -635,6 +670,10 @@ mod tests {
             }
             Ok(())
         }
+        fn active_alarms(&self, alarms: &[String]) -> Vec<String> {
+            let on = self.alarming.lock().unwrap();
+            alarms.iter().filter(|a| on.contains(a)).cloned().collect()
+        }
     }
 
     const MINUTE: Duration = Duration::from_secs(60);
@@ -645,6 +684,7 @@ mod tests {
             ready_wait: 60 * MINUTE,
             termination_wait,
             auto_rollback: true,
+            alarms: vec!["demo-http-5xx".into()],
         }
     }
 
@@ -659,6 +699,7 @@ mod tests {
             routes: Mutex::new([0, 0]),
             hook_answer: Mutex::new(Some(HookStatus::Succeeded)),
             invocations: Mutex::new(Vec::new()),
+            alarming: Mutex::new(Vec::new()),
         });
         let original = {
             let mut w = p.world();
@@ -926,6 +967,69 @@ mod tests {
             "install timeout of 1m, took {t:?}"
         );
         assert_rolled_back(&p, &id, &original);
+    }
+
+    /// The 5xx alarm going to ALARM during the termination wait (traffic already on the
+    /// replacement) stops the deployment with ALARM_ACTIVE naming the alarm, and the
+    /// rollback puts traffic back on the original task set.
+    #[tokio::test]
+    async fn an_alarm_during_the_termination_wait_stops_and_rolls_back() {
+        let (p, id, original) = stack(settings(false, 5 * MINUTE), true);
+        let h = tokio::spawn({
+            let p = Arc::clone(&p);
+            let id = id.clone();
+            async move { run(&p, id).await }
+        });
+        until(&p, "the termination wait", |w| {
+            w.deployment(&id)
+                .is_some_and(|d| d.termination_wait_started)
+        })
+        .await;
+        assert_eq!(*p.routes.lock().unwrap(), [1, 1], "traffic on demo-green");
+        let started = elapsed(&p);
+        // An alarm the group does not watch changes nothing.
+        p.alarming.lock().unwrap().push("unrelated".into());
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(status(&p, &id), DeploymentStatus::InProgress);
+        p.alarming.lock().unwrap().push("demo-http-5xx".into());
+        h.await.expect("the engine does not panic");
+        let d = p.world().deployment(&id).unwrap().clone();
+        assert_eq!(d.status, DeploymentStatus::Stopped);
+        let (code, message) = d.error.clone().unwrap();
+        assert_eq!(<&str>::from(code), "ALARM_ACTIVE");
+        assert!(
+            message.ends_with("Activated alarms: <demo-http-5xx>"),
+            "{message}"
+        );
+        assert!(
+            elapsed(&p) - started < MINUTE,
+            "stopped within ticks, not at the end of the 5 minute wait"
+        );
+        assert_rolled_back(&p, &id, &original);
+    }
+
+    /// Without DEPLOYMENT_STOP_ON_ALARM among the deployment's rollback events, an alarm
+    /// still stops it, and the traffic stays where it is.
+    #[tokio::test]
+    async fn an_alarm_without_stop_on_alarm_rollback_stops_without_rollback() {
+        let (p, id, _original) = stack(settings(false, 5 * MINUTE), true);
+        p.world().deployment_mut(&id).unwrap().rollback_on_alarm = false;
+        p.alarming.lock().unwrap().push("demo-http-5xx".into());
+        run(&p, id.clone()).await;
+        let d = p.world().deployment(&id).unwrap().clone();
+        assert_eq!(d.status, DeploymentStatus::Stopped);
+        assert_eq!(d.error.map(|(c, _)| c), Some(FailureCode::AlarmActive));
+        assert!(d.rollback_id.is_none());
+        // The fake's tasks and hook answer at once: the first wait is the termination wait.
+        assert!(d.switched, "stopped after the traffic moved");
+        assert_eq!(
+            *p.routes.lock().unwrap(),
+            [1, 1],
+            "traffic stays on demo-green"
+        );
+        assert_eq!(p.world().service.task_sets.len(), 1, "the original is gone");
     }
 
     #[tokio::test]

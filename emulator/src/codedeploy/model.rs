@@ -76,6 +76,8 @@ pub(crate) enum FailureCode {
     /// "There was an internal error" (the API reference's `ErrorInformation`): the local
     /// stack stopped while the deployment ran (its tasks went with it).
     InternalError,
+    /// An alarm of the deployment group's alarm configuration went to ALARM.
+    AlarmActive,
 }
 
 /// The lifecycle events of an ECS blue/green deployment, in order.
@@ -175,6 +177,8 @@ pub(crate) struct Deployment {
     pub(crate) start_time: Option<f64>,
     pub(crate) complete_time: Option<f64>,
     pub(crate) auto_rollback: bool,
+    /// Roll back when an alarm stops it (DEPLOYMENT_STOP_ON_ALARM).
+    pub(crate) rollback_on_alarm: bool,
     pub(crate) rollback_id: Option<String>,
     pub(crate) rollback_message: Option<String>,
     pub(crate) events: Vec<LifecycleEvent>,
@@ -233,6 +237,7 @@ impl Deployment {
             start_time: None,
             complete_time: None,
             auto_rollback: true,
+            rollback_on_alarm: true,
             rollback_id: None,
             rollback_message: None,
             events: Hook::ALL
@@ -274,6 +279,8 @@ pub(crate) struct GroupSettings {
     pub(crate) ready_wait: std::time::Duration,
     pub(crate) termination_wait: std::time::Duration,
     pub(crate) auto_rollback: bool,
+    /// The alarm configuration's alarms (empty: disabled): one in ALARM stops a deployment.
+    pub(crate) alarms: Vec<String>,
 }
 
 /// A deployment a CreateDeployment request asks for.

@@ -558,6 +558,7 @@ mod tests {
                 ready_wait: std::time::Duration::ZERO,
                 termination_wait: std::time::Duration::ZERO,
                 auto_rollback: false,
+                alarms: vec![],
             },
         );
         let code = |w: &mut World, r: UpdateService| w.update_service(&r).unwrap_err().code;

@@ -1,13 +1,14 @@
 //! The CloudWatch Logs JSON 1.1 API (`X-Amz-Target: Logs_20140328.<Operation>`) over the
 //! [`Logs`] backend: parses inputs, shapes outputs and errors as botocore's `logs` model
 //! says. Served: FilterLogEvents, GetLogEvents, DescribeLogStreams, DescribeLogGroups,
-//! CreateLogGroup, CreateLogStream, PutLogEvents.
+//! CreateLogGroup, CreateLogStream, PutLogEvents, PutMetricFilter, DescribeMetricFilters,
+//! DeleteMetricFilter.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::backend::{
-    FilterQuery, GetQuery, InputEvent, Logs, LogsCode, StreamOrder, StreamsQuery,
+    FilterQuery, GetQuery, InputEvent, Logs, LogsCode, StreamOrder, StreamsQuery, Transformation,
 };
 use crate::wire::error::{ApiError, Common};
 use crate::wire::json::{request, ApiResult};
@@ -88,6 +89,48 @@ struct PutLogEventsRequest {
     log_events: Option<Vec<InputLogEvent>>,
 }
 
+/// PutMetricFilterRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutMetricFilterRequest {
+    log_group_name: Option<String>,
+    filter_name: Option<String>,
+    filter_pattern: Option<String>,
+    metric_transformations: Option<Vec<MetricTransformation>>,
+}
+
+/// MetricTransformation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetricTransformation {
+    metric_name: Option<String>,
+    metric_namespace: Option<String>,
+    metric_value: Option<String>,
+    default_value: Option<f64>,
+    dimensions: Option<std::collections::BTreeMap<String, String>>,
+    unit: Option<String>,
+}
+
+/// DeleteMetricFilterRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteMetricFilterRequest {
+    log_group_name: Option<String>,
+    filter_name: Option<String>,
+}
+
+/// DescribeMetricFiltersRequest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeMetricFiltersRequest {
+    log_group_name: Option<String>,
+    filter_name_prefix: Option<String>,
+    next_token: Option<String>,
+    limit: Option<u64>,
+    metric_name: Option<String>,
+    metric_namespace: Option<String>,
+}
+
 /// InputLogEvent.
 #[derive(Debug, Default, Deserialize)]
 struct InputLogEvent {
@@ -110,6 +153,15 @@ fn group(logs: &Logs, name: Option<String>, id: Option<&str>) -> Result<String, 
 }
 
 fn required<'a>(value: Option<&'a str>, key: &str) -> Result<&'a str, ApiError> {
+    value.ok_or_else(|| {
+        invalid(format!(
+            "1 validation error detected: Value null at '{key}' failed to satisfy constraint: \
+             Member must not be null"
+        ))
+    })
+}
+
+fn required_list<T>(value: Option<Vec<T>>, key: &str) -> Result<Vec<T>, ApiError> {
     value.ok_or_else(|| {
         invalid(format!(
             "1 validation error detected: Value null at '{key}' failed to satisfy constraint: \
@@ -223,11 +275,112 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
             // Sequence tokens are ignored by AWS since 2023; the field stays in the shape.
             Ok(json!({}))
         }
+        "PutMetricFilter" => {
+            let r: PutMetricFilterRequest = request(input)?;
+            let group = required(r.log_group_name.as_deref(), "logGroupName")?;
+            let name = required(r.filter_name.as_deref(), "filterName")?;
+            let pattern = required(r.filter_pattern.as_deref(), "filterPattern")?;
+            let transformations = required_list(r.metric_transformations, "metricTransformations")?
+                .into_iter()
+                .map(|t| {
+                    Ok(Transformation {
+                        metric_name: t.metric_name.unwrap_or_default(),
+                        metric_namespace: t.metric_namespace.unwrap_or_default(),
+                        metric_value: t.metric_value.ok_or_else(|| {
+                            invalid("metricTransformations[].metricValue is required")
+                        })?,
+                        default_value: t.default_value,
+                        dimensions: t.dimensions.unwrap_or_default(),
+                        unit: t.unit,
+                    })
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            logs.put_metric_filter(group, name, pattern, transformations, now)?;
+            Ok(json!({}))
+        }
+        "DeleteMetricFilter" => {
+            let r: DeleteMetricFilterRequest = request(input)?;
+            logs.delete_metric_filter(
+                required(r.log_group_name.as_deref(), "logGroupName")?,
+                required(r.filter_name.as_deref(), "filterName")?,
+            )?;
+            Ok(json!({}))
+        }
+        "DescribeMetricFilters" => {
+            let r: DescribeMetricFiltersRequest = request(input)?;
+            let metric = match (r.metric_namespace.as_deref(), r.metric_name.as_deref()) {
+                (Some(ns), Some(n)) => Some((ns, n)),
+                (None, None) => None,
+                _ => {
+                    return Err(invalid(
+                        "metricName and metricNamespace must be given together.",
+                    ))
+                }
+            };
+            let all = logs.describe_metric_filters(
+                r.log_group_name.as_deref(),
+                r.filter_name_prefix.as_deref(),
+                metric,
+            )?;
+            // The token is the index of the next filter.
+            let from: usize = match r.next_token.as_deref() {
+                None => 0,
+                Some(t) => t
+                    .parse()
+                    .map_err(|_| invalid("The specified nextToken is invalid."))?,
+            };
+            let limit = match count(r.limit) {
+                None => 50,
+                Some(n @ 1..=50) => n,
+                Some(n) => {
+                    return Err(invalid(format!(
+                        "1 validation error detected: Value '{n}' at 'limit' failed to satisfy \
+                         constraint: Member must have value between 1 and 50"
+                    )))
+                }
+            };
+            let page: Vec<Value> = all
+                .iter()
+                .skip(from)
+                .take(limit)
+                .map(|f| {
+                    let t = &f.transformation;
+                    let mut mt = json!({
+                        "metricName": t.metric_name,
+                        "metricNamespace": t.metric_namespace,
+                        "metricValue": t.metric_value,
+                    });
+                    if let Some(d) = t.default_value {
+                        mt["defaultValue"] = json!(d);
+                    }
+                    if !t.dimensions.is_empty() {
+                        mt["dimensions"] = json!(t.dimensions);
+                    }
+                    if let Some(u) = &t.unit {
+                        mt["unit"] = json!(u);
+                    }
+                    json!({
+                        "filterName": f.filter_name,
+                        "filterPattern": f.filter_pattern,
+                        "metricTransformations": [mt],
+                        "creationTime": f.creation_time,
+                        "logGroupName": f.log_group_name,
+                        "applyOnTransformedLogs": false,
+                    })
+                })
+                .collect();
+            let mut v = json!({"metricFilters": page});
+            if from + limit < all.len() {
+                v["nextToken"] = json!((from + limit).to_string());
+            }
+            Ok(v)
+        }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
             format!(
                 "Logs_20140328.{op} is not served by the local stack (FilterLogEvents, GetLogEvents, \
-                 DescribeLogStreams, DescribeLogGroups, CreateLogGroup, CreateLogStream, PutLogEvents are)"
+                 DescribeLogStreams, DescribeLogGroups, CreateLogGroup, CreateLogStream, PutLogEvents, \
+                 PutMetricFilter, DescribeMetricFilters, DeleteMetricFilter are)"
             ),
         )),
     }
@@ -246,6 +399,9 @@ mod tests {
         fits::<DescribeLogGroupsRequest>("logs", "DescribeLogGroups");
         fits::<CreateRequest>("logs", "CreateLogStream");
         fits::<PutLogEventsRequest>("logs", "PutLogEvents");
+        fits::<PutMetricFilterRequest>("logs", "PutMetricFilter");
+        fits::<DeleteMetricFilterRequest>("logs", "DeleteMetricFilter");
+        fits::<DescribeMetricFiltersRequest>("logs", "DescribeMetricFilters");
     }
 
     fn backend() -> Logs {
@@ -304,6 +460,113 @@ mod tests {
         assert!(v["nextToken"].is_string());
         assert_eq!(v["events"][0]["logStreamName"], "ecs/demo/t1");
         assert_eq!(v["events"][0]["timestamp"], 1_000);
+    }
+
+    /// The filter infra/codedeploy.tf creates counts the access log's 5xx lines into
+    /// CloudWatch; DescribeMetricFilters answers it in botocore's shape.
+    #[test]
+    fn a_metric_filter_publishes_the_5xx_lines_to_cloudwatch() {
+        use crate::cloudwatch::backend::{CloudWatch, MetricKey};
+        let l = backend();
+        let cw = std::sync::Arc::new(CloudWatch::new(
+            "us-east-1",
+            "000000000000",
+            std::time::Duration::from_secs(1),
+        ));
+        l.publish_metrics_to(std::sync::Arc::clone(&cw));
+        let put = json!({
+            "logGroupName": "/ecs/demo",
+            "filterName": "demo-http-5xx",
+            "filterPattern": "{ $.message = \"request\" && $.status >= 500 }",
+            "metricTransformations": [{"metricName": "Http5xx", "metricNamespace": "demo/service", "metricValue": "1", "unit": "Count"}]
+        });
+        handle(&l, "PutMetricFilter", &put, 3_000).unwrap();
+        for (status, t) in [(500, 4_000), (200, 4_100), (503, 4_200)] {
+            l.append(
+                "/ecs/demo",
+                "ecs/demo/t1",
+                &format!(r#"{{"message":"request","status":{status}}}"#),
+                t,
+            )
+            .unwrap();
+        }
+        l.append(
+            "/ecs/demo",
+            "ecs/demo/t1",
+            r#"{"message":"started","status":500}"#,
+            4_300,
+        )
+        .unwrap();
+        let metric = MetricKey {
+            namespace: "demo/service".into(),
+            name: "Http5xx".into(),
+            dimensions: vec![],
+        };
+        assert_eq!(cw.datapoints(&metric), vec![(4_000, 1.0), (4_200, 1.0)]);
+        let v = handle(
+            &l,
+            "DescribeMetricFilters",
+            &json!({"logGroupName": "/ecs/demo"}),
+            5_000,
+        )
+        .unwrap();
+        fits_botocore("DescribeMetricFilters", &v);
+        assert_eq!(v["metricFilters"][0]["filterName"], "demo-http-5xx");
+        let groups = handle(&l, "DescribeLogGroups", &json!({}), 5_000).unwrap();
+        assert_eq!(groups["logGroups"][0]["metricFilterCount"], 1);
+        // A $.field value reads the event's number.
+        let mut by_field = put.clone();
+        by_field["filterName"] = json!("latency");
+        by_field["filterPattern"] = json!("{ $.message = \"request\" }");
+        by_field["metricTransformations"][0]["metricName"] = json!("Latency");
+        by_field["metricTransformations"][0]["metricValue"] = json!("$.latency_ms");
+        handle(&l, "PutMetricFilter", &by_field, 5_000).unwrap();
+        l.append(
+            "/ecs/demo",
+            "ecs/demo/t1",
+            r#"{"message":"request","latency_ms":12.5}"#,
+            6_000,
+        )
+        .unwrap();
+        let latency = MetricKey {
+            name: "Latency".into(),
+            ..metric
+        };
+        assert_eq!(cw.datapoints(&latency), vec![(6_000, 12.5)]);
+        handle(
+            &l,
+            "DeleteMetricFilter",
+            &json!({"logGroupName": "/ecs/demo", "filterName": "latency"}),
+            7_000,
+        )
+        .unwrap();
+        let e = handle(
+            &l,
+            "DeleteMetricFilter",
+            &json!({"logGroupName": "/ecs/demo", "filterName": "latency"}),
+            7_000,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "ResourceNotFoundException");
+        let mut bad = put.clone();
+        bad["filterPattern"] = json!("{ $.status >= }");
+        assert_eq!(
+            handle(&l, "PutMetricFilter", &bad, 1).unwrap_err().code,
+            "InvalidParameterException"
+        );
+        let mut bad = put.clone();
+        bad["metricTransformations"][0]["metricValue"] = json!("$.x");
+        bad["filterPattern"] = json!("ERROR");
+        assert_eq!(
+            handle(&l, "PutMetricFilter", &bad, 1).unwrap_err().code,
+            "InvalidParameterException"
+        );
+        let mut bad = put;
+        bad["logGroupName"] = json!("/nope");
+        assert_eq!(
+            handle(&l, "PutMetricFilter", &bad, 1).unwrap_err().code,
+            "ResourceNotFoundException"
+        );
     }
 
     #[test]

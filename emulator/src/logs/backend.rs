@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::filter::Pattern;
+use super::filter::{MetricValue, Pattern};
+use crate::cloudwatch::backend::{CloudWatch, MetricKey};
 use crate::wire::error::{AwsError, ErrorCode};
 
 /// The ECS service's log group (the `log_group_name` output).
@@ -35,6 +36,7 @@ pub(crate) enum LogsCode {
     ResourceNotFoundException,
     ResourceAlreadyExistsException,
     InvalidParameterException,
+    LimitExceededException,
 }
 impl ErrorCode for LogsCode {}
 
@@ -88,6 +90,43 @@ struct Stream {
 struct Group {
     creation_time: i64,
     streams: BTreeMap<String, Stream>,
+    /// Metric filters by name.
+    metric_filters: BTreeMap<String, MetricFilter>,
+}
+
+/// Metric filters per log group, at most (AWS's quota).
+const MAX_METRIC_FILTERS: usize = 100;
+
+/// A metric transformation of a metric filter (MetricTransformation).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Transformation {
+    pub(crate) metric_name: String,
+    pub(crate) metric_namespace: String,
+    /// As given: a number, or `$.selector` of a JSON pattern.
+    pub(crate) metric_value: String,
+    pub(crate) default_value: Option<f64>,
+    pub(crate) dimensions: BTreeMap<String, String>,
+    pub(crate) unit: Option<String>,
+}
+
+/// A metric filter: its pattern and its one transformation.
+#[derive(Debug, Clone)]
+struct MetricFilter {
+    pattern_text: String,
+    pattern: Pattern,
+    transformation: Transformation,
+    value: MetricValue,
+    creation_time: i64,
+}
+
+/// DescribeMetricFilters' answer (one filter).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MetricFilterInfo {
+    pub(crate) filter_name: String,
+    pub(crate) filter_pattern: String,
+    pub(crate) log_group_name: String,
+    pub(crate) creation_time: i64,
+    pub(crate) transformation: Transformation,
 }
 
 #[derive(Debug, Default)]
@@ -102,6 +141,8 @@ pub(crate) struct Logs {
     region: String,
     account: String,
     inner: Mutex<Inner>,
+    /// Where metric filters publish their datapoints (set once by the stack).
+    metrics: OnceLock<Arc<CloudWatch>>,
 }
 
 /// One event as a producer hands it in.
@@ -288,6 +329,21 @@ fn parse_position_token(t: &str) -> LogsResult<(char, u64)> {
     Ok((dir, pos))
 }
 
+impl Transformation {
+    /// The CloudWatch metric the transformation publishes to.
+    pub(crate) fn metric_key(&self) -> MetricKey {
+        MetricKey {
+            namespace: self.metric_namespace.clone(),
+            name: self.metric_name.clone(),
+            dimensions: self
+                .dimensions
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+}
+
 impl Stream {
     fn new(now: i64) -> Self {
         Stream {
@@ -345,7 +401,132 @@ impl Logs {
             region: region.to_string(),
             account: account.to_string(),
             inner: Mutex::new(Inner::default()),
+            metrics: OnceLock::new(),
         }
+    }
+
+    /// Where the metric filters' datapoints go (CloudWatch); set once.
+    pub(crate) fn publish_metrics_to(&self, cw: Arc<CloudWatch>) {
+        let _ = self.metrics.set(cw);
+    }
+
+    /// PutMetricFilter: creates or replaces filter `name` of `group` (one transformation;
+    /// `metricValue` a number or a `$.selector` of a JSON pattern; `defaultValue` and
+    /// `dimensions` exclusive, as AWS has them).
+    pub(crate) fn put_metric_filter(
+        &self,
+        group: &str,
+        name: &str,
+        pattern_text: &str,
+        transformations: Vec<Transformation>,
+        now: i64,
+    ) -> LogsResult<()> {
+        if name.is_empty() || name.len() > 512 || name.contains([':', '*']) {
+            return Err(LogsError::invalid(format!(
+                "1 validation error detected: Value '{name}' at 'filterName' failed to satisfy constraint: \
+                 Member must satisfy regular expression pattern: [^:*]*"
+            )));
+        }
+        let [t]: [Transformation; 1] = transformations.try_into().map_err(|v: Vec<_>| {
+            LogsError::invalid(format!(
+                "1 validation error detected: Value at 'metricTransformations' failed to satisfy constraint: \
+                 Member must have length less than or equal to 1 and greater than or equal to 1 (got {})",
+                v.len()
+            ))
+        })?;
+        let pattern = Pattern::parse(pattern_text)
+            .map_err(|e| LogsError::invalid(format!("Invalid metric filter pattern: {e}")))?;
+        if t.metric_name.is_empty() || t.metric_namespace.is_empty() {
+            return Err(LogsError::invalid(
+                "metricTransformations[0]: metricName and metricNamespace are required",
+            ));
+        }
+        let value = MetricValue::parse(&t.metric_value, &pattern).map_err(|e| {
+            LogsError::invalid(format!("Invalid metric value {:?}: {e}", t.metric_value))
+        })?;
+        if t.default_value.is_some() && !t.dimensions.is_empty() {
+            return Err(LogsError::invalid(
+                "Metric transformations with dimensions cannot have a default value.",
+            ));
+        }
+        let mut inner = self.lock();
+        let g = inner
+            .groups
+            .get_mut(group)
+            .ok_or_else(LogsError::no_group)?;
+        if !g.metric_filters.contains_key(name) && g.metric_filters.len() >= MAX_METRIC_FILTERS {
+            return Err(AwsError::new(
+                LogsCode::LimitExceededException,
+                format!("A log group has at most {MAX_METRIC_FILTERS} metric filters."),
+            ));
+        }
+        g.metric_filters.insert(
+            name.to_string(),
+            MetricFilter {
+                pattern_text: pattern_text.to_string(),
+                pattern,
+                transformation: t,
+                value,
+                creation_time: now,
+            },
+        );
+        Ok(())
+    }
+
+    /// DeleteMetricFilter.
+    pub(crate) fn delete_metric_filter(&self, group: &str, name: &str) -> LogsResult<()> {
+        let mut inner = self.lock();
+        let g = inner
+            .groups
+            .get_mut(group)
+            .ok_or_else(LogsError::no_group)?;
+        g.metric_filters
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| LogsError::not_found("The specified metric filter does not exist."))
+    }
+
+    /// DescribeMetricFilters: by group (and filter name prefix), or by metric; in group
+    /// then name order.
+    pub(crate) fn describe_metric_filters(
+        &self,
+        group: Option<&str>,
+        prefix: Option<&str>,
+        metric: Option<(&str, &str)>,
+    ) -> LogsResult<Vec<MetricFilterInfo>> {
+        if prefix.is_some() && group.is_none() {
+            return Err(LogsError::invalid(
+                "filterNamePrefix requires logGroupName.",
+            ));
+        }
+        let inner = self.lock();
+        if let Some(g) = group {
+            if !inner.groups.contains_key(g) {
+                return Err(LogsError::no_group());
+            }
+        }
+        Ok(inner
+            .groups
+            .iter()
+            .filter(|(n, _)| group.is_none_or(|g| g == n.as_str()))
+            .flat_map(|(gn, g)| {
+                g.metric_filters
+                    .iter()
+                    .map(move |(fname, f)| MetricFilterInfo {
+                        filter_name: fname.clone(),
+                        filter_pattern: f.pattern_text.clone(),
+                        log_group_name: gn.clone(),
+                        creation_time: f.creation_time,
+                        transformation: f.transformation.clone(),
+                    })
+            })
+            .filter(|f| prefix.is_none_or(|p| f.filter_name.starts_with(p)))
+            .filter(|f| {
+                metric.is_none_or(|(ns, name)| {
+                    f.transformation.metric_namespace == ns && f.transformation.metric_name == name
+                })
+            })
+            .collect())
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -384,6 +565,7 @@ impl Logs {
             Group {
                 creation_time: now,
                 streams: BTreeMap::new(),
+                metric_filters: BTreeMap::new(),
             },
         );
         Ok(())
@@ -416,6 +598,7 @@ impl Logs {
             .or_insert_with(|| Group {
                 creation_time: now,
                 streams: BTreeMap::new(),
+                metric_filters: BTreeMap::new(),
             });
         g.streams
             .entry(stream.to_string())
@@ -453,13 +636,28 @@ impl Logs {
         }
         let mut inner = self.lock();
         let mut seq = inner.seq;
-        let s = inner
+        let g = inner
             .groups
             .get_mut(group)
-            .ok_or_else(LogsError::no_group)?
-            .streams
-            .get_mut(stream)
-            .ok_or_else(LogsError::no_stream)?;
+            .ok_or_else(LogsError::no_group)?;
+        // The metric filters see the events as they are ingested (AWS: a filter counts
+        // the events that arrive after it exists).
+        let mut datapoints = Vec::new();
+        if self.metrics.get().is_some() {
+            for f in g.metric_filters.values() {
+                for e in events {
+                    let value = if f.pattern.matches(&e.message) {
+                        f.value.of(&e.message)
+                    } else {
+                        f.transformation.default_value
+                    };
+                    if let Some(v) = value {
+                        datapoints.push((f.transformation.metric_key(), e.timestamp, v));
+                    }
+                }
+            }
+        }
+        let s = g.streams.get_mut(stream).ok_or_else(LogsError::no_stream)?;
         for e in events {
             seq += 1;
             s.push(Event {
@@ -470,6 +668,12 @@ impl Logs {
             });
         }
         inner.seq = seq;
+        drop(inner);
+        if let Some(cw) = self.metrics.get() {
+            for (metric, t, v) in datapoints {
+                cw.put_datum(metric, t, v);
+            }
+        }
         Ok(())
     }
 
@@ -694,7 +898,7 @@ impl Logs {
             .map(|(n, g)| GroupInfo {
                 log_group_name: n.clone(),
                 creation_time: g.creation_time,
-                metric_filter_count: 0,
+                metric_filter_count: g.metric_filters.len() as i32,
                 arn: format!("{}:*", self.group_arn(n)),
                 stored_bytes: 0,
                 log_group_class: "STANDARD",

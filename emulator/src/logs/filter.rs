@@ -388,6 +388,46 @@ impl Parser {
     }
 }
 
+/// A metric filter's `metricValue`: a number, or a `$.selector` into a JSON event (only
+/// with a JSON pattern, as AWS has it); an event whose field is not a number publishes
+/// nothing.
+#[derive(Debug, Clone)]
+pub(crate) enum MetricValue {
+    Number(f64),
+    Field(Selector),
+}
+
+impl MetricValue {
+    pub(crate) fn parse(text: &str, pattern: &Pattern) -> Result<MetricValue, String> {
+        let t = text.trim();
+        if t.starts_with('$') {
+            if !matches!(pattern, Pattern::Json(_)) {
+                return Err("a $.field value needs a JSON filter pattern ({ ... })".into());
+            }
+            return Selector::parse(t).map(MetricValue::Field);
+        }
+        match t.parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(MetricValue::Number(n)),
+            _ => Err("not a number nor a $.field of the event".into()),
+        }
+    }
+
+    /// The value `message` publishes.
+    pub(crate) fn of(&self, message: &str) -> Option<f64> {
+        match self {
+            MetricValue::Number(n) => Some(*n),
+            MetricValue::Field(sel) => {
+                let v: Value = serde_json::from_str(message.trim()).ok()?;
+                match sel.select(&v)? {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => s.parse().ok().filter(|n: &f64| n.is_finite()),
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
 impl Selector {
     fn parse(s: &str) -> Result<Selector, String> {
         let rest = s

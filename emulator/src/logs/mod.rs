@@ -16,7 +16,11 @@
 //! comes from a task's output (as awslogs stamps a line when the container runtime reads
 //! it; the JSON line's own `"timestamp"` stays in the message); each stream keeps its
 //! newest [`STREAM_BYTES_CAP`] bytes (the oldest events are dropped, as retention would);
-//! no KMS, no metric filters, no subscriptions, no Logs Insights.
+//! no KMS, no subscriptions, no Logs Insights. Metric filters
+//! (PutMetricFilter) publish their datapoints to the local CloudWatch
+//! ([`crate::cloudwatch`]) as events are ingested: one transformation, its value a number
+//! or a `$.field` of a JSON pattern, static dimension values; a `defaultValue` is published
+//! per event that does not match (AWS: per period without a match; the same Sum).
 
 pub(crate) mod api;
 pub(crate) mod backend;

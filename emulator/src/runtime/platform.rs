@@ -63,6 +63,10 @@ impl Platform for Stack {
         self.cfg.hook_timeout
     }
 
+    fn active_alarms(&self, alarms: &[String]) -> Vec<String> {
+        self.cloudwatch.in_alarm(alarms)
+    }
+
     /// Lambda's `Event` invocation: queued (here: started) at once, run in the background.
     fn invoke_hook(
         this: &Arc<Self>,

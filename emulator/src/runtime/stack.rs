@@ -36,6 +36,8 @@ pub(crate) struct Stack {
     pub(crate) ready: AtomicBool,
     /// CloudWatch Logs: the tasks' output (and any other local service's groups).
     pub(crate) logs: Arc<Logs>,
+    /// CloudWatch: the metric filters' datapoints and the alarms.
+    pub(crate) cloudwatch: Arc<crate::cloudwatch::backend::CloudWatch>,
     /// Application Auto Scaling of the service's desired count.
     pub(crate) autoscaling: Arc<AutoScaling>,
     /// The last auto scaling evaluation (CPU, memory, desired count).
@@ -179,6 +181,7 @@ impl Stack {
             "execution_role_arn": s(n.role_arn(names::EXECUTION_ROLE)),
             "task_role_arn": s(n.role_arn(names::TASK_ROLE)),
             "log_group_name": s(names::LOG_GROUP.into()),
+            "http_5xx_alarm_name": s(names::HTTP_5XX_ALARM.into()),
             "pipeline_name": s("demo".into()),
             "codebuild_project_name": s("demo".into()),
             "artifact_bucket": s(format!("demo-artifacts-{}", names::ACCOUNT_ID)),

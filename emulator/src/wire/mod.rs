@@ -5,12 +5,15 @@
 //! - [`json`]: AWS JSON 1.1 (ECS, CodeDeploy, ECR, CloudWatch Logs, Application Auto
 //!   Scaling, CodePipeline, CodeBuild): the request body, members read with AWS's errors,
 //!   `{"__type": Code, "message": ...}` with `x-amzn-ErrorType`.
-//! - [`query`]: the query protocol (ELBv2, IAM): the form body, `<ActionResponse>` XML and
+//! - [`cbor`]: Smithy RPC v2 CBOR (CloudWatch, as the Rust SDK calls it): CBOR maps,
+//!   `__type` errors with the query code in `x-amzn-query-error`.
+//! - [`query`]: the query protocol (ELBv2, IAM, STS, CloudWatch as the AWS CLI calls it): the form body, `<ActionResponse>` XML and
 //!   `<ErrorResponse><Error><Code>`.
 //!
 //! Request limits are axum's defaults (a 2 MB body); AWS's own (1 MB for most JSON
 //! operations) are not enforced. Signatures are not checked (any credentials work).
 
+pub(crate) mod cbor;
 pub(crate) mod error;
 pub(crate) mod json;
 pub(crate) mod query;

@@ -36,6 +36,126 @@ impl Form {
         items.sort_by_key(|(n, _)| *n);
         items.into_iter().map(|(_, v)| v).collect()
     }
+
+    /// The form as the JSON object of its members, for a service whose API layer reads
+    /// serde types (CloudWatch): `A.member.N` is a list, `A.B` a nested structure; values
+    /// stay strings (read them with [`lenient`]); `Action` and `Version` are left out.
+    pub(crate) fn to_json(&self) -> Value {
+        let mut root = Value::Object(serde_json::Map::new());
+        for (k, v) in &self.0 {
+            if k == "Action" || k == "Version" {
+                continue;
+            }
+            let mut node = &mut root;
+            for part in k.split('.') {
+                if !node.is_object() {
+                    *node = Value::Object(serde_json::Map::new());
+                }
+                node = node
+                    .as_object_mut()
+                    .expect("an object")
+                    .entry(part.to_string())
+                    .or_insert(Value::Null);
+            }
+            *node = Value::String(v.clone());
+        }
+        lists(root)
+    }
+}
+
+/// `{"member": {"1": a, "2": b}}` becomes `[a, b]`, recursively.
+fn lists(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            if m.len() == 1 {
+                if let Some(Value::Object(items)) = m.get("member") {
+                    let mut items: Vec<(u32, Value)> = items
+                        .iter()
+                        .filter_map(|(i, x)| Some((i.parse().ok()?, x.clone())))
+                        .collect();
+                    items.sort_by_key(|(i, _)| *i);
+                    return Value::Array(items.into_iter().map(|(_, x)| lists(x)).collect());
+                }
+            }
+            Value::Object(m.into_iter().map(|(k, x)| (k, lists(x))).collect())
+        }
+        other => other,
+    }
+}
+
+/// serde helpers for members that the query protocol sends as strings and the JSON and
+/// CBOR protocols as numbers or booleans: both are read.
+pub(crate) mod lenient {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Num(f64),
+        Bool(bool),
+        Text(String),
+    }
+
+    fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Scalar>, D::Error> {
+        Option::<Scalar>::deserialize(d)
+    }
+
+    pub(crate) fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        match scalar(d)? {
+            None => Ok(None),
+            Some(Scalar::Num(n)) => Ok(Some(n)),
+            Some(Scalar::Text(s)) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| D::Error::custom(format!("{s:?} is not a number"))),
+            Some(Scalar::Bool(b)) => Err(D::Error::custom(format!("{b} is not a number"))),
+        }
+    }
+
+    pub(crate) fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        match f64(d)? {
+            None => Ok(None),
+            Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => {
+                Ok(Some(n as u32))
+            }
+            Some(n) => Err(D::Error::custom(format!("{n} is not a whole number"))),
+        }
+    }
+
+    pub(crate) fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        match scalar(d)? {
+            None => Ok(None),
+            Some(Scalar::Bool(b)) => Ok(Some(b)),
+            Some(Scalar::Text(s)) if s == "true" => Ok(Some(true)),
+            Some(Scalar::Text(s)) if s == "false" => Ok(Some(false)),
+            Some(_) => Err(D::Error::custom("not a boolean")),
+        }
+    }
+
+    /// A timestamp: epoch seconds (JSON, CBOR) or ISO 8601 (query).
+    pub(crate) fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        match scalar(d)? {
+            None => Ok(None),
+            Some(Scalar::Num(n)) => Ok(Some(n)),
+            Some(Scalar::Text(s)) => humantime::parse_rfc3339_weak(s.trim_end_matches('Z'))
+                .map(|t| {
+                    Some(
+                        t.duration_since(std::time::UNIX_EPOCH)
+                            .map(|d| d.as_secs_f64())
+                            .unwrap_or(0.0),
+                    )
+                })
+                .map_err(|e| D::Error::custom(format!("{s:?} is not a timestamp: {e}"))),
+            Some(Scalar::Bool(_)) => Err(D::Error::custom("not a timestamp")),
+        }
+    }
+}
+
+/// ISO 8601 (what query-protocol answers carry) from epoch seconds.
+pub(crate) fn iso8601(secs: f64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(secs.max(0.0));
+    humantime::format_rfc3339_millis(t).to_string()
 }
 
 /// `<ActionResponse xmlns=..><ActionResult>{value}</ActionResult><ResponseMetadata>..`.

@@ -1,0 +1,25 @@
+//! CloudWatch, locally: metrics and metric alarms. The metrics are the datapoints the
+//! CloudWatch Logs metric filters publish (see [`crate::logs`]; PutMetricData is not
+//! served); the alarms are evaluated by [`engine`] every period, periods scaled down by
+//! `local up --alarm-minute` (what one minute of an alarm's `Period` lasts; 1 s by
+//! default), as the local auto scaling scales its own. CodeDeploy's deployment group
+//! watches the alarms of its `alarmConfiguration` ([`crate::codedeploy::lifecycle`]).
+//!
+//! The stack creates, at `up`, the alarm infra/codedeploy.tf creates
+//! (`aws_cloudwatch_metric_alarm.http_5xx`: `demo-http-5xx`, Sum of `demo/service`
+//! `Http5xx` over 60 s, 1 of 1 period at or above 5, missing data not breaching).
+//!
+//! Served in both protocols its clients use ([`api`]): PutMetricAlarm, DescribeAlarms,
+//! DeleteAlarms, SetAlarmState, DescribeAlarmHistory.
+//!
+//! Differences from AWS, on purpose: only metric alarms on one metric with a plain
+//! statistic (no metric math, percentiles, anomaly detection or composite alarms); alarm
+//! actions are kept and shown but never run (no SNS, no EC2 actions); a period is
+//! evaluated once it has ended and a tenth of a period more has passed (AWS waits for its
+//! own ingestion delay); with `TreatMissingData` `missing` only the alarm's own periods
+//! are looked at (AWS may look further back); datapoints live in memory, the newest
+//! 100,000 per metric.
+
+pub(crate) mod api;
+pub(crate) mod backend;
+pub(crate) mod engine;
