@@ -43,10 +43,14 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy" {
 # match terms in JSON log events":
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
 # A filter counts events ingested after it exists; it reads both colours' tasks (one group).
+# The load balancer's health checks are left out: a task whose /health fails is the target
+# group's to judge (it never takes traffic, or is replaced), and counting those lines made
+# a release with a failing health check trip this alarm too, which then stopped the next
+# deployment at its start.
 resource "aws_cloudwatch_log_metric_filter" "http_5xx" {
   name           = "${var.name}-http-5xx"
   log_group_name = aws_cloudwatch_log_group.app.name
-  pattern        = "{ $.message = \"request\" && $.status >= 500 }"
+  pattern        = "{ $.message = \"request\" && $.status >= 500 && $.path != \"/health\" }"
 
   metric_transformation {
     name      = "Http5xx"

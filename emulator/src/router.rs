@@ -123,7 +123,7 @@ async fn handle(
         };
     // Every change is on disk before its answer leaves (a no-op when nothing changed).
     if !records::reads_only(&operation) {
-        records::persist_now(&stack).await;
+        crate::runtime::stack::persist_now(&stack).await;
     }
     response
 }
@@ -228,7 +228,7 @@ fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &s
         }
         (Some(cloudwatch::api::VERSION), _) | (None, "monitoring") => (
             cloudwatch::api::NAMESPACE,
-            cloudwatch::api::handle(&stack.cloudwatch, &action, &form.to_json(), now_ms())
+            cloudwatch::api::handle(&stack.cloudwatch, action, &form.to_json(), now_ms())
                 .map(cloudwatch::api::for_query),
         ),
         (version, _) => {

@@ -372,8 +372,8 @@ async fn run_inner(
     };
     <Stack as Platform>::start_tasks(stack, &ts)?;
     // On disk as it starts (what the restart ended included), then after every change.
-    records::persist_now(stack).await;
-    tokio::spawn(records::follow(Arc::clone(stack)));
+    crate::runtime::stack::persist_now(stack).await;
+    tokio::spawn(crate::runtime::stack::follow_records(Arc::clone(stack)));
     tokio::spawn(reconcile(Arc::clone(stack)));
 
     // Ready when every initial task is healthy in demo-blue.
@@ -494,7 +494,7 @@ async fn shutdown(stack: &Arc<Stack>) {
         }
     }
     // The records as the stack leaves them: the next `up` in this state dir restores them.
-    records::persist_now(stack).await;
+    crate::runtime::stack::persist_now(stack).await;
     stack.remove_state();
     tracing::info!("local stack stopped");
 }
@@ -530,7 +530,7 @@ fn attach_pipeline(stack: &Arc<Stack>, restored: Option<PipelineRecords>) -> any
         persist: Some(driver::Persist(Arc::new({
             let stack = Arc::downgrade(stack);
             move || match stack.upgrade() {
-                Some(st) => st.records.persist(&st).map(|_| ()),
+                Some(st) => st.persist_records().map(|_| ()),
                 None => Ok(()),
             }
         }))),

@@ -281,7 +281,7 @@ want("default plan: the hook's group may reach the endpoints",
 # The 5xx alarm: the access-line filter on the service's log group, missing data not breaching,
 # and watched by the deployment group beside the unhealthy-hosts alarms.
 mf = default["aws_cloudwatch_log_metric_filter.http_5xx"]
-want("5xx metric filter pattern", mf.get("pattern"), '{ $.message = "request" && $.status >= 500 }')
+want("5xx metric filter pattern", mf.get("pattern"), '{ $.message = "request" && $.status >= 500 && $.path != "/health" }')
 want("5xx metric filter log group", mf.get("log_group_name"), "/ecs/demo")
 alarm = default["aws_cloudwatch_metric_alarm.http_5xx"]
 want("5xx alarm (statistic, period, evaluation periods, threshold, missing data)",

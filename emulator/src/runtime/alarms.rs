@@ -1,6 +1,6 @@
 //! The 5xx alarm of the local service, set up as `infra/codedeploy.tf` sets it up on AWS:
 //! the metric filter `demo-http-5xx` on `/ecs/demo` (`{ $.message = "request" &&
-//! $.status >= 500 }`, value 1 into `demo/service` `Http5xx`) and the alarm
+//! $.status >= 500 && $.path != "/health" }`, value 1 into `demo/service` `Http5xx`) and the alarm
 //! `demo-http-5xx` (Sum over 60 s, 1 of 1 period at or above 5, missing data not
 //! breaching: the defaults of `errors_alarm_*` in infra/variables.tf), which the
 //! deployment group's `alarmConfiguration` names. The alarms are evaluated here every
@@ -38,7 +38,7 @@ pub(crate) fn start(stack: &Arc<Stack>) -> anyhow::Result<()> {
         .put_metric_filter(
             LOG_GROUP,
             HTTP_5XX_FILTER,
-            r#"{ $.message = "request" && $.status >= 500 }"#,
+            r#"{ $.message = "request" && $.status >= 500 && $.path != "/health" }"#,
             vec![Transformation {
                 metric_name: HTTP_5XX_METRIC.into(),
                 metric_namespace: METRICS_NAMESPACE.into(),

@@ -16,7 +16,7 @@
 //! - after every API request that is not a read (`Describe*`, `List*`, `Get*`,
 //!   `BatchGet*`, `Filter*`), before its answer leaves (the router waits for it);
 //! - after the engines' own changes: every change of the world (its guard marks it,
-//!   [`crate::runtime::stack::WorldGuard`]) wakes [`follow`], which writes within a few
+//!   [`crate::runtime::stack::WorldGuard`]) wakes the stack's follower ([`crate::runtime::stack::follow_records`]), which writes within a few
 //!   milliseconds (lifecycle steps, task starts and exits, the traffic switch); while a
 //!   pipeline execution or a build is in progress it also looks every
 //!   [`PERIOD`] (build phases, stage transitions);
@@ -55,7 +55,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -64,7 +64,6 @@ use serde::{Deserialize, Serialize};
 use crate::codedeploy::model::{DeploymentStatus, FailureCode};
 use crate::codepipeline::driver::PipelineRecords;
 use crate::ecs::model::{StopCode, TaskSetStatus, TaskStatus};
-use crate::runtime::stack::Stack;
 use crate::world::World;
 use deployer_models::bad_input;
 use deployer_models::sync::lock;
@@ -74,10 +73,10 @@ use deployer_models::time::now_secs as now;
 pub const RECORDS_FILE: &str = "records.json";
 /// The records' format; a file of another format is refused, not guessed at.
 pub const FORMAT: u32 = 1;
-/// How often [`follow`] looks while a pipeline execution or build runs.
+/// How often the follower looks while a pipeline execution or build runs.
 pub(crate) const PERIOD: Duration = Duration::from_millis(200);
-/// At most one write per this interval from [`follow`] (the API's writes do not wait).
-const MIN_GAP: Duration = Duration::from_millis(10);
+/// At most one write per this interval from the follower (the API's writes do not wait).
+pub(crate) const MIN_GAP: Duration = Duration::from_millis(10);
 
 /// The file's header, before the two large parts.
 #[derive(Serialize)]
@@ -254,6 +253,16 @@ impl Writer {
         }
     }
 
+    /// Resolves at the next change of the world.
+    pub(crate) async fn changed(&self) {
+        self.wake.notified().await
+    }
+
+    /// Whether the world changed since the last write.
+    pub(crate) fn world_dirty(&self) -> bool {
+        self.world_dirty.load(Ordering::Acquire)
+    }
+
     /// The world changed (its guard calls this before it unlocks).
     pub(crate) fn world_changed(&self) {
         self.world_dirty.store(true, Ordering::Release);
@@ -262,23 +271,22 @@ impl Writer {
 
     /// Writes the records if anything changed since the last write; `true` when it wrote.
     /// Blocking (file I/O): call it off the async workers.
-    pub(crate) fn persist(&self, stack: &Stack) -> anyhow::Result<bool> {
+    /// `routes` and `pipeline` are read by the caller when called (the stack:
+    /// [`crate::runtime::stack::Stack::persist_records`]).
+    pub(crate) fn persist(
+        &self,
+        world: &Mutex<World>,
+        region: &str,
+        routes: impl FnOnce() -> BTreeMap<String, usize>,
+        pipeline: impl FnOnce() -> PipelineRecords,
+    ) -> anyhow::Result<bool> {
         // One writer at a time: a snapshot is never older than the one written before it.
         let mut last = lock(&self.last);
         let started = Instant::now();
         let dirty = self.world_dirty.swap(false, Ordering::AcqRel);
-        let routes: BTreeMap<String, usize> = stack
-            .lb
-            .listeners
-            .iter()
-            .map(|l| (l.kind.to_string(), l.target_group()))
-            .collect();
-        let pipeline = stack
-            .pipeline
-            .get()
-            .map(|p| p.records())
-            .unwrap_or_default();
-        let encoded = last.encode(&stack.world, dirty, &stack.cfg.region, &routes, &pipeline);
+        let routes = routes();
+        let pipeline = pipeline();
+        let encoded = last.encode(world, dirty, region, &routes, &pipeline);
         let encoded = match encoded {
             Ok(Some(e)) => e,
             Ok(None) => return Ok(false),
@@ -376,34 +384,6 @@ impl Last {
             self.world = w;
         }
         self.rest = e.rest;
-    }
-}
-
-/// [`Writer::persist`] on a blocking thread, errors logged (the change stays in memory
-/// and is written with the next one).
-pub(crate) async fn persist_now(stack: &Arc<Stack>) {
-    let st = Arc::clone(stack);
-    match tokio::task::spawn_blocking(move || st.records.persist(&st)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => tracing::error!(target: "records", "{e:#}"),
-        Err(e) => tracing::error!(target: "records", "writing the records: {e}"),
-    }
-}
-
-/// Writes the engines' changes until the stack stops: woken by every change of the world,
-/// and every [`PERIOD`] while the pipeline runs something.
-pub(crate) async fn follow(stack: Arc<Stack>) {
-    loop {
-        tokio::select! {
-            _ = stack.shutdown.cancelled() => return,
-            _ = stack.records.wake.notified() => {}
-            _ = tokio::time::sleep(PERIOD) => {}
-        }
-        let busy = stack.pipeline.get().is_some_and(|p| p.busy());
-        if busy || stack.records.world_dirty.load(Ordering::Acquire) {
-            persist_now(&stack).await;
-        }
-        tokio::time::sleep(MIN_GAP).await;
     }
 }
 

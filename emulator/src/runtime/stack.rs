@@ -18,7 +18,7 @@ use crate::ecs::model::TaskStatus;
 use crate::elbv2::backend::{Lb, TargetState};
 use crate::logs::backend::Logs;
 use crate::names::{self, Names};
-use crate::runtime::records::Writer;
+use crate::runtime::records::{self, Writer};
 use crate::runtime::state::{self, StackState, TaskProcess};
 use crate::world::World;
 use deployer_models::sync::lock;
@@ -93,6 +93,23 @@ impl Stack {
             records: &self.records,
             changed: false,
         }
+    }
+
+    /// Writes the records file if anything changed since the last write ([`Writer::persist`]
+    /// with the listeners' routes and the pipeline's records). Blocking (file I/O).
+    pub(crate) fn persist_records(&self) -> anyhow::Result<bool> {
+        self.records.persist(
+            &self.world,
+            &self.cfg.region,
+            || {
+                self.lb
+                    .listeners
+                    .iter()
+                    .map(|l| (l.kind.to_string(), l.target_group()))
+                    .collect()
+            },
+            || self.pipeline.get().map(|p| p.records()).unwrap_or_default(),
+        )
     }
 
     pub(crate) fn names(&self) -> Names {
@@ -294,5 +311,33 @@ impl Stack {
                 "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref {image}: {image}: not found (push it first: `deployer local push TAG`)"
             )),
         }
+    }
+}
+
+/// [`Stack::persist_records`] on a blocking thread, errors logged (the change stays in
+/// memory and is written with the next one).
+pub(crate) async fn persist_now(stack: &Arc<Stack>) {
+    let st = Arc::clone(stack);
+    match tokio::task::spawn_blocking(move || st.persist_records()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::error!(target: "records", "{e:#}"),
+        Err(e) => tracing::error!(target: "records", "writing the records: {e}"),
+    }
+}
+
+/// Writes the engines' changes until the stack stops: woken by every change of the world,
+/// and every [`records::PERIOD`] while the pipeline runs something.
+pub(crate) async fn follow_records(stack: Arc<Stack>) {
+    loop {
+        tokio::select! {
+            _ = stack.shutdown.cancelled() => return,
+            _ = stack.records.changed() => {}
+            _ = tokio::time::sleep(records::PERIOD) => {}
+        }
+        let busy = stack.pipeline.get().is_some_and(|p| p.busy());
+        if busy || stack.records.world_dirty() {
+            persist_now(&stack).await;
+        }
+        tokio::time::sleep(records::MIN_GAP).await;
     }
 }
