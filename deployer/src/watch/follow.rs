@@ -246,6 +246,8 @@ struct Follower<'a> {
 struct GuardWatch {
     /// (event, function) of the deployment's AppSpec, once read.
     hooks: Option<Vec<(String, String)>>,
+    /// The lifecycle events whose hooks' start was announced.
+    announced: std::collections::BTreeSet<String>,
     /// The group's alarm configuration (enabled: its alarm names), once read.
     alarm_names: Option<Vec<String>>,
     /// Each alarm's last state seen.
@@ -344,7 +346,10 @@ impl Follower<'_> {
         for ev in &events {
             self.reporter.event(self.started.elapsed(), ev);
             if let Event::Lifecycle { name, status, .. } = ev {
-                if status == "InProgress" {
+                // A hook's start comes before its result, also when a slow poll first sees
+                // its event already ended (the whole lifecycle can pass between two polls).
+                let ran = matches!(status.as_str(), "InProgress" | "Succeeded" | "Failed");
+                if ran && self.guards.borrow_mut().announced.insert(name.clone()) {
                     self.report_hook_start(name).await;
                 }
             }

@@ -38,6 +38,9 @@ use crate::world::World;
 
 /// How long the engine waits between two looks at the world.
 pub(crate) const TICK: Duration = Duration::from_millis(50);
+/// How long a replacement that served production keeps its tasks after a rollback moved
+/// production back (the local stand-in for the target group's deregistration delay).
+pub(crate) const ROLLBACK_DRAIN: Duration = Duration::from_secs(1);
 
 /// A listener of the load balancer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -510,10 +513,10 @@ fn finish_unsuccessfully<P: Platform>(p: &Arc<P>, id: &str, end: End) -> Option<
 }
 
 async fn rollback<P: Platform>(p: &Arc<P>, id: &str, of: &str) {
-    let Some((from, to)) = p
+    let Some((from, to, served_production)) = p
         .world()
         .deployment(of)
-        .map(|d| (d.replacement.clone(), d.original.clone()))
+        .map(|d| (d.replacement.clone(), d.original.clone(), d.switched))
     else {
         return;
     };
@@ -545,6 +548,19 @@ async fn rollback<P: Platform>(p: &Arc<P>, id: &str, of: &str) {
     }
     succeed(&**p, id, Hook::AllowTraffic);
     step(&**p, id, Hook::AfterAllowTraffic);
+    if served_production {
+        // The replacement served production until the switch just now (a rollback by an
+        // alarm, or by a person after the switch): connections the listener gave it an
+        // instant before are answered before its tasks stop, as the target group's
+        // deregistration delay lets them be on AWS. Stopping at once left one production
+        // request of a curl loop unanswered now and then.
+        let until = p.now() + ROLLBACK_DRAIN;
+        while p.now() < until {
+            if !p.tick().await {
+                return;
+            }
+        }
+    }
     if let Some(from) = from {
         delete_task_set(
             p,
