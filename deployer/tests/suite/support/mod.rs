@@ -65,25 +65,28 @@ pub fn deployer_bin() -> PathBuf {
     bin
 }
 
-/// The `demo` binary the stack runs: `DEPLOYER_DEMO_BIN`, else built with
-/// `cargo build -p demo` (once per test process) next to the deployer binary.
+/// The `demo` binary the stack runs: `DEPLOYER_TEST_DEMO_BIN` (`scripts/test` sets it to the
+/// one its workspace build made), else built with `cargo build -p demo` (once per test
+/// process: under nextest, once per test) next to the deployer binary.
 pub fn demo_bin() -> PathBuf {
     static DEMO: OnceLock<PathBuf> = OnceLock::new();
-    DEMO.get_or_init(|| workspace_bin("DEPLOYER_DEMO_BIN", "demo", "demo"))
+    DEMO.get_or_init(|| workspace_bin("DEPLOYER_TEST_DEMO_BIN", "demo", "demo"))
         .clone()
 }
 
 /// The validation hook's Lambda code (`bootstrap` of the hook crate) the stack registers
-/// for the appspec's Hooks: `DEPLOYER_HOOK_BIN`, else built with `cargo build -p
-/// release-hook` (once per test process) next to the deployer binary.
+/// for the appspec's Hooks: `DEPLOYER_TEST_HOOK_BIN` (set by `scripts/test`), else built
+/// with `cargo build -p release-hook` (once per test process) next to the deployer binary.
 pub fn hook_bin() -> PathBuf {
     static HOOK: OnceLock<PathBuf> = OnceLock::new();
-    HOOK.get_or_init(|| workspace_bin("DEPLOYER_HOOK_BIN", "release-hook", "bootstrap"))
+    HOOK.get_or_init(|| workspace_bin("DEPLOYER_TEST_HOOK_BIN", "release-hook", "bootstrap"))
         .clone()
 }
 
 /// `$env_var` when set, else binary `bin` of workspace package `package`, built with cargo
-/// into the deployer binary's directory.
+/// into the deployer binary's directory. (`cargo build -p PACKAGE` resolves features for
+/// that package alone, so after a workspace build it compiles the package's dependencies
+/// once more under their own hashes, and replaces the workspace build's binary.)
 fn workspace_bin(env_var: &str, package: &str, bin: &str) -> PathBuf {
     if let Some(p) = std::env::var_os(env_var) {
         return PathBuf::from(p);
