@@ -259,23 +259,6 @@ fn failed_deployment_report_carries_the_replacements_last_log_lines() {
     );
 }
 
-fn aws(stack: &LocalStack, args: &[&str]) -> serde_json::Value {
-    let out = stack
-        .command("aws")
-        .args(args)
-        .args(["--output", "json"])
-        .stdin(Stdio::null())
-        .output()
-        .expect("the AWS CLI (`aws`) is required: it comes with the machine image (or `pip install awscli`)");
-    assert!(
-        out.status.success(),
-        "aws {}: {}",
-        args.join(" "),
-        explain(&out)
-    );
-    serde_json::from_slice(&out.stdout).expect("aws answers JSON")
-}
-
 #[test]
 fn aws_cli_reads_the_local_logs_and_scalable_targets() {
     let stack = LocalStack::start();
@@ -283,17 +266,14 @@ fn aws_cli_reads_the_local_logs_and_scalable_targets() {
     support::http_get(&stack.nlb_url, &path).expect("GET through the NLB");
     let deadline = Instant::now() + Duration::from_secs(15);
     let events = loop {
-        let v = aws(
-            &stack,
-            &[
-                "logs",
-                "filter-log-events",
-                "--log-group-name",
-                "/ecs/demo",
-                "--filter-pattern",
-                &format!("\"{path}\""),
-            ],
-        );
+        let v = stack.aws_json(&[
+            "logs",
+            "filter-log-events",
+            "--log-group-name",
+            "/ecs/demo",
+            "--filter-pattern",
+            &format!("\"{path}\""),
+        ]);
         let events = v["events"].as_array().cloned().unwrap_or_default();
         if !events.is_empty() {
             break events;
@@ -305,18 +285,15 @@ fn aws_cli_reads_the_local_logs_and_scalable_targets() {
     let stream = events[0]["logStreamName"].as_str().unwrap().to_string();
     assert!(stream.starts_with("ecs/demo/"), "{stream}");
 
-    let v = aws(
-        &stack,
-        &[
-            "logs",
-            "describe-log-streams",
-            "--log-group-name",
-            "/ecs/demo",
-            "--order-by",
-            "LastEventTime",
-            "--descending",
-        ],
-    );
+    let v = stack.aws_json(&[
+        "logs",
+        "describe-log-streams",
+        "--log-group-name",
+        "/ecs/demo",
+        "--order-by",
+        "LastEventTime",
+        "--descending",
+    ]);
     let names: Vec<&str> = v["logStreams"]
         .as_array()
         .unwrap()
@@ -326,18 +303,15 @@ fn aws_cli_reads_the_local_logs_and_scalable_targets() {
     assert!(names.contains(&stream.as_str()), "{names:?}");
     assert!(names.len() >= 2, "one stream per task: {names:?}");
 
-    let v = aws(
-        &stack,
-        &[
-            "logs",
-            "get-log-events",
-            "--log-group-name",
-            "/ecs/demo",
-            "--log-stream-name",
-            &stream,
-            "--start-from-head",
-        ],
-    );
+    let v = stack.aws_json(&[
+        "logs",
+        "get-log-events",
+        "--log-group-name",
+        "/ecs/demo",
+        "--log-stream-name",
+        &stream,
+        "--start-from-head",
+    ]);
     let msgs: Vec<&str> = v["events"]
         .as_array()
         .unwrap()
@@ -347,29 +321,23 @@ fn aws_cli_reads_the_local_logs_and_scalable_targets() {
     assert!(msgs.iter().any(|m| m.contains(&path)), "{msgs:?}");
     assert!(v["nextForwardToken"].as_str().unwrap().starts_with("f/"));
 
-    let v = aws(
-        &stack,
-        &[
-            "application-autoscaling",
-            "describe-scalable-targets",
-            "--service-namespace",
-            "ecs",
-        ],
-    );
+    let v = stack.aws_json(&[
+        "application-autoscaling",
+        "describe-scalable-targets",
+        "--service-namespace",
+        "ecs",
+    ]);
     let t = &v["ScalableTargets"][0];
     assert_eq!(t["ResourceId"], "service/demo/demo", "{v}");
     assert_eq!(t["ScalableDimension"], "ecs:service:DesiredCount");
     assert_eq!(t["MinCapacity"], 2, "min = the service's task count");
     assert!(t["MaxCapacity"].as_i64().unwrap() >= 2, "{v}");
-    let v = aws(
-        &stack,
-        &[
-            "application-autoscaling",
-            "describe-scaling-policies",
-            "--service-namespace",
-            "ecs",
-        ],
-    );
+    let v = stack.aws_json(&[
+        "application-autoscaling",
+        "describe-scaling-policies",
+        "--service-namespace",
+        "ecs",
+    ]);
     assert_eq!(
         v["ScalingPolicies"][0]["TargetTrackingScalingPolicyConfiguration"]
             ["PredefinedMetricSpecification"]["PredefinedMetricType"],
@@ -689,19 +657,16 @@ fn one_off_tasks_and_stopping_a_task() {
 #[test]
 fn aws_cli_runs_and_lists_tasks() {
     let stack = LocalStack::start();
-    let v = aws(
-        &stack,
-        &[
-            "ecs",
-            "run-task",
-            "--cluster",
-            "demo",
-            "--task-definition",
-            "demo",
-            "--overrides",
-            r#"{"containerOverrides":[{"name":"demo","command":["--version"]}]}"#,
-        ],
-    );
+    let v = stack.aws_json(&[
+        "ecs",
+        "run-task",
+        "--cluster",
+        "demo",
+        "--task-definition",
+        "demo",
+        "--overrides",
+        r#"{"containerOverrides":[{"name":"demo","command":["--version"]}]}"#,
+    ]);
     let arn = v["tasks"][0]["taskArn"]
         .as_str()
         .expect("a task ARN")
@@ -710,17 +675,14 @@ fn aws_cli_runs_and_lists_tasks() {
     // It exits on its own; ListTasks sees it stopped, with exit code 0.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let v = aws(
-            &stack,
-            &[
-                "ecs",
-                "list-tasks",
-                "--cluster",
-                "demo",
-                "--desired-status",
-                "STOPPED",
-            ],
-        );
+        let v = stack.aws_json(&[
+            "ecs",
+            "list-tasks",
+            "--cluster",
+            "demo",
+            "--desired-status",
+            "STOPPED",
+        ]);
         if v["taskArns"]
             .as_array()
             .unwrap()
@@ -735,29 +697,23 @@ fn aws_cli_runs_and_lists_tasks() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    let v = aws(
-        &stack,
-        &[
-            "ecs",
-            "describe-tasks",
-            "--cluster",
-            "demo",
-            "--tasks",
-            &arn,
-        ],
-    );
+    let v = stack.aws_json(&[
+        "ecs",
+        "describe-tasks",
+        "--cluster",
+        "demo",
+        "--tasks",
+        &arn,
+    ]);
     assert_eq!(v["tasks"][0]["containers"][0]["exitCode"], 0, "{v}");
-    let v = aws(
-        &stack,
-        &[
-            "ecs",
-            "list-tasks",
-            "--cluster",
-            "demo",
-            "--service-name",
-            "demo",
-        ],
-    );
+    let v = stack.aws_json(&[
+        "ecs",
+        "list-tasks",
+        "--cluster",
+        "demo",
+        "--service-name",
+        "demo",
+    ]);
     let service_tasks = v["taskArns"].as_array().unwrap();
     assert_eq!(service_tasks.len(), 2, "{v}");
     assert!(!service_tasks.iter().any(|a| a == arn.as_str()));

@@ -678,20 +678,7 @@ fn aws_cli_ecs_deploy_completes_against_the_local_stack() {
 #[test]
 fn aws_cli_first_reads_are_served() {
     let stack = LocalStack::start();
-    let aws = |args: &[&str]| {
-        let out = stack
-            .command("aws")
-            .args(args)
-            .args(["--output", "json"])
-            .output()
-            .expect("run aws");
-        assert!(
-            out.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON")
-    };
+    let aws = |args: &[&str]| stack.aws_json(args);
     let clusters = aws(&["ecs", "list-clusters"]);
     assert!(clusters["clusterArns"][0]
         .as_str()
@@ -1139,20 +1126,7 @@ fn stop_build_stops_a_build_that_never_ends() {
     let stack = LocalStack::start_with(&["--tasks", "1"]);
     let (_work, pgid, build) = start_endless_build(&stack);
     assert!(build.starts_with("demo:"), "{build}");
-    let aws = |args: &[&str]| {
-        let out = stack
-            .command("aws")
-            .args(args)
-            .args(["--output", "json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
+    let aws = |args: &[&str]| stack.aws_json(args);
     let stopped = aws(&["codebuild", "stop-build", "--id", &build]);
     assert_eq!(stopped["build"]["id"], build.as_str());
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -1194,20 +1168,7 @@ fn stop_build_stops_a_build_that_never_ends() {
 fn stop_pipeline_execution_abandons_its_build() {
     let stack = LocalStack::start_with(&["--tasks", "1"]);
     let (_work, pgid, _) = start_endless_build(&stack);
-    let aws = |args: &[&str]| {
-        let out = stack
-            .command("aws")
-            .args(args)
-            .args(["--output", "json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
+    let aws = |args: &[&str]| stack.aws_json(args);
     let list = aws(&[
         "codepipeline",
         "list-pipeline-executions",
@@ -1294,20 +1255,7 @@ fn up_after_a_crash_mid_build_stops_the_builds_process_group() {
     stack.down();
     let again = LocalStack::start_in(dir, &["--tasks", "1"]);
     // Its record came back, ended: its process group is gone, it cannot go on.
-    let aws = |args: &[&str]| {
-        let out = again
-            .command("aws")
-            .args(args)
-            .args(["--output", "json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
+    let aws = |args: &[&str]| again.aws_json(args);
     let got = aws(&["codebuild", "batch-get-builds", "--ids", &build]);
     let b = &got["builds"][0];
     assert_eq!(b["buildStatus"], "FAULT", "{got}");

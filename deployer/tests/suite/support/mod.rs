@@ -242,6 +242,30 @@ impl LocalStack {
         c
     }
 
+    /// `aws ARGS --output json` against this stack (the real AWS CLI), asserted to succeed,
+    /// its answer parsed; a missing `aws` fails the test and says what to install.
+    pub fn aws_json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self
+            .command("aws")
+            .args(args)
+            .args(["--output", "json"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect(
+                "the AWS CLI (`aws`) is required: it comes with the machine image \
+                 (or `pip install awscli`)",
+            );
+        assert!(
+            out.status.success(),
+            "aws {}: exit {:?}\n{}",
+            args.join(" "),
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("aws {} did not answer JSON: {e}", args.join(" ")))
+    }
+
     fn apply_env(&self, c: &mut Command) {
         c.env_remove("AWS_PROFILE")
             .env_remove("AWS_SESSION_TOKEN")
