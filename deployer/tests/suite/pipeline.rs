@@ -20,6 +20,79 @@ use support::LocalStack;
 
 /// A throwaway repository with the workspace's tracked files as they are on disk, its
 /// remote `local` the stack's repository.
+/// A `deployer pipeline watch` running in the background, its stderr collected as it
+/// comes (so a test can wait for a line instead of sleeping).
+struct Watcher {
+    child: std::process::Child,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watcher {
+    fn spawn(cmd: &mut Command) -> Watcher {
+        use std::io::BufRead;
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start deployer pipeline watch");
+        let pipe = child.stderr.take().expect("piped stderr");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let into = stderr.clone();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut s = into.lock().unwrap_or_else(|e| e.into_inner());
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        Watcher {
+            child,
+            stderr,
+            reader: Some(reader),
+        }
+    }
+
+    fn text(&self) -> String {
+        self.stderr
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits (at most 60 s) until stderr has a line containing `needle`.
+    async fn wait_for(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.text().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} from `pipeline watch` within 60 s: {}",
+                self.text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Its exit code and whole stderr.
+    fn finish(mut self) -> (Option<i32>, String) {
+        let status = self.child.wait().expect("wait for deployer pipeline watch");
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("stderr reader");
+        }
+        (status.code(), self.text())
+    }
+}
+
+impl Drop for Watcher {
+    /// A test that fails before `finish` leaves no watch running (stopped by its PID).
+    fn drop(&mut self) {
+        if self.reader.is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn clone_workspace(root: &Path, remote: &str) -> PathBuf {
     let (work, _) = working_copy(root);
     sh(&work, &format!("git remote add local '{remote}'"));
@@ -264,49 +337,38 @@ async fn push_to_deploy_and_the_three_ways_a_release_fails() {
 
     // 2. A commit that does not compile fails Build; the live version keeps serving;
     // `pipeline watch --wait-start` picks up the push and shows the build's last lines.
-    let watcher = stack
-        .deployer()
-        .args(["pipeline", "watch", "--wait-start", "120s"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let short_watch = stack
-        .deployer()
-        .args([
-            "pipeline",
-            "watch",
-            "--wait-start",
-            "120s",
-            // Well inside the broken commit's build (its pre_build phase alone takes
-            // about two seconds).
-            "--timeout",
-            "1s",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let watcher =
+        Watcher::spawn(
+            stack
+                .deployer()
+                .args(["pipeline", "watch", "--wait-start", "120s"]),
+        );
+    let short_watch = Watcher::spawn(stack.deployer().args([
+        "pipeline",
+        "watch",
+        "--wait-start",
+        "120s",
+        // Well inside the broken commit's build (its pre_build phase alone takes
+        // about two seconds).
+        "--timeout",
+        "1s",
+    ]));
+    // Both have listed the executions before the push (else the push's could count as old).
+    watcher.wait_for("waiting up to").await;
+    short_watch.wait_for("waiting up to").await;
     sh(
         &work,
         "printf '\\nfn broken( {{\\n' >> app/src/main.rs && git commit -qam 'does not compile' && git push -q local main",
     );
     let broken = sh(&work, "git rev-parse HEAD");
-    let timed_out = short_watch.wait_with_output().unwrap();
+    let (code, timed_out) = short_watch.finish();
     assert_eq!(
-        timed_out.status.code(),
+        code,
         Some(5),
-        "watching past --timeout exits 5: {}",
-        String::from_utf8_lossy(&timed_out.stderr)
+        "watching past --timeout exits 5: {timed_out}"
     );
-    let watched = watcher.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&watched.stderr);
-    assert_eq!(
-        watched.status.code(),
-        Some(3),
-        "a failed build exits 3: {err}"
-    );
+    let (code, err) = watcher.finish();
+    assert_eq!(code, Some(3), "a failed build exits 3: {err}");
     assert!(
         err.contains("build phase BUILD FAILED: COMMAND_EXECUTION_ERROR"),
         "{err}"
