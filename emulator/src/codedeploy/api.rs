@@ -599,11 +599,11 @@ fn target_json(w: &World, d: &Deployment) -> Value {
         let gone_tg = other.map_or(if label == "Blue" { 0 } else { 1 }, |t| 1 - t);
         let (desired, pending, running, status, tg) = match w.task_set(id) {
             Some(ts) => {
-                let v = ecs::api::task_set_json(w, ts);
+                let v = ecs::shapes::TaskSet::of(w, ts);
                 (
                     ts.desired as i64,
-                    v["pendingCount"].as_i64().unwrap_or(0),
-                    v["runningCount"].as_i64().unwrap_or(0),
+                    v.pending_count as i64,
+                    v.running_count as i64,
                     ts.status.as_str(),
                     ts.tg,
                 )
