@@ -16,6 +16,10 @@ impl<T: Copy + Into<&'static str>> Serialize for AwsName<T> {
     }
 }
 
+/// The answer of an operation that has no output in AWS's model: `{}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Empty {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
