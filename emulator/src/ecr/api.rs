@@ -123,14 +123,15 @@ fn handle_store(store: &ImageStore, names: &Names, op: &str, input: &Value) -> A
                 } else {
                     by_digest(store.list(repo))
                         .iter()
-                        .map(|g| ImageDetail::of(g))
+                        .map(|g| ImageDetail::of(g, store.registry_id()))
                         .collect()
                 }
             } else {
                 let mut out = Vec::new();
                 for id in &r.image_ids {
                     let found = find(store, repo, id)?.ok_or_else(|| not_found(store, repo, id))?;
-                    out.push(ImageDetail::of(&store.by_digest(repo, &found.digest)));
+                    let group = store.by_digest(repo, &found.digest);
+                    out.push(ImageDetail::of(&group, store.registry_id()));
                 }
                 out
             };

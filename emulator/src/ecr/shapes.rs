@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::backend::{ImageRecord, MANIFEST_MEDIA_TYPE};
-use crate::names::ACCOUNT_ID;
 
 /// ImageIdentifier.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -40,7 +39,7 @@ pub(crate) struct DescribeImagesResponse {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ImageDetail {
-    pub(crate) registry_id: &'static str,
+    pub(crate) registry_id: String,
     pub(crate) repository_name: String,
     pub(crate) image_digest: String,
     pub(crate) image_tags: Vec<String>,
@@ -51,11 +50,11 @@ pub(crate) struct ImageDetail {
 }
 
 impl ImageDetail {
-    /// One image: the records of its tags (at least one).
-    pub(crate) fn of(group: &[ImageRecord]) -> Self {
+    /// One image of registry `registry_id`: the records of its tags (at least one).
+    pub(crate) fn of(group: &[ImageRecord], registry_id: &str) -> Self {
         let first = &group[0];
         ImageDetail {
-            registry_id: ACCOUNT_ID,
+            registry_id: registry_id.to_string(),
             repository_name: first.repository.clone(),
             image_digest: first.digest.clone(),
             image_tags: group.iter().map(|r| r.tag.clone()).collect(),
