@@ -6,14 +6,16 @@
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::backend::{
-    check_scope, member, page_bounds, target_json, target_tracking, AutoScaling, PolicyRequest,
-    Registration, Scope, Suspended, DIMENSION, NAMESPACE,
+    check_scope, member, page_bounds, target_tracking, AutoScaling, PolicyRequest, Registration,
+    Scope, Suspended,
 };
+use super::shapes::*;
 use crate::wire::error::{ApiError, Common};
-use crate::wire::json::{request, ApiResult};
+use crate::wire::json::{answer, request, ApiResult};
+use crate::wire::shape::Empty;
 
 /// The JSON 1.1 target prefix of Application Auto Scaling.
 pub(crate) const TARGET_PREFIX: &str = "AnyScaleFrontendService";
@@ -133,22 +135,17 @@ fn scope<'a>(namespace: &'a Option<String>, dimension: &'a Option<String>) -> Sc
     }
 }
 
-/// One page of `items` under `key`, with the NextToken of the next.
-fn page(
-    items: Vec<Value>,
+/// One page of `items`, with the NextToken of the next.
+fn page<T>(
+    items: Vec<T>,
     max_results: Option<u32>,
     next_token: Option<&str>,
-    key: &str,
-) -> ApiResult {
+) -> Result<(Vec<T>, Option<String>), ApiError> {
     let (offset, max) = page_bounds(max_results, next_token)?;
     let total = items.len();
-    let page: Vec<Value> = items.into_iter().skip(offset).take(max).collect();
-    let len = page.len();
-    let mut out = json!({ key: page });
-    if offset + len < total {
-        out["NextToken"] = json!((offset + len).to_string());
-    }
-    Ok(out)
+    let page: Vec<T> = items.into_iter().skip(offset).take(max).collect();
+    let end = offset + page.len();
+    Ok((page, (end < total).then(|| end.to_string())))
 }
 
 /// Handles one operation; `now` is epoch seconds.
@@ -172,13 +169,15 @@ pub(crate) fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -
                 },
                 now,
             )?;
-            Ok(json!({"ScalableTargetARN": arn}))
+            answer(RegisterScalableTargetResponse {
+                scalable_target_arn: arn,
+            })
         }
         "DeregisterScalableTarget" => {
             let r: TargetRequest = request(input)?;
             check_scope(r.scope(), true)?;
             backend.deregister(member(r.resource_id.as_deref(), "ResourceId")?)?;
-            Ok(json!({}))
+            answer(Empty {})
         }
         "DescribeScalableTargets" => {
             let r: DescribeScalableTargetsRequest = request(input)?;
@@ -186,14 +185,14 @@ pub(crate) fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -
             let items = backend
                 .targets(&r.resource_ids)
                 .iter()
-                .map(target_json)
+                .map(ScalableTarget::of)
                 .collect();
-            page(
-                items,
-                r.max_results,
-                r.next_token.as_deref(),
-                "ScalableTargets",
-            )
+            let (scalable_targets, next_token) =
+                page(items, r.max_results, r.next_token.as_deref())?;
+            answer(DescribeScalableTargetsResponse {
+                scalable_targets,
+                next_token,
+            })
         }
         "PutScalingPolicy" => {
             let r: PutScalingPolicyRequest = request(input)?;
@@ -220,10 +219,7 @@ pub(crate) fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -
                 disable_scale_in: c.disable_scale_in,
             })?;
             let p = backend.put_policy(resource, name, config, raw.unwrap_or_default(), now)?;
-            Ok(json!({
-                "PolicyARN": p.arn,
-                "Alarms": p.alarms.iter().map(|(n, a)| json!({"AlarmName": n, "AlarmARN": a})).collect::<Vec<_>>(),
-            }))
+            answer(PutScalingPolicyResponse::of(&p))
         }
         "DeleteScalingPolicy" => {
             let r: DeleteScalingPolicyRequest = request(input)?;
@@ -232,7 +228,7 @@ pub(crate) fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -
                 member(r.resource_id.as_deref(), "ResourceId")?,
                 member(r.policy_name.as_deref(), "PolicyName")?,
             )?;
-            Ok(json!({}))
+            answer(Empty {})
         }
         "DescribeScalingPolicies" => {
             let r: DescribeRequest = request(input)?;
@@ -240,26 +236,14 @@ pub(crate) fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -
             let items = backend
                 .policies(r.resource_id.as_deref(), &r.policy_names)
                 .iter()
-                .map(|p| {
-                    json!({
-                        "PolicyARN": p.arn,
-                        "PolicyName": p.name,
-                        "ServiceNamespace": NAMESPACE,
-                        "ResourceId": p.resource_id,
-                        "ScalableDimension": DIMENSION,
-                        "PolicyType": "TargetTrackingScaling",
-                        "TargetTrackingScalingPolicyConfiguration": p.raw_config,
-                        "Alarms": p.alarms.iter().map(|(n, a)| json!({"AlarmName": n, "AlarmARN": a})).collect::<Vec<_>>(),
-                        "CreationTime": p.created,
-                    })
-                })
+                .map(ScalingPolicy::of)
                 .collect();
-            page(
-                items,
-                r.max_results,
-                r.next_token.as_deref(),
-                "ScalingPolicies",
-            )
+            let (scaling_policies, next_token) =
+                page(items, r.max_results, r.next_token.as_deref())?;
+            answer(DescribeScalingPoliciesResponse {
+                scaling_policies,
+                next_token,
+            })
         }
         "DescribeScalingActivities" => {
             let r: DescribeRequest = request(input)?;
@@ -267,32 +251,14 @@ pub(crate) fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -
             let items = backend
                 .activities(r.resource_id.as_deref())
                 .iter()
-                .map(|a| {
-                    let mut v = json!({
-                        "ActivityId": a.id,
-                        "ServiceNamespace": NAMESPACE,
-                        "ResourceId": a.resource_id,
-                        "ScalableDimension": DIMENSION,
-                        "Description": a.description,
-                        "Cause": a.cause,
-                        "StartTime": a.start,
-                        "StatusCode": a.status,
-                    });
-                    if let Some(end) = a.end {
-                        v["EndTime"] = json!(end);
-                    }
-                    if let Some(m) = &a.message {
-                        v["StatusMessage"] = json!(m);
-                    }
-                    v
-                })
+                .map(ScalingActivity::of)
                 .collect();
-            page(
-                items,
-                r.max_results,
-                r.next_token.as_deref(),
-                "ScalingActivities",
-            )
+            let (scaling_activities, next_token) =
+                page(items, r.max_results, r.next_token.as_deref())?;
+            answer(DescribeScalingActivitiesResponse {
+                scaling_activities,
+                next_token,
+            })
         }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
@@ -309,6 +275,7 @@ pub(crate) fn handle(backend: &AutoScaling, op: &str, input: &Value, now: f64) -
 mod tests {
     use super::super::engine::{Observation, Params};
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn requests_fit_botocore() {
@@ -414,6 +381,43 @@ mod tests {
             v["ScalingPolicies"][0]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"],
             60.0
         );
+        assert_eq!(
+            v["ScalingPolicies"][0]["PolicyType"],
+            "TargetTrackingScaling"
+        );
+        let v = handle(
+            &b,
+            "DescribeScalingActivities",
+            &json!({"ServiceNamespace": "ecs"}),
+            101.0,
+        )
+        .unwrap();
+        let a = &v["ScalingActivities"][0];
+        assert_eq!(a["StatusCode"], "Successful");
+        assert_eq!(a["EndTime"], 1.0);
+        assert!(v.get("NextToken").is_none());
+        for (op, input) in [
+            (
+                "DeleteScalingPolicy",
+                with(scope(), json!({"PolicyName": "cpu"})),
+            ),
+            ("DeregisterScalableTarget", scope()),
+        ] {
+            let v = handle(&b, op, &input, 102.0).unwrap();
+            assert_eq!(v, json!({}), "{op}");
+            fits_botocore(op, &v);
+        }
+    }
+
+    /// The shape check can fail: a member the output shape does not have.
+    #[test]
+    #[should_panic(expected = "does not fit botocore")]
+    fn an_unknown_member_does_not_fit() {
+        let b = backend();
+        let input = with(scope(), json!({"MinCapacity": 2, "MaxCapacity": 4}));
+        let mut v = handle(&b, "RegisterScalableTarget", &input, 100.0).unwrap();
+        v["ScalableTargetArn"] = v["ScalableTargetARN"].clone();
+        fits_botocore("RegisterScalableTarget", &v);
     }
 
     #[test]

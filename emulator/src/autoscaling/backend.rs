@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::engine::{Bounds, Decision, Metric, Observation, Params, TargetTracking, Tracker};
@@ -692,28 +692,10 @@ pub(crate) async fn run(
     }
 }
 
-/// A target as DescribeScalableTargets answers it.
-pub(crate) fn target_json(t: &ScalableTarget) -> Value {
-    json!({
-        "ServiceNamespace": NAMESPACE,
-        "ResourceId": t.resource_id,
-        "ScalableDimension": DIMENSION,
-        "MinCapacity": t.min,
-        "MaxCapacity": t.max,
-        "RoleARN": t.role_arn,
-        "CreationTime": t.created,
-        "SuspendedState": {
-            "DynamicScalingInSuspended": t.suspended.dynamic_in,
-            "DynamicScalingOutSuspended": t.suspended.dynamic_out,
-            "ScheduledScalingSuspended": t.suspended.scheduled,
-        },
-        "ScalableTargetARN": t.arn,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn only_the_ecs_desired_count_and_cpu_or_memory_target_tracking_are_served() {

@@ -3,7 +3,7 @@
 //! cause. The backend (this module: state and operations, no HTTP), the engine that
 //! decides ([`engine`], pure), the measurements it decides on ([`cpu`], from the tasks'
 //! processes), the driver that ties them to a service ([`run`]), and the JSON 1.1 API
-//! ([`api`]).
+//! ([`api`], answering with the serde types of [`shapes`], botocore's output shapes).
 //!
 //! Differences from AWS, on purpose: only the `ecs` namespace and
 //! `ecs:service:DesiredCount` (other namespaces answer ValidationException); only target
@@ -16,3 +16,4 @@ pub(crate) mod api;
 pub(crate) mod backend;
 pub(crate) mod cpu;
 pub(crate) mod engine;
+pub(crate) mod shapes;

@@ -13,11 +13,15 @@ use std::str::FromStr;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::backend::{Alarm, AlarmQuery, AlarmSpec, CloudWatch, CwCode, MetricKey};
+use super::backend::{AlarmQuery, AlarmSpec, CloudWatch, CwCode, MetricKey};
 use super::engine::{Comparison, Missing, StateValue, Statistic};
+use super::shapes::{
+    AlarmHistoryItem, DescribeAlarmHistoryOutput, DescribeAlarmsOutput, MetricAlarm,
+};
 use crate::wire::error::{ApiError, Common};
-use crate::wire::json::request;
+use crate::wire::json::{answer, request};
 use crate::wire::query::lenient;
+use crate::wire::shape::Empty;
 
 /// The query protocol's API version of CloudWatch.
 pub(crate) const VERSION: &str = "2010-08-01";
@@ -212,41 +216,6 @@ fn spec_of(req: PutMetricAlarmInput) -> Result<AlarmSpec, ApiError> {
     })
 }
 
-/// MetricAlarm, as DescribeAlarms answers it.
-pub(crate) fn alarm_json(a: &Alarm) -> Value {
-    let s = &a.spec;
-    let mut v = json!({
-        "AlarmName": s.name,
-        "AlarmArn": a.arn,
-        "AlarmDescription": s.description,
-        "AlarmConfigurationUpdatedTimestamp": a.configuration_updated,
-        "ActionsEnabled": s.actions_enabled,
-        "OKActions": s.ok_actions,
-        "AlarmActions": s.alarm_actions,
-        "InsufficientDataActions": s.insufficient_data_actions,
-        "StateValue": a.state.as_str(),
-        "StateReason": a.reason,
-        "StateReasonData": a.reason_data,
-        "StateUpdatedTimestamp": a.state_updated,
-        "MetricName": s.metric.name,
-        "Namespace": s.metric.namespace,
-        "Statistic": <&str>::from(s.statistic),
-        "Dimensions": s.metric.dimensions.iter().map(|(n, v)| json!({"Name": n, "Value": v})).collect::<Vec<_>>(),
-        "Period": s.period,
-        "Unit": s.unit,
-        "EvaluationPeriods": s.evaluation_periods,
-        "DatapointsToAlarm": s.datapoints_to_alarm,
-        "Threshold": s.threshold,
-        "ComparisonOperator": <&str>::from(s.comparison),
-        "TreatMissingData": s.treat_missing_data.map(<&str>::from),
-        "StateTransitionedTimestamp": a.state_transitioned,
-    });
-    if let Value::Object(m) = &mut v {
-        m.retain(|_, x| !x.is_null());
-    }
-    v
-}
-
 /// One operation: the request's JSON in, the answer's JSON out (timestamps as epoch
 /// seconds, named by [`TIMESTAMPS`]).
 pub(crate) fn handle(
@@ -259,7 +228,7 @@ pub(crate) fn handle(
         "PutMetricAlarm" => {
             let spec = spec_of(request(input)?)?;
             cw.put_metric_alarm(spec, now_ms)?;
-            Ok(json!({}))
+            answer(Empty {})
         }
         "DescribeAlarms" => {
             let req: DescribeAlarmsInput = request(input)?;
@@ -278,21 +247,20 @@ pub(crate) fn handle(
             // Composite alarms are not served: an AlarmTypes of only CompositeAlarm lists none.
             let metric = req.alarm_types.is_empty()
                 || req.alarm_types.iter().any(|t| t == "MetricAlarm");
-            let alarms: Vec<Value> = if metric {
-                alarms.iter().map(alarm_json).collect()
-            } else {
-                Vec::new()
-            };
-            let mut v = json!({"MetricAlarms": alarms, "CompositeAlarms": []});
-            if let Some(t) = next {
-                v["NextToken"] = json!(t);
-            }
-            Ok(v)
+            answer(DescribeAlarmsOutput {
+                metric_alarms: if metric {
+                    alarms.iter().map(MetricAlarm::of).collect()
+                } else {
+                    Vec::new()
+                },
+                composite_alarms: Vec::new(),
+                next_token: next,
+            })
         }
         "DeleteAlarms" => {
             let req: DeleteAlarmsInput = request(input)?;
             cw.delete_alarms(&req.alarm_names)?;
-            Ok(json!({}))
+            answer(Empty {})
         }
         "SetAlarmState" => {
             let req: SetAlarmStateInput = request(input)?;
@@ -311,7 +279,7 @@ pub(crate) fn handle(
             )? {
                 tracing::info!(target: "cloudwatch", "alarm {}: {} -> {} (SetAlarmState): {}", t.alarm, t.from.as_str(), t.to.as_str(), t.reason);
             }
-            Ok(json!({}))
+            answer(Empty {})
         }
         "DescribeAlarmHistory" => {
             let req: DescribeAlarmHistoryInput = request(input)?;
@@ -322,7 +290,7 @@ pub(crate) fn handle(
                     "1 validation error detected: Value '{n}' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100"
                 ))),
             };
-            let items: Vec<Value> = cw
+            let items = cw
                 .history(
                     req.alarm_name.as_deref(),
                     req.history_item_type.as_deref(),
@@ -331,18 +299,11 @@ pub(crate) fn handle(
                     max,
                 )
                 .iter()
-                .map(|h| {
-                    json!({
-                        "AlarmName": h.alarm_name,
-                        "AlarmType": "MetricAlarm",
-                        "Timestamp": h.timestamp,
-                        "HistoryItemType": h.kind,
-                        "HistorySummary": h.summary,
-                        "HistoryData": h.data,
-                    })
-                })
+                .map(AlarmHistoryItem::of)
                 .collect();
-            Ok(json!({"AlarmHistoryItems": items}))
+            answer(DescribeAlarmHistoryOutput {
+                alarm_history_items: items,
+            })
         }
         _ => Err(ApiError::new(
             Common::InvalidAction,
@@ -447,6 +408,84 @@ mod tests {
             h["AlarmHistoryItems"][0]["HistoryItemType"],
             json!("ConfigurationUpdate")
         );
+    }
+
+    /// Both alarms (the one of infra/codedeploy.tf, and one with every optional member), one
+    /// set to ALARM with reason data.
+    fn two_alarms() -> CloudWatch {
+        let cw = cw();
+        handle(&cw, "PutMetricAlarm", &form().to_json(), T0).unwrap();
+        let mut f = form();
+        f.0.retain(|(k, _)| k != "AlarmName");
+        for (k, v) in [
+            ("AlarmName", "full"),
+            ("AlarmDescription", "every member"),
+            ("ActionsEnabled", "false"),
+            (
+                "OKActions.member.1",
+                "arn:aws:sns:us-east-1:000000000000:ok",
+            ),
+            (
+                "AlarmActions.member.1",
+                "arn:aws:sns:us-east-1:000000000000:alarm",
+            ),
+            ("Unit", "Count"),
+        ] {
+            f.0.push((k.to_string(), v.to_string()));
+        }
+        handle(&cw, "PutMetricAlarm", &f.to_json(), T0).unwrap();
+        let set = json!({"AlarmName": "full", "StateValue": "ALARM", "StateReason": "test",
+            "StateReasonData": "{\"why\": 1}"});
+        handle(&cw, "SetAlarmState", &set, T0 + 1_000).unwrap();
+        cw
+    }
+
+    #[test]
+    fn every_answer_fits_botocore() {
+        let cw = two_alarms();
+        let t = T0 + 2_000;
+        let v = handle(&cw, "DescribeAlarms", &json!({}), t).unwrap();
+        fits_botocore("cloudwatch", "DescribeAlarms", &v);
+        let full = &v["MetricAlarms"][1];
+        assert_eq!(full["StateValue"], "ALARM");
+        assert_eq!(full["StateReasonData"], "{\"why\": 1}");
+        assert_eq!(full["Unit"], "Count");
+        assert_eq!(full["AlarmDescription"], "every member");
+        assert_eq!(full["ActionsEnabled"], false);
+        assert_eq!(full["TreatMissingData"], "notBreaching");
+        let plain = &v["MetricAlarms"][0];
+        for absent in ["AlarmDescription", "StateReasonData", "Unit"] {
+            assert!(plain.get(absent).is_none(), "{absent}");
+        }
+        let v = handle(&cw, "DescribeAlarms", &json!({"MaxRecords": 1}), t).unwrap();
+        fits_botocore("cloudwatch", "DescribeAlarms", &v);
+        assert!(v["NextToken"].is_string());
+        let v = handle(
+            &cw,
+            "DescribeAlarms",
+            &json!({"AlarmTypes": ["CompositeAlarm"]}),
+            t,
+        )
+        .unwrap();
+        assert_eq!(v, json!({"MetricAlarms": [], "CompositeAlarms": []}));
+        let v = handle(&cw, "DescribeAlarmHistory", &json!({}), t).unwrap();
+        fits_botocore("cloudwatch", "DescribeAlarmHistory", &v);
+        assert_eq!(v["AlarmHistoryItems"][0]["AlarmType"], "MetricAlarm");
+        // PutMetricAlarm, SetAlarmState and DeleteAlarms have no output in botocore's model.
+        let set = json!({"AlarmName": "full", "StateValue": "OK", "StateReason": "r"});
+        assert_eq!(handle(&cw, "SetAlarmState", &set, t).unwrap(), json!({}));
+        let delete = json!({"AlarmNames": ["full"]});
+        assert_eq!(handle(&cw, "DeleteAlarms", &delete, t).unwrap(), json!({}));
+    }
+
+    /// The shape check can fail: a state outside StateValue's enum.
+    #[test]
+    #[should_panic(expected = "not in enum")]
+    fn a_state_outside_the_enum_does_not_fit() {
+        let cw = two_alarms();
+        let mut v = handle(&cw, "DescribeAlarms", &json!({}), T0).unwrap();
+        v["MetricAlarms"][0]["StateValue"] = json!("Alarm");
+        fits_botocore("cloudwatch", "DescribeAlarms", &v);
     }
 
     #[test]

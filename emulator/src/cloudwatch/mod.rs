@@ -9,8 +9,9 @@
 //! (`aws_cloudwatch_metric_alarm.http_5xx`: `demo-http-5xx`, Sum of `demo/service`
 //! `Http5xx` over 60 s, 1 of 1 period at or above 5, missing data not breaching).
 //!
-//! Served in both protocols its clients use ([`api`]): PutMetricAlarm, DescribeAlarms,
-//! DeleteAlarms, SetAlarmState, DescribeAlarmHistory.
+//! Served in both protocols its clients use ([`api`], answering with the serde types of
+//! [`shapes`], botocore's output shapes): PutMetricAlarm, DescribeAlarms, DeleteAlarms,
+//! SetAlarmState, DescribeAlarmHistory.
 //!
 //! Differences from AWS, on purpose: only metric alarms on one metric with a plain
 //! statistic (no metric math, percentiles, anomaly detection or composite alarms); alarm
@@ -23,3 +24,4 @@
 pub(crate) mod api;
 pub(crate) mod backend;
 pub(crate) mod engine;
+pub(crate) mod shapes;

@@ -5,8 +5,9 @@
 //!   phase transitions, UPLOAD_ARTIFACTS ([`artifacts`]), log lines as CodeBuild writes
 //!   them ([`logs`]).
 //! - [`standin`]: `docker` and `aws` on the build's PATH, backed by [`crate::images`].
-//! - [`model`]: a build's record with CodeBuild's enums and its `BatchGetBuilds` shape.
-//! - [`api`]: BatchGetBuilds, with AWS's shapes and error codes ([`Error`]).
+//! - [`model`]: a build's record with CodeBuild's enums.
+//! - [`api`]: BatchGetBuilds and StopBuild, answering with the serde types of [`shapes`]
+//!   (botocore's output shapes) and AWS's error codes ([`Error`]).
 //!
 //! Differences from CodeBuild are on purpose and listed in each module: no container
 //! (the build runs with this machine's tools, as the user running the stack), `docker`
@@ -18,6 +19,7 @@ pub(crate) mod buildspec;
 pub mod logs;
 pub mod model;
 pub mod runner;
+pub(crate) mod shapes;
 pub mod standin;
 
 use crate::wire::error::ErrorCode;

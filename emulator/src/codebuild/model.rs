@@ -1,12 +1,12 @@
-//! A local CodeBuild build: its phases and statuses as CodeBuild's enums, and its
-//! `BatchGetBuilds` shape (botocore's `codebuild` model: `Build`, `BuildPhase`). Builds are
-//! serde types: the stack keeps them on disk (`runtime::records`).
+//! A local CodeBuild build: its phases and statuses as CodeBuild's enums (their strum
+//! names are AWS's; `super::shapes` writes a build as BatchGetBuilds answers it). Builds
+//! are serde types: the stack keeps them on disk (`runtime::records`).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 /// CodeBuild's `StatusType` (a build's and a phase's status).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum BuildStatus {
     Succeeded,
     Failed,
@@ -18,19 +18,15 @@ pub enum BuildStatus {
 
 impl BuildStatus {
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            BuildStatus::Succeeded => "SUCCEEDED",
-            BuildStatus::Failed => "FAILED",
-            BuildStatus::Fault => "FAULT",
-            BuildStatus::TimedOut => "TIMED_OUT",
-            BuildStatus::InProgress => "IN_PROGRESS",
-            BuildStatus::Stopped => "STOPPED",
-        }
+        self.into()
     }
 }
 
 /// CodeBuild's `BuildPhaseType`, in the order a build goes through them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, strum::IntoStaticStr, Serialize, Deserialize,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum PhaseType {
     Submitted,
     Queued,
@@ -47,19 +43,7 @@ pub enum PhaseType {
 
 impl PhaseType {
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            PhaseType::Submitted => "SUBMITTED",
-            PhaseType::Queued => "QUEUED",
-            PhaseType::Provisioning => "PROVISIONING",
-            PhaseType::DownloadSource => "DOWNLOAD_SOURCE",
-            PhaseType::Install => "INSTALL",
-            PhaseType::PreBuild => "PRE_BUILD",
-            PhaseType::Build => "BUILD",
-            PhaseType::PostBuild => "POST_BUILD",
-            PhaseType::UploadArtifacts => "UPLOAD_ARTIFACTS",
-            PhaseType::Finalizing => "FINALIZING",
-            PhaseType::Completed => "COMPLETED",
-        }
+        self.into()
     }
 
     pub(crate) fn of(phase: super::buildspec::PhaseName) -> Self {
@@ -229,75 +213,6 @@ impl Build {
         self.complete(status, at);
         true
     }
-
-    /// `Build` as BatchGetBuilds returns it (timestamps as epoch seconds).
-    pub fn to_json(&self, region: &str) -> Value {
-        let phases: Vec<Value> = self
-            .phases
-            .iter()
-            .map(|p| {
-                let mut v = json!({"phaseType": p.kind.as_str(), "startTime": p.start});
-                if let Some(s) = p.status {
-                    v["phaseStatus"] = json!(s.as_str());
-                }
-                if let Some(end) = p.end {
-                    v["endTime"] = json!(end);
-                    v["durationInSeconds"] = json!((end - p.start).max(0.0).round() as i64);
-                }
-                if p.kind != PhaseType::Completed && p.end.is_some() {
-                    let (code, message) = p.context.clone().unwrap_or_default();
-                    v["contexts"] = json!([{"statusCode": code, "message": message}]);
-                }
-                v
-            })
-            .collect();
-        let mut v = json!({
-            "id": self.id,
-            "arn": self.arn,
-            "buildNumber": self.number,
-            "startTime": self.start,
-            "currentPhase": self.current_phase().as_str(),
-            "buildStatus": self.status.as_str(),
-            "sourceVersion": self.source_version,
-            "resolvedSourceVersion": self.resolved_source_version,
-            "projectName": self.project,
-            "phases": phases,
-            "source": {"type": "CODEPIPELINE", "buildspec": "buildspec.yml"},
-            "secondarySources": [],
-            "secondarySourceVersions": [],
-            "artifacts": {"location": ""},
-            "secondaryArtifacts": [],
-            "cache": {"type": "LOCAL", "modes": ["LOCAL_CUSTOM_CACHE"]},
-            "environment": {
-                "type": "LINUX_CONTAINER",
-                "image": "deployer-local (this machine's tools)",
-                "computeType": "BUILD_GENERAL1_SMALL",
-                "environmentVariables": self.environment_variables.iter()
-                    .map(|(k, v)| json!({"name": k, "value": v, "type": "PLAINTEXT"}))
-                    .collect::<Vec<_>>(),
-                "privilegedMode": true,
-                "imagePullCredentialsType": "CODEBUILD"
-            },
-            "logs": {
-                "groupName": self.log_group,
-                "streamName": self.log_stream,
-                "deepLink": format!(
-                    "https://console.aws.amazon.com/cloudwatch/home?region={region}#logEvent:group={};stream={}",
-                    self.log_group, self.log_stream
-                ),
-                "cloudWatchLogs": {"status": "ENABLED", "groupName": self.log_group},
-                "s3Logs": {"status": "DISABLED"}
-            },
-            "timeoutInMinutes": self.timeout_minutes,
-            "queuedTimeoutInMinutes": 60,
-            "buildComplete": self.is_complete(),
-            "initiator": self.initiator,
-        });
-        if let Some(end) = self.end {
-            v["endTime"] = json!(end);
-        }
-        v
-    }
 }
 
 #[cfg(test)]
@@ -327,7 +242,7 @@ mod tests {
         assert_eq!(b2, b);
         assert!(b.interrupt("the local stack stopped", 1100.0));
         assert_eq!(b.status, BuildStatus::Fault);
-        let v = b.to_json("us-east-1");
+        let v = serde_json::to_value(super::super::shapes::Build::of(&b, "us-east-1")).unwrap();
         assert_eq!(v["buildComplete"], true);
         assert_eq!(v["phases"][1]["phaseType"], "BUILD");
         assert_eq!(v["phases"][1]["phaseStatus"], "FAULT");
@@ -366,7 +281,7 @@ mod tests {
         assert!(!b.is_complete());
         b.complete(BuildStatus::Failed, 15.0);
         assert!(b.is_complete());
-        let v = b.to_json("us-east-1");
+        let v = serde_json::to_value(super::super::shapes::Build::of(&b, "us-east-1")).unwrap();
         assert_eq!(v["buildStatus"], "FAILED");
         assert_eq!(v["currentPhase"], "COMPLETED");
         assert_eq!(v["buildComplete"], true);

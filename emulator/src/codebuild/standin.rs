@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::ecr::backend::{split_image, ImageStore};
+use crate::ecr::shapes::{DescribeImagesResponse, ImageDetail};
 
 /// What the stand-ins need to know, passed through the environment by their scripts.
 #[derive(Debug, Clone)]
@@ -424,23 +425,17 @@ pub(crate) fn aws(args: &[String], cfg: &StandInConfig) -> i32 {
                 },
                 None => store.list(repo),
             };
-            let details: Vec<serde_json::Value> = images
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "registryId": cfg.registry_id,
-                        "repositoryName": r.repository,
-                        "imageDigest": r.digest,
-                        "imageTags": [r.tag],
-                        "imageSizeInBytes": r.size_bytes,
-                        "imagePushedAt": r.pushed_at(),
-                    })
-                })
-                .collect();
+            // What ECR's DescribeImages answers (one detail per tag asked or listed).
+            let answer = DescribeImagesResponse {
+                image_details: images
+                    .iter()
+                    .map(|r| ImageDetail::of(std::slice::from_ref(r), &cfg.registry_id))
+                    .collect(),
+                next_token: None,
+            };
             println!(
                 "{}",
-                serde_json::to_string_pretty(&serde_json::json!({"imageDetails": details}))
-                    .unwrap_or_default()
+                serde_json::to_string_pretty(&answer).unwrap_or_default()
             );
             0
         }

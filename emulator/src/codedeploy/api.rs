@@ -3,26 +3,22 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
 use super::backend::{
     check_application, check_config, check_deployment_id, check_group, check_id_format,
     check_started, check_target, not_found, target_id, CreateDeployment, ListDeployments,
-    CLI_DEFAULT_APP, ECS_CONFIGS,
+    CLI_DEFAULT_APP,
 };
-use super::model::{Deployment, DeploymentKind, EventStatus, TargetStatus, WaitType};
+use super::model::WaitType;
+use super::shapes::*;
 use super::{lifecycle, Error};
-use crate::config::minutes_ceil;
-use crate::ecs;
-use crate::names::{APP_NAME, CLUSTER, DEPLOYMENT_CONFIG, GROUP_NAME, SERVICE, TG_NAMES};
+use crate::names::{APP_NAME, GROUP_NAME};
 use crate::runtime::stack::Stack;
 use crate::wire::error::{ApiError, Common};
-use crate::wire::json::{request, ApiResult};
-use crate::world::World;
-
-const APP_ID: &str = "00000000-0000-0000-0000-00000000a001";
-const GROUP_ID: &str = "00000000-0000-0000-0000-00000000d001";
+use crate::wire::json::{answer, request, ApiResult};
+use crate::wire::shape::Empty;
 
 /// GetApplicationInput (and ListDeploymentGroupsInput's name).
 #[derive(Debug, Default, Deserialize)]
@@ -157,9 +153,13 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
                     .application_name
                     .as_deref(),
             )?;
-            Ok(json!({"application": application_json(stack)}))
+            answer(GetApplicationOutput {
+                application: ApplicationInfo::new(stack.started_at),
+            })
         }
-        "ListApplications" => Ok(json!({"applications": [APP_NAME]})),
+        "ListApplications" => answer(ListApplicationsOutput {
+            applications: vec![APP_NAME],
+        }),
         "BatchGetApplications" => {
             let names = request::<BatchGetApplicationsInput>(input)?.application_names;
             for n in &names {
@@ -170,15 +170,22 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
                     ));
                 }
             }
-            let infos: Vec<Value> = names.iter().map(|_| application_json(stack)).collect();
-            Ok(json!({"applicationsInfo": infos}))
+            answer(BatchGetApplicationsOutput {
+                applications_info: names
+                    .iter()
+                    .map(|_| ApplicationInfo::new(stack.started_at))
+                    .collect(),
+            })
         }
         "GetDeploymentGroup" => {
             let n: GetDeploymentGroupInput = request(input)?;
             check_application(n.application_name.as_deref())?;
             check_group(n.deployment_group_name.as_deref())?;
             let w = stack.world();
-            Ok(json!({"deploymentGroupInfo": group_json(stack, &w)}))
+            let test_listener = stack.lb.listener("test").map(|l| l.arn.clone());
+            answer(GetDeploymentGroupOutput {
+                deployment_group_info: DeploymentGroupInfo::of(&w, test_listener),
+            })
         }
         "ListDeploymentGroups" => {
             check_application(
@@ -186,12 +193,17 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
                     .application_name
                     .as_deref(),
             )?;
-            Ok(json!({"applicationName": APP_NAME, "deploymentGroups": [GROUP_NAME]}))
+            answer(ListDeploymentGroupsOutput {
+                application_name: APP_NAME,
+                deployment_groups: vec![GROUP_NAME],
+            })
         }
         "GetDeploymentConfig" => {
             let n: GetDeploymentConfigInput = request(input)?;
             let name = check_config(n.deployment_config_name.as_deref())?;
-            Ok(json!({"deploymentConfigInfo": config_json(stack, name)}))
+            answer(GetDeploymentConfigOutput {
+                deployment_config_info: DeploymentConfigInfo::of(name, stack.started_at),
+            })
         }
         "CreateDeployment" => create_deployment(stack, input),
         "GetDeployment" => {
@@ -199,7 +211,9 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             let id = check_deployment_id(n.deployment_id.as_deref())?;
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
-            Ok(json!({"deploymentInfo": deployment_json(&w, d)}))
+            answer(GetDeploymentOutput {
+                deployment_info: DeploymentInfo::of(&w, d),
+            })
         }
         "BatchGetDeployments" => {
             let ids = request::<BatchGetDeploymentsInput>(input)?.deployment_ids;
@@ -214,10 +228,12 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             for id in &ids {
                 check_id_format(id)?;
                 if let Some(d) = w.deployment(id) {
-                    infos.push(deployment_json(&w, d));
+                    infos.push(DeploymentInfo::of(&w, d));
                 }
             }
-            Ok(json!({"deploymentsInfo": infos}))
+            answer(BatchGetDeploymentsOutput {
+                deployments_info: infos,
+            })
         }
         "ListDeployments" => list_deployments(stack, input),
         "ListDeploymentTargets" => {
@@ -226,7 +242,9 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             let w = stack.world();
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
             check_started(d)?;
-            Ok(json!({"targetIds": [target_id()]}))
+            answer(ListDeploymentTargetsOutput {
+                target_ids: vec![target_id()],
+            })
         }
         "GetDeploymentTarget" => {
             let n: GetDeploymentTargetInput = request(input)?;
@@ -246,7 +264,9 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             let d = w.deployment(id).ok_or_else(|| not_found(id))?;
             check_started(d)?;
             check_target(target)?;
-            Ok(json!({"deploymentTarget": target_json(&w, d)}))
+            answer(GetDeploymentTargetOutput {
+                deployment_target: DeploymentTarget::of(&w, d),
+            })
         }
         "BatchGetDeploymentTargets" => {
             let n: BatchGetDeploymentTargetsInput = request(input)?;
@@ -270,9 +290,11 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             let mut out = Vec::new();
             for t in &targets {
                 check_target(t)?;
-                out.push(target_json(&w, d));
+                out.push(DeploymentTarget::of(&w, d));
             }
-            Ok(json!({"deploymentTargets": out}))
+            answer(BatchGetDeploymentTargetsOutput {
+                deployment_targets: out,
+            })
         }
         "ContinueDeployment" => continue_deployment(stack, input),
         "StopDeployment" => stop_deployment(stack, input),
@@ -283,358 +305,15 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
                 req.lifecycle_event_hook_execution_id.as_deref(),
                 req.status.as_deref(),
             )?;
-            Ok(json!({"lifecycleEventHookExecutionId": exec_id}))
+            answer(PutLifecycleEventHookExecutionStatusOutput {
+                lifecycle_event_hook_execution_id: exec_id,
+            })
         }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
             format!("CodeDeploy operation {op} is not served by the local stack"),
         )),
     }
-}
-
-fn application_json(stack: &Stack) -> Value {
-    json!({
-        "applicationId": APP_ID,
-        "applicationName": APP_NAME,
-        "createTime": stack.started_at,
-        "linkedToGitHub": false,
-        "computePlatform": "ECS"
-    })
-}
-
-fn config_json(stack: &Stack, name: &str) -> Value {
-    let routing = match name {
-        "CodeDeployDefault.ECSAllAtOnce" => json!({"type": "AllAtOnce"}),
-        n if n.contains("Linear") => {
-            let interval = if n.ends_with("1Minutes") { 1 } else { 3 };
-            json!({"type": "TimeBasedLinear", "timeBasedLinear": {"linearPercentage": 10, "linearInterval": interval}})
-        }
-        n => {
-            let interval = if n.ends_with("15Minutes") { 15 } else { 5 };
-            json!({"type": "TimeBasedCanary", "timeBasedCanary": {"canaryPercentage": 10, "canaryInterval": interval}})
-        }
-    };
-    json!({
-        "deploymentConfigId": format!("00000000-0000-0000-0000-{:012}", ECS_CONFIGS.iter().position(|c| *c == name).unwrap_or(0)),
-        "deploymentConfigName": name,
-        "createTime": stack.started_at,
-        "computePlatform": "ECS",
-        "trafficRoutingConfig": routing
-    })
-}
-
-fn last_json(w: &World, id: &Option<String>) -> Value {
-    match id.as_deref().and_then(|id| w.deployment(id)) {
-        Some(d) => {
-            let mut v = json!({"deploymentId": d.id, "status": d.status.as_str(), "createTime": d.create_time});
-            if let Some(t) = d.complete_time {
-                v["endTime"] = json!(t);
-            }
-            v
-        }
-        None => Value::Null,
-    }
-}
-
-fn group_json(stack: &Stack, w: &World) -> Value {
-    let n = &w.names;
-    let mut test_route = json!({"listenerArns": []});
-    if let Some(l) = stack.lb.listener("test") {
-        test_route = json!({"listenerArns": [l.arn]});
-    }
-    let mut v = json!({
-        "applicationName": APP_NAME,
-        "deploymentGroupId": GROUP_ID,
-        "deploymentGroupName": GROUP_NAME,
-        "deploymentConfigName": DEPLOYMENT_CONFIG,
-        "ec2TagFilters": [],
-        "onPremisesInstanceTagFilters": [],
-        "autoScalingGroups": [],
-        "serviceRoleArn": n.role_arn("demo-codedeploy"),
-        "triggerConfigurations": [],
-        "alarmConfiguration": {
-            "enabled": !w.group.alarms.is_empty(),
-            "ignorePollAlarmFailure": false,
-            "alarms": w.group.alarms.iter().map(|name| json!({"name": name})).collect::<Vec<_>>()
-        },
-        "autoRollbackConfiguration": AutoRollbackInfo::new(w.group.auto_rollback),
-        "deploymentStyle": BLUE_GREEN,
-        "outdatedInstancesStrategy": "UPDATE",
-        "blueGreenDeploymentConfiguration": blue_green_json(w),
-        "loadBalancerInfo": {"targetGroupPairInfoList": [{
-            "targetGroups": [{"name": TG_NAMES[0]}, {"name": TG_NAMES[1]}],
-            "prodTrafficRoute": {"listenerArns": [n.listener_arn("prod")]},
-            "testTrafficRoute": test_route
-        }]},
-        "computePlatform": "ECS",
-        "ecsServices": [{"serviceName": SERVICE, "clusterName": CLUSTER}],
-        "terminationHookEnabled": false
-    });
-    let o = v.as_object_mut().expect("object");
-    let ls = last_json(w, &w.last_successful);
-    if !ls.is_null() {
-        o.insert("lastSuccessfulDeployment".into(), ls);
-    }
-    let la = last_json(w, &w.last_attempted);
-    if !la.is_null() {
-        o.insert("lastAttemptedDeployment".into(), la);
-    }
-    if !w.current_revision.is_null() {
-        o.insert("targetRevision".into(), w.current_revision.clone());
-    }
-    v
-}
-
-/// The group's blue/green settings, as GetDeploymentGroup and GetDeployment both show them.
-fn blue_green_json(w: &World) -> Value {
-    json!({
-        "terminateBlueInstancesOnDeploymentSuccess": {
-            "action": "TERMINATE",
-            "terminationWaitTimeInMinutes": minutes_ceil(w.group.termination_wait)
-        },
-        "deploymentReadyOption": {
-            "actionOnTimeout": if w.group.ready_stop { "STOP_DEPLOYMENT" } else { "CONTINUE_DEPLOYMENT" },
-            "waitTimeInMinutes": if w.group.ready_stop { minutes_ceil(w.group.ready_wait) } else { 0 }
-        }
-    })
-}
-
-/// DeploymentInfo, as GetDeployment and BatchGetDeployments answer it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DeploymentInfo<'a> {
-    application_name: &'static str,
-    deployment_group_name: &'static str,
-    deployment_config_name: &'static str,
-    deployment_id: &'a str,
-    revision: &'a Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    previous_revision: Option<&'a Value>,
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error_information: Option<ErrorInformation<'a>>,
-    create_time: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    start_time: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    complete_time: Option<f64>,
-    deployment_overview: DeploymentOverview,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    creator: &'static str,
-    ignore_application_stop_failures: bool,
-    auto_rollback_configuration: AutoRollbackInfo,
-    update_outdated_instances_only: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rollback_info: Option<RollbackInfo<'a>>,
-    deployment_style: DeploymentStyle,
-    instance_termination_wait_time_started: bool,
-    blue_green_deployment_configuration: Value,
-    load_balancer_info: Value,
-    file_exists_behavior: &'static str,
-    deployment_status_messages: &'a [String],
-    compute_platform: &'static str,
-}
-
-/// ErrorInformation.
-#[derive(Debug, Serialize)]
-struct ErrorInformation<'a> {
-    code: &'static str,
-    message: &'a str,
-}
-
-/// DeploymentOverview: how many targets are in each status (the one ECS service).
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct DeploymentOverview {
-    pending: u32,
-    in_progress: u32,
-    succeeded: u32,
-    failed: u32,
-    skipped: u32,
-    ready: u32,
-}
-
-/// AutoRollbackConfiguration, as the answers show it.
-#[derive(Debug, Serialize)]
-struct AutoRollbackInfo {
-    enabled: bool,
-    events: &'static [&'static str],
-}
-
-impl AutoRollbackInfo {
-    fn new(enabled: bool) -> Self {
-        AutoRollbackInfo {
-            enabled,
-            events: if enabled {
-                &[
-                    "DEPLOYMENT_FAILURE",
-                    "DEPLOYMENT_STOP_ON_ALARM",
-                    "DEPLOYMENT_STOP_ON_REQUEST",
-                ]
-            } else {
-                &[]
-            },
-        }
-    }
-}
-
-/// RollbackInfo.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RollbackInfo<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rollback_deployment_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rollback_triggering_deployment_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rollback_message: Option<&'a str>,
-}
-
-/// DeploymentStyle: blue/green with traffic control, always.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DeploymentStyle {
-    deployment_type: &'static str,
-    deployment_option: &'static str,
-}
-
-const BLUE_GREEN: DeploymentStyle = DeploymentStyle {
-    deployment_type: "BLUE_GREEN",
-    deployment_option: "WITH_TRAFFIC_CONTROL",
-};
-
-pub(crate) fn deployment_json(w: &World, d: &Deployment) -> Value {
-    let mut overview = DeploymentOverview::default();
-    *match d.target_status {
-        TargetStatus::Pending => &mut overview.pending,
-        TargetStatus::InProgress => &mut overview.in_progress,
-        TargetStatus::Succeeded => &mut overview.succeeded,
-        TargetStatus::Failed => &mut overview.failed,
-        TargetStatus::Ready => &mut overview.ready,
-    } = 1;
-    let rollback = RollbackInfo {
-        rollback_deployment_id: d.rollback_id.as_deref(),
-        rollback_triggering_deployment_id: match &d.kind {
-            DeploymentKind::Rollback { of } => Some(of.as_str()),
-            DeploymentKind::Rollout => None,
-        },
-        rollback_message: d.rollback_message.as_deref(),
-    };
-    let has_rollback = rollback.rollback_deployment_id.is_some()
-        || rollback.rollback_triggering_deployment_id.is_some()
-        || rollback.rollback_message.is_some();
-    let info = DeploymentInfo {
-        application_name: APP_NAME,
-        deployment_group_name: GROUP_NAME,
-        deployment_config_name: DEPLOYMENT_CONFIG,
-        deployment_id: &d.id,
-        revision: &d.revision,
-        previous_revision: d.previous_revision.as_ref(),
-        status: d.status.as_str(),
-        error_information: d.error.as_ref().map(|(code, message)| ErrorInformation {
-            code: (*code).into(),
-            message,
-        }),
-        create_time: d.create_time,
-        start_time: d.start_time,
-        complete_time: d.complete_time,
-        deployment_overview: overview,
-        description: d.description.as_deref(),
-        creator: d.creator,
-        ignore_application_stop_failures: false,
-        auto_rollback_configuration: AutoRollbackInfo::new(d.auto_rollback),
-        update_outdated_instances_only: false,
-        rollback_info: has_rollback.then_some(rollback),
-        deployment_style: BLUE_GREEN,
-        instance_termination_wait_time_started: d.termination_wait_started,
-        blue_green_deployment_configuration: blue_green_json(w),
-        load_balancer_info: json!({"targetGroupPairInfoList": [{
-            "targetGroups": [{"name": TG_NAMES[0]}, {"name": TG_NAMES[1]}],
-            "prodTrafficRoute": {"listenerArns": [w.names.listener_arn("prod")]},
-        }]}),
-        file_exists_behavior: "DISALLOW",
-        deployment_status_messages: &d.status_messages,
-        compute_platform: "ECS",
-    };
-    serde_json::to_value(info).expect("a DeploymentInfo serializes")
-}
-
-fn target_json(w: &World, d: &Deployment) -> Value {
-    let events: Vec<Value> = d
-        .events
-        .iter()
-        .map(|e| {
-            let mut v =
-                json!({"lifecycleEventName": e.hook.as_str(), "status": <&str>::from(e.status)});
-            if let Some(t) = e.start {
-                v["startTime"] = json!(t);
-            }
-            if let Some(t) = e.end {
-                v["endTime"] = json!(t);
-            }
-            if let Some(m) = &e.message {
-                let hooked = d.hook_executions.iter().any(|x| x.hook == e.hook);
-                let code = if e.status == EventStatus::Failed && hooked {
-                    "ScriptFailed"
-                } else if e.status == EventStatus::Failed {
-                    "UnknownError"
-                } else {
-                    "Success"
-                };
-                v["diagnostics"] =
-                    json!({"errorCode": code, "scriptName": "", "message": m, "logTail": ""});
-            }
-            v
-        })
-        .collect();
-    let mut sets = Vec::new();
-    // A task set removed at the end (the original after success, the replacement after
-    // a rollback) was on the other target group than the one that remains.
-    let tg_of = |id: &Option<String>| id.as_deref().and_then(|i| w.task_set(i)).map(|ts| ts.tg);
-    let (orig_tg, repl_tg) = (tg_of(&d.original), tg_of(&d.replacement));
-    for (label, id) in [("Blue", &d.original), ("Green", &d.replacement)] {
-        let Some(id) = id else { continue };
-        let other = if label == "Blue" { repl_tg } else { orig_tg };
-        let gone_tg = other.map_or(if label == "Blue" { 0 } else { 1 }, |t| 1 - t);
-        let (desired, pending, running, status, tg) = match w.task_set(id) {
-            Some(ts) => {
-                let v = ecs::api::task_set_json(w, ts);
-                (
-                    ts.desired as i64,
-                    v["pendingCount"].as_i64().unwrap_or(0),
-                    v["runningCount"].as_i64().unwrap_or(0),
-                    ts.status.as_str(),
-                    ts.tg,
-                )
-            }
-            None => (0, 0, 0, "INACTIVE", gone_tg),
-        };
-        // Which one takes production traffic.
-        let live = (label == "Green") == d.switched;
-        sets.push(json!({
-            "identifer": id,
-            "desiredCount": desired,
-            "pendingCount": pending,
-            "runningCount": running,
-            "status": status,
-            "trafficWeight": if live { 100.0 } else { 0.0 },
-            "targetGroup": {"name": TG_NAMES[tg]},
-            "taskSetLabel": label
-        }));
-    }
-    json!({
-        "deploymentTargetType": "ECSTarget",
-        "ecsTarget": {
-            "deploymentId": d.id,
-            "targetId": target_id(),
-            "targetArn": w.names.service_arn(),
-            "lastUpdatedAt": d.target_updated,
-            "lifecycleEvents": events,
-            "status": <&str>::from(d.target_status),
-            "taskSetsInfo": sets
-        }
-    })
 }
 
 fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
@@ -650,7 +329,7 @@ fn create_deployment(stack: &Arc<Stack>, input: &Value) -> ApiResult {
             .map(|c| (c.enabled.unwrap_or(false), c.events)),
     })?;
     lifecycle::spawn(Arc::clone(stack), id.clone());
-    Ok(json!({"deploymentId": id}))
+    answer(CreateDeploymentOutput { deployment_id: id })
 }
 
 fn list_deployments(stack: &Stack, input: &Value) -> ApiResult {
@@ -664,11 +343,10 @@ fn list_deployments(stack: &Stack, input: &Value) -> ApiResult {
         end: range.end,
         next_token: req.next_token,
     })?;
-    let mut out = json!({"deployments": page.ids});
-    if let Some(t) = page.next_token {
-        out["nextToken"] = json!(t);
-    }
-    Ok(out)
+    answer(ListDeploymentsOutput {
+        deployments: page.ids,
+        next_token: page.next_token,
+    })
 }
 
 fn continue_deployment(stack: &Stack, input: &Value) -> ApiResult {
@@ -682,7 +360,7 @@ fn continue_deployment(stack: &Stack, input: &Value) -> ApiResult {
         )
     })?;
     stack.world().continue_deployment(id, wait)?;
-    Ok(json!({}))
+    answer(Empty {})
 }
 
 fn stop_deployment(stack: &Stack, input: &Value) -> ApiResult {
@@ -690,49 +368,333 @@ fn stop_deployment(stack: &Stack, input: &Value) -> ApiResult {
     let id = check_deployment_id(req.deployment_id.as_deref())?;
     let rollback = req.auto_rollback_enabled.unwrap_or(false);
     stack.world().stop_deployment(id, rollback)?;
-    Ok(
-        json!({"status": "Pending", "statusMessage": format!("Stopping deployment {id}{}", if rollback { " and rolling back" } else { "" })}),
-    )
+    answer(StopDeploymentOutput {
+        status: StopStatus::Pending,
+        status_message: format!(
+            "Stopping deployment {id}{}",
+            if rollback { " and rolling back" } else { "" }
+        ),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::botocore_check::request_fits_botocore;
+    use crate::codedeploy::model::{DeploymentKind, EventStatus, TargetStatus};
+    use crate::world::World;
+    use serde_json::json;
 
-    #[test]
-    fn a_deployment_fits_botocore() {
+    /// A world whose first deployment failed at its hook after Install and was rolled back
+    /// by a second one (which succeeded), the group's last deployments and live revision set.
+    fn world() -> (World, String, String) {
+        use crate::codedeploy::model::{
+            DeploymentStatus, FailureCode, Hook, HookExecution, HookStatus,
+        };
         let mut w = World::with(
             "us-east-1",
             1,
             crate::codedeploy::model::GroupSettings {
-                ready_stop: false,
-                ready_wait: std::time::Duration::ZERO,
-                termination_wait: std::time::Duration::ZERO,
+                ready_stop: true,
+                ready_wait: std::time::Duration::from_secs(90),
+                termination_wait: std::time::Duration::from_secs(300),
                 auto_rollback: true,
                 alarms: vec!["demo-http-5xx".into()],
             },
         );
+        for image in ["demo:v1", "demo:v2"] {
+            w.register_task_definition(json!({"family": "demo",
+                "containerDefinitions": [{"name": "demo", "image": image}]}))
+                .unwrap();
+        }
+        let td1 = w.names.task_def_arn("demo", 1);
+        let td2 = w.names.task_def_arn("demo", 2);
+        let blue = w.create_task_set(&td1, 0, None, true);
         let revision = json!({"revisionType": "AppSpecContent", "appSpecContent": {"content":
-            "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: demo:1\n"}});
+            "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: demo:2\n"}});
         let id = w
             .create_deployment_from(CreateDeployment {
                 application_name: Some("demo".into()),
                 deployment_group_name: Some("demo".into()),
-                description: Some("a test".into()),
-                revision: Some(revision),
+                description: Some("v2".into()),
+                revision: Some(revision.clone()),
                 ..CreateDeployment::default()
             })
             .unwrap();
-        let v = json!({"deploymentInfo": deployment_json(&w, w.deployment(&id).unwrap())});
-        assert_eq!(v["deploymentInfo"]["deploymentOverview"]["Pending"], 1);
-        assert_eq!(v["deploymentInfo"]["deploymentOverview"]["Succeeded"], 0);
+        let green = w.create_task_set(&td2, 1, Some(id.clone()), false);
+        let rollback_id = "d-ROLLBACK1".to_string();
+        {
+            let d = w.deployments.iter_mut().find(|d| d.id == id).unwrap();
+            d.original = Some(blue.clone());
+            d.replacement = Some(green);
+            d.set_status(DeploymentStatus::Failed, TargetStatus::Failed);
+            d.start_time = Some(d.create_time + 1.0);
+            d.complete_time = Some(d.create_time + 60.0);
+            d.error = Some((FailureCode::HookExecutionFailure, "the hook failed".into()));
+            d.rollback_id = Some(rollback_id.clone());
+            d.rollback_message = Some("rolled back".into());
+            d.status_messages.push("a status message".into());
+            for e in &mut d.events[..4] {
+                e.status = EventStatus::Succeeded;
+                e.start = Some(1.0);
+                e.end = Some(2.0);
+            }
+            let e = &mut d.events[Hook::AfterAllowTestTraffic as usize];
+            e.status = EventStatus::Failed;
+            e.start = Some(3.0);
+            e.message = Some("the hook failed".into());
+            d.hook_executions.push(HookExecution {
+                id: "exec-1".into(),
+                hook: Hook::AfterAllowTestTraffic,
+                function: "demo-validate".into(),
+                status: Some(HookStatus::Failed),
+            });
+            d.events[Hook::BeforeAllowTraffic as usize].status = EventStatus::InProgress;
+            d.events[Hook::AllowTraffic as usize].status = EventStatus::Skipped;
+        }
+        let mut rb = crate::codedeploy::model::Deployment::new(
+            rollback_id.clone(),
+            DeploymentKind::Rollback { of: id.clone() },
+            revision.clone(),
+            "codeDeployRollback",
+        );
+        rb.previous_revision = Some(revision.clone());
+        rb.original = w.deployments[0].replacement.clone();
+        rb.replacement = Some(blue);
+        rb.switched = true;
+        rb.set_status(DeploymentStatus::Succeeded, TargetStatus::Succeeded);
+        rb.complete_time = Some(rb.create_time + 5.0);
+        w.deployments.push(rb);
+        w.last_successful = Some(rollback_id.clone());
+        w.last_attempted = Some(rollback_id.clone());
+        w.current_revision = revision;
+        (w, id, rollback_id)
+    }
+
+    /// The typed answer as JSON, checked against the operation's output shape.
+    fn fits(op: &str, answer: impl serde::Serialize) -> Value {
+        let v = serde_json::to_value(answer).unwrap();
+        crate::botocore_check::fits_botocore("codedeploy", op, &v);
+        v
+    }
+
+    #[test]
+    fn application_and_config_answers_fit_botocore() {
+        let v = fits(
+            "GetApplication",
+            GetApplicationOutput {
+                application: ApplicationInfo::new(5.0),
+            },
+        );
+        assert_eq!(v["application"]["computePlatform"], "ECS");
+        assert_eq!(v["application"]["linkedToGitHub"], false);
+        fits(
+            "BatchGetApplications",
+            BatchGetApplicationsOutput {
+                applications_info: vec![ApplicationInfo::new(5.0)],
+            },
+        );
+        fits(
+            "ListApplications",
+            ListApplicationsOutput {
+                applications: vec![APP_NAME],
+            },
+        );
+        fits(
+            "ListDeploymentGroups",
+            ListDeploymentGroupsOutput {
+                application_name: APP_NAME,
+                deployment_groups: vec![GROUP_NAME],
+            },
+        );
+        let routing = |name| {
+            fits(
+                "GetDeploymentConfig",
+                GetDeploymentConfigOutput {
+                    deployment_config_info: DeploymentConfigInfo::of(name, 5.0),
+                },
+            )["deploymentConfigInfo"]["trafficRoutingConfig"]
+                .clone()
+        };
         assert_eq!(
-            v["deploymentInfo"]["autoRollbackConfiguration"]["events"][0],
+            routing("CodeDeployDefault.ECSAllAtOnce"),
+            json!({"type": "AllAtOnce"})
+        );
+        assert_eq!(
+            routing("CodeDeployDefault.ECSLinear10PercentEvery3Minutes"),
+            json!({"type": "TimeBasedLinear",
+                "timeBasedLinear": {"linearPercentage": 10, "linearInterval": 3}})
+        );
+        assert_eq!(
+            routing("CodeDeployDefault.ECSCanary10Percent15Minutes"),
+            json!({"type": "TimeBasedCanary",
+                "timeBasedCanary": {"canaryPercentage": 10, "canaryInterval": 15}})
+        );
+    }
+
+    #[test]
+    fn group_answer_fits_botocore() {
+        let (w, _, rb) = world();
+        let v = fits(
+            "GetDeploymentGroup",
+            GetDeploymentGroupOutput {
+                deployment_group_info: DeploymentGroupInfo::of(&w, Some("arn:test".into())),
+            },
+        );
+        let g = &v["deploymentGroupInfo"];
+        assert_eq!(g["lastSuccessfulDeployment"]["deploymentId"], rb.as_str());
+        assert_eq!(g["lastSuccessfulDeployment"]["status"], "Succeeded");
+        assert_eq!(
+            g["blueGreenDeploymentConfiguration"]["deploymentReadyOption"],
+            json!({"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 2})
+        );
+        assert_eq!(
+            g["loadBalancerInfo"]["targetGroupPairInfoList"][0]["testTrafficRoute"],
+            json!({"listenerArns": ["arn:test"]})
+        );
+        assert_eq!(
+            g["alarmConfiguration"]["alarms"],
+            json!([{"name": "demo-http-5xx"}])
+        );
+        assert_eq!(g["targetRevision"]["revisionType"], "AppSpecContent");
+        // A fresh group: no deployment yet, no test listener.
+        let fresh = World::with("us-east-1", 1, Default::default());
+        let v = fits(
+            "GetDeploymentGroup",
+            GetDeploymentGroupOutput {
+                deployment_group_info: DeploymentGroupInfo::of(&fresh, None),
+            },
+        );
+        let g = &v["deploymentGroupInfo"];
+        assert!(g.get("lastAttemptedDeployment").is_none());
+        assert!(g.get("targetRevision").is_none());
+        assert_eq!(
+            g["autoRollbackConfiguration"],
+            json!({"enabled": false, "events": []})
+        );
+        assert_eq!(
+            g["loadBalancerInfo"]["targetGroupPairInfoList"][0]["testTrafficRoute"],
+            json!({"listenerArns": []})
+        );
+    }
+
+    #[test]
+    fn deployment_answers_fit_botocore() {
+        let (w, id, rb) = world();
+        let v = fits(
+            "GetDeployment",
+            GetDeploymentOutput {
+                deployment_info: DeploymentInfo::of(&w, w.deployment(&id).unwrap()),
+            },
+        );
+        let d = &v["deploymentInfo"];
+        assert_eq!(d["status"], "Failed");
+        assert_eq!(d["deploymentOverview"]["Failed"], 1);
+        assert_eq!(d["deploymentOverview"]["Pending"], 0);
+        assert_eq!(d["errorInformation"]["code"], "HOOK_EXECUTION_FAILURE");
+        assert_eq!(d["rollbackInfo"]["rollbackDeploymentId"], rb.as_str());
+        assert_eq!(
+            d["autoRollbackConfiguration"]["events"][0],
             "DEPLOYMENT_FAILURE"
         );
-        assert!(v["deploymentInfo"].get("rollbackInfo").is_none());
-        crate::botocore_check::fits_botocore("codedeploy", "GetDeployment", &v);
+        assert!(d.get("previousRevision").is_none());
+        assert!(d["loadBalancerInfo"]["targetGroupPairInfoList"][0]
+            .get("testTrafficRoute")
+            .is_none());
+        let v = fits(
+            "BatchGetDeployments",
+            BatchGetDeploymentsOutput {
+                deployments_info: [&id, &rb]
+                    .map(|i| DeploymentInfo::of(&w, w.deployment(i).unwrap()))
+                    .into(),
+            },
+        );
+        let r = &v["deploymentsInfo"][1];
+        assert_eq!(r["creator"], "codeDeployRollback");
+        assert_eq!(
+            r["rollbackInfo"],
+            json!({"rollbackTriggeringDeploymentId": id})
+        );
+        assert!(r.get("errorInformation").is_none());
+        fits(
+            "ListDeployments",
+            ListDeploymentsOutput {
+                deployments: vec![id.clone(), rb],
+                next_token: Some("2".into()),
+            },
+        );
+        fits(
+            "CreateDeployment",
+            CreateDeploymentOutput { deployment_id: id },
+        );
+        let v = fits(
+            "StopDeployment",
+            StopDeploymentOutput {
+                status: StopStatus::Pending,
+                status_message: "Stopping".into(),
+            },
+        );
+        assert_eq!(v["status"], "Pending");
+        fits(
+            "PutLifecycleEventHookExecutionStatus",
+            PutLifecycleEventHookExecutionStatusOutput {
+                lifecycle_event_hook_execution_id: "exec-1".into(),
+            },
+        );
+        // ContinueDeployment has no output in botocore's model: `{}`.
+        assert_eq!(serde_json::to_value(Empty {}).unwrap(), json!({}));
+    }
+
+    #[test]
+    fn target_answers_fit_botocore() {
+        let (w, id, rb) = world();
+        let v = fits(
+            "GetDeploymentTarget",
+            GetDeploymentTargetOutput {
+                deployment_target: DeploymentTarget::of(&w, w.deployment(&id).unwrap()),
+            },
+        );
+        let t = &v["deploymentTarget"]["ecsTarget"];
+        assert_eq!(t["status"], "Failed");
+        let events = t["lifecycleEvents"].as_array().unwrap();
+        assert_eq!(events[0]["lifecycleEventName"], "BeforeInstall");
+        assert!(events[0].get("diagnostics").is_none());
+        assert_eq!(events[4]["status"], "Failed");
+        assert_eq!(
+            events[4]["diagnostics"]["errorCode"], "ScriptFailed",
+            "a hook ran"
+        );
+        assert_eq!(events[6]["status"], "Skipped");
+        let sets = t["taskSetsInfo"].as_array().unwrap();
+        assert_eq!(sets[0]["taskSetLabel"], "Blue");
+        assert_eq!(sets[0]["status"], "PRIMARY");
+        assert_eq!(sets[0]["trafficWeight"], 100.0);
+        assert_eq!(sets[1]["taskSetLabel"], "Green");
+        assert_eq!(sets[1]["targetGroup"]["name"], "demo-green");
+        assert_eq!(sets[1]["trafficWeight"], 0.0);
+        fits(
+            "BatchGetDeploymentTargets",
+            BatchGetDeploymentTargetsOutput {
+                deployment_targets: vec![DeploymentTarget::of(&w, w.deployment(&rb).unwrap())],
+            },
+        );
+        fits(
+            "ListDeploymentTargets",
+            ListDeploymentTargetsOutput {
+                target_ids: vec![target_id()],
+            },
+        );
+    }
+
+    /// The checks above can fail: a value outside the member's enum.
+    #[test]
+    #[should_panic(expected = "not in enum")]
+    fn a_value_outside_the_enum_does_not_fit() {
+        let (w, id, _) = world();
+        let mut v =
+            serde_json::to_value(DeploymentInfo::of(&w, w.deployment(&id).unwrap())).unwrap();
+        v["status"] = json!("FAILED");
+        fits("GetDeployment", json!({"deploymentInfo": v}));
     }
 
     #[test]

@@ -6,18 +6,9 @@
 use deployer_models::time::now_secs as now;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use strum::{EnumString, IntoStaticStr};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Serialize,
-    Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, Serialize, Deserialize)]
 pub(crate) enum DeploymentStatus {
     Created,
     Queued,
@@ -43,7 +34,7 @@ impl DeploymentStatus {
 }
 
 /// The status of one lifecycle event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, Serialize, Deserialize)]
 pub(crate) enum EventStatus {
     Pending,
     InProgress,
@@ -53,7 +44,7 @@ pub(crate) enum EventStatus {
 }
 
 /// The status of the deployment's one target (the ECS service).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, Serialize, Deserialize)]
 pub(crate) enum TargetStatus {
     Pending,
     InProgress,
@@ -63,7 +54,7 @@ pub(crate) enum TargetStatus {
 }
 
 /// `errorInformation.code` of a deployment that did not succeed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, Serialize, Deserialize)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum FailureCode {
     InvalidRevision,
@@ -81,7 +72,7 @@ pub(crate) enum FailureCode {
 }
 
 /// The lifecycle events of an ECS blue/green deployment, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, Serialize, Deserialize)]
 pub(crate) enum Hook {
     BeforeInstall,
     Install,
@@ -110,17 +101,7 @@ impl Hook {
 }
 
 /// What a hook function reported with PutLifecycleEventHookExecutionStatus.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Serialize,
-    Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, EnumString, Serialize, Deserialize)]
 pub(crate) enum HookStatus {
     Succeeded,
     Failed,
@@ -293,7 +274,7 @@ pub(crate) struct NewDeployment {
 }
 
 /// Which wait ContinueDeployment ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumString)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum WaitType {
     ReadyWait,

@@ -4,16 +4,19 @@
 //! GetPipelineExecution, ListActionExecutions, StartPipelineExecution; BatchGetBuilds.
 //! Timestamps are epoch seconds, as the JSON protocols carry them.
 
+use std::collections::BTreeMap;
+
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::driver::LocalPipeline;
 use super::engine::{revision_summary, PipelineNames};
-use super::engine::{ActionRun, Execution, Pipeline, Stage, StageRun};
+use super::engine::{ActionRun, Execution, Pipeline, Stage, StageRun, StageStatus};
+use super::shapes::*;
 use super::Error;
 use crate::wire::error::{required, ApiError, Common};
-use crate::wire::json::{request, ApiResult};
+use crate::wire::json::{answer, request, ApiResult};
 
 /// GetPipelineStateInput and StartPipelineExecutionInput (whose `sourceRevisions` the
 /// local pipeline refuses: it releases the last commit pushed).
@@ -85,7 +88,9 @@ pub(crate) fn handle(pipeline: &LocalPipeline, op: &str, input: &Value) -> ApiRe
         let id = name_of(&r.pipeline_execution_id, "pipelineExecutionId")?;
         check_name(&pipeline.state(), pipeline.names(), name)?;
         pipeline.stop_execution(id, r.abandon, r.reason.as_deref().unwrap_or(""))?;
-        return Ok(json!({"pipelineExecutionId": id}));
+        return answer(PipelineExecutionIdOutput {
+            pipeline_execution_id: id.to_string(),
+        });
     }
     let p = pipeline.state();
     let n = pipeline.names();
@@ -101,35 +106,28 @@ pub(crate) fn handle(pipeline: &LocalPipeline, op: &str, input: &Value) -> ApiRe
     }
 }
 
-fn action_type(stage: Stage) -> Value {
-    let (category, provider) = match stage {
-        Stage::Source => ("Source", "CodeStarSourceConnection"),
-        Stage::Build => ("Build", "CodeBuild"),
-        Stage::Deploy => ("Deploy", "CodeDeployToECS"),
+/// The action's configuration, as `infra/codepipeline.tf` writes it.
+fn configuration(stage: Stage, n: &PipelineNames) -> BTreeMap<&'static str, String> {
+    let pairs: Vec<(&'static str, String)> = match stage {
+        Stage::Source => vec![
+            ("ConnectionArn", n.connection_arn.clone()),
+            ("FullRepositoryId", n.repository_id.clone()),
+            ("BranchName", super::source::BRANCH.to_string()),
+            ("OutputArtifactFormat", "CODE_ZIP".to_string()),
+        ],
+        Stage::Build => vec![("ProjectName", n.project_name.clone())],
+        Stage::Deploy => vec![
+            ("ApplicationName", n.application_name.clone()),
+            ("DeploymentGroupName", n.deployment_group_name.clone()),
+            ("TaskDefinitionTemplateArtifact", "BuildOutput".to_string()),
+            ("TaskDefinitionTemplatePath", "taskdef.json".to_string()),
+            ("AppSpecTemplateArtifact", "BuildOutput".to_string()),
+            ("AppSpecTemplatePath", "appspec.yaml".to_string()),
+            ("Image1ArtifactName", "BuildOutput".to_string()),
+            ("Image1ContainerName", "IMAGE1_NAME".to_string()),
+        ],
     };
-    json!({"category": category, "owner": "AWS", "provider": provider, "version": "1"})
-}
-
-fn configuration(stage: Stage, n: &PipelineNames) -> Value {
-    match stage {
-        Stage::Source => json!({
-            "ConnectionArn": n.connection_arn,
-            "FullRepositoryId": n.repository_id,
-            "BranchName": super::source::BRANCH,
-            "OutputArtifactFormat": "CODE_ZIP"
-        }),
-        Stage::Build => json!({"ProjectName": n.project_name}),
-        Stage::Deploy => json!({
-            "ApplicationName": n.application_name,
-            "DeploymentGroupName": n.deployment_group_name,
-            "TaskDefinitionTemplateArtifact": "BuildOutput",
-            "TaskDefinitionTemplatePath": "taskdef.json",
-            "AppSpecTemplateArtifact": "BuildOutput",
-            "AppSpecTemplatePath": "appspec.yaml",
-            "Image1ArtifactName": "BuildOutput",
-            "Image1ContainerName": "IMAGE1_NAME"
-        }),
-    }
+    pairs.into_iter().collect()
 }
 
 fn artifacts(stage: Stage) -> (Vec<&'static str>, Vec<&'static str>) {
@@ -155,25 +153,23 @@ fn external_url(stage: Stage, run: &ActionRun, n: &PipelineNames) -> Option<Stri
     })
 }
 
-fn action_execution(stage: Stage, run: &ActionRun, n: &PipelineNames) -> Value {
-    let mut v = json!({
-        "actionExecutionId": run.id,
-        "status": run.status.as_str(),
-        "lastStatusChange": run.last_update,
-    });
-    if let Some(s) = &run.summary {
-        v["summary"] = json!(s);
+fn error_details(run: &ActionRun) -> Option<ErrorDetails> {
+    run.error.as_ref().map(|(code, message)| ErrorDetails {
+        code: code.clone(),
+        message: message.clone(),
+    })
+}
+
+fn action_execution(stage: Stage, run: &ActionRun, n: &PipelineNames) -> ActionExecution {
+    ActionExecution {
+        action_execution_id: run.id.clone(),
+        status: run.status,
+        summary: run.summary.clone(),
+        last_status_change: run.last_update,
+        external_execution_id: run.external_id.clone(),
+        external_execution_url: external_url(stage, run, n),
+        error_details: error_details(run),
     }
-    if let Some(id) = &run.external_id {
-        v["externalExecutionId"] = json!(id);
-    }
-    if let Some(url) = external_url(stage, run, n) {
-        v["externalExecutionUrl"] = json!(url);
-    }
-    if let Some((code, message)) = &run.error {
-        v["errorDetails"] = json!({"code": code, "message": message});
-    }
-    v
 }
 
 fn check_name(p: &Pipeline, n: &PipelineNames, name: &str) -> Result<(), ApiError> {
@@ -205,40 +201,42 @@ pub(crate) fn get_pipeline_state(p: &Pipeline, n: &PipelineNames, input: &Value)
     let r: NameInput = request(input)?;
     let name = name_of(&r.name, "name")?;
     check_name(p, n, name)?;
-    let stages: Vec<Value> = Stage::ALL
+    let stage_states = Stage::ALL
         .iter()
         .map(|&stage| {
-            let mut action = json!({"actionName": stage.name()});
-            let mut state = json!({
-                "stageName": stage.name(),
-                "inboundTransitionState": {"enabled": true},
-            });
-            let waiting: Vec<Value> = p
+            let inbound_executions: Vec<StageExecution> = p
                 .waiting_for(stage)
                 .iter()
-                .map(|e| json!({"pipelineExecutionId": e.id, "status": "InProgress", "type": "STANDARD"}))
+                .map(|e| StageExecution {
+                    pipeline_execution_id: e.id.clone(),
+                    status: StageStatus::InProgress,
+                    kind: ExecutionType::Standard,
+                })
                 .collect();
-            if let Some(first) = waiting.first() {
-                state["inboundExecution"] = first.clone();
-                state["inboundExecutions"] = json!(waiting);
+            let latest = p.latest_in(stage);
+            StageState {
+                stage_name: stage.name(),
+                inbound_execution: inbound_executions.first().cloned(),
+                inbound_executions,
+                inbound_transition_state: TransitionState { enabled: true },
+                action_states: vec![ActionState {
+                    action_name: stage.name(),
+                    current_revision: latest.filter(|_| stage == Stage::Source).map(|(e, run)| {
+                        ActionRevision {
+                            revision_id: e.revision.commit.clone(),
+                            revision_change_id: e.revision.commit.clone(),
+                            created: run.action.start,
+                        }
+                    }),
+                    latest_execution: latest
+                        .map(|(_, run)| action_execution(stage, &run.action, n)),
+                }],
+                latest_execution: latest.map(|(e, run)| StageExecution {
+                    pipeline_execution_id: e.id.clone(),
+                    status: run.status,
+                    kind: ExecutionType::Standard,
+                }),
             }
-            if let Some((e, run)) = p.latest_in(stage) {
-                action["latestExecution"] = action_execution(stage, &run.action, n);
-                if stage == Stage::Source {
-                    action["currentRevision"] = json!({
-                        "revisionId": e.revision.commit,
-                        "revisionChangeId": e.revision.commit,
-                        "created": run.action.start
-                    });
-                }
-                state["latestExecution"] = json!({
-                    "pipelineExecutionId": e.id,
-                    "status": run.status.as_str(),
-                    "type": "STANDARD"
-                });
-            }
-            state["actionStates"] = json!([action]);
-            state
         })
         .collect();
     let updated = p
@@ -246,13 +244,13 @@ pub(crate) fn get_pipeline_state(p: &Pipeline, n: &PipelineNames, input: &Value)
         .iter()
         .map(|e| e.last_update)
         .fold(p.created, f64::max);
-    Ok(json!({
-        "pipelineName": p.name,
-        "pipelineVersion": 1,
-        "stageStates": stages,
-        "created": p.created,
-        "updated": updated
-    }))
+    answer(GetPipelineStateOutput {
+        pipeline_name: p.name.clone(),
+        pipeline_version: 1,
+        stage_states,
+        created: p.created,
+        updated,
+    })
 }
 
 fn page(
@@ -289,25 +287,34 @@ fn page(
     Ok((start, (start + max).min(len)))
 }
 
-fn summary(e: &Execution) -> Value {
-    let mut v = json!({
-        "pipelineExecutionId": e.id,
-        "status": e.status.as_str(),
-        "startTime": e.start,
-        "lastUpdateTime": e.last_update,
-        "sourceRevisions": [{
-            "actionName": "Source",
-            "revisionId": e.revision.commit,
-            "revisionSummary": revision_summary(&e.revision.message)
-        }],
-        "trigger": {"triggerType": e.trigger.kind, "triggerDetail": e.trigger.detail},
-        "executionMode": "SUPERSEDED",
-        "executionType": "STANDARD"
-    });
-    if let Some(s) = &e.status_summary {
-        v["statusSummary"] = json!(s);
+/// The token of the page after `to` (none after the last).
+fn next_token(to: usize, len: usize) -> Option<String> {
+    (to < len).then(|| to.to_string())
+}
+
+fn trigger(e: &Execution) -> ExecutionTrigger {
+    ExecutionTrigger {
+        trigger_type: e.trigger.kind,
+        trigger_detail: e.trigger.detail.clone(),
     }
-    v
+}
+
+fn summary(e: &Execution) -> PipelineExecutionSummary {
+    PipelineExecutionSummary {
+        pipeline_execution_id: e.id.clone(),
+        status: e.status,
+        status_summary: e.status_summary.clone(),
+        start_time: e.start,
+        last_update_time: e.last_update,
+        source_revisions: vec![SourceRevision {
+            action_name: Stage::Source.name(),
+            revision_id: e.revision.commit.clone(),
+            revision_summary: revision_summary(&e.revision.message),
+        }],
+        trigger: trigger(e),
+        execution_mode: ExecutionMode::Superseded,
+        execution_type: ExecutionType::Standard,
+    }
 }
 
 pub(crate) fn list_pipeline_executions(
@@ -325,13 +332,10 @@ pub(crate) fn list_pipeline_executions(
         newest_first.len(),
         100,
     )?;
-    let mut v = json!({
-        "pipelineExecutionSummaries": newest_first[from..to].iter().map(|e| summary(e)).collect::<Vec<_>>()
-    });
-    if to < newest_first.len() {
-        v["nextToken"] = json!(to.to_string());
-    }
-    Ok(v)
+    answer(ListPipelineExecutionsOutput {
+        pipeline_execution_summaries: newest_first[from..to].iter().map(|e| summary(e)).collect(),
+        next_token: next_token(to, newest_first.len()),
+    })
 }
 
 pub(crate) fn get_pipeline_execution(p: &Pipeline, n: &PipelineNames, input: &Value) -> ApiResult {
@@ -340,73 +344,65 @@ pub(crate) fn get_pipeline_execution(p: &Pipeline, n: &PipelineNames, input: &Va
     check_name(p, n, name)?;
     let id = name_of(&r.pipeline_execution_id, "pipelineExecutionId")?;
     let e = execution_of(p, id)?;
-    let mut v = json!({
-        "pipelineName": p.name,
-        "pipelineVersion": 1,
-        "pipelineExecutionId": e.id,
-        "status": e.status.as_str(),
-        "artifactRevisions": [{
-            "name": "SourceOutput",
-            "revisionId": e.revision.commit,
-            "revisionChangeIdentifier": e.revision.commit,
-            "revisionSummary": revision_summary(&e.revision.message),
-            "created": e.start
-        }],
-        "variables": [],
-        "trigger": {"triggerType": e.trigger.kind, "triggerDetail": e.trigger.detail},
-        "executionMode": "SUPERSEDED",
-        "executionType": "STANDARD"
-    });
-    if let Some(s) = &e.status_summary {
-        v["statusSummary"] = json!(s);
-    }
-    Ok(json!({"pipelineExecution": v}))
+    answer(GetPipelineExecutionOutput {
+        pipeline_execution: PipelineExecution {
+            pipeline_name: p.name.clone(),
+            pipeline_version: 1,
+            pipeline_execution_id: e.id.clone(),
+            status: e.status,
+            status_summary: e.status_summary.clone(),
+            artifact_revisions: vec![ArtifactRevision {
+                name: "SourceOutput",
+                revision_id: e.revision.commit.clone(),
+                revision_change_identifier: e.revision.commit.clone(),
+                revision_summary: revision_summary(&e.revision.message),
+                created: e.start,
+            }],
+            variables: Vec::new(),
+            trigger: trigger(e),
+            execution_mode: ExecutionMode::Superseded,
+            execution_type: ExecutionType::Standard,
+        },
+    })
 }
 
-fn action_detail(e: &Execution, run: &StageRun, n: &PipelineNames) -> Value {
+fn action_detail(e: &Execution, run: &StageRun, n: &PipelineNames) -> ActionExecutionDetail {
     let stage = run.stage;
     let (inputs, outputs) = artifacts(stage);
-    let s3 = |name: &str| {
-        json!({"name": name, "s3location": {
-            "bucket": n.artifact_bucket,
-            "key": format!("{}/{name}/{}", n.project_name, e.id)
-        }})
-    };
-    let mut result = json!({});
-    if let Some(id) = &run.action.external_id {
-        result["externalExecutionId"] = json!(id);
-    }
-    if let Some(s) = &run.action.summary {
-        result["externalExecutionSummary"] = json!(s);
-    }
-    if let Some(url) = external_url(stage, &run.action, n) {
-        result["externalExecutionUrl"] = json!(url);
-    }
-    if let Some((code, message)) = &run.action.error {
-        result["errorDetails"] = json!({"code": code, "message": message});
-    }
-    json!({
-        "pipelineExecutionId": e.id,
-        "actionExecutionId": run.action.id,
-        "pipelineVersion": 1,
-        "stageName": stage.name(),
-        "actionName": stage.name(),
-        "startTime": run.action.start,
-        "lastUpdateTime": run.action.last_update,
-        "status": run.action.status.as_str(),
-        "input": {
-            "actionTypeId": action_type(stage),
-            "configuration": configuration(stage, n),
-            "resolvedConfiguration": configuration(stage, n),
-            "region": n.region,
-            "inputArtifacts": inputs.iter().map(|a| s3(a)).collect::<Vec<_>>()
+    let s3 = |name: &'static str| ArtifactDetail {
+        name,
+        s3location: S3Location {
+            bucket: n.artifact_bucket.clone(),
+            key: format!("{}/{name}/{}", n.project_name, e.id),
         },
-        "output": {
-            "outputArtifacts": outputs.iter().map(|a| s3(a)).collect::<Vec<_>>(),
-            "executionResult": result,
-            "outputVariables": {}
-        }
-    })
+    };
+    ActionExecutionDetail {
+        pipeline_execution_id: e.id.clone(),
+        action_execution_id: run.action.id.clone(),
+        pipeline_version: 1,
+        stage_name: stage.name(),
+        action_name: stage.name(),
+        start_time: run.action.start,
+        last_update_time: run.action.last_update,
+        status: run.action.status,
+        input: ActionExecutionInput {
+            action_type_id: ActionTypeId::of(stage),
+            configuration: configuration(stage, n),
+            resolved_configuration: configuration(stage, n),
+            region: n.region.clone(),
+            input_artifacts: inputs.into_iter().map(s3).collect(),
+        },
+        output: ActionExecutionOutput {
+            output_artifacts: outputs.into_iter().map(s3).collect(),
+            execution_result: ActionExecutionResult {
+                external_execution_id: run.action.external_id.clone(),
+                external_execution_summary: run.action.summary.clone(),
+                external_execution_url: external_url(stage, &run.action, n),
+                error_details: error_details(&run.action),
+            },
+            output_variables: BTreeMap::new(),
+        },
+    }
 }
 
 pub(crate) fn list_action_executions(p: &Pipeline, n: &PipelineNames, input: &Value) -> ApiResult {
@@ -433,13 +429,13 @@ pub(crate) fn list_action_executions(p: &Pipeline, n: &PipelineNames, input: &Va
             .then(b.1.stage.cmp(&a.1.stage))
     });
     let (from, to) = page(r.max_results, r.next_token.as_deref(), runs.len(), 100)?;
-    let mut v = json!({
-        "actionExecutionDetails": runs[from..to].iter().map(|(e, r)| action_detail(e, r, n)).collect::<Vec<_>>()
-    });
-    if to < runs.len() {
-        v["nextToken"] = json!(to.to_string());
-    }
-    Ok(v)
+    answer(ListActionExecutionsOutput {
+        action_execution_details: runs[from..to]
+            .iter()
+            .map(|(e, r)| action_detail(e, r, n))
+            .collect(),
+        next_token: next_token(to, runs.len()),
+    })
 }
 
 /// StartPipelineExecution: `start` re-runs the last pushed commit and returns the new
@@ -459,14 +455,95 @@ pub(crate) fn start_pipeline_execution(
             "sourceRevisions: the local pipeline releases the last commit pushed to main; push the revision instead",
         ));
     }
-    let id = start()?;
-    Ok(json!({"pipelineExecutionId": id}))
+    answer(PipelineExecutionIdOutput {
+        pipeline_execution_id: start()?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::engine::{Outcome, Revision, Trigger};
     use super::*;
+    use serde_json::json;
+
+    fn fits(op: &str, v: &Value) {
+        crate::botocore_check::fits_botocore("codepipeline", op, v);
+    }
+
+    /// Every operation's answer fits botocore's output shape: with a failed execution and
+    /// one waiting, then with that one in Deploy.
+    #[test]
+    fn answers_fit_botocore() {
+        let mut p = pipeline_with_a_failed_build();
+        let n = names();
+        let demo = json!({"pipelineName": "demo"});
+        let check_all = |p: &Pipeline| {
+            fits(
+                "GetPipelineState",
+                &get_pipeline_state(p, &n, &json!({"name": "demo"})).unwrap(),
+            );
+            fits(
+                "ListPipelineExecutions",
+                &list_pipeline_executions(p, &n, &demo).unwrap(),
+            );
+            for id in ["e1", "e2"] {
+                let input = json!({"pipelineName": "demo", "pipelineExecutionId": id});
+                fits(
+                    "GetPipelineExecution",
+                    &get_pipeline_execution(p, &n, &input).unwrap(),
+                );
+            }
+            let v = list_action_executions(p, &n, &demo).unwrap();
+            fits("ListActionExecutions", &v);
+            v
+        };
+        check_all(&p);
+        let mut k = 100;
+        let mut ids = move || {
+            k += 1;
+            format!("id-{k}")
+        };
+        p.schedule(120.0, &mut ids);
+        p.set_external_id("e2", Stage::Source, "c1", 120.0);
+        let ok = |s: &str| Outcome::Succeeded { summary: s.into() };
+        p.finish_action("e2", Stage::Source, ok("s"), 121.0);
+        p.schedule(121.0, &mut ids);
+        p.set_external_id("e2", Stage::Build, "demo:b2", 121.0);
+        p.finish_action("e2", Stage::Build, ok("b"), 122.0);
+        p.schedule(122.0, &mut ids);
+        p.set_external_id("e2", Stage::Deploy, "d-1", 122.0);
+        let v = check_all(&p);
+        let deploy = &v["actionExecutionDetails"][0];
+        assert_eq!(deploy["input"]["actionTypeId"]["category"], "Deploy");
+        assert_eq!(
+            deploy["input"]["configuration"]["AppSpecTemplatePath"],
+            "appspec.yaml"
+        );
+        assert_eq!(deploy["output"]["outputArtifacts"], json!([]));
+        assert_eq!(deploy["output"]["outputVariables"], json!({}));
+        assert!(deploy["output"]["executionResult"]
+            .get("errorDetails")
+            .is_none());
+        let v =
+            start_pipeline_execution(&p, &n, &json!({"name": "demo"}), || Ok("e3".into())).unwrap();
+        fits("StartPipelineExecution", &v);
+        fits("StopPipelineExecution", &v);
+    }
+
+    /// The check can fail: a member of the wrong type.
+    #[test]
+    #[should_panic(expected = "does not fit botocore")]
+    fn a_member_of_the_wrong_type_does_not_fit() {
+        let p = pipeline_with_a_failed_build();
+        let mut v = get_pipeline_execution(
+            &p,
+            &names(),
+            &json!({"pipelineName": "demo", "pipelineExecutionId": "e1"}),
+        )
+        .unwrap();
+        v["pipelineExecution"]["pipelineVersion"] = json!("1");
+        fits("GetPipelineExecution", &v);
+    }
 
     #[test]
     fn requests_fit_botocore() {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// CodePipeline's `PipelineExecutionStatus` (the local pipeline never stops or cancels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
 pub(crate) enum ExecutionStatus {
     InProgress,
     Succeeded,
@@ -25,13 +25,7 @@ pub(crate) enum ExecutionStatus {
 
 impl ExecutionStatus {
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ExecutionStatus::InProgress => "InProgress",
-            ExecutionStatus::Succeeded => "Succeeded",
-            ExecutionStatus::Superseded => "Superseded",
-            ExecutionStatus::Failed => "Failed",
-            ExecutionStatus::Stopped => "Stopped",
-        }
+        self.into()
     }
 }
 
@@ -44,17 +38,6 @@ pub(crate) enum StageStatus {
     Stopped,
 }
 
-impl StageStatus {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            StageStatus::InProgress => "InProgress",
-            StageStatus::Succeeded => "Succeeded",
-            StageStatus::Failed => "Failed",
-            StageStatus::Stopped => "Stopped",
-        }
-    }
-}
-
 /// CodePipeline's `ActionExecutionStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum ActionStatus {
@@ -62,17 +45,6 @@ pub(crate) enum ActionStatus {
     Succeeded,
     Failed,
     Abandoned,
-}
-
-impl ActionStatus {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ActionStatus::InProgress => "InProgress",
-            ActionStatus::Succeeded => "Succeeded",
-            ActionStatus::Failed => "Failed",
-            ActionStatus::Abandoned => "Abandoned",
-        }
-    }
 }
 
 /// The three stages of `infra/codepipeline.tf`, one action each (named as its stage).

@@ -7,12 +7,14 @@
 //! - [`deploy`]: the Deploy action (CodeDeployToECS) from the build's artifacts.
 //! - [`driver`]: the backend: runs it all inside the stack (the repository, builds on the
 //!   local CodeBuild, the Deploy action).
-//! - [`api`]: the CodePipeline operations over it, with AWS's shapes.
+//! - [`api`]: the CodePipeline operations over it, answering with the serde types of
+//!   [`shapes`] (botocore's output shapes).
 
 pub(crate) mod api;
 pub(crate) mod deploy;
 pub mod driver;
 pub mod engine;
+pub(crate) mod shapes;
 pub mod source;
 
 use crate::wire::error::{ApiError, ErrorCode};

@@ -14,13 +14,14 @@
 use std::sync::Arc;
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::backend::{ImageError, ImageRecord, ImageStore, MANIFEST_MEDIA_TYPE};
-use crate::names::{Names, ACCOUNT_ID};
+use super::shapes::*;
+use crate::names::Names;
 use crate::runtime::stack::Stack;
 use crate::wire::error::{required, ApiError, Common, ErrorCode};
-use crate::wire::json::{request, ApiResult};
+use crate::wire::json::{answer, request, ApiResult};
 
 /// ECR error codes this stack answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
@@ -95,14 +96,6 @@ struct DescribeRepositoriesRequest {
     max_results: Option<usize>,
 }
 
-/// ImageIdentifier.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ImageIdentifier {
-    image_digest: Option<String>,
-    image_tag: Option<String>,
-}
-
 /// DescribeImagesFilter / ListImagesFilter.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -124,25 +117,30 @@ fn handle_store(store: &ImageStore, names: &Names, op: &str, input: &Value) -> A
                 r.registry_id.as_deref(),
                 r.repository_name.as_deref(),
             )?;
-            let details: Vec<Value> = if r.image_ids.is_empty() {
+            let details: Vec<ImageDetail> = if r.image_ids.is_empty() {
                 if tag_status(r.filter.as_ref())? == "UNTAGGED" {
                     Vec::new() // a tag's removal drops the image here (no untagged images)
                 } else {
                     by_digest(store.list(repo))
                         .iter()
-                        .map(|g| detail(g))
+                        .map(|g| ImageDetail::of(g, store.registry_id()))
                         .collect()
                 }
             } else {
                 let mut out = Vec::new();
                 for id in &r.image_ids {
                     let found = find(store, repo, id)?.ok_or_else(|| not_found(store, repo, id))?;
-                    out.push(detail(&store.by_digest(repo, &found.digest)));
+                    let group = store.by_digest(repo, &found.digest);
+                    out.push(ImageDetail::of(&group, store.registry_id()));
                 }
                 out
             };
-            let (page, next) = paginate(details, r.next_token.as_deref(), r.max_results)?;
-            Ok(with_token(json!({"imageDetails": page}), next))
+            let (image_details, next_token) =
+                paginate(details, r.next_token.as_deref(), r.max_results)?;
+            answer(DescribeImagesResponse {
+                image_details,
+                next_token,
+            })
         }
         "ListImages" => {
             let r: ListImagesRequest = request(input)?;
@@ -151,17 +149,20 @@ fn handle_store(store: &ImageStore, names: &Names, op: &str, input: &Value) -> A
                 r.registry_id.as_deref(),
                 r.repository_name.as_deref(),
             )?;
-            let ids: Vec<Value> = if tag_status(r.filter.as_ref())? == "UNTAGGED" {
+            let ids: Vec<ImageIdentifier> = if tag_status(r.filter.as_ref())? == "UNTAGGED" {
                 Vec::new()
             } else {
                 store
                     .list(repo)
                     .iter()
-                    .map(|rec| json!({"imageDigest": rec.digest, "imageTag": rec.tag}))
+                    .map(|rec| ImageIdentifier::of(&rec.digest, &rec.tag))
                     .collect()
             };
-            let (page, next) = paginate(ids, r.next_token.as_deref(), r.max_results)?;
-            Ok(with_token(json!({"imageIds": page}), next))
+            let (image_ids, next_token) = paginate(ids, r.next_token.as_deref(), r.max_results)?;
+            answer(ListImagesResponse {
+                image_ids,
+                next_token,
+            })
         }
         "BatchGetImage" => {
             let r: BatchImagesRequest = request(input)?;
@@ -177,17 +178,20 @@ fn handle_store(store: &ImageStore, names: &Names, op: &str, input: &Value) -> A
             let (mut images, mut failures) = (Vec::new(), Vec::new());
             for id in ids {
                 match lookup(store, repo, &id) {
-                    Ok(rec) => images.push(json!({
-                        "registryId": store.registry_id(),
-                        "repositoryName": repo,
-                        "imageId": {"imageDigest": rec.digest, "imageTag": id.image_tag.clone().unwrap_or(rec.tag.clone())},
-                        "imageManifest": rec.manifest(),
-                        "imageManifestMediaType": MANIFEST_MEDIA_TYPE,
-                    })),
+                    Ok(rec) => images.push(Image {
+                        registry_id: store.registry_id().to_string(),
+                        repository_name: repo.to_string(),
+                        image_id: ImageIdentifier::of(
+                            &rec.digest,
+                            id.image_tag.as_deref().unwrap_or(&rec.tag),
+                        ),
+                        image_manifest: rec.manifest(),
+                        image_manifest_media_type: MANIFEST_MEDIA_TYPE.to_string(),
+                    }),
                     Err((code, reason)) => failures.push(failure(&id, code, reason)),
                 }
             }
-            Ok(json!({"images": images, "failures": failures}))
+            answer(BatchGetImageResponse { images, failures })
         }
         "BatchDeleteImage" => {
             let r: BatchImagesRequest = request(input)?;
@@ -212,16 +216,17 @@ fn handle_store(store: &ImageStore, names: &Names, op: &str, input: &Value) -> A
                         };
                         for tag in tags {
                             if let Some(gone) = store.delete(repo, &tag) {
-                                deleted.push(
-                                    json!({"imageDigest": gone.digest, "imageTag": gone.tag}),
-                                );
+                                deleted.push(ImageIdentifier::of(&gone.digest, &gone.tag));
                             }
                         }
                     }
                     Err((code, reason)) => failures.push(failure(&id, code, reason)),
                 }
             }
-            Ok(json!({"imageIds": deleted, "failures": failures}))
+            answer(BatchDeleteImageResponse {
+                image_ids: deleted,
+                failures,
+            })
         }
         "PutImage" => {
             let r: PutImageRequest = request(input)?;
@@ -236,13 +241,18 @@ fn handle_store(store: &ImageStore, names: &Names, op: &str, input: &Value) -> A
                 EcrError::InvalidParameterException,
             )?;
             let rec = put_image(store, repo, manifest, &r)?;
-            Ok(json!({"image": {
-                "registryId": store.registry_id(),
-                "repositoryName": repo,
-                "imageId": {"imageDigest": rec.digest, "imageTag": rec.tag},
-                "imageManifest": manifest,
-                "imageManifestMediaType": r.image_manifest_media_type.as_deref().unwrap_or(MANIFEST_MEDIA_TYPE),
-            }}))
+            answer(PutImageResponse {
+                image: Image {
+                    registry_id: store.registry_id().to_string(),
+                    repository_name: repo.to_string(),
+                    image_id: ImageIdentifier::of(&rec.digest, &rec.tag),
+                    image_manifest: manifest.to_string(),
+                    image_manifest_media_type: r
+                        .image_manifest_media_type
+                        .clone()
+                        .unwrap_or_else(|| MANIFEST_MEDIA_TYPE.to_string()),
+                },
+            })
         }
         "DescribeRepositories" => {
             let r: DescribeRepositoriesRequest = request(input)?;
@@ -257,25 +267,32 @@ fn handle_store(store: &ImageStore, names: &Names, op: &str, input: &Value) -> A
                     return Err(repo_not_found(store, name));
                 }
             }
-            let repos: Vec<Value> = all
+            let repos: Vec<Repository> = all
                 .iter()
                 .filter(|n| r.repository_names.is_empty() || r.repository_names.contains(n))
-                .map(|n| {
-                    json!({
-                        "repositoryArn": names.arn("ecr", &format!("repository/{n}")),
-                        "registryId": store.registry_id(),
-                        "repositoryName": n,
-                        "repositoryUri": format!("{}.dkr.ecr.{}.amazonaws.com/{n}", store.registry_id(), names.region),
-                        "createdAt": store.list(n).first().map_or(0.0, ImageRecord::pushed_at),
-                        // infra/ecr.tf: IMMUTABLE tags, scan on push, AES256.
-                        "imageTagMutability": "IMMUTABLE",
-                        "imageScanningConfiguration": {"scanOnPush": true},
-                        "encryptionConfiguration": {"encryptionType": "AES256"},
-                    })
+                .map(|n| Repository {
+                    repository_arn: names.arn("ecr", &format!("repository/{n}")),
+                    registry_id: store.registry_id().to_string(),
+                    repository_name: n.clone(),
+                    repository_uri: format!(
+                        "{}.dkr.ecr.{}.amazonaws.com/{n}",
+                        store.registry_id(),
+                        names.region
+                    ),
+                    created_at: store.list(n).first().map_or(0.0, ImageRecord::pushed_at),
+                    image_tag_mutability: "IMMUTABLE",
+                    image_scanning_configuration: ImageScanningConfiguration { scan_on_push: true },
+                    encryption_configuration: EncryptionConfiguration {
+                        encryption_type: "AES256",
+                    },
                 })
                 .collect();
-            let (page, next) = paginate(repos, r.next_token.as_deref(), r.max_results)?;
-            Ok(with_token(json!({"repositories": page}), next))
+            let (repositories, next_token) =
+                paginate(repos, r.next_token.as_deref(), r.max_results)?;
+            answer(DescribeRepositoriesResponse {
+                repositories,
+                next_token,
+            })
         }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
@@ -408,7 +425,7 @@ fn find(
 ) -> Result<Option<ImageRecord>, ApiError> {
     match lookup(store, repo, id) {
         Ok(rec) => Ok(Some(rec)),
-        Err(("MissingDigestAndTag", reason)) => {
+        Err((ImageFailureCode::MissingDigestAndTag, reason)) => {
             Err(ApiError::new(EcrError::InvalidParameterException, reason))
         }
         Err(_) => Ok(None),
@@ -420,14 +437,15 @@ fn lookup(
     store: &ImageStore,
     repo: &str,
     id: &ImageIdentifier,
-) -> Result<ImageRecord, (&'static str, &'static str)> {
-    const NOT_FOUND: (&str, &str) = ("ImageNotFound", "Requested image not found");
+) -> Result<ImageRecord, (ImageFailureCode, &'static str)> {
+    const NOT_FOUND: (ImageFailureCode, &str) =
+        (ImageFailureCode::ImageNotFound, "Requested image not found");
     match (id.image_tag.as_deref(), id.image_digest.as_deref()) {
         (Some(tag), digest) => {
             let rec = store.get(repo, tag).ok_or(NOT_FOUND)?;
             match digest {
                 Some(d) if d != rec.digest => Err((
-                    "ImageTagDoesNotMatchDigest",
+                    ImageFailureCode::ImageTagDoesNotMatchDigest,
                     "Invalid image digest for the given tag",
                 )),
                 _ => Ok(rec),
@@ -435,21 +453,18 @@ fn lookup(
         }
         (None, Some(d)) => store.by_digest(repo, d).into_iter().next().ok_or(NOT_FOUND),
         (None, None) => Err((
-            "MissingDigestAndTag",
+            ImageFailureCode::MissingDigestAndTag,
             "Invalid request: imageIds must have either an imageTag or an imageDigest",
         )),
     }
 }
 
-fn failure(id: &ImageIdentifier, code: &str, reason: &str) -> Value {
-    let mut image_id = serde_json::Map::new();
-    if let Some(d) = &id.image_digest {
-        image_id.insert("imageDigest".into(), json!(d));
+fn failure(id: &ImageIdentifier, code: ImageFailureCode, reason: &'static str) -> ImageFailure {
+    ImageFailure {
+        image_id: id.clone(),
+        failure_code: code,
+        failure_reason: reason,
     }
-    if let Some(t) = &id.image_tag {
-        image_id.insert("imageTag".into(), json!(t));
-    }
-    json!({"imageId": image_id, "failureCode": code, "failureReason": reason})
 }
 
 /// ECR's message for an image that is not there (the `null` is ECR's own spelling of a
@@ -485,28 +500,13 @@ fn by_digest(records: Vec<ImageRecord>) -> Vec<Vec<ImageRecord>> {
     groups
 }
 
-/// One ImageDetail: the image's tags, its size and its first push.
-fn detail(group: &[ImageRecord]) -> Value {
-    let first = &group[0];
-    json!({
-        "registryId": ACCOUNT_ID,
-        "repositoryName": first.repository,
-        "imageDigest": first.digest,
-        "imageTags": group.iter().map(|r| r.tag.as_str()).collect::<Vec<_>>(),
-        "imageSizeInBytes": first.size_bytes,
-        "imagePushedAt": first.pushed_at(),
-        "imageManifestMediaType": MANIFEST_MEDIA_TYPE,
-        "artifactMediaType": "application/vnd.oci.image.config.v1+json"
-    })
-}
-
 /// A page of `items` from `token` (an offset, as the local stack hands them out), at most
 /// `max` (botocore's MaxResults: 1 to 1000; ECR's default page is 100).
-fn paginate(
-    items: Vec<Value>,
+fn paginate<T>(
+    items: Vec<T>,
     token: Option<&str>,
     max: Option<usize>,
-) -> Result<(Vec<Value>, Option<String>), ApiError> {
+) -> Result<(Vec<T>, Option<String>), ApiError> {
     let max = max.unwrap_or(100);
     if !(1..=1000).contains(&max) {
         return Err(ApiError::new(
@@ -530,17 +530,12 @@ fn paginate(
     Ok((items.into_iter().skip(start).take(max).collect(), next))
 }
 
-fn with_token(mut v: Value, next: Option<String>) -> Value {
-    if let Some(t) = next {
-        v["nextToken"] = json!(t);
-    }
-    v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::botocore_check::{fits_botocore, request_fits_botocore};
+    use crate::names::ACCOUNT_ID;
+    use serde_json::json;
 
     fn store() -> (tempfile::TempDir, ImageStore, ImageRecord, ImageRecord) {
         let dir = tempfile::tempdir().unwrap();
@@ -565,6 +560,24 @@ mod tests {
             }
             Err(e) => Err((e.code, e.message)),
         }
+    }
+
+    /// The check `call` makes can fail: a failure code outside ImageFailureCode's enum.
+    #[test]
+    #[should_panic(expected = "not in enum")]
+    fn a_failure_code_outside_the_enum_does_not_fit() {
+        let mut v = serde_json::to_value(BatchGetImageResponse {
+            images: Vec::new(),
+            failures: vec![failure(
+                &ImageIdentifier::default(),
+                ImageFailureCode::ImageNotFound,
+                "gone",
+            )],
+        })
+        .unwrap();
+        assert_eq!(v["failures"][0]["imageId"], json!({}));
+        v["failures"][0]["failureCode"] = json!("NotFound");
+        fits_botocore("ecr", "BatchGetImage", &v);
     }
 
     #[test]

@@ -5,17 +5,17 @@ use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::backend;
-use super::model::{StopCode, Task, TaskSet, TaskSetStatus, TaskStatus};
+use super::model::{StopCode, Task as TaskRecord};
+use super::shapes::*;
 use super::Error;
-use crate::names::{CLUSTER, CONTAINER, CONTAINER_PORT, SERVICE, TG_NAMES};
+use crate::names::{CLUSTER, CONTAINER, SERVICE};
 use crate::runtime::stack::Stack;
 use crate::wire::error::required;
 use crate::wire::error::{ApiError, Common};
-use crate::wire::json::{request, ApiResult};
-use crate::world::World;
+use crate::wire::json::{answer, request, ApiResult};
 
 /// DescribeTaskDefinitionRequest.
 #[derive(Debug, Default, Deserialize)]
@@ -129,14 +129,18 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
         "RegisterTaskDefinition" => {
             let mut td = input.clone();
-            let tags = td
-                .as_object_mut()
-                .and_then(|o| o.remove("tags"))
-                .unwrap_or(json!([]));
+            let tags = td.as_object_mut().and_then(|o| o.remove("tags"));
+            let tags: Vec<Tag> = match tags {
+                Some(t) => request(&t)?,
+                None => Vec::new(),
+            };
             let mut w = stack.world();
             let arn = w.register_task_definition(td)?;
             let td = w.task_def(&arn).cloned().unwrap_or(Value::Null);
-            Ok(json!({"taskDefinition": td, "tags": tags}))
+            answer(TaskDefinitionResponse {
+                task_definition: td,
+                tags,
+            })
         }
         "DescribeTaskDefinition" => {
             let req: DescribeTaskDefinitionRequest = request(input)?;
@@ -152,32 +156,30 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
                     "Unable to describe task definition.",
                 )
             })?;
-            Ok(json!({"taskDefinition": td, "tags": []}))
+            answer(TaskDefinitionResponse {
+                task_definition: td.clone(),
+                tags: Vec::new(),
+            })
         }
         "ListTaskDefinitions" => list_task_definitions(stack, input),
         "DescribeServices" => describe_services(stack, input),
         "UpdateService" => update_service(stack, input),
-        "DescribeClusters" => {
-            let w = stack.world();
-            let running = w
-                .tasks
-                .values()
-                .filter(|t| t.last_status == TaskStatus::Running)
-                .count();
-            Ok(json!({"clusters": [{
-                "clusterArn": w.names.cluster_arn(), "clusterName": CLUSTER, "status": "ACTIVE",
-                "runningTasksCount": running, "pendingTasksCount": 0, "activeServicesCount": 1,
-                "registeredContainerInstancesCount": 0
-            }], "failures": []}))
-        }
+        "DescribeClusters" => answer(DescribeClustersResponse {
+            clusters: vec![Cluster::of(&stack.world())],
+            failures: Vec::new(),
+        }),
         // The one cluster (a user's first `aws ecs list-clusters` against the endpoint).
         "ListClusters" => {
             let _: ListClustersRequest = request(input)?;
-            Ok(json!({"clusterArns": [stack.names().cluster_arn()]}))
+            answer(ListClustersResponse {
+                cluster_arns: vec![stack.names().cluster_arn()],
+            })
         }
         "ListServices" => {
             check_cluster(stack, request::<ClusterRequest>(input)?.cluster)?;
-            Ok(json!({"serviceArns": [stack.names().service_arn()]}))
+            answer(ListServicesResponse {
+                service_arns: vec![stack.names().service_arn()],
+            })
         }
         "ListTasks" => list_tasks(stack, input),
         "RunTask" => run_task(stack, input),
@@ -188,16 +190,19 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             check_cluster(stack, req.cluster)?;
             let w = stack.world();
             let wanted = req.task_sets;
-            let sets: Vec<Value> = w
+            let task_sets = w
                 .service
                 .task_sets
                 .iter()
                 .filter(|ts| {
                     wanted.is_empty() || wanted.iter().any(|x| *x == ts.id || *x == ts.arn)
                 })
-                .map(|ts| task_set_json(&w, ts))
+                .map(|ts| TaskSet::of(&w, ts))
                 .collect();
-            Ok(json!({"taskSets": sets, "failures": []}))
+            answer(DescribeTaskSetsResponse {
+                task_sets,
+                failures: Vec::new(),
+            })
         }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
@@ -237,21 +242,21 @@ fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {
     if desc {
         arns.reverse();
     }
-    paginate(
-        arns,
-        req.next_token.as_deref(),
-        req.max_results,
-        "taskDefinitionArns",
-    )
+    let (task_definition_arns, next_token) =
+        paginate(arns, req.next_token.as_deref(), req.max_results)?;
+    answer(ListTaskDefinitionsResponse {
+        task_definition_arns,
+        next_token,
+    })
 }
 
-/// `nextToken` is the index of the next item; `maxResults` defaults to 100.
+/// A page of `items` and the next page's token: `nextToken` is the index of the next
+/// item; `maxResults` defaults to 100.
 fn paginate(
     items: Vec<String>,
     next_token: Option<&str>,
     max_results: Option<i64>,
-    key: &str,
-) -> ApiResult {
+) -> Result<(Vec<String>, Option<String>), ApiError> {
     let start = match next_token {
         Some(t) => t.parse::<usize>().map_err(|_| {
             ApiError::new(
@@ -262,13 +267,9 @@ fn paginate(
         None => 0,
     };
     let max = max_results.unwrap_or(100).clamp(1, 100) as usize;
-    let page: Vec<String> = items.iter().skip(start).take(max).cloned().collect();
-    let mut out = Map::new();
-    out.insert(key.into(), json!(page));
-    if start + max < items.len() {
-        out.insert("nextToken".into(), json!((start + max).to_string()));
-    }
-    Ok(Value::Object(out))
+    let next = (start + max < items.len()).then(|| (start + max).to_string());
+    let page = items.into_iter().skip(start).take(max).collect();
+    Ok((page, next))
 }
 
 fn check_cluster(stack: &Stack, cluster: Option<String>) -> Result<(), ApiError> {
@@ -291,17 +292,17 @@ fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
     let mut failures = Vec::new();
     for s in wanted {
         if s == SERVICE || s == arn {
-            services.push(service_json(&w));
+            services.push(Service::of(&w));
         } else {
             let farn = if s.starts_with("arn:") {
                 s.clone()
             } else {
                 w.names.arn("ecs", &format!("service/{CLUSTER}/{s}"))
             };
-            failures.push(json!({"arn": farn, "reason": "MISSING"}));
+            failures.push(Failure::missing(farn));
         }
     }
-    Ok(json!({"services": services, "failures": failures}))
+    answer(DescribeServicesResponse { services, failures })
 }
 
 /// UpdateService (the rules are the backend's).
@@ -322,15 +323,9 @@ fn update_service(stack: &Stack, input: &Value) -> ApiResult {
     };
     let mut w = stack.world();
     w.update_service(&req)?;
-    Ok(json!({"service": service_json(&w)}))
-}
-
-fn family_of(task_def_arn: &str) -> &str {
-    task_def_arn
-        .rsplit('/')
-        .next()
-        .and_then(|fr| fr.split(':').next())
-        .unwrap_or("")
+    answer(UpdateServiceResponse {
+        service: Service::of(&w),
+    })
 }
 
 /// RunTask: `count` one-off tasks of a task definition (`family`, `family:rev` or ARN),
@@ -375,12 +370,15 @@ fn run_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
         ids.push(id);
     }
     let w = stack.world();
-    let tasks: Vec<Value> = ids
+    let tasks = ids
         .iter()
         .filter_map(|id| w.tasks.get(id))
-        .map(|t| task_json(&w, t))
+        .map(|t| Task::of(&w, t))
         .collect();
-    Ok(json!({"tasks": tasks, "failures": []}))
+    answer(TasksResponse {
+        tasks,
+        failures: Vec::new(),
+    })
 }
 
 /// StopTask: a service task is replaced by the scheduler; a one-off one just stops.
@@ -407,100 +405,8 @@ fn stop_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
     crate::runtime::tasks::stop_task(stack, &id, StopCode::UserInitiated, &reason);
     let w = stack.world();
     let t = w.tasks.get(&id).expect("checked above");
-    Ok(json!({"task": task_json(&w, t)}))
-}
-
-fn counts(w: &World, ts: &TaskSet) -> (usize, usize) {
-    let mut running = 0;
-    let mut pending = 0;
-    for t in ts.tasks.iter().filter_map(|id| w.tasks.get(id)) {
-        match t.last_status {
-            TaskStatus::Running => running += 1,
-            TaskStatus::Pending => pending += 1,
-            _ => {}
-        }
-    }
-    (running, pending)
-}
-
-pub(crate) fn task_set_json(w: &World, ts: &TaskSet) -> Value {
-    let (running, pending) = counts(w, ts);
-    let steady = running >= ts.desired as usize && pending == 0;
-    json!({
-        "id": ts.id,
-        "taskSetArn": ts.arn,
-        "serviceArn": w.names.service_arn(),
-        "clusterArn": w.names.cluster_arn(),
-        "startedBy": "CodeDeploy",
-        "externalId": ts.external_id,
-        "status": ts.status.as_str(),
-        "taskDefinition": ts.task_def_arn,
-        "computedDesiredCount": ts.desired,
-        "pendingCount": pending,
-        "runningCount": running,
-        "createdAt": ts.created_at,
-        "updatedAt": ts.updated_at,
-        "launchType": "FARGATE",
-        "platformVersion": "1.4.0",
-        "platformFamily": "Linux",
-        "loadBalancers": [{
-            "targetGroupArn": w.names.tg_arn(TG_NAMES[ts.tg]),
-            "containerName": CONTAINER,
-            "containerPort": CONTAINER_PORT
-        }],
-        "serviceRegistries": [],
-        "scale": {"value": if ts.status == TaskSetStatus::Draining { 0.0 } else { 100.0 }, "unit": "PERCENT"},
-        "stabilityStatus": if steady { "STEADY_STATE" } else { "STABILIZING" },
-        "stabilityStatusAt": ts.updated_at,
-        "tags": []
-    })
-}
-
-fn service_json(w: &World) -> Value {
-    let primary = w.primary();
-    let (running, pending) = primary.map(|ts| counts(w, ts)).unwrap_or((0, 0));
-    let running_all: usize = w
-        .tasks
-        .values()
-        .filter(|t| t.last_status == TaskStatus::Running)
-        .count();
-    let td = primary.map(|ts| ts.task_def_arn.clone());
-    json!({
-        "serviceArn": w.names.service_arn(),
-        "serviceName": SERVICE,
-        "clusterArn": w.names.cluster_arn(),
-        "loadBalancers": [{
-            "targetGroupArn": w.names.tg_arn(TG_NAMES[0]),
-            "containerName": CONTAINER,
-            "containerPort": CONTAINER_PORT
-        }],
-        "serviceRegistries": [],
-        "status": "ACTIVE",
-        "desiredCount": w.service.desired,
-        "runningCount": running_all.max(running),
-        "pendingCount": pending,
-        "launchType": "FARGATE",
-        "platformVersion": "LATEST",
-        "platformFamily": "Linux",
-        "taskDefinition": td,
-        "deploymentConfiguration": {"maximumPercent": 200, "minimumHealthyPercent": 100},
-        "taskSets": w.service.task_sets.iter().map(|ts| task_set_json(w, ts)).collect::<Vec<_>>(),
-        "deployments": [],
-        "roleArn": w.names.role_arn("aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"),
-        "events": w.service.events.iter().take(20).map(|e| json!({"id": e.id, "createdAt": e.at, "message": e.message})).collect::<Vec<_>>(),
-        "createdAt": w.service.created_at,
-        "placementConstraints": [],
-        "placementStrategy": [],
-        "networkConfiguration": {"awsvpcConfiguration": {
-            "subnets": ["subnet-local"], "securityGroups": ["sg-local"], "assignPublicIp": "DISABLED"
-        }},
-        "healthCheckGracePeriodSeconds": 0,
-        "schedulingStrategy": "REPLICA",
-        "deploymentController": {"type": "CODE_DEPLOY"},
-        "createdBy": w.names.role_arn("demo-terraform"),
-        "enableECSManagedTags": false,
-        "propagateTags": "NONE",
-        "enableExecuteCommand": false
+    answer(StopTaskResponse {
+        task: Task::of(&w, t),
     })
 }
 
@@ -530,7 +436,7 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
     let started_by = req.started_by.as_deref();
     let family = req.family.as_deref();
     let w = stack.world();
-    let mut tasks: Vec<&Task> = w
+    let mut tasks: Vec<&TaskRecord> = w
         .tasks
         .values()
         .filter(|t| t.desired_running == want_running)
@@ -542,12 +448,15 @@ fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
         })
         .collect();
     tasks.sort_by(|a, b| a.created_at.total_cmp(&b.created_at));
-    paginate(
+    let (task_arns, next_token) = paginate(
         tasks.iter().map(|t| t.arn.clone()).collect(),
         req.next_token.as_deref(),
         req.max_results,
-        "taskArns",
-    )
+    )?;
+    answer(ListTasksResponse {
+        task_arns,
+        next_token,
+    })
 }
 
 fn describe_tasks(stack: &Stack, input: &Value) -> ApiResult {
@@ -567,140 +476,269 @@ fn describe_tasks(stack: &Stack, input: &Value) -> ApiResult {
         ));
     }
     let w = stack.world();
-    let mut out = Vec::new();
+    let mut tasks = Vec::new();
     let mut failures = Vec::new();
     for r in wanted {
         let id = r.rsplit('/').next().unwrap_or(&r);
         match w.tasks.get(id) {
-            Some(t) => out.push(task_json(&w, t)),
-            None => failures.push(json!({"arn": r, "reason": "MISSING"})),
+            Some(t) => tasks.push(Task::of(&w, t)),
+            None => failures.push(Failure::missing(r)),
         }
     }
-    Ok(json!({"tasks": out, "failures": failures}))
-}
-
-fn task_json(w: &World, t: &Task) -> Value {
-    let desired = desired_status(t);
-    let az = &t.az;
-    let container_status = match t.last_status {
-        TaskStatus::Stopped => TaskStatus::Stopped,
-        TaskStatus::Running | TaskStatus::Deprovisioning => TaskStatus::Running,
-        _ => TaskStatus::Pending,
-    }
-    .as_str();
-    let mut v = json!({
-        "taskArn": t.arn,
-        "clusterArn": w.names.cluster_arn(),
-        "taskDefinitionArn": t.task_def_arn,
-        "lastStatus": t.last_status.as_str(),
-        "desiredStatus": desired,
-        "healthStatus": if t.has_health_check { t.health.as_str() } else { "UNKNOWN" },
-        "startedBy": t.task_set_id,
-        "group": if t.task_set_id.is_empty() {
-            format!("family:{}", family_of(&t.task_def_arn))
-        } else {
-            format!("service:{SERVICE}")
-        },
-        "launchType": "FARGATE",
-        "platformVersion": "1.4.0",
-        "platformFamily": "Linux",
-        "availabilityZone": az,
-        "connectivity": "CONNECTED",
-        "connectivityAt": t.created_at,
-        "cpu": "256",
-        "memory": "512",
-        "createdAt": t.created_at,
-        "version": 1,
-        "attachments": [{
-            "id": t.id, "type": "ElasticNetworkInterface", "status": "ATTACHED",
-            "details": [
-                {"name": "privateIPv4Address", "value": "127.0.0.1"},
-                {"name": "subnetId", "value": "subnet-local"}
-            ]
-        }],
-        "attributes": [],
-        "tags": [],
-        "containers": [{
-            "containerArn": format!("{}/{CONTAINER}", t.arn.replace(":task/", ":container/")),
-            "taskArn": t.arn,
-            "name": CONTAINER,
-            "image": t.image,
-            "lastStatus": container_status,
-            "healthStatus": if t.has_health_check { t.health.as_str() } else { "UNKNOWN" },
-            "exitCode": t.exit_code,
-            "networkBindings": [{
-                "bindIP": "127.0.0.1", "containerPort": CONTAINER_PORT, "hostPort": t.port, "protocol": "tcp"
-            }],
-            "networkInterfaces": [{"attachmentId": t.id, "privateIpv4Address": "127.0.0.1"}]
-        }]
-    });
-    let o = v.as_object_mut().expect("object");
-    if let Some(s) = t.started_at {
-        o.insert("startedAt".into(), json!(s));
-        o.insert("pullStartedAt".into(), json!(t.created_at));
-        o.insert("pullStoppedAt".into(), json!(s));
-    }
-    if let Some(s) = t.stopping_at {
-        o.insert("stoppingAt".into(), json!(s));
-    }
-    if let Some(s) = t.stopped_at {
-        o.insert("stoppedAt".into(), json!(s));
-        o.insert("executionStoppedAt".into(), json!(s));
-    }
-    if let Some(r) = &t.stopped_reason {
-        o.insert("stoppedReason".into(), json!(r));
-    }
-    if let Some(c) = t.stop_code {
-        o.insert("stopCode".into(), json!(<&str>::from(c)));
-    }
-    v
+    answer(TasksResponse { tasks, failures })
 }
 
 /// ECS task metadata v4 (`/task`) for a task of this stack.
 pub(crate) fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
     let w = stack.world();
     let t = w.tasks.get(id)?;
-    let td = w.task_def(&t.task_def_arn);
-    Some(json!({
-        "Cluster": w.names.cluster_arn(),
-        "TaskARN": t.arn,
-        "Family": td.and_then(|d| d["family"].as_str()),
-        "Revision": td.and_then(|d| d["revision"].as_u64()).map(|r| r.to_string()),
-        "DesiredStatus": desired_status(t),
-        "KnownStatus": t.last_status.as_str(),
-        "AvailabilityZone": t.az,
-        "LaunchType": "FARGATE",
-        "Containers": [{
-            "DockerId": t.id,
-            "Name": CONTAINER,
-            "Image": t.image,
-            "ImageID": stack.images.resolve(&t.image).map(|(rec, _)| rec.digest),
-            "DesiredStatus": desired_status(t),
-            "KnownStatus": t.last_status.as_str(),
-            "Labels": {
-                "com.amazonaws.ecs.cluster": w.names.cluster_arn(),
-                "com.amazonaws.ecs.container-name": CONTAINER,
-                "com.amazonaws.ecs.task-arn": t.arn,
-            },
-            "Type": "NORMAL",
-            "Networks": [{"NetworkMode": "awsvpc", "IPv4Addresses": ["127.0.0.1"]}]
-        }]
-    }))
-}
-
-/// A task's `desiredStatus`.
-fn desired_status(t: &Task) -> &'static str {
-    if t.desired_running {
-        TaskStatus::Running.as_str()
-    } else {
-        TaskStatus::Stopped.as_str()
-    }
+    let image_id = stack.images.resolve(&t.image).map(|(rec, _)| rec.digest);
+    serde_json::to_value(TaskMetadata::of(&w, t, image_id)).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::botocore_check::request_fits_botocore;
+    use crate::world::World;
+    use serde_json::json;
+
+    /// A world with a registered task definition, a primary task set with a running task,
+    /// a second task set whose task stopped, and a one-off task.
+    fn world() -> World {
+        let mut w = World::with(
+            "us-east-1",
+            1,
+            crate::codedeploy::model::GroupSettings {
+                ready_stop: false,
+                ready_wait: std::time::Duration::ZERO,
+                termination_wait: std::time::Duration::ZERO,
+                auto_rollback: false,
+                alarms: vec![],
+            },
+        );
+        let td = w
+            .register_task_definition(json!({"family": "demo", "containerDefinitions": [
+                {"name": "demo", "image": "demo:v1", "essential": true}]}))
+            .unwrap();
+        let new = |id: &str| crate::ecs::model::NewTask {
+            id: id.into(),
+            image: "demo:v1".into(),
+            version: "v1".into(),
+            port: 20001,
+            pid: Some(7),
+            has_health_check: true,
+            log: String::new(),
+        };
+        let blue = w.create_task_set(&td, 0, None, true);
+        w.record_task(&blue, &td, new("a1"));
+        let green = w.create_task_set(&td, 1, Some("d-TEST".into()), false);
+        w.record_task(&green, &td, new("b1"));
+        w.stopping("b1", StopCode::TaskFailedToStart, "failed its health check");
+        w.exited("b1", Some(1));
+        w.record_task("", &td, new("c1"));
+        w
+    }
+
+    /// The typed answer as JSON, checked against the operation's output shape.
+    fn fits(op: &str, answer: impl serde::Serialize) -> Value {
+        let v = serde_json::to_value(answer).unwrap();
+        crate::botocore_check::fits_botocore("ecs", op, &v);
+        v
+    }
+
+    #[test]
+    fn task_definition_answers_fit_botocore() {
+        let w = world();
+        let tags: Vec<Tag> = request(&json!([{"key": "team", "value": "web"}])).unwrap();
+        let v = fits(
+            "RegisterTaskDefinition",
+            TaskDefinitionResponse {
+                task_definition: w.task_defs[0].clone(),
+                tags,
+            },
+        );
+        assert_eq!(v["taskDefinition"]["revision"], 1);
+        assert_eq!(v["tags"][0]["value"], "web");
+        fits(
+            "DescribeTaskDefinition",
+            TaskDefinitionResponse {
+                task_definition: w.task_defs[0].clone(),
+                tags: Vec::new(),
+            },
+        );
+    }
+
+    #[test]
+    fn list_answers_fit_botocore_and_page() {
+        let items = |n: usize| (0..n).map(|i| format!("arn-{i}")).collect::<Vec<_>>();
+        let (task_definition_arns, next_token) = paginate(items(3), None, Some(2)).unwrap();
+        let v = fits(
+            "ListTaskDefinitions",
+            ListTaskDefinitionsResponse {
+                task_definition_arns,
+                next_token,
+            },
+        );
+        assert_eq!(
+            v,
+            json!({"taskDefinitionArns": ["arn-0", "arn-1"], "nextToken": "2"})
+        );
+        let (task_arns, next_token) = paginate(items(3), Some("2"), Some(2)).unwrap();
+        let v = fits(
+            "ListTasks",
+            ListTasksResponse {
+                task_arns,
+                next_token,
+            },
+        );
+        assert_eq!(
+            v,
+            json!({"taskArns": ["arn-2"]}),
+            "no nextToken on the last page"
+        );
+        let w = world();
+        fits(
+            "ListClusters",
+            ListClustersResponse {
+                cluster_arns: vec![w.names.cluster_arn()],
+            },
+        );
+        fits(
+            "ListServices",
+            ListServicesResponse {
+                service_arns: vec![w.names.service_arn()],
+            },
+        );
+    }
+
+    #[test]
+    fn service_answers_fit_botocore() {
+        let w = world();
+        let v = fits(
+            "DescribeServices",
+            DescribeServicesResponse {
+                services: vec![Service::of(&w)],
+                failures: vec![Failure::missing(w.names.arn("ecs", "service/demo/other"))],
+            },
+        );
+        let s = &v["services"][0];
+        assert_eq!(
+            s["runningCount"], 2,
+            "the primary's task and the one-off one"
+        );
+        assert_eq!(s["taskSets"][0]["status"], "PRIMARY");
+        assert_eq!(s["taskSets"][0]["stabilityStatus"], "STEADY_STATE");
+        assert!(s["taskSets"][0].get("externalId").is_none());
+        assert_eq!(s["taskSets"][1]["externalId"], "d-TEST");
+        assert_eq!(s["deploymentController"]["type"], "CODE_DEPLOY");
+        assert_eq!(v["failures"][0]["reason"], "MISSING");
+        fits(
+            "UpdateService",
+            UpdateServiceResponse {
+                service: Service::of(&w),
+            },
+        );
+        let v = fits(
+            "DescribeClusters",
+            DescribeClustersResponse {
+                clusters: vec![Cluster::of(&w)],
+                failures: Vec::new(),
+            },
+        );
+        assert_eq!(v["clusters"][0]["runningTasksCount"], 2);
+    }
+
+    #[test]
+    fn task_set_answers_fit_botocore() {
+        let w = world();
+        let v = fits(
+            "DescribeTaskSets",
+            DescribeTaskSetsResponse {
+                task_sets: w
+                    .service
+                    .task_sets
+                    .iter()
+                    .map(|ts| TaskSet::of(&w, ts))
+                    .collect(),
+                failures: Vec::new(),
+            },
+        );
+        let green = &v["taskSets"][1];
+        assert_eq!(green["status"], "ACTIVE");
+        assert_eq!(
+            green["stabilityStatus"], "STABILIZING",
+            "its one task stopped"
+        );
+        assert_eq!(green["runningCount"], 0);
+        assert_eq!(green["scale"], json!({"value": 100.0, "unit": "PERCENT"}));
+    }
+
+    #[test]
+    fn task_answers_fit_botocore() {
+        let w = world();
+        let tasks = || w.tasks.values().map(|t| Task::of(&w, t));
+        let v = fits(
+            "DescribeTasks",
+            TasksResponse {
+                tasks: tasks().collect(),
+                failures: vec![Failure::missing("x".into())],
+            },
+        );
+        let [a, b, c] = [&v["tasks"][0], &v["tasks"][1], &v["tasks"][2]];
+        assert_eq!(a["lastStatus"], "RUNNING");
+        assert_eq!(a["healthStatus"], "UNKNOWN");
+        assert!(a["containers"][0].get("exitCode").is_none());
+        assert!(a.get("stopCode").is_none());
+        assert_eq!(a["group"], "service:demo");
+        assert_eq!(b["lastStatus"], "STOPPED");
+        assert_eq!(b["desiredStatus"], "STOPPED");
+        assert_eq!(b["stopCode"], "TaskFailedToStart");
+        assert_eq!(b["containers"][0]["exitCode"], 1);
+        assert_eq!(b["stoppedAt"], b["executionStoppedAt"]);
+        assert_eq!(c["group"], "family:demo", "a one-off task");
+        fits(
+            "RunTask",
+            TasksResponse {
+                tasks: tasks().take(1).collect(),
+                failures: Vec::new(),
+            },
+        );
+        fits(
+            "StopTask",
+            StopTaskResponse {
+                task: tasks().nth(1).unwrap(),
+            },
+        );
+    }
+
+    #[test]
+    fn task_metadata_names_the_task_and_its_container() {
+        let w = world();
+        let v = serde_json::to_value(TaskMetadata::of(&w, &w.tasks["a1"], None)).unwrap();
+        assert_eq!(v["Family"], "demo");
+        assert_eq!(v["Revision"], "1");
+        assert_eq!(v["KnownStatus"], "RUNNING");
+        assert_eq!(v["Containers"][0]["ImageID"], Value::Null);
+        assert_eq!(
+            v["Containers"][0]["Labels"]["com.amazonaws.ecs.task-arn"],
+            v["TaskARN"]
+        );
+        assert_eq!(
+            v["Containers"][0]["Networks"][0]["IPv4Addresses"][0],
+            "127.0.0.1"
+        );
+    }
+
+    /// The check above can fail: a member the output shape does not have.
+    #[test]
+    #[should_panic(expected = "does not fit botocore")]
+    fn an_unknown_member_does_not_fit() {
+        let w = world();
+        let mut v = serde_json::to_value(Service::of(&w)).unwrap();
+        v["desiredTasks"] = json!(1);
+        fits("UpdateService", json!({"service": v}));
+    }
 
     #[test]
     fn requests_fit_botocore() {

@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 use super::backend::{Function, LATEST, RUNTIME};
 use super::runner;
@@ -116,20 +115,53 @@ fn architecture() -> &'static str {
 }
 
 /// GetFunctionResponse.
-fn get_function_json(f: &Function) -> Value {
-    json!({
-        "Configuration": configuration(f),
-        "Code": {"RepositoryType": "S3", "Location": format!("file://{}", f.def.code.display())},
-        "Tags": {}
-    })
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetFunctionResponse<'a> {
+    configuration: FunctionConfiguration<'a>,
+    code: FunctionCodeLocation,
+    /// The local functions have no tags.
+    tags: BTreeMap<String, String>,
+}
+
+/// FunctionCodeLocation: the function's binary on this machine.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct FunctionCodeLocation {
+    repository_type: &'static str,
+    location: String,
+}
+
+fn get_function_response(f: &Function) -> GetFunctionResponse<'_> {
+    GetFunctionResponse {
+        configuration: configuration(f),
+        code: FunctionCodeLocation {
+            repository_type: "S3",
+            location: format!("file://{}", f.def.code.display()),
+        },
+        tags: BTreeMap::new(),
+    }
+}
+
+/// The body of Lambda's errors (the code is the `x-amzn-ErrorType` header).
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    /// `User`: every error the local Lambda answers is the caller's.
+    #[serde(rename = "Type")]
+    kind: &'static str,
+    message: &'a str,
 }
 
 /// Lambda's error shape.
 fn error(e: &ApiError) -> Response {
+    let body = ErrorBody {
+        kind: "User",
+        message: &e.message,
+    };
     let mut resp = (
         e.status,
         [("content-type", "application/json")],
-        json!({"Type": "User", "message": e.message}).to_string(),
+        axum::Json(body),
     )
         .into_response();
     if let Ok(v) = HeaderValue::from_str(e.code) {
@@ -158,7 +190,7 @@ pub(crate) async fn get_function(
         req.function_name.as_deref().unwrap_or_default(),
         req.qualifier.as_deref(),
     ) {
-        Ok(f) => axum::Json(get_function_json(&f)).into_response(),
+        Ok(f) => axum::Json(get_function_response(&f)).into_response(),
         Err(e) => error(&e.into()),
     }
 }
@@ -304,12 +336,36 @@ mod tests {
                 description: "the validation hook".into(),
             })
             .unwrap();
-        let v = get_function_json(&f);
+        let v = serde_json::to_value(get_function_response(&f)).unwrap();
         assert_eq!(v["Configuration"]["Timeout"], 120);
         assert_eq!(
             v["Configuration"]["Environment"]["Variables"]["HOOK_PATH"],
             "/"
         );
+        assert_eq!(v["Code"]["RepositoryType"], "S3");
+        assert_eq!(v["Tags"], serde_json::json!({}));
+        fits_botocore("lambda", "GetFunction", &v);
+    }
+
+    /// The error body: Lambda's `{"Type": "User", "message"}`, its code in the header.
+    #[tokio::test]
+    async fn an_error_has_lambdas_shape() {
+        let resp = error(&ApiError::new(Error::ResourceNotFoundException, "gone"));
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            resp.headers()["x-amzn-errortype"],
+            "ResourceNotFoundException"
+        );
+        let body = axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v, serde_json::json!({"Type": "User", "message": "gone"}));
+    }
+
+    /// The shape check can fail: a member of the wrong type.
+    #[test]
+    #[should_panic(expected = "does not fit botocore")]
+    fn a_member_of_the_wrong_type_does_not_fit() {
+        let v = serde_json::json!({"Configuration": {"Timeout": "120"}});
         fits_botocore("lambda", "GetFunction", &v);
     }
 }

@@ -5,13 +5,15 @@
 //! DeleteMetricFilter.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::backend::{
     FilterQuery, GetQuery, InputEvent, Logs, LogsCode, StreamOrder, StreamsQuery, Transformation,
 };
+use super::shapes::{DescribeMetricFiltersResponse, MetricFilter};
 use crate::wire::error::{ApiError, Common};
-use crate::wire::json::{request, ApiResult};
+use crate::wire::json::{answer, request, ApiResult};
+use crate::wire::shape::Empty;
 
 /// The JSON 1.1 target prefix of CloudWatch Logs.
 pub(crate) const TARGET_PREFIX: &str = "Logs_20140328";
@@ -193,7 +195,7 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
                 limit: count(r.limit),
                 next_token: r.next_token,
             };
-            Ok(serde_json::to_value(logs.filter(&q)?).unwrap_or_default())
+            answer(logs.filter(&q)?)
         }
         "GetLogEvents" => {
             let r: GetLogEventsRequest = request(input)?;
@@ -206,7 +208,7 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
                 start_from_head: r.start_from_head.unwrap_or(false),
                 next_token: r.next_token,
             };
-            Ok(serde_json::to_value(logs.get(&q)?).unwrap_or_default())
+            answer(logs.get(&q)?)
         }
         "DescribeLogStreams" => {
             let r: DescribeLogStreamsRequest = request(input)?;
@@ -228,7 +230,7 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
                 limit: count(r.limit),
                 next_token: r.next_token,
             };
-            Ok(serde_json::to_value(logs.describe_streams(&q)?).unwrap_or_default())
+            answer(logs.describe_streams(&q)?)
         }
         "DescribeLogGroups" => {
             let r: DescribeLogGroupsRequest = request(input)?;
@@ -237,12 +239,12 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
                 count(r.limit),
                 r.next_token.as_deref(),
             )?;
-            Ok(serde_json::to_value(page).unwrap_or_default())
+            answer(page)
         }
         "CreateLogGroup" => {
             let r: CreateRequest = request(input)?;
             logs.create_group(required(r.log_group_name.as_deref(), "logGroupName")?, now)?;
-            Ok(json!({}))
+            answer(Empty {})
         }
         "CreateLogStream" => {
             let r: CreateRequest = request(input)?;
@@ -251,7 +253,7 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
                 required(r.log_stream_name.as_deref(), "logStreamName")?,
                 now,
             )?;
-            Ok(json!({}))
+            answer(Empty {})
         }
         "PutLogEvents" => {
             let r: PutLogEventsRequest = request(input)?;
@@ -272,8 +274,9 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
             logs.put_events(group, stream, &events, now)?;
-            // Sequence tokens are ignored by AWS since 2023; the field stays in the shape.
-            Ok(json!({}))
+            // Sequence tokens are ignored by AWS since 2023 (PutLogEventsResponse's
+            // nextSequenceToken); nothing was rejected.
+            answer(Empty {})
         }
         "PutMetricFilter" => {
             let r: PutMetricFilterRequest = request(input)?;
@@ -296,7 +299,7 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
             logs.put_metric_filter(group, name, pattern, transformations, now)?;
-            Ok(json!({}))
+            answer(Empty {})
         }
         "DeleteMetricFilter" => {
             let r: DeleteMetricFilterRequest = request(input)?;
@@ -304,7 +307,7 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
                 required(r.log_group_name.as_deref(), "logGroupName")?,
                 required(r.filter_name.as_deref(), "filterName")?,
             )?;
-            Ok(json!({}))
+            answer(Empty {})
         }
         "DescribeMetricFilters" => {
             let r: DescribeMetricFiltersRequest = request(input)?;
@@ -339,41 +342,33 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
                     )))
                 }
             };
-            let page: Vec<Value> = all
+            let metric_filters = all
                 .iter()
                 .skip(from)
                 .take(limit)
                 .map(|f| {
                     let t = &f.transformation;
-                    let mut mt = json!({
-                        "metricName": t.metric_name,
-                        "metricNamespace": t.metric_namespace,
-                        "metricValue": t.metric_value,
-                    });
-                    if let Some(d) = t.default_value {
-                        mt["defaultValue"] = json!(d);
+                    MetricFilter {
+                        filter_name: f.filter_name.clone(),
+                        filter_pattern: f.filter_pattern.clone(),
+                        metric_transformations: vec![super::shapes::MetricTransformation {
+                            metric_name: t.metric_name.clone(),
+                            metric_namespace: t.metric_namespace.clone(),
+                            metric_value: t.metric_value.clone(),
+                            default_value: t.default_value,
+                            dimensions: t.dimensions.clone(),
+                            unit: t.unit.clone(),
+                        }],
+                        creation_time: f.creation_time,
+                        log_group_name: f.log_group_name.clone(),
+                        apply_on_transformed_logs: false,
                     }
-                    if !t.dimensions.is_empty() {
-                        mt["dimensions"] = json!(t.dimensions);
-                    }
-                    if let Some(u) = &t.unit {
-                        mt["unit"] = json!(u);
-                    }
-                    json!({
-                        "filterName": f.filter_name,
-                        "filterPattern": f.filter_pattern,
-                        "metricTransformations": [mt],
-                        "creationTime": f.creation_time,
-                        "logGroupName": f.log_group_name,
-                        "applyOnTransformedLogs": false,
-                    })
                 })
                 .collect();
-            let mut v = json!({"metricFilters": page});
-            if from + limit < all.len() {
-                v["nextToken"] = json!((from + limit).to_string());
-            }
-            Ok(v)
+            answer(DescribeMetricFiltersResponse {
+                metric_filters,
+                next_token: (from + limit < all.len()).then(|| (from + limit).to_string()),
+            })
         }
         _ => Err(ApiError::new(
             Common::UnknownOperationException,
@@ -389,6 +384,7 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn requests_fit_botocore() {
@@ -511,7 +507,18 @@ mod tests {
         )
         .unwrap();
         fits_botocore("DescribeMetricFilters", &v);
-        assert_eq!(v["metricFilters"][0]["filterName"], "demo-http-5xx");
+        assert_eq!(
+            v,
+            json!({"metricFilters": [{
+                "filterName": "demo-http-5xx",
+                "filterPattern": "{ $.message = \"request\" && $.status >= 500 }",
+                "metricTransformations": [{"metricName": "Http5xx",
+                    "metricNamespace": "demo/service", "metricValue": "1", "unit": "Count"}],
+                "creationTime": 3_000,
+                "logGroupName": "/ecs/demo",
+                "applyOnTransformedLogs": false,
+            }]})
+        );
         let groups = handle(&l, "DescribeLogGroups", &json!({}), 5_000).unwrap();
         assert_eq!(groups["logGroups"][0]["metricFilterCount"], 1);
         // A $.field value reads the event's number.
@@ -611,6 +618,52 @@ mod tests {
             "ResourceAlreadyExistsException"
         );
         assert_eq!(code("TailLogs", json!({})), "UnknownOperationException");
+    }
+
+    /// The writes answer `{}`: PutLogEvents' output shape (nothing rejected, no sequence
+    /// token) and the others' (they have no output in botocore's model).
+    #[test]
+    fn writes_answer_their_output_shapes() {
+        let l = Logs::new("us-east-1", "000000000000");
+        let group = json!({"logGroupName": "/g"});
+        let stream = json!({"logGroupName": "/g", "logStreamName": "s"});
+        let put = json!({"logGroupName": "/g", "logStreamName": "s",
+            "logEvents": [{"timestamp": 1, "message": "m"}]});
+        let filter = json!({"logGroupName": "/g", "filterName": "f", "filterPattern": "m",
+            "metricTransformations": [{"metricName": "M", "metricNamespace": "N",
+                "metricValue": "1", "defaultValue": 0.0}]});
+        for (op, input) in [
+            ("CreateLogGroup", &group),
+            ("CreateLogStream", &stream),
+            ("PutLogEvents", &put),
+            ("PutMetricFilter", &filter),
+        ] {
+            let v = handle(&l, op, input, 2).unwrap_or_else(|e| panic!("{op}: {e:?}"));
+            assert_eq!(v, json!({}), "{op}");
+        }
+        fits_botocore("PutLogEvents", &json!({}));
+        let v = handle(&l, "DescribeMetricFilters", &group, 3).unwrap();
+        fits_botocore("DescribeMetricFilters", &v);
+        let t = &v["metricFilters"][0]["metricTransformations"][0];
+        assert_eq!(t["defaultValue"], 0.0);
+        assert!(t.get("dimensions").is_none(), "none given");
+        assert!(t.get("unit").is_none());
+        let v = handle(
+            &l,
+            "DeleteMetricFilter",
+            &json!({"logGroupName": "/g", "filterName": "f"}),
+            4,
+        );
+        assert_eq!(v.unwrap(), json!({}));
+    }
+
+    /// The shape checks can fail: a member of the wrong type.
+    #[test]
+    #[should_panic(expected = "does not fit botocore")]
+    fn a_member_of_the_wrong_type_does_not_fit() {
+        let mut v = handle(&backend(), "DescribeLogGroups", &json!({}), 3_000).unwrap();
+        v["logGroups"][0]["creationTime"] = json!("yesterday");
+        fits_botocore("DescribeLogGroups", &v);
     }
 
     #[test]

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use serde::Serialize;
+use super::shapes::{
+    DescribeLogGroupsResponse, DescribeLogStreamsResponse, FilterLogEventsResponse,
+    FilteredLogEvent, GetLogEventsResponse, LogGroup, LogGroupClass, LogStream, OutputLogEvent,
+};
 use tokio_util::sync::CancellationToken;
 
 use super::filter::{MetricValue, Pattern};
@@ -150,86 +153,6 @@ pub(crate) struct Logs {
 pub(crate) struct InputEvent {
     pub(crate) timestamp: i64,
     pub(crate) message: String,
-}
-
-/// FilterLogEvents' answer (`searchedLogStreams` is deprecated and answered empty).
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct FilterPage {
-    pub(crate) events: Vec<FilteredEvent>,
-    pub(crate) searched_log_streams: Vec<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) next_token: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct FilteredEvent {
-    pub(crate) log_stream_name: String,
-    pub(crate) timestamp: i64,
-    pub(crate) message: String,
-    pub(crate) ingestion_time: i64,
-    pub(crate) event_id: String,
-}
-
-/// GetLogEvents' answer.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct GetPage {
-    pub(crate) events: Vec<OutputEvent>,
-    pub(crate) next_forward_token: String,
-    pub(crate) next_backward_token: String,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct OutputEvent {
-    pub(crate) timestamp: i64,
-    pub(crate) message: String,
-    pub(crate) ingestion_time: i64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct StreamInfo {
-    pub(crate) log_stream_name: String,
-    pub(crate) creation_time: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) first_event_timestamp: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) last_event_timestamp: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) last_ingestion_time: Option<i64>,
-    pub(crate) arn: String,
-    pub(crate) stored_bytes: i64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct StreamsPage {
-    pub(crate) log_streams: Vec<StreamInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) next_token: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct GroupInfo {
-    pub(crate) log_group_name: String,
-    pub(crate) creation_time: i64,
-    pub(crate) metric_filter_count: i32,
-    pub(crate) arn: String,
-    pub(crate) stored_bytes: i64,
-    pub(crate) log_group_class: &'static str,
-    pub(crate) log_group_arn: String,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct GroupsPage {
-    pub(crate) log_groups: Vec<GroupInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) next_token: Option<String>,
 }
 
 /// FilterLogEvents' input (resolved: one group, stream selection, time range).
@@ -382,8 +305,8 @@ impl Stream {
         }
     }
 
-    fn info(&self, name: &str, arn: String) -> StreamInfo {
-        StreamInfo {
+    fn info(&self, name: &str, arn: String) -> LogStream {
+        LogStream {
             log_stream_name: name.to_string(),
             creation_time: self.creation_time,
             first_event_timestamp: self.events.first().map(|e| e.timestamp),
@@ -702,7 +625,7 @@ impl Logs {
     }
 
     /// FilterLogEvents: matching events of the selected streams, interleaved by time.
-    pub(crate) fn filter(&self, q: &FilterQuery) -> LogsResult<FilterPage> {
+    pub(crate) fn filter(&self, q: &FilterQuery) -> LogsResult<FilterLogEventsResponse> {
         if !q.stream_names.is_empty() && q.stream_prefix.is_some() {
             return Err(LogsError::invalid(
                 "logStreamNames and logStreamNamePrefix are mutually exclusive",
@@ -759,7 +682,7 @@ impl Logs {
                 break;
             }
             bytes += e.message.len();
-            events.push(FilteredEvent {
+            events.push(FilteredLogEvent {
                 log_stream_name: name.to_string(),
                 timestamp: e.timestamp,
                 message: e.message.clone(),
@@ -771,7 +694,7 @@ impl Logs {
             let (_, last) = hits[events.len() - 1];
             format!("{}-{}", last.timestamp, last.seq)
         });
-        Ok(FilterPage {
+        Ok(FilterLogEventsResponse {
             events,
             searched_log_streams: Vec::new(),
             next_token,
@@ -780,7 +703,7 @@ impl Logs {
 
     /// GetLogEvents: one stream, by position (tokens), newest page first unless
     /// `start_from_head`.
-    pub(crate) fn get(&self, q: &GetQuery) -> LogsResult<GetPage> {
+    pub(crate) fn get(&self, q: &GetQuery) -> LogsResult<GetLogEventsResponse> {
         let limit = check_limit(q.limit, MAX_LIMIT)?;
         let token = q
             .next_token
@@ -819,7 +742,7 @@ impl Logs {
         let events = (from..to)
             .map(|p| {
                 let e = &s.events[(p - s.dropped) as usize];
-                OutputEvent {
+                OutputLogEvent {
                     timestamp: e.timestamp,
                     message: e.message.clone(),
                     ingestion_time: e.ingestion_time,
@@ -831,7 +754,7 @@ impl Logs {
             Some(('f', pos)) if events.is_empty() => position_token('f', pos),
             _ => position_token('f', to),
         };
-        Ok(GetPage {
+        Ok(GetLogEventsResponse {
             events,
             next_forward_token,
             next_backward_token: position_token('b', from),
@@ -839,7 +762,10 @@ impl Logs {
     }
 
     /// DescribeLogStreams.
-    pub(crate) fn describe_streams(&self, q: &StreamsQuery) -> LogsResult<StreamsPage> {
+    pub(crate) fn describe_streams(
+        &self,
+        q: &StreamsQuery,
+    ) -> LogsResult<DescribeLogStreamsResponse> {
         if q.prefix.is_some() && q.order_by == StreamOrder::LastEventTime {
             return Err(LogsError::invalid(
                 "Cannot order by LastEventTime with a logStreamNamePrefix.",
@@ -852,7 +778,7 @@ impl Logs {
         };
         let inner = self.lock();
         let g = inner.groups.get(&q.group).ok_or_else(LogsError::no_group)?;
-        let mut all: Vec<StreamInfo> = g
+        let mut all: Vec<LogStream> = g
             .streams
             .iter()
             .filter(|(n, _)| q.prefix.as_deref().is_none_or(|p| n.starts_with(p)))
@@ -869,10 +795,10 @@ impl Logs {
         if q.descending {
             all.reverse();
         }
-        let page: Vec<StreamInfo> = all.iter().skip(offset).take(limit).cloned().collect();
+        let page: Vec<LogStream> = all.iter().skip(offset).take(limit).cloned().collect();
         let next_token =
             (offset + page.len() < all.len()).then(|| (offset + page.len()).to_string());
-        Ok(StreamsPage {
+        Ok(DescribeLogStreamsResponse {
             log_streams: page,
             next_token,
         })
@@ -884,31 +810,31 @@ impl Logs {
         prefix: Option<&str>,
         limit: Option<usize>,
         next_token: Option<&str>,
-    ) -> LogsResult<GroupsPage> {
+    ) -> LogsResult<DescribeLogGroupsResponse> {
         let limit = check_limit(limit, 50)?;
         let offset: usize = match next_token {
             None => 0,
             Some(t) => t.parse().map_err(|_| LogsError::bad_token())?,
         };
         let inner = self.lock();
-        let all: Vec<GroupInfo> = inner
+        let all: Vec<LogGroup> = inner
             .groups
             .iter()
             .filter(|(n, _)| prefix.is_none_or(|p| n.starts_with(p)))
-            .map(|(n, g)| GroupInfo {
+            .map(|(n, g)| LogGroup {
                 log_group_name: n.clone(),
                 creation_time: g.creation_time,
                 metric_filter_count: g.metric_filters.len() as i32,
                 arn: format!("{}:*", self.group_arn(n)),
                 stored_bytes: 0,
-                log_group_class: "STANDARD",
+                log_group_class: LogGroupClass::Standard,
                 log_group_arn: self.group_arn(n),
             })
             .collect();
-        let page: Vec<GroupInfo> = all.iter().skip(offset).take(limit).cloned().collect();
+        let page: Vec<LogGroup> = all.iter().skip(offset).take(limit).cloned().collect();
         let next_token =
             (offset + page.len() < all.len()).then(|| (offset + page.len()).to_string());
-        Ok(GroupsPage {
+        Ok(DescribeLogGroupsResponse {
             log_groups: page,
             next_token,
         })
@@ -1256,7 +1182,7 @@ mod tests {
             limit: Some(3),
             ..Default::default()
         };
-        let text = |p: &GetPage| {
+        let text = |p: &GetLogEventsResponse| {
             p.events
                 .iter()
                 .map(|e| e.message.clone())
@@ -1353,7 +1279,7 @@ mod tests {
             group: "/ecs/demo".into(),
             ..Default::default()
         };
-        let names = |p: &StreamsPage| {
+        let names = |p: &DescribeLogStreamsResponse| {
             p.log_streams
                 .iter()
                 .map(|s| s.log_stream_name.clone())

@@ -4,7 +4,8 @@
 //! task's output file; other local services (CodeBuild's `/aws/codebuild/<project>`)
 //! create their own groups and put events with the same calls.
 //!
-//! The backend: state and operations, no HTTP ([`api`] is the thin JSON 1.1 layer). Every
+//! The backend: state and operations, no HTTP ([`api`] is the thin JSON 1.1 layer, its
+//! answers the serde types of [`shapes`], botocore's output shapes). Every
 //! operation takes the current time in epoch milliseconds, so tests drive the clock.
 //!
 //! Public API for other local services:
@@ -25,3 +26,4 @@
 pub(crate) mod api;
 pub(crate) mod backend;
 pub(crate) mod filter;
+pub(crate) mod shapes;

@@ -35,6 +35,12 @@ pub(crate) fn request<T: serde::de::DeserializeOwned>(input: &Value) -> Result<T
     T::deserialize(input).map_err(|e| ApiError::new(Common::SerializationException, e.to_string()))
 }
 
+/// An operation's typed answer (its serde response type) as the response document.
+pub(crate) fn answer<T: serde::Serialize>(response: T) -> ApiResult {
+    // A response type has string keys and plain members only: serializing it cannot fail.
+    Ok(serde_json::to_value(response).expect("a response type serializes to JSON"))
+}
+
 /// A 200 JSON 1.1 response.
 pub(crate) fn ok(v: &Value) -> Response {
     (

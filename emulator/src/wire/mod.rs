@@ -9,6 +9,7 @@
 //!   `__type` errors with the query code in `x-amzn-query-error`.
 //! - [`query`]: the query protocol (ELBv2, IAM, STS, CloudWatch as the AWS CLI calls it): the form body, `<ActionResponse>` XML and
 //!   `<ErrorResponse><Error><Code>`.
+//! - [`shape`]: what the services' answer types share (a typed status by its AWS name).
 //!
 //! Request limits are axum's defaults (a 2 MB body); AWS's own (1 MB for most JSON
 //! operations) are not enforced. Signatures are not checked (any credentials work).
@@ -17,3 +18,4 @@ pub(crate) mod cbor;
 pub(crate) mod error;
 pub(crate) mod json;
 pub(crate) mod query;
+pub(crate) mod shape;
