@@ -270,3 +270,71 @@ pub(crate) fn query_fits_botocore(service: &str, op: &str, value: &Value) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[cfg(test)]
+mod tests {
+    //! The checks can fail: each is shown a value or a type that disagrees with botocore.
+
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "unknown")]
+    fn a_query_answer_with_a_member_botocore_lacks_fails() {
+        query_fits_botocore(
+            "elbv2",
+            "DescribeTargetGroups",
+            &json!({"TargetGroups": [{"Colour": "blue"}]}),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "is not a boolean")]
+    fn a_query_answer_with_a_scalar_of_the_wrong_type_fails() {
+        query_fits_botocore(
+            "elbv2",
+            "DescribeTargetGroups",
+            &json!({"TargetGroups": [{"HealthCheckEnabled": "yes"}]}),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "is not ISO 8601")]
+    fn a_query_answer_with_an_epoch_timestamp_fails() {
+        query_fits_botocore(
+            "iam",
+            "GetRole",
+            &json!({"Role": {"Path": "/", "RoleName": "r", "RoleId": "AROAR0000000000000000",
+                "Arn": "arn:aws:iam::000000000000:role/r", "CreateDate": 1700000000}}),
+        );
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    #[allow(dead_code)]
+    struct ReadsTooMuch {
+        role_name: Option<String>,
+        colour: Option<String>,
+    }
+
+    #[test]
+    #[should_panic(expected = "which botocore's input shape does not have")]
+    fn a_request_type_reading_a_member_botocore_lacks_fails() {
+        query_request_fits_botocore::<ReadsTooMuch>("iam", "GetRole");
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    #[allow(dead_code)]
+    struct ReadsTooLittle {
+        marker: Option<String>,
+    }
+
+    #[test]
+    #[should_panic(expected = "is not read")]
+    fn a_request_type_without_a_member_botocore_sends_fails() {
+        query_request_fits_botocore::<ReadsTooLittle>("iam", "ListRoles");
+    }
+}
