@@ -65,10 +65,17 @@ def example(shape, depth):
     if t == 'boolean': return True
     if t == 'blob': return 'eA=='
     return shape.enum[0] if shape.enum else 'x'
+def form(op, params):
+    # What botocore sends for a query-protocol service: the form's pairs, values as text.
+    if m.protocol != 'query': return []
+    from botocore.serialize import create_serializer
+    body = create_serializer('query', include_validation=False).serialize_to_request(params, m.operation_model(op))['body']
+    return [[k, v if isinstance(v, str) else str(v)] for k, v in body.items()]
 def describe(op):
     shape = m.operation_model(op).input_shape
-    if shape is None: return {'members': [], 'example': {}}
-    return {'members': list(shape.members), 'example': example(shape, 0)}
+    if shape is None: return {'members': [], 'example': {}, 'form': form(op, {})}
+    ex = example(shape, 0)
+    return {'members': list(shape.members), 'example': ex, 'form': form(op, ex)}
 print(json.dumps({op: describe(op) for op in m.operation_names}))
 "#;
 
@@ -127,14 +134,14 @@ fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
     fields
 }
 
-/// Panics (failing the test) when the request type `T` reads a member that `service`'s
-/// operation `op` does not have in botocore's model, or cannot read a request that has
-/// every member botocore allows (a type that disagrees with the model).
-pub(crate) fn request_fits_botocore<T: DeserializeOwned>(service: &str, op: &str) {
+/// The operation's entry of [`input_shapes`], after checking that every member the
+/// request type `T` reads is one of the operation's input members.
+fn members_fit<T: DeserializeOwned>(service: &str, op: &str) -> Value {
     let shapes = input_shapes(service);
     let v = shapes
         .get(op)
-        .unwrap_or_else(|| panic!("{service} has no operation {op} in botocore's model"));
+        .unwrap_or_else(|| panic!("{service} has no operation {op} in botocore's model"))
+        .clone();
     let members: Vec<&str> = v["members"]
         .as_array()
         .expect("members")
@@ -142,17 +149,192 @@ pub(crate) fn request_fits_botocore<T: DeserializeOwned>(service: &str, op: &str
         .filter_map(Value::as_str)
         .collect();
     let fields = fields_of::<T>();
-    assert!(!fields.is_empty(), "{op}: the request type is not a struct");
+    assert!(
+        !fields.is_empty() || members.is_empty(),
+        "{op}: the request type is not a struct"
+    );
     for f in fields {
         assert!(
             members.contains(f),
             "{service} {op}: the request type reads {f:?}, which botocore's input shape does not have ({members:?})"
         );
     }
+    v
+}
+
+/// Panics (failing the test) when the request type `T` reads a member that `service`'s
+/// operation `op` does not have in botocore's model, or cannot read a request that has
+/// every member botocore allows (a type that disagrees with the model).
+pub(crate) fn request_fits_botocore<T: DeserializeOwned>(service: &str, op: &str) {
+    let v = members_fit::<T>(service, op);
     if let Err(e) = T::deserialize(&v["example"]) {
         panic!(
             "{service} {op}: a request with every member botocore allows does not deserialize: {e}\n{}",
             v["example"]
         );
+    }
+}
+
+/// The query protocol's [`request_fits_botocore`]: `T` reads only members of the
+/// operation's input shape, and the form botocore sends for a request with every member
+/// it allows (lists as `A.member.N`, numbers and booleans as text) is read by
+/// [`crate::wire::query::request`] into `T`, unknown parameters refused as for any call.
+pub(crate) fn query_request_fits_botocore<T: DeserializeOwned>(service: &str, op: &str) {
+    use crate::wire::query::{request, Form};
+    let v = members_fit::<T>(service, op);
+    let pairs: Vec<(String, String)> = serde_json::from_value(v["form"].clone())
+        .unwrap_or_else(|e| panic!("{service} {op}: no form from botocore's serializer: {e}"));
+    assert!(
+        pairs.iter().any(|(k, _)| k == "Action"),
+        "{service} is not a query-protocol service in botocore's model"
+    );
+    if let Err(e) = request::<T>(
+        &Form(pairs.clone()),
+        crate::wire::error::Common::InvalidAction,
+    ) {
+        panic!(
+            "{service} {op}: the form botocore sends for a request with every member it allows is not read: {}\n{pairs:?}",
+            e.message
+        );
+    }
+}
+
+const QUERY_ANSWER_SCRIPT: &str = r#"
+import json, sys, botocore.session, xml.etree.ElementTree as ET
+from botocore.parsers import create_parser
+from botocore.utils import parse_timestamp
+service, op, doc = sys.argv[1], sys.argv[2], sys.argv[3]
+om = botocore.session.get_session().get_service_model(service).operation_model(op)
+def local(tag): return tag.split('}', 1)[-1]
+def check(shape, el, path):
+    t = shape.type_name
+    if t == 'structure':
+        names = {m.serialization.get('name', k): (k, m) for k, m in shape.members.items()}
+        seen = set()
+        for child in el:
+            tag = local(child.tag)
+            assert tag in names, f'{path}.{tag} unknown'
+            k, m = names[tag]
+            assert k not in seen, f'{path}.{tag} twice'
+            seen.add(k)
+            check(m, child, f'{path}.{tag}')
+        for k in shape.required_members: assert k in seen, f'{path}.{k} missing'
+    elif t == 'list':
+        assert not shape.serialization.get('flattened'), f'{path}: flattened lists are not written'
+        name = shape.member.serialization.get('name', 'member')
+        for i, child in enumerate(el):
+            assert local(child.tag) == name, f'{path}[{i}]: <{local(child.tag)}> is not <{name}>'
+            check(shape.member, child, f'{path}[{i}]')
+    elif t == 'map':
+        for i, entry in enumerate(el):
+            assert local(entry.tag) == 'entry', f'{path}[{i}]'
+            kids = {local(c.tag): c for c in entry}
+            assert set(kids) == {'key', 'value'}, f'{path}[{i}]: {set(kids)}'
+            check(shape.value, kids['value'], f'{path}.{kids["key"].text}')
+    else:
+        assert len(el) == 0, f'{path}: a scalar with children'
+        text = el.text or ''
+        if t in ('long', 'integer'): int(text)
+        elif t in ('double', 'float'): float(text)
+        elif t == 'boolean': assert text in ('true', 'false'), f'{path}: {text!r} is not a boolean'
+        elif t == 'timestamp':
+            assert 'T' in text, f'{path}: {text!r} is not ISO 8601'
+            parse_timestamp(text)
+        elif t == 'string':
+            if shape.enum: assert text in shape.enum, f'{path}: {text} not in enum'
+root = ET.fromstring(doc)
+assert local(root.tag) == op + 'Response', local(root.tag)
+shape = om.output_shape
+wrapper = shape.serialization.get('resultWrapper', op + 'Result')
+results = [c for c in root if local(c.tag) == wrapper]
+assert len(results) == 1, f'one <{wrapper}> expected'
+check(shape, results[0], op)
+parsed = create_parser('query').parse({'body': doc.encode(), 'headers': {}, 'status_code': 200}, shape)
+assert 'Error' not in parsed, parsed
+"#;
+
+/// Panics (failing the test) when `value`, written as the query protocol's XML answer
+/// (what the router sends), does not fit the output shape of `service`'s operation `op`:
+/// every element a member of its structure, the required ones there, lists as `<member>`,
+/// integers, booleans, ISO 8601 timestamps and enums as botocore reads them; and
+/// botocore's own query parser reads it.
+pub(crate) fn query_fits_botocore(service: &str, op: &str, value: &Value) {
+    let doc = crate::wire::query::xml_document("urn:local", op, value);
+    let out = std::process::Command::new("python3")
+        .args(["-c", QUERY_ANSWER_SCRIPT, service, op, &doc])
+        .output()
+        .expect("python3 with botocore is needed for this test (apt-get install python3-botocore)");
+    assert!(
+        out.status.success(),
+        "{service} {op} answer does not fit botocore's model: {}\n{doc}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    //! The checks can fail: each is shown a value or a type that disagrees with botocore.
+
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "unknown")]
+    fn a_query_answer_with_a_member_botocore_lacks_fails() {
+        query_fits_botocore(
+            "elbv2",
+            "DescribeTargetGroups",
+            &json!({"TargetGroups": [{"Colour": "blue"}]}),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "is not a boolean")]
+    fn a_query_answer_with_a_scalar_of_the_wrong_type_fails() {
+        query_fits_botocore(
+            "elbv2",
+            "DescribeTargetGroups",
+            &json!({"TargetGroups": [{"HealthCheckEnabled": "yes"}]}),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "is not ISO 8601")]
+    fn a_query_answer_with_an_epoch_timestamp_fails() {
+        query_fits_botocore(
+            "iam",
+            "GetRole",
+            &json!({"Role": {"Path": "/", "RoleName": "r", "RoleId": "AROAR0000000000000000",
+                "Arn": "arn:aws:iam::000000000000:role/r", "CreateDate": 1700000000}}),
+        );
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    #[allow(dead_code)]
+    struct ReadsTooMuch {
+        role_name: Option<String>,
+        colour: Option<String>,
+    }
+
+    #[test]
+    #[should_panic(expected = "which botocore's input shape does not have")]
+    fn a_request_type_reading_a_member_botocore_lacks_fails() {
+        query_request_fits_botocore::<ReadsTooMuch>("iam", "GetRole");
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    #[allow(dead_code)]
+    struct ReadsTooLittle {
+        marker: Option<String>,
+    }
+
+    #[test]
+    #[should_panic(expected = "is not read")]
+    fn a_request_type_without_a_member_botocore_sends_fails() {
+        query_request_fits_botocore::<ReadsTooLittle>("iam", "ListRoles");
     }
 }

@@ -215,14 +215,13 @@ fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &s
         .and_then(|c| c.split('/').nth(3))
         .unwrap_or("");
     let (ns, result) = match (form.get("Version"), scope) {
-        (Some("2015-12-01"), _) | (None, "elasticloadbalancing") => (
-            "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
+        (Some(elbv2::api::VERSION), _) | (None, "elasticloadbalancing") => (
+            elbv2::api::NAMESPACE,
             elbv2::api::handle(stack, action, form),
         ),
-        (Some("2010-05-08"), _) | (None, "iam") => (
-            "https://iam.amazonaws.com/doc/2010-05-08/",
-            iam::api::handle(stack, action, form),
-        ),
+        (Some(iam::api::VERSION), _) | (None, "iam") => {
+            (iam::api::NAMESPACE, iam::api::handle(stack, action, form))
+        }
         (Some(sts::api::VERSION), _) | (None, "sts") => {
             (sts::api::NAMESPACE, sts::api::handle(action, form))
         }

@@ -15,6 +15,7 @@ mod guards;
 mod json_contract;
 mod local;
 mod local_build;
+mod local_elb;
 mod moto;
 mod pipeline;
 mod pipeline_names;

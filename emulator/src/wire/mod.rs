@@ -7,9 +7,11 @@
 //!   `{"__type": Code, "message": ...}` with `x-amzn-ErrorType`.
 //! - [`cbor`]: Smithy RPC v2 CBOR (CloudWatch, as the Rust SDK calls it): CBOR maps,
 //!   `__type` errors with the query code in `x-amzn-query-error`.
-//! - [`query`]: the query protocol (ELBv2, IAM, STS, CloudWatch as the AWS CLI calls it): the form body, `<ActionResponse>` XML and
+//! - [`query`]: the query protocol (ELBv2, IAM, STS, CloudWatch as the AWS CLI calls it):
+//!   the form body read into serde request types, `<ActionResponse>` XML and
 //!   `<ErrorResponse><Error><Code>`.
 //! - [`shape`]: what the services' answer types share (a typed status by its AWS name).
+//! - [`validation`]: AWS's model validation messages (`1 validation error detected: ...`).
 //!
 //! Request limits are axum's defaults (a 2 MB body); AWS's own (1 MB for most JSON
 //! operations) are not enforced. Signatures are not checked (any credentials work).
@@ -19,3 +21,4 @@ pub(crate) mod error;
 pub(crate) mod json;
 pub(crate) mod query;
 pub(crate) mod shape;
+pub(crate) mod validation;
