@@ -11,8 +11,8 @@
 //! Lambda's functions are not kept: `up` creates the last two as Terraform would, and the
 //! tasks' output files stay under `tasks/`.
 //!
-//! **When.** The file is rewritten whole, atomically (a temp file, `fsync`, `rename`,
-//! no `fsync` of the directory: [`write_atomic`]), by [`Writer::persist`]:
+//! **When.** The file is rewritten whole, atomically (a temp file, then `rename` over the
+//! old one, no `fsync`: [`write_atomic`] says why), by [`Writer::persist`]:
 //! - after every API request that is not a read (`Describe*`, `List*`, `Get*`,
 //!   `BatchGet*`, `Filter*`), before its answer leaves (the router waits for it);
 //! - after the engines' own changes: every change of the world (its guard marks it,
@@ -28,15 +28,12 @@
 //! the pipeline's part is compared with what was written last.
 //!
 //! **Why a whole JSON file and not an embedded store (redb, SQLite).** At local scale the
-//! records are small (200 task definition revisions and a deployment: 270 kB) and a write
-//! is dominated by the `fsync`, which a store pays per transaction as well: measured with
-//! `RUST_LOG=records=debug` over 200 RegisterTaskDefinition calls, 5.6 ms per write on
-//! average (debug build), flat from 5 kB to 270 kB, of which ~4 ms is the `fsync` of this
-//! VM's disk; the task definitions (append-only, the bulk) are serialized once each, the
-//! rest of the world only when its guard marked a change. A store would need the models
-//! mapped to tables or keys and a migration story, for no gain in what survives a crash:
-//! the rename makes every write all-or-nothing, so a reader sees the previous file or the
-//! new one, never half of one. The models stay the serde types they are. Reads (the bulk of
+//! records are small (200 task definition revisions and a deployment: 270 kB), and a
+//! write costs little: the task definitions (append-only, the bulk) are serialized once
+//! each, the rest of the world only when its guard marked a change. A store would need the
+//! models mapped to tables or keys and a migration story, for no gain in what survives a
+//! crash: the rename makes every write all-or-nothing, so a reader sees the previous file
+//! or the new one, never half of one. The models stay the serde types they are. Reads (the bulk of
 //! the API's traffic: `bench/watch.py`) write nothing and cost what they did.
 //!
 //! **At `up`.** [`read`] gives the records back (a file of another format, or one that
@@ -202,18 +199,20 @@ pub(crate) fn check_region(dir: &Path, r: &Restored, region: &str) -> anyhow::Re
     Ok(())
 }
 
-/// Writes `bytes` as `file` atomically: a temp file beside it, synced, renamed over it. A
-/// reader (and a stack that crashed at any point) sees the previous file or the new one.
-/// The directory is not synced: after a power cut (not a crash of the stack, which is
-/// what this guards against) the rename may be lost and the previous records, whole, come
-/// back; syncing it would cost a second `fsync` per write (~4 ms on this project's VM).
+/// Writes `bytes` as `file` atomically: a temp file beside it, renamed over it. A reader,
+/// and a stack that crashed or was killed (`kill -9`) at any point, sees the previous file
+/// or the new one: once `rename` has returned, the bytes are the kernel's and outlive the
+/// process. What this guards against is the stack's own death, not a power cut, so nothing
+/// is synced: an `fsync` per write (~4 ms on this project's VM) made every API write answer
+/// in 8 ms instead of under 1 ms (bench/README.md). After a power cut the previous records
+/// come back, or a file `up` refuses as unreadable, naming `down --purge` (ext4, the usual
+/// Linux file system, writes a renamed-over file's data before the rename itself).
 pub(crate) fn write_atomic(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let name = file.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(bytes)?;
-    f.sync_all()?;
     drop(f);
     std::fs::rename(&tmp, file)
 }
