@@ -14,7 +14,8 @@ API call with RUST_LOG=api=debug; query-protocol calls, one DescribeTargetGroups
 deployment, are not logged and are left out of both modes alike).
 
     python3 bench/watch.py --rounds 5
-    python3 bench/watch.py --deployer target/debug/deployer --demo target/debug/demo
+    python3 bench/watch.py --deployer target/debug/deployer --demo target/debug/demo \
+        --hook target/debug/bootstrap
 """
 
 import argparse
@@ -103,14 +104,17 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--deployer", default=os.path.join(target, "debug", "deployer"))
     ap.add_argument("--demo", default=os.path.join(target, "debug", "demo"))
+    # The validation hook's Lambda code: every deployment runs it (appspec.yaml's Hooks).
+    ap.add_argument("--hook", default=os.path.join(target, "debug", "bootstrap"))
     ap.add_argument("--termination-wait", default="1s")
     args = ap.parse_args()
-    for b in (args.deployer, args.demo):
+    for b in (args.deployer, args.demo, args.hook):
         if not os.access(b, os.X_OK):
-            sys.exit(f"{b}: not built (cargo build -p deployer -p demo)")
+            sys.exit(f"{b}: not built (cargo build -p deployer -p demo -p release-hook)")
 
     state = tempfile.mkdtemp(prefix="bench-watch-")
-    env = dict(os.environ, RUST_LOG="info,api=debug", DEPLOYER_DEMO_BIN=args.demo)
+    env = dict(os.environ, RUST_LOG="info,api=debug", DEPLOYER_DEMO_BIN=args.demo,
+               DEPLOYER_HOOK_BIN=args.hook)
     env.pop("DEPLOYER_POLL_INTERVAL", None)
     sh([args.deployer, "local", "up", "--detach", "--state-dir", state,
         "--api-port", "0", "--nlb-port", "0", "--test-port", "0",
