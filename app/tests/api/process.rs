@@ -372,14 +372,25 @@ fn connections_closed_at_the_cap_are_logged_at_most_once_a_second_with_counts() 
     // Arrange: a cap of 20, then 150 silent connections over 3 s (50 a second, each
     // beyond the cap admitted by closing another).
     const CAP: u64 = 20;
+    const CLOSED: u64 = 150 - CAP;
     let (mut server, addr) = DemoProcess::serve(&[("DEMO_MAX_CONNECTIONS", "20")]);
     let mut flood = Vec::new();
     for _ in 0..150 {
         flood.push(std::net::TcpStream::connect(addr).expect("connect"));
         std::thread::sleep(Duration::from_millis(20));
     }
-    // The last line comes at most a second after the last connection closed.
-    std::thread::sleep(Duration::from_millis(1500));
+    // The last line comes at most a second after the last connection closed: wait for the
+    // one that counts at least the 130 beyond the cap (150 connections, 20 at a time).
+    let closed = CLOSED;
+    let last = server.wait_for_stdout(Duration::from_secs(10), |l| {
+        serde_json::from_str::<serde_json::Value>(l)
+            .is_ok_and(|j| j["closed_total"].as_u64().is_some_and(|n| n >= closed))
+    });
+    assert!(
+        last.is_some(),
+        "no line counting {closed} closed connections within 10 s: {:?}",
+        server.stdout_lines()
+    );
     drop(flood);
     server.signal(Signal::SIGTERM);
     server.finish(Duration::from_secs(10));
