@@ -8,11 +8,19 @@
 //! GetDeploymentTarget for the deployment shown (once, when it has ended), and
 //! FilterLogEvents on the log group from the newest event already read (as `deployer logs
 //! --follow`; its failure shows in the Logs panel only). Task definitions are read once each.
+//! The release guards: one DescribeAlarms per poll for all the alarms the deployment group
+//! watches (their names from GetDeploymentGroup, read again every [`ALARM_NAMES_TTL`]); the
+//! validation hook's state comes with the deployment's target, its function from the
+//! deployment's AppSpec (in BatchGetDeployments' answer), and its log
+//! (FilterLogEvents on `/aws/lambda/<function>`) is read only when a hook is seen Failed,
+//! and once more when its deployment has ended (lines written after the status was put).
+//! A failure to read either shows in its panel only.
 
 #![warn(unreachable_pub)]
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentWaitType};
 
@@ -20,6 +28,7 @@ use super::snapshot::{ActionKind, Snapshot};
 use super::source::{ActionRequest, BoxFuture, Source};
 use super::stack::{self, Reading, TargetGroups};
 use crate::aws::codedeploy::check_deployment_id;
+use crate::aws::cloudwatch::{self, AlarmState};
 use crate::aws::{codedeploy, ecs, elbv2, logs, Ctx};
 use crate::exit::bad_input;
 use deployer_models::sync::lock;
@@ -35,6 +44,10 @@ const LOG_LOOKBACK_MS: i64 = 10 * 60 * 1000;
 
 /// At most this many events per read (a busy service catches up over the next polls).
 const LOG_EVENTS_PER_READ: usize = 500;
+
+/// How long the deployment group's alarm names are kept before GetDeploymentGroup is
+/// asked again (a change of the group's alarm configuration shows after at most this).
+const ALARM_NAMES_TTL: Duration = Duration::from_secs(300);
 
 pub(crate) struct StackSource {
     ctx: Ctx,
@@ -61,6 +74,13 @@ struct Cache {
     /// Ended deployments older than those: never read again (a deployment that ended is
     /// older than any in flight, so these are never among the newest [`RECENT`]).
     old: HashSet<String>,
+    /// The deployment group's alarm names (or why they could not be read), and when.
+    alarm_names: Option<(Instant, Result<Vec<String>, String>)>,
+    /// The failed hooks' last log lines of the deployment shown, by lifecycle event: whether
+    /// they were read after the deployment ended, and the lines (or why not).
+    hook_logs: HashMap<String, (bool, Result<Vec<String>, String>)>,
+    /// The deployment [`Cache::hook_logs`] are of.
+    hook_logs_of: Option<String>,
 }
 
 impl StackSource {
@@ -127,10 +147,15 @@ impl StackSource {
         }
         let logs_error = self.read_logs().await.err().map(|e| format!("{e:#}"));
         let logs = lock(&self.tail).lines();
-        let target = match stack::shown(&deployments) {
-            Some(d) => self.ecs_target(d).await?,
-            None => None,
+        let (target, hook_logs) = match stack::shown(&deployments) {
+            Some(d) => {
+                let target = self.ecs_target(d).await?;
+                let hook_logs = self.hook_logs(d, target.as_ref()).await;
+                (target, hook_logs)
+            }
+            None => (None, HashMap::new()),
         };
+        let (alarms, alarms_error) = self.alarms().await;
         let reading = Reading {
             environment: self.environment.clone(),
             cluster: o.cluster_name.clone(),
@@ -145,8 +170,97 @@ impl StackSource {
             logs_source: Some(o.log_group_name.clone()),
             logs,
             logs_error,
+            alarms,
+            alarms_error,
+            hook_logs,
         };
         Ok(stack::assemble(&reading, &self.tgs))
+    }
+
+    /// The states of the alarms the deployment group watches: one DescribeAlarms for all
+    /// of them; their names from GetDeploymentGroup, kept for [`ALARM_NAMES_TTL`].
+    async fn alarms(&self) -> (Vec<AlarmState>, Option<String>) {
+        let known = lock(&self.cache)
+            .alarm_names
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < ALARM_NAMES_TTL)
+            .map(|(_, names)| names.clone());
+        let names = match known {
+            Some(names) => names,
+            None => {
+                let names = codedeploy::deployment_group(&self.ctx)
+                    .await
+                    .map(|g| codedeploy::watched_alarms(&g))
+                    .map_err(|e| format!("{e:#}"));
+                lock(&self.cache).alarm_names = Some((Instant::now(), names.clone()));
+                names
+            }
+        };
+        match names {
+            Ok(names) => match cloudwatch::alarms(&self.ctx, &names).await {
+                Ok(states) => (states, None),
+                Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+            },
+            Err(e) => (Vec::new(), Some(e)),
+        }
+    }
+
+    /// The last log lines of `d`'s failed hooks, by lifecycle event. Read when a hook is
+    /// first seen Failed, and once more after `d` ended if the first read was before (the
+    /// function's last lines can land after its status): never on every poll.
+    async fn hook_logs(
+        &self,
+        d: &DeploymentInfo,
+        target: Option<&aws_sdk_codedeploy::types::EcsTarget>,
+    ) -> HashMap<String, Result<Vec<String>, String>> {
+        let id = d.deployment_id.clone().unwrap_or_default();
+        let ended = d
+            .status
+            .as_ref()
+            .is_some_and(|s| codedeploy::is_finished(s.as_str()));
+        let failed: Vec<(String, String)> = codedeploy::hooks_of(d)
+            .into_iter()
+            .filter(|(event, _)| {
+                target.is_some_and(|t| {
+                    t.lifecycle_events().iter().any(|e| {
+                        e.lifecycle_event_name() == Some(event.as_str())
+                            && e.status().map(|s| s.as_str()) == Some("Failed")
+                    })
+                })
+            })
+            .collect();
+        {
+            let mut cache = lock(&self.cache);
+            if cache.hook_logs_of.as_deref() != Some(id.as_str()) {
+                cache.hook_logs.clear();
+                cache.hook_logs_of = Some(id.clone());
+            }
+        }
+        let since = d.create_time.and_then(|t| t.to_millis().ok()).unwrap_or(0);
+        for (event, function) in failed {
+            let stale = match lock(&self.cache).hook_logs.get(&event) {
+                Some((read_after_end, _)) => ended && !read_after_end,
+                None => true,
+            };
+            if !stale {
+                continue;
+            }
+            let lines = logs::function_lines(
+                &self.ctx.aws.logs,
+                &function,
+                since,
+                crate::watch::guards::HOOK_LOG_LINES,
+            )
+            .await
+            .map(|events| events.into_iter().map(|e| e.message).collect())
+            .map_err(|e| format!("{e:#}"));
+            lock(&self.cache).hook_logs.insert(event, (ended, lines));
+        }
+        lock(&self.cache)
+            .hook_logs
+            .iter()
+            .map(|(event, (_, lines))| (event.clone(), lines.clone()))
+            .collect()
     }
 
     /// One incremental read of the log group (FilterLogEvents, as `deployer logs`), from

@@ -12,9 +12,12 @@ use aws_sdk_elasticloadbalancingv2::types::{Listener as ElbListener, TargetHealt
 use deployer_models::logview::{self, Event};
 
 use super::snapshot::{
-    traffic_percent, ActionKind, Deployment, DeploymentLine, Forward, LifecycleEvent, Listener,
-    LogLine, Snapshot, Task, TaskSet,
+    traffic_percent, ActionKind, Alarm, Deployment, DeploymentLine, Forward, Guard, Hook,
+    LifecycleEvent, Listener, LogLine, Snapshot, StoppedBy, Task, TaskSet,
 };
+use crate::aws::cloudwatch::AlarmState;
+use crate::aws::codedeploy::hooks_of;
+use crate::watch::guards::{self, HookResult};
 
 /// The target groups' names and colors, from the Terraform outputs.
 #[derive(Debug, Clone, Default)]
@@ -62,6 +65,12 @@ pub(crate) struct Reading {
     pub logs_source: Option<String>,
     pub logs: Vec<LogLine>,
     pub logs_error: Option<String>,
+    /// The alarms CodeDeploy watches (DescribeAlarms), and why they could not be read.
+    pub alarms: Vec<AlarmState>,
+    pub alarms_error: Option<String>,
+    /// The shown deployment's failed hooks' last log lines by lifecycle event (or why they
+    /// could not be read); read by the source once a hook failed, not on every poll.
+    pub hook_logs: HashMap<String, Result<Vec<String>, String>>,
 }
 
 /// One log event as the page shows it: the task's short id, the level, then the message
@@ -292,6 +301,129 @@ fn task_ip_and_ports(t: &EcsTask) -> (Option<String>, Vec<i32>) {
     (ip, ports)
 }
 
+/// The Lambda hooks of `d`'s AppSpec with their lifecycle event in `target` (`Pending`
+/// until CodeDeploy starts it); a failed one with its failing check, figures and last log
+/// lines from `logs` (by lifecycle event).
+pub(crate) fn hooks(
+    d: &DeploymentInfo,
+    target: Option<&EcsTarget>,
+    logs: &HashMap<String, Result<Vec<String>, String>>,
+) -> Vec<Hook> {
+    hooks_of(d)
+        .into_iter()
+        .map(|(event, function)| {
+            let ev = target.and_then(|t| {
+                t.lifecycle_events()
+                    .iter()
+                    .find(|e| e.lifecycle_event_name() == Some(event.as_str()))
+            });
+            let status = ev
+                .and_then(|e| e.status())
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_else(|| "Pending".into());
+            let name = function.rsplit(':').next().unwrap_or(&function).to_owned();
+            let failed = status == "Failed";
+            let (lines, log_error) = match logs.get(&event).filter(|_| failed) {
+                Some(Ok(lines)) => (lines.clone(), None),
+                Some(Err(e)) => (Vec::new(), Some(e.clone())),
+                None => (Vec::new(), None),
+            };
+            let result = failed.then(|| HookResult::from_log(&event, &name, true, &lines));
+            Hook {
+                start_ms: ev.and_then(|e| e.start_time()).and_then(ms),
+                end_ms: ev.and_then(|e| e.end_time()).and_then(ms),
+                check: result.as_ref().and_then(|r| r.check.clone()),
+                figures: result.and_then(|r| r.figures),
+                log_group: format!("/aws/lambda/{name}"),
+                log_lines: lines
+                    .iter()
+                    .map(|l| cut(guards::shown_line(l), MAX_LINE_BYTES))
+                    .collect(),
+                log_error,
+                event,
+                function: name,
+                status,
+            }
+        })
+        .collect()
+}
+
+/// Which guard stopped `d` (Failed or Stopped), with its evidence: a failed hook of
+/// `hooks` and its check, else CodeDeploy's error code (ALARM_ACTIVE: the alarms of
+/// `alarms` it names, with the metric's value; MANUAL_STOP: a person; the replacement's
+/// health, also a timeout while its `lifecycle`'s Install waited for it; another
+/// timeout). `None` for a deployment that did not fail.
+pub(crate) fn stopped_by(
+    d: &DeploymentInfo,
+    lifecycle: &[LifecycleEvent],
+    hooks: &[Hook],
+    alarms: &[AlarmState],
+) -> Option<StoppedBy> {
+    let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or_default();
+    if !matches!(status, "Failed" | "Stopped") {
+        return None;
+    }
+    let error = d.error_information.as_ref();
+    let code = error
+        .and_then(|e| e.code.as_ref())
+        .map(|c| c.as_str())
+        .unwrap_or_default();
+    let message = error.and_then(|e| e.message.as_deref());
+    let said = |head: &str| match message {
+        Some(m) if !m.is_empty() => format!("{head}: {m}"),
+        _ => head.to_owned(),
+    };
+    let by = |guard, text| Some(StoppedBy { guard, text });
+    // An alarm can also stop a deployment whose hook ran; the code says which came first.
+    if code != "ALARM_ACTIVE" && code != "MANUAL_STOP" {
+        if let Some(h) = hooks.iter().find(|h| h.status == "Failed") {
+            let result = HookResult {
+                event: h.event.clone(),
+                function: h.function.clone(),
+                failed: true,
+                check: h.check.clone(),
+                figures: None,
+            };
+            return by(Guard::Hook, result.guard());
+        }
+    }
+    // The replacement's tasks must be healthy for Install to end: a timeout there is theirs.
+    let install_failed = lifecycle
+        .iter()
+        .any(|e| e.name == "Install" && e.status == "Failed");
+    match code {
+        "ALARM_ACTIVE" => by(
+            Guard::Alarm,
+            guards::alarm_guard(message, alarms)
+                .unwrap_or_else(|| "an alarm of the deployment group".into()),
+        ),
+        "HOOK_EXECUTION_FAILURE" => by(Guard::Hook, said("a validation hook")),
+        "MANUAL_STOP" => by(Guard::User, "a person (a StopDeployment request)".into()),
+        "ECS_UPDATE_ERROR" | "HEALTH_CONSTRAINTS" | "HEALTH_CONSTRAINTS_INVALID" => by(
+            Guard::HealthCheck,
+            said("the health checks of the replacement tasks"),
+        ),
+        "TIMEOUT" if install_failed => by(
+            Guard::HealthCheck,
+            said("the health checks of the replacement tasks"),
+        ),
+        "TIMEOUT" => by(Guard::Timeout, said("a timeout")),
+        "" => by(Guard::Error, said("an error")),
+        other => by(Guard::Error, said(other)),
+    }
+}
+
+fn alarm(a: &AlarmState) -> Alarm {
+    Alarm {
+        name: a.name.clone(),
+        state: a.state.clone(),
+        reason: a.reason.clone(),
+        value: a.value,
+        rule: a.rule.clone(),
+        changed_ms: a.updated_ms.and_then(|m| u64::try_from(m).ok()),
+    }
+}
+
 /// Builds the snapshot from one poll's reading.
 pub(crate) fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
     let listeners: Vec<Listener> = r
@@ -400,7 +532,7 @@ pub(crate) fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
 
     let deployment = shown(&r.deployments).map(|d| {
         let l = line(d);
-        let lifecycle = r
+        let lifecycle: Vec<LifecycleEvent> = r
             .target
             .as_ref()
             .filter(|t| t.deployment_id.as_deref() == d.deployment_id.as_deref())
@@ -422,7 +554,14 @@ pub(crate) fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
                     .collect()
             })
             .unwrap_or_default();
+        let target = r
+            .target
+            .as_ref()
+            .filter(|t| t.deployment_id.as_deref() == d.deployment_id.as_deref());
+        let hooks = hooks(d, target, &r.hook_logs);
         Deployment {
+            stopped_by: stopped_by(d, &lifecycle, &hooks, &r.alarms),
+            hooks,
             in_flight: !crate::aws::codedeploy::is_finished(&l.status),
             id: l.id,
             status: l.status,
@@ -455,6 +594,8 @@ pub(crate) fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
         logs_source: r.logs_source.clone(),
         logs: r.logs.clone(),
         logs_error: r.logs_error.clone(),
+        alarms: r.alarms.iter().map(alarm).collect(),
+        alarms_error: r.alarms_error.clone(),
         error: None,
     }
 }
@@ -627,6 +768,9 @@ mod tests {
             logs_source: None,
             logs: Vec::new(),
             logs_error: None,
+            alarms: Vec::new(),
+            alarms_error: None,
+            hook_logs: HashMap::new(),
         }
     }
 
