@@ -27,8 +27,8 @@ use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentWaitType};
 use super::snapshot::{ActionKind, Snapshot};
 use super::source::{ActionRequest, BoxFuture, Source};
 use super::stack::{self, Reading, TargetGroups};
-use crate::aws::codedeploy::check_deployment_id;
 use crate::aws::cloudwatch::{self, AlarmState};
+use crate::aws::codedeploy::check_deployment_id;
 use crate::aws::{codedeploy, ecs, elbv2, logs, Ctx};
 use crate::exit::bad_input;
 use deployer_models::sync::lock;
@@ -471,5 +471,158 @@ impl Source for StackSource {
 
     fn act(&self, action: ActionRequest) -> BoxFuture<'_, anyhow::Result<String>> {
         Box::pin(self.act_on(action))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
+    use aws_sdk_cloudwatch::types::{MetricAlarm, StateValue};
+    use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput;
+    use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
+    use aws_sdk_codedeploy::operation::get_deployment_group::GetDeploymentGroupOutput;
+    use aws_sdk_codedeploy::types::{
+        Alarm, AlarmConfiguration, AppSpecContent, DeploymentGroupInfo, DeploymentStatus,
+        EcsTarget, LifecycleEvent, LifecycleEventStatus, RevisionLocation, RevisionLocationType,
+    };
+
+    use super::*;
+    use crate::aws::mock::{ctx, mock};
+
+    #[tokio::test]
+    async fn one_describe_alarms_per_poll_and_the_group_read_once() {
+        let group = mock!(aws_sdk_codedeploy::Client::get_deployment_group).then_output(|| {
+            GetDeploymentGroupOutput::builder()
+                .deployment_group_info(
+                    DeploymentGroupInfo::builder()
+                        .alarm_configuration(
+                            AlarmConfiguration::builder()
+                                .enabled(true)
+                                .alarms(Alarm::builder().name("demo-http-5xx").build())
+                                .alarms(Alarm::builder().name("demo-unhealthy-hosts").build())
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let alarms = mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+            .match_requests(|r| r.alarm_names().len() == 2)
+            .then_output(|| {
+                DescribeAlarmsOutput::builder()
+                    .metric_alarms(
+                        MetricAlarm::builder()
+                            .alarm_name("demo-http-5xx")
+                            .state_value(StateValue::Alarm)
+                            .build(),
+                    )
+                    .build()
+            });
+        let source = StackSource::new(ctx(&[&group, &alarms]), "AWS");
+        for _ in 0..3 {
+            let (states, error) = source.alarms().await;
+            assert_eq!(error, None);
+            assert_eq!(states.len(), 1);
+            assert_eq!(states[0].state, "ALARM");
+        }
+        assert_eq!(
+            alarms.num_calls(),
+            3,
+            "one DescribeAlarms per poll, for both"
+        );
+        assert_eq!(group.num_calls(), 1, "the group's alarm names are kept");
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_alarm_configuration_is_the_panels_error_not_the_polls() {
+        let group = mock!(aws_sdk_codedeploy::Client::get_deployment_group).then_error(|| {
+            aws_sdk_codedeploy::operation::get_deployment_group::GetDeploymentGroupError::unhandled(
+                "AccessDeniedException",
+            )
+        });
+        let source = StackSource::new(ctx(&[&group]), "AWS");
+        let (states, error) = source.alarms().await;
+        assert!(states.is_empty());
+        assert!(
+            error
+                .as_deref()
+                .unwrap()
+                .contains("codedeploy:GetDeploymentGroup"),
+            "{error:?}"
+        );
+    }
+
+    fn deployment(status: DeploymentStatus) -> DeploymentInfo {
+        DeploymentInfo::builder()
+            .deployment_id("d-ABCDE1234")
+            .status(status)
+            .revision(
+                RevisionLocation::builder()
+                    .revision_type(RevisionLocationType::AppSpecContent)
+                    .app_spec_content(
+                        AppSpecContent::builder()
+                            .content(
+                                "version: 0.0\nResources:\n- TargetService:\n    Type: AWS::ECS::Service\n    Properties:\n      TaskDefinition: td\nHooks:\n- AfterAllowTestTraffic: demo-validate\n",
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    }
+
+    fn target(status: LifecycleEventStatus) -> EcsTarget {
+        EcsTarget::builder()
+            .deployment_id("d-ABCDE1234")
+            .lifecycle_events(
+                LifecycleEvent::builder()
+                    .lifecycle_event_name("AfterAllowTestTraffic")
+                    .status(status)
+                    .build(),
+            )
+            .build()
+    }
+
+    #[tokio::test]
+    async fn the_hooks_log_is_read_when_it_failed_and_once_more_when_the_deployment_ended() {
+        let lines = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+            .match_requests(|r| r.log_group_name() == Some("/aws/lambda/demo-validate"))
+            .then_output(|| {
+                FilterLogEventsOutput::builder()
+                    .events(
+                        FilteredLogEvent::builder()
+                            .timestamp(1)
+                            .message("green failed the checks")
+                            .build(),
+                    )
+                    .build()
+            });
+        let source = StackSource::new(ctx(&[&lines]), "local");
+        let running = deployment(DeploymentStatus::InProgress);
+        // Running: nothing to read.
+        let logs = source
+            .hook_logs(&running, Some(&target(LifecycleEventStatus::InProgress)))
+            .await;
+        assert!(logs.is_empty());
+        assert_eq!(lines.num_calls(), 0);
+        // Failed: read once, then kept over the next polls.
+        for _ in 0..3 {
+            let logs = source
+                .hook_logs(&running, Some(&target(LifecycleEventStatus::Failed)))
+                .await;
+            assert_eq!(
+                logs["AfterAllowTestTraffic"].as_deref(),
+                Ok(&["green failed the checks".to_string()][..])
+            );
+        }
+        assert_eq!(lines.num_calls(), 1, "read when it failed, not every poll");
+        // The deployment ended: once more (lines written after the status), then never.
+        let ended = deployment(DeploymentStatus::Failed);
+        for _ in 0..3 {
+            source
+                .hook_logs(&ended, Some(&target(LifecycleEventStatus::Failed)))
+                .await;
+        }
+        assert_eq!(lines.num_calls(), 2);
     }
 }

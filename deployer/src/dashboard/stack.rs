@@ -1045,4 +1045,297 @@ mod tests {
         assert_eq!(s.error, None, "a log read failure is not the dashboard's");
         assert!(s.logs_error.unwrap().contains("AccessDenied"));
     }
+
+    // ---- the release guards ------------------------------------------------------------
+
+    const APPSPEC: &str = "version: 0.0\nResources:\n- TargetService:\n    Type: AWS::ECS::Service\n    Properties:\n      TaskDefinition: arn:aws:ecs:eu-west-1:1:task-definition/demo:2\n      LoadBalancerInfo:\n        ContainerName: demo\n        ContainerPort: 3000\nHooks:\n- AfterAllowTestTraffic: arn:aws:lambda:eu-west-1:1:function:demo-validate\n";
+
+    /// The hook's verdict line, as the hook logs it (its report after `report=`).
+    const VERDICT: &str = r#" INFO green failed the checks deployment_id=d-3 passed=false report={"deployment_id":"d-3","passed":false,"failures":["GET / answered 500 Internal Server Error"],"verdict":{"passed":false,"failures":["x"],"green":{"requests":40,"errors":40,"latency_ms":{"p99":1.5}},"blue":{"requests":40,"errors":0,"latency_ms":{"p99":1.1}}}}"#;
+
+    fn with_hook(id: &str, status: DeploymentStatus) -> DeploymentInfo {
+        use aws_sdk_codedeploy::types::{AppSpecContent, RevisionLocation, RevisionLocationType};
+        let mut d = dep(id, status);
+        d.revision = Some(
+            RevisionLocation::builder()
+                .revision_type(RevisionLocationType::AppSpecContent)
+                .app_spec_content(AppSpecContent::builder().content(APPSPEC).build())
+                .build(),
+        );
+        d
+    }
+
+    fn target_with(id: &str, events: &[(&str, LifecycleEventStatus)]) -> EcsTarget {
+        events
+            .iter()
+            .fold(
+                EcsTarget::builder().deployment_id(id),
+                |t, (name, status)| {
+                    t.lifecycle_events(
+                        Ev::builder()
+                            .lifecycle_event_name(*name)
+                            .status(status.clone())
+                            .start_time(DateTime::from_secs(1_700_000_010))
+                            .build(),
+                    )
+                },
+            )
+            .build()
+    }
+
+    fn error(code: aws_sdk_codedeploy::types::ErrorCode, message: &str) -> ErrorInformation {
+        ErrorInformation::builder()
+            .code(code)
+            .message(message)
+            .build()
+    }
+
+    fn alarm_state(name: &str, state: &str, value: Option<f64>) -> AlarmState {
+        AlarmState {
+            name: name.into(),
+            state: state.into(),
+            reason: format!("Threshold Crossed: 1 datapoint [{}] was greater than or equal to the threshold (5.0).", value.unwrap_or(0.0)),
+            value,
+            threshold: Some(5.0),
+            rule: "Http5xx Sum >= 5".into(),
+            updated_ms: Some(1_700_000_020_000),
+            window_secs: 120,
+        }
+    }
+
+    #[test]
+    fn the_hook_is_pending_then_running_then_succeeded() {
+        let d = with_hook("d-2", DeploymentStatus::InProgress);
+        let none = HashMap::new();
+        let pending = hooks(&d, None, &none);
+        assert_eq!(pending.len(), 1);
+        let h = &pending[0];
+        assert_eq!(
+            (h.event.as_str(), h.function.as_str(), h.status.as_str()),
+            ("AfterAllowTestTraffic", "demo-validate", "Pending")
+        );
+        assert_eq!(h.log_group, "/aws/lambda/demo-validate");
+        let t = target_with(
+            "d-2",
+            &[
+                ("Install", LifecycleEventStatus::Succeeded),
+                ("AfterAllowTestTraffic", LifecycleEventStatus::InProgress),
+            ],
+        );
+        let running = hooks(&d, Some(&t), &none);
+        assert_eq!(running[0].status, "InProgress");
+        assert_eq!(running[0].start_ms, Some(1_700_000_010_000));
+        let t = target_with(
+            "d-2",
+            &[("AfterAllowTestTraffic", LifecycleEventStatus::Succeeded)],
+        );
+        let done = hooks(&d, Some(&t), &none);
+        assert_eq!(done[0].status, "Succeeded");
+        assert_eq!((done[0].check.as_ref(), done[0].log_lines.len()), (None, 0));
+        // A deployment whose AppSpec has no hook shows none.
+        assert!(hooks(&dep("d-1", DeploymentStatus::Succeeded), Some(&t), &none).is_empty());
+    }
+
+    #[test]
+    fn a_failed_hook_shows_its_check_figures_and_last_log_lines() {
+        let d = with_hook("d-3", DeploymentStatus::Failed);
+        let t = target_with(
+            "d-3",
+            &[("AfterAllowTestTraffic", LifecycleEventStatus::Failed)],
+        );
+        let lines = vec![
+            "START RequestId: 1 Version: $LATEST".to_string(),
+            VERDICT.to_string(),
+            "<script>alert(1)</script>".to_string(),
+        ];
+        let logs: HashMap<_, _> = [("AfterAllowTestTraffic".to_string(), Ok(lines))].into();
+        let h = &hooks(&d, Some(&t), &logs)[0];
+        assert_eq!(h.status, "Failed");
+        assert_eq!(
+            h.check.as_deref(),
+            Some("GET / answered 500 Internal Server Error")
+        );
+        assert_eq!(
+            h.figures.as_deref(),
+            Some("green p99 1.5 ms (40/40 errors), blue p99 1.1 ms (0/40 errors)")
+        );
+        assert_eq!(h.log_lines.len(), 3);
+        assert!(
+            h.log_lines[1].ends_with("passed=false report=..."),
+            "the verdict's JSON is cut: {}",
+            h.log_lines[1]
+        );
+        // Text as it came (the page escapes it).
+        assert_eq!(h.log_lines[2], "<script>alert(1)</script>");
+        // A log that could not be read says why.
+        let denied: HashMap<_, _> = [(
+            "AfterAllowTestTraffic".to_string(),
+            Err("logs:FilterLogEvents: AccessDeniedException".to_string()),
+        )]
+        .into();
+        let h = &hooks(&d, Some(&t), &denied)[0];
+        assert_eq!((h.check.as_ref(), h.log_lines.len()), (None, 0));
+        assert!(h.log_error.as_deref().unwrap().contains("AccessDenied"));
+    }
+
+    #[test]
+    fn a_release_stopped_by_its_hook_names_the_hook_and_its_check() {
+        use aws_sdk_codedeploy::types::ErrorCode;
+        let mut d = with_hook("d-3", DeploymentStatus::Failed);
+        d.error_information = Some(error(
+            ErrorCode::HookExecutionFailure,
+            "The deployment failed because a lifecycle hook failed.",
+        ));
+        let t = target_with(
+            "d-3",
+            &[("AfterAllowTestTraffic", LifecycleEventStatus::Failed)],
+        );
+        let logs: HashMap<_, _> = [(
+            "AfterAllowTestTraffic".to_string(),
+            Ok(vec![VERDICT.to_string()]),
+        )]
+        .into();
+        let hs = hooks(&d, Some(&t), &logs);
+        let by = stopped_by(&d, &[], &hs, &[]).unwrap();
+        assert_eq!(by.guard, Guard::Hook);
+        assert_eq!(
+            by.text,
+            "the validation hook demo-validate (AfterAllowTestTraffic): GET / answered 500 Internal Server Error"
+        );
+        // Before its log is read, the hook is still named.
+        let hs = hooks(&d, Some(&t), &HashMap::new());
+        assert_eq!(
+            stopped_by(&d, &[], &hs, &[]).unwrap().text,
+            "the validation hook demo-validate (AfterAllowTestTraffic)"
+        );
+        // A hook failure CodeDeploy reports without the event (another AppSpec): the code.
+        assert_eq!(stopped_by(&d, &[], &[], &[]).unwrap().guard, Guard::Hook);
+    }
+
+    #[test]
+    fn a_release_stopped_by_an_alarm_names_the_alarm_and_its_value() {
+        use aws_sdk_codedeploy::types::ErrorCode;
+        let mut d = with_hook("d-5", DeploymentStatus::Stopped);
+        d.error_information = Some(error(
+            ErrorCode::AlarmActive,
+            "One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <demo-http-5xx>",
+        ));
+        let t = target_with(
+            "d-5",
+            &[("AfterAllowTestTraffic", LifecycleEventStatus::Succeeded)],
+        );
+        let hs = hooks(&d, Some(&t), &HashMap::new());
+        let alarms = [
+            alarm_state("demo-http-5xx", "ALARM", Some(7.0)),
+            alarm_state("demo-unhealthy-hosts", "OK", None),
+        ];
+        let by = stopped_by(&d, &[], &hs, &alarms).unwrap();
+        assert_eq!(by.guard, Guard::Alarm);
+        assert_eq!(
+            by.text,
+            "the alarm demo-http-5xx (Http5xx Sum >= 5, value 7.0)"
+        );
+        // The alarm back to OK by now, or unreadable: still named, from CodeDeploy's message.
+        assert_eq!(
+            stopped_by(&d, &[], &hs, &[]).unwrap().text,
+            "the alarm demo-http-5xx"
+        );
+    }
+
+    #[test]
+    fn a_stop_by_a_person_a_health_check_or_a_timeout_says_so() {
+        use aws_sdk_codedeploy::types::ErrorCode;
+        let stopped = |status, code, msg: &str| {
+            let mut d = dep("d-6", status);
+            d.error_information = Some(error(code, msg));
+            d
+        };
+        let manual = stopped(DeploymentStatus::Stopped, ErrorCode::ManualStop, "stopped");
+        let by = stopped_by(&manual, &[], &[], &[]).unwrap();
+        assert_eq!(by.guard, Guard::User);
+        let unhealthy = stopped(
+            DeploymentStatus::Failed,
+            ErrorCode::EcsUpdateError,
+            "the replacement tasks did not pass their health checks",
+        );
+        let by = stopped_by(&unhealthy, &[], &[], &[]).unwrap();
+        assert_eq!(by.guard, Guard::HealthCheck);
+        assert!(
+            by.text.ends_with("did not pass their health checks"),
+            "{}",
+            by.text
+        );
+        let timeout = stopped(
+            DeploymentStatus::Failed,
+            ErrorCode::Timeout,
+            "not healthy in time",
+        );
+        let install = LifecycleEvent {
+            name: "Install".into(),
+            status: "Failed".into(),
+            ..LifecycleEvent::default()
+        };
+        assert_eq!(
+            stopped_by(&timeout, &[install], &[], &[]).unwrap().guard,
+            Guard::HealthCheck
+        );
+        assert_eq!(
+            stopped_by(&timeout, &[], &[], &[]).unwrap().guard,
+            Guard::Timeout
+        );
+        // Nothing stopped a release in flight or one that succeeded.
+        assert_eq!(
+            stopped_by(&dep("d", DeploymentStatus::InProgress), &[], &[], &[]),
+            None
+        );
+        assert_eq!(
+            stopped_by(&dep("d", DeploymentStatus::Succeeded), &[], &[], &[]),
+            None
+        );
+    }
+
+    #[test]
+    fn the_snapshot_carries_the_hook_the_alarms_and_the_guard_that_stopped_it() {
+        use aws_sdk_codedeploy::types::ErrorCode;
+        let mut r = reading();
+        let mut failed = with_hook("d-3", DeploymentStatus::Failed);
+        failed.error_information = Some(error(ErrorCode::HookExecutionFailure, "hook failed"));
+        r.deployments = vec![failed];
+        r.target = Some(target_with(
+            "d-3",
+            &[("AfterAllowTestTraffic", LifecycleEventStatus::Failed)],
+        ));
+        r.hook_logs = [(
+            "AfterAllowTestTraffic".to_string(),
+            Ok(vec![VERDICT.to_string()]),
+        )]
+        .into();
+        r.alarms = vec![alarm_state("demo-http-5xx", "OK", Some(0.0))];
+        let s = assemble(&r, &tgs());
+        let d = s.deployment.unwrap();
+        assert_eq!(d.hooks.len(), 1);
+        assert_eq!(d.hooks[0].status, "Failed");
+        let by = d.stopped_by.unwrap();
+        assert_eq!(by.guard, Guard::Hook);
+        assert!(
+            by.text.starts_with("the validation hook demo-validate"),
+            "{}",
+            by.text
+        );
+        assert_eq!(s.alarms.len(), 1);
+        let a = &s.alarms[0];
+        assert_eq!(
+            (a.name.as_str(), a.state.as_str(), a.value, a.changed_ms),
+            ("demo-http-5xx", "OK", Some(0.0), Some(1_700_000_020_000))
+        );
+        assert!(a.reason.contains("threshold (5.0)"), "{}", a.reason);
+        assert_eq!(s.alarms_error, None);
+        // The JSON the page reads: the guard in kebab-case.
+        let json = serde_json::to_value(&d.hooks).unwrap();
+        assert_eq!(json[0]["log_group"], "/aws/lambda/demo-validate");
+        assert_eq!(
+            serde_json::to_value(Guard::HealthCheck).unwrap(),
+            serde_json::json!("health-check")
+        );
+    }
 }
