@@ -255,3 +255,125 @@ async fn local_deployments_live_in_the_browser() {
     drop(chrome);
     dash.stop();
 }
+
+const HOOK: &str = "document.querySelector('#hooks .hook[data-event=AfterAllowTestTraffic]')";
+const ALARM_5XX: &str = "document.querySelector('#alarms tr[data-alarm=\"demo-http-5xx\"]')";
+
+/// The release guards on the page: a release whose answers fail (`DEMO_FAIL_REQUESTS=1`)
+/// is stopped by the validation hook before production traffic reaches it; the page shows
+/// the hook Failed with its failing check and its last log lines, says which guard stopped
+/// the release, and lists the 5xx alarm CodeDeploy watches with its state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_release_stopped_by_the_hook_in_the_browser() {
+    let stack = LocalStack::start();
+    let dash = Dashboard::start(&stack, &["--no-probe"]);
+    let chrome = Chromium::start().await;
+    let page = chrome.open(&dash.url).await;
+    wait_for(&page, PRODUCTION, WAIT, |v| v == "demo-blue: 100 %").await;
+    // The group's alarms, before any deployment.
+    let state = wait_for(
+        &page,
+        &format!("{ALARM_5XX}?.dataset.state ?? ''"),
+        WAIT,
+        |v| !v.is_empty(),
+    )
+    .await;
+    assert!(
+        ["OK", "ALARM", "INSUFFICIENT_DATA"].contains(&state.as_str()),
+        "{state}"
+    );
+    let row = text(&page, &format!("{ALARM_5XX}.textContent")).await;
+    assert!(row.contains("Http5xx Sum >= 5"), "the alarm's rule: {row}");
+    text(&page, "window.__sameDocument = 'yes'").await;
+
+    let run = deploy(
+        &stack,
+        &[
+            "--image",
+            "demo:v2",
+            "--env",
+            "DEMO_FAIL_REQUESTS=1",
+            "--interval",
+            "200ms",
+            "--timeout",
+            "120s",
+        ],
+    );
+    let stopped = wait_for(
+        &page,
+        "document.querySelector('#stopped-by').textContent",
+        WAIT,
+        |v| v.contains("Stopped by the validation hook"),
+    )
+    .await;
+    assert!(
+        stopped.contains("demo-validate (AfterAllowTestTraffic)"),
+        "{stopped}"
+    );
+    assert_eq!(
+        text(&page, "document.querySelector('#stopped-by').dataset.guard").await,
+        "hook"
+    );
+    assert_eq!(
+        text(&page, &format!("{HOOK}?.dataset.status ?? ''")).await,
+        "Failed"
+    );
+    let badge = text(
+        &page,
+        &format!("{HOOK}.querySelector('.badge').textContent"),
+    )
+    .await;
+    assert_eq!(badge, "Failed");
+    let check = wait_for(
+        &page,
+        &format!("{HOOK}.querySelector('.check')?.textContent ?? ''"),
+        WAIT,
+        |v| !v.is_empty(),
+    )
+    .await;
+    assert!(
+        check.starts_with("Failing check: ") && check.contains("500"),
+        "{check}"
+    );
+    assert!(
+        stopped.ends_with(check.trim_start_matches("Failing check: ")),
+        "the summary names the same check: {stopped}"
+    );
+    // The hook's last log lines, as text.
+    let log = text(
+        &page,
+        &format!("{HOOK}.querySelector('pre.hook-log')?.textContent ?? ''"),
+    )
+    .await;
+    assert!(log.contains("RequestId"), "the hook's log lines: {log:?}");
+    assert!(
+        text(&page, &format!("{HOOK}.textContent"))
+            .await
+            .contains("/aws/lambda/demo-validate"),
+        "names the log group"
+    );
+    // The release was rolled back: production stayed on blue.
+    let outcome = text(&page, OUTCOME).await;
+    assert!(outcome.contains(": Failed"), "{outcome}");
+    assert_eq!(text(&page, PRODUCTION).await, "demo-blue: 100 %");
+    // The alarm row is still there with a state.
+    let state = text(&page, &format!("{ALARM_5XX}?.dataset.state ?? ''")).await;
+    assert!(
+        ["OK", "ALARM", "INSUFFICIENT_DATA"].contains(&state.as_str()),
+        "{state}"
+    );
+    assert_eq!(
+        text(&page, "window.__sameDocument").await,
+        "yes",
+        "the page was reloaded"
+    );
+    save_screenshot(&page, "local-stopped-by-hook").await;
+    let (code, out) = run.join().unwrap();
+    assert_eq!(code, 3, "deploy of a release the hook stops: {out}");
+    assert!(
+        out.contains("stopped by the validation hook demo-validate"),
+        "{out}"
+    );
+    drop(chrome);
+    dash.stop();
+}

@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use deployer::dashboard::snapshot::{Deployment, LogLine};
+use deployer::dashboard::snapshot::{Alarm, Deployment, Guard, Hook, LogLine, StoppedBy};
 use deployer::dashboard::{self, ActionKind, ActionRequest, Options, Snapshot};
 
 use browser::{click, confirm_dialog_is, save_screenshot, text, wait_for, Chromium};
@@ -316,6 +316,127 @@ async fn page_shows_the_automatic_rollback_of_a_failing_release() {
     );
     assert_eq!(text(&page, "String(window.__injected)").await, "undefined");
     save_screenshot(&page, "rollback").await;
+    drop(chrome);
+    dash.shutdown().await.unwrap();
+}
+
+/// d-7, stopped by its validation hook while the 5xx alarm is in ALARM: the hook Failed with
+/// its check, figures and log lines, the alarm's row, and "Stopped by": every text that
+/// comes from AWS (a log line, a check, an alarm's reason) shows as text, never as markup.
+fn stopped_by_the_hook() -> Snapshot {
+    let mut s = idle();
+    let mut ev = done(&EVENTS, "Succeeded");
+    ev[4].1 = "Failed".into();
+    ev[5].1 = "Pending".into();
+    s.deployment = Some(Deployment {
+        completed_ms: Some(t0() + 20_000),
+        rolled_back_by: Some("d-8".into()),
+        hooks: vec![Hook {
+            event: "AfterAllowTestTraffic".into(),
+            function: "demo-validate".into(),
+            status: "Failed".into(),
+            start_ms: Some(t0() + 10_000),
+            end_ms: Some(t0() + 12_000),
+            check: Some("GET / answered 500 <b>Internal</b>".into()),
+            figures: Some("green p99 1.5 ms (40/40 errors), blue p99 1.1 ms (0/40 errors)".into()),
+            log_group: "/aws/lambda/demo-validate".into(),
+            log_lines: vec![
+                "START RequestId: 1 Version: $LATEST".into(),
+                "<img src=x onerror=\"window.__injected=1\"> report=...".into(),
+            ],
+            log_error: None,
+        }],
+        stopped_by: Some(StoppedBy {
+            guard: Guard::Hook,
+            text: "the validation hook demo-validate (AfterAllowTestTraffic): GET / answered 500 <b>Internal</b>".into(),
+        }),
+        ..deployment("d-7", "Failed", &lc(&ev))
+    });
+    s.recent
+        .insert(0, line("d-7", "Failed", None, Some("hook failed")));
+    s.alarms = vec![Alarm {
+        name: "demo-http-5xx".into(),
+        state: "ALARM".into(),
+        reason: "Threshold Crossed: 1 datapoint [7.0] <script>window.__injected=2</script>".into(),
+        value: Some(7.0),
+        rule: "Http5xx Sum >= 5".into(),
+        changed_ms: Some(t0() + 15_000),
+    }];
+    finish(s)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_shows_the_release_guards_and_their_text_stays_text() {
+    let source = Fake::new(vec![idle(), stopped_by_the_hook()]);
+    let dash = dashboard::start(opts(false), source.clone()).await.unwrap();
+    let chrome = Chromium::start().await;
+    let page = chrome.open(&dash.url).await;
+
+    // Before: a release that succeeded says nothing of a guard (read in one evaluation: the
+    // next snapshot may come at any time).
+    wait_for(
+        &page,
+        "`${document.querySelector('#outcome').dataset.status} ${document.querySelector('#stopped-by').hidden}`",
+        WAIT,
+        |v| v == "Succeeded true",
+    )
+    .await;
+    let stopped = wait_for(
+        &page,
+        "document.querySelector('#stopped-by').textContent",
+        WAIT,
+        |v| !v.is_empty(),
+    )
+    .await;
+    assert_eq!(
+        stopped,
+        "Stopped by the validation hook demo-validate (AfterAllowTestTraffic): GET / answered 500 <b>Internal</b>"
+    );
+    let hook = "document.querySelector('#hooks .hook[data-event=AfterAllowTestTraffic]')";
+    assert_eq!(
+        text(&page, &format!("{hook}.dataset.status")).await,
+        "Failed"
+    );
+    assert_eq!(
+        text(
+            &page,
+            &format!("{hook}.querySelector('.check').textContent")
+        )
+        .await,
+        "Failing check: GET / answered 500 <b>Internal</b>"
+    );
+    let log = text(
+        &page,
+        &format!("{hook}.querySelector('pre.hook-log').textContent"),
+    )
+    .await;
+    assert_eq!(
+        log,
+        "START RequestId: 1 Version: $LATEST\n<img src=x onerror=\"window.__injected=1\"> report=..."
+    );
+    let row = "document.querySelector('#alarms tr[data-alarm=\"demo-http-5xx\"]')";
+    assert_eq!(text(&page, &format!("{row}.dataset.state")).await, "ALARM");
+    assert_eq!(
+        text(&page, &format!("{row}.querySelector('.value').textContent")).await,
+        "7"
+    );
+    assert!(text(&page, &format!("{row}.textContent"))
+        .await
+        .contains("<script>window.__injected=2</script>"));
+    // Nothing from AWS became markup.
+    for tag in ["img", "script:not([src])", "b"] {
+        assert_eq!(
+            text(
+                &page,
+                &format!("document.querySelectorAll('main {tag}').length")
+            )
+            .await,
+            "0",
+            "a {tag} element from AWS text"
+        );
+    }
+    assert_eq!(text(&page, "String(window.__injected)").await, "undefined");
+    save_screenshot(&page, "stopped-by-the-hook").await;
     drop(chrome);
     dash.shutdown().await.unwrap();
 }

@@ -21,6 +21,9 @@ pub(crate) struct AlarmState {
     pub(crate) threshold: Option<f64>,
     /// `Http5xx Sum >= 5`: the metric, the statistic and the comparison.
     pub(crate) rule: String,
+    /// When the alarm last changed state (StateUpdatedTimestamp), epoch milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) updated_ms: Option<i64>,
     /// The evaluation window in seconds (Period x EvaluationPeriods) plus one period: how
     /// long the alarm takes at most to see a change.
     #[serde(skip)]
@@ -75,6 +78,7 @@ pub(crate) async fn alarms(ctx: &Ctx, names: &[String]) -> anyhow::Result<Vec<Al
                     reason: a.state_reason.clone().unwrap_or_default(),
                     value: recent_value(a.state_reason_data.as_deref()),
                     threshold: a.threshold,
+                    updated_ms: a.state_updated_timestamp.and_then(|t| t.to_millis().ok()),
                     window_secs: {
                         let period = u64::try_from(a.period.unwrap_or(60)).unwrap_or(60);
                         let periods = u64::try_from(a.evaluation_periods.unwrap_or(1)).unwrap_or(1);
@@ -117,6 +121,7 @@ mod tests {
                         .statistic(Statistic::Sum)
                         .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
                         .threshold(5.0)
+                        .state_updated_timestamp(aws_smithy_types::DateTime::from_millis(1_795_982_400_500))
                         .build(),
                 )
                 .build()
@@ -127,6 +132,7 @@ mod tests {
         assert_eq!(a[0].state, "ALARM");
         assert_eq!(a[0].value, Some(7.0));
         assert_eq!(a[0].rule, "Http5xx Sum >= 5");
+        assert_eq!(a[0].updated_ms, Some(1_795_982_400_500));
         assert!(alarms(&ctx, &[]).await.unwrap().is_empty());
     }
 }

@@ -229,17 +229,23 @@ pub(crate) async fn deployment(ctx: &Ctx, id: &str) -> anyhow::Result<Deployment
 /// The Lambda hooks (lifecycle event, function) of a deployment's AppSpec, read from its
 /// revision's inline content (GetDeployment); none for a revision kept elsewhere (S3).
 pub(crate) async fn hooks(ctx: &Ctx, id: &str) -> anyhow::Result<Vec<(String, String)>> {
-    let info = deployment(ctx, id).await?;
+    Ok(hooks_of(&deployment(ctx, id).await?))
+}
+
+/// The Lambda hooks (lifecycle event, function) of a deployment's AppSpec, from the
+/// deployment as GetDeployment or BatchGetDeployments answered it (its revision's inline
+/// content); none for a revision kept elsewhere (S3) or an AppSpec that does not parse.
+pub(crate) fn hooks_of(info: &DeploymentInfo) -> Vec<(String, String)> {
     let content = info
         .revision()
         .and_then(|r| r.app_spec_content())
         .and_then(|c| c.content());
-    Ok(match content {
+    match content {
         Some(text) => deployer_models::appspec::Target::parse(text)
             .map(|t| t.hooks)
             .unwrap_or_default(),
         None => Vec::new(),
-    })
+    }
 }
 
 /// The ECS target of a deployment (ListDeploymentTargets, then GetDeploymentTarget of

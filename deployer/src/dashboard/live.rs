@@ -8,17 +8,26 @@
 //! GetDeploymentTarget for the deployment shown (once, when it has ended), and
 //! FilterLogEvents on the log group from the newest event already read (as `deployer logs
 //! --follow`; its failure shows in the Logs panel only). Task definitions are read once each.
+//! The release guards: one DescribeAlarms per poll for all the alarms the deployment group
+//! watches (their names from GetDeploymentGroup, read again every [`ALARM_NAMES_TTL`]); the
+//! validation hook's state comes with the deployment's target, its function from the
+//! deployment's AppSpec (in BatchGetDeployments' answer), and its log
+//! (FilterLogEvents on `/aws/lambda/<function>`) is read only when a hook is seen Failed,
+//! and once more when its deployment has ended (lines written after the status was put).
+//! A failure to read either shows in its panel only.
 
 #![warn(unreachable_pub)]
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentWaitType};
 
 use super::snapshot::{ActionKind, Snapshot};
 use super::source::{ActionRequest, BoxFuture, Source};
 use super::stack::{self, Reading, TargetGroups};
+use crate::aws::cloudwatch::{self, AlarmState};
 use crate::aws::codedeploy::check_deployment_id;
 use crate::aws::{codedeploy, ecs, elbv2, logs, Ctx};
 use crate::exit::bad_input;
@@ -35,6 +44,10 @@ const LOG_LOOKBACK_MS: i64 = 10 * 60 * 1000;
 
 /// At most this many events per read (a busy service catches up over the next polls).
 const LOG_EVENTS_PER_READ: usize = 500;
+
+/// How long the deployment group's alarm names are kept before GetDeploymentGroup is
+/// asked again (a change of the group's alarm configuration shows after at most this).
+const ALARM_NAMES_TTL: Duration = Duration::from_secs(300);
 
 pub(crate) struct StackSource {
     ctx: Ctx,
@@ -61,6 +74,13 @@ struct Cache {
     /// Ended deployments older than those: never read again (a deployment that ended is
     /// older than any in flight, so these are never among the newest [`RECENT`]).
     old: HashSet<String>,
+    /// The deployment group's alarm names (or why they could not be read), and when.
+    alarm_names: Option<(Instant, Result<Vec<String>, String>)>,
+    /// The failed hooks' last log lines of the deployment shown, by lifecycle event: whether
+    /// they were read after the deployment ended, and the lines (or why not).
+    hook_logs: HashMap<String, (bool, Result<Vec<String>, String>)>,
+    /// The deployment [`Cache::hook_logs`] are of.
+    hook_logs_of: Option<String>,
 }
 
 impl StackSource {
@@ -127,10 +147,15 @@ impl StackSource {
         }
         let logs_error = self.read_logs().await.err().map(|e| format!("{e:#}"));
         let logs = lock(&self.tail).lines();
-        let target = match stack::shown(&deployments) {
-            Some(d) => self.ecs_target(d).await?,
-            None => None,
+        let (target, hook_logs) = match stack::shown(&deployments) {
+            Some(d) => {
+                let target = self.ecs_target(d).await?;
+                let hook_logs = self.hook_logs(d, target.as_ref()).await;
+                (target, hook_logs)
+            }
+            None => (None, HashMap::new()),
         };
+        let (alarms, alarms_error) = self.alarms().await;
         let reading = Reading {
             environment: self.environment.clone(),
             cluster: o.cluster_name.clone(),
@@ -145,8 +170,97 @@ impl StackSource {
             logs_source: Some(o.log_group_name.clone()),
             logs,
             logs_error,
+            alarms,
+            alarms_error,
+            hook_logs,
         };
         Ok(stack::assemble(&reading, &self.tgs))
+    }
+
+    /// The states of the alarms the deployment group watches: one DescribeAlarms for all
+    /// of them; their names from GetDeploymentGroup, kept for [`ALARM_NAMES_TTL`].
+    async fn alarms(&self) -> (Vec<AlarmState>, Option<String>) {
+        let known = lock(&self.cache)
+            .alarm_names
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < ALARM_NAMES_TTL)
+            .map(|(_, names)| names.clone());
+        let names = match known {
+            Some(names) => names,
+            None => {
+                let names = codedeploy::deployment_group(&self.ctx)
+                    .await
+                    .map(|g| codedeploy::watched_alarms(&g))
+                    .map_err(|e| format!("{e:#}"));
+                lock(&self.cache).alarm_names = Some((Instant::now(), names.clone()));
+                names
+            }
+        };
+        match names {
+            Ok(names) => match cloudwatch::alarms(&self.ctx, &names).await {
+                Ok(states) => (states, None),
+                Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+            },
+            Err(e) => (Vec::new(), Some(e)),
+        }
+    }
+
+    /// The last log lines of `d`'s failed hooks, by lifecycle event. Read when a hook is
+    /// first seen Failed, and once more after `d` ended if the first read was before (the
+    /// function's last lines can land after its status): never on every poll.
+    async fn hook_logs(
+        &self,
+        d: &DeploymentInfo,
+        target: Option<&aws_sdk_codedeploy::types::EcsTarget>,
+    ) -> HashMap<String, Result<Vec<String>, String>> {
+        let id = d.deployment_id.clone().unwrap_or_default();
+        let ended = d
+            .status
+            .as_ref()
+            .is_some_and(|s| codedeploy::is_finished(s.as_str()));
+        let failed: Vec<(String, String)> = codedeploy::hooks_of(d)
+            .into_iter()
+            .filter(|(event, _)| {
+                target.is_some_and(|t| {
+                    t.lifecycle_events().iter().any(|e| {
+                        e.lifecycle_event_name() == Some(event.as_str())
+                            && e.status().map(|s| s.as_str()) == Some("Failed")
+                    })
+                })
+            })
+            .collect();
+        {
+            let mut cache = lock(&self.cache);
+            if cache.hook_logs_of.as_deref() != Some(id.as_str()) {
+                cache.hook_logs.clear();
+                cache.hook_logs_of = Some(id.clone());
+            }
+        }
+        let since = d.create_time.and_then(|t| t.to_millis().ok()).unwrap_or(0);
+        for (event, function) in failed {
+            let stale = match lock(&self.cache).hook_logs.get(&event) {
+                Some((read_after_end, _)) => ended && !read_after_end,
+                None => true,
+            };
+            if !stale {
+                continue;
+            }
+            let lines = logs::function_lines(
+                &self.ctx.aws.logs,
+                &function,
+                since,
+                crate::watch::guards::HOOK_LOG_LINES,
+            )
+            .await
+            .map(|events| events.into_iter().map(|e| e.message).collect())
+            .map_err(|e| format!("{e:#}"));
+            lock(&self.cache).hook_logs.insert(event, (ended, lines));
+        }
+        lock(&self.cache)
+            .hook_logs
+            .iter()
+            .map(|(event, (_, lines))| (event.clone(), lines.clone()))
+            .collect()
     }
 
     /// One incremental read of the log group (FilterLogEvents, as `deployer logs`), from
@@ -357,5 +471,158 @@ impl Source for StackSource {
 
     fn act(&self, action: ActionRequest) -> BoxFuture<'_, anyhow::Result<String>> {
         Box::pin(self.act_on(action))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
+    use aws_sdk_cloudwatch::types::{MetricAlarm, StateValue};
+    use aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsOutput;
+    use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
+    use aws_sdk_codedeploy::operation::get_deployment_group::GetDeploymentGroupOutput;
+    use aws_sdk_codedeploy::types::{
+        Alarm, AlarmConfiguration, AppSpecContent, DeploymentGroupInfo, DeploymentStatus,
+        EcsTarget, LifecycleEvent, LifecycleEventStatus, RevisionLocation, RevisionLocationType,
+    };
+
+    use super::*;
+    use crate::aws::mock::{ctx, mock};
+
+    #[tokio::test]
+    async fn one_describe_alarms_per_poll_and_the_group_read_once() {
+        let group = mock!(aws_sdk_codedeploy::Client::get_deployment_group).then_output(|| {
+            GetDeploymentGroupOutput::builder()
+                .deployment_group_info(
+                    DeploymentGroupInfo::builder()
+                        .alarm_configuration(
+                            AlarmConfiguration::builder()
+                                .enabled(true)
+                                .alarms(Alarm::builder().name("demo-http-5xx").build())
+                                .alarms(Alarm::builder().name("demo-unhealthy-hosts").build())
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+        let alarms = mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+            .match_requests(|r| r.alarm_names().len() == 2)
+            .then_output(|| {
+                DescribeAlarmsOutput::builder()
+                    .metric_alarms(
+                        MetricAlarm::builder()
+                            .alarm_name("demo-http-5xx")
+                            .state_value(StateValue::Alarm)
+                            .build(),
+                    )
+                    .build()
+            });
+        let source = StackSource::new(ctx(&[&group, &alarms]), "AWS");
+        for _ in 0..3 {
+            let (states, error) = source.alarms().await;
+            assert_eq!(error, None);
+            assert_eq!(states.len(), 1);
+            assert_eq!(states[0].state, "ALARM");
+        }
+        assert_eq!(
+            alarms.num_calls(),
+            3,
+            "one DescribeAlarms per poll, for both"
+        );
+        assert_eq!(group.num_calls(), 1, "the group's alarm names are kept");
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_alarm_configuration_is_the_panels_error_not_the_polls() {
+        let group = mock!(aws_sdk_codedeploy::Client::get_deployment_group).then_error(|| {
+            aws_sdk_codedeploy::operation::get_deployment_group::GetDeploymentGroupError::unhandled(
+                "AccessDeniedException",
+            )
+        });
+        let source = StackSource::new(ctx(&[&group]), "AWS");
+        let (states, error) = source.alarms().await;
+        assert!(states.is_empty());
+        assert!(
+            error
+                .as_deref()
+                .unwrap()
+                .contains("codedeploy:GetDeploymentGroup"),
+            "{error:?}"
+        );
+    }
+
+    fn deployment(status: DeploymentStatus) -> DeploymentInfo {
+        DeploymentInfo::builder()
+            .deployment_id("d-ABCDE1234")
+            .status(status)
+            .revision(
+                RevisionLocation::builder()
+                    .revision_type(RevisionLocationType::AppSpecContent)
+                    .app_spec_content(
+                        AppSpecContent::builder()
+                            .content(
+                                "version: 0.0\nResources:\n- TargetService:\n    Type: AWS::ECS::Service\n    Properties:\n      TaskDefinition: td\nHooks:\n- AfterAllowTestTraffic: demo-validate\n",
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    }
+
+    fn target(status: LifecycleEventStatus) -> EcsTarget {
+        EcsTarget::builder()
+            .deployment_id("d-ABCDE1234")
+            .lifecycle_events(
+                LifecycleEvent::builder()
+                    .lifecycle_event_name("AfterAllowTestTraffic")
+                    .status(status)
+                    .build(),
+            )
+            .build()
+    }
+
+    #[tokio::test]
+    async fn the_hooks_log_is_read_when_it_failed_and_once_more_when_the_deployment_ended() {
+        let lines = mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events)
+            .match_requests(|r| r.log_group_name() == Some("/aws/lambda/demo-validate"))
+            .then_output(|| {
+                FilterLogEventsOutput::builder()
+                    .events(
+                        FilteredLogEvent::builder()
+                            .timestamp(1)
+                            .message("green failed the checks")
+                            .build(),
+                    )
+                    .build()
+            });
+        let source = StackSource::new(ctx(&[&lines]), "local");
+        let running = deployment(DeploymentStatus::InProgress);
+        // Running: nothing to read.
+        let logs = source
+            .hook_logs(&running, Some(&target(LifecycleEventStatus::InProgress)))
+            .await;
+        assert!(logs.is_empty());
+        assert_eq!(lines.num_calls(), 0);
+        // Failed: read once, then kept over the next polls.
+        for _ in 0..3 {
+            let logs = source
+                .hook_logs(&running, Some(&target(LifecycleEventStatus::Failed)))
+                .await;
+            assert_eq!(
+                logs["AfterAllowTestTraffic"].as_deref(),
+                Ok(&["green failed the checks".to_string()][..])
+            );
+        }
+        assert_eq!(lines.num_calls(), 1, "read when it failed, not every poll");
+        // The deployment ended: once more (lines written after the status), then never.
+        let ended = deployment(DeploymentStatus::Failed);
+        for _ in 0..3 {
+            source
+                .hook_logs(&ended, Some(&target(LifecycleEventStatus::Failed)))
+                .await;
+        }
+        assert_eq!(lines.num_calls(), 2);
     }
 }

@@ -31,8 +31,79 @@ pub struct Snapshot {
     pub logs: Vec<LogLine>,
     /// Why the last read of the logs failed (the rest of the snapshot is still good).
     pub logs_error: Option<String>,
+    /// The alarms CodeDeploy watches (the deployment group's alarm configuration), in name
+    /// order: CodeDeploy stops a deployment when one is in ALARM.
+    pub alarms: Vec<Alarm>,
+    /// Why the last read of the alarms failed (the rest of the snapshot is still good).
+    pub alarms_error: Option<String>,
     /// The error of the last poll, when it failed (the rest is then the last good poll's).
     pub error: Option<String>,
+}
+
+/// One alarm of the deployment group, as DescribeAlarms answered it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Alarm {
+    pub name: String,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state: String,
+    /// CloudWatch's reason for the state, with the datapoint that crossed the threshold.
+    pub reason: String,
+    /// The metric's newest value in the evaluation, when the reason data has it.
+    pub value: Option<f64>,
+    /// `Http5xx Sum >= 5`.
+    pub rule: String,
+    /// When the alarm last changed state.
+    pub changed_ms: Option<u64>,
+}
+
+/// A Lambda hook of the deployment's AppSpec and how its lifecycle event went.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Hook {
+    /// The lifecycle event that runs it (`AfterAllowTestTraffic`).
+    pub event: String,
+    /// The function's name (the last part of an ARN).
+    pub function: String,
+    /// The lifecycle event's status: `Pending` (not started), `InProgress` (the function
+    /// runs; CodeDeploy waits for its status), `Succeeded`, `Failed`, `Skipped`.
+    pub status: String,
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    /// The failing check of a failed hook, from its report in its log.
+    pub check: Option<String>,
+    /// Both sides' figures from that report: `green p99 1.2 ms (0/40 errors), blue ...`.
+    pub figures: Option<String>,
+    /// Where its log lines come from: `/aws/lambda/<function>`.
+    pub log_group: String,
+    /// The last lines of its log, read when the hook failed (empty otherwise).
+    pub log_lines: Vec<String>,
+    /// Why those lines could not be read.
+    pub log_error: Option<String>,
+}
+
+/// Which release guard stopped a deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Guard {
+    /// A validation hook reported Failed (or did not answer in time).
+    Hook,
+    /// An alarm of the deployment group went to ALARM.
+    Alarm,
+    /// The replacement's tasks did not become healthy.
+    HealthCheck,
+    /// Someone stopped it (StopDeployment: `deployer rollback`, the console, the page).
+    User,
+    /// A wait of the deployment ran out.
+    Timeout,
+    /// Anything else CodeDeploy reported.
+    Error,
+}
+
+/// The guard that stopped a deployment, and a sentence that names it with its evidence
+/// (`the validation hook demo-validate (AfterAllowTestTraffic): <the failing check>`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoppedBy {
+    pub guard: Guard,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -108,6 +179,10 @@ pub struct Deployment {
     /// The rollback deployment CodeDeploy started for this one.
     pub rolled_back_by: Option<String>,
     pub lifecycle: Vec<LifecycleEvent>,
+    /// The Lambda hooks of its AppSpec (the validation hook), in the AppSpec's order.
+    pub hooks: Vec<Hook>,
+    /// Which guard stopped it, when it failed or was stopped.
+    pub stopped_by: Option<StoppedBy>,
     /// What the page may offer now (only when actions are on).
     pub actions: Vec<ActionKind>,
 }

@@ -12,9 +12,12 @@ use aws_sdk_elasticloadbalancingv2::types::{Listener as ElbListener, TargetHealt
 use deployer_models::logview::{self, Event};
 
 use super::snapshot::{
-    traffic_percent, ActionKind, Deployment, DeploymentLine, Forward, LifecycleEvent, Listener,
-    LogLine, Snapshot, Task, TaskSet,
+    traffic_percent, ActionKind, Alarm, Deployment, DeploymentLine, Forward, Guard, Hook,
+    LifecycleEvent, Listener, LogLine, Snapshot, StoppedBy, Task, TaskSet,
 };
+use crate::aws::cloudwatch::AlarmState;
+use crate::aws::codedeploy::hooks_of;
+use crate::watch::guards::{self, HookResult};
 
 /// The target groups' names and colors, from the Terraform outputs.
 #[derive(Debug, Clone, Default)]
@@ -62,6 +65,12 @@ pub(crate) struct Reading {
     pub logs_source: Option<String>,
     pub logs: Vec<LogLine>,
     pub logs_error: Option<String>,
+    /// The alarms CodeDeploy watches (DescribeAlarms), and why they could not be read.
+    pub alarms: Vec<AlarmState>,
+    pub alarms_error: Option<String>,
+    /// The shown deployment's failed hooks' last log lines by lifecycle event (or why they
+    /// could not be read); read by the source once a hook failed, not on every poll.
+    pub hook_logs: HashMap<String, Result<Vec<String>, String>>,
 }
 
 /// One log event as the page shows it: the task's short id, the level, then the message
@@ -292,6 +301,129 @@ fn task_ip_and_ports(t: &EcsTask) -> (Option<String>, Vec<i32>) {
     (ip, ports)
 }
 
+/// The Lambda hooks of `d`'s AppSpec with their lifecycle event in `target` (`Pending`
+/// until CodeDeploy starts it); a failed one with its failing check, figures and last log
+/// lines from `logs` (by lifecycle event).
+pub(crate) fn hooks(
+    d: &DeploymentInfo,
+    target: Option<&EcsTarget>,
+    logs: &HashMap<String, Result<Vec<String>, String>>,
+) -> Vec<Hook> {
+    hooks_of(d)
+        .into_iter()
+        .map(|(event, function)| {
+            let ev = target.and_then(|t| {
+                t.lifecycle_events()
+                    .iter()
+                    .find(|e| e.lifecycle_event_name() == Some(event.as_str()))
+            });
+            let status = ev
+                .and_then(|e| e.status())
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_else(|| "Pending".into());
+            let name = function.rsplit(':').next().unwrap_or(&function).to_owned();
+            let failed = status == "Failed";
+            let (lines, log_error) = match logs.get(&event).filter(|_| failed) {
+                Some(Ok(lines)) => (lines.clone(), None),
+                Some(Err(e)) => (Vec::new(), Some(e.clone())),
+                None => (Vec::new(), None),
+            };
+            let result = failed.then(|| HookResult::from_log(&event, &name, true, &lines));
+            Hook {
+                start_ms: ev.and_then(|e| e.start_time()).and_then(ms),
+                end_ms: ev.and_then(|e| e.end_time()).and_then(ms),
+                check: result.as_ref().and_then(|r| r.check.clone()),
+                figures: result.and_then(|r| r.figures),
+                log_group: format!("/aws/lambda/{name}"),
+                log_lines: lines
+                    .iter()
+                    .map(|l| cut(guards::shown_line(l), MAX_LINE_BYTES))
+                    .collect(),
+                log_error,
+                event,
+                function: name,
+                status,
+            }
+        })
+        .collect()
+}
+
+/// Which guard stopped `d` (Failed or Stopped), with its evidence: a failed hook of
+/// `hooks` and its check, else CodeDeploy's error code (ALARM_ACTIVE: the alarms of
+/// `alarms` it names, with the metric's value; MANUAL_STOP: a person; the replacement's
+/// health, also a timeout while its `lifecycle`'s Install waited for it; another
+/// timeout). `None` for a deployment that did not fail.
+pub(crate) fn stopped_by(
+    d: &DeploymentInfo,
+    lifecycle: &[LifecycleEvent],
+    hooks: &[Hook],
+    alarms: &[AlarmState],
+) -> Option<StoppedBy> {
+    let status = d.status.as_ref().map(|s| s.as_str()).unwrap_or_default();
+    if !matches!(status, "Failed" | "Stopped") {
+        return None;
+    }
+    let error = d.error_information.as_ref();
+    let code = error
+        .and_then(|e| e.code.as_ref())
+        .map(|c| c.as_str())
+        .unwrap_or_default();
+    let message = error.and_then(|e| e.message.as_deref());
+    let said = |head: &str| match message {
+        Some(m) if !m.is_empty() => format!("{head}: {m}"),
+        _ => head.to_owned(),
+    };
+    let by = |guard, text| Some(StoppedBy { guard, text });
+    // An alarm can also stop a deployment whose hook ran; the code says which came first.
+    if code != "ALARM_ACTIVE" && code != "MANUAL_STOP" {
+        if let Some(h) = hooks.iter().find(|h| h.status == "Failed") {
+            let result = HookResult {
+                event: h.event.clone(),
+                function: h.function.clone(),
+                failed: true,
+                check: h.check.clone(),
+                figures: None,
+            };
+            return by(Guard::Hook, result.guard());
+        }
+    }
+    // The replacement's tasks must be healthy for Install to end: a timeout there is theirs.
+    let install_failed = lifecycle
+        .iter()
+        .any(|e| e.name == "Install" && e.status == "Failed");
+    match code {
+        "ALARM_ACTIVE" => by(
+            Guard::Alarm,
+            guards::alarm_guard(message, alarms)
+                .unwrap_or_else(|| "an alarm of the deployment group".into()),
+        ),
+        "HOOK_EXECUTION_FAILURE" => by(Guard::Hook, said("a validation hook")),
+        "MANUAL_STOP" => by(Guard::User, "a person (a StopDeployment request)".into()),
+        "ECS_UPDATE_ERROR" | "HEALTH_CONSTRAINTS" | "HEALTH_CONSTRAINTS_INVALID" => by(
+            Guard::HealthCheck,
+            said("the health checks of the replacement tasks"),
+        ),
+        "TIMEOUT" if install_failed => by(
+            Guard::HealthCheck,
+            said("the health checks of the replacement tasks"),
+        ),
+        "TIMEOUT" => by(Guard::Timeout, said("a timeout")),
+        "" => by(Guard::Error, said("an error")),
+        other => by(Guard::Error, said(other)),
+    }
+}
+
+fn alarm(a: &AlarmState) -> Alarm {
+    Alarm {
+        name: a.name.clone(),
+        state: a.state.clone(),
+        reason: a.reason.clone(),
+        value: a.value,
+        rule: a.rule.clone(),
+        changed_ms: a.updated_ms.and_then(|m| u64::try_from(m).ok()),
+    }
+}
+
 /// Builds the snapshot from one poll's reading.
 pub(crate) fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
     let listeners: Vec<Listener> = r
@@ -400,7 +532,7 @@ pub(crate) fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
 
     let deployment = shown(&r.deployments).map(|d| {
         let l = line(d);
-        let lifecycle = r
+        let lifecycle: Vec<LifecycleEvent> = r
             .target
             .as_ref()
             .filter(|t| t.deployment_id.as_deref() == d.deployment_id.as_deref())
@@ -422,7 +554,14 @@ pub(crate) fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
                     .collect()
             })
             .unwrap_or_default();
+        let target = r
+            .target
+            .as_ref()
+            .filter(|t| t.deployment_id.as_deref() == d.deployment_id.as_deref());
+        let hooks = hooks(d, target, &r.hook_logs);
         Deployment {
+            stopped_by: stopped_by(d, &lifecycle, &hooks, &r.alarms),
+            hooks,
             in_flight: !crate::aws::codedeploy::is_finished(&l.status),
             id: l.id,
             status: l.status,
@@ -455,6 +594,8 @@ pub(crate) fn assemble(r: &Reading, tgs: &TargetGroups) -> Snapshot {
         logs_source: r.logs_source.clone(),
         logs: r.logs.clone(),
         logs_error: r.logs_error.clone(),
+        alarms: r.alarms.iter().map(alarm).collect(),
+        alarms_error: r.alarms_error.clone(),
         error: None,
     }
 }
@@ -627,6 +768,9 @@ mod tests {
             logs_source: None,
             logs: Vec::new(),
             logs_error: None,
+            alarms: Vec::new(),
+            alarms_error: None,
+            hook_logs: HashMap::new(),
         }
     }
 
@@ -900,5 +1044,298 @@ mod tests {
         assert_eq!(s.logs.len(), 1);
         assert_eq!(s.error, None, "a log read failure is not the dashboard's");
         assert!(s.logs_error.unwrap().contains("AccessDenied"));
+    }
+
+    // ---- the release guards ------------------------------------------------------------
+
+    const APPSPEC: &str = "version: 0.0\nResources:\n- TargetService:\n    Type: AWS::ECS::Service\n    Properties:\n      TaskDefinition: arn:aws:ecs:eu-west-1:1:task-definition/demo:2\n      LoadBalancerInfo:\n        ContainerName: demo\n        ContainerPort: 3000\nHooks:\n- AfterAllowTestTraffic: arn:aws:lambda:eu-west-1:1:function:demo-validate\n";
+
+    /// The hook's verdict line, as the hook logs it (its report after `report=`).
+    const VERDICT: &str = r#" INFO green failed the checks deployment_id=d-3 passed=false report={"deployment_id":"d-3","passed":false,"failures":["GET / answered 500 Internal Server Error"],"verdict":{"passed":false,"failures":["x"],"green":{"requests":40,"errors":40,"latency_ms":{"p99":1.5}},"blue":{"requests":40,"errors":0,"latency_ms":{"p99":1.1}}}}"#;
+
+    fn with_hook(id: &str, status: DeploymentStatus) -> DeploymentInfo {
+        use aws_sdk_codedeploy::types::{AppSpecContent, RevisionLocation, RevisionLocationType};
+        let mut d = dep(id, status);
+        d.revision = Some(
+            RevisionLocation::builder()
+                .revision_type(RevisionLocationType::AppSpecContent)
+                .app_spec_content(AppSpecContent::builder().content(APPSPEC).build())
+                .build(),
+        );
+        d
+    }
+
+    fn target_with(id: &str, events: &[(&str, LifecycleEventStatus)]) -> EcsTarget {
+        events
+            .iter()
+            .fold(
+                EcsTarget::builder().deployment_id(id),
+                |t, (name, status)| {
+                    t.lifecycle_events(
+                        Ev::builder()
+                            .lifecycle_event_name(*name)
+                            .status(status.clone())
+                            .start_time(DateTime::from_secs(1_700_000_010))
+                            .build(),
+                    )
+                },
+            )
+            .build()
+    }
+
+    fn error(code: aws_sdk_codedeploy::types::ErrorCode, message: &str) -> ErrorInformation {
+        ErrorInformation::builder()
+            .code(code)
+            .message(message)
+            .build()
+    }
+
+    fn alarm_state(name: &str, state: &str, value: Option<f64>) -> AlarmState {
+        AlarmState {
+            name: name.into(),
+            state: state.into(),
+            reason: format!("Threshold Crossed: 1 datapoint [{}] was greater than or equal to the threshold (5.0).", value.unwrap_or(0.0)),
+            value,
+            threshold: Some(5.0),
+            rule: "Http5xx Sum >= 5".into(),
+            updated_ms: Some(1_700_000_020_000),
+            window_secs: 120,
+        }
+    }
+
+    #[test]
+    fn the_hook_is_pending_then_running_then_succeeded() {
+        let d = with_hook("d-2", DeploymentStatus::InProgress);
+        let none = HashMap::new();
+        let pending = hooks(&d, None, &none);
+        assert_eq!(pending.len(), 1);
+        let h = &pending[0];
+        assert_eq!(
+            (h.event.as_str(), h.function.as_str(), h.status.as_str()),
+            ("AfterAllowTestTraffic", "demo-validate", "Pending")
+        );
+        assert_eq!(h.log_group, "/aws/lambda/demo-validate");
+        let t = target_with(
+            "d-2",
+            &[
+                ("Install", LifecycleEventStatus::Succeeded),
+                ("AfterAllowTestTraffic", LifecycleEventStatus::InProgress),
+            ],
+        );
+        let running = hooks(&d, Some(&t), &none);
+        assert_eq!(running[0].status, "InProgress");
+        assert_eq!(running[0].start_ms, Some(1_700_000_010_000));
+        let t = target_with(
+            "d-2",
+            &[("AfterAllowTestTraffic", LifecycleEventStatus::Succeeded)],
+        );
+        let done = hooks(&d, Some(&t), &none);
+        assert_eq!(done[0].status, "Succeeded");
+        assert_eq!((done[0].check.as_ref(), done[0].log_lines.len()), (None, 0));
+        // A deployment whose AppSpec has no hook shows none.
+        assert!(hooks(&dep("d-1", DeploymentStatus::Succeeded), Some(&t), &none).is_empty());
+    }
+
+    #[test]
+    fn a_failed_hook_shows_its_check_figures_and_last_log_lines() {
+        let d = with_hook("d-3", DeploymentStatus::Failed);
+        let t = target_with(
+            "d-3",
+            &[("AfterAllowTestTraffic", LifecycleEventStatus::Failed)],
+        );
+        let lines = vec![
+            "START RequestId: 1 Version: $LATEST".to_string(),
+            VERDICT.to_string(),
+            "<script>alert(1)</script>".to_string(),
+        ];
+        let logs: HashMap<_, _> = [("AfterAllowTestTraffic".to_string(), Ok(lines))].into();
+        let h = &hooks(&d, Some(&t), &logs)[0];
+        assert_eq!(h.status, "Failed");
+        assert_eq!(
+            h.check.as_deref(),
+            Some("GET / answered 500 Internal Server Error")
+        );
+        assert_eq!(
+            h.figures.as_deref(),
+            Some("green p99 1.5 ms (40/40 errors), blue p99 1.1 ms (0/40 errors)")
+        );
+        assert_eq!(h.log_lines.len(), 3);
+        assert!(
+            h.log_lines[1].ends_with("passed=false report=..."),
+            "the verdict's JSON is cut: {}",
+            h.log_lines[1]
+        );
+        // Text as it came (the page escapes it).
+        assert_eq!(h.log_lines[2], "<script>alert(1)</script>");
+        // A log that could not be read says why.
+        let denied: HashMap<_, _> = [(
+            "AfterAllowTestTraffic".to_string(),
+            Err("logs:FilterLogEvents: AccessDeniedException".to_string()),
+        )]
+        .into();
+        let h = &hooks(&d, Some(&t), &denied)[0];
+        assert_eq!((h.check.as_ref(), h.log_lines.len()), (None, 0));
+        assert!(h.log_error.as_deref().unwrap().contains("AccessDenied"));
+    }
+
+    #[test]
+    fn a_release_stopped_by_its_hook_names_the_hook_and_its_check() {
+        use aws_sdk_codedeploy::types::ErrorCode;
+        let mut d = with_hook("d-3", DeploymentStatus::Failed);
+        d.error_information = Some(error(
+            ErrorCode::HookExecutionFailure,
+            "The deployment failed because a lifecycle hook failed.",
+        ));
+        let t = target_with(
+            "d-3",
+            &[("AfterAllowTestTraffic", LifecycleEventStatus::Failed)],
+        );
+        let logs: HashMap<_, _> = [(
+            "AfterAllowTestTraffic".to_string(),
+            Ok(vec![VERDICT.to_string()]),
+        )]
+        .into();
+        let hs = hooks(&d, Some(&t), &logs);
+        let by = stopped_by(&d, &[], &hs, &[]).unwrap();
+        assert_eq!(by.guard, Guard::Hook);
+        assert_eq!(
+            by.text,
+            "the validation hook demo-validate (AfterAllowTestTraffic): GET / answered 500 Internal Server Error"
+        );
+        // Before its log is read, the hook is still named.
+        let hs = hooks(&d, Some(&t), &HashMap::new());
+        assert_eq!(
+            stopped_by(&d, &[], &hs, &[]).unwrap().text,
+            "the validation hook demo-validate (AfterAllowTestTraffic)"
+        );
+        // A hook failure CodeDeploy reports without the event (another AppSpec): the code.
+        assert_eq!(stopped_by(&d, &[], &[], &[]).unwrap().guard, Guard::Hook);
+    }
+
+    #[test]
+    fn a_release_stopped_by_an_alarm_names_the_alarm_and_its_value() {
+        use aws_sdk_codedeploy::types::ErrorCode;
+        let mut d = with_hook("d-5", DeploymentStatus::Stopped);
+        d.error_information = Some(error(
+            ErrorCode::AlarmActive,
+            "One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <demo-http-5xx>",
+        ));
+        let t = target_with(
+            "d-5",
+            &[("AfterAllowTestTraffic", LifecycleEventStatus::Succeeded)],
+        );
+        let hs = hooks(&d, Some(&t), &HashMap::new());
+        let alarms = [
+            alarm_state("demo-http-5xx", "ALARM", Some(7.0)),
+            alarm_state("demo-unhealthy-hosts", "OK", None),
+        ];
+        let by = stopped_by(&d, &[], &hs, &alarms).unwrap();
+        assert_eq!(by.guard, Guard::Alarm);
+        assert_eq!(
+            by.text,
+            "the alarm demo-http-5xx (Http5xx Sum >= 5, value 7.0)"
+        );
+        // The alarm back to OK by now, or unreadable: still named, from CodeDeploy's message.
+        assert_eq!(
+            stopped_by(&d, &[], &hs, &[]).unwrap().text,
+            "the alarm demo-http-5xx"
+        );
+    }
+
+    #[test]
+    fn a_stop_by_a_person_a_health_check_or_a_timeout_says_so() {
+        use aws_sdk_codedeploy::types::ErrorCode;
+        let stopped = |status, code, msg: &str| {
+            let mut d = dep("d-6", status);
+            d.error_information = Some(error(code, msg));
+            d
+        };
+        let manual = stopped(DeploymentStatus::Stopped, ErrorCode::ManualStop, "stopped");
+        let by = stopped_by(&manual, &[], &[], &[]).unwrap();
+        assert_eq!(by.guard, Guard::User);
+        let unhealthy = stopped(
+            DeploymentStatus::Failed,
+            ErrorCode::EcsUpdateError,
+            "the replacement tasks did not pass their health checks",
+        );
+        let by = stopped_by(&unhealthy, &[], &[], &[]).unwrap();
+        assert_eq!(by.guard, Guard::HealthCheck);
+        assert!(
+            by.text.ends_with("did not pass their health checks"),
+            "{}",
+            by.text
+        );
+        let timeout = stopped(
+            DeploymentStatus::Failed,
+            ErrorCode::Timeout,
+            "not healthy in time",
+        );
+        let install = LifecycleEvent {
+            name: "Install".into(),
+            status: "Failed".into(),
+            ..LifecycleEvent::default()
+        };
+        assert_eq!(
+            stopped_by(&timeout, &[install], &[], &[]).unwrap().guard,
+            Guard::HealthCheck
+        );
+        assert_eq!(
+            stopped_by(&timeout, &[], &[], &[]).unwrap().guard,
+            Guard::Timeout
+        );
+        // Nothing stopped a release in flight or one that succeeded.
+        assert_eq!(
+            stopped_by(&dep("d", DeploymentStatus::InProgress), &[], &[], &[]),
+            None
+        );
+        assert_eq!(
+            stopped_by(&dep("d", DeploymentStatus::Succeeded), &[], &[], &[]),
+            None
+        );
+    }
+
+    #[test]
+    fn the_snapshot_carries_the_hook_the_alarms_and_the_guard_that_stopped_it() {
+        use aws_sdk_codedeploy::types::ErrorCode;
+        let mut r = reading();
+        let mut failed = with_hook("d-3", DeploymentStatus::Failed);
+        failed.error_information = Some(error(ErrorCode::HookExecutionFailure, "hook failed"));
+        r.deployments = vec![failed];
+        r.target = Some(target_with(
+            "d-3",
+            &[("AfterAllowTestTraffic", LifecycleEventStatus::Failed)],
+        ));
+        r.hook_logs = [(
+            "AfterAllowTestTraffic".to_string(),
+            Ok(vec![VERDICT.to_string()]),
+        )]
+        .into();
+        r.alarms = vec![alarm_state("demo-http-5xx", "OK", Some(0.0))];
+        let s = assemble(&r, &tgs());
+        let d = s.deployment.unwrap();
+        assert_eq!(d.hooks.len(), 1);
+        assert_eq!(d.hooks[0].status, "Failed");
+        let by = d.stopped_by.unwrap();
+        assert_eq!(by.guard, Guard::Hook);
+        assert!(
+            by.text.starts_with("the validation hook demo-validate"),
+            "{}",
+            by.text
+        );
+        assert_eq!(s.alarms.len(), 1);
+        let a = &s.alarms[0];
+        assert_eq!(
+            (a.name.as_str(), a.state.as_str(), a.value, a.changed_ms),
+            ("demo-http-5xx", "OK", Some(0.0), Some(1_700_000_020_000))
+        );
+        assert!(a.reason.contains("threshold (5.0)"), "{}", a.reason);
+        assert_eq!(s.alarms_error, None);
+        // The JSON the page reads: the guard in kebab-case.
+        let json = serde_json::to_value(&d.hooks).unwrap();
+        assert_eq!(json[0]["log_group"], "/aws/lambda/demo-validate");
+        assert_eq!(
+            serde_json::to_value(Guard::HealthCheck).unwrap(),
+            serde_json::json!("health-check")
+        );
     }
 }

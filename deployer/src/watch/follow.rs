@@ -477,33 +477,8 @@ impl Follower<'_> {
             return None;
         }
         self.poll_alarms().await;
-        // CodeDeploy's message names them: "... Activated alarms: <a, b>".
-        let named: Vec<String> = obs
-            .error_message
-            .as_deref()
-            .and_then(|m| m.rsplit_once("Activated alarms: <"))
-            .map(|(_, rest)| {
-                rest.trim_end_matches(['>', '.'])
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let g = self.guards.borrow();
-        let alarms: Vec<String> = g
-            .states
-            .values()
-            .filter(|a| named.contains(&a.name) || (named.is_empty() && a.state == "ALARM"))
-            .map(|a| match a.value {
-                Some(v) => format!("the alarm {} ({}, value {v:?})", a.name, a.rule),
-                None => format!("the alarm {} ({})", a.name, a.rule),
-            })
-            .collect();
-        if !alarms.is_empty() {
-            return Some(alarms.join(" and "));
-        }
-        (!named.is_empty()).then(|| format!("the alarm {}", named.join(", ")))
+        let states: Vec<AlarmState> = self.guards.borrow().states.values().cloned().collect();
+        guards::alarm_guard(obs.error_message.as_deref(), &states)
     }
 
     /// `deploy --approve`: asks whether to switch traffic; returns whether the

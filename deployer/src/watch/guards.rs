@@ -5,6 +5,8 @@
 
 use serde::Deserialize;
 
+use crate::aws::cloudwatch::AlarmState;
+
 /// How many of a hook function's last log lines a report shows.
 pub(crate) const HOOK_LOG_LINES: usize = 8;
 
@@ -101,12 +103,7 @@ impl HookResult {
         if !lines.is_empty() {
             text.push_str(&format!("\n  last log lines (/aws/lambda/{name}):"));
             for l in lines {
-                // The verdict line is long; its figures are above.
-                let l = match l.split_once(" report=") {
-                    Some((head, _)) => format!("{head} report=..."),
-                    None => l.clone(),
-                };
-                text.push_str(&format!("\n    {}", l.trim_end()));
+                text.push_str(&format!("\n    {}", shown_line(l)));
             }
         }
         text
@@ -120,6 +117,44 @@ impl HookResult {
             None => format!("the validation hook {name} ({})", self.event),
         }
     }
+}
+
+/// A hook's log line as a report shows it: the verdict line is long, and its figures are
+/// shown apart ([`HookResult::figures`]), so its JSON is cut to `report=...`.
+pub(crate) fn shown_line(line: &str) -> String {
+    match line.split_once(" report=") {
+        Some((head, _)) => format!("{head} report=..."),
+        None => line.trim_end().to_string(),
+    }
+}
+
+/// Which alarm stopped a release that CodeDeploy stopped with ALARM_ACTIVE, for the
+/// summary: the alarms its `message` names (`... Activated alarms: <a, b>`, the local
+/// stack's wording; AWS's is not published), else those of `states` in ALARM; each with
+/// its rule and the metric's value when known. `None` when neither names one.
+pub(crate) fn alarm_guard(message: Option<&str>, states: &[AlarmState]) -> Option<String> {
+    let named: Vec<String> = message
+        .and_then(|m| m.rsplit_once("Activated alarms: <"))
+        .map(|(_, rest)| {
+            rest.trim_end_matches(['>', '.'])
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let alarms: Vec<String> = states
+        .iter()
+        .filter(|a| named.contains(&a.name) || (named.is_empty() && a.state == "ALARM"))
+        .map(|a| match a.value {
+            Some(v) => format!("the alarm {} ({}, value {v:?})", a.name, a.rule),
+            None => format!("the alarm {} ({})", a.name, a.rule),
+        })
+        .collect();
+    if !alarms.is_empty() {
+        return Some(alarms.join(" and "));
+    }
+    (!named.is_empty()).then(|| format!("the alarm {}", named.join(", ")))
 }
 
 #[cfg(test)]
@@ -173,5 +208,40 @@ mod tests {
         assert_eq!(h.guard(), "the validation hook v (AfterAllowTestTraffic)");
         let ok = HookResult::from_log("AfterAllowTestTraffic", "v", false, &[]);
         assert_eq!(ok.text(&[]), "hook v (AfterAllowTestTraffic): Succeeded");
+    }
+
+    fn alarm(name: &str, state: &str, value: Option<f64>) -> AlarmState {
+        AlarmState {
+            name: name.into(),
+            state: state.into(),
+            reason: String::new(),
+            value,
+            threshold: Some(5.0),
+            rule: "Http5xx Sum >= 5".into(),
+            updated_ms: None,
+            window_secs: 120,
+        }
+    }
+
+    #[test]
+    fn the_alarm_guard_names_the_alarms_of_the_message_else_those_in_alarm() {
+        let states = [
+            alarm("demo-http-5xx", "ALARM", Some(7.0)),
+            alarm("demo-unhealthy", "OK", None),
+        ];
+        let msg = "One or more alarms have been activated ... Activated alarms: <demo-unhealthy>";
+        assert_eq!(
+            alarm_guard(Some(msg), &states).as_deref(),
+            Some("the alarm demo-unhealthy (Http5xx Sum >= 5)")
+        );
+        assert_eq!(
+            alarm_guard(Some("stopped"), &states).as_deref(),
+            Some("the alarm demo-http-5xx (Http5xx Sum >= 5, value 7.0)")
+        );
+        assert_eq!(
+            alarm_guard(Some("Activated alarms: <gone>"), &[]).as_deref(),
+            Some("the alarm gone")
+        );
+        assert_eq!(alarm_guard(None, &states[1..]), None);
     }
 }

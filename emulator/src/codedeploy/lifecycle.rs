@@ -262,7 +262,13 @@ async fn tick<P: Platform>(p: &P, id: &str) -> Option<End> {
     })
 }
 
-/// ErrorInformation's message for ALARM_ACTIVE (CodeDeploy's words), naming the alarms.
+/// ErrorInformation's message for ALARM_ACTIVE, naming the alarms. The code is AWS's (the
+/// API reference's ErrorCode); the text of its message is not published: neither the API
+/// reference's ErrorInformation nor the user guide's "Error codes for AWS CodeDeploy" page
+/// gives one, and no public issue quotes it. This wording is the local stack's own, after
+/// the user guide's description of alarm monitoring; `deploy` and the dashboard read the
+/// alarms' names from its `Activated alarms: <a, b>` and, without it, name the alarms in
+/// ALARM.
 fn alarm_message(active: &[String]) -> String {
     format!(
         "One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <{}>",

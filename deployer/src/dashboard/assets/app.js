@@ -39,8 +39,8 @@
   const colorBadge = (c) => (c ? el('span', { class: `color ${c}` }, c) : el('span', {}, '—'));
   function statusKind(s) {
     s = String(s || '').toLowerCase();
-    if (['succeeded', 'healthy', 'running', 'primary'].includes(s)) return 'ok';
-    if (['failed', 'unhealthy', 'stopped', 'error'].includes(s)) return 'bad';
+    if (['succeeded', 'healthy', 'running', 'primary', 'ok'].includes(s)) return 'ok';
+    if (['failed', 'unhealthy', 'stopped', 'error', 'alarm'].includes(s)) return 'bad';
     if (['inprogress', 'in progress', 'initial', 'pending', 'ready', 'created', 'queued', 'draining', 'provisioning', 'activating'].includes(s)) return 'busy';
     return '';
   }
@@ -103,6 +103,11 @@
     const d = s.deployment;
     state.deploymentId = d ? d.id : null;
     const outcome = $('#outcome');
+    const stopped = $('#stopped-by');
+    stopped.hidden = !(d && d.stopped_by);
+    stopped.textContent = d && d.stopped_by ? `Stopped by ${d.stopped_by.text}` : '';
+    stopped.dataset.guard = d && d.stopped_by ? d.stopped_by.guard : '';
+    renderHooks(d);
     if (!d) {
       outcome.textContent = 'No deployment yet.';
       outcome.dataset.status = '';
@@ -136,6 +141,46 @@
         return b;
       }));
     }
+  }
+
+  // The validation hooks of the deployment's AppSpec: their lifecycle event's state, and
+  // for a failed one its failing check, its figures and the last lines of its log.
+  const HOOK_WORD = { Pending: 'pending', InProgress: 'running' };
+  function renderHooks(d) {
+    const box = $('#hooks');
+    if (!d || !d.hooks.length) {
+      return replace(box, el('p', { class: 'empty' }, 'No validation hook in this deployment\'s AppSpec.'));
+    }
+    replace(box, ...d.hooks.map((h) => {
+      const parts = [el('p', { class: 'hook-head' },
+        el('span', { class: 'event' }, `${h.function} (${h.event})`), ' ',
+        badge(HOOK_WORD[h.status] || h.status, statusKind(h.status)),
+        el('span', { class: 'when' }, h.start_ms ? ` ${time(h.start_ms)}, ${took(h.start_ms, h.end_ms)}` : ''))];
+      if (h.check) parts.push(el('p', { class: 'check' }, `Failing check: ${h.check}`));
+      if (h.figures) parts.push(el('p', { class: 'figures' }, h.figures));
+      if (h.log_error) parts.push(el('p', { class: 'bad' }, `Could not read ${h.log_group}: ${h.log_error}`));
+      if (h.log_lines.length) {
+        parts.push(el('p', { class: 'when' }, `Last lines of ${h.log_group}:`),
+          el('pre', { class: 'hook-log', tabindex: '0' }, h.log_lines.join('\n')));
+      }
+      return el('div', { class: 'hook', 'data-event': h.event, 'data-status': h.status }, ...parts);
+    }));
+  }
+
+  function renderAlarms(s) {
+    const status = $('#alarms-status');
+    if (s.alarms_error) status.textContent = `Could not read the alarms: ${s.alarms_error}`;
+    else if (!s.alarms.length) status.textContent = 'The deployment group watches no alarm.';
+    else status.textContent = 'CodeDeploy stops a deployment and rolls it back when one of these is in ALARM.';
+    status.classList.toggle('bad', Boolean(s.alarms_error));
+    const rows = s.alarms.map((a) => el('tr', { 'data-alarm': a.name, 'data-state': a.state },
+      el('td', { class: 'mono' }, a.name),
+      el('td', {}, badge(a.state, statusKind(a.state))),
+      el('td', {}, a.rule),
+      el('td', { class: 'value' }, a.value === null || a.value === undefined ? '—' : String(a.value)),
+      el('td', {}, time(a.changed_ms)),
+      el('td', { class: 'note' }, a.reason)));
+    replace($('#alarms tbody'), ...(rows.length ? rows : [el('tr', {}, el('td', { colSpan: 6, class: 'empty' }, 'No alarm.'))]));
   }
 
   function renderRecent(s) {
@@ -190,6 +235,7 @@
     renderDeployment(s);
     renderTaskSets(s);
     renderTasks(s);
+    renderAlarms(s);
     renderRecent(s);
     renderLogs(s);
   }
