@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 fail() { echo "container.sh: FAIL: $*" >&2; exit 1; }
-for tool in podman runc curl python3 ldd; do
+for tool in podman runc curl python3 ldd flock; do
   command -v "$tool" >/dev/null || fail "$tool is missing: run bash scripts/setup (Debian packages podman runc uidmap)"
 done
 
@@ -51,6 +51,11 @@ t0=$(date +%s)
 # standin.rs, build_demo) in the tests' shared build cache, so the tests' local builds reuse
 # this build of demo's dependencies instead of compiling them again.
 build_dir="${CARGO_TARGET_DIR:-target}/local-codebuild"
+# The local builds' lock (emulator/src/codebuild/standin.rs, BuiltDemo): a local build of
+# another checkout must not replace release/demo between this build and the copy below.
+mkdir -p "$build_dir"
+exec {build_lock}>"$build_dir/.deployer-local-build.lock"
+flock "$build_lock"
 DEMO_GIT_COMMIT="$COMMIT" RUSTFLAGS='-C target-feature=+crt-static' CARGO_TARGET_DIR="$build_dir" \
   cargo build --release --locked --target "$TARGET" -p demo \
     --config profile.release.lto=false --config profile.release.codegen-units=16 \
@@ -63,6 +68,8 @@ echo "built in $(( $(date +%s) - t0 )) s: $bin ($(stat -c %s "$bin") bytes, stat
 echo "== podman build --target runtime (binary from the host, no pull)"
 mkdir -p "$work/builder/out"
 cp "$bin" "$work/builder/out/demo"
+flock --unlock "$build_lock"
+exec {build_lock}>&-
 image=localhost/demo:container-test
 t0=$(date +%s)
 "${PODMAN[@]}" build --quiet --pull=never --format docker --target runtime \

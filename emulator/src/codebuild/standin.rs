@@ -261,7 +261,7 @@ fn build(rest: &[&str], cfg: &StandInConfig) -> i32 {
         if !opts.push {
             let _ = store.create_repository(&repo);
         }
-        match store.put(&repo, &t, &binary, &commit, &version) {
+        match store.put(&repo, &t, &binary.path, &commit, &version) {
             Ok(rec) => eprintln!(
                 "#2 {} {tag} {}",
                 if opts.push { "pushing" } else { "naming to" },
@@ -290,10 +290,47 @@ fn build(rest: &[&str], cfg: &StandInConfig) -> i32 {
     0
 }
 
+/// The binary of a local image build, in the shared target directory. The build's lock
+/// is held while this lives: every local build (the pipeline's, `deployer local push`, of
+/// any checkout) writes the same `<target>/release/demo`, so without it another build could
+/// replace the file between this build's end and its push (seen with two tests' builds
+/// side by side: an image of one commit carrying another build's binary).
+#[derive(Debug)]
+pub struct BuiltDemo {
+    pub path: PathBuf,
+    _lock: std::fs::File,
+}
+
+/// Takes the shared target directory's local-build lock, waiting for another local build
+/// to be pushed first.
+fn lock_local_builds(target_dir: &Path) -> Result<std::fs::File, String> {
+    let file = target_dir.join(".deployer-local-build.lock");
+    let lock = std::fs::create_dir_all(target_dir)
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&file)
+        })
+        .map_err(|e| format!("cannot open the local build lock {}: {e}", file.display()))?;
+    if lock.try_lock().is_err() {
+        eprintln!(
+            "#1 [local] waiting for another local build in {} to finish",
+            target_dir.display()
+        );
+        lock.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", file.display()))?;
+    }
+    Ok(lock)
+}
+
 /// The image build of the local CodeBuild (and of `deployer local push`): a `cargo build`
 /// of `demo` in `context` with `DEMO_GIT_COMMIT=commit`, in the shared `target_dir`, its
-/// progress on stderr; returns the binary. The error is docker's wording.
-pub fn build_demo(context: &Path, commit: &str, target_dir: &Path) -> Result<PathBuf, String> {
+/// progress on stderr; returns the binary (keep it until it is pushed). The error is
+/// docker's wording.
+pub fn build_demo(context: &Path, commit: &str, target_dir: &Path) -> Result<BuiltDemo, String> {
+    let lock = lock_local_builds(target_dir)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let target = host_target();
     let argv = [
@@ -330,7 +367,10 @@ pub fn build_demo(context: &Path, commit: &str, target_dir: &Path) -> Result<Pat
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .status();
     match status {
-        Ok(s) if s.success() => Ok(target_dir.join(&target).join("release").join("demo")),
+        Ok(s) if s.success() => Ok(BuiltDemo {
+            path: target_dir.join(&target).join("release").join("demo"),
+            _lock: lock,
+        }),
         Ok(s) => Err(format!(
             "failed to solve: process \"/bin/sh -c cargo build --release --locked -p demo\" did not complete successfully: exit code: {}",
             s.code().unwrap_or(1)

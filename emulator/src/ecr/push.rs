@@ -68,7 +68,8 @@ pub fn push(req: &PushRequest) -> Result<Vec<ImageRecord>, PushError> {
             )));
         }
     }
-    let (binary, commit) = match &req.binary {
+    // `_built` holds the local builds' lock until the binary is pushed.
+    let (binary, commit, _built) = match &req.binary {
         Some(b) => {
             if !b.is_file() {
                 return Err(PushError::Refused(format!(
@@ -76,13 +77,13 @@ pub fn push(req: &PushRequest) -> Result<Vec<ImageRecord>, PushError> {
                     b.display()
                 )));
             }
-            (b.clone(), "unknown".to_string())
+            (b.clone(), "unknown".to_string(), None)
         }
         None => {
             let commit = working_tree_commit(&req.context);
-            let bin = build_demo(&req.context, &commit, &build_target_dir())
+            let built = build_demo(&req.context, &commit, &build_target_dir())
                 .map_err(PushError::Failed)?;
-            (bin, commit)
+            (built.path.clone(), commit, Some(built))
         }
     };
     let mut out: Vec<ImageRecord> = Vec::new();
