@@ -203,8 +203,9 @@ pub(crate) fn check_region(dir: &Path, r: &Restored, region: &str) -> anyhow::Re
 /// and a stack that crashed or was killed (`kill -9`) at any point, sees the previous file
 /// or the new one: once `rename` has returned, the bytes are the kernel's and outlive the
 /// process. What this guards against is the stack's own death, not a power cut, so nothing
-/// is synced: an `fsync` per write (~4 ms on this project's VM) made every API write answer
-/// in 8 ms instead of under 1 ms (bench/README.md). After a power cut the previous records
+/// is synced: an `fsync` per write costs little on an idle disk but milliseconds under load
+/// (a write's answer p50 9.5 ms with it, 5.4 ms without, with builds running: bench/
+/// README.md), and the builds are when the stack is used. After a power cut the previous records
 /// come back, or a file `up` refuses as unreadable, naming `down --purge` (ext4, the usual
 /// Linux file system, writes a renamed-over file's data before the rename itself).
 pub(crate) fn write_atomic(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
