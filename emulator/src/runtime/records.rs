@@ -204,10 +204,10 @@ pub(crate) fn check_region(dir: &Path, r: &Restored, region: &str) -> anyhow::Re
 /// or the new one: once `rename` has returned, the bytes are the kernel's and outlive the
 /// process. What this guards against is the stack's own death, not a power cut, so nothing
 /// is synced: an `fsync` per write costs little on an idle disk but milliseconds under load
-/// (a write's answer p50 9.5 ms with it, 5.4 ms without, with builds running: bench/
-/// README.md), and the builds are when the stack is used. After a power cut the previous records
-/// come back, or a file `up` refuses as unreadable, naming `down --purge` (ext4, the usual
-/// Linux file system, writes a renamed-over file's data before the rename itself).
+/// (with builds running, a write's answer p50 was 9.5 ms with it and 5.4 ms without; see
+/// bench/README.md), and builds run while the stack is used. After a power cut the previous
+/// records come back, or a file `up` refuses as unreadable, naming `down --purge` (ext4, the
+/// usual Linux file system, writes a renamed-over file's data before the rename itself).
 pub(crate) fn write_atomic(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let name = file.file_name().unwrap_or_default().to_string_lossy();
