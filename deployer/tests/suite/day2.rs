@@ -7,9 +7,7 @@
 
 use crate::support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use support::LocalStack;
@@ -57,16 +55,6 @@ fn eventually(stack: &LocalStack, args: &[&str], needle: &str, within: Duration)
             explain(&out)
         );
         std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// Kills and reaps a child on drop (the test's own processes never outlive it).
-struct Reap(Child);
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -145,16 +133,8 @@ fn logs_show_access_lines_follow_new_ones_and_filter() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start deployer logs --follow");
-    let mut child = Reap(child);
-    let stdout = child.0.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let mut child = support::Reap(child);
+    let rx = support::lines_of(child.0.stdout.take().unwrap());
     // Wait until --follow shows new lines at all (a warm-up request, repeated, bounded):
     // then `later` is surely requested after the follow began.
     let warm_up = probe("follow-warm-up");

@@ -6,7 +6,6 @@
 
 use crate::support;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -357,49 +356,6 @@ fn failed_deployment_rolls_back_automatically_with_diagnostics() {
     assert_serves(&stack, "v1");
 }
 
-/// Reads a child's stderr on a thread; lines arrive on the channel.
-fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// Waits (bounded) for a stderr line containing `needle`; returns what was seen.
-fn wait_for_line(rx: &mpsc::Receiver<String>, needle: &str, within: Duration) -> Vec<String> {
-    let deadline = Instant::now() + within;
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
-            let hit = line.contains(needle);
-            seen.push(line);
-            if hit {
-                return seen;
-            }
-        }
-    }
-    panic!(
-        "no stderr line with {needle:?} within {within:?}; saw:\n{}",
-        seen.join("\n")
-    );
-}
-
-/// Kills and reaps a child on drop (the test's own processes never outlive it).
-struct Reap(Child);
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn sigint(child: &Child) {
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
@@ -430,7 +386,7 @@ fn ctrl_c_leaves_the_deployment_or_stops_it_and_timeouts_exit_5() {
     let id = text(&out.stdout).trim().to_owned();
 
     // Without a terminal and without a flag: Ctrl-C leaves it running (exit 130).
-    let mut child = Reap(
+    let mut child = support::Reap(
         stack
             .deployer()
             .args(["wait", &id, "--interval", "200ms", "--timeout", "60s"])
@@ -440,12 +396,12 @@ fn ctrl_c_leaves_the_deployment_or_stops_it_and_timeouts_exit_5() {
             .spawn()
             .unwrap(),
     );
-    let rx = stderr_lines(&mut child.0);
+    let rx = support::lines_of(child.0.stderr.take().unwrap());
     // The first status line (`[  0:00] d-... InProgress`): the watch loop runs.
-    wait_for_line(&rx, &format!("] {id} "), Duration::from_secs(30));
+    support::wait_for_line(&rx, &format!("] {id} "), Duration::from_secs(30));
     sigint(&child.0);
     assert_eq!(wait_exit(&mut child.0, Duration::from_secs(10)), Some(130));
-    let seen = wait_for_line(&rx, "keeps running", Duration::from_secs(5));
+    let seen = support::wait_for_line(&rx, "keeps running", Duration::from_secs(5));
     assert!(
         seen.iter()
             .any(|l| l.contains(&format!("deployer wait {id}"))),
@@ -469,7 +425,7 @@ fn ctrl_c_leaves_the_deployment_or_stops_it_and_timeouts_exit_5() {
     );
 
     // With --on-interrupt rollback: Ctrl-C stops it with rollback, followed (exit 4).
-    let mut child = Reap(
+    let mut child = support::Reap(
         stack
             .deployer()
             .args(["wait", &id, "--interval", "200ms", "--timeout", "60s"])
@@ -480,8 +436,8 @@ fn ctrl_c_leaves_the_deployment_or_stops_it_and_timeouts_exit_5() {
             .spawn()
             .unwrap(),
     );
-    let rx = stderr_lines(&mut child.0);
-    wait_for_line(&rx, &format!("] {id} "), Duration::from_secs(30));
+    let rx = support::lines_of(child.0.stderr.take().unwrap());
+    support::wait_for_line(&rx, &format!("] {id} "), Duration::from_secs(30));
     sigint(&child.0);
     assert_eq!(wait_exit(&mut child.0, Duration::from_secs(60)), Some(4));
     assert_eq!(status_of(&stack, &id), "Stopped");
@@ -490,7 +446,11 @@ fn ctrl_c_leaves_the_deployment_or_stops_it_and_timeouts_exit_5() {
 
 /// Runs the deployer under a pseudo-terminal (util-linux `script`) with `TERM=term`;
 /// returns the child and a channel of what the terminal shows.
-fn on_terminal(stack: &LocalStack, term: &str, args: &str) -> (Reap, mpsc::Receiver<String>) {
+fn on_terminal(
+    stack: &LocalStack,
+    term: &str,
+    args: &str,
+) -> (support::Reap, mpsc::Receiver<String>) {
     use std::io::Read;
     // `exec`: the deployer must be the terminal's only foreground process. `script` runs
     // `$SHELL -c`, and dash (Debian's /bin/sh) does not exec the last command: the shell
@@ -506,7 +466,7 @@ fn on_terminal(stack: &LocalStack, term: &str, args: &str) -> (Reap, mpsc::Recei
         .stderr(Stdio::piped())
         .spawn();
     let mut child =
-        Reap(spawned.expect(
+        support::Reap(spawned.expect(
             "run `script` (util-linux, part of every Debian install) for a pseudo-terminal",
         ));
     let mut stdout = child.0.stdout.take().unwrap();

@@ -6,8 +6,6 @@
 
 use std::process::Output;
 
-use serde_json::Value;
-
 use crate::support::LocalStack;
 
 fn aws(stack: &LocalStack, args: &[&str]) -> Output {
@@ -17,17 +15,6 @@ fn aws(stack: &LocalStack, args: &[&str]) -> Output {
         .args(["--output", "json"])
         .output()
         .expect("run the AWS CLI (`aws`, from the machine image or `pip install awscli`)")
-}
-
-/// A call that must succeed, as JSON.
-fn ok(stack: &LocalStack, args: &[&str]) -> Value {
-    let out = aws(stack, args);
-    assert!(
-        out.status.success(),
-        "aws {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the AWS CLI prints JSON")
 }
 
 /// A call that must be refused by the endpoint with `code`; its message.
@@ -45,59 +32,44 @@ fn aws_cli_elbv2_and_iam_reads_are_served_and_refusals_are_aws_errors() {
     let stack = LocalStack::start();
 
     // --- the load balancer, its listeners and target groups
-    let lbs = ok(&stack, &["elbv2", "describe-load-balancers"]);
+    let lbs = stack.aws_json(&["elbv2", "describe-load-balancers"]);
     assert_eq!(lbs["LoadBalancers"][0]["LoadBalancerName"], "demo", "{lbs}");
     let lb = lbs["LoadBalancers"][0]["LoadBalancerArn"]
         .as_str()
         .unwrap()
         .to_string();
-    let by_name = ok(
-        &stack,
-        &["elbv2", "describe-load-balancers", "--names", "demo"],
-    );
+    let by_name = stack.aws_json(&["elbv2", "describe-load-balancers", "--names", "demo"]);
     assert_eq!(by_name["LoadBalancers"][0]["LoadBalancerArn"], lb);
-    let listeners = ok(
-        &stack,
-        &["elbv2", "describe-listeners", "--load-balancer-arn", &lb],
-    );
+    let listeners = stack.aws_json(&["elbv2", "describe-listeners", "--load-balancer-arn", &lb]);
     let listener = listeners["Listeners"][0]["ListenerArn"]
         .as_str()
         .unwrap()
         .to_string();
     assert_eq!(listeners["Listeners"].as_array().unwrap().len(), 2);
-    let groups = ok(
-        &stack,
-        &[
-            "elbv2",
-            "describe-target-groups",
-            "--names",
-            "demo-blue",
-            "demo-green",
-        ],
-    );
+    let groups = stack.aws_json(&[
+        "elbv2",
+        "describe-target-groups",
+        "--names",
+        "demo-blue",
+        "demo-green",
+    ]);
     let blue = groups["TargetGroups"][0]["TargetGroupArn"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(blue.contains(":targetgroup/demo-blue/"), "{groups}");
     // The groups of the load balancer: the one its listeners forward to.
-    let of_lb = ok(
-        &stack,
-        &[
-            "elbv2",
-            "describe-target-groups",
-            "--load-balancer-arn",
-            &lb,
-        ],
-    );
+    let of_lb = stack.aws_json(&[
+        "elbv2",
+        "describe-target-groups",
+        "--load-balancer-arn",
+        &lb,
+    ]);
     assert_eq!(of_lb["TargetGroups"].as_array().unwrap().len(), 1);
     assert_eq!(of_lb["TargetGroups"][0]["TargetGroupArn"], blue.as_str());
     // One group a page: a NextMarker, and the next page from it (with `--page-size`
     // the AWS CLI v1 prints one page and its NextMarker rather than following it).
-    let first = ok(
-        &stack,
-        &["elbv2", "describe-target-groups", "--page-size", "1"],
-    );
+    let first = stack.aws_json(&["elbv2", "describe-target-groups", "--page-size", "1"]);
     assert_eq!(
         first["TargetGroups"].as_array().unwrap().len(),
         1,
@@ -107,17 +79,14 @@ fn aws_cli_elbv2_and_iam_reads_are_served_and_refusals_are_aws_errors() {
         .as_str()
         .expect("a NextMarker")
         .to_string();
-    let second = ok(
-        &stack,
-        &[
-            "elbv2",
-            "describe-target-groups",
-            "--page-size",
-            "1",
-            "--marker",
-            &marker,
-        ],
-    );
+    let second = stack.aws_json(&[
+        "elbv2",
+        "describe-target-groups",
+        "--page-size",
+        "1",
+        "--marker",
+        &marker,
+    ]);
     assert_eq!(
         second["TargetGroups"].as_array().unwrap().len(),
         1,
@@ -133,29 +102,23 @@ fn aws_cli_elbv2_and_iam_reads_are_served_and_refusals_are_aws_errors() {
     );
 
     // --- target health: the registered targets, and one that is not registered
-    let health = ok(
-        &stack,
-        &[
-            "elbv2",
-            "describe-target-health",
-            "--target-group-arn",
-            &blue,
-        ],
-    );
+    let health = stack.aws_json(&[
+        "elbv2",
+        "describe-target-health",
+        "--target-group-arn",
+        &blue,
+    ]);
     let descriptions = health["TargetHealthDescriptions"].as_array().unwrap();
     assert!(!descriptions.is_empty(), "the initial tasks: {health}");
     assert_eq!(descriptions[0]["Target"]["Id"], "127.0.0.1");
-    let not_registered = ok(
-        &stack,
-        &[
-            "elbv2",
-            "describe-target-health",
-            "--target-group-arn",
-            &blue,
-            "--targets",
-            "Id=127.0.0.1,Port=1",
-        ],
-    );
+    let not_registered = stack.aws_json(&[
+        "elbv2",
+        "describe-target-health",
+        "--target-group-arn",
+        &blue,
+        "--targets",
+        "Id=127.0.0.1,Port=1",
+    ]);
     assert_eq!(
         not_registered["TargetHealthDescriptions"][0]["TargetHealth"]["Reason"],
         "Target.NotRegistered",
@@ -163,51 +126,36 @@ fn aws_cli_elbv2_and_iam_reads_are_served_and_refusals_are_aws_errors() {
     );
 
     // --- tags, attributes, rules
-    let tags = ok(
-        &stack,
-        &["elbv2", "describe-tags", "--resource-arns", &lb, &blue],
-    );
+    let tags = stack.aws_json(&["elbv2", "describe-tags", "--resource-arns", &lb, &blue]);
     assert_eq!(
         tags["TagDescriptions"][1]["Tags"][1]["Value"], "blue",
         "{tags}"
     );
-    let attrs = ok(
-        &stack,
-        &[
-            "elbv2",
-            "describe-target-group-attributes",
-            "--target-group-arn",
-            &blue,
-        ],
-    );
+    let attrs = stack.aws_json(&[
+        "elbv2",
+        "describe-target-group-attributes",
+        "--target-group-arn",
+        &blue,
+    ]);
     assert!(attrs["Attributes"]
         .as_array()
         .unwrap()
         .iter()
         .any(|a| a["Key"] == "deregistration_delay.timeout_seconds"));
-    ok(
-        &stack,
-        &[
-            "elbv2",
-            "describe-load-balancer-attributes",
-            "--load-balancer-arn",
-            &lb,
-        ],
-    );
-    let idle = ok(
-        &stack,
-        &[
-            "elbv2",
-            "describe-listener-attributes",
-            "--listener-arn",
-            &listener,
-        ],
-    );
+    stack.aws_json(&[
+        "elbv2",
+        "describe-load-balancer-attributes",
+        "--load-balancer-arn",
+        &lb,
+    ]);
+    let idle = stack.aws_json(&[
+        "elbv2",
+        "describe-listener-attributes",
+        "--listener-arn",
+        &listener,
+    ]);
     assert_eq!(idle["Attributes"][0]["Key"], "tcp.idle_timeout.seconds");
-    let rules = ok(
-        &stack,
-        &["elbv2", "describe-rules", "--listener-arn", &listener],
-    );
+    let rules = stack.aws_json(&["elbv2", "describe-rules", "--listener-arn", &listener]);
     assert_eq!(rules["Rules"][0]["IsDefault"], true);
 
     // --- refusals, with AWS's codes and messages
@@ -292,10 +240,7 @@ fn aws_cli_elbv2_and_iam_reads_are_served_and_refusals_are_aws_errors() {
     );
 
     // --- IAM
-    let role = ok(
-        &stack,
-        &["iam", "get-role", "--role-name", "demo-ecs-task-execution"],
-    );
+    let role = stack.aws_json(&["iam", "get-role", "--role-name", "demo-ecs-task-execution"]);
     assert!(role["Role"]["Arn"]
         .as_str()
         .is_some_and(|a| a.ends_with(":role/demo-ecs-task-execution")));
@@ -304,7 +249,7 @@ fn aws_cli_elbv2_and_iam_reads_are_served_and_refusals_are_aws_errors() {
         "ecs-tasks.amazonaws.com",
         "the CLI decodes the URL-encoded policy: {role}"
     );
-    let roles = ok(&stack, &["iam", "list-roles"]);
+    let roles = stack.aws_json(&["iam", "list-roles"]);
     assert_eq!(roles["Roles"].as_array().unwrap().len(), 2, "{roles}");
     let err = refused(
         &stack,

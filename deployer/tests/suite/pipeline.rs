@@ -20,76 +20,47 @@ use support::LocalStack;
 
 /// A throwaway repository with the workspace's tracked files as they are on disk, its
 /// remote `local` the stack's repository.
-/// A `deployer pipeline watch` running in the background, its stderr collected as it
-/// comes (so a test can wait for a line instead of sleeping).
+/// A `deployer pipeline watch` running in the background, its stderr read as it comes (so
+/// a test can wait for a line instead of sleeping); killed by its PID if the test fails
+/// first.
 struct Watcher {
-    child: std::process::Child,
-    stderr: std::sync::Arc<std::sync::Mutex<String>>,
-    reader: Option<std::thread::JoinHandle<()>>,
+    child: support::Reap,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
 }
 
 impl Watcher {
     fn spawn(cmd: &mut Command) -> Watcher {
-        use std::io::BufRead;
-        let mut child = cmd
+        let child = cmd
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("start deployer pipeline watch");
-        let pipe = child.stderr.take().expect("piped stderr");
-        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let into = stderr.clone();
-        let reader = std::thread::spawn(move || {
-            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut s = into.lock().unwrap_or_else(|e| e.into_inner());
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
+        let mut child = support::Reap(child);
+        let lines = support::lines_of(child.0.stderr.take().expect("piped stderr"));
         Watcher {
             child,
-            stderr,
-            reader: Some(reader),
+            lines,
+            seen: Vec::new(),
         }
     }
 
-    fn text(&self) -> String {
-        self.stderr
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Waits (at most 60 s) until stderr has a line containing `needle`.
-    async fn wait_for(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !self.text().contains(needle) {
-            assert!(
-                Instant::now() < deadline,
-                "no {needle:?} from `pipeline watch` within 60 s: {}",
-                self.text()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    /// Waits (at most 60 s) for a stderr line containing `needle`.
+    fn wait_for(&mut self, needle: &str) {
+        let seen = support::wait_for_line(&self.lines, needle, Duration::from_secs(60));
+        self.seen.extend(seen);
     }
 
     /// Its exit code and whole stderr.
     fn finish(mut self) -> (Option<i32>, String) {
-        let status = self.child.wait().expect("wait for deployer pipeline watch");
-        if let Some(reader) = self.reader.take() {
-            reader.join().expect("stderr reader");
-        }
-        (status.code(), self.text())
-    }
-}
-
-impl Drop for Watcher {
-    /// A test that fails before `finish` leaves no watch running (stopped by its PID).
-    fn drop(&mut self) {
-        if self.reader.is_some() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+        let status = self
+            .child
+            .0
+            .wait()
+            .expect("wait for deployer pipeline watch");
+        // The reader ends with the pipe: every line is on the channel by now or soon.
+        self.seen.extend(self.lines.iter());
+        (status.code(), self.seen.join("\n"))
     }
 }
 
@@ -337,13 +308,13 @@ async fn push_to_deploy_and_the_three_ways_a_release_fails() {
 
     // 2. A commit that does not compile fails Build; the live version keeps serving;
     // `pipeline watch --wait-start` picks up the push and shows the build's last lines.
-    let watcher =
+    let mut watcher =
         Watcher::spawn(
             stack
                 .deployer()
                 .args(["pipeline", "watch", "--wait-start", "120s"]),
         );
-    let short_watch = Watcher::spawn(stack.deployer().args([
+    let mut short_watch = Watcher::spawn(stack.deployer().args([
         "pipeline",
         "watch",
         "--wait-start",
@@ -354,8 +325,8 @@ async fn push_to_deploy_and_the_three_ways_a_release_fails() {
         "1s",
     ]));
     // Both have listed the executions before the push (else the push's could count as old).
-    watcher.wait_for("waiting up to").await;
-    short_watch.wait_for("waiting up to").await;
+    watcher.wait_for("waiting up to");
+    short_watch.wait_for("waiting up to");
     sh(
         &work,
         "printf '\\nfn broken( {{\\n' >> app/src/main.rs && git commit -qam 'does not compile' && git push -q local main",

@@ -60,12 +60,7 @@ mod tests {
     use crate::botocore_check::{query_fits_botocore, query_request_fits_botocore};
 
     fn form(pairs: &[(&str, &str)]) -> Form {
-        Form(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        Form::from_pairs(pairs)
     }
 
     #[test]

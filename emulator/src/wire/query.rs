@@ -25,6 +25,17 @@ pub(crate) type QueryResult = Result<Value, ApiError>;
 pub(crate) struct Form(pub(crate) Vec<(String, String)>);
 
 impl Form {
+    /// A form from literal pairs (the services' unit tests).
+    #[cfg(test)]
+    pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Form {
+        Form(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
@@ -647,12 +658,7 @@ mod tests {
     }
 
     fn form(pairs: &[(&str, &str)]) -> Form {
-        Form(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        Form::from_pairs(pairs)
     }
 
     fn read(pairs: &[(&str, &str)]) -> Result<Req, ApiError> {

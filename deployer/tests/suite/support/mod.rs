@@ -496,3 +496,55 @@ pub fn version_at(base_url: &str) -> std::io::Result<String> {
         .map(String::from)
         .ok_or_else(|| std::io::Error::other(format!("no version in {body}")))
 }
+
+/// Kills and reaps a child on drop (the test's own processes never outlive it, even when
+/// the test fails first).
+pub struct Reap(pub std::process::Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads a child's output (`child.stdout.take()`, `child.stderr.take()`) on a thread; its
+/// lines arrive on the channel.
+pub fn lines_of(output: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(output)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits (bounded) for a line containing `needle`; returns the lines seen up to it.
+pub fn wait_for_line(
+    rx: &std::sync::mpsc::Receiver<String>,
+    needle: &str,
+    within: Duration,
+) -> Vec<String> {
+    let deadline = Instant::now() + within;
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+            let hit = line.contains(needle);
+            seen.push(line);
+            if hit {
+                return seen;
+            }
+        }
+    }
+    panic!(
+        "no line with {needle:?} within {within:?}; saw:\n{}",
+        seen.join("\n")
+    );
+}
