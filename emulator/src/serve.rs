@@ -205,6 +205,7 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
             unhealthy_threshold: cfg.unhealthy_threshold,
         },
     )?);
+    let seq = restored.as_ref().map_or(0, |r| r.seq);
     let (world, restart) = restore(&cfg, restored);
     let stack = Arc::new(Stack {
         api_url: format!("http://127.0.0.1:{api_port}"),
@@ -231,7 +232,7 @@ pub async fn run(cfg: Config, on_ready: impl FnOnce(&Endpoints)) -> anyhow::Resu
         scaling_figures: Default::default(),
         exe: std::env::current_exe().context("cannot find this executable")?,
         world: Mutex::new(world),
-        records: records::Writer::new(&cfg.state_dir),
+        records: records::Writer::new(&cfg.state_dir, seq),
         save_lock: Mutex::new(false),
         pipeline: std::sync::OnceLock::new(),
         lambda: Arc::new(Lambda::new(&cfg.region, names::ACCOUNT_ID)),
@@ -264,6 +265,9 @@ fn restore(cfg: &Config, restored: Option<records::Restored>) -> (World, Restart
     let Some(r) = restored else {
         return (fresh, Restart::default());
     };
+    for note in &r.notes {
+        tracing::warn!(target: "records", "{note}");
+    }
     let mut w = r.world;
     w.names = fresh.names;
     w.group = fresh.group;
@@ -494,7 +498,7 @@ async fn shutdown(stack: &Arc<Stack>) {
         }
     }
     // The records as the stack leaves them: the next `up` in this state dir restores them.
-    crate::runtime::stack::persist_now(stack).await;
+    crate::runtime::stack::compact_now(stack).await;
     stack.remove_state();
     tracing::info!("local stack stopped");
 }

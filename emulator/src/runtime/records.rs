@@ -1,54 +1,104 @@
 //! The stack's records on disk: what a restarted stack gives back.
 //!
-//! `<state dir>/records.json` holds every emulated record that is not a file already:
-//! the [`World`] (task definitions and their revisions, the ECS service with its task
-//! sets, tasks and events, CodeDeploy's deployments with their lifecycle events and hook
-//! executions, the group's last successful and attempted deployments), which target group
-//! each listener forwards to, and the local pipeline's executions, builds and BuildOutput
-//! directories. Images (`ecr/`), the git remote (`source.git/`), spooled pushes
-//! (`pushes/`) and build directories are files of their own and outlive a stack as they
-//! are. CloudWatch Logs events, Application Auto Scaling's targets and policies and
-//! Lambda's functions are not kept: `up` creates the last two as Terraform would, and the
-//! tasks' output files stay under `tasks/`.
+//! **What.** Every emulated record that is not a file already: the [`World`] (task
+//! definitions and their revisions, the ECS service with its task sets, tasks and events,
+//! CodeDeploy's deployments with their lifecycle events and hook executions, the group's
+//! last successful and attempted deployments), which target group each listener forwards
+//! to, and the local pipeline's executions, builds and BuildOutput directories. Images
+//! (`ecr/`), the git remote (`source.git/`), spooled pushes (`pushes/`) and build
+//! directories are files of their own and outlive a stack as they are. CloudWatch Logs
+//! events, Application Auto Scaling's targets and policies and Lambda's functions are not
+//! kept: `up` creates the last two as Terraform would, and the tasks' output files stay
+//! under `tasks/`.
 //!
-//! **When.** The file is rewritten whole, atomically (a temp file, then `rename` over the
-//! old one, no `fsync`: [`write_atomic`] says why), by [`Writer::persist`]:
+//! **Where: a snapshot and a journal.** `<state dir>/records.json` is a snapshot of all of
+//! it, written whole and atomically ([`write_atomic`]: a temp file renamed over the old
+//! one); `records.log` beside it is a journal of what changed since: one JSON line per
+//! write, appended (`O_APPEND`, the whole line in one `write`), holding only the parts that
+//! changed since the entry before it: the task definitions registered since (each one
+//! serialized once: they never change once registered), the rest of the world when its
+//! guard marked a change and it differs from what was written, the pipeline's part when it
+//! differs, the routes when a listener moved. Every snapshot and every entry carries a
+//! sequence number, one more than the write before it; the snapshot's is that of the last
+//! entry it holds. The records are the snapshot, then the entries after its number in
+//! order ([`read`]).
+//!
+//! **When.** [`Writer::persist`] writes an entry (nothing when nothing changed):
 //! - after every API request that is not a read (`Describe*`, `List*`, `Get*`,
 //!   `BatchGet*`, `Filter*`), before its answer leaves (the router waits for it);
 //! - after the engines' own changes: every change of the world (its guard marks it,
-//!   [`crate::runtime::stack::WorldGuard`]) wakes the stack's follower ([`crate::runtime::stack::follow_records`]), which writes within a few
-//!   milliseconds (lifecycle steps, task starts and exits, the traffic switch); while a
-//!   pipeline execution or a build is in progress it also looks every
-//!   [`PERIOD`] (build phases, stage transitions);
+//!   [`crate::runtime::stack::WorldGuard`]) wakes the stack's follower
+//!   ([`crate::runtime::stack::follow_records`]), which writes within a few milliseconds
+//!   (lifecycle steps, task starts and exits, the traffic switch); while a pipeline
+//!   execution or a build is in progress it also looks every [`PERIOD`] (build phases,
+//!   stage transitions);
 //! - before a spooled push leaves the spool (the execution it started is written first;
 //!   the execution names its push, so a push is never started twice);
 //! - once more when the stack stops.
 //!
-//! Nothing is written when nothing changed: the world is serialized only when marked,
-//! the pipeline's part is compared with what was written last.
+//! A snapshot is written instead of an entry by the first write of a stack (its records
+//! start from what `up` restored, with what could not survive ended), and by the follower
+//! and the stop ([`Compaction::IfDue`]) once the journal has grown past
+//! [`JOURNAL_FACTOR`] times the snapshot (at least [`JOURNAL_MIN`] bytes): so replay at `up`
+//! reads at most a few times the records' size, and the API's own writes never pay for a
+//! snapshot. Compaction is two steps, each safe to die after: (1) the new snapshot, its
+//! number one more than the journal's last entry, renamed over the old one; (2) the
+//! journal deleted, the next entry starting a new one (created, never appended to an older
+//! file). Killed between the two, the old journal's entries all have numbers at or below
+//! the new snapshot's: [`read`] recognises them as held by the snapshot and applies none
+//! twice. An entry's task definitions also say at which index they start, and replay
+//! checks it against the records it has.
 //!
-//! **Why a whole JSON file and not an embedded store (redb, SQLite).** At local scale the
-//! records are small (200 task definition revisions and a deployment: 270 kB), and a
-//! write costs little: the task definitions (append-only, the bulk) are serialized once
-//! each, the rest of the world only when its guard marked a change. A store would need the
-//! models mapped to tables or keys and a migration story, for no gain in what survives a
-//! crash: the rename makes every write all-or-nothing, so a reader sees the previous file
-//! or the new one, never half of one. The models stay the serde types they are. Reads (the bulk of
-//! the API's traffic: `bench/watch.py`) write nothing and cost what they did.
+//! **A stack killed at any point** (`kill -9`) leaves the previous snapshot or the new
+//! one, and a journal whose complete lines are all whole entries: the last complete entry
+//! wins. A write that died half-way leaves a last line with no newline (a short `write`
+//! under SIGKILL, or a full disk): [`read`] ignores it and says so in the stack's log
+//! (its answer had not left). After a failed append the writer's next write is a snapshot,
+//! so a torn line is never followed by another. Anything else that does not read back (a
+//! complete line that is not an entry, an entry out of sequence, a journal without its
+//! snapshot, a snapshot of another format) refuses `up` naming the file and the way out
+//! (`deployer local down --purge`), never a silent reset.
 //!
-//! **At `up`.** [`read`] gives the records back (a file of another format, or one that
-//! does not parse, refuses `up` naming the file and the way out, never a silent reset);
-//! [`recover_world`] ends what could not survive: every task (its process went with the
-//! stack, or was stopped by `up`'s cleanup), and a deployment in flight, which ends Failed
-//! with `INTERNAL_ERROR` ("there was an internal error", the closest of CodeDeploy's error
-//! codes to a platform that went away) with production on the task set that served it;
-//! that task set becomes the primary one and its tasks are started, so the production
-//! listener serves the revision that was live. The pipeline's side is
-//! [`crate::codepipeline::driver::LocalPipeline::restore`]: a build in progress ends FAULT,
-//! or TIMED_OUT when its recorded deadline (start + timeout) has passed; the execution
-//! that ran it ends Failed; executions that only waited at a transition go on.
+//! **Why a journal.** The first version rewrote the whole `records.json` on every write
+//! (up to 270 kB with 200 task definition revisions: a new file, renamed over the old
+//! one); with it an API write (RegisterTaskDefinition) answered in 1.6 ms at the median on
+//! a quiet machine against 0.86 ms before the records existed, and the file's write and
+//! rename were the largest part of a write's CPU time (`perf`: 18% of the stack's samples
+//! during 200 writes, against 9% for serializing what changed; bench/README.md). An entry
+//! is a few kB whatever the records' size, and a snapshot's cost falls on the follower,
+//! once per several times its size in entries.
+//!
+//! **Why files and not an embedded store (redb, SQLite).** At local scale the records are
+//! small; a store would need the models mapped to tables or keys and a migration story, for
+//! no gain in what survives a crash. The models stay the serde types they are. Reads (the
+//! bulk of the API's traffic: `bench/watch.py`) write nothing and cost what they did.
+//!
+//! **Why no `fsync`.** What this guards against is the stack's own death, not a power cut:
+//! once `write` or `rename` has returned, the bytes are the kernel's and outlive the
+//! process. An `fsync` per write costs little on an idle disk but milliseconds under load
+//! (with builds running, a write's answer p50 was 9.5 ms with it and 5.4 ms without; see
+//! bench/README.md), and builds run while the stack is used. After a power cut the journal
+//! may lose its last entries or end in a torn line (the records of a moment before), or
+//! `up` refuses a file that does not read back, naming `down --purge`.
+//!
+//! **Where it falls short.** The world apart from its task definitions is written whole
+//! when it changed (a few kB; more with many deployments kept): per-deployment entries
+//! would cut it further, at the cost of mapping the model to keys. Task definitions are
+//! assumed never to change once registered (no DeregisterTaskDefinition is served).
+//!
+//! **At `up`.** [`read`] gives the records back; [`recover_world`] ends what could not
+//! survive: every task (its process went with the stack, or was stopped by `up`'s
+//! cleanup), and a deployment in flight, which ends Failed with `INTERNAL_ERROR` ("there
+//! was an internal error", the closest of CodeDeploy's error codes to a platform that went
+//! away) with production on the task set that served it; that task set becomes the primary
+//! one and its tasks are started, so the production listener serves the revision that was
+//! live. The pipeline's side is [`crate::codepipeline::driver::LocalPipeline::restore`]: a
+//! build in progress ends FAULT, or TIMED_OUT when its recorded deadline (start + timeout)
+//! has passed; the execution that ran it ends Failed; executions that only waited at a
+//! transition go on.
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -66,16 +116,28 @@ use deployer_models::bad_input;
 use deployer_models::sync::lock;
 use deployer_models::time::now_secs as now;
 
-/// The file, in the state dir.
+/// The snapshot, in the state dir.
 pub const RECORDS_FILE: &str = "records.json";
-/// The records' format; a file of another format is refused, not guessed at.
-pub const FORMAT: u32 = 1;
+/// The journal of the writes since the snapshot, beside it.
+pub const JOURNAL_FILE: &str = "records.log";
+/// The records' format; a snapshot of another format is refused, not guessed at. Format
+/// 1 was the snapshot alone (no journal, no sequence number): it is read as a snapshot
+/// numbered 0. A deployer that reads only format 1 refuses format 2, rather than read the
+/// snapshot without its journal.
+pub const FORMAT: u32 = 2;
 /// How often the follower looks while a pipeline execution or build runs.
 pub(crate) const PERIOD: Duration = Duration::from_millis(200);
 /// At most one write per this interval from the follower (the API's writes do not wait).
 pub(crate) const MIN_GAP: Duration = Duration::from_millis(10);
+/// A new snapshot is due once the journal holds this many times the snapshot's bytes...
+pub(crate) const JOURNAL_FACTOR: u64 = 4;
+/// ...and at least this many bytes (a new stack's snapshot is a few kB).
+pub(crate) const JOURNAL_MIN: u64 = 256 * 1024;
 
-/// The file's header, before the two large parts.
+/// A task definition as the world keeps it.
+type TaskDef = serde_json::Value;
+
+/// The snapshot's header, before the two large parts.
 #[derive(Serialize)]
 struct Header<'a> {
     format: u32,
@@ -83,6 +145,8 @@ struct Header<'a> {
     written_by: &'static str,
     region: &'a str,
     written_at: f64,
+    /// The sequence number of the last write it holds.
+    seq: u64,
     /// Listener kind (`prod`, `test`) -> the target group it forwards to.
     routes: &'a BTreeMap<String, usize>,
 }
@@ -94,16 +158,35 @@ struct Probe {
     written_by: Option<String>,
 }
 
-/// The file, read back.
+/// The snapshot, read back.
 #[derive(Deserialize)]
-struct File {
+struct Snapshot {
     region: String,
     written_at: f64,
+    /// Absent in format 1.
+    #[serde(default)]
+    seq: u64,
     routes: BTreeMap<String, usize>,
     pipeline: PipelineRecords,
-    /// The world's task definitions, apart (see [`Writer::persist`]).
-    task_defs: Vec<serde_json::Value>,
+    /// The world's task definitions, apart (each serialized once: [`Writer::persist`]).
+    task_defs: Vec<TaskDef>,
     world: World,
+}
+
+/// A journal entry, read back: the parts that changed since the entry before it.
+#[derive(Deserialize)]
+struct Entry {
+    seq: u64,
+    at: f64,
+    routes: Option<BTreeMap<String, usize>>,
+    pipeline: Option<PipelineRecords>,
+    /// The index in the world's task definitions of the first of `task_defs`.
+    #[serde(default)]
+    task_defs_from: usize,
+    #[serde(default)]
+    task_defs: Vec<TaskDef>,
+    /// The world without its task definitions.
+    world: Option<World>,
 }
 
 /// Records a stack left, as `up` reads them.
@@ -114,31 +197,59 @@ pub(crate) struct Restored {
     pub(crate) pipeline: PipelineRecords,
     /// Without its names and group settings (they are the new stack's).
     pub(crate) world: World,
+    /// The sequence number of the last write read back (the next stack's [`Writer::new`]
+    /// numbers its writes after it).
+    pub(crate) seq: u64,
+    /// What replay found worth saying in the stack's log (a torn last line, entries the
+    /// snapshot already held).
+    pub(crate) notes: Vec<String>,
 }
 
 fn path(dir: &Path) -> PathBuf {
     dir.join(RECORDS_FILE)
 }
 
+fn journal_path(dir: &Path) -> PathBuf {
+    dir.join(JOURNAL_FILE)
+}
+
 fn refuse(file: &Path, what: &str) -> anyhow::Error {
+    let dir = file.parent().unwrap_or(Path::new("."));
     bad_input(format!(
         "{}: {what}. The local stack's records (task definitions, deployments, pipeline \
          history) cannot be restored from it, and `up` does not start afresh on its own: \
          `deployer local down --purge --state-dir {}` deletes the state dir's records, \
-         images and git remote so that the next `up` starts afresh (or move the file away \
-         to keep it, or pass another --state-dir)",
+         images and git remote so that the next `up` starts afresh (or move {RECORDS_FILE} \
+         and {JOURNAL_FILE} away to keep them, or pass another --state-dir)",
         file.display(),
-        file.parent().unwrap_or(Path::new(".")).display()
+        dir.display()
     ))
 }
 
-/// Reads the records a stack left in `dir`; `None` when there are none. A file of another
-/// format, or one that does not parse, is refused (exit 2) with the way out.
+/// Reads the records a stack left in `dir`: the snapshot, then the journal's entries after
+/// it; `None` when there are none. A snapshot of another format, or anything that does not
+/// read back but a torn last line, is refused (exit 2) with the way out.
 pub(crate) fn read(dir: &Path) -> anyhow::Result<Option<Restored>> {
     let file = path(dir);
+    let journal_file = journal_path(dir);
+    let journal = match std::fs::read(&journal_file) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read {}", journal_file.display()))
+        }
+    };
     let bytes = match std::fs::read(&file) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return match journal {
+                None => Ok(None),
+                Some(_) => Err(refuse(
+                    &journal_file,
+                    &format!("a journal without its snapshot ({RECORDS_FILE} is missing)"),
+                )),
+            };
+        }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
     };
     let probe: Probe = serde_json::from_slice(&bytes).map_err(|e| {
@@ -148,12 +259,12 @@ pub(crate) fn read(dir: &Path) -> anyhow::Result<Option<Restored>> {
         )
     })?;
     match probe.format {
-        Some(FORMAT) => {}
+        Some(1 | FORMAT) => {}
         Some(other) => {
             return Err(refuse(
                 &file,
                 &format!(
-                    "written by deployer {} in records format {other}; this deployer ({}) reads format {FORMAT}",
+                    "written by deployer {} in records format {other}; this deployer ({}) reads formats 1 and {FORMAT}",
                     probe.written_by.as_deref().unwrap_or("(unknown)"),
                     env!("CARGO_PKG_VERSION")
                 ),
@@ -161,20 +272,111 @@ pub(crate) fn read(dir: &Path) -> anyhow::Result<Option<Restored>> {
         }
         None => return Err(refuse(&file, "no \"format\" field: not a records file of the local stack")),
     }
-    let mut f: File = serde_json::from_slice(&bytes).map_err(|e| {
+    let s: Snapshot = serde_json::from_slice(&bytes).map_err(|e| {
         refuse(
             &file,
             &format!("records format {FORMAT} but unreadable ({e})"),
         )
     })?;
-    f.world.task_defs = f.task_defs;
-    Ok(Some(Restored {
-        region: f.region,
-        written_at: f.written_at,
-        routes: f.routes,
-        pipeline: f.pipeline,
-        world: f.world,
-    }))
+    let mut world = s.world;
+    world.task_defs = s.task_defs;
+    let mut r = Restored {
+        region: s.region,
+        written_at: s.written_at,
+        routes: s.routes,
+        pipeline: s.pipeline,
+        world,
+        seq: s.seq,
+        notes: Vec::new(),
+    };
+    if let Some(journal) = journal {
+        replay(&journal_file, &journal, &mut r)?;
+    }
+    Ok(Some(r))
+}
+
+/// Applies the journal's entries after the snapshot's number to `r`, in order.
+fn replay(file: &Path, journal: &[u8], r: &mut Restored) -> anyhow::Result<()> {
+    let snapshot_seq = r.seq;
+    let mut held = 0;
+    let mut applied = 0;
+    let mut rest = journal;
+    let mut line_no = 0;
+    while !rest.is_empty() {
+        line_no += 1;
+        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+            // A write that died half-way: its answer had not left.
+            r.notes.push(format!(
+                "{}: line {line_no} is torn ({} bytes without a newline: a write the stack \
+                 did not finish): ignored, the records are those of the entry before it",
+                file.display(),
+                rest.len()
+            ));
+            break;
+        };
+        let line = &rest[..end];
+        rest = &rest[end + 1..];
+        let e: Entry = serde_json::from_slice(line).map_err(|e| {
+            refuse(
+                file,
+                &format!("line {line_no} is not a journal entry of the local stack ({e})"),
+            )
+        })?;
+        if e.seq <= snapshot_seq && applied == 0 {
+            // Written before the snapshot that holds it (a compaction that did not get to
+            // delete the journal).
+            held += 1;
+            continue;
+        }
+        let expected = r.seq + 1;
+        if e.seq != expected {
+            return Err(refuse(
+                file,
+                &format!(
+                    "line {line_no} is entry {} where entry {expected} was expected (the \
+                     snapshot holds up to entry {snapshot_seq})",
+                    e.seq
+                ),
+            ));
+        }
+        if !e.task_defs.is_empty() {
+            let have = r.world.task_defs.len();
+            if e.task_defs_from != have {
+                return Err(refuse(
+                    file,
+                    &format!(
+                        "line {line_no} (entry {}) adds task definitions from index {} but \
+                         the records before it hold {have}",
+                        e.seq, e.task_defs_from
+                    ),
+                ));
+            }
+        }
+        let mut task_defs = std::mem::take(&mut r.world.task_defs);
+        task_defs.extend(e.task_defs);
+        if let Some(w) = e.world {
+            r.world = w;
+        }
+        r.world.task_defs = task_defs;
+        if let Some(p) = e.pipeline {
+            r.pipeline = p;
+        }
+        if let Some(routes) = e.routes {
+            r.routes = routes;
+        }
+        r.written_at = e.at;
+        r.seq = e.seq;
+        applied += 1;
+    }
+    if held > 0 {
+        r.notes.push(format!(
+            "{}: {held} entries already held by the snapshot (a compaction stopped before \
+             it deleted the journal): skipped",
+            file.display()
+        ));
+    }
+    tracing::debug!(target: "records", "replayed {applied} journal entries after snapshot {snapshot_seq}");
+    Ok(())
 }
 
 /// What `deployer local up` checks before it starts a stack in `dir`: the records there
@@ -201,28 +403,34 @@ pub(crate) fn check_region(dir: &Path, r: &Restored, region: &str) -> anyhow::Re
 
 /// Writes `bytes` as `file` atomically: a temp file beside it, renamed over it. A reader,
 /// and a stack that crashed or was killed (`kill -9`) at any point, sees the previous file
-/// or the new one: once `rename` has returned, the bytes are the kernel's and outlive the
-/// process. What this guards against is the stack's own death, not a power cut, so nothing
-/// is synced: an `fsync` per write costs little on an idle disk but milliseconds under load
-/// (with builds running, a write's answer p50 was 9.5 ms with it and 5.4 ms without; see
-/// bench/README.md), and builds run while the stack is used. After a power cut the previous
-/// records come back, or a file `up` refuses as unreadable, naming `down --purge` (ext4, the
-/// usual Linux file system, writes a renamed-over file's data before the rename itself).
+/// or the new one. Nothing is synced (the module doc says why); ext4, the usual Linux file
+/// system, writes a renamed-over file's data before the rename itself.
 pub(crate) fn write_atomic(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let name = file.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
+    let mut f = File::create(&tmp)?;
     f.write_all(bytes)?;
     drop(f);
     std::fs::rename(&tmp, file)
 }
 
-/// Keeps the records file in step with the stack (one per stack).
+/// Whether a write may write a snapshot when the journal is due for one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Compaction {
+    /// Not now: an entry (the API's writes; the pipeline's).
+    Later,
+    /// A snapshot if the journal passed its bound (the follower, the stop).
+    IfDue,
+}
+
+/// Keeps the records on disk in step with the stack (one per stack).
 pub(crate) struct Writer {
-    file: PathBuf,
+    dir: PathBuf,
     /// Set by every change of the world ([`crate::runtime::stack::WorldGuard`]).
     world_dirty: AtomicBool,
+    /// The journal passed its bound: the follower writes a snapshot.
+    compaction_due: AtomicBool,
     wake: tokio::sync::Notify,
     last: Mutex<Last>,
     /// Writes so far and their total time (µs), for the log and the measurement.
@@ -230,7 +438,7 @@ pub(crate) struct Writer {
     write_micros: AtomicU64,
 }
 
-#[derive(Default)]
+/// What is on disk, as the writer wrote it.
 struct Last {
     /// The world without its task definitions.
     world: Vec<u8>,
@@ -238,16 +446,73 @@ struct Last {
     /// the array's elements, comma-separated, and how many.
     task_defs: Vec<u8>,
     task_def_count: usize,
-    rest: Vec<u8>,
+    routes: Vec<u8>,
+    pipeline: Vec<u8>,
+    /// The sequence number of the last write.
+    seq: u64,
+    /// The next write is a snapshot (a new stack's first, or after a failed write).
+    snapshot_due: bool,
+    snapshot_len: u64,
+    /// The journal this writer started after its last snapshot (appended to).
+    journal: Option<File>,
+    journal_len: u64,
+    /// [`JOURNAL_MIN`] (lower in tests).
+    journal_min: u64,
+}
+
+impl Last {
+    fn new(seq: u64) -> Self {
+        Last {
+            world: Vec::new(),
+            task_defs: Vec::new(),
+            task_def_count: 0,
+            routes: Vec::new(),
+            pipeline: Vec::new(),
+            seq,
+            snapshot_due: true,
+            snapshot_len: 0,
+            journal: None,
+            journal_len: 0,
+            journal_min: JOURNAL_MIN,
+        }
+    }
+
+    fn journal_bound(&self) -> u64 {
+        (JOURNAL_FACTOR * self.snapshot_len).max(self.journal_min)
+    }
+}
+
+/// What changed since the last write, serialized.
+#[derive(Default)]
+struct Changes {
+    /// The world without its task definitions, when it differs.
+    world: Option<Vec<u8>>,
+    /// The task definitions registered since, comma-separated, and how many.
+    task_defs: Vec<u8>,
+    task_def_count: usize,
+    routes: Option<Vec<u8>>,
+    pipeline: Option<Vec<u8>>,
+}
+
+impl Changes {
+    fn is_empty(&self) -> bool {
+        self.world.is_none()
+            && self.task_def_count == 0
+            && self.routes.is_none()
+            && self.pipeline.is_none()
+    }
 }
 
 impl Writer {
-    pub(crate) fn new(dir: &Path) -> Self {
+    /// `seq`: the sequence number of the last write of the records this stack starts on
+    /// ([`Restored::seq`]; 0 for none).
+    pub(crate) fn new(dir: &Path, seq: u64) -> Self {
         Writer {
-            file: path(dir),
+            dir: dir.to_path_buf(),
             world_dirty: AtomicBool::new(true),
+            compaction_due: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
-            last: Mutex::default(),
+            last: Mutex::new(Last::new(seq)),
             writes: AtomicU64::new(0),
             write_micros: AtomicU64::new(0),
         }
@@ -263,13 +528,19 @@ impl Writer {
         self.world_dirty.load(Ordering::Acquire)
     }
 
+    /// Whether the journal passed its bound (a [`Compaction::IfDue`] write makes a snapshot).
+    pub(crate) fn compaction_due(&self) -> bool {
+        self.compaction_due.load(Ordering::Acquire)
+    }
+
     /// The world changed (its guard calls this before it unlocks).
     pub(crate) fn world_changed(&self) {
         self.world_dirty.store(true, Ordering::Release);
         self.wake.notify_one();
     }
 
-    /// Writes the records if anything changed since the last write; `true` when it wrote.
+    /// Writes what changed since the last write: a journal entry, or a snapshot (the first
+    /// write, or `compaction` allows it and the journal is due); `true` when it wrote.
     /// Blocking (file I/O): call it off the async workers.
     /// `routes` and `pipeline` are read by the caller when called (the stack:
     /// [`crate::runtime::stack::Stack::persist_records`]).
@@ -279,111 +550,229 @@ impl Writer {
         region: &str,
         routes: impl FnOnce() -> BTreeMap<String, usize>,
         pipeline: impl FnOnce() -> PipelineRecords,
+        compaction: Compaction,
     ) -> anyhow::Result<bool> {
-        // One writer at a time: a snapshot is never older than the one written before it.
+        // One writer at a time: entries go out in the order of their numbers, and a
+        // snapshot is never older than what was written before it.
         let mut last = lock(&self.last);
         let started = Instant::now();
         let dirty = self.world_dirty.swap(false, Ordering::AcqRel);
         let routes = routes();
         let pipeline = pipeline();
-        let encoded = last.encode(world, dirty, region, &routes, &pipeline);
-        let encoded = match encoded {
-            Ok(Some(e)) => e,
+        let written = self.write(&mut last, world, dirty, region, &routes, &pipeline, compaction);
+        let (kind, size) = match written {
+            Ok(Some(w)) => w,
             Ok(None) => return Ok(false),
             Err(e) => {
+                // Written next time, whole: the next write is a snapshot, so that a torn
+                // line is never followed by another.
                 self.world_dirty.store(true, Ordering::Release);
+                last.snapshot_due = true;
                 return Err(e);
             }
         };
-        if let Err(e) = write_atomic(&self.file, &encoded.bytes) {
-            // Written next time (the world's part is marked again).
-            self.world_dirty.store(true, Ordering::Release);
-            return Err(e).with_context(|| format!("cannot write {}", self.file.display()));
-        }
-        let size = encoded.bytes.len();
-        last.commit(encoded);
         let micros = started.elapsed().as_micros() as u64;
         let n = self.writes.fetch_add(1, Ordering::Relaxed) + 1;
         let total = self.write_micros.fetch_add(micros, Ordering::Relaxed) + micros;
         tracing::debug!(
             target: "records",
-            "wrote {} ({size} bytes) in {micros} µs; {n} writes, {} µs on average",
-            self.file.display(),
+            "wrote {kind} {} ({size} bytes) in {micros} µs; {n} writes, {} µs on average",
+            last.seq,
             total / n
         );
         Ok(true)
     }
-}
 
-/// A file's worth of records, not written yet.
-struct Encoded {
-    bytes: Vec<u8>,
-    /// The world's part, when it changed.
-    world: Option<Vec<u8>>,
-    rest: Vec<u8>,
-}
-
-impl Last {
-    /// The records file's bytes, when anything changed since the last [`Last::commit`]
-    /// (`world_dirty`: the world may have; else its part is not even serialized).
-    fn encode(
-        &mut self,
+    /// One write: what it was and its size, `None` when nothing changed.
+    #[allow(clippy::too_many_arguments)]
+    fn write(
+        &self,
+        last: &mut Last,
         world: &Mutex<World>,
-        world_dirty: bool,
+        dirty: bool,
         region: &str,
         routes: &BTreeMap<String, usize>,
         pipeline: &PipelineRecords,
-    ) -> anyhow::Result<Option<Encoded>> {
-        let world = if world_dirty || self.world.is_empty() {
+        compaction: Compaction,
+    ) -> anyhow::Result<Option<(&'static str, usize)>> {
+        let changes = last.changes(world, dirty, routes, pipeline)?;
+        let snapshot = last.snapshot_due
+            || (compaction == Compaction::IfDue && last.journal_len > last.journal_bound());
+        if changes.is_empty() && !snapshot {
+            return Ok(None);
+        }
+        let seq = last.seq + 1;
+        if snapshot {
+            let bytes = last.snapshot(&changes, region, routes, seq)?;
+            let file = path(&self.dir);
+            write_atomic(&file, &bytes)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            // The old journal's entries are all held by the snapshot now (numbered at or
+            // below it): a crash before this deletion leaves them to be skipped.
+            last.journal = None;
+            let journal = journal_path(&self.dir);
+            match std::fs::remove_file(&journal) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    // The snapshot stands; entries never go to a journal this writer did
+                    // not start, so the next write is a snapshot again.
+                    last.commit(changes, seq);
+                    return Err(e).with_context(|| format!("cannot delete {}", journal.display()));
+                }
+            }
+            last.snapshot_due = false;
+            last.snapshot_len = bytes.len() as u64;
+            last.journal_len = 0;
+            self.compaction_due.store(false, Ordering::Release);
+            last.commit(changes, seq);
+            return Ok(Some(("snapshot", bytes.len())));
+        }
+        let line = last.entry(&changes, seq);
+        let journal = journal_path(&self.dir);
+        if last.journal.is_none() {
+            // A new journal, after this writer's snapshot (create_new: never one it did not
+            // start).
+            let f = std::fs::OpenOptions::new()
+                .append(true)
+                .create_new(true)
+                .open(&journal)
+                .with_context(|| format!("cannot create {}", journal.display()))?;
+            last.journal = Some(f);
+        }
+        let f = last.journal.as_mut().expect("opened above");
+        // One `write` of the whole line in the common case (`write_all` loops only after a
+        // short write, which a signal or a full disk causes).
+        f.write_all(&line)
+            .with_context(|| format!("cannot append to {}", journal.display()))?;
+        last.journal_len += line.len() as u64;
+        if last.journal_len > last.journal_bound() {
+            self.compaction_due.store(true, Ordering::Release);
+            self.wake.notify_one();
+        }
+        last.commit(changes, seq);
+        Ok(Some(("entry", line.len())))
+    }
+}
+
+impl Last {
+    /// What changed since the last write (`world_dirty`: the world may have; else its part
+    /// is not even serialized).
+    fn changes(
+        &self,
+        world: &Mutex<World>,
+        world_dirty: bool,
+        routes: &BTreeMap<String, usize>,
+        pipeline: &PipelineRecords,
+    ) -> anyhow::Result<Changes> {
+        let mut c = Changes::default();
+        if world_dirty || self.world.is_empty() {
             let mut w = lock(world);
             // The task definitions apart: only those registered since are serialized.
-            let known = self.task_def_count;
-            for td in w.task_defs.iter().skip(known) {
-                if !self.task_defs.is_empty() {
-                    self.task_defs.push(b',');
+            for td in w.task_defs.iter().skip(self.task_def_count) {
+                if c.task_def_count > 0 {
+                    c.task_defs.push(b',');
                 }
-                serde_json::to_writer(&mut self.task_defs, td)?;
+                serde_json::to_writer(&mut c.task_defs, td)
+                    .context("serializing a task definition")?;
+                c.task_def_count += 1;
             }
-            self.task_def_count = w.task_defs.len().max(known);
             let task_defs = std::mem::take(&mut w.task_defs);
             let bytes = serde_json::to_vec(&*w);
             w.task_defs = task_defs;
             drop(w);
             let bytes = bytes.context("serializing the world")?;
-            (bytes != self.world || self.task_def_count > known).then_some(bytes)
-        } else {
-            None
-        };
-        let pipeline = serde_json::to_vec(pipeline).context("serializing the pipeline")?;
-        let mut rest = serde_json::to_vec(routes)?;
-        rest.extend_from_slice(&pipeline);
-        if world.is_none() && rest == self.rest {
-            return Ok(None);
+            if bytes != self.world {
+                c.world = Some(bytes);
+            }
         }
+        let r = serde_json::to_vec(routes)?;
+        if r != self.routes {
+            c.routes = Some(r);
+        }
+        let p = serde_json::to_vec(pipeline).context("serializing the pipeline")?;
+        if p != self.pipeline {
+            c.pipeline = Some(p);
+        }
+        Ok(c)
+    }
+
+    /// The snapshot's bytes: what was written with `c` over it.
+    fn snapshot(
+        &self,
+        c: &Changes,
+        region: &str,
+        routes: &BTreeMap<String, usize>,
+        seq: u64,
+    ) -> anyhow::Result<Vec<u8>> {
         let mut bytes = serde_json::to_vec(&Header {
             format: FORMAT,
             written_by: env!("CARGO_PKG_VERSION"),
             region,
             written_at: now(),
+            seq,
             routes,
         })?;
         bytes.pop(); // the header's closing brace: the large parts follow
         bytes.extend_from_slice(b",\"pipeline\":");
-        bytes.extend_from_slice(&pipeline);
+        bytes.extend_from_slice(c.pipeline.as_deref().unwrap_or(&self.pipeline));
         bytes.extend_from_slice(b",\"task_defs\":[");
         bytes.extend_from_slice(&self.task_defs);
+        if self.task_def_count > 0 && c.task_def_count > 0 {
+            bytes.push(b',');
+        }
+        bytes.extend_from_slice(&c.task_defs);
         bytes.extend_from_slice(b"],\"world\":");
-        bytes.extend_from_slice(world.as_deref().unwrap_or(&self.world));
+        bytes.extend_from_slice(c.world.as_deref().unwrap_or(&self.world));
         bytes.push(b'}');
-        Ok(Some(Encoded { bytes, world, rest }))
+        Ok(bytes)
     }
 
-    /// The encoded records are on disk.
-    fn commit(&mut self, e: Encoded) {
-        if let Some(w) = e.world {
+    /// The journal entry's line: the parts in `c` (compact JSON has no raw newline).
+    fn entry(&self, c: &Changes, seq: u64) -> Vec<u8> {
+        let mut line = format!("{{\"seq\":{seq},\"at\":{}", serde_json::json!(now())).into_bytes();
+        if let Some(r) = &c.routes {
+            line.extend_from_slice(b",\"routes\":");
+            line.extend_from_slice(r);
+        }
+        if let Some(p) = &c.pipeline {
+            line.extend_from_slice(b",\"pipeline\":");
+            line.extend_from_slice(p);
+        }
+        if c.task_def_count > 0 {
+            line.extend_from_slice(
+                format!(",\"task_defs_from\":{},\"task_defs\":[", self.task_def_count).as_bytes(),
+            );
+            line.extend_from_slice(&c.task_defs);
+            line.push(b']');
+        }
+        if let Some(w) = &c.world {
+            line.extend_from_slice(b",\"world\":");
+            line.extend_from_slice(w);
+        }
+        line.extend_from_slice(b"}\n");
+        line
+    }
+
+    /// `c` is on disk as write `seq`.
+    fn commit(&mut self, c: Changes, seq: u64) {
+        if c.task_def_count > 0 {
+            if self.task_def_count > 0 {
+                self.task_defs.push(b',');
+            }
+            self.task_defs.extend_from_slice(&c.task_defs);
+            self.task_def_count += c.task_def_count;
+        }
+        if let Some(w) = c.world {
             self.world = w;
         }
-        self.rest = e.rest;
+        if let Some(r) = c.routes {
+            self.routes = r;
+        }
+        if let Some(p) = c.pipeline {
+            self.pipeline = p;
+        }
+        self.seq = seq;
     }
 }
 
@@ -500,7 +889,10 @@ pub fn purge(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     use crate::codepipeline::{driver, source};
     use crate::runtime::state;
     let names = [
+        // The snapshot before its journal: a purge cut short leaves a journal that `up`
+        // refuses (naming `down --purge` again), never an older snapshot read as current.
         RECORDS_FILE,
+        JOURNAL_FILE,
         state::OUTPUTS_FILE,
         state::TASK_LOG_DIR,
         state::PGROUP_DIR,
@@ -617,59 +1009,284 @@ mod tests {
         assert_eq!(back.service.events.len(), w.service.events.len());
     }
 
+    const REGION: &str = "us-east-1";
+
+    /// A stack's records as the tests change them: the world, the routes, the pipeline's
+    /// part, and the writer of a state dir.
+    struct Records {
+        dir: tempfile::TempDir,
+        world: Mutex<World>,
+        routes: BTreeMap<String, usize>,
+        pipeline: PipelineRecords,
+        writer: Writer,
+    }
+
+    impl Records {
+        fn new(w: World) -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let writer = Writer::new(dir.path(), 0);
+            Records {
+                dir,
+                world: Mutex::new(w),
+                routes: [("prod".to_string(), 0), ("test".to_string(), 0)].into(),
+                pipeline: PipelineRecords::default(),
+                writer,
+            }
+        }
+
+        /// A change through the world's guard: marked for the writer.
+        fn change(&self, f: impl FnOnce(&mut World)) {
+            f(&mut lock(&self.world));
+            self.writer.world_changed();
+        }
+
+        fn persist(&self, compaction: Compaction) -> bool {
+            self.writer
+                .persist(
+                    &self.world,
+                    REGION,
+                    || self.routes.clone(),
+                    || self.pipeline.clone(),
+                    compaction,
+                )
+                .unwrap()
+        }
+
+        fn journal(&self) -> PathBuf {
+            self.dir.path().join(JOURNAL_FILE)
+        }
+
+        fn lines(&self) -> Vec<serde_json::Value> {
+            std::fs::read_to_string(self.journal())
+                .unwrap_or_default()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        }
+
+        fn snapshot_seq(&self) -> u64 {
+            let s: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(path(self.dir.path())).unwrap()).unwrap();
+            s["seq"].as_u64().unwrap()
+        }
+
+        /// What `up` reads back equals what was written, and is `seq`.
+        fn reads_back(&self, seq: u64) -> Restored {
+            let r = read(self.dir.path()).unwrap().expect("records");
+            assert_eq!(r.region, REGION);
+            assert_eq!(r.routes, self.routes);
+            assert_eq!(
+                serde_json::to_value(&r.pipeline).unwrap(),
+                serde_json::to_value(&self.pipeline).unwrap()
+            );
+            assert_eq!(
+                serde_json::to_value(&r.world).unwrap(),
+                serde_json::to_value(&*lock(&self.world)).unwrap(),
+                "the world read back is the world written"
+            );
+            assert_eq!(r.seq, seq);
+            r
+        }
+    }
+
+    /// Snapshot, then entries: a new revision, a deployment's step, a listener moved, the
+    /// pipeline's part; `(records, the number of the last write)`.
+    fn written() -> (Records, u64) {
+        let (w, id, _, _) = mid_deployment(false);
+        let rec = Records::new(w);
+        assert!(rec.persist(Compaction::Later), "a stack's first write");
+        assert_eq!(rec.snapshot_seq(), 1, "the first write is a snapshot");
+        assert!(!rec.journal().exists());
+        rec.change(|w| {
+            task_def(w, "v3");
+        });
+        assert!(rec.persist(Compaction::Later));
+        rec.change(|w| {
+            w.deployment_mut(&id).unwrap().switched = true;
+            w.event("traffic switched");
+        });
+        assert!(rec.persist(Compaction::Later));
+        (rec, 3)
+    }
+
     #[test]
-    fn the_file_holds_the_world_and_is_rewritten_only_on_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let (w, id, _, green) = mid_deployment(false);
-        let world = Mutex::new(w);
-        let routes: BTreeMap<String, usize> = [("prod".to_string(), 0)].into();
-        let pipeline = PipelineRecords::default();
-        let mut last = Last::default();
-        let first = last
-            .encode(&world, true, "us-east-1", &routes, &pipeline)
-            .unwrap()
-            .expect("a first write");
-        write_atomic(&path(dir.path()), &first.bytes).unwrap();
-        last.commit(first);
-        let r = read(dir.path()).unwrap().unwrap();
+    fn replay_of_the_snapshot_and_the_journal_gives_back_the_world_written() {
+        let (mut rec, seq) = written();
+        rec.reads_back(seq);
+        rec.routes.insert("prod".into(), 1);
+        assert!(rec.persist(Compaction::Later), "a listener moved");
+        rec.pipeline.outputs.insert("exec-1".into(), "/tmp/out".into());
+        assert!(rec.persist(Compaction::Later), "the pipeline's part changed");
+        rec.change(|w| {
+            task_def(w, "v4");
+            task_def(w, "v5");
+        });
+        assert!(rec.persist(Compaction::Later));
+        let r = rec.reads_back(seq + 3);
+        assert_eq!(r.world.task_defs.len(), 5);
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+        assert_eq!(rec.snapshot_seq(), 1, "entries only: no snapshot since the first");
+        // Each entry holds only what changed since the one before it.
+        let keys: Vec<Vec<String>> = rec
+            .lines()
+            .iter()
+            .map(|l| {
+                let mut k: Vec<String> = l.as_object().unwrap().keys().cloned().collect();
+                k.retain(|k| k != "seq" && k != "at");
+                k
+            })
+            .collect();
         assert_eq!(
-            (r.region.as_str(), r.routes.clone()),
-            ("us-east-1", routes.clone())
+            keys,
+            [
+                vec!["task_defs_from", "task_defs"],
+                vec!["world"],
+                vec!["routes"],
+                vec!["pipeline"],
+                vec!["task_defs_from", "task_defs"],
+            ]
         );
-        assert_eq!(r.world.task_defs, lock(&world).task_defs);
-        assert_eq!(r.world.deployments[0].id, id);
-        assert_eq!(r.world.task_set(&green).unwrap().tasks.len(), 2);
+        let seqs: Vec<u64> = rec.lines().iter().map(|l| l["seq"].as_u64().unwrap()).collect();
+        assert_eq!(seqs, [2, 3, 4, 5, 6]);
+        assert_eq!(rec.lines()[4]["task_defs_from"], 3);
+        // Marked, but the same: nothing to write.
+        rec.change(|_| {});
+        assert!(!rec.persist(Compaction::Later));
+        assert!(!rec.persist(Compaction::IfDue), "not due: nothing to write");
+        assert_eq!(rec.lines().len(), 5);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_ignored_and_said() {
+        let (rec, seq) = written();
+        let before = std::fs::read(rec.journal()).unwrap();
+        let world_before = serde_json::to_value(&*lock(&rec.world)).unwrap();
+        rec.change(|w| {
+            task_def(w, "v4");
+        });
+        assert!(rec.persist(Compaction::Later));
+        // The stack died in the middle of its last write: half of the line is there.
+        let all = std::fs::read(rec.journal()).unwrap();
+        let torn = before.len() + (all.len() - before.len()) / 2;
+        std::fs::write(rec.journal(), &all[..torn]).unwrap();
+        let r = read(rec.dir.path()).unwrap().unwrap();
+        assert_eq!(r.seq, seq, "the last complete entry wins");
+        assert_eq!(serde_json::to_value(&r.world).unwrap(), world_before);
+        assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
         assert!(
-            last.encode(&world, false, "us-east-1", &routes, &pipeline)
-                .unwrap()
-                .is_none(),
-            "nothing changed: nothing to write"
+            r.notes[0].contains(JOURNAL_FILE) && r.notes[0].contains("line 3 is torn"),
+            "{}",
+            r.notes[0]
         );
+    }
+
+    #[test]
+    fn a_corrupt_or_misplaced_entry_before_the_last_refuses_with_the_way_out() {
+        let (rec, _) = written();
+        let good = std::fs::read_to_string(rec.journal()).unwrap();
+        let lines: Vec<&str> = good.lines().collect();
+        assert_eq!(lines.len(), 2);
+        let refused = |journal: String| {
+            std::fs::write(rec.journal(), journal).unwrap();
+            let err = read(rec.dir.path()).err().expect("refused");
+            assert!(err.downcast_ref::<deployer_models::BadInput>().is_some());
+            let msg = format!("{err:#}");
+            assert!(msg.contains(&rec.journal().display().to_string()), "{msg}");
+            assert!(msg.contains("deployer local down --purge"), "{msg}");
+            msg
+        };
+        // A complete line that is not an entry, before the last.
+        let garbled = format!("{}\n{{\"seq\": 3, \"wor\n{}\n", lines[0], lines[1]);
+        assert!(refused(garbled).contains("line 2 is not a journal entry"));
+        // A complete last line is whole or refused: only a line without its newline is torn.
+        let last_garbled = format!("{}\nnot json\n", lines[0]);
+        assert!(refused(last_garbled).contains("line 2"));
+        // An entry written twice.
+        let twice = format!("{}\n{}\n{}\n", lines[0], lines[0], lines[1]);
+        assert!(refused(twice).contains("line 2 is entry 2 where entry 3 was expected"));
+        // An entry missing.
+        let gap = format!("{}\n", lines[1]);
+        assert!(refused(gap).contains("line 1 is entry 3 where entry 2 was expected"));
+        // Task definitions that do not follow the records'.
+        let mut e: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        e["task_defs_from"] = serde_json::json!(1);
+        let shifted = format!("{e}\n{}\n", lines[1]);
+        assert!(refused(shifted).contains("from index 1 but the records before it hold 2"));
+        // A journal without its snapshot.
+        std::fs::write(rec.journal(), &good).unwrap();
+        std::fs::remove_file(path(rec.dir.path())).unwrap();
+        assert!(refused(good).contains("a journal without its snapshot"));
+    }
+
+    #[test]
+    fn a_crash_between_compaction_steps_applies_no_entry_twice() {
+        let (rec, seq) = written();
+        lock(&rec.writer.last).journal_min = 1;
+        // The API's writes append entries, past the bound (four times the snapshot).
+        let mut n = 0;
+        while !rec.writer.compaction_due() {
+            n += 1;
+            assert!(n < 1000, "the journal never came due");
+            rec.change(|w| {
+                task_def(w, &format!("r{n}"));
+            });
+            assert!(rec.persist(Compaction::Later), "the API's write: an entry");
+        }
+        assert_eq!(rec.snapshot_seq(), 1, "the API's writes never write a snapshot");
+        let entries = rec.lines().len();
+        assert_eq!(entries as u64, seq - 1 + n);
+        let last = seq + n;
+        let old_journal = std::fs::read(rec.journal()).unwrap();
         assert!(
-            last.encode(&world, true, "us-east-1", &routes, &pipeline)
-                .unwrap()
-                .is_none(),
-            "marked, but the same: nothing to write"
+            rec.persist(Compaction::IfDue),
+            "due: a snapshot, nothing else changed"
         );
-        // A third revision: only it is serialized, the file has all three.
-        task_def(&mut lock(&world), "v3");
-        let again = last
-            .encode(&world, true, "us-east-1", &routes, &pipeline)
-            .unwrap()
-            .expect("a new revision");
-        write_atomic(&path(dir.path()), &again.bytes).unwrap();
-        last.commit(again);
-        let r = read(dir.path()).unwrap().unwrap();
-        assert_eq!(r.world.task_defs.len(), 3);
-        assert_eq!(r.world.task_defs, lock(&world).task_defs);
-        assert!(lock(&world).task_defs.len() == 3, "the world keeps its own");
-        let moved: BTreeMap<String, usize> = [("prod".to_string(), 1)].into();
-        let routed = last
-            .encode(&world, false, "us-east-1", &moved, &pipeline)
-            .unwrap()
-            .expect("a listener moved");
-        write_atomic(&path(dir.path()), &routed.bytes).unwrap();
-        assert_eq!(read(dir.path()).unwrap().unwrap().routes, moved);
+        assert!(!rec.writer.compaction_due());
+        assert_eq!(rec.snapshot_seq(), last + 1, "numbered after the journal's entries");
+        assert!(!rec.journal().exists(), "a new journal starts");
+        rec.reads_back(last + 1);
+        // Killed after the snapshot's rename, before the journal's deletion: the old
+        // entries are all held by the snapshot.
+        std::fs::write(rec.journal(), &old_journal).unwrap();
+        let r = rec.reads_back(last + 1);
+        assert_eq!(r.world.task_defs.len() as u64, 3 + n, "no revision twice");
+        assert!(
+            r.notes
+                .iter()
+                .any(|m| m.contains(&format!("{entries} entries already held"))),
+            "{:?}",
+            r.notes
+        );
+        // Killed before the rename: the old snapshot and the old journal.
+        let (rec, seq) = written();
+        let snapshot = std::fs::read(path(rec.dir.path())).unwrap();
+        let journal = std::fs::read(rec.journal()).unwrap();
+        let tmp = rec.dir.path().join(format!(".{RECORDS_FILE}.1.tmp"));
+        std::fs::write(&tmp, &snapshot[..snapshot.len() / 2]).unwrap();
+        assert_eq!(std::fs::read(rec.journal()).unwrap(), journal);
+        rec.reads_back(seq);
+    }
+
+    #[test]
+    fn a_new_stack_starts_with_a_snapshot_numbered_after_the_records_it_restored() {
+        let (rec, seq) = written();
+        let r = read(rec.dir.path()).unwrap().unwrap();
+        let next = Records {
+            world: Mutex::new(r.world),
+            routes: r.routes,
+            pipeline: r.pipeline,
+            writer: Writer::new(rec.dir.path(), r.seq),
+            dir: rec.dir,
+        };
+        assert!(next.persist(Compaction::Later));
+        assert_eq!(next.snapshot_seq(), seq + 1);
+        assert!(!next.journal().exists(), "the old journal is in the snapshot");
+        next.change(|w| {
+            task_def(w, "v4");
+        });
+        assert!(next.persist(Compaction::Later));
+        assert_eq!(next.lines()[0]["seq"], seq + 2);
+        next.reads_back(seq + 2);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::ecs::model::TaskStatus;
 use crate::elbv2::backend::{Lb, TargetState};
 use crate::logs::backend::Logs;
 use crate::names::{self, Names};
-use crate::runtime::records::{self, Writer};
+use crate::runtime::records::{self, Compaction, Writer};
 use crate::runtime::state::{self, StackState, TaskProcess};
 use crate::world::World;
 use deployer_models::sync::lock;
@@ -95,9 +95,15 @@ impl Stack {
         }
     }
 
-    /// Writes the records file if anything changed since the last write ([`Writer::persist`]
-    /// with the listeners' routes and the pipeline's records). Blocking (file I/O).
+    /// Writes the records if anything changed since the last write ([`Writer::persist`]
+    /// with the listeners' routes and the pipeline's records): a journal entry, never a
+    /// compaction's snapshot (the API's writes and the pipeline's). Blocking (file I/O).
     pub(crate) fn persist_records(&self) -> anyhow::Result<bool> {
+        self.write_records(Compaction::Later)
+    }
+
+    /// [`Stack::persist_records`], or a snapshot when the journal is due for one.
+    fn write_records(&self, compaction: Compaction) -> anyhow::Result<bool> {
         self.records.persist(
             &self.world,
             &self.cfg.region,
@@ -109,6 +115,7 @@ impl Stack {
                     .collect()
             },
             || self.pipeline.get().map(|p| p.records()).unwrap_or_default(),
+            compaction,
         )
     }
 
@@ -317,8 +324,17 @@ impl Stack {
 /// [`Stack::persist_records`] on a blocking thread, errors logged (the change stays in
 /// memory and is written with the next one).
 pub(crate) async fn persist_now(stack: &Arc<Stack>) {
+    write_now(stack, Compaction::Later).await
+}
+
+/// [`persist_now`], or a snapshot when the journal is due for one (the follower, the stop).
+pub(crate) async fn compact_now(stack: &Arc<Stack>) {
+    write_now(stack, Compaction::IfDue).await
+}
+
+async fn write_now(stack: &Arc<Stack>, compaction: Compaction) {
     let st = Arc::clone(stack);
-    match tokio::task::spawn_blocking(move || st.persist_records()).await {
+    match tokio::task::spawn_blocking(move || st.write_records(compaction)).await {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => tracing::error!(target: "records", "{e:#}"),
         Err(e) => tracing::error!(target: "records", "writing the records: {e}"),
@@ -326,7 +342,8 @@ pub(crate) async fn persist_now(stack: &Arc<Stack>) {
 }
 
 /// Writes the engines' changes until the stack stops: woken by every change of the world,
-/// and every [`records::PERIOD`] while the pipeline runs something.
+/// and every [`records::PERIOD`] while the pipeline runs something; writes the snapshot
+/// when the journal is due for one.
 pub(crate) async fn follow_records(stack: Arc<Stack>) {
     loop {
         tokio::select! {
@@ -335,8 +352,8 @@ pub(crate) async fn follow_records(stack: Arc<Stack>) {
             _ = tokio::time::sleep(records::PERIOD) => {}
         }
         let busy = stack.pipeline.get().is_some_and(|p| p.busy());
-        if busy || stack.records.world_dirty() {
-            persist_now(&stack).await;
+        if busy || stack.records.world_dirty() || stack.records.compaction_due() {
+            compact_now(&stack).await;
         }
         tokio::time::sleep(records::MIN_GAP).await;
     }
