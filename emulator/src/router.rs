@@ -123,7 +123,7 @@ async fn handle(
         };
     // Every change is on disk before its answer leaves (a no-op when nothing changed).
     if !records::reads_only(&operation) {
-        crate::runtime::stack::persist_now(&stack).await;
+        crate::runtime::stack::persist_after(&stack, &operation).await;
     }
     response
 }

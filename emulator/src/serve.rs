@@ -375,8 +375,9 @@ async fn run_inner(
         }
     };
     <Stack as Platform>::start_tasks(stack, &ts)?;
-    // On disk as it starts (what the restart ended included), then after every change.
-    crate::runtime::stack::persist_now(stack).await;
+    // On disk as it starts (what the restart ended included: a snapshot), then after
+    // every change.
+    crate::runtime::stack::compact_now(stack).await;
     tokio::spawn(crate::runtime::stack::follow_records(Arc::clone(stack)));
     tokio::spawn(reconcile(Arc::clone(stack)));
 

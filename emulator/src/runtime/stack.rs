@@ -18,7 +18,7 @@ use crate::ecs::model::TaskStatus;
 use crate::elbv2::backend::{Lb, TargetState};
 use crate::logs::backend::Logs;
 use crate::names::{self, Names};
-use crate::runtime::records::{self, Compaction, Writer};
+use crate::runtime::records::{self, Scope, Writer};
 use crate::runtime::state::{self, StackState, TaskProcess};
 use crate::world::World;
 use deployer_models::sync::lock;
@@ -97,13 +97,13 @@ impl Stack {
 
     /// Writes the records if anything changed since the last write ([`Writer::persist`]
     /// with the listeners' routes and the pipeline's records): a journal entry, never a
-    /// compaction's snapshot (the API's writes and the pipeline's). Blocking (file I/O).
+    /// compaction's snapshot (the pipeline's writes). Blocking (file I/O).
     pub(crate) fn persist_records(&self) -> anyhow::Result<bool> {
-        self.write_records(Compaction::Later)
+        self.write_records(Scope::Changes)
     }
 
-    /// [`Stack::persist_records`], or a snapshot when the journal is due for one.
-    fn write_records(&self, compaction: Compaction) -> anyhow::Result<bool> {
+    /// [`Stack::persist_records`] within `scope`.
+    fn write_records(&self, scope: Scope) -> anyhow::Result<bool> {
         self.records.persist(
             &self.world,
             &self.cfg.region,
@@ -115,7 +115,7 @@ impl Stack {
                     .collect()
             },
             || self.pipeline.get().map(|p| p.records()).unwrap_or_default(),
-            compaction,
+            scope,
         )
     }
 
@@ -321,20 +321,22 @@ impl Stack {
     }
 }
 
-/// [`Stack::persist_records`] on a blocking thread, errors logged (the change stays in
-/// memory and is written with the next one).
-pub(crate) async fn persist_now(stack: &Arc<Stack>) {
-    write_now(stack, Compaction::Later).await
+/// [`Stack::persist_records`] on a blocking thread after the API request `operation`
+/// (within its [`records::scope_of`]), errors logged (the change stays in memory and is
+/// written with the next one).
+pub(crate) async fn persist_after(stack: &Arc<Stack>, operation: &str) {
+    write_now(stack, records::scope_of(operation)).await
 }
 
-/// [`persist_now`], or a snapshot when the journal is due for one (the follower, the stop).
+/// [`persist_after`] for the follower and the stop: everything that changed, or a snapshot
+/// when the journal is due for one.
 pub(crate) async fn compact_now(stack: &Arc<Stack>) {
-    write_now(stack, Compaction::IfDue).await
+    write_now(stack, Scope::ChangesOrSnapshot).await
 }
 
-async fn write_now(stack: &Arc<Stack>, compaction: Compaction) {
+async fn write_now(stack: &Arc<Stack>, scope: Scope) {
     let st = Arc::clone(stack);
-    match tokio::task::spawn_blocking(move || st.write_records(compaction)).await {
+    match tokio::task::spawn_blocking(move || st.write_records(scope)).await {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => tracing::error!(target: "records", "{e:#}"),
         Err(e) => tracing::error!(target: "records", "writing the records: {e}"),
@@ -343,7 +345,10 @@ async fn write_now(stack: &Arc<Stack>, compaction: Compaction) {
 
 /// Writes the engines' changes until the stack stops: woken by every change of the world,
 /// and every [`records::PERIOD`] while the pipeline runs something; writes the snapshot
-/// when the journal is due for one.
+/// when the journal is due for one. It writes [`records::MIN_GAP`] after it woke: a change
+/// an API request made is the request's to write (the router writes it before the answer
+/// leaves), and the follower does not take the writer's lock from under it; a burst of
+/// engine changes is one write.
 pub(crate) async fn follow_records(stack: Arc<Stack>) {
     loop {
         tokio::select! {
@@ -351,10 +356,13 @@ pub(crate) async fn follow_records(stack: Arc<Stack>) {
             _ = stack.records.changed() => {}
             _ = tokio::time::sleep(records::PERIOD) => {}
         }
+        tokio::select! {
+            _ = stack.shutdown.cancelled() => return,
+            _ = tokio::time::sleep(records::MIN_GAP) => {}
+        }
         let busy = stack.pipeline.get().is_some_and(|p| p.busy());
         if busy || stack.records.world_dirty() || stack.records.compaction_due() {
             compact_now(&stack).await;
         }
-        tokio::time::sleep(records::MIN_GAP).await;
     }
 }
