@@ -17,7 +17,8 @@
 //! write, appended (`O_APPEND`, the whole line in one `write`), holding only the parts that
 //! changed since the entry before it: the task definitions registered since (each one
 //! serialized once: they never change once registered), the rest of the world when its
-//! guard marked a change and it differs from what was written, the pipeline's part when it
+//! guard marked a change and it differs from what was written (compared in CBOR, see
+//! [`Last::changes`]), the pipeline's part when it
 //! differs, the routes when a listener moved. Every snapshot and every entry carries a
 //! sequence number, one more than the write before it; the snapshot's is that of the last
 //! entry it holds. The records are the snapshot, then the entries after its number in
@@ -25,7 +26,9 @@
 //!
 //! **When.** [`Writer::persist`] writes an entry (nothing when nothing changed):
 //! - after every API request that is not a read (`Describe*`, `List*`, `Get*`,
-//!   `BatchGet*`, `Filter*`), before its answer leaves (the router waits for it);
+//!   `BatchGet*`, `Filter*`), before its answer leaves (the router waits for it); after
+//!   RegisterTaskDefinition, whose only change is the task definition, the entry holds it
+//!   alone ([`scope_of`]) and the rest of the world stays marked for the follower;
 //! - after the engines' own changes: every change of the world (its guard marks it,
 //!   [`crate::runtime::stack::WorldGuard`]) wakes the stack's follower
 //!   ([`crate::runtime::stack::follow_records`]), which writes [`MIN_GAP`] later
@@ -59,14 +62,22 @@
 //! snapshot, a snapshot of another format) refuses `up` naming the file and the way out
 //! (`deployer local down --purge`), never a silent reset.
 //!
-//! **Why a journal.** The first version rewrote the whole `records.json` on every write
-//! (up to 270 kB with 200 task definition revisions: a new file, renamed over the old
-//! one); with it an API write (RegisterTaskDefinition) answered in 1.6 ms at the median on
-//! a quiet machine against 0.86 ms before the records existed, and the file's write and
-//! rename were the largest part of a write's CPU time (`perf`: 18% of the stack's samples
-//! during 200 writes, against 9% for serializing what changed; bench/README.md). An entry
-//! is a few kB whatever the records' size, and a snapshot's cost falls on the follower,
-//! once per several times its size in entries.
+//! **Why a journal, and what a write costs.** The first version rewrote the whole
+//! `records.json` on every write (up to 270 kB with 200 task definition revisions: a new
+//! file, renamed over the old one); with it an API write (RegisterTaskDefinition) answered
+//! in 1.6 ms at the median on a quiet machine against 0.86 ms before the records existed.
+//! Measured on `bench/watch.py`'s 200 registrations (debug build, `perf` and
+//! `RUST_LOG=records=debug`; bench/README.md): the file's write and rename were the
+//! largest part of the writer's CPU time (18% of the stack's samples, against 9% for
+//! serializing what changed). An entry is a few kB whatever the records' size, and a
+//! snapshot's cost falls on the follower, once per several times its size in entries.
+//! With the journal alone a write still took 0.8-0.9 ms in the writer once the world held
+//! six deployments: nearly all of it serializing the rest of the world (36 kB) to JSON to
+//! find that it had not changed (serde_json escapes strings byte by byte, slow in a debug
+//! build). Hence the CBOR comparison, and RegisterTaskDefinition's entry holding its task
+//! definition alone: 60-70 µs in the writer. What is left of a write's answer beyond a
+//! read's is the operation itself (validation, the answer) and the blocking-task hop
+//! (writing on the async worker instead, `block_in_place`, measured no faster).
 //!
 //! **Why files and not an embedded store (redb, SQLite).** At local scale the records are
 //! small; a store would need the models mapped to tables or keys and a migration story, for
@@ -234,9 +245,7 @@ pub(crate) fn read(dir: &Path) -> anyhow::Result<Option<Restored>> {
     let journal = match std::fs::read(&journal_file) {
         Ok(b) => Some(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(e).with_context(|| format!("cannot read {}", journal_file.display()))
-        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", journal_file.display())),
     };
     let bytes = match std::fs::read(&file) {
         Ok(b) => b,
@@ -625,8 +634,7 @@ impl Writer {
         let changes = last.changes(world, scope, dirty, rest)?;
         let snapshot = scope != Scope::TaskDefinitions
             && (last.snapshot_due
-                || (scope == Scope::ChangesOrSnapshot
-                    && last.journal_len > last.journal_bound()));
+                || (scope == Scope::ChangesOrSnapshot && last.journal_len > last.journal_bound()));
         if changes.is_empty() && !snapshot {
             return Ok(None);
         }
@@ -722,7 +730,9 @@ impl Last {
                     if cbor == self.world_cbor && !self.world.is_empty() {
                         return Ok(None);
                     }
-                    Ok(Some(serde_json::to_vec(&*w).context("serializing the world")?))
+                    Ok(Some(
+                        serde_json::to_vec(&*w).context("serializing the world")?,
+                    ))
                 });
             w.task_defs = task_defs;
             drop(w);
@@ -782,7 +792,11 @@ impl Last {
         }
         if c.task_def_count > 0 {
             line.extend_from_slice(
-                format!(",\"task_defs_from\":{},\"task_defs\":[", self.task_def_count).as_bytes(),
+                format!(
+                    ",\"task_defs_from\":{},\"task_defs\":[",
+                    self.task_def_count
+                )
+                .as_bytes(),
             );
             line.extend_from_slice(&c.task_defs);
             line.push(b']');
@@ -1157,7 +1171,9 @@ mod tests {
         rec.reads_back(seq);
         rec.routes.insert("prod".into(), 1);
         assert!(rec.persist(Scope::Changes), "a listener moved");
-        rec.pipeline.outputs.insert("exec-1".into(), "/tmp/out".into());
+        rec.pipeline
+            .outputs
+            .insert("exec-1".into(), "/tmp/out".into());
         assert!(rec.persist(Scope::Changes), "the pipeline's part changed");
         rec.change(|w| {
             task_def(w, "v4");
@@ -1167,7 +1183,11 @@ mod tests {
         let r = rec.reads_back(seq + 3);
         assert_eq!(r.world.task_defs.len(), 5);
         assert!(r.notes.is_empty(), "{:?}", r.notes);
-        assert_eq!(rec.snapshot_seq(), 1, "entries only: no snapshot since the first");
+        assert_eq!(
+            rec.snapshot_seq(),
+            1,
+            "entries only: no snapshot since the first"
+        );
         // Each entry holds only what changed since the one before it.
         let keys: Vec<Vec<String>> = rec
             .lines()
@@ -1188,13 +1208,20 @@ mod tests {
                 vec!["task_defs_from", "task_defs"],
             ]
         );
-        let seqs: Vec<u64> = rec.lines().iter().map(|l| l["seq"].as_u64().unwrap()).collect();
+        let seqs: Vec<u64> = rec
+            .lines()
+            .iter()
+            .map(|l| l["seq"].as_u64().unwrap())
+            .collect();
         assert_eq!(seqs, [2, 3, 4, 5, 6]);
         assert_eq!(rec.lines()[4]["task_defs_from"], 3);
         // Marked, but the same: nothing to write.
         rec.change(|_| {});
         assert!(!rec.persist(Scope::Changes));
-        assert!(!rec.persist(Scope::ChangesOrSnapshot), "not due: nothing to write");
+        assert!(
+            !rec.persist(Scope::ChangesOrSnapshot),
+            "not due: nothing to write"
+        );
         assert_eq!(rec.lines().len(), 5);
     }
 
@@ -1274,7 +1301,11 @@ mod tests {
             });
             assert!(rec.persist(Scope::Changes), "the API's write: an entry");
         }
-        assert_eq!(rec.snapshot_seq(), 1, "the API's writes never write a snapshot");
+        assert_eq!(
+            rec.snapshot_seq(),
+            1,
+            "the API's writes never write a snapshot"
+        );
         let entries = rec.lines().len();
         assert_eq!(entries as u64, seq - 1 + n);
         let last = seq + n;
@@ -1284,7 +1315,11 @@ mod tests {
             "due: a snapshot, nothing else changed"
         );
         assert!(!rec.writer.compaction_due());
-        assert_eq!(rec.snapshot_seq(), last + 1, "numbered after the journal's entries");
+        assert_eq!(
+            rec.snapshot_seq(),
+            last + 1,
+            "numbered after the journal's entries"
+        );
         assert!(!rec.journal().exists(), "a new journal starts");
         rec.reads_back(last + 1);
         // Killed after the snapshot's rename, before the journal's deletion: the old
@@ -1326,7 +1361,10 @@ mod tests {
         );
         assert_eq!(next.snapshot_seq(), seq + 1);
         next.reads_back(seq + 1);
-        assert!(!next.journal().exists(), "the old journal is in the snapshot");
+        assert!(
+            !next.journal().exists(),
+            "the old journal is in the snapshot"
+        );
         next.change(|w| {
             task_def(w, "v4");
         });
