@@ -5,7 +5,7 @@
 
 use super::model::*;
 use super::placement::{Overrides, TaskOverride};
-use super::taskdef::{Ordered, TaskDefinition, TaskDefinitionStatus};
+use super::taskdef::{Ordered, Registered, TaskDefinition, TaskDefinitionStatus};
 use super::Error;
 use crate::names::{random_id, Names, ACCOUNT_ID, CLUSTER, CONTAINER, DIGITS, SERVICE, TG_NAMES};
 use crate::wire::error::{required, AwsError};
@@ -144,7 +144,7 @@ impl World {
     pub(crate) fn describe_task_definition(
         &self,
         task_definition: Option<&str>,
-    ) -> EcsResult<&Ordered<TaskDefinition>> {
+    ) -> EcsResult<&Registered> {
         let r = required(task_definition, "taskDefinition", Error::ClientException)?;
         self.resolve_task_def(r).ok_or_else(|| {
             AwsError::new(
@@ -373,7 +373,7 @@ impl World {
 
     /// RegisterTaskDefinition: [`World::register_task_definition`], answering the
     /// registered task definition.
-    pub(crate) fn register(&mut self, td: Value) -> EcsResult<&Ordered<TaskDefinition>> {
+    pub(crate) fn register(&mut self, td: Value) -> EcsResult<&Registered> {
         let family = match td.get("family") {
             Some(Value::String(f)) if !f.is_empty() => f.clone(),
             Some(Value::Null) | None => {
@@ -466,14 +466,14 @@ impl World {
         Ok(self.task_defs.last().expect("just pushed"))
     }
 
-    pub(crate) fn task_def(&self, arn: &str) -> Option<&Ordered<TaskDefinition>> {
+    pub(crate) fn task_def(&self, arn: &str) -> Option<&Registered> {
         self.task_defs
             .iter()
             .find(|td| td.task_definition_arn == arn)
     }
 
     /// `family`, `family:revision` or a full ARN.
-    pub(crate) fn resolve_task_def(&self, r: &str) -> Option<&Ordered<TaskDefinition>> {
+    pub(crate) fn resolve_task_def(&self, r: &str) -> Option<&Registered> {
         if r.starts_with("arn:") {
             return self.task_def(r);
         }
@@ -1107,7 +1107,7 @@ mod tests {
         let green = &w.service.task_sets[1];
         assert_eq!(w.describe_task_sets(Some("demo"), &[]).unwrap().len(), 2);
         let named = w
-            .describe_task_sets(Some("demo"), &[green.arn.clone()])
+            .describe_task_sets(Some("demo"), std::slice::from_ref(&green.arn))
             .unwrap();
         assert_eq!(named.len(), 1);
         assert_eq!(named[0].id, green.id);

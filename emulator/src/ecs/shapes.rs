@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::model::{Health, StopCode, Task as TaskRecord, TaskSet as TaskSetRecord};
 use super::model::{TaskSetStatus, TaskStatus};
-use super::taskdef::{Ordered, TaskDefinition};
+use super::taskdef::Registered;
 use crate::names::{CLUSTER, CONTAINER, CONTAINER_PORT, SERVICE, TG_NAMES};
 use crate::wire::shape::AwsName;
 use crate::world::World;
@@ -19,7 +19,7 @@ use crate::world::World;
 pub(crate) struct TaskDefinitionResponse {
     /// The registered task definition: the caller's members with those registration adds
     /// (ARN, revision, status, ...).
-    pub(crate) task_definition: Ordered<TaskDefinition>,
+    pub(crate) task_definition: Registered,
     pub(crate) tags: Vec<Tag>,
 }
 

@@ -270,6 +270,10 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Ordered<T> {
     }
 }
 
+/// A registered task definition as the world keeps it: typed, its members in the order
+/// they came.
+pub(crate) type Registered = Ordered<TaskDefinition>;
+
 impl TaskDefinition {
     /// The container a task of this stack runs: the one named `name`, else the first
     /// essential one.
