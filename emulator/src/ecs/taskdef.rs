@@ -348,6 +348,43 @@ mod tests {
         assert_eq!(serde_json::to_string(&kept).unwrap(), WRITTEN_BEFORE);
     }
 
+    /// A records file written by `deployer local up` before task definitions were typed
+    /// (the stack's own `demo:1`, then `web:1` registered by `aws ecs
+    /// register-task-definition` with members the stack does not read), then `down`.
+    const RECORDS_BEFORE: &str =
+        include_str!("testdata/records-before-typed-task-definitions.json");
+
+    #[test]
+    fn records_written_before_read_back_typed_and_write_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(crate::runtime::records::RECORDS_FILE),
+            RECORDS_BEFORE,
+        )
+        .unwrap();
+        let r = crate::runtime::records::read(dir.path())
+            .unwrap()
+            .expect("records");
+        let tds = &r.world.task_defs;
+        assert_eq!(tds.len(), 2);
+        let (demo, web) = (&tds[0], &tds[1]);
+        assert_eq!((demo.family.as_str(), demo.revision), ("demo", 1));
+        assert_eq!(demo.cpu.as_deref(), Some("256"));
+        let c = demo.container("demo").unwrap();
+        assert_eq!(c.container_ports(), [3000]);
+        assert!(c.health_check.is_some() && !c.environment.as_ref().unwrap().is_empty());
+        assert_eq!(web.status, TaskDefinitionStatus::Active);
+        let w = web.container("web").unwrap();
+        assert_eq!(w.extra["dockerLabels"], serde_json::json!({"team": "web"}));
+        assert_eq!(w.port_mappings.as_ref().unwrap()[0].extra["name"], "http");
+        assert_eq!(w.environment, Some(vec![]));
+        // Each one written again: the bytes the file has.
+        let file: Value = serde_json::from_str(RECORDS_BEFORE).unwrap();
+        for (td, before) in tds.iter().zip(file["task_defs"].as_array().unwrap()) {
+            assert_eq!(serde_json::to_string(td).unwrap(), before.to_string());
+        }
+    }
+
     #[test]
     fn members_set_since_follow_in_the_order_given() {
         let v = serde_json::json!({"b": 1, "a": {"y": 1, "x": [{"q": 1, "p": 2}]}});
