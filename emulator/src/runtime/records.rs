@@ -102,7 +102,7 @@ struct File {
     routes: BTreeMap<String, usize>,
     pipeline: PipelineRecords,
     /// The world's task definitions, apart (see [`Writer::persist`]).
-    task_defs: Vec<serde_json::Value>,
+    task_defs: Vec<crate::ecs::taskdef::Registered>,
     world: World,
 }
 
