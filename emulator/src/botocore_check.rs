@@ -66,8 +66,10 @@ def example(shape, depth):
     if t == 'blob': return 'eA=='
     return shape.enum[0] if shape.enum else 'x'
 def form(op, params):
-    # What botocore sends for a query-protocol service: the form's pairs, values as text.
-    if m.protocol != 'query': return []
+    # What botocore sends for a query-protocol service: the form's pairs, values as text
+    # (also for a service whose model lists the query protocol beside newer ones, as
+    # CloudWatch's does: older botocore spoke query to it).
+    if 'query' not in m.metadata.get('protocols', [m.protocol]): return []
     from botocore.serialize import create_serializer
     body = create_serializer('query', include_validation=False).serialize_to_request(params, m.operation_model(op))['body']
     return [[k, v if isinstance(v, str) else str(v)] for k, v in body.items()]

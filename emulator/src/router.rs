@@ -158,7 +158,7 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         // CloudWatch in JSON 1.0 (awsQueryCompatible): what botocore picks when its model
         // lists `json` beside `query` and `smithy-rpc-v2-cbor`.
         cloudwatch::api::CBOR_SERVICE => {
-            match cloudwatch::api::handle(&stack.cloudwatch, op, &input, now_ms()) {
+            match cloudwatch::api::handle(&stack.cloudwatch, op, cloudwatch::api::Input::Json(&input), now_ms()) {
                 Ok(v) => return json::ok(&v),
                 Err(e) => {
                     tracing::info!(target: "api", "CloudWatch.{op}: {}: {}", e.code, e.message);
@@ -227,7 +227,7 @@ fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &s
         }
         (Some(cloudwatch::api::VERSION), _) | (None, "monitoring") => (
             cloudwatch::api::NAMESPACE,
-            cloudwatch::api::handle(&stack.cloudwatch, action, &form.to_json(), now_ms())
+            cloudwatch::api::handle(&stack.cloudwatch, action, cloudwatch::api::Input::Query(form), now_ms())
                 .map(cloudwatch::api::for_query),
         ),
         (version, _) => {
@@ -267,7 +267,9 @@ async fn rpc_v2_cbor(
         ));
     }
     let result = cbor::parse_body(&body)
-        .and_then(|input| cloudwatch::api::handle(&stack.cloudwatch, &op, &input, now_ms()));
+        .and_then(|input| {
+        cloudwatch::api::handle(&stack.cloudwatch, &op, cloudwatch::api::Input::Json(&input), now_ms())
+    });
     match result {
         Ok(v) => cbor::ok(&v, cloudwatch::api::TIMESTAMPS),
         Err(e) => {
