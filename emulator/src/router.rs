@@ -227,8 +227,13 @@ fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &s
         }
         (Some(cloudwatch::api::VERSION), _) | (None, "monitoring") => (
             cloudwatch::api::NAMESPACE,
-            cloudwatch::api::handle(&stack.cloudwatch, action, cloudwatch::api::Input::Query(form), now_ms())
-                .map(cloudwatch::api::for_query),
+            cloudwatch::api::handle(
+                &stack.cloudwatch,
+                action,
+                cloudwatch::api::Input::Query(form),
+                now_ms(),
+            )
+            .map(cloudwatch::api::for_query),
         ),
         (version, _) => {
             return xml_error(
@@ -266,9 +271,13 @@ async fn rpc_v2_cbor(
             format!("service {service:?} is not served by the local stack over RPC v2 CBOR (CloudWatch, {} is)", cloudwatch::api::CBOR_SERVICE),
         ));
     }
-    let result = cbor::parse_body(&body)
-        .and_then(|input| {
-        cloudwatch::api::handle(&stack.cloudwatch, &op, cloudwatch::api::Input::Json(&input), now_ms())
+    let result = cbor::parse_body(&body).and_then(|input| {
+        cloudwatch::api::handle(
+            &stack.cloudwatch,
+            &op,
+            cloudwatch::api::Input::Json(&input),
+            now_ms(),
+        )
     });
     match result {
         Ok(v) => cbor::ok(&v, cloudwatch::api::TIMESTAMPS),

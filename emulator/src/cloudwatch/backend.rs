@@ -420,9 +420,22 @@ impl CloudWatch {
                 && q.end.is_none_or(|e| h.timestamp <= e)
         };
         let items = if q.ascending {
-            inner.history.iter().filter(matches).take(max).cloned().collect()
+            inner
+                .history
+                .iter()
+                .filter(matches)
+                .take(max)
+                .cloned()
+                .collect()
         } else {
-            inner.history.iter().rev().filter(matches).take(max).cloned().collect()
+            inner
+                .history
+                .iter()
+                .rev()
+                .filter(matches)
+                .take(max)
+                .cloned()
+                .collect()
         };
         Ok(items)
     }
@@ -557,14 +570,29 @@ fn check_spec(s: &AlarmSpec) -> CwResult<()> {
     if !s.metric.name.is_empty() {
         c.length("metricName", &s.metric.name, 1, 255);
     }
-    let names: Vec<&str> = s.metric.dimensions.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<&str> = s
+        .metric
+        .dimensions
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
     c.count("dimensions", &names, 30);
     for (i, (name, value)) in s.metric.dimensions.iter().enumerate() {
         c.length(&format!("dimensions.{}.member.name", i + 1), name, 1, 255);
-        c.length(&format!("dimensions.{}.member.value", i + 1), value, 1, 1024);
+        c.length(
+            &format!("dimensions.{}.member.value", i + 1),
+            value,
+            1,
+            1024,
+        );
     }
     c.range("period", s.period.into(), 1, i64::MAX);
-    c.range("evaluationPeriods", s.evaluation_periods.into(), 1, i64::MAX);
+    c.range(
+        "evaluationPeriods",
+        s.evaluation_periods.into(),
+        1,
+        i64::MAX,
+    );
     if let Some(m) = s.datapoints_to_alarm {
         c.range("datapointsToAlarm", m.into(), 1, i64::MAX);
     }

@@ -442,7 +442,9 @@ impl<'de> serde::Deserialize<'de> for RequestTimestamp {
                     return Ok(RequestTimestamp(n));
                 }
                 let t = humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).map_err(|e| {
-                    E::custom(format!("the value '{s}' is not a timestamp (ISO 8601): {e}"))
+                    E::custom(format!(
+                        "the value '{s}' is not a timestamp (ISO 8601): {e}"
+                    ))
                 })?;
                 Ok(RequestTimestamp(
                     t.duration_since(std::time::UNIX_EPOCH)
