@@ -693,6 +693,59 @@ mod tests {
         assert!(e.message.contains("Marker"), "{}", e.message);
     }
 
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Dated {
+        start: Option<RequestTimestamp>,
+        #[serde(default)]
+        windows: Vec<Window>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Window {
+        /// Required: serde's own `missing field` error.
+        end: RequestTimestamp,
+    }
+
+    #[test]
+    fn timestamps_are_iso_8601_or_epoch_seconds_and_their_errors_name_the_parameter() {
+        let read =
+            |pairs: &[(&str, &str)]| request::<Dated>(&form(pairs), TestError::ValidationError);
+        let d = read(&[
+            ("Start", "2023-11-14T22:13:20Z"),
+            ("Windows.member.1.End", "2023-11-14T22:13:20.250000Z"),
+            ("Windows.member.2.End", "1700000000"),
+        ])
+        .unwrap();
+        assert_eq!(d.start, Some(RequestTimestamp(1_700_000_000.0)));
+        assert_eq!(d.windows[0].end, RequestTimestamp(1_700_000_000.25));
+        assert_eq!(d.windows[1].end, RequestTimestamp(1_700_000_000.0));
+        // The JSON and CBOR bodies carry epoch numbers.
+        let d: Dated = serde_json::from_value(serde_json::json!({"Start": 1.5})).unwrap();
+        assert_eq!(d.start, Some(RequestTimestamp(1.5)));
+        let e = read(&[("Start", "yesterday")]).unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        assert!(
+            e.message
+                .starts_with("the parameter Start: the value 'yesterday' is not a timestamp"),
+            "{}",
+            e.message
+        );
+        let e = read(&[("Windows.member.1.Start", "2023-11-14T22:13:20Z")]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "The parameter Windows.member.1.Start is not recognized"
+        );
+        let e = read(&[("Windows", "")]).map(|d| d.windows.len()).unwrap();
+        assert_eq!(e, 0);
+        let e = read(&[("Windows.member.1", "")]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "the parameter Windows.member.1: missing field `End`"
+        );
+    }
+
     #[test]
     fn a_form_that_is_not_a_tree_is_malformed() {
         for pairs in [
