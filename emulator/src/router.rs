@@ -158,7 +158,7 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         // CloudWatch in JSON 1.0 (awsQueryCompatible): what botocore picks when its model
         // lists `json` beside `query` and `smithy-rpc-v2-cbor`.
         cloudwatch::api::CBOR_SERVICE => {
-            match cloudwatch::api::handle(&stack.cloudwatch, op, &input, now_ms()) {
+            match cloudwatch::api::handle(&stack.cloudwatch, op, cloudwatch::api::Input::Json(&input), now_ms()) {
                 Ok(v) => return json::ok(&v),
                 Err(e) => {
                     tracing::info!(target: "api", "CloudWatch.{op}: {}: {}", e.code, e.message);
@@ -227,8 +227,13 @@ fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &s
         }
         (Some(cloudwatch::api::VERSION), _) | (None, "monitoring") => (
             cloudwatch::api::NAMESPACE,
-            cloudwatch::api::handle(&stack.cloudwatch, action, &form.to_json(), now_ms())
-                .map(cloudwatch::api::for_query),
+            cloudwatch::api::handle(
+                &stack.cloudwatch,
+                action,
+                cloudwatch::api::Input::Query(form),
+                now_ms(),
+            )
+            .map(cloudwatch::api::for_query),
         ),
         (version, _) => {
             return xml_error(
@@ -266,8 +271,14 @@ async fn rpc_v2_cbor(
             format!("service {service:?} is not served by the local stack over RPC v2 CBOR (CloudWatch, {} is)", cloudwatch::api::CBOR_SERVICE),
         ));
     }
-    let result = cbor::parse_body(&body)
-        .and_then(|input| cloudwatch::api::handle(&stack.cloudwatch, &op, &input, now_ms()));
+    let result = cbor::parse_body(&body).and_then(|input| {
+        cloudwatch::api::handle(
+            &stack.cloudwatch,
+            &op,
+            cloudwatch::api::Input::Json(&input),
+            now_ms(),
+        )
+    });
     match result {
         Ok(v) => cbor::ok(&v, cloudwatch::api::TIMESTAMPS),
         Err(e) => {

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::codedeploy::model::{Deployment, GroupSettings};
 use crate::config::Config;
 use crate::ecs::model::{Service, Task};
+use crate::ecs::taskdef::Registered;
 use crate::names::Names;
 use deployer_models::time::now_secs as now;
 
@@ -22,8 +23,8 @@ use deployer_models::time::now_secs as now;
 pub(crate) struct World {
     #[serde(skip)]
     pub(crate) names: Names,
-    /// Registered task definitions, in registration order (full JSON as DescribeTaskDefinition returns it).
-    pub(crate) task_defs: Vec<Value>,
+    /// Registered task definitions, in registration order (as DescribeTaskDefinition answers them).
+    pub(crate) task_defs: Vec<Registered>,
     pub(crate) service: Service,
     /// Every task, by id (stopped ones are kept for DescribeTasks, the oldest pruned).
     pub(crate) tasks: BTreeMap<String, Task>,

@@ -21,7 +21,7 @@ for tool in podman runc curl python3 ldd flock; do
   command -v "$tool" >/dev/null || fail "$tool is missing: run bash scripts/setup (Debian packages podman runc uidmap)"
 done
 
-TARGET=x86_64-unknown-linux-gnu
+. scripts/lib/local-demo.sh
 COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' app/Cargo.toml | head -n 1)
 STOP_BOUND_SECS=5
@@ -43,33 +43,19 @@ trap 'exit 130' INT TERM
 
 echo "== static release build of demo (commit $COMMIT)"
 t0=$(date +%s)
-# A faster profile than the shipped image's (no LTO, 16 codegen units instead of fat LTO and
-# one, the demo crate's own code unoptimized): this check is about how the image runs (user,
-# health check, signals), not how fast;
-# the shipped profile is built and measured by bench/image-size.sh and the Dockerfile.
-# The flags and the target directory are the local CodeBuild's (emulator/src/codebuild/
-# standin.rs, build_demo) in the tests' shared build cache, so the tests' local builds reuse
-# this build of demo's dependencies instead of compiling them again.
-build_dir="${CARGO_TARGET_DIR:-target}/local-codebuild"
-# The local builds' lock (emulator/src/codebuild/standin.rs, BuiltDemo): a local build of
-# another checkout must not replace release/demo between this build and the copy below.
-mkdir -p "$build_dir"
-exec {build_lock}>"$build_dir/.deployer-local-build.lock"
-flock "$build_lock"
-DEMO_GIT_COMMIT="$COMMIT" RUSTFLAGS='-C target-feature=+crt-static' CARGO_TARGET_DIR="$build_dir" \
-  cargo build --release --locked --target "$TARGET" -p demo \
-    --config profile.release.lto=false --config profile.release.codegen-units=16 \
-    --config profile.release.incremental=true --config profile.release.package.demo.opt-level=0
-bin="$build_dir/$TARGET/release/demo"
+# A faster profile than the shipped image's (scripts/lib/local-demo.sh: no LTO, the demo
+# crate's own code unoptimized): this check is about how the image runs (user, health check,
+# signals), not how fast; the shipped profile is built and measured by bench/image-size.sh and
+# the Dockerfile. The flags and the target directory are the local CodeBuild's, in the tests'
+# shared build cache, so the tests' local builds reuse this build of demo's dependencies.
+mkdir -p "$work/builder/out"
+bin="$work/builder/out/demo"
+LOCAL_DEMO_COPY="$bin" local_demo_build "${CARGO_TARGET_DIR:-target}/local-codebuild" "$COMMIT"
 ldd "$bin" 2>&1 | grep -Eq "statically linked|not a dynamic executable" \
   || fail "$bin is not static: $(ldd "$bin" 2>&1 | head -n 3)"
 echo "built in $(( $(date +%s) - t0 )) s: $bin ($(stat -c %s "$bin") bytes, static)"
 
 echo "== podman build --target runtime (binary from the host, no pull)"
-mkdir -p "$work/builder/out"
-cp "$bin" "$work/builder/out/demo"
-flock --unlock "$build_lock"
-exec {build_lock}>&-
 image=localhost/demo:container-test
 t0=$(date +%s)
 "${PODMAN[@]}" build --quiet --pull=never --format docker --target runtime \

@@ -1,6 +1,8 @@
 //! A scripted [`Source`]: each poll returns the next snapshot of a script (then keeps the
-//! last), records when it was polled and which actions it was asked for.
+//! last), records when it was polled and which actions it was asked for. A script can be
+//! held on its first snapshot until the test has seen it ([`Fake::held`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -17,6 +19,8 @@ pub struct Log {
 
 pub struct Fake {
     script: Vec<Snapshot>,
+    /// While set, every poll answers the first snapshot.
+    held: AtomicBool,
     pub log: Arc<Mutex<Log>>,
 }
 
@@ -24,8 +28,23 @@ impl Fake {
     pub fn new(script: Vec<Snapshot>) -> Arc<Fake> {
         Arc::new(Fake {
             script,
+            held: AtomicBool::new(false),
             log: Arc::default(),
         })
+    }
+
+    /// A script that stays on its first snapshot until [`Fake::release`]: for a test that
+    /// must see that snapshot on the page, however late the browser starts (a script that
+    /// moves on at every poll can be past it before the page's first render).
+    pub fn held(script: Vec<Snapshot>) -> Arc<Fake> {
+        let fake = Fake::new(script);
+        fake.held.store(true, Ordering::SeqCst);
+        fake
+    }
+
+    /// The next polls go on with the script.
+    pub fn release(&self) {
+        self.held.store(false, Ordering::SeqCst);
     }
 
     pub fn polls(&self) -> Vec<Instant> {
@@ -42,7 +61,11 @@ impl Source for Fake {
         Box::pin(async move {
             let mut log = self.log.lock().unwrap();
             log.polls.push(Instant::now());
-            let i = (log.polls.len() - 1).min(self.script.len() - 1);
+            let i = if self.held.load(Ordering::SeqCst) {
+                0
+            } else {
+                (log.polls.len() - 1).min(self.script.len() - 1)
+            };
             let mut s = self.script[i].clone();
             s.taken_at_ms = deployer::dashboard::snapshot::now_ms();
             Ok(s)

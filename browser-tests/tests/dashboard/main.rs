@@ -367,13 +367,14 @@ fn stopped_by_the_hook() -> Snapshot {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_shows_the_release_guards_and_their_text_stays_text() {
-    let source = Fake::new(vec![idle(), stopped_by_the_hook()]);
+    // Held on the first snapshot until the page has shown it: a browser that starts late
+    // (a loaded machine) would else first render the second one.
+    let source = Fake::held(vec![idle(), stopped_by_the_hook()]);
     let dash = dashboard::start(opts(false), source.clone()).await.unwrap();
     let chrome = Chromium::start().await;
     let page = chrome.open(&dash.url).await;
 
-    // Before: a release that succeeded says nothing of a guard (read in one evaluation: the
-    // next snapshot may come at any time).
+    // Before: a release that succeeded says nothing of a guard (read in one evaluation).
     wait_for(
         &page,
         "`${document.querySelector('#outcome').dataset.status} ${document.querySelector('#stopped-by').hidden}`",
@@ -381,6 +382,7 @@ async fn page_shows_the_release_guards_and_their_text_stays_text() {
         |v| v == "Succeeded true",
     )
     .await;
+    source.release();
     let stopped = wait_for(
         &page,
         "document.querySelector('#stopped-by').textContent",

@@ -5,6 +5,7 @@
 
 mod buildspec_cache;
 mod cli;
+mod cloudwatch_query;
 mod consistency;
 mod day2;
 mod docs;

@@ -11,12 +11,17 @@ use serde_json::{json, Value};
 
 use super::engine::{self, Comparison, Missing, Rule, StateValue, Statistic};
 use crate::wire::error::{AwsError, ErrorCode};
+use crate::wire::validation::Constraints;
 
 /// CloudWatch's error codes (the query-protocol codes botocore's model names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 pub(crate) enum CwCode {
+    /// AWS's model validation (`1 validation error detected: ...`), and the query
+    /// protocol's refusal of a parameter it does not know or a value that does not parse.
+    ValidationError,
     ResourceNotFound,
     InvalidParameterValue,
+    InvalidNextToken,
     MissingParameter,
     InvalidParameterCombination,
     InvalidFormat,
@@ -123,8 +128,35 @@ pub(crate) struct AlarmQuery {
     pub(crate) names: Vec<String>,
     pub(crate) prefix: Option<String>,
     pub(crate) state: Option<StateValue>,
+    /// Alarms with an action (OK, ALARM or INSUFFICIENT_DATA) that starts with it.
+    pub(crate) action_prefix: Option<String>,
+    /// The children of a composite alarm: none here (composite alarms are not served).
+    pub(crate) children_of: Option<String>,
+    /// The composite alarms an alarm is part of: none here.
+    pub(crate) parents_of: Option<String>,
     pub(crate) max_records: Option<u32>,
     pub(crate) next_token: Option<String>,
+}
+
+/// DescribeAlarmHistory's filters.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HistoryQuery {
+    pub(crate) name: Option<String>,
+    /// One contributor of a multi-time-series alarm: none here (PromQL alarms are not
+    /// served), so its history is empty.
+    pub(crate) contributor: Option<String>,
+    /// Whether AlarmTypes asks for metric alarms (the only ones served).
+    pub(crate) metric_alarms: bool,
+    /// HistoryItemType.
+    pub(crate) kind: Option<String>,
+    /// Epoch seconds, inclusive.
+    pub(crate) start: Option<f64>,
+    pub(crate) end: Option<f64>,
+    pub(crate) max_records: Option<u32>,
+    /// No token is ever given out: any is InvalidNextToken.
+    pub(crate) next_token: Option<String>,
+    /// ScanBy TimestampAscending: oldest first (newest first by default).
+    pub(crate) ascending: bool,
 }
 
 #[derive(Debug, Default)]
@@ -247,19 +279,45 @@ impl CloudWatch {
                 "AlarmNamePrefix and AlarmNames are mutually exclusive.",
             ));
         }
-        let max = match q.max_records {
-            None => MAX_RECORDS,
-            Some(n @ 1..=100) => n as usize,
-            Some(n) => {
-                return Err(invalid(format!(
-                    "1 validation error detected: Value '{n}' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100"
-                )))
+        let mut c = Constraints::default();
+        c.count("alarmNames", &q.names, 100);
+        if let Some(p) = &q.prefix {
+            c.length("alarmNamePrefix", p, 1, 255);
+        }
+        for (member, name) in [
+            ("childrenOfAlarmName", &q.children_of),
+            ("parentsOfAlarmName", &q.parents_of),
+        ] {
+            if let Some(n) = name {
+                c.length(member, n, 1, 255);
             }
-        };
+        }
+        if let Some(p) = &q.action_prefix {
+            c.length("actionPrefix", p, 1, 1024);
+        }
+        if let Some(n) = q.max_records {
+            c.range("maxRecords", n.into(), 1, MAX_RECORDS as i64);
+        }
+        c.check(CwCode::ValidationError)?;
+        let max = q.max_records.map_or(MAX_RECORDS, |n| n as usize);
+        if q.children_of.is_some() || q.parents_of.is_some() {
+            // Only a composite alarm has children or is a parent, and none is served.
+            return Ok((Vec::new(), None));
+        }
         let inner = self.lock();
         let after = q.next_token.as_deref();
         let mut matching = inner.alarms.values().filter(|a| {
+            let s = &a.spec;
+            let actions = || {
+                s.ok_actions
+                    .iter()
+                    .chain(&s.alarm_actions)
+                    .chain(&s.insufficient_data_actions)
+            };
             (q.names.is_empty() || q.names.contains(&a.spec.name))
+                && q.action_prefix
+                    .as_deref()
+                    .is_none_or(|p| actions().any(|x| x.starts_with(p)))
                 && q.prefix
                     .as_deref()
                     .is_none_or(|p| a.spec.name.starts_with(p))
@@ -330,28 +388,56 @@ impl CloudWatch {
         ))
     }
 
-    /// DescribeAlarmHistory: newest first.
-    pub(crate) fn history(
-        &self,
-        name: Option<&str>,
-        kind: Option<&str>,
-        start: Option<f64>,
-        end: Option<f64>,
-        max: usize,
-    ) -> Vec<HistoryItem> {
-        self.lock()
-            .history
-            .iter()
-            .rev()
-            .filter(|h| {
-                name.is_none_or(|n| h.alarm_name == n)
-                    && kind.is_none_or(|k| h.kind == k)
-                    && start.is_none_or(|s| h.timestamp >= s)
-                    && end.is_none_or(|e| h.timestamp <= e)
-            })
-            .take(max)
-            .cloned()
-            .collect()
+    /// DescribeAlarmHistory: newest first (oldest first when `ascending`), at most
+    /// `max_records` (100 by default) items.
+    pub(crate) fn history(&self, q: &HistoryQuery) -> CwResult<Vec<HistoryItem>> {
+        let mut c = Constraints::default();
+        if let Some(n) = &q.name {
+            c.length("alarmName", n, 1, 255);
+        }
+        if let Some(id) = &q.contributor {
+            c.length("alarmContributorId", id, 1, 16);
+        }
+        if let Some(n) = q.max_records {
+            c.range("maxRecords", n.into(), 1, 100);
+        }
+        c.check(CwCode::ValidationError)?;
+        if let Some(t) = &q.next_token {
+            return Err(AwsError::new(
+                CwCode::InvalidNextToken,
+                format!("The NextToken {t} is not one this stack gave out (its alarm history has no pages)."),
+            ));
+        }
+        if q.contributor.is_some() || !q.metric_alarms {
+            return Ok(Vec::new());
+        }
+        let max = q.max_records.map_or(100, |n| n as usize);
+        let inner = self.lock();
+        let matches = |h: &&HistoryItem| {
+            q.name.as_deref().is_none_or(|n| h.alarm_name == n)
+                && q.kind.as_deref().is_none_or(|k| h.kind == k)
+                && q.start.is_none_or(|s| h.timestamp >= s)
+                && q.end.is_none_or(|e| h.timestamp <= e)
+        };
+        let items = if q.ascending {
+            inner
+                .history
+                .iter()
+                .filter(matches)
+                .take(max)
+                .cloned()
+                .collect()
+        } else {
+            inner
+                .history
+                .iter()
+                .rev()
+                .filter(matches)
+                .take(max)
+                .cloned()
+                .collect()
+        };
+        Ok(items)
     }
 
     /// The names among `names` whose alarm is in ALARM (what CodeDeploy polls).
@@ -469,12 +555,48 @@ fn push_history(history: &mut Vec<HistoryItem>, item: HistoryItem) {
 
 /// PutMetricAlarm's checks beyond the request's types (the API reference's constraints).
 fn check_spec(s: &AlarmSpec) -> CwResult<()> {
-    if s.name.is_empty() || s.name.chars().count() > 255 {
-        return Err(invalid(format!(
-            "1 validation error detected: Value '{}' at 'alarmName' failed to satisfy constraint: Member must have length between 1 and 255",
-            s.name
-        )));
+    // botocore's input shape first (AWS's model validation), then the API reference's rules.
+    let mut c = Constraints::default();
+    c.length("alarmName", &s.name, 1, 255);
+    if let Some(d) = &s.description {
+        c.length("alarmDescription", d, 0, 1024);
     }
+    c.count("oKActions", &s.ok_actions, 5);
+    c.count("alarmActions", &s.alarm_actions, 5);
+    c.count("insufficientDataActions", &s.insufficient_data_actions, 5);
+    if !s.metric.namespace.is_empty() {
+        c.length("namespace", &s.metric.namespace, 1, 255);
+    }
+    if !s.metric.name.is_empty() {
+        c.length("metricName", &s.metric.name, 1, 255);
+    }
+    let names: Vec<&str> = s
+        .metric
+        .dimensions
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    c.count("dimensions", &names, 30);
+    for (i, (name, value)) in s.metric.dimensions.iter().enumerate() {
+        c.length(&format!("dimensions.{}.member.name", i + 1), name, 1, 255);
+        c.length(
+            &format!("dimensions.{}.member.value", i + 1),
+            value,
+            1,
+            1024,
+        );
+    }
+    c.range("period", s.period.into(), 1, i64::MAX);
+    c.range(
+        "evaluationPeriods",
+        s.evaluation_periods.into(),
+        1,
+        i64::MAX,
+    );
+    if let Some(m) = s.datapoints_to_alarm {
+        c.range("datapointsToAlarm", m.into(), 1, i64::MAX);
+    }
+    c.check(CwCode::ValidationError)?;
     if s.metric.namespace.is_empty() {
         return Err(missing("Namespace"));
     }
@@ -491,13 +613,8 @@ fn check_spec(s: &AlarmSpec) -> CwResult<()> {
             s.period
         )));
     }
-    if s.evaluation_periods == 0 {
-        return Err(invalid(
-            "1 validation error detected: Value '0' at 'evaluationPeriods' failed to satisfy constraint: Member must have value greater than or equal to 1",
-        ));
-    }
     if let Some(m) = s.datapoints_to_alarm {
-        if m == 0 || m > s.evaluation_periods {
+        if m > s.evaluation_periods {
             return Err(invalid(format!(
                 "DatapointsToAlarm ({m}) must be between 1 and EvaluationPeriods ({}).",
                 s.evaluation_periods
@@ -580,9 +697,25 @@ mod tests {
         );
         let t = cw.evaluate(T0 + 3100);
         assert_eq!(t[0].to, StateValue::Ok);
-        let h = cw.history(Some("demo-http-5xx"), Some("StateUpdate"), None, None, 10);
+        let q = HistoryQuery {
+            name: Some("demo-http-5xx".into()),
+            kind: Some("StateUpdate".into()),
+            metric_alarms: true,
+            max_records: Some(10),
+            ..Default::default()
+        };
+        let h = cw.history(&q).unwrap();
         assert_eq!(h[0].summary, "Alarm updated from ALARM to OK");
         assert_eq!(h.len(), 3);
+        let oldest = cw
+            .history(&HistoryQuery {
+                ascending: true,
+                ..q.clone()
+            })
+            .unwrap();
+        assert_eq!(oldest.len(), 3);
+        assert_eq!(oldest[2], h[0], "oldest first when ascending");
+        assert_ne!(oldest[0], h[0]);
     }
 
     #[test]
@@ -627,6 +760,38 @@ mod tests {
             cw.put_metric_alarm(s, T0).unwrap_err().code_str(),
             "MissingParameter"
         );
+        // botocore's input shape, as AWS's model validation answers it.
+        let mut s = spec("a");
+        s.evaluation_periods = 0;
+        s.alarm_actions = (0..6).map(|i| format!("arn:{i}")).collect();
+        let e = cw.put_metric_alarm(s, T0).unwrap_err();
+        assert_eq!(e.code_str(), "ValidationError");
+        assert!(
+            e.message.starts_with("2 validation errors detected: ")
+                && e.message.contains("at 'alarmActions' failed to satisfy constraint: Member must have length less than or equal to 5")
+                && e.message.contains("Value '0' at 'evaluationPeriods'"),
+            "{}",
+            e.message
+        );
+        let mut s = spec(&"x".repeat(256));
+        s.metric.dimensions = vec![("Service".into(), String::new())];
+        let e = cw.put_metric_alarm(s, T0).unwrap_err();
+        assert!(
+            e.message.contains("at 'alarmName'")
+                && e.message.contains("at 'dimensions.1.member.value'"),
+            "{}",
+            e.message
+        );
+        let e = cw
+            .describe_alarms(&AlarmQuery {
+                max_records: Some(101),
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert_eq!(
+            (e.code_str(), e.message.as_str()),
+            ("ValidationError", "1 validation error detected: Value '101' at 'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100")
+        );
         assert!(cw
             .describe_alarms(&AlarmQuery::default())
             .unwrap()
@@ -665,5 +830,76 @@ mod tests {
             cw.describe_alarms(&AlarmQuery::default()).unwrap().0.len(),
             2
         );
+    }
+
+    #[test]
+    fn describe_by_action_prefix_and_composite_relations() {
+        let cw = CloudWatch::new("us-east-1", "000000000000", Duration::from_secs(1));
+        let mut s = spec("paged");
+        s.ok_actions = vec!["arn:aws:sns:us-east-1:000000000000:ok".into()];
+        cw.put_metric_alarm(s, T0).unwrap();
+        cw.put_metric_alarm(spec("quiet"), T0).unwrap();
+        let names = |q: AlarmQuery| -> Vec<String> {
+            let (page, _) = cw.describe_alarms(&q).unwrap();
+            page.into_iter().map(|a| a.spec.name).collect()
+        };
+        assert_eq!(
+            names(AlarmQuery {
+                action_prefix: Some("arn:aws:sns:us-east-1:000000000000:".into()),
+                ..Default::default()
+            }),
+            ["paged"]
+        );
+        assert_eq!(names(AlarmQuery::default()), ["paged", "quiet"]);
+        // No composite alarm is served: nothing has children or composite parents.
+        for q in [
+            AlarmQuery {
+                children_of: Some("paged".into()),
+                ..Default::default()
+            },
+            AlarmQuery {
+                parents_of: Some("paged".into()),
+                ..Default::default()
+            },
+        ] {
+            assert!(names(q).is_empty());
+        }
+    }
+
+    #[test]
+    fn history_refuses_tokens_it_never_gave_and_has_no_contributors() {
+        let cw = CloudWatch::new("us-east-1", "000000000000", Duration::from_secs(1));
+        cw.put_metric_alarm(spec("a"), T0).unwrap();
+        let all = HistoryQuery {
+            metric_alarms: true,
+            ..Default::default()
+        };
+        assert_eq!(cw.history(&all).unwrap().len(), 1);
+        let e = cw
+            .history(&HistoryQuery {
+                next_token: Some("t".into()),
+                ..all.clone()
+            })
+            .unwrap_err();
+        assert_eq!(e.code_str(), "InvalidNextToken");
+        let e = cw
+            .history(&HistoryQuery {
+                max_records: Some(0),
+                ..all.clone()
+            })
+            .unwrap_err();
+        assert_eq!(e.code_str(), "ValidationError");
+        for q in [
+            HistoryQuery {
+                contributor: Some("c1".into()),
+                ..all.clone()
+            },
+            HistoryQuery {
+                metric_alarms: false,
+                ..all.clone()
+            },
+        ] {
+            assert!(cw.history(&q).unwrap().is_empty());
+        }
     }
 }

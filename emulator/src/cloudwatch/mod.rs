@@ -9,12 +9,17 @@
 //! (`aws_cloudwatch_metric_alarm.http_5xx`: `demo-http-5xx`, Sum of `demo/service`
 //! `Http5xx` over 60 s, 1 of 1 period at or above 5, missing data not breaching).
 //!
-//! Served in both protocols its clients use ([`api`], answering with the serde types of
+//! Served in the three protocols its clients use (query, JSON 1.0, RPC v2 CBOR: [`api`],
+//! every request read into one serde type per operation, answering with the serde types of
 //! [`shapes`], botocore's output shapes): PutMetricAlarm, DescribeAlarms, DeleteAlarms,
 //! SetAlarmState, DescribeAlarmHistory.
 //!
 //! Differences from AWS, on purpose: only metric alarms on one metric with a plain
-//! statistic (no metric math, percentiles, anomaly detection or composite alarms); alarm
+//! statistic (no metric math, percentiles, anomaly detection, PromQL or composite alarms:
+//! their members are read and refused as not served; DescribeAlarms' ChildrenOfAlarmName
+//! and ParentsOfAlarmName find nothing, as no composite alarm exists); an alarm's Tags are
+//! read and not kept (no tagging operation is served); DescribeAlarmHistory answers one
+//! page (MaxRecords items, 100 by default) and gives out no NextToken; alarm
 //! actions are kept and shown but never run (no SNS, no EC2 actions); a period is
 //! evaluated once it has ended and a tenth of a period more has passed (AWS waits for its
 //! own ingestion delay); with `TreatMissingData` `missing` only the alarm's own periods

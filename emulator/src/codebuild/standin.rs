@@ -19,9 +19,9 @@
 //! dependencies): the local pipeline, `deployer local push` and the tests that build
 //! commits wait on that. Like the
 //! Dockerfile's it is static (`crt-static`, the host's Linux target named explicitly),
-//! with the exact flags of the container check (`scripts/checks/container.sh`), which
-//! builds into the same directory when it is the tests' one: one release build of demo's
-//! dependencies serves both. The binary is the same code at the same commit.
+//! with the exact flags of `scripts/lib/local-demo.sh` (the container check's build and
+//! the tests' stacks' demo, `scripts/test`), which builds into the same directory when it is
+//! the tests' one: one release build of demo's dependencies serves all of them. The binary is the same code at the same commit.
 //!
 //! Each stand-in is a two-line script on the build's PATH that runs
 //! `deployer local stand-in docker|aws ...` with its settings in `DEPLOYER_STANDIN_*`.

@@ -675,27 +675,16 @@ fn check_appspec(w: &World, content: &str, appspec: &AppSpec) -> Result<(), Stri
     let Some(td) = w.resolve_task_def(td_ref) else {
         return Ok(());
     };
-    let containers = td["containerDefinitions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let containers = &td.container_definitions;
     if let Some(name) = &appspec.container_name {
-        let Some(c) = containers.iter().find(|c| c["name"].as_str() == Some(name)) else {
-            let names: Vec<&str> = containers
-                .iter()
-                .filter_map(|c| c["name"].as_str())
-                .collect();
+        let Some(c) = containers.iter().find(|c| c.name == *name) else {
+            let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
             return Err(format!(
                 "Resources[0].Properties.LoadBalancerInfo.ContainerName is {name:?}: the task definition {td_ref} has no such container (it has {names:?})"
             ));
         };
         if let Some(port) = appspec.container_port {
-            let ports: Vec<u64> = c["portMappings"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| m["containerPort"].as_u64())
-                .collect();
+            let ports = c.container_ports();
             if !ports.contains(&port) {
                 return Err(format!(
                     "Resources[0].Properties.LoadBalancerInfo.ContainerPort is {port}: container {name:?} of {td_ref} maps no such port (its containerPorts: {ports:?})"

@@ -297,7 +297,7 @@ fn check_revision(w: &World, id: &str) -> Result<String, String> {
         )),
         Some(td) => {
             launch_of(td).map_err(|e| format!("task definition {requested}: {e}"))?;
-            td["taskDefinitionArn"].as_str().unwrap_or_default().to_string()
+            td.task_definition_arn.clone()
         }
     };
     if let Some(name) = appspec
@@ -732,10 +732,11 @@ mod tests {
                 }))
                 .expect("valid task definition");
             }
-            let td = w.resolve_task_def("demo:1").expect("registered")["taskDefinitionArn"]
-                .as_str()
-                .expect("arn")
-                .to_string();
+            let td = w
+                .resolve_task_def("demo:1")
+                .expect("registered")
+                .task_definition_arn
+                .clone();
             w.create_task_set(&td, 0, None, true)
         };
         Fake::start_tasks(&p, &original).expect("fake tasks start");

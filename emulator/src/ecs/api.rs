@@ -1,21 +1,31 @@
-//! The ECS API: parses requests, shapes answers as the ECS JSON 1.1 API does (the
-//! operations the deployer and `aws ecs deploy` call), and maps them onto [`super::backend`].
+//! The ECS API: the operations the deployer and `aws ecs deploy` call, as the ECS JSON 1.1
+//! API answers them. Each one reads its typed request, makes one call of
+//! [`super::backend`] (RunTask and StopTask: of [`crate::runtime::tasks`], which starts or
+//! stops the processes after the backend's checks) and writes the typed answer of
+//! [`super::shapes`]; the rules and refusals are the backend's.
 
 use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::backend;
-use super::model::{StopCode, Task as TaskRecord};
+use super::backend::{self, Described, ListTaskDefinitions, ListTasks, Paging};
 use super::shapes::*;
-use super::Error;
-use crate::names::{CLUSTER, CONTAINER, SERVICE};
 use crate::runtime::stack::Stack;
-use crate::wire::error::required;
+use crate::runtime::tasks;
 use crate::wire::error::{ApiError, Common};
 use crate::wire::json::{answer, request, ApiResult};
+
+/// RegisterTaskDefinitionRequest: the tags, and the task definition's members, which the
+/// backend checks and keeps as given (so a member it does not read is answered back).
+#[derive(Debug, Default, Deserialize)]
+struct RegisterTaskDefinitionRequest {
+    #[serde(default)]
+    tags: Vec<Tag>,
+    #[serde(flatten)]
+    task_definition: Map<String, Value>,
+}
 
 /// DescribeTaskDefinitionRequest.
 #[derive(Debug, Default, Deserialize)]
@@ -82,7 +92,7 @@ struct RunTaskRequest {
     cluster: Option<String>,
     task_definition: Option<String>,
     count: Option<i64>,
-    overrides: Option<crate::ecs::placement::TaskOverride>,
+    overrides: Option<super::placement::TaskOverride>,
 }
 
 /// StopTaskRequest.
@@ -125,45 +135,77 @@ struct DescribeTaskSetsRequest {
     task_sets: Vec<String>,
 }
 
+/// One operation: the typed request, one call, the typed answer.
 pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     match op {
         "RegisterTaskDefinition" => {
-            let mut td = input.clone();
-            let tags = td.as_object_mut().and_then(|o| o.remove("tags"));
-            let tags: Vec<Tag> = match tags {
-                Some(t) => request(&t)?,
-                None => Vec::new(),
-            };
+            let r: RegisterTaskDefinitionRequest = request(input)?;
             let mut w = stack.world();
-            let arn = w.register_task_definition(td)?;
-            let td = w.task_def(&arn).cloned().unwrap_or(Value::Null);
+            let td = w.register(Value::Object(r.task_definition))?;
             answer(TaskDefinitionResponse {
-                task_definition: td,
-                tags,
+                task_definition: td.clone(),
+                tags: r.tags,
             })
         }
         "DescribeTaskDefinition" => {
-            let req: DescribeTaskDefinitionRequest = request(input)?;
-            let r = required(
-                req.task_definition.as_deref(),
-                "taskDefinition",
-                Error::ClientException,
-            )?;
+            let r: DescribeTaskDefinitionRequest = request(input)?;
             let w = stack.world();
-            let td = w.resolve_task_def(r).ok_or_else(|| {
-                ApiError::new(
-                    Error::ClientException,
-                    "Unable to describe task definition.",
-                )
-            })?;
+            let td = w.describe_task_definition(r.task_definition.as_deref())?;
             answer(TaskDefinitionResponse {
                 task_definition: td.clone(),
                 tags: Vec::new(),
             })
         }
-        "ListTaskDefinitions" => list_task_definitions(stack, input),
-        "DescribeServices" => describe_services(stack, input),
-        "UpdateService" => update_service(stack, input),
+        "ListTaskDefinitions" => {
+            let r: ListTaskDefinitionsRequest = request(input)?;
+            let page = stack.world().list_task_definitions(&ListTaskDefinitions {
+                family_prefix: r.family_prefix.as_deref(),
+                status: r.status.as_deref(),
+                sort: r.sort.as_deref(),
+                paging: Paging {
+                    next_token: r.next_token.as_deref(),
+                    max_results: r.max_results,
+                },
+            })?;
+            answer(ListTaskDefinitionsResponse {
+                task_definition_arns: page.items,
+                next_token: page.next_token,
+            })
+        }
+        "DescribeServices" => {
+            let r: DescribeServicesRequest = request(input)?;
+            let w = stack.world();
+            let mut services = Vec::new();
+            let mut failures = Vec::new();
+            for d in w.describe_services(r.cluster.as_deref(), &r.services)? {
+                match d {
+                    Described::Service => services.push(Service::of(&w)),
+                    Described::Missing(arn) => failures.push(Failure::missing(arn)),
+                }
+            }
+            answer(DescribeServicesResponse { services, failures })
+        }
+        "UpdateService" => {
+            let r: UpdateServiceRequest = request(input)?;
+            let req = backend::UpdateService {
+                cluster: r.cluster,
+                service: r.service,
+                desired_count: r.desired_count,
+                code_deploy_owned: [
+                    ("taskDefinition", r.task_definition.is_some()),
+                    ("networkConfiguration", r.network_configuration.is_some()),
+                    ("loadBalancers", r.load_balancers.is_some()),
+                    ("platformVersion", r.platform_version.is_some()),
+                ]
+                .into_iter()
+                .find_map(|(key, given)| given.then_some(key)),
+            };
+            let mut w = stack.world();
+            w.update_service(&req)?;
+            answer(UpdateServiceResponse {
+                service: Service::of(&w),
+            })
+        }
         "DescribeClusters" => answer(DescribeClustersResponse {
             clusters: vec![Cluster::of(&stack.world())],
             failures: Vec::new(),
@@ -176,27 +218,86 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
             })
         }
         "ListServices" => {
-            check_cluster(stack, request::<ClusterRequest>(input)?.cluster)?;
+            let r: ClusterRequest = request(input)?;
             answer(ListServicesResponse {
-                service_arns: vec![stack.names().service_arn()],
+                service_arns: stack.world().list_services(r.cluster.as_deref())?,
             })
         }
-        "ListTasks" => list_tasks(stack, input),
-        "RunTask" => run_task(stack, input),
-        "StopTask" => stop_task(stack, input),
-        "DescribeTasks" => describe_tasks(stack, input),
-        "DescribeTaskSets" => {
-            let req: DescribeTaskSetsRequest = request(input)?;
-            check_cluster(stack, req.cluster)?;
+        "ListTasks" => {
+            let r: ListTasksRequest = request(input)?;
+            let page = stack.world().list_tasks(&ListTasks {
+                cluster: r.cluster.as_deref(),
+                service_name: r.service_name.as_deref(),
+                desired_status: r.desired_status.as_deref(),
+                started_by: r.started_by.as_deref(),
+                family: r.family.as_deref(),
+                paging: Paging {
+                    next_token: r.next_token.as_deref(),
+                    max_results: r.max_results,
+                },
+            })?;
+            answer(ListTasksResponse {
+                task_arns: page.items,
+                next_token: page.next_token,
+            })
+        }
+        // RunTask: `count` one-off tasks of a task definition (`family`, `family:rev` or
+        // ARN), with `overrides.containerOverrides` (command, environment) for `demo`.
+        "RunTask" => {
+            let r: RunTaskRequest = request(input)?;
+            let ids = tasks::run_tasks(
+                stack,
+                &backend::RunTask {
+                    cluster: r.cluster.as_deref(),
+                    task_definition: r.task_definition.as_deref(),
+                    count: r.count,
+                    overrides: r.overrides.as_ref(),
+                },
+            )?;
             let w = stack.world();
-            let wanted = req.task_sets;
+            answer(TasksResponse {
+                tasks: ids
+                    .iter()
+                    .filter_map(|id| w.tasks.get(id))
+                    .map(|t| Task::of(&w, t))
+                    .collect(),
+                failures: Vec::new(),
+            })
+        }
+        // StopTask: a service task is replaced by the scheduler; a one-off one just stops.
+        "StopTask" => {
+            let r: StopTaskRequest = request(input)?;
+            let t = tasks::stop_requested(
+                stack,
+                &backend::StopTask {
+                    cluster: r.cluster.as_deref(),
+                    task: r.task.as_deref(),
+                    reason: r.reason.as_deref(),
+                },
+            )?;
+            answer(StopTaskResponse {
+                task: Task::of(&stack.world(), &t),
+            })
+        }
+        "DescribeTasks" => {
+            let r: DescribeTasksRequest = request(input)?;
+            let w = stack.world();
+            let mut tasks = Vec::new();
+            let mut failures = Vec::new();
+            for found in w.describe_tasks(r.cluster.as_deref(), &r.tasks)? {
+                match found {
+                    Ok(t) => tasks.push(Task::of(&w, t)),
+                    Err(missing) => failures.push(Failure::missing(missing.to_string())),
+                }
+            }
+            answer(TasksResponse { tasks, failures })
+        }
+        "DescribeTaskSets" => {
+            let r: DescribeTaskSetsRequest = request(input)?;
+            let w = stack.world();
             let task_sets = w
-                .service
-                .task_sets
-                .iter()
-                .filter(|ts| {
-                    wanted.is_empty() || wanted.iter().any(|x| *x == ts.id || *x == ts.arn)
-                })
+                .describe_task_sets(r.cluster.as_deref(), &r.task_sets)?
+                .into_iter()
                 .map(|ts| TaskSet::of(&w, ts))
                 .collect();
             answer(DescribeTaskSetsResponse {
@@ -211,283 +312,6 @@ pub(crate) fn handle(stack: &Arc<Stack>, op: &str, input: &Value) -> ApiResult {
     }
 }
 
-fn list_task_definitions(stack: &Stack, input: &Value) -> ApiResult {
-    let req: ListTaskDefinitionsRequest = request(input)?;
-    let prefix = req.family_prefix.as_deref();
-    let status = req.status.as_deref().unwrap_or("ACTIVE");
-    if !matches!(status, "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS") {
-        return Err(ApiError::new(
-            Error::InvalidParameterException,
-            format!("status {status:?} is not valid"),
-        ));
-    }
-    let desc = match req.sort.as_deref() {
-        None | Some("ASC") => false,
-        Some("DESC") => true,
-        Some(other) => {
-            return Err(ApiError::new(
-                Error::InvalidParameterException,
-                format!("sort {other:?} is not ASC or DESC"),
-            ))
-        }
-    };
-    let w = stack.world();
-    let mut arns: Vec<String> = w
-        .task_defs
-        .iter()
-        .filter(|t| t["status"].as_str() == Some(status))
-        .filter(|t| prefix.is_none_or(|p| t["family"].as_str().is_some_and(|f| f.starts_with(p))))
-        .filter_map(|t| t["taskDefinitionArn"].as_str().map(String::from))
-        .collect();
-    if desc {
-        arns.reverse();
-    }
-    let (task_definition_arns, next_token) =
-        paginate(arns, req.next_token.as_deref(), req.max_results)?;
-    answer(ListTaskDefinitionsResponse {
-        task_definition_arns,
-        next_token,
-    })
-}
-
-/// A page of `items` and the next page's token: `nextToken` is the index of the next
-/// item; `maxResults` defaults to 100.
-fn paginate(
-    items: Vec<String>,
-    next_token: Option<&str>,
-    max_results: Option<i64>,
-) -> Result<(Vec<String>, Option<String>), ApiError> {
-    let start = match next_token {
-        Some(t) => t.parse::<usize>().map_err(|_| {
-            ApiError::new(
-                Error::InvalidParameterException,
-                format!("nextToken {t:?} is not valid"),
-            )
-        })?,
-        None => 0,
-    };
-    let max = max_results.unwrap_or(100).clamp(1, 100) as usize;
-    let next = (start + max < items.len()).then(|| (start + max).to_string());
-    let page = items.into_iter().skip(start).take(max).collect();
-    Ok((page, next))
-}
-
-fn check_cluster(stack: &Stack, cluster: Option<String>) -> Result<(), ApiError> {
-    Ok(backend::check_cluster(&stack.names(), cluster.as_deref())?)
-}
-
-fn describe_services(stack: &Stack, input: &Value) -> ApiResult {
-    let req: DescribeServicesRequest = request(input)?;
-    check_cluster(stack, req.cluster)?;
-    let wanted = req.services;
-    if wanted.is_empty() {
-        return Err(ApiError::new(
-            Error::InvalidParameterException,
-            "Services cannot be empty.",
-        ));
-    }
-    let w = stack.world();
-    let arn = w.names.service_arn();
-    let mut services = Vec::new();
-    let mut failures = Vec::new();
-    for s in wanted {
-        if s == SERVICE || s == arn {
-            services.push(Service::of(&w));
-        } else {
-            let farn = if s.starts_with("arn:") {
-                s.clone()
-            } else {
-                w.names.arn("ecs", &format!("service/{CLUSTER}/{s}"))
-            };
-            failures.push(Failure::missing(farn));
-        }
-    }
-    answer(DescribeServicesResponse { services, failures })
-}
-
-/// UpdateService (the rules are the backend's).
-fn update_service(stack: &Stack, input: &Value) -> ApiResult {
-    let r: UpdateServiceRequest = request(input)?;
-    check_cluster(stack, r.cluster)?;
-    let req = backend::UpdateService {
-        service: r.service,
-        desired_count: r.desired_count,
-        code_deploy_owned: [
-            ("taskDefinition", r.task_definition.is_some()),
-            ("networkConfiguration", r.network_configuration.is_some()),
-            ("loadBalancers", r.load_balancers.is_some()),
-            ("platformVersion", r.platform_version.is_some()),
-        ]
-        .into_iter()
-        .find_map(|(key, given)| given.then_some(key)),
-    };
-    let mut w = stack.world();
-    w.update_service(&req)?;
-    answer(UpdateServiceResponse {
-        service: Service::of(&w),
-    })
-}
-
-/// RunTask: `count` one-off tasks of a task definition (`family`, `family:rev` or ARN),
-/// with `overrides.containerOverrides` (command, environment) for the `demo` container.
-fn run_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
-    let req: RunTaskRequest = request(input)?;
-    check_cluster(stack, req.cluster)?;
-    let r = required(
-        req.task_definition.as_deref(),
-        "taskDefinition",
-        Error::InvalidParameterException,
-    )?;
-    let arn = {
-        let w = stack.world();
-        let td = w.resolve_task_def(r).ok_or_else(|| {
-            ApiError::new(
-                Error::InvalidParameterException,
-                "TaskDefinition not found.",
-            )
-        })?;
-        td["taskDefinitionArn"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    };
-    let count = match req.count {
-        None => 1,
-        Some(v) if (1..=10).contains(&v) => v,
-        Some(v) => {
-            return Err(ApiError::new(
-                Error::InvalidParameterException,
-                format!("count {v}: must be from 1 to 10"),
-            ))
-        }
-    };
-    let o = crate::ecs::placement::overrides(req.overrides.as_ref(), CONTAINER)
-        .map_err(|m| ApiError::new(Error::InvalidParameterException, m))?;
-    let mut ids = Vec::new();
-    for _ in 0..count {
-        let id = crate::runtime::tasks::run_task(stack, &arn, o.command.clone(), &o.environment)
-            .map_err(|e| ApiError::new(Error::ClientException, format!("{e:#}")))?;
-        ids.push(id);
-    }
-    let w = stack.world();
-    let tasks = ids
-        .iter()
-        .filter_map(|id| w.tasks.get(id))
-        .map(|t| Task::of(&w, t))
-        .collect();
-    answer(TasksResponse {
-        tasks,
-        failures: Vec::new(),
-    })
-}
-
-/// StopTask: a service task is replaced by the scheduler; a one-off one just stops.
-fn stop_task(stack: &Arc<Stack>, input: &Value) -> ApiResult {
-    let req: StopTaskRequest = request(input)?;
-    check_cluster(stack, req.cluster)?;
-    let r = required(
-        req.task.as_deref(),
-        "task",
-        Error::InvalidParameterException,
-    )?;
-    let id = r.rsplit('/').next().unwrap_or(r).to_string();
-    let reason = req
-        .reason
-        .as_deref()
-        .unwrap_or("Task stopped by the user")
-        .to_string();
-    if !stack.world().tasks.contains_key(&id) {
-        return Err(ApiError::new(
-            Error::InvalidParameterException,
-            "The referenced task was not found.",
-        ));
-    }
-    crate::runtime::tasks::stop_task(stack, &id, StopCode::UserInitiated, &reason);
-    let w = stack.world();
-    let t = w.tasks.get(&id).expect("checked above");
-    answer(StopTaskResponse {
-        task: Task::of(&w, t),
-    })
-}
-
-fn list_tasks(stack: &Stack, input: &Value) -> ApiResult {
-    let req: ListTasksRequest = request(input)?;
-    check_cluster(stack, req.cluster)?;
-    if let Some(s) = req.service_name.as_deref() {
-        if s != SERVICE && s != stack.names().service_arn() {
-            return Err(ApiError::new(
-                Error::ServiceNotFoundException,
-                "Service not found.",
-            ));
-        }
-    }
-    let desired = req.desired_status.as_deref().unwrap_or("RUNNING");
-    let want_running = match desired {
-        "RUNNING" | "PENDING" => true,
-        "STOPPED" => false,
-        other => {
-            return Err(ApiError::new(
-                Error::InvalidParameterException,
-                format!("desiredStatus {other:?} is not RUNNING, PENDING or STOPPED"),
-            ))
-        }
-    };
-    let service_only = req.service_name.is_some();
-    let started_by = req.started_by.as_deref();
-    let family = req.family.as_deref();
-    let w = stack.world();
-    let mut tasks: Vec<&TaskRecord> = w
-        .tasks
-        .values()
-        .filter(|t| t.desired_running == want_running)
-        // A one-off task (RunTask) belongs to no service.
-        .filter(|t| !service_only || !t.task_set_id.is_empty())
-        .filter(|t| started_by.is_none_or(|s| s == t.task_set_id))
-        .filter(|t| {
-            family.is_none_or(|f| t.task_def_arn.contains(&format!("task-definition/{f}:")))
-        })
-        .collect();
-    tasks.sort_by(|a, b| a.created_at.total_cmp(&b.created_at));
-    let (task_arns, next_token) = paginate(
-        tasks.iter().map(|t| t.arn.clone()).collect(),
-        req.next_token.as_deref(),
-        req.max_results,
-    )?;
-    answer(ListTasksResponse {
-        task_arns,
-        next_token,
-    })
-}
-
-fn describe_tasks(stack: &Stack, input: &Value) -> ApiResult {
-    let req: DescribeTasksRequest = request(input)?;
-    check_cluster(stack, req.cluster)?;
-    let wanted = req.tasks;
-    if wanted.is_empty() {
-        return Err(ApiError::new(
-            Error::InvalidParameterException,
-            "Tasks cannot be empty.",
-        ));
-    }
-    if wanted.len() > 100 {
-        return Err(ApiError::new(
-            Error::InvalidParameterException,
-            "Tasks cannot have more than 100 elements.",
-        ));
-    }
-    let w = stack.world();
-    let mut tasks = Vec::new();
-    let mut failures = Vec::new();
-    for r in wanted {
-        let id = r.rsplit('/').next().unwrap_or(&r);
-        match w.tasks.get(id) {
-            Some(t) => tasks.push(Task::of(&w, t)),
-            None => failures.push(Failure::missing(r)),
-        }
-    }
-    answer(TasksResponse { tasks, failures })
-}
-
 /// ECS task metadata v4 (`/task`) for a task of this stack.
 pub(crate) fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
     let w = stack.world();
@@ -500,45 +324,9 @@ pub(crate) fn task_metadata(stack: &Stack, id: &str) -> Option<Value> {
 mod tests {
     use super::*;
     use crate::botocore_check::request_fits_botocore;
-    use crate::world::World;
+    use crate::ecs::backend::paginate;
+    use crate::ecs::fixture::populated as world;
     use serde_json::json;
-
-    /// A world with a registered task definition, a primary task set with a running task,
-    /// a second task set whose task stopped, and a one-off task.
-    fn world() -> World {
-        let mut w = World::with(
-            "us-east-1",
-            1,
-            crate::codedeploy::model::GroupSettings {
-                ready_stop: false,
-                ready_wait: std::time::Duration::ZERO,
-                termination_wait: std::time::Duration::ZERO,
-                auto_rollback: false,
-                alarms: vec![],
-            },
-        );
-        let td = w
-            .register_task_definition(json!({"family": "demo", "containerDefinitions": [
-                {"name": "demo", "image": "demo:v1", "essential": true}]}))
-            .unwrap();
-        let new = |id: &str| crate::ecs::model::NewTask {
-            id: id.into(),
-            image: "demo:v1".into(),
-            version: "v1".into(),
-            port: 20001,
-            pid: Some(7),
-            has_health_check: true,
-            log: String::new(),
-        };
-        let blue = w.create_task_set(&td, 0, None, true);
-        w.record_task(&blue, &td, new("a1"));
-        let green = w.create_task_set(&td, 1, Some("d-TEST".into()), false);
-        w.record_task(&green, &td, new("b1"));
-        w.stopping("b1", StopCode::TaskFailedToStart, "failed its health check");
-        w.exited("b1", Some(1));
-        w.record_task("", &td, new("c1"));
-        w
-    }
 
     /// The typed answer as JSON, checked against the operation's output shape.
     fn fits(op: &str, answer: impl serde::Serialize) -> Value {
@@ -570,26 +358,86 @@ mod tests {
     }
 
     #[test]
+    fn a_registration_reads_the_tags_apart_and_answers_every_member_given() {
+        let mut input = crate::ecs::fixture::rendered();
+        input["tags"] = json!([{"key": "team", "value": "web"}]);
+        let r: RegisterTaskDefinitionRequest = request(&input).unwrap();
+        assert_eq!(r.tags.len(), 1);
+        assert!(!r.task_definition.contains_key("tags"));
+        let mut w = world();
+        let td = w
+            .register(Value::Object(r.task_definition.clone()))
+            .unwrap()
+            .clone();
+        let v = fits(
+            "RegisterTaskDefinition",
+            TaskDefinitionResponse {
+                task_definition: td,
+                tags: r.tags,
+            },
+        );
+        let answered = v["taskDefinition"].as_object().unwrap();
+        for (k, given) in &r.task_definition {
+            assert_eq!(answered.get(k), Some(given), "{k}");
+        }
+        // The same bytes as the document given with registration's members appended (how
+        // a registered task definition was kept before it was typed).
+        let mut before = r.task_definition.clone();
+        for k in [
+            "taskDefinitionArn",
+            "revision",
+            "status",
+            "compatibilities",
+            "requiresAttributes",
+            "registeredAt",
+            "registeredBy",
+        ] {
+            before.insert(k.into(), answered[k].clone());
+        }
+        assert_eq!(
+            v["taskDefinition"].to_string(),
+            Value::Object(before).to_string()
+        );
+        assert_eq!(v["taskDefinition"]["revision"], 2, "demo:1 was registered");
+        assert_eq!(v["taskDefinition"]["status"], "ACTIVE");
+        assert_eq!(
+            v["taskDefinition"]["compatibilities"],
+            json!(["EC2", "FARGATE"])
+        );
+        assert_eq!(v["tags"][0]["key"], "team");
+    }
+
+    #[test]
     fn list_answers_fit_botocore_and_page() {
         let items = |n: usize| (0..n).map(|i| format!("arn-{i}")).collect::<Vec<_>>();
-        let (task_definition_arns, next_token) = paginate(items(3), None, Some(2)).unwrap();
+        let page = |token: Option<&str>| {
+            paginate(
+                items(3),
+                Paging {
+                    next_token: token,
+                    max_results: Some(2),
+                },
+            )
+            .unwrap()
+        };
+        let first = page(None);
         let v = fits(
             "ListTaskDefinitions",
             ListTaskDefinitionsResponse {
-                task_definition_arns,
-                next_token,
+                task_definition_arns: first.items,
+                next_token: first.next_token,
             },
         );
         assert_eq!(
             v,
             json!({"taskDefinitionArns": ["arn-0", "arn-1"], "nextToken": "2"})
         );
-        let (task_arns, next_token) = paginate(items(3), Some("2"), Some(2)).unwrap();
+        let last = page(Some("2"));
         let v = fits(
             "ListTasks",
             ListTasksResponse {
-                task_arns,
-                next_token,
+                task_arns: last.items,
+                next_token: last.next_token,
             },
         );
         assert_eq!(

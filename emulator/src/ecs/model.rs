@@ -2,9 +2,9 @@
 //! with AWS's statuses. [`super::backend`] holds the operations on them. The service's
 //! records are serde types: the stack keeps them on disk ([`crate::runtime::records`]).
 
+use super::taskdef::TaskDefinition;
 use crate::names::CONTAINER;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, Serialize, Deserialize)]
@@ -157,78 +157,56 @@ pub(crate) struct HealthCheck {
 }
 
 /// Reads the container named `demo` (else the first essential one) of a task definition.
-pub(crate) fn launch_of(task_def: &Value) -> anyhow::Result<Launch> {
+pub(crate) fn launch_of(task_def: &TaskDefinition) -> anyhow::Result<Launch> {
     use anyhow::anyhow;
-    let containers = task_def["containerDefinitions"]
-        .as_array()
-        .ok_or_else(|| anyhow!("task definition has no containerDefinitions"))?;
-    let c = containers
-        .iter()
-        .find(|c| c["name"].as_str() == Some(CONTAINER))
-        .or_else(|| {
-            containers
-                .iter()
-                .find(|c| c["essential"].as_bool() != Some(false))
-        })
+    let c = task_def
+        .container(CONTAINER)
         .ok_or_else(|| anyhow!("task definition has no container named {CONTAINER:?}"))?;
-    let image = c["image"]
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| anyhow!("container {:?} has no image", c["name"]))?
-        .to_string();
-    let env = c["environment"]
-        .as_array()
-        .map(|vars| {
-            vars.iter()
-                .filter_map(|v| {
-                    Some((
-                        v["name"].as_str()?.to_string(),
-                        v["value"].as_str().unwrap_or("").to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let args = c["command"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    let health = match c["healthCheck"]["command"].as_array() {
-        Some(cmd) if !cmd.is_empty() => {
-            let words: Vec<String> = cmd
-                .iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect();
-            let (shell, argv) = match words.first().map(String::as_str) {
-                Some("CMD") => (false, words[1..].to_vec()),
-                Some("CMD-SHELL") => (true, words[1..].to_vec()),
+    if c.image.is_empty() {
+        return Err(anyhow!("container {:?} has no image", c.name));
+    }
+    let env = c
+        .environment
+        .iter()
+        .flatten()
+        .filter_map(|v| Some((v.name.clone()?, v.value.clone().unwrap_or_default())))
+        .collect();
+    let secs = |v: Option<i64>, default: u64| {
+        Duration::from_secs(v.and_then(|v| u64::try_from(v).ok()).unwrap_or(default))
+    };
+    let health = match &c.health_check {
+        Some(hc) if !hc.command.is_empty() => {
+            let words = &hc.command;
+            let (shell, argv) = match words[0].as_str() {
+                "CMD" => (false, words[1..].to_vec()),
+                "CMD-SHELL" => (true, words[1..].to_vec()),
                 _ => (false, words.clone()),
             };
             if argv.is_empty() {
                 return Err(anyhow!("healthCheck.command {words:?} has no program"));
             }
-            let secs = |key: &str, default: u64| {
-                Duration::from_secs(c["healthCheck"][key].as_u64().unwrap_or(default))
-            };
             Some(HealthCheck {
                 argv,
                 shell,
-                timeout: secs("timeout", 5),
-                retries: c["healthCheck"]["retries"].as_u64().unwrap_or(3).max(1) as u32,
-                start_period: secs("startPeriod", 0),
+                timeout: secs(hc.timeout, 5),
+                retries: hc
+                    .retries
+                    .and_then(|r| u32::try_from(r).ok())
+                    .unwrap_or(3)
+                    .max(1),
+                start_period: secs(hc.start_period, 0),
             })
         }
         _ => None,
     };
-    let stop_timeout = c["stopTimeout"].as_u64().map(Duration::from_secs);
+    let stop_timeout = c
+        .stop_timeout
+        .and_then(|t| u64::try_from(t).ok())
+        .map(Duration::from_secs);
     Ok(Launch {
-        image,
+        image: c.image.clone(),
         env,
-        args,
+        args: c.command.clone().unwrap_or_default(),
         health,
         stop_timeout,
     })

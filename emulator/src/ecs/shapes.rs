@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::model::{Health, StopCode, Task as TaskRecord, TaskSet as TaskSetRecord};
 use super::model::{TaskSetStatus, TaskStatus};
+use super::taskdef::Registered;
 use crate::names::{CLUSTER, CONTAINER, CONTAINER_PORT, SERVICE, TG_NAMES};
 use crate::wire::shape::AwsName;
 use crate::world::World;
@@ -16,9 +17,9 @@ use crate::world::World;
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TaskDefinitionResponse {
-    /// The registered document: the user's task definition with the members registration
-    /// adds (ARN, revision, status, ...), kept as registered.
-    pub(crate) task_definition: Value,
+    /// The registered task definition: the caller's members with those registration adds
+    /// (ARN, revision, status, ...).
+    pub(crate) task_definition: Registered,
     pub(crate) tags: Vec<Tag>,
 }
 
@@ -693,10 +694,8 @@ impl TaskMetadata {
         TaskMetadata {
             cluster: w.names.cluster_arn(),
             task_arn: t.arn.clone(),
-            family: td.and_then(|d| d["family"].as_str()).map(String::from),
-            revision: td
-                .and_then(|d| d["revision"].as_u64())
-                .map(|r| r.to_string()),
+            family: td.map(|d| d.family.clone()),
+            revision: td.map(|d| d.revision.to_string()),
             desired_status: AwsName(desired_status(t)),
             known_status: AwsName(t.last_status),
             availability_zone: t.az.clone(),

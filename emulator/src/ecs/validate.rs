@@ -329,29 +329,8 @@ fn units(v: &Value, per: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ecs::fixture::rendered;
     use serde_json::json;
-
-    fn rendered() -> Value {
-        let mut td: Value = serde_json::from_str(include_str!("../../../taskdef.json")).unwrap();
-        let text = td
-            .to_string()
-            .replace(
-                "<TASK_ROLE_ARN>",
-                "arn:aws:iam::000000000000:role/demo-task",
-            )
-            .replace(
-                "<EXECUTION_ROLE_ARN>",
-                "arn:aws:iam::000000000000:role/demo-execution",
-            )
-            .replace(
-                "<IMAGE1_NAME>",
-                "000000000000.dkr.ecr.us-east-1.amazonaws.com/demo:v1",
-            )
-            .replace("<LOG_GROUP>", "/ecs/demo")
-            .replace("<AWS_REGION>", "us-east-1");
-        td = serde_json::from_str(&text).unwrap();
-        td
-    }
 
     fn refused(td: &Value) -> String {
         match task_definition(td) {

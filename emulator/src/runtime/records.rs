@@ -146,7 +146,7 @@ pub(crate) const JOURNAL_FACTOR: u64 = 4;
 pub(crate) const JOURNAL_MIN: u64 = 256 * 1024;
 
 /// A task definition as the world keeps it.
-type TaskDef = serde_json::Value;
+type TaskDef = crate::ecs::taskdef::Registered;
 
 /// The snapshot's header, before the parts (the routes: listener kind (`prod`, `test`) ->
 /// the target group it forwards to; the pipeline's; the task definitions; the world).

@@ -22,10 +22,10 @@ pub(crate) const CPU_POLICY: &str = "demo-cpu-target-tracking";
 
 struct Service(Arc<Stack>);
 
-fn units(v: &serde_json::Value) -> Option<u32> {
-    v.as_str()
-        .and_then(|s| s.parse().ok())
-        .or_else(|| v.as_u64().map(|n| n as u32))
+/// A task definition's cpu or memory as a number of units (`"256"`; one given with a
+/// unit, `"1 vCPU"`, is not read).
+fn units(v: Option<&str>) -> Option<u32> {
+    v.and_then(|s| s.parse().ok())
 }
 
 impl ScalableService for Service {
@@ -63,8 +63,8 @@ impl ScalableService for Service {
                 Some(TaskProc {
                     task_id: t.id.clone(),
                     pid: t.pid?,
-                    cpu_units: td.and_then(|d| units(&d["cpu"])).unwrap_or(256),
-                    memory_mib: td.and_then(|d| units(&d["memory"])).unwrap_or(512),
+                    cpu_units: td.and_then(|d| units(d.cpu.as_deref())).unwrap_or(256),
+                    memory_mib: td.and_then(|d| units(d.memory.as_deref())).unwrap_or(512),
                 })
             })
             .collect()

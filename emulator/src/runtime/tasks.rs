@@ -13,11 +13,14 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use nix::sys::signal::Signal;
 
-use crate::ecs::model::{launch_of, Health, HealthCheck, NewTask, StopCode, TaskStatus};
+use crate::ecs;
+use crate::ecs::backend;
+use crate::ecs::model::{launch_of, Health, HealthCheck, NewTask, StopCode, Task, TaskStatus};
 use crate::logs::backend::{self as logs, FileFollower};
 use crate::names::{random_id, version_of_image, HEX};
 use crate::runtime::stack::Stack;
 use crate::runtime::state;
+use crate::wire::error::AwsError;
 
 /// How often a task's output file is read into its log stream.
 const LOG_POLL: Duration = Duration::from_millis(100);
@@ -133,6 +136,42 @@ pub(crate) fn start_task(stack: &Arc<Stack>, task_set_id: &str) -> anyhow::Resul
         tokio::spawn(async move { container_health(st, tid, port, launch.env, hc, program).await });
     }
     Ok(id)
+}
+
+/// RunTask: the backend's checks, then its `count` one-off tasks ([`run_task`]); their
+/// ids. A task that cannot start is ECS's ClientException, naming why.
+pub(crate) fn run_tasks(
+    stack: &Arc<Stack>,
+    req: &backend::RunTask<'_>,
+) -> Result<Vec<String>, AwsError<ecs::Error>> {
+    let plan = stack.world().run_task(req)?;
+    (0..plan.count)
+        .map(|_| {
+            run_task(
+                stack,
+                &plan.task_def_arn,
+                plan.overrides.command.clone(),
+                &plan.overrides.environment,
+            )
+            .map_err(|e| AwsError::new(ecs::Error::ClientException, format!("{e:#}")))
+        })
+        .collect()
+}
+
+/// StopTask: the backend's checks, then the task stops ([`stop_task`], UserInitiated);
+/// its record after the stop began.
+pub(crate) fn stop_requested(
+    stack: &Arc<Stack>,
+    req: &backend::StopTask<'_>,
+) -> Result<Task, AwsError<ecs::Error>> {
+    let (id, reason) = stack.world().stop_task(req)?;
+    stop_task(stack, &id, StopCode::UserInitiated, &reason);
+    stack.world().tasks.get(&id).cloned().ok_or_else(|| {
+        AwsError::new(
+            ecs::Error::InvalidParameterException,
+            "The referenced task was not found.",
+        )
+    })
 }
 
 /// RunTask: a one-off task of `task_def_arn` (the `demo` binary with the container's

@@ -42,31 +42,6 @@ impl Form {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
-
-    /// The form as the JSON object of its members, for a service whose API layer reads
-    /// serde types (CloudWatch): `A.member.N` is a list, `A.B` a nested structure; values
-    /// stay strings (read them with [`lenient`]); `Action` and `Version` are left out.
-    pub(crate) fn to_json(&self) -> Value {
-        let mut root = Value::Object(serde_json::Map::new());
-        for (k, v) in &self.0 {
-            if k == "Action" || k == "Version" {
-                continue;
-            }
-            let mut node = &mut root;
-            for part in k.split('.') {
-                if !node.is_object() {
-                    *node = Value::Object(serde_json::Map::new());
-                }
-                node = node
-                    .as_object_mut()
-                    .expect("an object")
-                    .entry(part.to_string())
-                    .or_insert(Value::Null);
-            }
-            *node = Value::String(v.clone());
-        }
-        lists(root)
-    }
 }
 
 /// A query-protocol request as its serde type (botocore's input shape, members in
@@ -405,6 +380,17 @@ impl<'de> de::MapAccess<'de> for Members<'_> {
             .take()
             .ok_or_else(|| FormError("a value without its key".into()))?;
         seed.deserialize(NodeDe { node, path: &path })
+            .map_err(|e| naming(e, &path))
+    }
+}
+
+/// An error about the parameter `path` that does not name it yet (a type's own
+/// `Deserialize` error, serde's `missing field`), with its name.
+fn naming(e: FormError, path: &str) -> FormError {
+    if e.0.contains(path) {
+        e
+    } else {
+        FormError(format!("the parameter {path}: {}", e.0))
     }
 }
 
@@ -420,97 +406,53 @@ impl<'de> de::SeqAccess<'de> for Items<'_> {
     ) -> Result<Option<T::Value>, FormError> {
         match self.0.next() {
             None => Ok(None),
-            Some((_, path, node)) => seed.deserialize(NodeDe { node, path: &path }).map(Some),
-        }
-    }
-}
-
-/// `{"member": {"1": a, "2": b}}` becomes `[a, b]`, recursively.
-fn lists(v: Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            if m.len() == 1 {
-                if let Some(Value::Object(items)) = m.get("member") {
-                    let mut items: Vec<(u32, Value)> = items
-                        .iter()
-                        .filter_map(|(i, x)| Some((i.parse().ok()?, x.clone())))
-                        .collect();
-                    items.sort_by_key(|(i, _)| *i);
-                    return Value::Array(items.into_iter().map(|(_, x)| lists(x)).collect());
-                }
-            }
-            Value::Object(m.into_iter().map(|(k, x)| (k, lists(x))).collect())
-        }
-        other => other,
-    }
-}
-
-/// serde helpers for members that the query protocol sends as strings and the JSON and
-/// CBOR protocols as numbers or booleans: both are read.
-pub(crate) mod lenient {
-    use serde::de::Error as _;
-    use serde::{Deserialize, Deserializer};
-
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Scalar {
-        Num(f64),
-        Bool(bool),
-        Text(String),
-    }
-
-    fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Scalar>, D::Error> {
-        Option::<Scalar>::deserialize(d)
-    }
-
-    pub(crate) fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        match scalar(d)? {
-            None => Ok(None),
-            Some(Scalar::Num(n)) => Ok(Some(n)),
-            Some(Scalar::Text(s)) => s
-                .parse()
+            Some((_, path, node)) => seed
+                .deserialize(NodeDe { node, path: &path })
                 .map(Some)
-                .map_err(|_| D::Error::custom(format!("{s:?} is not a number"))),
-            Some(Scalar::Bool(b)) => Err(D::Error::custom(format!("{b} is not a number"))),
+                .map_err(|e| naming(e, &path)),
         }
     }
+}
 
-    pub(crate) fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-        match f64(d)? {
-            None => Ok(None),
-            Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => {
-                Ok(Some(n as u32))
+/// A timestamp member of a request, in epoch seconds: a number in JSON and CBOR, ISO 8601
+/// text (`2026-12-04T18:20:00Z`, fractions of a second allowed) in the query protocol, as
+/// botocore writes each; epoch seconds given as text are read too.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RequestTimestamp(pub(crate) f64);
+
+impl<'de> serde::Deserialize<'de> for RequestTimestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Seconds;
+        impl Visitor<'_> for Seconds {
+            type Value = RequestTimestamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a timestamp (epoch seconds or ISO 8601)")
             }
-            Some(n) => Err(D::Error::custom(format!("{n} is not a whole number"))),
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RequestTimestamp, E> {
+                Ok(RequestTimestamp(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RequestTimestamp, E> {
+                Ok(RequestTimestamp(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RequestTimestamp, E> {
+                Ok(RequestTimestamp(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RequestTimestamp, E> {
+                if let Ok(n) = s.parse::<f64>() {
+                    return Ok(RequestTimestamp(n));
+                }
+                let t = humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).map_err(|e| {
+                    E::custom(format!(
+                        "the value '{s}' is not a timestamp (ISO 8601): {e}"
+                    ))
+                })?;
+                Ok(RequestTimestamp(
+                    t.duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0.0, |d| d.as_secs_f64()),
+                ))
+            }
         }
-    }
-
-    pub(crate) fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-        match scalar(d)? {
-            None => Ok(None),
-            Some(Scalar::Bool(b)) => Ok(Some(b)),
-            Some(Scalar::Text(s)) if s == "true" => Ok(Some(true)),
-            Some(Scalar::Text(s)) if s == "false" => Ok(Some(false)),
-            Some(_) => Err(D::Error::custom("not a boolean")),
-        }
-    }
-
-    /// A timestamp: epoch seconds (JSON, CBOR) or ISO 8601 (query).
-    pub(crate) fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        match scalar(d)? {
-            None => Ok(None),
-            Some(Scalar::Num(n)) => Ok(Some(n)),
-            Some(Scalar::Text(s)) => humantime::parse_rfc3339_weak(s.trim_end_matches('Z'))
-                .map(|t| {
-                    Some(
-                        t.duration_since(std::time::UNIX_EPOCH)
-                            .map(|d| d.as_secs_f64())
-                            .unwrap_or(0.0),
-                    )
-                })
-                .map_err(|e| D::Error::custom(format!("{s:?} is not a timestamp: {e}"))),
-            Some(Scalar::Bool(_)) => Err(D::Error::custom("not a timestamp")),
-        }
+        d.deserialize_any(Seconds)
     }
 }
 
@@ -749,6 +691,59 @@ mod tests {
         assert!(e.message.contains("Names.member.0"), "{}", e.message);
         let e = read(&[("Marker.member.1", "a")]).unwrap_err();
         assert!(e.message.contains("Marker"), "{}", e.message);
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Dated {
+        start: Option<RequestTimestamp>,
+        #[serde(default)]
+        windows: Vec<Window>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Window {
+        /// Required: serde's own `missing field` error.
+        end: RequestTimestamp,
+    }
+
+    #[test]
+    fn timestamps_are_iso_8601_or_epoch_seconds_and_their_errors_name_the_parameter() {
+        let read =
+            |pairs: &[(&str, &str)]| request::<Dated>(&form(pairs), TestError::ValidationError);
+        let d = read(&[
+            ("Start", "2023-11-14T22:13:20Z"),
+            ("Windows.member.1.End", "2023-11-14T22:13:20.250000Z"),
+            ("Windows.member.2.End", "1700000000"),
+        ])
+        .unwrap();
+        assert_eq!(d.start, Some(RequestTimestamp(1_700_000_000.0)));
+        assert_eq!(d.windows[0].end, RequestTimestamp(1_700_000_000.25));
+        assert_eq!(d.windows[1].end, RequestTimestamp(1_700_000_000.0));
+        // The JSON and CBOR bodies carry epoch numbers.
+        let d: Dated = serde_json::from_value(serde_json::json!({"Start": 1.5})).unwrap();
+        assert_eq!(d.start, Some(RequestTimestamp(1.5)));
+        let e = read(&[("Start", "yesterday")]).unwrap_err();
+        assert_eq!(e.code, "ValidationError");
+        assert!(
+            e.message
+                .starts_with("the parameter Start: the value 'yesterday' is not a timestamp"),
+            "{}",
+            e.message
+        );
+        let e = read(&[("Windows.member.1.Start", "2023-11-14T22:13:20Z")]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "The parameter Windows.member.1.Start is not recognized"
+        );
+        let e = read(&[("Windows", "")]).map(|d| d.windows.len()).unwrap();
+        assert_eq!(e, 0);
+        let e = read(&[("Windows.member.1", "")]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "the parameter Windows.member.1: missing field `End`"
+        );
     }
 
     #[test]

@@ -75,6 +75,29 @@ impl Constraints {
         }
     }
 
+    /// A string that must be one of the model's `enum` values.
+    pub(crate) fn one_of(&mut self, member: &str, value: &str, values: &[&str]) {
+        if !values.contains(&value) {
+            self.broken(
+                Some(value),
+                member,
+                format!("satisfy enum value set: [{}]", values.join(", ")),
+            );
+        }
+    }
+
+    /// A list of at most `max` members (AWS writes the list as `[a, b]`).
+    pub(crate) fn count<T: AsRef<str>>(&mut self, member: &str, items: &[T], max: usize) {
+        if items.len() > max {
+            let list: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+            self.broken(
+                Some(&format!("[{}]", list.join(", "))),
+                member,
+                format!("have length less than or equal to {max}"),
+            );
+        }
+    }
+
     /// `code` with every broken constraint, or nothing when none is.
     pub(crate) fn check<C: ErrorCode>(self, code: C) -> Result<(), AwsError<C>> {
         match self.0.len() {
@@ -123,6 +146,18 @@ mod tests {
              constraint: Member must not be null"
         );
         let mut c = Constraints::default();
+        c.one_of("stateValue", "Alarm", &["OK", "ALARM"]);
+        c.count("alarmNames", &["a", "b", "c"], 2);
+        assert_eq!(
+            c.check(E::ValidationError).unwrap_err().message,
+            "2 validation errors detected: Value 'Alarm' at 'stateValue' failed to satisfy \
+             constraint: Member must satisfy enum value set: [OK, ALARM]; Value '[a, b, c]' at \
+             'alarmNames' failed to satisfy constraint: Member must have length less than or \
+             equal to 2"
+        );
+        let mut c = Constraints::default();
+        c.one_of("stateValue", "OK", &["OK", "ALARM"]);
+        c.count("alarmNames", &["a", "b"], 2);
         c.length("roleName", "demo", 1, 64);
         c.range("pageSize", 400, 1, 400);
         c.required("x", Some(1));
