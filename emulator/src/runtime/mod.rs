@@ -9,8 +9,8 @@
 //! - [`alarms`]: the 5xx metric filter and alarm, evaluated over the tasks' access lines;
 //! - [`scaling`]: auto scaling of the service on its tasks' measured CPU and memory;
 //! - [`state`]: the state dir (`state.json`), for `deployer local` and crash recovery;
-//! - [`records`]: the emulated records on disk (`records.json`), written before a write
-//!   is answered and read back by `up`.
+//! - [`records`]: the emulated records on disk (a snapshot `records.json` and its journal
+//!   `records.log`), written before a write is answered and read back by `up`.
 
 pub(crate) mod alarms;
 pub(crate) mod nlb;

@@ -51,7 +51,7 @@ pub(crate) struct Stack {
     pub(crate) pipeline: OnceLock<Arc<LocalPipeline>>,
     /// Lambda: the appspec's hook functions.
     pub(crate) lambda: Arc<crate::lambda::backend::Lambda>,
-    /// The records on disk (`records.json`).
+    /// The records on disk (`records.json` and its journal `records.log`).
     pub(crate) records: Writer,
 }
 
