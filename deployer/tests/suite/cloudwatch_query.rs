@@ -4,7 +4,6 @@
 //! wire, whichever botocore is installed), against a running local stack: every served
 //! operation, and refusals in the query error shape with AWS's codes.
 
-use std::path::Path;
 use std::process::Command;
 
 use crate::support::LocalStack;
@@ -87,12 +86,7 @@ print(json.dumps(out))
 
 #[test]
 fn older_botocore_calls_cloudwatch_in_the_query_protocol() {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `bash scripts/setup` (it installs botocore with moto)",
-        python.display()
-    );
+    let python = crate::support::venv_python();
     let stack = LocalStack::start();
     let out = Command::new(&python)
         .args(["-c", SCRIPT, &stack.api_url])

@@ -17,12 +17,7 @@ fn repo() -> PathBuf {
 
 #[test]
 fn emulated_operations_page_is_up_to_date() {
-    let python = repo().join(".venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `bash scripts/setup` (it installs botocore with moto)",
-        python.display()
-    );
+    let python = crate::support::venv_python();
     let stack = LocalStack::start();
     let out = Command::new(&python)
         .arg(repo().join("scripts/docs/emulated-operations.py"))

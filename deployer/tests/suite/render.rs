@@ -741,12 +741,7 @@ fn cli_help_snapshot() {
 /// Validates `params` against botocore's RegisterTaskDefinition input shape (the service
 /// model the AWS CLI and SDKs are generated from); returns the validator's report.
 fn botocore_validate(params: &Value) -> Result<(), String> {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `bash scripts/setup` (botocore comes with moto[server] in .venv)",
-        python.display()
-    );
+    let python = crate::support::venv_python();
     let script = r#"
 import json, sys
 import botocore.session

@@ -383,15 +383,7 @@ mod tests {
         // The same bytes as the document given with registration's members appended (how
         // a registered task definition was kept before it was typed).
         let mut before = r.task_definition.clone();
-        for k in [
-            "taskDefinitionArn",
-            "revision",
-            "status",
-            "compatibilities",
-            "requiresAttributes",
-            "registeredAt",
-            "registeredBy",
-        ] {
+        for k in crate::ecs::backend::REGISTERED {
             before.insert(k.into(), answered[k].clone());
         }
         assert_eq!(

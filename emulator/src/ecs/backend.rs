@@ -134,6 +134,18 @@ pub(crate) struct StopTask<'a> {
 /// The reason of a StopTask that gives none.
 pub(crate) const STOPPED_BY_USER: &str = "Task stopped by the user";
 
+/// The members RegisterTaskDefinition sets, in the order it writes them after the caller's:
+/// not the caller's to give.
+pub(crate) const REGISTERED: [&str; 7] = [
+    "taskDefinitionArn",
+    "revision",
+    "status",
+    "compatibilities",
+    "requiresAttributes",
+    "registeredAt",
+    "registeredBy",
+];
+
 /// The id of a task reference (its id, or its ARN `.../<cluster>/<id>`).
 fn task_id(r: &str) -> &str {
     r.rsplit('/').next().unwrap_or(r)
@@ -436,16 +448,6 @@ impl World {
                 "the task definition is not a JSON object",
             ));
         };
-        // What registration sets is not the caller's to give.
-        const REGISTERED: [&str; 7] = [
-            "taskDefinitionArn",
-            "revision",
-            "status",
-            "compatibilities",
-            "requiresAttributes",
-            "registeredAt",
-            "registeredBy",
-        ];
         for key in REGISTERED {
             members.remove(key);
         }

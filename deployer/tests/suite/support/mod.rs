@@ -65,9 +65,22 @@ pub fn deployer_bin() -> PathBuf {
     bin
 }
 
-/// The `demo` binary the stack runs: `DEPLOYER_TEST_DEMO_BIN` (`scripts/test` sets it to the
-/// one its workspace build made), else built with `cargo build -p demo` (once per test
-/// process: under nextest, once per test) next to the deployer binary.
+/// The project's virtualenv's python (botocore, moto, awscli's models), which
+/// `scripts/setup` installs; a test that needs it fails saying so when it is missing.
+pub fn venv_python() -> PathBuf {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `bash scripts/setup` (it installs botocore with moto)",
+        python.display()
+    );
+    python
+}
+
+/// The `demo` binary the stack runs: `DEPLOYER_TEST_DEMO_BIN` (`scripts/test` sets it to
+/// demo built as the local CodeBuild builds it, scripts/lib/local-demo.sh), else built with
+/// `cargo build -p demo` (once per test process: under nextest, once per test) next to the
+/// deployer binary.
 pub fn demo_bin() -> PathBuf {
     static DEMO: OnceLock<PathBuf> = OnceLock::new();
     DEMO.get_or_init(|| workspace_bin("DEPLOYER_TEST_DEMO_BIN", "demo", "demo"))
