@@ -140,7 +140,7 @@ fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
         Err(e) => return json::error(&e),
     };
     let result = match prefix {
-        "AmazonEC2ContainerServiceV20141113" => ecs::api::handle(stack, op, &input),
+        "AmazonEC2ContainerServiceV20141113" => ecs::api::handle(stack, op, input),
         "CodeDeploy_20141006" => codedeploy::api::handle(stack, op, &input),
         "AmazonEC2ContainerRegistry_V20150921" => ecr::api::handle(stack, op, &input),
         "CodePipeline_20150709" => {

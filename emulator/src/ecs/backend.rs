@@ -5,7 +5,7 @@
 
 use super::model::*;
 use super::placement::{Overrides, TaskOverride};
-use super::taskdef::{Ordered, Registered, TaskDefinition, TaskDefinitionStatus};
+use super::taskdef::{Registered, TaskDefinitionStatus};
 use super::Error;
 use crate::names::{random_id, Names, ACCOUNT_ID, CLUSTER, CONTAINER, DIGITS, SERVICE, TG_NAMES};
 use crate::wire::error::{required, AwsError};
@@ -145,6 +145,18 @@ pub(crate) const REGISTERED: [&str; 7] = [
     "registeredAt",
     "registeredBy",
 ];
+
+/// `v` without the object members that are `null`, at every depth.
+fn without_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(without_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(without_nulls),
+        _ => {}
+    }
+}
 
 /// The id of a task reference (its id, or its ARN `.../<cluster>/<id>`).
 fn task_id(r: &str) -> &str {
@@ -385,7 +397,10 @@ impl World {
 
     /// RegisterTaskDefinition: [`World::register_task_definition`], answering the
     /// registered task definition.
-    pub(crate) fn register(&mut self, td: Value) -> EcsResult<&Registered> {
+    pub(crate) fn register(&mut self, mut td: Value) -> EcsResult<&Registered> {
+        // A member given as `null` is a member not given, as ECS reads its JSON (and it is
+        // not answered back).
+        without_nulls(&mut td);
         let family = match td.get("family") {
             Some(Value::String(f)) if !f.is_empty() => f.clone(),
             Some(Value::Null) | None => {
@@ -451,18 +466,27 @@ impl World {
         for key in REGISTERED {
             members.remove(key);
         }
-        let mut def = Ordered::<TaskDefinition>::from_value(Value::Object(members))
-            .map_err(|e| AwsError::new(Error::SerializationException, e.to_string()))?
-            .then(&REGISTERED);
         let revision = self.task_defs.iter().filter(|t| t.family == family).count() as u32 + 1;
         let arn = self.names.task_def_arn(&family, revision);
-        def.task_definition_arn.clone_from(&arn);
-        def.revision = revision;
-        def.status = TaskDefinitionStatus::Active;
-        def.compatibilities = vec!["EC2".into(), "FARGATE".into()];
-        def.requires_attributes = Vec::new();
-        def.registered_at = now();
-        def.registered_by = format!("arn:aws:iam::{ACCOUNT_ID}:root");
+        // What registration adds, after the caller's members and in REGISTERED's order:
+        // the task definition is kept as it is written, and read typed from that.
+        let status: &'static str = TaskDefinitionStatus::Active.into();
+        let added: [(&str, Value); REGISTERED.len()] = [
+            ("taskDefinitionArn", arn.clone().into()),
+            ("revision", revision.into()),
+            ("status", status.into()),
+            ("compatibilities", serde_json::json!(["EC2", "FARGATE"])),
+            ("requiresAttributes", Value::Array(Vec::new())),
+            ("registeredAt", now().into()),
+            (
+                "registeredBy",
+                format!("arn:aws:iam::{ACCOUNT_ID}:root").into(),
+            ),
+        ];
+        debug_assert!(added.iter().map(|(k, _)| *k).eq(REGISTERED));
+        members.extend(added.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        let def = Registered::from_written(Value::Object(members))
+            .map_err(|e| AwsError::new(Error::SerializationException, e.to_string()))?;
         tracing::info!(target: "ecs", "registered task definition {arn}");
         self.task_defs.push(def);
         Ok(self.task_defs.last().expect("just pushed"))
@@ -964,6 +988,21 @@ mod tests {
             w.task_def(&first).unwrap().container_definitions[0].stop_timeout,
             Some(5)
         );
+        // A member given as null is not given, read or not by the stack, at any depth;
+        // an item null in a list the stack does not read stays.
+        let td = w
+            .register(json!({"family": "demo", "cpu": null, "pidMode": null,
+                "containerDefinitions": [{"name": "demo", "image": "demo:v2",
+                "healthCheck": null, "dockerLabels": {"a": null, "b": "1"},
+                "links": ["x", null]}]}))
+            .unwrap();
+        assert_eq!(td.cpu, None);
+        let written = serde_json::to_value(td).unwrap();
+        assert!(written.get("cpu").is_none() && written.get("pidMode").is_none());
+        let c = &written["containerDefinitions"][0];
+        assert!(c.get("healthCheck").is_none());
+        assert_eq!(c["dockerLabels"], json!({"b": "1"}));
+        assert_eq!(c["links"], json!(["x", null]));
         // A member of the wrong type is AWS's SerializationException; nothing is stored.
         let (c, m) = code(
             w.register(json!({"family": "demo", "containerDefinitions": [
@@ -980,7 +1019,7 @@ mod tests {
                 "TaskDefinition must contain at least one container definition."
             )
         );
-        assert_eq!(w.task_defs.len(), 2);
+        assert_eq!(w.task_defs.len(), 3);
     }
 
     #[test]

@@ -16,10 +16,10 @@ use crate::world::World;
 /// RegisterTaskDefinitionResponse and DescribeTaskDefinitionResponse.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct TaskDefinitionResponse {
+pub(crate) struct TaskDefinitionResponse<'a> {
     /// The registered task definition: the caller's members with those registration adds
     /// (ARN, revision, status, ...).
-    pub(crate) task_definition: Registered,
+    pub(crate) task_definition: &'a Registered,
     pub(crate) tags: Vec<Tag>,
 }
 

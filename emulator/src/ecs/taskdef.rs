@@ -150,17 +150,21 @@ pub(crate) struct HealthCheck {
 
 /// A serde type read from JSON and written back with the members of its objects (at
 /// every depth) in the order they came; members it did not come with (set since) follow,
-/// in the order of [`Ordered::then`], else of the type's own serialization. Two are equal
+/// in the order of the type's own serialization. Two are equal
 /// when their values are (as JSON objects are, whatever the order of their members).
 ///
-/// The ordered JSON is made once and kept until the value is changed (`DerefMut`): a
-/// registered task definition is written several times (the RegisterTaskDefinition answer,
-/// the records' journal, every DescribeTaskDefinition) and never changes but for its
-/// deregistration, and reordering it through a `Value` cost 100 µs a time in a debug build.
+/// The ordered JSON is kept until the value is changed (`DerefMut`): a registered task
+/// definition is written several times (the RegisterTaskDefinition answer, the records'
+/// journal, every DescribeTaskDefinition) and never changes once registered. Registration
+/// makes it as it is written ([`Ordered::from_written`]): the typed value is read from
+/// that JSON, so nothing is reordered through a `Value` (which cost 100 µs a time in a
+/// debug build, twice per registration).
 #[derive(Debug, Clone)]
 pub(crate) struct Ordered<T> {
     value: T,
-    layout: Layout,
+    /// The order of the members when `written` is not made yet; `None` while `written`
+    /// is made (its members are in the order).
+    layout: Option<Layout>,
     /// The value as it is written, once written (cleared by `DerefMut`).
     written: std::sync::OnceLock<Value>,
 }
@@ -234,22 +238,47 @@ impl<T: DeserializeOwned> Ordered<T> {
         let layout = Layout::of(&v);
         Ok(Ordered {
             value: T::deserialize(v)?,
-            layout,
+            layout: Some(layout),
             written: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// `v` read as a `T`, where `v` is already as the `T` writes itself: every member a
+    /// `T` reads has the JSON value the `T` writes back (no `null` for a member the type
+    /// leaves out when empty), so `v` is kept as the written form.
+    pub(crate) fn from_written(v: Value) -> serde_json::Result<Self>
+    where
+        T: Serialize,
+    {
+        let value = T::deserialize(&v)?;
+        #[cfg(test)]
+        {
+            // Held in the unit tests: the typed value writes `v` back, member for member.
+            let typed = Ordered {
+                value: T::deserialize(&v)?,
+                layout: Some(Layout::of(&v)),
+                written: std::sync::OnceLock::new(),
+            };
+            assert_eq!(
+                serde_json::to_string(&typed)?,
+                v.to_string(),
+                "from_written: not as the type writes it"
+            );
+        }
+        Ok(Ordered {
+            value,
+            layout: None,
+            written: std::sync::OnceLock::from(v),
         })
     }
 }
 
 impl<T> Ordered<T> {
-    /// Top-level members set after reading, written after those read, in this order.
-    pub(crate) fn then(mut self, keys: &[&str]) -> Self {
-        self.written = std::sync::OnceLock::new();
-        for k in keys {
-            if !self.layout.members.iter().any(|(n, _)| n == k) {
-                self.layout.members.push((k.to_string(), Layout::default()));
-            }
-        }
-        self
+    /// The order of the members, to write the value again after a change.
+    fn layout_mut(&mut self) -> &mut Layout {
+        let written = &self.written;
+        self.layout
+            .get_or_insert_with(|| Layout::of(written.get().expect("written while no layout")))
     }
 }
 
@@ -262,6 +291,7 @@ impl<T> std::ops::Deref for Ordered<T> {
 
 impl<T> std::ops::DerefMut for Ordered<T> {
     fn deref_mut(&mut self) -> &mut T {
+        self.layout_mut();
         self.written = std::sync::OnceLock::new();
         &mut self.value
     }
@@ -273,9 +303,8 @@ impl<T: Serialize> Serialize for Ordered<T> {
             return v.serialize(s);
         }
         let v = serde_json::to_value(&self.value).map_err(serde::ser::Error::custom)?;
-        self.written
-            .get_or_init(|| self.layout.apply(v))
-            .serialize(s)
+        let layout = self.layout.as_ref().expect("a layout while not written");
+        self.written.get_or_init(|| layout.apply(v)).serialize(s)
     }
 }
 
@@ -411,10 +440,11 @@ mod tests {
         let m = kept.as_object_mut().unwrap();
         m.insert("d".into(), 4.into());
         m.insert("c".into(), 3.into());
-        let kept = kept.then(&["c"]);
+        m.shift_remove("b");
+        m.insert("b".into(), 2.into());
         assert_eq!(
             serde_json::to_string(&kept).unwrap(),
-            r#"{"b":1,"a":{"y":1,"x":[{"q":1,"p":2}]},"c":3,"d":4}"#
+            r#"{"b":2,"a":{"y":1,"x":[{"q":1,"p":2}]},"d":4,"c":3}"#
         );
     }
 
@@ -424,6 +454,29 @@ mod tests {
         assert_eq!(serde_json::to_string(&kept).unwrap(), r#"{"b":1}"#);
         kept.as_object_mut().unwrap().insert("b".into(), 2.into());
         assert_eq!(serde_json::to_string(&kept).unwrap(), r#"{"b":2}"#);
+    }
+
+    #[test]
+    fn kept_as_written_it_is_written_so_and_after_a_change_in_the_same_order() {
+        let v: Value = serde_json::from_str(WRITTEN_BEFORE).unwrap();
+        let mut kept: Registered = Ordered::from_written(v.clone()).unwrap();
+        assert_eq!(kept.revision, 3);
+        assert_eq!(serde_json::to_string(&kept).unwrap(), WRITTEN_BEFORE);
+        kept.status = TaskDefinitionStatus::Inactive;
+        let again = serde_json::to_string(&kept).unwrap();
+        assert_eq!(
+            again,
+            WRITTEN_BEFORE.replace(r#""ACTIVE""#, r#""INACTIVE""#)
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "not as the type writes it")]
+    fn kept_as_written_refuses_a_document_the_type_writes_otherwise() {
+        // `networkMode: null` is written without the member: not the written form.
+        let mut v: Value = serde_json::from_str(WRITTEN_BEFORE).unwrap();
+        v["networkMode"] = Value::Null;
+        let _ = Ordered::<TaskDefinition>::from_written(v);
     }
 
     #[test]

@@ -27,7 +27,7 @@ fn client(message: impl Into<String>) -> AwsError<Error> {
 
 /// Every check of a RegisterTaskDefinition request's body.
 pub(crate) fn task_definition(td: &Value) -> Check {
-    placeholders(td, "")?;
+    placeholders(td, &Path::Root)?;
     for key in ["taskRoleArn", "executionRoleArn"] {
         if let Some(v) = td.get(key).and_then(Value::as_str) {
             role_arn(key, v)?;
@@ -50,7 +50,7 @@ pub(crate) fn task_definition(td: &Value) -> Check {
     }
     let containers = td["containerDefinitions"]
         .as_array()
-        .cloned()
+        .map(Vec::as_slice)
         .unwrap_or_default();
     for (i, c) in containers.iter().enumerate() {
         let at = format!("containerDefinitions[{i}]");
@@ -79,7 +79,7 @@ pub(crate) fn task_definition(td: &Value) -> Check {
 /// field's syntax (an image, a role ARN) and takes others (a log group) only to fail when
 /// a task starts; the local stack refuses all of them at registration, naming the field,
 /// so that an unrendered template never reaches a task.
-fn placeholders(v: &Value, path: &str) -> Check {
+fn placeholders(v: &Value, path: &Path) -> Check {
     match v {
         Value::String(s) => match find_placeholder(s) {
             Some(p) => Err(client(format!(
@@ -90,12 +90,30 @@ fn placeholders(v: &Value, path: &str) -> Check {
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .try_for_each(|(i, x)| placeholders(x, &format!("{path}[{i}]"))),
-        Value::Object(map) => map.iter().try_for_each(|(k, x)| {
-            let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-            placeholders(x, &p)
-        }),
+            .try_for_each(|(i, x)| placeholders(x, &Path::Item(path, i))),
+        Value::Object(map) => map
+            .iter()
+            .try_for_each(|(k, x)| placeholders(x, &Path::Member(path, k))),
         _ => Ok(()),
+    }
+}
+
+/// Where a value is in the request (`containerDefinitions[0].image`), written only when a
+/// check refuses it: the walk over every string of the request makes none.
+enum Path<'a> {
+    Root,
+    Member(&'a Path<'a>, &'a str),
+    Item(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Member(Path::Root, k) => f.write_str(k),
+            Path::Member(up, k) => write!(f, "{up}.{k}"),
+            Path::Item(up, i) => write!(f, "{up}[{i}]"),
+        }
     }
 }
 
