@@ -66,6 +66,16 @@ assert a["StateReason"] == "by hand", a
 items = call("DescribeAlarmHistory", AlarmName="by-hand", StartDate=datetime.datetime(2020, 1, 1),
              ScanBy="TimestampAscending")["AlarmHistoryItems"]
 assert [i["HistoryItemType"] for i in items] == ["ConfigurationUpdate", "StateUpdate"], items
+# The same history a page of one item at a time, following the NextTokens.
+paged, token = [], None
+for _ in range(5):
+    page = call("DescribeAlarmHistory", AlarmName="by-hand", ScanBy="TimestampAscending",
+                MaxRecords=1, **({"NextToken": token} if token else {}))
+    paged += page["AlarmHistoryItems"]
+    token = page.get("NextToken")
+    if not token:
+        break
+assert paged == items, paged
 page = call("DescribeAlarms", MaxRecords=1)
 assert len(page["MetricAlarms"]) == 1 and page["NextToken"], page
 after = call("DescribeAlarms", MaxRecords=1, NextToken=page["NextToken"])["MetricAlarms"]

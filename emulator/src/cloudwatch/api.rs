@@ -421,7 +421,7 @@ pub(crate) fn handle(
                 c.one_of(&format!("alarmTypes.{}.member", i + 1), t, ALARM_TYPES);
             }
             c.check(CwCode::ValidationError)?;
-            let items = cw.history(&HistoryQuery {
+            let (items, next) = cw.history(&HistoryQuery {
                 name: req.alarm_name,
                 contributor: req.alarm_contributor_id,
                 metric_alarms: req.alarm_types.is_empty()
@@ -435,6 +435,7 @@ pub(crate) fn handle(
             })?;
             answer(DescribeAlarmHistoryOutput {
                 alarm_history_items: items.iter().map(AlarmHistoryItem::of).collect(),
+                next_token: next,
             })
         }
         _ => Err(ApiError::new(
@@ -583,6 +584,22 @@ mod tests {
             json!([]),
             "nothing after the alarm's creation"
         );
+        // Pages: the alarm updated, a page of one item has the next one's token.
+        answered(&cw, "PutMetricAlarm", ALARM, T0 + 1000);
+        let first = answered(&cw, "DescribeAlarmHistory", &[("MaxRecords", "1")], T0);
+        assert_eq!(first["AlarmHistoryItems"].as_array().unwrap().len(), 1);
+        let token = first["NextToken"]
+            .as_str()
+            .expect("a NextToken")
+            .to_string();
+        let second = answered(
+            &cw,
+            "DescribeAlarmHistory",
+            &[("MaxRecords", "1"), ("NextToken", &token)],
+            T0,
+        );
+        assert_ne!(second["AlarmHistoryItems"], first["AlarmHistoryItems"]);
+        assert_eq!(second.get("NextToken"), None, "two items, two pages");
     }
 
     /// Both alarms (the one of infra/codedeploy.tf, and one with every optional member), one

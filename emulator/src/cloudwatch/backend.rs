@@ -105,6 +105,8 @@ pub(crate) struct Alarm {
 /// One entry of DescribeAlarmHistory.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct HistoryItem {
+    /// Its place in the history (1, 2, ...: set when recorded), what a NextToken names.
+    pub(crate) seq: u64,
     pub(crate) alarm_name: String,
     /// Epoch seconds.
     pub(crate) timestamp: f64,
@@ -153,10 +155,21 @@ pub(crate) struct HistoryQuery {
     pub(crate) start: Option<f64>,
     pub(crate) end: Option<f64>,
     pub(crate) max_records: Option<u32>,
-    /// No token is ever given out: any is InvalidNextToken.
+    /// Where the page starts: a NextToken this history gave out.
     pub(crate) next_token: Option<String>,
     /// ScanBy TimestampAscending: oldest first (newest first by default).
     pub(crate) ascending: bool,
+}
+
+/// The NextToken of the page that starts at the history item `seq`. Opaque to callers,
+/// as AWS's are; it names a place in the history, so a page asked for again later starts
+/// where it did (items recorded since are on the pages before it, newest first).
+fn history_token(seq: u64) -> String {
+    format!("h{seq}")
+}
+
+fn history_seq(token: &str) -> Option<u64> {
+    token.strip_prefix('h')?.parse().ok().filter(|n| *n > 0)
 }
 
 #[derive(Debug, Default)]
@@ -257,6 +270,7 @@ impl CloudWatch {
         push_history(
             &mut inner.history,
             HistoryItem {
+                seq: 0,
                 alarm_name: name.clone(),
                 timestamp: now,
                 kind: "ConfigurationUpdate",
@@ -388,9 +402,9 @@ impl CloudWatch {
         ))
     }
 
-    /// DescribeAlarmHistory: newest first (oldest first when `ascending`), at most
-    /// `max_records` (100 by default) items.
-    pub(crate) fn history(&self, q: &HistoryQuery) -> CwResult<Vec<HistoryItem>> {
+    /// DescribeAlarmHistory: newest first (oldest first when `ascending`), pages of
+    /// `max_records` (100 by default) items, and the next page's token when there is one.
+    pub(crate) fn history(&self, q: &HistoryQuery) -> CwResult<(Vec<HistoryItem>, Option<String>)> {
         let mut c = Constraints::default();
         if let Some(n) = &q.name {
             c.length("alarmName", n, 1, 255);
@@ -402,29 +416,37 @@ impl CloudWatch {
             c.range("maxRecords", n.into(), 1, 100);
         }
         c.check(CwCode::ValidationError)?;
-        if let Some(t) = &q.next_token {
-            return Err(AwsError::new(
-                CwCode::InvalidNextToken,
-                format!("The NextToken {t} is not one this stack gave out (its alarm history has no pages)."),
-            ));
-        }
+        let inner = self.lock();
+        let from = match &q.next_token {
+            None => None,
+            Some(t) => Some(
+                history_seq(t)
+                    .filter(|n| inner.history.last().is_some_and(|h| *n <= h.seq))
+                    .ok_or_else(|| {
+                        AwsError::new(
+                            CwCode::InvalidNextToken,
+                            format!("The NextToken {t:?} is not one this stack gave out."),
+                        )
+                    })?,
+            ),
+        };
         if q.contributor.is_some() || !q.metric_alarms {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         }
         let max = q.max_records.map_or(100, |n| n as usize);
-        let inner = self.lock();
         let matches = |h: &&HistoryItem| {
             q.name.as_deref().is_none_or(|n| h.alarm_name == n)
                 && q.kind.as_deref().is_none_or(|k| h.kind == k)
                 && q.start.is_none_or(|s| h.timestamp >= s)
                 && q.end.is_none_or(|e| h.timestamp <= e)
         };
-        let items = if q.ascending {
+        let mut items: Vec<HistoryItem> = if q.ascending {
             inner
                 .history
                 .iter()
+                .filter(|h| from.is_none_or(|n| h.seq >= n))
                 .filter(matches)
-                .take(max)
+                .take(max + 1)
                 .cloned()
                 .collect()
         } else {
@@ -432,12 +454,15 @@ impl CloudWatch {
                 .history
                 .iter()
                 .rev()
+                .filter(|h| from.is_none_or(|n| h.seq <= n))
                 .filter(matches)
-                .take(max)
+                .take(max + 1)
                 .cloned()
                 .collect()
         };
-        Ok(items)
+        let next = (items.len() > max).then(|| history_token(items[max].seq));
+        items.truncate(max);
+        Ok((items, next))
     }
 
     /// The names among `names` whose alarm is in ALARM (what CodeDeploy polls).
@@ -525,6 +550,7 @@ fn set_state(
     push_history(
         history,
         HistoryItem {
+            seq: 0,
             alarm_name: name.clone(),
             timestamp: now,
             kind: "StateUpdate",
@@ -545,7 +571,10 @@ fn set_state(
     })
 }
 
-fn push_history(history: &mut Vec<HistoryItem>, item: HistoryItem) {
+/// Records `item` after the last one (the history is never cut but from its oldest end,
+/// so each item's `seq` is one more than the one before).
+fn push_history(history: &mut Vec<HistoryItem>, mut item: HistoryItem) {
+    item.seq = history.last().map_or(1, |h| h.seq + 1);
     history.push(item);
     if history.len() > HISTORY_CAP {
         let drop = history.len() - HISTORY_CAP;
@@ -704,10 +733,10 @@ mod tests {
             max_records: Some(10),
             ..Default::default()
         };
-        let h = cw.history(&q).unwrap();
+        let (h, next) = cw.history(&q).unwrap();
         assert_eq!(h[0].summary, "Alarm updated from ALARM to OK");
-        assert_eq!(h.len(), 3);
-        let oldest = cw
+        assert_eq!((h.len(), next), (3, None));
+        let (oldest, _) = cw
             .history(&HistoryQuery {
                 ascending: true,
                 ..q.clone()
@@ -874,14 +903,16 @@ mod tests {
             metric_alarms: true,
             ..Default::default()
         };
-        assert_eq!(cw.history(&all).unwrap().len(), 1);
-        let e = cw
-            .history(&HistoryQuery {
-                next_token: Some("t".into()),
-                ..all.clone()
-            })
-            .unwrap_err();
-        assert_eq!(e.code_str(), "InvalidNextToken");
+        assert_eq!(cw.history(&all).unwrap().0.len(), 1);
+        for token in ["t", "h0", "h2", "h-1", ""] {
+            let e = cw
+                .history(&HistoryQuery {
+                    next_token: Some(token.into()),
+                    ..all.clone()
+                })
+                .unwrap_err();
+            assert_eq!(e.code_str(), "InvalidNextToken", "{token:?}");
+        }
         let e = cw
             .history(&HistoryQuery {
                 max_records: Some(0),
@@ -899,7 +930,65 @@ mod tests {
                 ..all.clone()
             },
         ] {
-            assert!(cw.history(&q).unwrap().is_empty());
+            assert_eq!(cw.history(&q).unwrap(), (Vec::new(), None));
         }
+    }
+
+    /// Every page of `q`, following the tokens, and the number of calls.
+    fn pages(cw: &CloudWatch, q: &HistoryQuery) -> (Vec<u64>, usize) {
+        let (mut seqs, mut calls, mut token) = (Vec::new(), 0, None);
+        loop {
+            let (items, next) = cw
+                .history(&HistoryQuery {
+                    next_token: token,
+                    ..q.clone()
+                })
+                .unwrap();
+            calls += 1;
+            assert!(items.len() <= q.max_records.unwrap_or(100) as usize);
+            seqs.extend(items.iter().map(|h| h.seq));
+            match next {
+                Some(t) => token = Some(t),
+                None => return (seqs, calls),
+            }
+        }
+    }
+
+    #[test]
+    fn history_pages_follow_their_tokens_in_either_order_and_filtered() {
+        let cw = CloudWatch::new("us-east-1", "000000000000", Duration::from_secs(1));
+        // Seven configuration updates of two alarms: a, b, a, b, a, b, a.
+        for i in 0..7 {
+            cw.put_metric_alarm(spec(if i % 2 == 0 { "a" } else { "b" }), T0 + i)
+                .unwrap();
+        }
+        let q = HistoryQuery {
+            metric_alarms: true,
+            max_records: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(pages(&cw, &q), (vec![7, 6, 5, 4, 3, 2, 1], 3));
+        let up = HistoryQuery {
+            ascending: true,
+            ..q.clone()
+        };
+        assert_eq!(pages(&cw, &up), (vec![1, 2, 3, 4, 5, 6, 7], 3));
+        // Exactly a page: no token for an empty one after it.
+        let a = HistoryQuery {
+            name: Some("a".into()),
+            max_records: Some(2),
+            ..q.clone()
+        };
+        assert_eq!(pages(&cw, &a), (vec![7, 5, 3, 1], 2));
+        // An item recorded between two pages is on the pages before the token, not after.
+        let (_, token) = cw.history(&q).unwrap();
+        cw.put_metric_alarm(spec("b"), T0 + 10).unwrap();
+        let (rest, _) = cw
+            .history(&HistoryQuery {
+                next_token: token,
+                ..q.clone()
+            })
+            .unwrap();
+        assert_eq!(rest.iter().map(|h| h.seq).collect::<Vec<_>>(), [4, 3, 2]);
     }
 }

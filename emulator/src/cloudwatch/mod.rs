@@ -18,8 +18,8 @@
 //! statistic (no metric math, percentiles, anomaly detection, PromQL or composite alarms:
 //! their members are read and refused as not served; DescribeAlarms' ChildrenOfAlarmName
 //! and ParentsOfAlarmName find nothing, as no composite alarm exists); an alarm's Tags are
-//! read and not kept (no tagging operation is served); DescribeAlarmHistory answers one
-//! page (MaxRecords items, 100 by default) and gives out no NextToken; alarm
+//! read and not kept (no tagging operation is served); the alarm history keeps its
+//! newest 1,000 items (AWS keeps it by age, deleted alarms' too); alarm
 //! actions are kept and shown but never run (no SNS, no EC2 actions); a period is
 //! evaluated once it has ended and a tenth of a period more has passed (AWS waits for its
 //! own ingestion delay); with `TreatMissingData` `missing` only the alarm's own periods

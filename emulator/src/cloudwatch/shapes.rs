@@ -109,6 +109,8 @@ impl MetricAlarm {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct DescribeAlarmHistoryOutput {
     pub(crate) alarm_history_items: Vec<AlarmHistoryItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) next_token: Option<String>,
 }
 
 /// AlarmType: only metric alarms are served.
