@@ -1,8 +1,9 @@
 //! A scripted [`Source`]: each poll returns the next snapshot of a script (then keeps the
-//! last), records when it was polled and which actions it was asked for. A script can be
-//! held on its first snapshot until the test has seen it ([`Fake::held`]).
+//! last), records when it was polled and which actions it was asked for. A script can
+//! instead be held on one snapshot until the test has seen it on the page and moves it on
+//! ([`Fake::held`], [`Fake::next`]): a page shows every step of it however slowly the
+//! browser starts or polls.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -19,8 +20,9 @@ pub struct Log {
 
 pub struct Fake {
     script: Vec<Snapshot>,
-    /// While set, every poll answers the first snapshot.
-    held: AtomicBool,
+    /// While set, every poll answers this snapshot of the script; else the script moves on
+    /// at every poll.
+    held_at: Mutex<Option<usize>>,
     pub log: Arc<Mutex<Log>>,
 }
 
@@ -28,23 +30,27 @@ impl Fake {
     pub fn new(script: Vec<Snapshot>) -> Arc<Fake> {
         Arc::new(Fake {
             script,
-            held: AtomicBool::new(false),
+            held_at: Mutex::new(None),
             log: Arc::default(),
         })
     }
 
-    /// A script that stays on its first snapshot until [`Fake::release`]: for a test that
-    /// must see that snapshot on the page, however late the browser starts (a script that
-    /// moves on at every poll can be past it before the page's first render).
+    /// A script that stays on its first snapshot until [`Fake::next`]: for a test that
+    /// must see each snapshot on the page, however late the browser starts or slowly it
+    /// polls (a script that moves on at every poll can be past one before the page
+    /// rendered it).
     pub fn held(script: Vec<Snapshot>) -> Arc<Fake> {
         let fake = Fake::new(script);
-        fake.held.store(true, Ordering::SeqCst);
+        *fake.held_at.lock().unwrap() = Some(0);
         fake
     }
 
-    /// The next polls go on with the script.
-    pub fn release(&self) {
-        self.held.store(false, Ordering::SeqCst);
+    /// The next polls answer the script's next snapshot (held there).
+    pub fn next(&self) {
+        let mut at = self.held_at.lock().unwrap();
+        let i = at.map_or(0, |i| i + 1);
+        assert!(i < self.script.len(), "the script has no snapshot {i}");
+        *at = Some(i);
     }
 
     pub fn polls(&self) -> Vec<Instant> {
@@ -61,11 +67,11 @@ impl Source for Fake {
         Box::pin(async move {
             let mut log = self.log.lock().unwrap();
             log.polls.push(Instant::now());
-            let i = if self.held.load(Ordering::SeqCst) {
-                0
-            } else {
-                (log.polls.len() - 1).min(self.script.len() - 1)
-            };
+            let i = self
+                .held_at
+                .lock()
+                .unwrap()
+                .unwrap_or((log.polls.len() - 1).min(self.script.len() - 1));
             let mut s = self.script[i].clone();
             s.taken_at_ms = deployer::dashboard::snapshot::now_ms();
             Ok(s)

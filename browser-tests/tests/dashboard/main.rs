@@ -73,7 +73,8 @@ fn idle() -> Snapshot {
     })
 }
 
-/// d-2 ships v2 to green and succeeds.
+/// d-2 ships v2 to green and succeeds: idle, green up with no traffic, test traffic on
+/// green, production on green, done.
 fn success_script() -> Vec<Snapshot> {
     let mut s1 = idle();
     s1.task_sets.push(task_set("green", "ACTIVE", "v2", 2, 0));
@@ -110,20 +111,11 @@ fn success_script() -> Vec<Snapshot> {
     });
     s4.recent[0] = line("d-2", "Succeeded", None, None);
     let s4 = finish(s4);
-    vec![
-        idle(),
-        idle(),
-        s1.clone(),
-        s1,
-        s2.clone(),
-        s2,
-        s3.clone(),
-        s3,
-        s4,
-    ]
+    vec![idle(), s1, s2, s3, s4]
 }
 
 /// d-3 ships a v3 that never gets healthy: it fails and CodeDeploy rolls back (d-4).
+/// Idle, d-3 with unhealthy tasks, d-4 rolling back, d-4 done.
 fn rollback_script() -> Vec<Snapshot> {
     let mut r1 = idle();
     r1.task_sets.push(task_set("green", "ACTIVE", "v3", 3, 2));
@@ -172,7 +164,7 @@ fn rollback_script() -> Vec<Snapshot> {
         message: "<img src=x onerror=\"window.__injected=1\"> path=/".into(),
     }];
     r3.logs_error = Some("logs:FilterLogEvents: AccessDeniedException: not allowed".into());
-    vec![idle(), idle(), r1.clone(), r1, r2.clone(), r2, r3]
+    vec![idle(), r1, r2, r3]
 }
 
 const GREEN_TRAFFIC: &str =
@@ -182,19 +174,34 @@ const OUTCOME: &str = "document.querySelector('#outcome').textContent";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_follows_a_deployment_to_100_percent_without_reload() {
-    let source = Fake::new(success_script());
+    // Each step held until the page showed it (the test moves the script on).
+    let source = Fake::held(success_script());
     let dash = dashboard::start(opts(false), source.clone()).await.unwrap();
     let chrome = Chromium::start().await;
     let page = chrome.open(&dash.url).await;
 
+    wait_for(&page, OUTCOME, WAIT, |v| v.starts_with("d-1")).await;
     // The replacement appears with no traffic...
+    source.next();
     wait_for(&page, GREEN_TRAFFIC, WAIT, |v| v == "0 %").await;
     // Marks this document: a reload would lose it.
     text(&page, "window.__sameDocument = 'yes'").await;
     assert_eq!(text(&page, OUTCOME_STATUS).await, "InProgress");
-    // ...then takes all of it, and the deployment ends.
+    // ...takes the test traffic...
+    source.next();
+    wait_for(
+        &page,
+        "document.querySelector('.listener[data-role=test] .forwards').textContent",
+        WAIT,
+        |v| v == "demo-green: 100 %",
+    )
+    .await;
+    assert_eq!(text(&page, GREEN_TRAFFIC).await, "0 %");
+    // ...then all of production's, and the deployment ends.
+    source.next();
     wait_for(&page, GREEN_TRAFFIC, WAIT, |v| v == "100 %").await;
     let shot = save_screenshot(&page, "deployment-shifted").await;
+    source.next();
     wait_for(&page, OUTCOME_STATUS, WAIT, |v| v == "Succeeded").await;
     let listener = text(
         &page,
@@ -244,11 +251,13 @@ async fn page_follows_a_deployment_to_100_percent_without_reload() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_shows_the_automatic_rollback_of_a_failing_release() {
-    let source = Fake::new(rollback_script());
+    let source = Fake::held(rollback_script());
     let dash = dashboard::start(opts(false), source.clone()).await.unwrap();
     let chrome = Chromium::start().await;
     let page = chrome.open(&dash.url).await;
 
+    wait_for(&page, OUTCOME, WAIT, |v| v.starts_with("d-1")).await;
+    source.next();
     wait_for(&page, OUTCOME, WAIT, |v| v.starts_with("d-3: InProgress")).await;
     wait_for(
         &page,
@@ -258,6 +267,9 @@ async fn page_shows_the_automatic_rollback_of_a_failing_release() {
     )
     .await;
     text(&page, "window.__sameDocument = 'yes'").await;
+    source.next();
+    wait_for(&page, OUTCOME, WAIT, |v| v.starts_with("d-4: InProgress")).await;
+    source.next();
     let outcome = wait_for(&page, OUTCOME_STATUS, WAIT, |v| v == "Succeeded").await;
     assert_eq!(outcome, "Succeeded");
     let outcome = text(&page, OUTCOME).await;
@@ -382,7 +394,7 @@ async fn page_shows_the_release_guards_and_their_text_stays_text() {
         |v| v == "Succeeded true",
     )
     .await;
-    source.release();
+    source.next();
     let stopped = wait_for(
         &page,
         "document.querySelector('#stopped-by').textContent",
