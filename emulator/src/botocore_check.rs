@@ -108,6 +108,15 @@ fn input_shapes(service: &str) -> serde_json::Map<String, Value> {
     shapes
 }
 
+/// A request of `service`'s operation `op` with every member botocore allows (each nested
+/// structure to a depth of six), for a request read by hand rather than by a serde type.
+pub(crate) fn input_example(service: &str, op: &str) -> Value {
+    input_shapes(service)
+        .get(op)
+        .unwrap_or_else(|| panic!("{service} has no operation {op} in botocore's model"))["example"]
+        .clone()
+}
+
 /// The member names a serde request type reads (its struct fields, as serde names them).
 fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
     struct Fields<'a>(&'a mut &'static [&'static str]);

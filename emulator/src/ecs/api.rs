@@ -385,6 +385,23 @@ mod tests {
         );
     }
 
+    /// The request is read by hand (tags apart, the rest kept as the task definition):
+    /// a request with every member botocore allows reads, its tags apart, and the typed
+    /// task definition reads each member the stack interprets in the type botocore gives it.
+    #[test]
+    fn a_registration_with_every_member_botocore_allows_reads_typed() {
+        let example = crate::botocore_check::input_example("ecs", "RegisterTaskDefinition");
+        let r = RegisterTaskDefinitionRequest::read(example.clone()).unwrap();
+        assert_eq!(r.tags.len(), example["tags"].as_array().unwrap().len());
+        assert!(!r.task_definition.is_empty() && !r.task_definition.contains_key("tags"));
+        let td = crate::ecs::taskdef::Registered::from_value(Value::Object(r.task_definition))
+            .unwrap_or_else(|e| panic!("botocore's example does not read typed: {e}"));
+        let c = &td.container_definitions[0];
+        assert!(c.health_check.is_some() && c.port_mappings.is_some() && td.cpu.is_some());
+        // Members the stack does not interpret are kept, at every level.
+        assert!(!td.extra.is_empty() && !c.extra.is_empty());
+    }
+
     #[test]
     fn a_registration_reads_the_tags_apart_and_answers_every_member_given() {
         let mut input = crate::ecs::fixture::rendered();
