@@ -1,9 +1,9 @@
 //! How a release is judged by real requests, the same way by hand and by CodeDeploy:
 //!
-//! - [`probe`] sends a number of GETs to one URL, some at a time, and [`Report`]s what
+//! - [`probe()`] sends a number of GETs to one URL, some at a time, and [`Report`]s what
 //!   answered: errors, versions, latency percentiles (`deployer smoke` through the load
 //!   balancer);
-//! - [`compare`] judges green against blue on the same requests, the way Argo Rollouts'
+//! - [`compare()`] judges green against blue on the same requests, the way Argo Rollouts'
 //!   pre-promotion analysis and Kayenta's baseline comparison do: green must answer every
 //!   request (error rate 0), report one version (the expected one, when known), and its p99
 //!   latency must stay within a factor of blue's, its p90 too before a slow p99 counts (one

@@ -10,7 +10,7 @@
 //!   no `Origin`. So a request is served only when its `Host` is this server's own loopback
 //!   address, and its `Origin`, if any, is one the server allows (the API allows none; the
 //!   dashboard its own page's).
-//! - [`serve`]: an accept loop whose connections get a bound on how long they may take to
+//! - [`serve()`]: an accept loop whose connections get a bound on how long they may take to
 //!   send a request head, and on how long they may sit idle between requests, so that
 //!   connections that never speak cannot pile up (axum's own `serve` has neither).
 

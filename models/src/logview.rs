@@ -132,7 +132,7 @@ pub fn line(ev: &Event) -> Line {
     }
 }
 
-/// One event for a person: `time  task  LEVEL  message  key=value ...` ([`line`]).
+/// One event for a person: `time  task  LEVEL  message  key=value ...` ([`line()`]).
 pub fn human(ev: &Event) -> String {
     let Line {
         time,

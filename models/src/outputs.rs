@@ -2,7 +2,7 @@
 //!
 //! Every output named in docs/CONTRACTS.md is required; extra outputs are ignored. Each
 //! problem names the file, the output and the value; all problems are reported at once.
-//! Errors caused by the file's content are marked [`crate::bad_input`] (exit 2).
+//! Errors caused by the file's content are marked [`crate::bad_input()`] (exit 2).
 
 use std::io::Read;
 use std::path::Path;

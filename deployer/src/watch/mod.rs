@@ -3,8 +3,8 @@
 //! following the deployment it created.
 //!
 //! - [`machine`]: the pure state machine, observations in, events and an outcome out.
-//! - [`observe`]: one poll of AWS, turned into an observation.
-//! - [`follow`]: the loop: polls, feeds the machine, reports, handles Ctrl-C and
+//! - [`observe`](mod@observe): one poll of AWS, turned into an observation.
+//! - [`follow`](mod@follow): the loop: polls, feeds the machine, reports, handles Ctrl-C and
 //!   approvals, enforces the timeout, and ends with one summary.
 //! - [`progress`]: how progress and the summary are shown (terminal, plain lines, JSON).
 //! - [`execution`]: a pipeline execution's pure state machine; [`pipeline`]: its loop.

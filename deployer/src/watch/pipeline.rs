@@ -1,7 +1,7 @@
 //! Following a pipeline execution: polls it (CodePipeline, CodeBuild, through
 //! `aws::codepipeline`), feeds [`ExecutionWatch`], reports through the deployments'
 //! [`Reporter`], and once the Deploy action created its deployment hands over to the
-//! deployment watch ([`follow`]): the same lifecycle lines, summary and exit codes. A
+//! deployment watch ([`follow`](mod@super::follow)): the same lifecycle lines, summary and exit codes. A
 //! failed build shows the failed phase and the build's last log lines.
 
 use std::time::{Duration, Instant};

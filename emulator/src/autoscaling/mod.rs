@@ -1,8 +1,8 @@
 //! Application Auto Scaling, locally: scalable targets for the ECS service's desired count,
 //! target tracking policies on its average CPU or memory, and the scaling activities they
-//! cause. The backend (this module: state and operations, no HTTP), the engine that
+//! cause. The backend ([`backend`]: state and operations, no HTTP), the engine that
 //! decides ([`engine`], pure), the measurements it decides on ([`cpu`], from the tasks'
-//! processes), the driver that ties them to a service ([`run`]), and the JSON 1.1 API
+//! processes), the driver that ties them to a service ([`backend::run`]), and the JSON 1.1 API
 //! ([`api`], answering with the serde types of [`shapes`], botocore's output shapes).
 //!
 //! Differences from AWS, on purpose: only the `ecs` namespace and

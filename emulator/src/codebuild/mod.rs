@@ -4,7 +4,7 @@
 //! - [`runner`]: the phases with bash in a clean checkout, CodeBuild's environment and
 //!   phase transitions, UPLOAD_ARTIFACTS ([`artifacts`]), log lines as CodeBuild writes
 //!   them ([`logs`]).
-//! - [`standin`]: `docker` and `aws` on the build's PATH, backed by [`crate::images`].
+//! - [`standin`]: `docker` and `aws` on the build's PATH, backed by the local ECR ([`crate::ecr`]).
 //! - [`model`]: a build's record with CodeBuild's enums.
 //! - [`api`]: BatchGetBuilds and StopBuild, answering with the serde types of [`shapes`]
 //!   (botocore's output shapes) and AWS's error codes ([`Error`]).

@@ -98,7 +98,7 @@ pub(crate) struct TaskSet {
     pub(crate) id: String,
     pub(crate) arn: String,
     pub(crate) task_def_arn: String,
-    /// Index into [`TG_NAMES`].
+    /// Index into [`crate::names::TG_NAMES`].
     pub(crate) tg: usize,
     pub(crate) status: TaskSetStatus,
     /// The CodeDeploy deployment that created it.
@@ -124,7 +124,7 @@ pub(crate) struct Service {
     pub(crate) events: Vec<ServiceEvent>,
 }
 
-/// A task being started: what [`World::record_task`] needs to know of it.
+/// A task being started: what [`crate::world::World::record_task`] needs to know of it.
 #[derive(Debug, Clone)]
 pub(crate) struct NewTask {
     pub(crate) id: String,

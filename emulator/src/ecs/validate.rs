@@ -3,13 +3,13 @@
 //! and, where AWS's message does not name the field, the field's path and value added.
 //!
 //! Sources, cited beside each rule:
-//! - [API] the ECS API reference, RegisterTaskDefinition and ContainerDefinition,
+//! - \[API\] the ECS API reference, RegisterTaskDefinition and ContainerDefinition,
 //!   HealthCheck, PortMapping, LogConfiguration
 //!   (docs.aws.amazon.com/AmazonECS/latest/APIReference/);
-//! - [SIZE] the Developer Guide's "Task size" table of Fargate CPU and memory
+//! - \[SIZE\] the Developer Guide's "Task size" table of Fargate CPU and memory
 //!   (docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html);
-//! - [AWSLOGS] the Developer Guide's "Using the awslogs log driver" (required options);
-//! - [IAM] IAM identifiers (docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html).
+//! - \[AWSLOGS\] the Developer Guide's "Using the awslogs log driver" (required options);
+//! - \[IAM\] IAM identifiers (docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html).
 //!
 //! Not checked: everything the local stack does not run (volumes, secrets, EFS, GPU,
 //! firelens, proxy configuration, ...); those are stored as given.
@@ -134,7 +134,7 @@ fn find_placeholder(s: &str) -> Option<&str> {
     None
 }
 
-/// [IAM] `arn:<partition>:iam::<12-digit account>:role/<path/><name>`; role names are
+/// \[IAM\] `arn:<partition>:iam::<12-digit account>:role/<path/><name>`; role names are
 /// 1-64 of `\w+=,.@-` [IAM limits]. ECS answers "Role is not valid".
 fn role_arn(key: &str, arn: &str) -> Check {
     let bad = || {
@@ -167,7 +167,7 @@ fn role_arn(key: &str, arn: &str) -> Check {
     }
 }
 
-/// [API] ContainerDefinition.image: "Up to 255 letters (uppercase and lowercase), numbers,
+/// \[API\] ContainerDefinition.image: "Up to 255 letters (uppercase and lowercase), numbers,
 /// hyphens, underscores, colons, periods, forward slashes, and number signs are allowed"
 /// (and `@` of a digest reference, `repository-url/image@digest`).
 fn image_reference(at: &str, image: &str) -> Check {
@@ -188,7 +188,7 @@ fn image_reference(at: &str, image: &str) -> Check {
     Ok(())
 }
 
-/// [API] PortMapping: containerPort and hostPort 0-65535 (containerPort at least 1);
+/// \[API\] PortMapping: containerPort and hostPort 0-65535 (containerPort at least 1);
 /// "If you use containers in a task with the awsvpc or host network mode, specify the
 /// exposed ports using containerPort ... the hostPort can either be left blank or set to
 /// the same value as the containerPort"; protocol `tcp` or `udp`.
@@ -233,7 +233,7 @@ fn port_mappings(at: &str, c: &Value, awsvpc: bool) -> Check {
     Ok(())
 }
 
-/// [API] HealthCheck: command starts with `CMD` or `CMD-SHELL` (or is `["NONE"]`);
+/// \[API\] HealthCheck: command starts with `CMD` or `CMD-SHELL` (or is `["NONE"]`);
 /// interval 5-300 s, timeout 2-60 s, retries 1-10, startPeriod 0-300 s.
 fn health_check(at: &str, hc: &Value) -> Check {
     let cmd: Vec<&str> = hc["command"]
@@ -266,8 +266,8 @@ fn health_check(at: &str, hc: &Value) -> Check {
     Ok(())
 }
 
-/// [AWSLOGS] the awslogs driver needs `awslogs-group` and `awslogs-region`, and on Fargate
-/// `awslogs-stream-prefix`; [API] executionRoleArn: Fargate tasks that use awslogs need
+/// \[AWSLOGS\] the awslogs driver needs `awslogs-group` and `awslogs-region`, and on Fargate
+/// `awslogs-stream-prefix`; \[API\] executionRoleArn: Fargate tasks that use awslogs need
 /// an execution role (ECS's message).
 fn log_configuration(at: &str, lc: &Value, fargate: bool, has_execution_role: bool) -> Check {
     if lc["logDriver"].as_str() != Some("awslogs") {
@@ -292,7 +292,7 @@ fn log_configuration(at: &str, lc: &Value, fargate: bool, has_execution_role: bo
     Ok(())
 }
 
-/// [SIZE] Fargate's task sizes: task-level cpu and memory are required, and the pair must
+/// \[SIZE\] Fargate's task sizes: task-level cpu and memory are required, and the pair must
 /// be one of the table's (CPU units: memory MiB).
 fn fargate_size(td: &Value) -> Check {
     let cpu = units(&td["cpu"], 1024);
@@ -325,7 +325,7 @@ fn fargate_size(td: &Value) -> Check {
 }
 
 /// A task-level cpu or memory value: a number of units (`"256"`), or with a unit
-/// (`"1 vCPU"`, `"2 GB"`: [API] "expressed as a string using vCPU/GB"); `per` is units per
+/// (`"1 vCPU"`, `"2 GB"`: \[API\] "expressed as a string using vCPU/GB"); `per` is units per
 /// vCPU/GB.
 fn units(v: &Value, per: u64) -> Option<u64> {
     let s = match v {

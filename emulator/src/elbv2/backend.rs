@@ -593,7 +593,7 @@ impl Lb {
     /// DescribeLoadBalancers: all, or those named by ARN or by name (not both: "Load
     /// balancer names and load balancer ARNs cannot be specified at the same time").
     /// Errors (API reference): LoadBalancerNotFound, "One or more load balancers not
-    /// found" for ARNs, "Load balancers '[name]' not found" for names, as AWS words them.
+    /// found" for ARNs, "Load balancers '\[name\]' not found" for names, as AWS words them.
     pub(crate) fn describe_load_balancers(
         &self,
         arns: &[String],

@@ -2,8 +2,8 @@
 //! execution role and the task role, both trusting `ecs-tasks.amazonaws.com`, created when
 //! the stack started. GetRole and ListRoles with IAM's validation (botocore's shapes:
 //! `roleNameType`, `pathPrefixType`, `markerType`, `maxItemsType`) and error codes
-//! (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html,
-//! https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html). Nothing is
+//! (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html>). Nothing is
 //! written: no policies, users or role changes.
 
 use axum::http::StatusCode;

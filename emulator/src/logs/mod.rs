@@ -1,6 +1,6 @@
 //! CloudWatch Logs, locally: log groups of streams of events, in memory, generic over
 //! names. The ECS tasks' output lands in group `/ecs/demo`, stream `ecs/demo/<task-id>`
-//! (the awslogs driver's `prefix/container/task-id`), fed by [`FileFollower`] from each
+//! (the awslogs driver's `prefix/container/task-id`), fed by [`backend::FileFollower`] from each
 //! task's output file; other local services (CodeBuild's `/aws/codebuild/<project>`)
 //! create their own groups and put events with the same calls.
 //!
@@ -9,14 +9,14 @@
 //! operation takes the current time in epoch milliseconds, so tests drive the clock.
 //!
 //! Public API for other local services:
-//! [`Logs::create_group`] / [`Logs::ensure_stream`] / [`Logs::put_events`] /
-//! [`Logs::append`] to write; [`Logs::filter`], [`Logs::get`], [`Logs::describe_streams`],
-//! [`Logs::describe_groups`] to read.
+//! [`Logs::create_group`](backend::Logs::create_group) / [`Logs::ensure_stream`](backend::Logs::ensure_stream) / [`Logs::put_events`](backend::Logs::put_events) /
+//! [`Logs::append`](backend::Logs::append) to write; [`Logs::filter`](backend::Logs::filter), [`Logs::get`](backend::Logs::get), [`Logs::describe_streams`](backend::Logs::describe_streams),
+//! [`Logs::describe_groups`](backend::Logs::describe_groups) to read.
 //!
 //! Differences from AWS, on purpose: an event's `timestamp` is its ingestion time when it
 //! comes from a task's output (as awslogs stamps a line when the container runtime reads
 //! it; the JSON line's own `"timestamp"` stays in the message); each stream keeps its
-//! newest [`STREAM_BYTES_CAP`] bytes (the oldest events are dropped, as retention would);
+//! newest [`backend::STREAM_BYTES_CAP`] bytes (the oldest events are dropped, as retention would);
 //! no KMS, no subscriptions, no Logs Insights. Metric filters
 //! (PutMetricFilter) publish their datapoints to the local CloudWatch
 //! ([`crate::cloudwatch`]) as events are ingested: one transformation, its value a number
