@@ -372,7 +372,7 @@ def check_state(repo: Path, state: dict) -> None:
 
 
 def check_autoscaling(repo: Path, plan: dict, changes: dict) -> None:
-    """Issue 12: the service's scalable target (min = desired_count, max = max_count, the
+    """The service's autoscaling: its scalable target (min = desired_count, max = max_count, the
     service-linked role), CPU target tracking, and the service ignoring desired_count."""
     variables = {k: v.get("value") for k, v in plan.get("variables", {}).items()}
     target = after(changes, "aws_appautoscaling_target.service")

@@ -327,7 +327,7 @@ if not (first.get("tagStatus") == "tagged" and first.get("tagPatternList") == ["
         and first.get("countType") == "imageCountMoreThan" and first.get("countNumber", 0) >= 1):
     sys.exit(f"ECR lifecycle: the first rule must keep the tag initial, got {rules[0]}")
 print("  ECR lifecycle rule 1 keeps initial")
-# Issue 14, point 7: CodeDeploy moved both listeners to green (simulated: ModifyListener).
+# A deployment to green happened: CodeDeploy moved both listeners to green (simulated: ModifyListener).
 elb = boto3.client("elbv2", region_name=region)
 for arn in (out["listener_arn"], out["test_listener_arn"]):
     elb.modify_listener(ListenerArn=arn, DefaultActions=[{"Type": "forward", "TargetGroupArn": out["target_group_green_arn"]}])
