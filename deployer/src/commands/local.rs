@@ -567,6 +567,17 @@ async fn status(arg: &StateDirArg, global: &Global) -> anyhow::Result<Code> {
             d["summary"].as_str().unwrap_or("")
         );
     }
+    let failing = &v["records"]["failing"];
+    if !failing.is_null() {
+        let since = failing["since"]
+            .as_f64()
+            .map(crate::output::rfc3339)
+            .unwrap_or_default();
+        println!(
+            "records  NOT ON DISK since {since}: {} (the changes since are in memory: a crash loses them; each change tries again)",
+            failing["error"].as_str().unwrap_or("")
+        );
+    }
     Ok(Code::Success)
 }
 

@@ -905,6 +905,15 @@ async fn up_after_a_crash_mid_deployment_restores_the_records_and_the_live_revis
     let before = records_seen(&stack).await;
     assert_eq!(before.0.len(), 3, "{:?}", before.0);
     assert_eq!(before.1, [second.clone(), first.clone()]);
+    // The records are on disk, and the stack says its writes are not failing.
+    let (code, body) = support::http_get(&stack.api_url, "/_local/status").expect("status");
+    let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(code, 200);
+    assert!(
+        status["records"]["writes"].as_u64() > Some(0) && status["records"]["failing"].is_null(),
+        "{}",
+        status["records"]
+    );
     let dead = stack.pids();
     assert_eq!(dead.len(), 3, "daemon, the v2 task, the v3 task: {dead:?}");
 

@@ -461,6 +461,16 @@ pub(crate) struct Writer {
     /// Writes so far and their total time (µs), for the log and the measurement.
     writes: AtomicU64,
     write_micros: AtomicU64,
+    /// Since when (epoch seconds) and why the writes fail, until one succeeds: what
+    /// changed since is in memory only (`deployer local status` says so).
+    failing: Mutex<Option<Failing>>,
+}
+
+/// Writes that fail: since the first of them, the last one's error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct Failing {
+    pub(crate) since: f64,
+    pub(crate) error: String,
 }
 
 /// What is on disk, as the writer wrote it.
@@ -543,7 +553,16 @@ impl Writer {
             last: Mutex::new(Last::new(seq)),
             writes: AtomicU64::new(0),
             write_micros: AtomicU64::new(0),
+            failing: Mutex::new(None),
         }
+    }
+
+    /// Writes so far, and whether they are failing now.
+    pub(crate) fn health(&self) -> (u64, Option<Failing>) {
+        (
+            self.writes.load(Ordering::Relaxed),
+            lock(&self.failing).clone(),
+        )
     }
 
     /// Resolves at the next change of the world.
@@ -606,9 +625,16 @@ impl Writer {
                 // line is never followed by another.
                 self.world_dirty.store(true, Ordering::Release);
                 last.snapshot_due = true;
+                let mut failing = lock(&self.failing);
+                let since = failing.as_ref().map_or_else(now, |f| f.since);
+                *failing = Some(Failing {
+                    since,
+                    error: format!("{e:#}"),
+                });
                 return Err(e);
             }
         };
+        lock(&self.failing).take();
         let micros = started.elapsed().as_micros() as u64;
         let n = self.writes.fetch_add(1, Ordering::Relaxed) + 1;
         let total = self.write_micros.fetch_add(micros, Ordering::Relaxed) + micros;
@@ -1113,6 +1139,16 @@ mod tests {
             self.dir.path().join(JOURNAL_FILE)
         }
 
+        fn try_persist(&self, scope: Scope) -> anyhow::Result<bool> {
+            self.writer.persist(
+                &self.world,
+                REGION,
+                || self.routes.clone(),
+                || self.pipeline.clone(),
+                scope,
+            )
+        }
+
         fn lines(&self) -> Vec<serde_json::Value> {
             std::fs::read_to_string(self.journal())
                 .unwrap_or_default()
@@ -1224,6 +1260,36 @@ mod tests {
             "not due: nothing to write"
         );
         assert_eq!(rec.lines().len(), 5);
+    }
+
+    #[test]
+    fn failing_writes_are_said_from_the_first_until_one_succeeds() {
+        let (w, _, _, _) = mid_deployment(false);
+        let rec = Records::new(w);
+        assert_eq!(rec.writer.health(), (0, None));
+        // The state dir is gone (removed by hand): the first write, a snapshot, fails.
+        std::fs::remove_dir_all(rec.dir.path()).unwrap();
+        let e = rec.try_persist(Scope::Changes).unwrap_err();
+        let (n, failing) = rec.writer.health();
+        let first = failing.expect("failing");
+        assert_eq!(n, 0);
+        assert_eq!(first.error, format!("{e:#}"));
+        assert!(first.error.contains(&rec.dir.path().display().to_string()));
+        // Still failing: since the first failure.
+        rec.change(|w| {
+            task_def(w, "v3");
+        });
+        assert!(rec.try_persist(Scope::Changes).is_err());
+        assert_eq!(rec.writer.health().1.unwrap().since, first.since);
+        // Back: the next write succeeds, with everything changed meanwhile.
+        std::fs::create_dir(rec.dir.path()).unwrap();
+        assert!(rec.persist(Scope::TaskDefinitions));
+        assert_eq!(rec.writer.health(), (1, None));
+        let r = read(rec.dir.path()).unwrap().unwrap();
+        assert_eq!(
+            serde_json::to_value(&r.world).unwrap(),
+            serde_json::to_value(&*lock(&rec.world)).unwrap()
+        );
     }
 
     #[test]

@@ -292,7 +292,9 @@ impl Stack {
             "cpu_percent": figures.cpu,
             "memory_percent": figures.memory,
         });
-        json!({"listeners": listeners, "task_sets": sets, "deployments": deployments, "scaling": scaling})
+        let (writes, failing) = stack.records.health();
+        let records = json!({"writes": writes, "failing": failing});
+        json!({"listeners": listeners, "task_sets": sets, "deployments": deployments, "scaling": scaling, "records": records})
     }
 }
 
