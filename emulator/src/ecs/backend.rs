@@ -403,9 +403,7 @@ impl World {
         without_nulls(&mut td);
         let family = match td.get("family") {
             Some(Value::String(f)) if !f.is_empty() => f.clone(),
-            None => {
-                return Err(AwsError::new(Error::ClientException, "family is required"))
-            }
+            None => return Err(AwsError::new(Error::ClientException, "family is required")),
             Some(Value::String(_)) => {
                 return Err(AwsError::new(
                     Error::ClientException,
