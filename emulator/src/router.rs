@@ -114,18 +114,108 @@ async fn handle(
             };
         }
     };
-    let (response, operation) =
-        if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
-            let op = target.rsplit('.').next().unwrap_or_default().to_string();
-            (json_protocol(&stack, target, &body), op)
-        } else {
-            query_protocol(&stack, &headers, &body)
-        };
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (operation, form) = match &target {
+        Some(t) => (t.rsplit('.').next().unwrap_or_default().to_string(), None),
+        None => match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
+            Ok(pairs) => {
+                let form = Form(pairs);
+                (form.get("Action").unwrap_or("").to_string(), Some(form))
+            }
+            Err(e) => {
+                let e = ApiError::new(
+                    Common::MalformedQueryString,
+                    format!("cannot parse the form body: {e}"),
+                );
+                return xml_error("", &e);
+            }
+        },
+    };
+    let writes = keeps_records(target.as_deref(), &headers, form.as_ref())
+        && !records::reads_only(&operation);
+    // No change is made while the records cannot be written: it would be answered as made
+    // and lost at the next crash.
+    if writes {
+        if let Err(e) = crate::runtime::stack::ready_for_writes(&stack).await {
+            let e = ApiError::new(
+                Common::ServiceUnavailable,
+                format!(
+                    "the local stack cannot write its records, so it makes no change until it \
+                     can ({e:#}); `deployer local status` says since when; free the disk or \
+                     restore the state dir, then retry"
+                ),
+            );
+            return server_error(target.as_deref(), &e);
+        }
+    }
+    let response = match (&target, &form) {
+        (Some(t), _) => json_protocol(&stack, t, &body),
+        (None, Some(form)) => query_action(&stack, &headers, form, &operation),
+        (None, None) => unreachable!("a request without a target has a form"),
+    };
     // Every change is on disk before its answer leaves (a no-op when nothing changed).
-    if !records::reads_only(&operation) {
-        crate::runtime::stack::persist_after(&stack, &operation).await;
+    if writes {
+        if let Err(e) = crate::runtime::stack::persist_after(&stack, &operation).await {
+            let e = ApiError::new(
+                Common::InternalFailure,
+                format!(
+                    "{operation} was made in memory but the local stack could not write it to \
+                     its records ({e:#}): a crash now would undo it; it is written with the \
+                     next write that succeeds (`deployer local status`), and until then the \
+                     stack refuses changes"
+                ),
+            );
+            return server_error(target.as_deref(), &e);
+        }
     }
     response
+}
+
+/// Whether the request's service keeps its state in the records (`runtime::records`): ECS,
+/// CodeDeploy, ECR, CodePipeline, CodeBuild, ELBv2 (the listeners' routes). CloudWatch,
+/// Logs, Application Auto Scaling, IAM and STS keep nothing there: their writes neither
+/// wait for the records nor are refused while the records cannot be written.
+fn keeps_records(target: Option<&str>, headers: &HeaderMap, form: Option<&Form>) -> bool {
+    match (target, form) {
+        (Some(t), _) => matches!(
+            t.split('.').next().unwrap_or_default(),
+            "AmazonEC2ContainerServiceV20141113"
+                | "CodeDeploy_20141006"
+                | "AmazonEC2ContainerRegistry_V20150921"
+                | "CodePipeline_20150709"
+                | "CodeBuild_20161006"
+        ),
+        (None, Some(form)) => match form.get("Version") {
+            Some(v) => v == elbv2::api::VERSION,
+            None => credential_scope(headers) == "elasticloadbalancing",
+        },
+        (None, None) => false,
+    }
+}
+
+/// The service named in the request's SigV4 credential scope (`""` when unsigned).
+fn credential_scope(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(3))
+        .unwrap_or("")
+}
+
+/// A server error in the request's protocol: JSON (with the query error header CloudWatch's
+/// JSON 1.0 clients read) or query XML.
+fn server_error(target: Option<&str>, e: &ApiError) -> Response {
+    match target {
+        Some(t) if t.starts_with(cloudwatch::api::CBOR_SERVICE) => {
+            cbor::with_query_error(json::error(e), e)
+        }
+        Some(_) => json::error(e),
+        None => xml_error("", e),
+    }
 }
 
 fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
@@ -191,29 +281,8 @@ fn pipeline(stack: &Stack) -> Result<&LocalPipeline, ApiError> {
     })
 }
 
-/// The answer, and the action it answered.
-fn query_protocol(stack: &Arc<Stack>, headers: &HeaderMap, body: &[u8]) -> (Response, String) {
-    let form = match serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
-        Ok(pairs) => Form(pairs),
-        Err(e) => {
-            let e = ApiError::new(
-                Common::MalformedQueryString,
-                format!("cannot parse the form body: {e}"),
-            );
-            return (xml_error("", &e), String::new());
-        }
-    };
-    let action = form.get("Action").unwrap_or("").to_string();
-    (query_action(stack, headers, &form, &action), action)
-}
-
 fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &str) -> Response {
-    let scope = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|a| a.split("Credential=").nth(1))
-        .and_then(|c| c.split('/').nth(3))
-        .unwrap_or("");
+    let scope = credential_scope(headers);
     let (ns, result) = match (form.get("Version"), scope) {
         (Some(elbv2::api::VERSION), _) | (None, "elasticloadbalancing") => (
             elbv2::api::NAMESPACE,

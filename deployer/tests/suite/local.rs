@@ -1307,3 +1307,142 @@ fn up_after_a_crash_mid_build_stops_the_builds_process_group() {
     );
     drop(again);
 }
+
+/// One ECS call in JSON 1.1 over a raw connection (no SDK retries): (status, body).
+fn ecs_call(stack: &LocalStack, op: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    let target = format!("AmazonEC2ContainerServiceV20141113.{op}");
+    let (status, text) = support::http_post(
+        &stack.api_url,
+        None,
+        &[
+            ("X-Amz-Target", target.as_str()),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        &body.to_string(),
+    )
+    .expect("POST to the API");
+    let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{op}: {e}: {text}"));
+    (status, v)
+}
+
+fn task_definition_arns(stack: &LocalStack) -> Vec<String> {
+    let (status, v) = ecs_call(stack, "ListTaskDefinitions", &serde_json::json!({}));
+    assert_eq!(status, 200, "{v}");
+    v["taskDefinitionArns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn records_status(stack: &LocalStack) -> serde_json::Value {
+    let (code, body) = support::http_get(&stack.api_url, "/_local/status").expect("status");
+    assert_eq!(code, 200, "{body}");
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["records"].clone()
+}
+
+#[test]
+fn while_the_records_cannot_be_written_no_change_is_answered_as_made() {
+    let mut stack = LocalStack::start();
+    let register = |tag: &str| {
+        serde_json::json!({
+            "family": "demo",
+            "containerDefinitions": [{"name": "demo", "image": format!("demo:{tag}")}]
+        })
+    };
+    for tag in ["v2", "v3"] {
+        let (status, v) = ecs_call(&stack, "RegisterTaskDefinition", &register(tag));
+        assert_eq!(status, 200, "{v}");
+        // The follower's write of the rest of the world is done 10 ms after a change.
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let dir = stack.state_dir().to_path_buf();
+    let (snapshot, journal) = (dir.join("records.json"), dir.join("records.log"));
+    assert!(
+        journal.exists(),
+        "the registrations' entries are in the journal"
+    );
+    let before = task_definition_arns(&stack);
+    // The disk fails the stack: its journal deleted, and no snapshot can be renamed into
+    // place (a directory holds the name).
+    std::fs::remove_file(&journal).unwrap();
+    std::fs::remove_file(&snapshot).unwrap();
+    std::fs::create_dir(&snapshot).unwrap();
+
+    // The write that finds it: the change is made in memory, and the answer says it is not
+    // on disk (a server error, not a success a crash would undo).
+    let (status, v) = ecs_call(&stack, "RegisterTaskDefinition", &register("v4"));
+    assert_eq!(status, 500, "{v}");
+    assert_eq!(v["__type"], "InternalFailure", "{v}");
+    let message = v["message"].as_str().unwrap();
+    assert!(
+        message.contains("records.log") && message.contains("was deleted"),
+        "{message}"
+    );
+    let made = task_definition_arns(&stack);
+    assert_eq!(made.len(), before.len() + 1, "{made:?}");
+    let records = records_status(&stack);
+    assert!(
+        records["failing"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("records")),
+        "{records}"
+    );
+
+    // Until a write succeeds, no change is made: ECS and ELBv2 writes are refused (503,
+    // which the SDKs retry), reads are served.
+    let (status, v) = ecs_call(&stack, "RegisterTaskDefinition", &register("v5"));
+    assert_eq!(status, 503, "{v}");
+    assert_eq!(v["__type"], "ServiceUnavailable", "{v}");
+    let message = v["message"].as_str().unwrap();
+    assert!(
+        message.contains("cannot write its records")
+            && message.contains(&snapshot.display().to_string()),
+        "{message}"
+    );
+    let (status, xml) = support::http_post(
+        &stack.api_url,
+        None,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        "Action=ModifyListener&Version=2015-12-01&ListenerArn=arn%3Aaws%3Aelasticloadbalancing%3Aus-east-1%3A000000000000%3Alistener%2Fnet%2Fdemo%2F0%2F0",
+    )
+    .unwrap();
+    assert_eq!(status, 503, "{xml}");
+    assert!(xml.contains("<Code>ServiceUnavailable</Code>"), "{xml}");
+    assert_eq!(
+        task_definition_arns(&stack),
+        made,
+        "no change while refused"
+    );
+    // CloudWatch keeps nothing in the records: its writes are served.
+    let (status, text) = support::http_post(
+        &stack.api_url,
+        None,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        "Action=PutMetricAlarm&Version=2010-08-01&AlarmName=t&Namespace=demo%2Fservice&MetricName=Http5xx&Statistic=Sum&Period=60&EvaluationPeriods=1&Threshold=5&ComparisonOperator=GreaterThanOrEqualToThreshold",
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{text}");
+
+    // The disk is back: the next write is a snapshot of everything, and the change is made.
+    std::fs::remove_dir(&snapshot).unwrap();
+    let (status, v) = ecs_call(&stack, "RegisterTaskDefinition", &register("v5"));
+    assert_eq!(status, 200, "{v}");
+    assert!(records_status(&stack)["failing"].is_null());
+    let all = task_definition_arns(&stack);
+    assert_eq!(all.len(), made.len() + 1, "{all:?}");
+
+    // What was answered, even as a server error, is on disk: killed and up again, the
+    // same revisions.
+    let pid = stack.pid;
+    Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_all_gone(&[pid], Duration::from_secs(5)).is_empty());
+    let dir = std::mem::replace(&mut stack.dir, support::temp_state_dir());
+    stack.down();
+    let again = LocalStack::start_in(dir, &[]);
+    assert_eq!(task_definition_arns(&again), all);
+}

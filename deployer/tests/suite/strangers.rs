@@ -8,36 +8,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::support::LocalStack;
+use crate::support::{self, LocalStack};
 
-/// One raw POST to the API: (status, body).
+/// One raw POST to the API with Host `host`: (status, body).
 fn post(stack: &LocalStack, host: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
-    let hostport = stack
-        .api_url
-        .trim_start_matches("http://")
-        .trim_end_matches('/');
-    let mut s = TcpStream::connect(hostport).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut req = format!(
-        "POST / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    s.write_all(req.as_bytes()).unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, body.to_owned())
+    support::http_post(&stack.api_url, Some(host), headers, body).expect("POST to the API")
 }
 
 fn ecs(op: &str) -> [(&'static str, String); 2] {

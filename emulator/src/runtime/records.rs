@@ -26,7 +26,10 @@
 //!
 //! **When.** [`Writer::persist`] writes an entry (nothing when nothing changed):
 //! - after every API request that is not a read (`Describe*`, `List*`, `Get*`,
-//!   `BatchGet*`, `Filter*`), before its answer leaves (the router waits for it); after
+//!   `BatchGet*`, `Filter*`), before its answer leaves (the router waits for it: a write
+//!   that fails answers the request `500 InternalFailure`, and until a write succeeds the
+//!   router refuses the next write requests `503 ServiceUnavailable` before they change
+//!   anything, so no change is answered as made while it is in memory only); after
 //!   RegisterTaskDefinition, whose only change is the task definition, the entry holds it
 //!   alone ([`scope_of`]) and the rest of the world stays marked for the follower;
 //! - after the engines' own changes: every change of the world (its guard marks it,
@@ -112,6 +115,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -565,6 +569,11 @@ impl Writer {
         )
     }
 
+    /// Whether the last write failed (no write succeeded since).
+    pub(crate) fn is_failing(&self) -> bool {
+        lock(&self.failing).is_some()
+    }
+
     /// Resolves at the next change of the world.
     pub(crate) async fn changed(&self) {
         self.wake.notified().await
@@ -705,6 +714,15 @@ impl Writer {
             last.journal = Some(f);
         }
         let f = last.journal.as_mut().expect("opened above");
+        // A journal deleted from under the stack (its state dir removed, `down --purge` from
+        // another shell) would take appends that no `up` reads: one `fstat` per entry
+        // (about a µs) finds it, and the write fails as one to a full disk does.
+        if f.metadata().map(|m| m.nlink()).unwrap_or(0) == 0 {
+            anyhow::bail!(
+                "{} was deleted while the stack ran (its state dir removed?)",
+                journal.display()
+            );
+        }
         // One `write` of the whole line in the common case (`write_all` loops only after a
         // short write, which a signal or a full disk causes).
         f.write_all(&line)
@@ -1290,6 +1308,32 @@ mod tests {
             serde_json::to_value(&r.world).unwrap(),
             serde_json::to_value(&*lock(&rec.world)).unwrap()
         );
+    }
+
+    #[test]
+    fn a_journal_deleted_under_the_writer_fails_the_write_and_the_next_is_a_snapshot() {
+        let (rec, seq) = written();
+        assert!(rec.journal().exists());
+        std::fs::remove_file(rec.journal()).unwrap();
+        rec.change(|w| {
+            task_def(w, "v4");
+        });
+        // Appended to the unlinked file, the entry would be lost with no word.
+        let e = rec.try_persist(Scope::TaskDefinitions).unwrap_err();
+        assert!(format!("{e:#}").contains("was deleted"), "{e:#}");
+        assert!(rec.writer.health().1.is_some());
+        // The next write is a snapshot of everything, the journal new.
+        assert!(rec.persist(Scope::TaskDefinitions));
+        assert_eq!(rec.writer.health().1, None);
+        assert_eq!(rec.snapshot_seq(), seq + 1);
+        rec.reads_back(seq + 1);
+        // Entries go to the new journal.
+        rec.change(|w| {
+            task_def(w, "v5");
+        });
+        assert!(rec.persist(Scope::TaskDefinitions));
+        assert_eq!(rec.lines().len(), 1);
+        rec.reads_back(seq + 2);
     }
 
     #[test]

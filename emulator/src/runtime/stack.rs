@@ -324,35 +324,51 @@ impl Stack {
 }
 
 /// [`Stack::persist_records`] after the API request `operation` (within its
-/// [`records::scope_of`]), errors logged (the change stays in memory and is written with
-/// the next one).
-pub(crate) async fn persist_after(stack: &Arc<Stack>, operation: &str) {
+/// [`records::scope_of`]). An error is logged and returned: the change stays in memory and
+/// is written with the next write that succeeds; the router answers the request with a
+/// server error rather than a success that a crash would undo.
+pub(crate) async fn persist_after(stack: &Arc<Stack>, operation: &str) -> anyhow::Result<()> {
     write_now(stack, records::scope_of(operation)).await
 }
 
-/// [`persist_after`] for the follower and the stop: everything that changed, or a snapshot
-/// when the journal is due for one.
-pub(crate) async fn compact_now(stack: &Arc<Stack>) {
+/// Before an API request that may change the world: while the records' writes fail, one
+/// more try (everything that changed meanwhile, as a snapshot); an error when it fails
+/// too, and the router refuses the request before it changes anything. No change is
+/// answered as made while the disk cannot hold it.
+pub(crate) async fn ready_for_writes(stack: &Arc<Stack>) -> anyhow::Result<()> {
+    if !stack.records.is_failing() {
+        return Ok(());
+    }
     write_now(stack, Scope::ChangesOrSnapshot).await
+}
+
+/// [`persist_after`] for the follower and the stop: everything that changed, or a snapshot
+/// when the journal is due for one; errors logged (`deployer local status` shows them).
+pub(crate) async fn compact_now(stack: &Arc<Stack>) {
+    let _ = write_now(stack, Scope::ChangesOrSnapshot).await;
 }
 
 /// On a blocking thread; a registration's write on this one. Its entry is the task
 /// definition's JSON, already made, and one `write(2)` of a few kB to the page cache: a
 /// few dozen µs, less than the hop to a blocking thread and back (0.1 ms of a 0.7 ms
 /// answer in a debug build; bench/README.md). It may wait for the writer's lock as a
-/// request waits for the world's.
-async fn write_now(stack: &Arc<Stack>, scope: Scope) {
-    if scope == Scope::TaskDefinitions {
-        if let Err(e) = stack.write_records(scope) {
-            tracing::error!(target: "records", "{e:#}");
+/// request waits for the world's. Errors are logged here.
+async fn write_now(stack: &Arc<Stack>, scope: Scope) -> anyhow::Result<()> {
+    let result = if scope == Scope::TaskDefinitions {
+        stack.write_records(scope)
+    } else {
+        let st = Arc::clone(stack);
+        match tokio::task::spawn_blocking(move || st.write_records(scope)).await {
+            Ok(r) => r,
+            Err(e) => Err(anyhow::anyhow!("writing the records: {e}")),
         }
-        return;
-    }
-    let st = Arc::clone(stack);
-    match tokio::task::spawn_blocking(move || st.write_records(scope)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => tracing::error!(target: "records", "{e:#}"),
-        Err(e) => tracing::error!(target: "records", "writing the records: {e}"),
+    };
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            tracing::error!(target: "records", "{e:#}");
+            Err(e)
+        }
     }
 }
 

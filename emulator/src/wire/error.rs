@@ -99,11 +99,19 @@ pub(crate) enum Common {
     AccessDeniedException,
     /// Query protocol: the same refusal, as query services spell it: 403.
     AccessDenied,
+    /// Every protocol: a temporary failure (the local stack: its records cannot be
+    /// written, so it makes no change): 503, which the SDKs retry.
+    ServiceUnavailable,
+    /// Every protocol: the request failed for a reason on the server's side (the local
+    /// stack: a change it made could not be written to its records): 500.
+    InternalFailure,
 }
 impl ErrorCode for Common {
     fn status(self) -> StatusCode {
         match self {
             Common::AccessDeniedException | Common::AccessDenied => StatusCode::FORBIDDEN,
+            Common::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Common::InternalFailure => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
     }

@@ -463,6 +463,28 @@ pub fn http_get_with(
     path: &str,
     headers: &[(&str, &str)],
 ) -> std::io::Result<(u16, String)> {
+    http_request(base_url, "GET", path, None, headers, "")
+}
+
+/// One HTTP/1.1 POST of `body` to `/` on a fresh connection: (status, body). `host`: the
+/// Host header when not the address itself (what a rebinding page sends).
+pub fn http_post(
+    base_url: &str,
+    host: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    http_request(base_url, "POST", "/", host, headers, body)
+}
+
+fn http_request(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    host: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let hostport = base_url
         .strip_prefix("http://")
         .unwrap_or(base_url)
@@ -472,13 +494,18 @@ pub fn http_get_with(
         .map_err(|e| std::io::Error::other(format!("{hostport}: {e}")))?;
     assert!(addr.ip().is_loopback(), "tests talk to loopback only");
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
     s.set_write_timeout(Some(Duration::from_secs(5)))?;
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n");
+    let host = host.unwrap_or(hostport);
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    if method != "GET" {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
+    req.push_str(body);
     s.write_all(req.as_bytes())?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf)?;
