@@ -1,7 +1,7 @@
 //! The logs backend: state and operations, no HTTP (the service is described in
 //! [`super`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -27,6 +27,12 @@ pub(crate) fn ecs_stream(task_id: &str) -> String {
 
 /// Each stream keeps at most this many bytes of messages; older events are dropped.
 pub(crate) const STREAM_BYTES_CAP: usize = 16 * 1024 * 1024;
+/// All streams together keep at most this many bytes of messages (four full streams):
+/// past it, the oldest events of all are dropped, down to [`LOGS_TRIM_TO`]. Without it
+/// every task a long-running stack ever started kept up to a stream's cap in memory.
+pub(crate) const LOGS_BYTES_CAP: usize = 4 * STREAM_BYTES_CAP;
+/// Where a trim past [`LOGS_BYTES_CAP`] stops (7/8 of it: one trim per 8 MiB of logs).
+const LOGS_TRIM_TO: usize = LOGS_BYTES_CAP / 8 * 7;
 /// CloudWatch's largest event (256 KiB, including 26 bytes of overhead).
 pub(crate) const MAX_EVENT_BYTES: usize = 256 * 1024 - 26;
 /// Events per page, as AWS: 10,000 or 1 MB, whichever comes first.
@@ -81,8 +87,10 @@ struct Event {
 #[derive(Debug)]
 struct Stream {
     creation_time: i64,
-    /// Sorted by (timestamp, seq).
-    events: Vec<Event>,
+    /// Sorted by (timestamp, seq). A deque: a full stream drops from the front at every
+    /// event (a `Vec` moved all of its events each time: a stack under load spent most of
+    /// its CPU there once its tasks' streams were full; bench/README.md).
+    events: VecDeque<Event>,
     /// Events dropped from the front (tokens are absolute positions).
     dropped: u64,
     bytes: usize,
@@ -136,6 +144,8 @@ pub(crate) struct MetricFilterInfo {
 struct Inner {
     groups: BTreeMap<String, Group>,
     seq: u64,
+    /// Bytes of messages in all streams ([`LOGS_BYTES_CAP`]).
+    bytes: usize,
 }
 
 /// The Logs backend. Cheap to share (`Arc<Logs>`); one mutex, never held across I/O.
@@ -271,7 +281,7 @@ impl Stream {
     fn new(now: i64) -> Self {
         Stream {
             creation_time: now,
-            events: Vec::new(),
+            events: VecDeque::new(),
             dropped: 0,
             bytes: 0,
             last_ingestion: None,
@@ -286,34 +296,79 @@ impl Stream {
         let key = (ev.timestamp, ev.seq);
         if self
             .events
-            .last()
+            .back()
             .is_none_or(|l| (l.timestamp, l.seq) <= key)
         {
-            self.events.push(ev);
+            self.events.push_back(ev);
         } else {
             let at = self.events.partition_point(|e| (e.timestamp, e.seq) <= key);
             self.events.insert(at, ev);
         }
-        let mut drop = 0;
-        while self.bytes > STREAM_BYTES_CAP && drop < self.events.len() {
-            self.bytes -= self.events[drop].message.len();
-            drop += 1;
+        while self.bytes > STREAM_BYTES_CAP && self.pop_front() {}
+    }
+
+    /// Drops the oldest event; `false` when there is none.
+    fn pop_front(&mut self) -> bool {
+        match self.events.pop_front() {
+            Some(e) => {
+                self.bytes -= e.message.len();
+                self.dropped += 1;
+                true
+            }
+            None => false,
         }
-        if drop > 0 {
-            self.events.drain(..drop);
-            self.dropped += drop as u64;
-        }
+    }
+
+    /// The key of the oldest event.
+    fn front(&self) -> Option<(i64, u64)> {
+        self.events.front().map(|e| (e.timestamp, e.seq))
     }
 
     fn info(&self, name: &str, arn: String) -> LogStream {
         LogStream {
             log_stream_name: name.to_string(),
             creation_time: self.creation_time,
-            first_event_timestamp: self.events.first().map(|e| e.timestamp),
-            last_event_timestamp: self.events.last().map(|e| e.timestamp),
+            first_event_timestamp: self.events.front().map(|e| e.timestamp),
+            last_event_timestamp: self.events.back().map(|e| e.timestamp),
             last_ingestion_time: self.last_ingestion,
             arn,
             stored_bytes: 0,
+        }
+    }
+}
+
+impl Inner {
+    /// Drops the oldest events of all streams until they hold at most `to` bytes, as
+    /// retention would: from the stream whose oldest event is the oldest, until its
+    /// oldest is newer than the next stream's.
+    fn trim(&mut self, to: usize) {
+        while self.bytes > to {
+            let mut fronts = self
+                .groups
+                .values_mut()
+                .flat_map(|g| g.streams.values_mut())
+                .filter_map(|s| s.front().map(|k| (k, s)));
+            let Some((mut oldest_key, mut oldest)) = fronts.next() else {
+                return;
+            };
+            let mut next_key = None;
+            for (k, s) in fronts {
+                if k < oldest_key {
+                    next_key = Some(oldest_key);
+                    (oldest_key, oldest) = (k, s);
+                } else if next_key.is_none_or(|n| k < n) {
+                    next_key = Some(k);
+                }
+            }
+            while self.bytes > to
+                && oldest
+                    .front()
+                    .is_some_and(|k| next_key.is_none_or(|n| k <= n))
+            {
+                let before = oldest.bytes;
+                oldest.pop_front();
+                self.bytes -= before - oldest.bytes;
+            }
         }
     }
 }
@@ -581,6 +636,7 @@ impl Logs {
             }
         }
         let s = g.streams.get_mut(stream).ok_or_else(LogsError::no_stream)?;
+        let before = s.bytes;
         for e in events {
             seq += 1;
             s.push(Event {
@@ -590,7 +646,13 @@ impl Logs {
                 seq,
             });
         }
+        let after = s.bytes;
         inner.seq = seq;
+        // (`inner.bytes` holds the stream's `before`.)
+        inner.bytes = inner.bytes - before + after;
+        if inner.bytes > LOGS_BYTES_CAP {
+            inner.trim(LOGS_TRIM_TO);
+        }
         drop(inner);
         if let Some(cw) = self.metrics.get() {
             for (metric, t, v) in datapoints {
@@ -609,18 +671,7 @@ impl Logs {
         }
         self.ensure_stream(group, stream, now)?;
         let mut events = Vec::new();
-        let mut rest = line;
-        while !rest.is_empty() {
-            let mut cut = rest.len().min(MAX_EVENT_BYTES);
-            while !rest.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            events.push(InputEvent {
-                timestamp: now,
-                message: rest[..cut].to_string(),
-            });
-            rest = &rest[cut..];
-        }
+        split_line(line, now, &mut events);
         self.put_events(group, stream, &events, now)
     }
 
@@ -661,7 +712,7 @@ impl Logs {
                 continue;
             }
             let from = s.events.partition_point(|e| e.timestamp < start);
-            for e in &s.events[from..] {
+            for e in s.events.range(from..) {
                 if e.timestamp > end {
                     break;
                 }
@@ -841,6 +892,34 @@ impl Logs {
     }
 }
 
+/// `line` as events stamped `now`: one, or more when it is longer than an event can hold.
+fn split_line(line: &str, now: i64, out: &mut Vec<InputEvent>) {
+    let mut rest = line;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(MAX_EVENT_BYTES);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push(InputEvent {
+            timestamp: now,
+            message: rest[..cut].to_string(),
+        });
+        rest = &rest[cut..];
+    }
+}
+
+/// One line of a task's output as events (none for an empty line, as awslogs skips
+/// it); 1 when it made any.
+fn line_events(line: &[u8], now: i64, out: &mut Vec<InputEvent>) -> usize {
+    let text = String::from_utf8_lossy(line);
+    let text = text.strip_suffix('\r').unwrap_or(&text);
+    if text.is_empty() {
+        return 0;
+    }
+    split_line(text, now, out);
+    1
+}
+
 /// End position of up to `limit` events (and at most a page of bytes) from `from`.
 fn take_forward(s: &Stream, from: u64, hi: u64, limit: usize) -> u64 {
     let mut to = from;
@@ -873,6 +952,11 @@ fn take_backward(s: &Stream, lo: u64, to: u64, limit: usize) -> u64 {
 
 /// Feeds a file that a process appends to (a task's stdout/stderr) into a stream, line by
 /// line, each stamped when read, as the awslogs driver does with a container's output.
+///
+/// The file keeps its last [`KEEP_ON_DISK`] bytes: what was read before them is released
+/// (a hole punched in the file: it reads as zero bytes and takes no disk), as the stream
+/// holds it. A task under load writes its access log at a few MB a second; kept whole,
+/// the state dir grew by gigabytes an hour.
 pub(crate) struct FileFollower {
     logs: Arc<Logs>,
     path: PathBuf,
@@ -880,7 +964,16 @@ pub(crate) struct FileFollower {
     stream: String,
     offset: u64,
     partial: Vec<u8>,
+    /// The file before this offset is a hole.
+    released: u64,
+    /// Whether the file system punches holes (off after the first refusal).
+    punch: bool,
 }
+
+/// How much of a task's output file stays on disk behind what was read.
+pub(crate) const KEEP_ON_DISK: u64 = 4 * 1024 * 1024;
+/// What is released at a time (at least).
+const RELEASE_STEP: u64 = 8 * 1024 * 1024;
 
 impl FileFollower {
     pub(crate) fn new(logs: Arc<Logs>, path: PathBuf, group: &str, stream: &str) -> Self {
@@ -891,13 +984,20 @@ impl FileFollower {
             stream: stream.to_string(),
             offset: 0,
             partial: Vec::new(),
+            released: 0,
+            punch: true,
         }
     }
 
     /// Reads what was appended since the last call; puts each complete line (and, with
-    /// `flush`, an unterminated last one). Returns how many lines it put.
+    /// `flush`, an unterminated last one), in one call. Returns how many lines it put.
     pub(crate) fn poll(&mut self, now: i64, flush: bool) -> std::io::Result<usize> {
-        let mut f = match std::fs::File::open(&self.path) {
+        // Opened for writing too: punching a hole needs it.
+        let mut f = match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.path)
+        {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
             Err(e) => return Err(e),
@@ -906,43 +1006,62 @@ impl FileFollower {
         if len < self.offset {
             // Truncated: start over.
             self.offset = 0;
+            self.released = 0;
             self.partial.clear();
         }
         f.seek(SeekFrom::Start(self.offset))?;
         let mut buf = Vec::new();
-        f.take(len - self.offset).read_to_end(&mut buf)?;
+        (&mut f).take(len - self.offset).read_to_end(&mut buf)?;
         self.offset += buf.len() as u64;
         self.partial.extend_from_slice(&buf);
+        let mut events = Vec::new();
         let mut lines = 0;
         let mut start = 0;
         while let Some(i) = self.partial[start..].iter().position(|&b| b == b'\n') {
-            let line = &self.partial[start..start + i];
-            if self.put(line, now) {
-                lines += 1;
-            }
+            lines += line_events(&self.partial[start..start + i], now, &mut events);
             start += i + 1;
         }
         self.partial.drain(..start);
+        // A line that never ends is put by the page, rather than held whole in memory.
+        let flush = flush || self.partial.len() > PAGE_BYTES;
         if flush && !self.partial.is_empty() {
             let rest = std::mem::take(&mut self.partial);
-            if self.put(&rest, now) {
-                lines += 1;
+            lines += line_events(&rest, now, &mut events);
+        }
+        for chunk in events.chunks(MAX_LIMIT) {
+            if let Err(e) = self
+                .logs
+                .ensure_stream(&self.group, &self.stream, now)
+                .and_then(|()| self.logs.put_events(&self.group, &self.stream, chunk, now))
+            {
+                tracing::warn!(target: "logs", "{}/{}: {e}", self.group, self.stream);
+                return Ok(0);
             }
         }
+        self.release(&f);
         Ok(lines)
     }
 
-    fn put(&self, line: &[u8], now: i64) -> bool {
-        let text = String::from_utf8_lossy(line);
-        let text = text.strip_suffix('\r').unwrap_or(&text);
-        if text.is_empty() {
-            return false;
+    /// Punches out what was read, but the last [`KEEP_ON_DISK`] bytes, once that is at
+    /// least [`RELEASE_STEP`] (in whole 4 KiB blocks).
+    fn release(&mut self, f: &std::fs::File) {
+        let end = self.offset.saturating_sub(KEEP_ON_DISK) & !4095;
+        if !self.punch || end < self.released + RELEASE_STEP {
+            return;
         }
-        match self.logs.append(&self.group, &self.stream, text, now) {
-            Ok(()) => true,
+        use nix::fcntl::{fallocate, FallocateFlags};
+        match fallocate(
+            f,
+            FallocateFlags::FALLOC_FL_PUNCH_HOLE | FallocateFlags::FALLOC_FL_KEEP_SIZE,
+            self.released as i64,
+            (end - self.released) as i64,
+        ) {
+            Ok(()) => self.released = end,
             Err(e) => {
-                tracing::warn!(target: "logs", "{}/{}: {e}", self.group, self.stream);
-                false
+                // tmpfs and the common disk file systems punch holes; others keep the file
+                // whole, as before.
+                tracing::info!(target: "logs", "{}: cannot release what was read ({e}): the file is kept whole", self.path.display());
+                self.punch = false;
             }
         }
     }
@@ -1377,6 +1496,56 @@ mod tests {
     }
 
     #[test]
+    fn all_streams_together_keep_their_newest_bytes() {
+        let l = logs();
+        let big = "x".repeat(MAX_EVENT_BYTES);
+        let per_stream = STREAM_BYTES_CAP / MAX_EVENT_BYTES / 2;
+        // Tasks one after another, as deployments start them: ten streams of half a
+        // stream's cap each, five times the cap of all, the clock running on.
+        let mut t = 0;
+        for task in 0..10 {
+            for _ in 0..per_stream {
+                put(&l, &format!("t{task}"), t, &big);
+                t += 1;
+            }
+            let total = l.lock().bytes;
+            assert!(total <= LOGS_BYTES_CAP, "{total} after task {task}");
+        }
+        let inner = l.lock();
+        let held: usize = inner.groups["/ecs/demo"]
+            .streams
+            .values()
+            .map(|s| s.bytes)
+            .sum();
+        assert_eq!(held, inner.bytes, "the total is the streams' sum");
+        assert!(
+            held > LOGS_TRIM_TO - MAX_EVENT_BYTES,
+            "{held}: trimmed no further than needed"
+        );
+        // The oldest went first: the newest events of all are kept, without a gap.
+        let streams = &inner.groups["/ecs/demo"].streams;
+        let mut kept: Vec<i64> = streams
+            .values()
+            .flat_map(|s| s.events.iter().map(|e| e.timestamp))
+            .collect();
+        kept.sort();
+        assert_eq!(*kept.last().unwrap(), t - 1);
+        assert_eq!(kept.len() as i64, t - kept[0], "no gap: {}..{}", kept[0], t);
+        assert!(streams["t0"].events.is_empty() && !streams["t9"].events.is_empty());
+        // A stream emptied by the trim still reads by its old tokens (nothing left).
+        drop(inner);
+        let page = l
+            .get(&GetQuery {
+                group: "/ecs/demo".into(),
+                stream: "t0".into(),
+                next_token: Some(position_token('f', 3)),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(page.events.is_empty());
+    }
+
+    #[test]
     fn follower_puts_complete_lines_stamped_when_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("task.log");
@@ -1419,5 +1588,70 @@ mod tests {
                 (9, "four".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn follower_releases_what_it_read_but_the_last_bytes_and_loses_no_line() {
+        use std::io::Write;
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("task.log");
+        let l = Arc::new(logs());
+        let mut f = FileFollower::new(Arc::clone(&l), path.clone(), "/ecs/demo", "ecs/demo/t1");
+        // A task writing as it serves: 24 MiB of lines in 3 rounds, read after each one.
+        let mut file = std::fs::File::create(&path).unwrap();
+        let mut n = 0;
+        for round in 0..3 {
+            let mut chunk = String::new();
+            while chunk.len() < 8 * 1024 * 1024 {
+                chunk.push_str(&format!(
+                    "{{\"line\":{n},\"pad\":\"{}\"}}\n",
+                    "x".repeat(200)
+                ));
+                n += 1;
+            }
+            file.write_all(chunk.as_bytes()).unwrap();
+            f.poll(round, false).unwrap();
+        }
+        let meta = std::fs::metadata(&path).unwrap();
+        let on_disk = meta.blocks() * 512;
+        assert!(
+            on_disk < KEEP_ON_DISK + RELEASE_STEP + 4096,
+            "{on_disk} bytes on disk of {}: nothing released",
+            meta.len()
+        );
+        assert!(f.released > 0 && f.released <= meta.len() - KEEP_ON_DISK);
+        // The end of the file is intact: its last line reads back whole.
+        let text = std::fs::read(&path).unwrap();
+        assert!(text[..f.released as usize].iter().all(|&b| b == 0));
+        let tail = String::from_utf8(text[meta.len() as usize - KEEP_ON_DISK as usize..].to_vec())
+            .unwrap();
+        assert!(
+            tail.contains(&format!("{{\"line\":{},", n - 1)),
+            "the last line is kept"
+        );
+        // Every line reached the stream (it holds the stream's cap: the newest ones).
+        let inner = l.lock();
+        let s = &inner.groups["/ecs/demo"].streams["ecs/demo/t1"];
+        assert_eq!(s.dropped + s.events.len() as u64, n);
+        assert_eq!(
+            s.events.back().unwrap().message,
+            format!("{{\"line\":{},\"pad\":\"{}\"}}", n - 1, "x".repeat(200))
+        );
+    }
+
+    #[test]
+    fn follower_puts_a_line_that_never_ends_by_the_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("task.log");
+        let l = Arc::new(logs());
+        let mut f = FileFollower::new(Arc::clone(&l), path.clone(), "/ecs/demo", "ecs/demo/t1");
+        std::fs::write(&path, "y".repeat(3 * PAGE_BYTES)).unwrap();
+        assert_eq!(f.poll(1, false).unwrap(), 1);
+        assert!(f.partial.is_empty(), "not held in memory");
+        let inner = l.lock();
+        let s = &inner.groups["/ecs/demo"].streams["ecs/demo/t1"];
+        assert_eq!(s.bytes, 3 * PAGE_BYTES);
+        assert!(s.events.iter().all(|e| e.message.len() <= MAX_EVENT_BYTES));
     }
 }

@@ -16,7 +16,10 @@
 //! Differences from AWS, on purpose: an event's `timestamp` is its ingestion time when it
 //! comes from a task's output (as awslogs stamps a line when the container runtime reads
 //! it; the JSON line's own `"timestamp"` stays in the message); each stream keeps its
-//! newest [`backend::STREAM_BYTES_CAP`] bytes (the oldest events are dropped, as retention would);
+//! newest [`backend::STREAM_BYTES_CAP`] bytes and all streams together their newest
+//! [`backend::LOGS_BYTES_CAP`] (the oldest events are dropped, as retention would); a task's
+//! output file keeps its last [`backend::KEEP_ON_DISK`] bytes on disk (what was read before
+//! them is a hole, [`backend::FileFollower`]);
 //! no KMS, no subscriptions, no Logs Insights. Metric filters
 //! (PutMetricFilter) publish their datapoints to the local CloudWatch
 //! ([`crate::cloudwatch`]) as events are ingested: one transformation, its value a number
