@@ -1391,7 +1391,10 @@ fn while_the_records_cannot_be_written_no_change_is_answered_as_made() {
     );
 
     // Until a write succeeds, no change is made: ECS and ELBv2 writes are refused (503,
-    // which the SDKs retry), reads are served.
+    // which the SDKs retry), reads are served. A request tries the write again first, at
+    // most once a second (the stack's follower too): past that second, the try is a
+    // snapshot, which fails on the directory.
+    std::thread::sleep(Duration::from_millis(1100));
     let (status, v) = ecs_call(&stack, "RegisterTaskDefinition", &register("v5"));
     assert_eq!(status, 503, "{v}");
     assert_eq!(v["__type"], "ServiceUnavailable", "{v}");
@@ -1425,10 +1428,22 @@ fn while_the_records_cannot_be_written_no_change_is_answered_as_made() {
     .unwrap();
     assert_eq!(status, 200, "{text}");
 
-    // The disk is back: the next write is a snapshot of everything, and the change is made.
+    // The disk is back: the next try (the follower's, or this request's once the second
+    // since the last one has passed) is a snapshot of everything, and the change is made.
     std::fs::remove_dir(&snapshot).unwrap();
-    let (status, v) = ecs_call(&stack, "RegisterTaskDefinition", &register("v5"));
-    assert_eq!(status, 200, "{v}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, v) = ecs_call(&stack, "RegisterTaskDefinition", &register("v5"));
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503, "{v}");
+        assert!(
+            Instant::now() < deadline,
+            "still refused 5 s after the disk was back: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     assert!(records_status(&stack)["failing"].is_null());
     let all = task_definition_arns(&stack);
     assert_eq!(all.len(), made.len() + 1, "{all:?}");

@@ -29,7 +29,8 @@
 //!   `BatchGet*`, `Filter*`), before its answer leaves (the router waits for it: a write
 //!   that fails answers the request `500 InternalFailure`, and until a write succeeds the
 //!   router refuses the next write requests `503 ServiceUnavailable` before they change
-//!   anything, so no change is answered as made while it is in memory only); after
+//!   anything, trying the write again at most once a [`RETRY`], so no change is answered
+//!   as made while it is in memory only); after
 //!   RegisterTaskDefinition, whose only change is the task definition, the entry holds it
 //!   alone ([`scope_of`]) and the rest of the world stays marked for the follower;
 //! - after the engines' own changes: every change of the world (its guard marks it,
@@ -475,7 +476,14 @@ pub(crate) struct Writer {
 pub(crate) struct Failing {
     pub(crate) since: f64,
     pub(crate) error: String,
+    /// When the last one failed ([`Writer::retry_due`]).
+    #[serde(skip)]
+    pub(crate) last: Instant,
 }
+
+/// While the writes fail, the next try at most this often (the follower's, and the one an
+/// API write request makes first): each is a snapshot and an error in the stack's log.
+pub(crate) const RETRY: Duration = Duration::from_secs(1);
 
 /// What is on disk, as the writer wrote it.
 struct Last {
@@ -574,6 +582,15 @@ impl Writer {
         lock(&self.failing).is_some()
     }
 
+    /// While the writes fail: `Err` with the last error until [`RETRY`] after it, when
+    /// another try is due. `Ok` when they do not fail.
+    pub(crate) fn retry_due(&self) -> Result<(), String> {
+        match &*lock(&self.failing) {
+            Some(f) if f.last.elapsed() < RETRY => Err(f.error.clone()),
+            _ => Ok(()),
+        }
+    }
+
     /// Resolves at the next change of the world.
     pub(crate) async fn changed(&self) {
         self.wake.notified().await
@@ -639,6 +656,7 @@ impl Writer {
                 *failing = Some(Failing {
                     since,
                     error: format!("{e:#}"),
+                    last: Instant::now(),
                 });
                 return Err(e);
             }

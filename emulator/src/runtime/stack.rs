@@ -339,6 +339,8 @@ pub(crate) async fn ready_for_writes(stack: &Arc<Stack>) -> anyhow::Result<()> {
     if !stack.records.is_failing() {
         return Ok(());
     }
+    // Tried less than a second ago: the same answer, without another snapshot.
+    stack.records.retry_due().map_err(anyhow::Error::msg)?;
     write_now(stack, Scope::ChangesOrSnapshot).await
 }
 
@@ -388,6 +390,11 @@ pub(crate) async fn follow_records(stack: Arc<Stack>) {
         tokio::select! {
             _ = stack.shutdown.cancelled() => return,
             _ = tokio::time::sleep(records::MIN_GAP) => {}
+        }
+        // While the writes fail, every world change (and the failure itself) marks the
+        // world: the follower tries again once a [`records::RETRY`].
+        if stack.records.retry_due().is_err() {
+            continue;
         }
         let busy = stack.pipeline.get().is_some_and(|p| p.busy());
         if busy || stack.records.world_dirty() || stack.records.compaction_due() {
