@@ -337,11 +337,15 @@ async fn run_inner(
     if let Err(e) = attach_pipeline(stack, restart.pipeline) {
         tracing::error!("the local pipeline is off: {e:#}");
     }
-    // The NLB listeners.
+    // The NLB listeners, with a cap on the connections they carry at once.
+    let (slots, nofile) = nlb::slots();
+    tracing::info!(target: "nlb", "at most {slots} connections at once through the listeners (open-file limit {nofile})");
+    let slots = Arc::new(tokio::sync::Semaphore::new(slots));
     tokio::spawn(nlb::serve(
         prod,
         Arc::clone(&stack.lb),
         0,
+        Arc::clone(&slots),
         stack.shutdown.clone(),
     ));
     if let Some(test) = test {
@@ -349,6 +353,7 @@ async fn run_inner(
             test,
             Arc::clone(&stack.lb),
             1,
+            slots,
             stack.shutdown.clone(),
         ));
     }
