@@ -41,15 +41,24 @@ pub struct Endpoints {
     pub test_url: String,
 }
 
+/// A listener on 127.0.0.1:`port` with an accept queue of [`BACKLOG`] (std's and tokio's
+/// `bind` ask for 128: past the NLB's connection cap, a client then waited for a SYN retry
+/// instead of in the queue).
 async fn bind(port: u16, flag: &str) -> anyhow::Result<TcpListener> {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, port))
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on 127.0.0.1:{port} ({flag} {port}): pick another port with {flag}"
-            )
-        })
+    let listen = || -> std::io::Result<TcpListener> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        // As std's `bind` on Unix: a port in TIME_WAIT from the last stack is free.
+        socket.set_reuseaddr(true)?;
+        socket.bind((Ipv4Addr::LOCALHOST, port).into())?;
+        socket.listen(BACKLOG)
+    };
+    listen().with_context(|| {
+        format!("cannot listen on 127.0.0.1:{port} ({flag} {port}): pick another port with {flag}")
+    })
 }
+
+/// The accept queue of the stack's listeners (the kernel caps it at `net.core.somaxconn`).
+const BACKLOG: u32 = 1024;
 
 /// The initial (blue) task definition: the working tree's `taskdef.json` (as
 /// `deployer deploy` finds it) rendered for `image` from the local outputs, as the
