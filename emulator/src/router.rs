@@ -114,17 +114,10 @@ async fn handle(
             };
         }
     };
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let (operation, form) = match &target {
-        Some(t) => (t.rsplit('.').next().unwrap_or_default().to_string(), None),
+    let request = match headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        Some(t) => Protocol::Json(t.to_string()),
         None => match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
-            Ok(pairs) => {
-                let form = Form(pairs);
-                (form.get("Action").unwrap_or("").to_string(), Some(form))
-            }
+            Ok(pairs) => Protocol::Query(Form(pairs)),
             Err(e) => {
                 let e = ApiError::new(
                     Common::MalformedQueryString,
@@ -134,8 +127,8 @@ async fn handle(
             }
         },
     };
-    let writes = keeps_records(target.as_deref(), &headers, form.as_ref())
-        && !records::reads_only(&operation);
+    let operation = request.operation().to_string();
+    let writes = request.keeps_records(&headers) && !records::reads_only(&operation);
     // No change is made while the records cannot be written: it would be answered as made
     // and lost at the next crash.
     if writes {
@@ -148,13 +141,12 @@ async fn handle(
                      restore the state dir, then retry"
                 ),
             );
-            return server_error(target.as_deref(), &e);
+            return request.server_error(&e);
         }
     }
-    let response = match (&target, &form) {
-        (Some(t), _) => json_protocol(&stack, t, &body),
-        (None, Some(form)) => query_action(&stack, &headers, form, &operation),
-        (None, None) => unreachable!("a request without a target has a form"),
+    let response = match &request {
+        Protocol::Json(target) => json_protocol(&stack, target, &body),
+        Protocol::Query(form) => query_action(&stack, &headers, form, &operation),
     };
     // Every change is on disk before its answer leaves (a no-op when nothing changed).
     if writes {
@@ -168,31 +160,66 @@ async fn handle(
                      stack refuses changes"
                 ),
             );
-            return server_error(target.as_deref(), &e);
+            return request.server_error(&e);
         }
     }
     response
 }
 
-/// Whether the request's service keeps its state in the records (`runtime::records`): ECS,
-/// CodeDeploy, ECR, CodePipeline, CodeBuild, ELBv2 (the listeners' routes). CloudWatch,
-/// Logs, Application Auto Scaling, IAM and STS keep nothing there: their writes neither
-/// wait for the records nor are refused while the records cannot be written.
-fn keeps_records(target: Option<&str>, headers: &HeaderMap, form: Option<&Form>) -> bool {
-    match (target, form) {
-        (Some(t), _) => matches!(
-            t.split('.').next().unwrap_or_default(),
-            "AmazonEC2ContainerServiceV20141113"
-                | "CodeDeploy_20141006"
-                | "AmazonEC2ContainerRegistry_V20150921"
-                | "CodePipeline_20150709"
-                | "CodeBuild_20161006"
-        ),
-        (None, Some(form)) => match form.get("Version") {
-            Some(v) => v == elbv2::api::VERSION,
-            None => credential_scope(headers) == "elasticloadbalancing",
-        },
-        (None, None) => false,
+/// A request in one of the two protocols the endpoint's `POST /` speaks.
+enum Protocol {
+    /// JSON 1.0/1.1: the `X-Amz-Target` header (`<Service prefix>.<Operation>`).
+    Json(String),
+    /// Query: the form body (`Action`, `Version`, ...).
+    Query(Form),
+}
+
+impl Protocol {
+    fn operation(&self) -> &str {
+        match self {
+            Protocol::Json(t) => t.rsplit('.').next().unwrap_or_default(),
+            Protocol::Query(form) => form.get("Action").unwrap_or(""),
+        }
+    }
+
+    /// Whether the request's service keeps its state in the records (`runtime::records`):
+    /// ECS, CodeDeploy, ECR, CodePipeline, CodeBuild, ELBv2 (the listeners' routes).
+    /// CloudWatch, Logs, Application Auto Scaling, IAM and STS keep nothing there: their
+    /// writes neither wait for the records nor are refused while the records cannot be
+    /// written.
+    fn keeps_records(&self, headers: &HeaderMap) -> bool {
+        match self {
+            Protocol::Json(t) => matches!(
+                t.split('.').next().unwrap_or_default(),
+                "AmazonEC2ContainerServiceV20141113"
+                    | "CodeDeploy_20141006"
+                    | "AmazonEC2ContainerRegistry_V20150921"
+                    | "CodePipeline_20150709"
+                    | "CodeBuild_20161006"
+            ),
+            Protocol::Query(form) => is_elbv2(form, credential_scope(headers)),
+        }
+    }
+
+    /// A server error in the request's protocol: JSON (with the query error header
+    /// CloudWatch's JSON 1.0 clients read) or query XML.
+    fn server_error(&self, e: &ApiError) -> Response {
+        match self {
+            Protocol::Json(t) if t.starts_with(cloudwatch::api::CBOR_SERVICE) => {
+                cbor::with_query_error(json::error(e), e)
+            }
+            Protocol::Json(_) => json::error(e),
+            Protocol::Query(_) => xml_error("", e),
+        }
+    }
+}
+
+/// Whether a query request is for ELBv2: its `Version`, or when it has none, the service of
+/// its credential scope.
+fn is_elbv2(form: &Form, scope: &str) -> bool {
+    match form.get("Version") {
+        Some(v) => v == elbv2::api::VERSION,
+        None => scope == "elasticloadbalancing",
     }
 }
 
@@ -204,18 +231,6 @@ fn credential_scope(headers: &HeaderMap) -> &str {
         .and_then(|a| a.split("Credential=").nth(1))
         .and_then(|c| c.split('/').nth(3))
         .unwrap_or("")
-}
-
-/// A server error in the request's protocol: JSON (with the query error header CloudWatch's
-/// JSON 1.0 clients read) or query XML.
-fn server_error(target: Option<&str>, e: &ApiError) -> Response {
-    match target {
-        Some(t) if t.starts_with(cloudwatch::api::CBOR_SERVICE) => {
-            cbor::with_query_error(json::error(e), e)
-        }
-        Some(_) => json::error(e),
-        None => xml_error("", e),
-    }
 }
 
 fn json_protocol(stack: &Arc<Stack>, target: &str, body: &[u8]) -> Response {
@@ -284,7 +299,7 @@ fn pipeline(stack: &Stack) -> Result<&LocalPipeline, ApiError> {
 fn query_action(stack: &Arc<Stack>, headers: &HeaderMap, form: &Form, action: &str) -> Response {
     let scope = credential_scope(headers);
     let (ns, result) = match (form.get("Version"), scope) {
-        (Some(elbv2::api::VERSION), _) | (None, "elasticloadbalancing") => (
+        _ if is_elbv2(form, scope) => (
             elbv2::api::NAMESPACE,
             elbv2::api::handle(stack, action, form),
         ),

@@ -1325,6 +1325,17 @@ fn ecs_call(stack: &LocalStack, op: &str, body: &serde_json::Value) -> (u16, ser
     (status, v)
 }
 
+/// One query-protocol call (a form body) over a raw connection: (status, the XML).
+fn query_call(stack: &LocalStack, form: &str) -> (u16, String) {
+    support::http_post(
+        &stack.api_url,
+        None,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form,
+    )
+    .expect("POST to the API")
+}
+
 fn task_definition_arns(stack: &LocalStack) -> Vec<String> {
     let (status, v) = ecs_call(stack, "ListTaskDefinitions", &serde_json::json!({}));
     assert_eq!(status, 200, "{v}");
@@ -1404,13 +1415,7 @@ fn while_the_records_cannot_be_written_no_change_is_answered_as_made() {
             && message.contains(&snapshot.display().to_string()),
         "{message}"
     );
-    let (status, xml) = support::http_post(
-        &stack.api_url,
-        None,
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        "Action=ModifyListener&Version=2015-12-01&ListenerArn=arn%3Aaws%3Aelasticloadbalancing%3Aus-east-1%3A000000000000%3Alistener%2Fnet%2Fdemo%2F0%2F0",
-    )
-    .unwrap();
+    let (status, xml) = query_call(&stack, "Action=ModifyListener&Version=2015-12-01&ListenerArn=arn%3Aaws%3Aelasticloadbalancing%3Aus-east-1%3A000000000000%3Alistener%2Fnet%2Fdemo%2F0%2F0");
     assert_eq!(status, 503, "{xml}");
     assert!(xml.contains("<Code>ServiceUnavailable</Code>"), "{xml}");
     assert_eq!(
@@ -1419,13 +1424,7 @@ fn while_the_records_cannot_be_written_no_change_is_answered_as_made() {
         "no change while refused"
     );
     // CloudWatch keeps nothing in the records: its writes are served.
-    let (status, text) = support::http_post(
-        &stack.api_url,
-        None,
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        "Action=PutMetricAlarm&Version=2010-08-01&AlarmName=t&Namespace=demo%2Fservice&MetricName=Http5xx&Statistic=Sum&Period=60&EvaluationPeriods=1&Threshold=5&ComparisonOperator=GreaterThanOrEqualToThreshold",
-    )
-    .unwrap();
+    let (status, text) = query_call(&stack, "Action=PutMetricAlarm&Version=2010-08-01&AlarmName=t&Namespace=demo%2Fservice&MetricName=Http5xx&Statistic=Sum&Period=60&EvaluationPeriods=1&Threshold=5&ComparisonOperator=GreaterThanOrEqualToThreshold");
     assert_eq!(status, 200, "{text}");
 
     // The disk is back: the next try (the follower's, or this request's once the second

@@ -273,7 +273,7 @@ pub(crate) fn handle(logs: &Logs, op: &str, input: &Value, now: i64) -> ApiResul
                     })
                 })
                 .collect::<Result<Vec<_>, ApiError>>()?;
-            logs.put_events(group, stream, &events, now)?;
+            logs.put_events(group, stream, events, now)?;
             // Sequence tokens are ignored by AWS since 2023 (PutLogEventsResponse's
             // nextSequenceToken); nothing was rejected.
             answer(Empty {})

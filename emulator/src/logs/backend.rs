@@ -304,19 +304,15 @@ impl Stream {
             let at = self.events.partition_point(|e| (e.timestamp, e.seq) <= key);
             self.events.insert(at, ev);
         }
-        while self.bytes > STREAM_BYTES_CAP && self.pop_front() {}
+        while self.bytes > STREAM_BYTES_CAP && self.pop_front().is_some() {}
     }
 
-    /// Drops the oldest event; `false` when there is none.
-    fn pop_front(&mut self) -> bool {
-        match self.events.pop_front() {
-            Some(e) => {
-                self.bytes -= e.message.len();
-                self.dropped += 1;
-                true
-            }
-            None => false,
-        }
+    /// Drops the oldest event: its bytes, `None` when there is none.
+    fn pop_front(&mut self) -> Option<usize> {
+        let e = self.events.pop_front()?;
+        self.bytes -= e.message.len();
+        self.dropped += 1;
+        Some(e.message.len())
     }
 
     /// The key of the oldest event.
@@ -365,9 +361,7 @@ impl Inner {
                     .front()
                     .is_some_and(|k| next_key.is_none_or(|n| k <= n))
             {
-                let before = oldest.bytes;
-                oldest.pop_front();
-                self.bytes -= before - oldest.bytes;
+                self.bytes -= oldest.pop_front().unwrap_or(0);
             }
         }
     }
@@ -585,11 +579,12 @@ impl Logs {
     }
 
     /// PutLogEvents: the events of one call must be in chronological order (as AWS).
+    /// Their messages are moved into the stream.
     pub(crate) fn put_events(
         &self,
         group: &str,
         stream: &str,
-        events: &[InputEvent],
+        events: Vec<InputEvent>,
         now: i64,
     ) -> LogsResult<()> {
         if events.is_empty() || events.len() > MAX_LIMIT {
@@ -623,7 +618,7 @@ impl Logs {
         let mut datapoints = Vec::new();
         if self.metrics.get().is_some() {
             for f in g.metric_filters.values() {
-                for e in events {
+                for e in &events {
                     let value = if f.pattern.matches(&e.message) {
                         f.value.of(&e.message)
                     } else {
@@ -642,7 +637,7 @@ impl Logs {
             s.push(Event {
                 timestamp: e.timestamp,
                 ingestion_time: now,
-                message: e.message.clone(),
+                message: e.message,
                 seq,
             });
         }
@@ -672,7 +667,7 @@ impl Logs {
         self.ensure_stream(group, stream, now)?;
         let mut events = Vec::new();
         split_line(line, now, &mut events);
-        self.put_events(group, stream, &events, now)
+        self.put_events(group, stream, events, now)
     }
 
     /// FilterLogEvents: matching events of the selected streams, interleaved by time.
@@ -1028,12 +1023,17 @@ impl FileFollower {
             let rest = std::mem::take(&mut self.partial);
             lines += line_events(&rest, now, &mut events);
         }
-        for chunk in events.chunks(MAX_LIMIT) {
-            if let Err(e) = self
-                .logs
-                .ensure_stream(&self.group, &self.stream, now)
-                .and_then(|()| self.logs.put_events(&self.group, &self.stream, chunk, now))
-            {
+        if !events.is_empty() {
+            if let Err(e) = self.logs.ensure_stream(&self.group, &self.stream, now) {
+                tracing::warn!(target: "logs", "{}/{}: {e}", self.group, self.stream);
+                return Ok(0);
+            }
+        }
+        // At most a call's worth of events a time.
+        while !events.is_empty() {
+            let rest = events.split_off(events.len().min(MAX_LIMIT));
+            let chunk = std::mem::replace(&mut events, rest);
+            if let Err(e) = self.logs.put_events(&self.group, &self.stream, chunk, now) {
                 tracing::warn!(target: "logs", "{}/{}: {e}", self.group, self.stream);
                 return Ok(0);
             }
@@ -1101,7 +1101,7 @@ mod tests {
         l.put_events(
             "/ecs/demo",
             stream,
-            &[InputEvent {
+            vec![InputEvent {
                 timestamp: ts,
                 message: msg.into(),
             }],
@@ -1150,19 +1150,19 @@ mod tests {
             timestamp: t,
             message: m.into(),
         };
-        let e = l.put_events("/g", "s", &[ev(1, "x")], 1).unwrap_err();
+        let e = l.put_events("/g", "s", vec![ev(1, "x")], 1).unwrap_err();
         assert_eq!(e.code_str(), "ResourceNotFoundException");
         l.create_group("/g", 1).unwrap();
-        let e = l.put_events("/g", "s", &[ev(1, "x")], 1).unwrap_err();
+        let e = l.put_events("/g", "s", vec![ev(1, "x")], 1).unwrap_err();
         assert_eq!(e.to_string(), "The specified log stream does not exist.");
         l.create_stream("/g", "s", 1).unwrap();
         let e = l
-            .put_events("/g", "s", &[ev(2, "b"), ev(1, "a")], 3)
+            .put_events("/g", "s", vec![ev(2, "b"), ev(1, "a")], 3)
             .unwrap_err();
         assert_eq!(e.code_str(), "InvalidParameterException");
-        let e = l.put_events("/g", "s", &[ev(1, "")], 3).unwrap_err();
+        let e = l.put_events("/g", "s", vec![ev(1, "")], 3).unwrap_err();
         assert_eq!(e.code_str(), "InvalidParameterException");
-        l.put_events("/g", "s", &[ev(1, "a"), ev(2, "b")], 3)
+        l.put_events("/g", "s", vec![ev(1, "a"), ev(2, "b")], 3)
             .unwrap();
         let page = l
             .get(&GetQuery {

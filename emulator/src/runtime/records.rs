@@ -735,7 +735,11 @@ impl Writer {
         // A journal deleted from under the stack (its state dir removed, `down --purge` from
         // another shell) would take appends that no `up` reads: one `fstat` per entry
         // (about a µs) finds it, and the write fails as one to a full disk does.
-        if f.metadata().map(|m| m.nlink()).unwrap_or(0) == 0 {
+        let links = f
+            .metadata()
+            .with_context(|| format!("cannot stat {}", journal.display()))?
+            .nlink();
+        if links == 0 {
             anyhow::bail!(
                 "{} was deleted while the stack ran (its state dir removed?)",
                 journal.display()
